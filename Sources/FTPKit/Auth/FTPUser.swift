@@ -1,0 +1,55 @@
+/// What a logged-in user may do.
+public struct FTPPermissions: OptionSet, Sendable, Hashable, Codable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Download files and list directories.
+    public static let read = FTPPermissions(rawValue: 1 << 0)
+    /// Upload (STOR, APPE, STOU) and set modification times.
+    public static let write = FTPPermissions(rawValue: 1 << 1)
+    public static let delete = FTPPermissions(rawValue: 1 << 2)
+    public static let rename = FTPPermissions(rawValue: 1 << 3)
+    public static let makeDirectory = FTPPermissions(rawValue: 1 << 4)
+
+    public static let all: FTPPermissions = [.read, .write, .delete, .rename, .makeDirectory]
+    public static let readOnly: FTPPermissions = [.read]
+
+    /// The names used in users files and configuration.
+    public static let names: [(String, FTPPermissions)] = [
+        ("read", .read), ("write", .write), ("delete", .delete), ("rename", .rename), ("mkdir", .makeDirectory),
+    ]
+
+    public init(names: [String]) throws(FTPConfigurationError) {
+        var p: FTPPermissions = []
+        for name in names {
+            if name == "all" { p.formUnion(.all); continue }
+            guard let match = Self.names.first(where: { $0.0 == name }) else {
+                throw FTPConfigurationError("unknown permission '\(name)' (use read, write, delete, rename, mkdir or all)")
+            }
+            p.insert(match.1)
+        }
+        self = p
+    }
+
+    public var nameList: [String] { Self.names.filter { self.contains($0.1) }.map(\.0) }
+}
+
+/// An authenticated user: the name, the directory of the storage that becomes their `/`, and their permissions.
+public struct FTPUser: Sendable, Hashable {
+    public var name: String
+    public var root: FTPPath
+    public var permissions: FTPPermissions
+
+    public init(name: String, root: FTPPath = .root, permissions: FTPPermissions = .all) {
+        self.name = name
+        self.root = root
+        self.permissions = permissions
+    }
+}
+
+/// A configuration problem, with a message that says what to fix.
+public struct FTPConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { self.message }
+}

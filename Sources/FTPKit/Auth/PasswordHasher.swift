@@ -1,0 +1,56 @@
+import COpenSSL
+import Foundation
+
+/// Salted, slow password hashes in the form `pbkdf2-sha256$ITERATIONS$SALT$HASH` (base64 salt and hash), computed by
+/// OpenSSL's libcrypto. The iteration count is stored with each hash so it can be raised without breaking old ones.
+public enum PasswordHasher {
+    /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
+    public static let defaultIterations = 600_000
+    static let scheme = "pbkdf2-sha256"
+
+    public static func hash(_ password: String, iterations: Int = defaultIterations) throws(FTPConfigurationError) -> String {
+        guard iterations >= 1000 else { throw FTPConfigurationError("at least 1000 PBKDF2 iterations are required") }
+        var salt = [UInt8](repeating: 0, count: 16)
+        guard RAND_bytes(&salt, Int32(salt.count)) == 1 else { throw FTPConfigurationError("no random bytes from OpenSSL") }
+        let derived = try derive(password, salt: salt, iterations: iterations)
+        return "\(scheme)$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
+    }
+
+    /// Whether `password` matches `encoded`. A malformed `encoded` never matches.
+    public static func verify(_ password: String, against encoded: String) -> Bool {
+        guard let parsed = parse(encoded),
+            let derived = try? derive(password, salt: parsed.salt, iterations: parsed.iterations, length: parsed.hash.count)
+        else { return false }
+        return constantTimeEqual(derived, parsed.hash)
+    }
+
+    /// Checks the shape of a stored hash, for configuration validation.
+    public static func isWellFormed(_ encoded: String) -> Bool { parse(encoded) != nil }
+
+    static func parse(_ encoded: String) -> (iterations: Int, salt: [UInt8], hash: [UInt8])? {
+        let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == scheme, let iterations = Int(parts[1]), iterations >= 1000,
+            iterations <= 100_000_000,
+            let salt = Data(base64Encoded: String(parts[2])), salt.count >= 8,
+            let hash = Data(base64Encoded: String(parts[3])), hash.count >= 16, hash.count <= 64
+        else { return nil }
+        return (iterations, Array(salt), Array(hash))
+    }
+
+    static func derive(_ password: String, salt: [UInt8], iterations: Int, length: Int = 32) throws(FTPConfigurationError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        let pw = Array(password.utf8)
+        let ok = pw.withUnsafeBufferPointer { p in
+            PKCS5_PBKDF2_HMAC(
+                p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(pw.count),
+                salt, Int32(salt.count), Int32(iterations), EVP_sha256(), Int32(length), &out)
+        }
+        guard ok == 1 else { throw FTPConfigurationError("PBKDF2 failed in OpenSSL") }
+        return out
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return CRYPTO_memcmp(a, b, a.count) == 0
+    }
+}

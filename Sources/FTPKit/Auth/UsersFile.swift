@@ -1,0 +1,106 @@
+import Foundation
+
+/// The users file of `ftpd`: JSON with one entry per user.
+///
+/// ```json
+/// { "users": [ { "name": "alice", "password": "pbkdf2-sha256$600000$…$…",
+///                "root": "/alice", "permissions": ["read", "write", "delete", "rename", "mkdir"] } ] }
+/// ```
+/// `root` is a directory of the server's storage that becomes the user's `/` (default `/`).
+public struct UsersFile: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public var name: String
+        public var password: String
+        public var root: String?
+        public var permissions: [String]?
+
+        public init(name: String, password: String, root: String? = nil, permissions: [String]? = nil) {
+            self.name = name
+            self.password = password
+            self.root = root
+            self.permissions = permissions
+        }
+    }
+
+    private struct Document: Codable { var users: [Entry] }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry] = []) { self.entries = entries }
+
+    /// Reads and validates a users file; every problem names the entry it is in.
+    public init(contentsOf path: String) throws(FTPConfigurationError) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FTPConfigurationError("cannot read users file \(path): \(error.localizedDescription)")
+        }
+        if data.isEmpty { self.entries = []; return }
+        let document: Document
+        do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw FTPConfigurationError("users file \(path) is not valid: \(Self.describe(error))")
+        }
+        var seen = Set<String>()
+        for (i, e) in document.users.enumerated() {
+            let at = "users file \(path), entry \(i + 1) ('\(e.name)')"
+            guard Self.isValidName(e.name) else { throw FTPConfigurationError("\(at): invalid user name") }
+            guard seen.insert(e.name).inserted else { throw FTPConfigurationError("\(at): duplicate user") }
+            guard PasswordHasher.isWellFormed(e.password) else {
+                throw FTPConfigurationError("\(at): password is not a pbkdf2-sha256 hash (use 'ftpd user add')")
+            }
+            if let root = e.root, !root.hasPrefix("/") { throw FTPConfigurationError("\(at): root must start with /") }
+            do { _ = try FTPPermissions(names: e.permissions ?? ["all"]) } catch {
+                throw FTPConfigurationError("\(at): \(error.message)")
+            }
+        }
+        self.entries = document.users
+    }
+
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }
+    }
+
+    public func write(to path: String) throws(FTPConfigurationError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            let data = try encoder.encode(Document(users: self.entries))
+            // Written next to the target and renamed, so a crash never leaves a half-written users file.
+            let url = URL(fileURLWithPath: path)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw FTPConfigurationError("cannot write users file \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Adds a user or replaces their password, keeping root and permissions unless given.
+    public mutating func setUser(
+        _ name: String, password: String, root: String?, permissions: [String]?, iterations: Int
+    ) throws(FTPConfigurationError) {
+        guard Self.isValidName(name) else { throw FTPConfigurationError("invalid user name '\(name)'") }
+        guard !password.isEmpty else { throw FTPConfigurationError("the password is empty") }
+        if let root, !root.hasPrefix("/") { throw FTPConfigurationError("root must start with /") }
+        if let permissions { _ = try FTPPermissions(names: permissions) }
+        let hash = try PasswordHasher.hash(password, iterations: iterations)
+        if let i = self.entries.firstIndex(where: { $0.name == name }) {
+            self.entries[i].password = hash
+            if let root { self.entries[i].root = root }
+            if let permissions { self.entries[i].permissions = permissions }
+        } else {
+            self.entries.append(Entry(name: name, password: hash, root: root, permissions: permissions))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .dataCorrupted(let c): return "malformed JSON \(c.debugDescription)"
+        case .keyNotFound(let k, let c): return "missing '\(k.stringValue)' at \(path(c))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "wrong type at \(path(c))"
+        default: return "\(error)"
+        }
+    }
+
+    private static func path(_ c: DecodingError.Context) -> String {
+        c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}

@@ -1,0 +1,72 @@
+import COpenSSL
+public import NIOPosix
+import Synchronization
+
+/// Authenticates against a ``UsersFile``. PBKDF2 runs on a thread pool so logins never stall an event loop.
+///
+/// A successful login is remembered as a keyed digest of the password (the key is random per process), so a
+/// client that logs in again with the same password costs one SHA-256 instead of a full KDF. The file's slow hash
+/// is what protects passwords at rest; the cache lives only in this process's memory and is dropped on reload.
+public final class UsersFileAuthenticator: FTPAuthenticator {
+    private struct State {
+        var users: [String: UsersFile.Entry]
+        var verified: [String: [UInt8]] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let cacheKey: [UInt8]
+    private let threadPool: NIOThreadPool
+    public let path: String?
+
+    public convenience init(path: String, threadPool: NIOThreadPool = .singleton) throws(FTPConfigurationError) {
+        try self.init(file: UsersFile(contentsOf: path), path: path, threadPool: threadPool)
+    }
+
+    public init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
+        self.state = Mutex(State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
+        var key = [UInt8](repeating: 0, count: 32)
+        if RAND_bytes(&key, 32) != 1 { key = (0..<32).map { _ in UInt8.random(in: 0...255) } }
+        self.cacheKey = key
+        self.threadPool = threadPool
+        self.path = path
+    }
+
+    /// Re-reads the users file (for SIGHUP). On error the current users stay in force.
+    public func reload() throws(FTPConfigurationError) {
+        guard let path else { return }
+        let file = try UsersFile(contentsOf: path)
+        self.state.withLock {
+            $0 = State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
+        }
+    }
+
+    public func authenticate(user: String, password: String, client: String) async -> FTPUser? {
+        let entry = self.state.withLock { $0.users[user] }
+        // Unknown users still cost a KDF so response time does not reveal which names exist.
+        let stored = entry?.password ?? Self.decoyHash
+        let digest = self.cacheDigest(stored: stored, password: password)
+        let cached = self.state.withLock { $0.verified[user] }
+        var ok: Bool
+        if let entry, let cached, PasswordHasher.constantTimeEqual(cached, digest), entry.password == stored {
+            ok = true
+        } else {
+            ok = (try? await self.threadPool.runIfActive { PasswordHasher.verify(password, against: stored) }) ?? false
+            ok = ok && entry != nil
+            if ok { self.state.withLock { $0.verified[user] = digest } }
+        }
+        guard ok, let entry else { return nil }
+        let permissions = (try? FTPPermissions(names: entry.permissions ?? ["all"])) ?? []
+        return FTPUser(name: entry.name, root: FTPPath(entry.root ?? "/"), permissions: permissions)
+    }
+
+    private func cacheDigest(stored: String, password: String) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        let message = Array(stored.utf8) + [0] + Array(password.utf8)
+        var length: UInt32 = 0
+        _ = HMAC(EVP_sha256(), self.cacheKey, Int32(self.cacheKey.count), message, message.count, &out, &length)
+        return out
+    }
+
+    /// A valid hash of a random string, so unknown users go through the same work as known ones.
+    private static let decoyHash: String = (try? PasswordHasher.hash(String(UInt64.random(in: 0...UInt64.max)))) ?? ""
+}

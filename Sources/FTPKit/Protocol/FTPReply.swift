@@ -1,0 +1,49 @@
+/// A reply on the FTP control connection (RFC 959 §4.2): a three-digit code and one or more lines of text.
+public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
+    public var code: Int
+    public var lines: [String]
+
+    public init(_ code: Int, _ text: String) {
+        self.code = code
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    public init(_ code: Int, lines: [String]) {
+        precondition(!lines.isEmpty, "a reply has at least one line")
+        self.code = code
+        self.lines = lines
+    }
+
+    /// The wire form. Multi-line replies use `code-` on the first line, the code and a space on the last,
+    /// and indent the inner lines by one space so none of them can be mistaken for the terminating line.
+    public var encoded: String {
+        if self.lines.count == 1 {
+            return "\(self.code) \(Self.clean(self.lines[0]))\r\n"
+        }
+        var out = "\(self.code)-\(Self.clean(self.lines[0]))\r\n"
+        for line in self.lines.dropFirst().dropLast() {
+            out += " \(Self.clean(line))\r\n"
+        }
+        out += "\(self.code) \(Self.clean(self.lines[self.lines.count - 1]))\r\n"
+        return out
+    }
+
+    public var description: String { self.encoded.trimmingSuffix() }
+
+    /// Reply text may echo client input (paths, arguments): strip CR/LF so it can never inject a reply line.
+    private static func clean(_ text: String) -> String {
+        let unsafe: (Unicode.Scalar) -> Bool = { $0 == "\r" || $0 == "\n" || $0 == "\0" }
+        guard text.unicodeScalars.contains(where: unsafe) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { out.append(unsafe(scalar) ? " " : scalar) }
+        return String(out)
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix() -> String {
+        var s = self
+        while s.last == "\n" || s.last == "\r" { s.removeLast() }
+        return s
+    }
+}

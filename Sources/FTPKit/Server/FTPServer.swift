@@ -1,0 +1,145 @@
+public import Logging
+public import NIOCore
+public import NIOPosix
+import Synchronization
+
+/// An FTP server: listens, enforces session limits and runs an ``FTPSessionStateMachine`` per connection.
+///
+/// ```swift
+/// let server = try await FTPServer.bind(configuration: config, logger: logger)
+/// print("listening on", server.localPort)
+/// try await server.run()          // until shutdown() or cancellation
+/// ```
+public final class FTPServer: Sendable {
+    typealias ControlChannel = NIOAsyncChannel<FTPControlLine, ByteBuffer>
+
+    public let configuration: FTPServerConfiguration
+    /// The port actually bound (useful with port 0).
+    public let localPort: Int
+    /// What happens on the server. Buffers the newest 4096 events if nobody reads them.
+    public let events: AsyncStream<FTPServerEvent>
+
+    private let context: FTPServerContext
+    private let serverChannel: NIOAsyncChannel<ControlChannel, Never>
+    private let logger: Logger
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var nextSession = 0
+        var sessions: [Int: (trigger: AsyncStream<Void>.Continuation, channel: any Channel)] = [:]
+        var shuttingDown = false
+    }
+
+    private init(
+        configuration: FTPServerConfiguration, context: FTPServerContext, serverChannel: NIOAsyncChannel<ControlChannel, Never>,
+        events: AsyncStream<FTPServerEvent>, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.context = context
+        self.serverChannel = serverChannel
+        self.localPort = serverChannel.channel.localAddress?.port ?? configuration.port
+        self.events = events
+        self.logger = logger
+    }
+
+    /// Validates the configuration and binds the control port.
+    public static func bind(
+        configuration: FTPServerConfiguration, logger: Logger = Logger(label: "ftpd"),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> FTPServer {
+        try configuration.validate()
+        let (events, sink) = AsyncStream<FTPServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        let context = FTPServerContext(configuration: configuration, group: group, eventSink: sink)
+        let maxLine = configuration.maxCommandLength
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
+                    return try ControlChannel(wrappingChannelSynchronously: child)
+                }
+            }
+        let server = FTPServer(
+            configuration: configuration, context: context, serverChannel: channel, events: events, logger: logger)
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(server.localPort)"])
+        return server
+    }
+
+    /// Accepts and serves sessions until ``shutdown(gracePeriod:)`` is called or the task is cancelled.
+    public func run() async throws {
+        defer { self.context.finishEvents() }
+        try await withThrowingDiscardingTaskGroup { group in
+            try await self.serverChannel.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+            // The listener is closed: wait for the sessions, which were told to finish.
+        }
+        self.logger.info("server stopped")
+    }
+
+    /// Stops accepting connections, asks every session to end (sessions in a transfer finish it first), and after
+    /// `gracePeriod` closes whatever is left.
+    public func shutdown(gracePeriod: Duration = .seconds(30)) async {
+        let sessions = self.state.withLock { s in
+            s.shuttingDown = true
+            return Array(s.sessions.values)
+        }
+        self.logger.info("shutting down", metadata: ["sessions": "\(sessions.count)"])
+        try? await self.serverChannel.channel.close()
+        for s in sessions { s.trigger.yield() }
+        let deadline = ContinuousClock.now + gracePeriod
+        while ContinuousClock.now < deadline, self.context.limiter.total > 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if self.context.limiter.total > 0 {
+            self.logger.warning("closing sessions still open after the grace period")
+            let left = self.state.withLock { $0.sessions.values.map(\.channel) }
+            for channel in left { channel.close(promise: nil) }
+        }
+    }
+
+    /// The number of open sessions.
+    public var sessionCount: Int { self.context.limiter.total }
+
+    private func serve(_ connection: ControlChannel) async {
+        let peer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
+        let local = connection.channel.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
+        var logger = self.logger
+        if let refusal = self.context.limiter.acquire(peer) {
+            let text = refusal == .serverFull ? "Too many users, try again later." : "Too many connections from your address."
+            logger.notice("connection refused", metadata: ["client": "\(peer)", "reason": "\(refusal)"])
+            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, text).encoded))
+            try? await connection.channel.close()
+            return
+        }
+        defer { self.context.limiter.release(peer) }
+        if self.context.isBanned(peer) {
+            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, "Too many failed logins from your address; try later.").encoded))
+            try? await connection.channel.close()
+            return
+        }
+        let (shutdown, trigger) = AsyncStream<Void>.makeStream()
+        let id: Int? = self.state.withLock { s in
+            if s.shuttingDown { return nil }
+            s.nextSession += 1
+            s.sessions[s.nextSession] = (trigger, connection.channel)
+            return s.nextSession
+        }
+        guard let id else {
+            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, "Server shutting down.").encoded))
+            try? await connection.channel.close()
+            return
+        }
+        defer { _ = self.state.withLock { $0.sessions.removeValue(forKey: id) } }
+        logger[metadataKey: "session"] = "\(id)"
+        logger[metadataKey: "client"] = "\(peer)"
+        logger.info("session opened")
+        let session = FTPSession(context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger)
+        await session.run(shutdown: shutdown)
+        logger.info("session closed")
+    }
+}

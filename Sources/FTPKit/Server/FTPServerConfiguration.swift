@@ -1,0 +1,73 @@
+/// Everything an ``FTPServer`` needs: where to listen, what to serve, who may log in and the limits that keep one
+/// client from disturbing the others. Defaults follow vsftpd's where it has one.
+public struct FTPServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks an ephemeral port (see ``FTPServer/localPort``).
+    public var port: Int
+    public var storage: any FTPStorage
+    public var authenticator: any FTPAuthenticator
+    /// When set, `USER anonymous` logs in as this user (give it read-only permissions).
+    public var anonymousUser: FTPUser?
+
+    /// Ports for passive data connections; `nil` lets the kernel choose. Behind NAT or HAProxy give each node its
+    /// own range and forward it.
+    public var passivePorts: ClosedRange<Int>?
+    /// The IPv4 address announced in `227` replies (the public, VPN or proxy address). Defaults to the address the
+    /// client reached.
+    public var advertisedAddress: String?
+    public var allowActiveMode: Bool = true
+
+    public var maxSessions: Int = 2000
+    public var maxSessionsPerAddress: Int = 50
+    /// A session with no command for this long is closed with 421 (transfers in progress keep it alive).
+    public var idleTimeout: Duration = .seconds(300)
+    /// How long to wait for a data connection, and the longest a data connection may stall.
+    public var dataTimeout: Duration = .seconds(30)
+    /// Pause before answering a failed login.
+    public var loginFailureDelay: Duration = .seconds(1)
+    /// Failed logins in one session before it is closed.
+    public var maxLoginFailures: Int = 3
+    /// Failed logins from one address within ``loginFailureWindow`` before that address is refused for
+    /// ``banDuration``.
+    public var banThreshold: Int = 10
+    public var loginFailureWindow: Duration = .seconds(600)
+    public var banDuration: Duration = .seconds(900)
+    public var maxCommandLength: Int = 4096
+    /// Commands a client may pipeline while a transfer runs before it is disconnected.
+    public var maxQueuedCommands: Int = 64
+    public var banner: String = "Seed FTP server ready."
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
+        anonymousUser: FTPUser? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.storage = storage
+        self.authenticator = authenticator
+        self.anonymousUser = anonymousUser
+    }
+
+    var session: FTPSessionConfiguration {
+        var s = FTPSessionConfiguration(anonymousUser: self.anonymousUser)
+        s.maxLoginFailures = self.maxLoginFailures
+        s.allowActiveMode = self.allowActiveMode
+        s.banner = self.banner
+        return s
+    }
+
+    /// Checks values that would make the server misbehave, with a message per problem.
+    public func validate() throws(FTPConfigurationError) {
+        if let r = self.passivePorts, r.lowerBound < 1024 || r.upperBound > 65535 {
+            throw FTPConfigurationError("passive ports must lie within 1024-65535, got \(r.lowerBound)-\(r.upperBound)")
+        }
+        if let a = self.advertisedAddress, !IPAddressText.isIPv4(a) {
+            throw FTPConfigurationError("advertised address must be an IPv4 address, got '\(a)'")
+        }
+        if self.maxSessions < 1 || self.maxSessionsPerAddress < 1 {
+            throw FTPConfigurationError("session limits must be at least 1")
+        }
+        if !(0...65535).contains(self.port) { throw FTPConfigurationError("port \(self.port) is out of range") }
+        if self.maxCommandLength < 512 { throw FTPConfigurationError("maximum command length must be at least 512") }
+    }
+}

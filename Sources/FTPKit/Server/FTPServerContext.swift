@@ -1,0 +1,40 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// What all sessions of one server share: configuration, limits, the login throttle and the event stream.
+final class FTPServerContext: Sendable {
+    let configuration: FTPServerConfiguration
+    let group: any EventLoopGroup
+    let limiter: ConnectionLimiter
+    private let throttle: Mutex<LoginThrottle>
+    private let eventSink: AsyncStream<FTPServerEvent>.Continuation
+
+    init(configuration: FTPServerConfiguration, group: any EventLoopGroup, eventSink: AsyncStream<FTPServerEvent>.Continuation) {
+        self.configuration = configuration
+        self.group = group
+        self.limiter = ConnectionLimiter(
+            maxTotal: configuration.maxSessions, maxPerAddress: configuration.maxSessionsPerAddress)
+        self.throttle = Mutex(LoginThrottle(
+            threshold: configuration.banThreshold, window: configuration.loginFailureWindow,
+            banDuration: configuration.banDuration))
+        self.eventSink = eventSink
+    }
+
+    func emit(_ event: FTPServerEvent) { self.eventSink.yield(event) }
+
+    func isBanned(_ address: String) -> Bool {
+        self.throttle.withLock { $0.isBanned(address, now: .now) }
+    }
+
+    /// Returns true when this failure got the address banned.
+    func recordLoginFailure(_ address: String) -> Bool {
+        self.throttle.withLock { $0.recordFailure(address, now: .now) }
+    }
+
+    func recordLoginSuccess(_ address: String) {
+        self.throttle.withLock { $0.recordSuccess(address) }
+    }
+
+    func finishEvents() { self.eventSink.finish() }
+}

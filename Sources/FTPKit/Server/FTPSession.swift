@@ -1,0 +1,356 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Drives one control connection: reads lines, feeds them to the ``FTPSessionStateMachine`` and carries out its
+/// actions. All session state is owned by the single loop in ``run()``; slow work (authentication, storage,
+/// transfers) runs in child tasks that report back as events, so the loop never blocks and ABOR is always heard.
+struct FTPSession {
+    typealias ControlChannel = NIOAsyncChannel<FTPControlLine, ByteBuffer>
+
+    enum Event: Sendable {
+        case line(FTPControlLine)
+        case inputClosed
+        case authenticated(FTPUser?)
+        case delayElapsed(FTPReply, close: Bool)
+        case passiveOpened(PassiveListener)
+        case passiveFailed(String)
+        case fileOperationDone(FTPFileOperation, FTPFileOperationResult)
+        case transferStarting
+        case transferDone(FTPTransferResult)
+        case tick
+        case shutdown
+    }
+
+    private enum Pending {
+        case line(FTPControlLine)
+        case command(FTPCommand)
+    }
+
+    let context: FTPServerContext
+    let channel: ControlChannel
+    let clientAddress: String
+    let localAddress: String
+    var logger: Logger
+
+    func run(shutdown: AsyncStream<Void>) async {
+        do {
+            try await self.channel.executeThenClose { inbound, outbound in
+                try await self.serve(inbound: inbound, outbound: outbound, shutdown: shutdown)
+            }
+        } catch {
+            self.logger.debug("session ended with error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func serve(
+        inbound: NIOAsyncChannelInboundStream<FTPControlLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        shutdown: AsyncStream<Void>
+    ) async throws {
+        let config = self.context.configuration
+        let (events, sink) = AsyncStream<Event>.makeStream()
+        var machine = FTPSessionStateMachine(
+            configuration: config.session, clientAddress: self.clientAddress,
+            passiveAddress: config.advertisedAddress ?? self.localAddress)
+        var pending: [Pending] = []
+        var holding = false
+        var listener: PassiveListener?
+        var transferControl: TransferControl?
+        var currentTransfer: FTPTransfer?
+        var transferStart = ContinuousClock.now
+        var lastActivity = ContinuousClock.now
+        var closeAfterTransfer = false
+        var userName: String?
+
+        func send(_ reply: FTPReply) async throws {
+            try await outbound.write(ByteBuffer(string: reply.encoded))
+        }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for try await line in inbound { sink.yield(.line(line)) }
+                } catch {}
+                sink.yield(.inputClosed)
+            }
+            group.addTask {
+                let period = min(config.idleTimeout / 4, .seconds(5))
+                while !Task.isCancelled {
+                    try await Task.sleep(for: period)
+                    sink.yield(.tick)
+                }
+            }
+            group.addTask {
+                for await _ in shutdown { sink.yield(.shutdown); return }
+            }
+            defer {
+                listener?.close()
+                transferControl?.abort()
+                group.cancelAll()
+            }
+
+            try await send(machine.greeting().reply!)
+
+            /// Carries out one action; returns false when the session must end.
+            func perform(_ action: FTPSessionStateMachine.Action) async throws -> Bool {
+                switch action {
+                case .none:
+                    return true
+                case .reply(let r):
+                    try await send(r)
+                case .replies(let rs):
+                    for r in rs { try await send(r) }
+                case .close(let rs):
+                    for r in rs { try await send(r) }
+                    return false
+                case .authenticate(let user, let password):
+                    userName = user
+                    if self.context.isBanned(self.clientAddress) {
+                        sink.yield(.authenticated(nil))
+                        return true
+                    }
+                    let authenticator = config.authenticator
+                    let client = self.clientAddress
+                    group.addTask {
+                        let result = await authenticator.authenticate(user: user, password: password, client: client)
+                        sink.yield(.authenticated(result))
+                    }
+                case .rejectLogin(let reply, let close):
+                    holding = true
+                    let banned = self.context.recordLoginFailure(self.clientAddress)
+                    self.context.emit(.loginFailed(user: userName ?? "", client: self.clientAddress))
+                    self.logger.notice("login failed", metadata: ["user": "\(userName ?? "")", "banned": "\(banned)"])
+                    let delay = config.loginFailureDelay
+                    group.addTask {
+                        try await Task.sleep(for: delay)
+                        sink.yield(.delayElapsed(banned ? FTPReply(421, "Too many failed logins from your address.") : reply,
+                            close: close || banned))
+                    }
+                case .openPassiveListener:
+                    listener?.close()
+                    listener = nil
+                    let group2 = self.context.group
+                    let host = self.localAddress
+                    let client = self.clientAddress
+                    let logger = self.logger
+                    group.addTask {
+                        do {
+                            let l = try await PassiveListener.open(
+                                group: group2, host: host, range: config.passivePorts, expectedPeer: client,
+                                logger: logger)
+                            sink.yield(.passiveOpened(l))
+                        } catch {
+                            sink.yield(.passiveFailed("\(error)"))
+                        }
+                    }
+                case .closeDataEndpoint(let reply):
+                    listener?.close()
+                    listener = nil
+                    try await send(reply)
+                case .fileOperation(let operation):
+                    let performer = FTPFileOperationPerformer(storage: config.storage)
+                    group.addTask {
+                        sink.yield(.fileOperationDone(operation, await performer.perform(operation)))
+                    }
+                case .transfer(let transfer):
+                    let control = TransferControl()
+                    transferControl = control
+                    currentTransfer = transfer
+                    transferStart = .now
+                    let runner = FTPTransferRunner(
+                        transfer: transfer, storage: config.storage, group: self.context.group, listener: listener,
+                        control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
+                        permissions: machine.user?.permissions ?? [], logger: self.logger)
+                    listener = nil
+                    group.addTask {
+                        let result = await runner.run { sink.yield(.transferStarting) }
+                        sink.yield(.transferDone(result))
+                    }
+                case .abortTransfer:
+                    transferControl?.abort()
+                case .deferCommand(let command):
+                    pending.append(.command(command))
+                    if pending.count > config.maxQueuedCommands {
+                        try await send(FTPReply(421, "Too many commands queued; closing."))
+                        return false
+                    }
+                case .reinitialize(let reply):
+                    listener?.close()
+                    listener = nil
+                    if let name = machine.user?.name ?? userName {
+                        self.context.emit(.loggedOut(user: name, client: self.clientAddress))
+                    }
+                    try await send(reply)
+                }
+                return true
+            }
+
+            func handleLine(_ line: FTPControlLine) async throws -> Bool {
+                lastActivity = .now
+                switch line {
+                case .tooLong:
+                    return try await perform(.reply(FTPCommandParseError.tooLong.reply))
+                case .line(let bytes):
+                    switch FTPCommandParser.parse(bytes.readableBytesView) {
+                    case .failure(let error):
+                        // A bare empty line is common keep-alive noise from some clients; answer it like any error.
+                        return try await perform(.reply(error.reply))
+                    case .success(let command):
+                        if Self.looksLikeHTTP(command) {
+                            try await send(FTPReply(421, "This is an FTP server, not HTTP."))
+                            return false
+                        }
+                        self.logger.trace("command", metadata: ["command": "\(command)"])
+                        return try await perform(machine.commandReceived(command))
+                    }
+                }
+            }
+
+            /// Replays commands that arrived while the session was busy, in order, as long as it stays free.
+            func drain() async throws -> Bool {
+                while !pending.isEmpty, !holding, machine.isIdle {
+                    switch pending.removeFirst() {
+                    case .line(let l):
+                        if try await !handleLine(l) { return false }
+                    case .command(let c):
+                        if try await !perform(machine.commandReceived(c)) { return false }
+                    }
+                }
+                return true
+            }
+
+            eventLoop: for await event in events {
+                var keepGoing = true
+                switch event {
+                case .line(let line):
+                    if holding || (!machine.isIdle && !machine.isTransferring) || !pending.isEmpty {
+                        pending.append(.line(line))
+                        if pending.count > config.maxQueuedCommands {
+                            try await send(FTPReply(421, "Too many commands queued; closing."))
+                            break eventLoop
+                        }
+                    } else {
+                        keepGoing = try await handleLine(line)
+                    }
+                case .inputClosed:
+                    break eventLoop
+                case .authenticated(let user):
+                    let action = machine.authenticationCompleted(user)
+                    if let user {
+                        self.context.recordLoginSuccess(self.clientAddress)
+                        self.context.emit(.loggedIn(user: user.name, client: self.clientAddress))
+                        self.logger.info("logged in", metadata: ["user": "\(user.name)"])
+                    }
+                    keepGoing = try await perform(action)
+                case .delayElapsed(let reply, let close):
+                    holding = false
+                    try await send(reply)
+                    keepGoing = !close
+                case .passiveOpened(let l):
+                    listener = l
+                    let action = machine.passiveListenerOpened(port: l.port)
+                    keepGoing = try await perform(action)
+                case .passiveFailed(let reason):
+                    keepGoing = try await perform(machine.passiveListenerFailed(reason))
+                case .fileOperationDone(let operation, let result):
+                    self.emitFileEvent(operation, result, user: machine.user?.name ?? "")
+                    keepGoing = try await perform(machine.fileOperationCompleted(operation, result))
+                case .transferStarting:
+                    try await send(machine.transferStarting())
+                case .transferDone(let result):
+                    transferControl = nil
+                    if let transfer = currentTransfer {
+                        self.logTransfer(transfer, result, user: machine.user?.name ?? "", started: transferStart)
+                    }
+                    currentTransfer = nil
+                    keepGoing = try await perform(machine.transferCompleted(result))
+                    if closeAfterTransfer {
+                        try await send(FTPReply(421, "Server shutting down."))
+                        keepGoing = false
+                    }
+                case .tick:
+                    if machine.isIdle, !holding, ContinuousClock.now - lastActivity > config.idleTimeout {
+                        try await send(FTPReply(421, "Idle timeout; closing control connection."))
+                        keepGoing = false
+                    }
+                case .shutdown:
+                    if machine.isTransferring {
+                        closeAfterTransfer = true
+                    } else {
+                        try await send(FTPReply(421, "Server shutting down."))
+                        keepGoing = false
+                    }
+                }
+                if !keepGoing { break }
+                if try await !drain() { break }
+            }
+
+            if let transferControl {
+                transferControl.abort()
+                // Let the transfer task clean up (abort the upload) before the session goes away.
+                for await event in events {
+                    if case .transferDone(let result) = event {
+                        if let transfer = currentTransfer {
+                            self.logTransfer(transfer, result, user: machine.user?.name ?? "", started: transferStart)
+                        }
+                        break
+                    }
+                }
+            }
+            self.context.emit(.loggedOut(user: machine.user?.name, client: self.clientAddress))
+        }
+    }
+
+    private static func looksLikeHTTP(_ command: FTPCommand) -> Bool {
+        // ALPACA-style cross-protocol requests: an HTTP request line ends the session at once.
+        ["GET", "POST", "PUT", "HEAD", "OPTIONS", "CONNECT", "DELETE", "PATCH", "TRACE"].contains(command.verb)
+            && (command.argument.hasSuffix("HTTP/1.1") || command.argument.hasSuffix("HTTP/1.0"))
+    }
+
+    private func emitFileEvent(_ operation: FTPFileOperation, _ result: FTPFileOperationResult, user: String) {
+        if case .failed = result { return }
+        switch operation {
+        case .delete(_, let d): self.context.emit(.deleted(path: d, user: user))
+        case .makeDirectory(_, let d): self.context.emit(.directoryCreated(path: d, user: user))
+        case .removeDirectory(_, let d): self.context.emit(.directoryRemoved(path: d, user: user))
+        case .rename(let from, _, let d): self.context.emit(.renamed(from: from, to: d, user: user))
+        default: break
+        }
+    }
+
+    private func logTransfer(_ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        var bytes: UInt64 = 0
+        var complete = false
+        switch result {
+        case .completed(let b, _): bytes = b; complete = true
+        case .connectionLost(let b), .aborted(let b), .localError(_, let b): bytes = b
+        case .storageFailed, .dataConnectionFailed: return
+        }
+        let direction: String
+        switch transfer.kind {
+        case .retrieve:
+            direction = "sent"
+            self.context.emit(.fileSent(path: transfer.virtualPath, user: user, bytes: bytes, complete: complete))
+        case .store, .storeUnique:
+            direction = "received"
+            var path = transfer.virtualPath
+            if case .storeUnique = transfer.kind, case .completed(_, let name?) = result { path = path.appending(name) }
+            self.context.emit(.fileReceived(path: path, user: user, bytes: bytes, complete: complete))
+        case .list:
+            direction = "listed"
+        }
+        self.logger.info("transfer \(complete ? "complete" : "failed")", metadata: [
+            "direction": "\(direction)", "path": "\(transfer.virtualPath)", "bytes": "\(bytes)",
+            "seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",
+        ])
+    }
+}
+
+extension FTPSessionStateMachine.Action {
+    var reply: FTPReply? {
+        if case .reply(let r) = self { return r }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+/// A data transfer the session asked its driver to carry out.
+public struct FTPTransfer: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// RETR from `offset`, up to `length` bytes when a `RANG` limited it.
+        case retrieve(FTPPath, offset: UInt64, length: UInt64?)
+        case store(FTPPath, mode: FTPWriteMode)
+        /// STOU: store under a new unique name in this directory.
+        case storeUnique(directory: FTPPath)
+        case list(FTPPath, format: ListFormat)
+    }
+
+    public enum ListFormat: Sendable, Hashable {
+        /// LIST: `ls -l` lines. `directoryOnly` when the path named a file (list that one entry).
+        case long
+        /// NLST: bare names.
+        case names
+        /// MLSD: RFC 3659 facts.
+        case machine([MachineListFact])
+    }
+
+    public var kind: Kind
+    /// The path as the user sees it (relative to their root), for replies and events.
+    public var virtualPath: FTPPath
+    public var type: FTPDataType
+    public var endpoint: FTPDataEndpoint
+}
+
+/// TYPE (RFC 959 §3.1.1): image (binary) or ASCII with CRLF line ends on the wire.
+public enum FTPDataType: Sendable, Hashable { case ascii, binary }
+
+/// Where the next data connection comes from.
+public enum FTPDataEndpoint: Sendable, Hashable {
+    /// The client connects to the listener the driver opened (PASV/EPSV).
+    case passive
+    /// The server connects to the client (PORT/EPRT).
+    case active(FTPHostPort)
+}
+
+/// How a transfer ended, as the driver reports it to the state machine.
+public enum FTPTransferResult: Sendable, Hashable {
+    /// All data moved; for uploads, committed. `name` is the stored name (for STOU).
+    case completed(bytes: UInt64, name: String?)
+    /// The storage refused before any data moved (missing file, permissions…).
+    case storageFailed(FTPStorageError)
+    /// No data connection could be made or accepted.
+    case dataConnectionFailed(String)
+    /// The data connection broke mid-transfer.
+    case connectionLost(bytes: UInt64)
+    /// Aborted by ABOR.
+    case aborted(bytes: UInt64)
+    /// A local error after data started moving (disk full, I/O); uploads are discarded.
+    case localError(FTPStorageError, bytes: UInt64)
+}

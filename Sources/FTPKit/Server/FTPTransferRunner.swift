@@ -1,0 +1,285 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Carries out one ``FTPTransfer``: opens the storage side, obtains the data connection, moves the bytes with
+/// backpressure (or `sendfile(2)` for plain binary downloads of local files) and reports how it ended.
+struct FTPTransferRunner: Sendable {
+    typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    let transfer: FTPTransfer
+    let storage: any FTPStorage
+    let group: any EventLoopGroup
+    let listener: PassiveListener?
+    let control: TransferControl
+    /// The control connection: an upload is committed only while it is still open.
+    let controlChannel: any Channel
+    let timeout: Duration
+    let permissions: FTPPermissions
+    let logger: Logger
+
+    /// The outcome, plus the stored name for STOU.
+    func run(starting: @escaping @Sendable () -> Void) async -> FTPTransferResult {
+        // 1. The storage side first, so a missing file is answered with 550 before any data connection.
+        let prepared: Prepared
+        do {
+            prepared = try await self.prepare()
+        } catch let error as FTPStorageError {
+            return .storageFailed(error)
+        } catch {
+            return .storageFailed(FTPStorageError(.io, "\(error)"))
+        }
+
+        // 2. The data connection.
+        let channel: DataChannel
+        do {
+            channel = try await self.dataChannel()
+        } catch {
+            await prepared.discard()
+            return .dataConnectionFailed(self.describe(error))
+        }
+        self.control.attach(channel.channel)
+        starting()
+
+        // 3. The bytes, watched for stalls.
+        let progress = Progress()
+        return await withTaskGroup(of: FTPTransferResult?.self) { group in
+            group.addTask {
+                await self.move(prepared, over: channel, progress: progress)
+            }
+            group.addTask {
+                var last: UInt64 = .max
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.timeout)
+                    let now = progress.bytes
+                    if now == last, !Task.isCancelled {
+                        self.logger.notice("data connection stalled; aborting", metadata: ["bytes": "\(now)"])
+                        progress.markStalled()
+                        channel.channel.close(promise: nil)
+                        return nil
+                    }
+                    last = now
+                }
+                return nil
+            }
+            var result: FTPTransferResult = .connectionLost(bytes: 0)
+            for await r in group {
+                if let r {
+                    result = r
+                    group.cancelAll()
+                }
+            }
+            return result
+        }
+    }
+
+    // MARK: - Preparation
+
+    enum Prepared: Sendable {
+        case read(any FTPReadHandle, limit: UInt64?)
+        case write(any FTPWriteHandle, name: String?)
+        case listing([String])
+
+        func discard() async {
+            switch self {
+            case .read(let h, _): await h.close()
+            case .write(let h, _): await h.abort()
+            case .listing: break
+            }
+        }
+    }
+
+    private func prepare() async throws -> Prepared {
+        switch self.transfer.kind {
+        case .retrieve(let path, let offset, let length):
+            let handle = try await self.storage.openForReading(path, offset: offset)
+            return .read(handle, limit: length)
+        case .store(let path, let mode):
+            return .write(try await self.storage.openForWriting(path, mode: mode), name: nil)
+        case .storeUnique(let directory):
+            for _ in 0..<16 {
+                let name = "stou-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+                let path = directory.appending(name)
+                do {
+                    _ = try await self.storage.info(at: path)
+                    continue
+                } catch let e as FTPStorageError where e.code == .notFound {
+                    return .write(try await self.storage.openForWriting(path, mode: .replace), name: name)
+                }
+            }
+            throw FTPStorageError(.io, "no unique name available")
+        case .list(let path, let format):
+            let info = try await self.storage.info(at: path)
+            let entries = info.kind == .directory ? try await self.storage.list(directory: path) : [info]
+            let now = Date()
+            let lines: [String] = switch format {
+            case .long: entries.map { FTPListFormatter.longLine($0, now: now) }
+            case .names: entries.map(\.name)
+            case .machine(let facts):
+                entries.map { FTPListFormatter.facts($0, enabled: facts, permissions: self.permissions, name: $0.name) }
+            }
+            if case .machine = format, info.kind != .directory {
+                throw FTPStorageError(.notADirectory, self.transfer.virtualPath.description)
+            }
+            return .listing(lines)
+        }
+    }
+
+    private func dataChannel() async throws -> DataChannel {
+        switch self.transfer.endpoint {
+        case .passive:
+            guard let listener = self.listener else { throw FTPStorageError(.io, "no passive listener") }
+            return try await listener.accept(timeout: self.timeout)
+        case .active(let target):
+            return try await FTPDataConnection.connect(group: self.group, to: target, timeout: self.timeout)
+        }
+    }
+
+    // MARK: - Moving data
+
+    private func move(_ prepared: Prepared, over channel: DataChannel, progress: Progress) async -> FTPTransferResult {
+        let ascii = self.transfer.type == .ascii
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                switch prepared {
+                case .listing(let lines):
+                    var buffer = channel.channel.allocator.buffer(capacity: 64 * 1024)
+                    for line in lines {
+                        buffer.writeString(line)
+                        buffer.writeString("\r\n")
+                        if buffer.readableBytes >= 60 * 1024 {
+                            progress.add(buffer.readableBytes)
+                            try await outbound.write(buffer)
+                            buffer.clear()
+                        }
+                    }
+                    progress.add(buffer.readableBytes)
+                    if buffer.readableBytes > 0 { try await outbound.write(buffer) }
+                    return self.finished(progress)
+
+                case .read(let handle, let limit):
+                    defer { Task { await handle.close() } }
+                    let total = min(handle.remaining, limit ?? .max)
+                    if !ascii, let region = handle.fileRegion {
+                        try await Self.sendFile(region, length: total, channel: channel.channel, progress: progress)
+                    } else {
+                        var converter = ASCIIConverter(.toNetwork)
+                        var left = total
+                        while left > 0, let chunk = try await handle.read(
+                            maxLength: Int(min(left, 256 * 1024)), allocator: channel.channel.allocator)
+                        {
+                            left -= UInt64(chunk.readableBytes)
+                            let out = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
+                            try await outbound.write(out)
+                            progress.add(chunk.readableBytes)
+                        }
+                    }
+                    return self.finished(progress)
+
+                case .write(let handle, let name):
+                    var converter = ASCIIConverter(.fromNetwork)
+                    do {
+                        for try await chunk in inbound {
+                            if self.control.isAborted { break }
+                            let data = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
+                            do {
+                                try await handle.write(data)
+                            } catch {
+                                await handle.abort()
+                                return .localError(Self.storageError(error), bytes: progress.bytes)
+                            }
+                            progress.add(chunk.readableBytes)
+                        }
+                        if ascii, let rest = converter.finish(allocator: channel.channel.allocator) {
+                            try await handle.write(rest)
+                        }
+                    } catch {
+                        await handle.abort()
+                        return self.control.isAborted
+                            ? .aborted(bytes: progress.bytes) : .connectionLost(bytes: progress.bytes)
+                    }
+                    if self.control.isAborted || progress.stalled {
+                        await handle.abort()
+                        return progress.stalled ? .connectionLost(bytes: progress.bytes) : .aborted(bytes: progress.bytes)
+                    }
+                    // The client may have died: without its control connection we cannot tell a complete upload
+                    // from a truncated one, so nothing is committed.
+                    guard self.controlChannel.isActive else {
+                        await handle.abort()
+                        return .connectionLost(bytes: progress.bytes)
+                    }
+                    do {
+                        try await handle.commit()
+                    } catch {
+                        return .localError(Self.storageError(error), bytes: progress.bytes)
+                    }
+                    return .completed(bytes: progress.bytes, name: name)
+                }
+            }
+        } catch {
+            if case .write(let handle, _) = prepared { await handle.abort() }
+            if self.control.isAborted { return .aborted(bytes: progress.bytes) }
+            if let e = error as? FTPStorageError { return .localError(e, bytes: progress.bytes) }
+            return .connectionLost(bytes: progress.bytes)
+        }
+    }
+
+    private func finished(_ progress: Progress) -> FTPTransferResult {
+        if self.control.isAborted { return .aborted(bytes: progress.bytes) }
+        if progress.stalled { return .connectionLost(bytes: progress.bytes) }
+        return .completed(bytes: progress.bytes, name: nil)
+    }
+
+    /// Zero-copy download: the file goes from the page cache to the socket with `sendfile(2)`. Regions are queued
+    /// in slices so progress (and the stall watchdog) sees movement during large files.
+    private static func sendFile(
+        _ region: (descriptor: CInt, offset: UInt64, length: UInt64), length: UInt64, channel: any Channel,
+        progress: Progress
+    ) async throws {
+        guard length > 0 else { return }
+        let descriptor = dup(region.descriptor)
+        guard descriptor >= 0 else { throw FTPStorageError(.io, "dup failed") }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+        defer { try? handle.close() }
+        let slice: UInt64 = 64 * 1024 * 1024
+        let start = region.offset
+        let end = region.offset + length
+        let writes: [EventLoopFuture<Void>] = try await channel.eventLoop.submit {
+            var offset = start
+            var futures: [EventLoopFuture<Void>] = []
+            while offset < end {
+                let next = min(end, offset + slice)
+                let fileRegion = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(next))
+                let count = Int(next - offset)
+                let f = channel.write(IOData.fileRegion(fileRegion))
+                f.whenSuccess { progress.add(count) }
+                futures.append(f)
+                offset = next
+            }
+            channel.flush()
+            return futures
+        }.get()
+        for f in writes { try await f.get() }
+    }
+
+    static func storageError(_ error: any Error) -> FTPStorageError {
+        (error as? FTPStorageError) ?? FTPStorageError(.io, "\(error)")
+    }
+
+    private func describe(_ error: any Error) -> String {
+        if let e = error as? FTPStorageError { return e.message }
+        if error is ChannelError { return "connection failed" }
+        return "\(error)"
+    }
+}
+
+/// Bytes moved so far, shared between the transfer and its stall watchdog.
+final class Progress: Sendable {
+    private let state = Mutex<(bytes: UInt64, stalled: Bool)>((0, false))
+    var bytes: UInt64 { self.state.withLock { $0.bytes } }
+    var stalled: Bool { self.state.withLock { $0.stalled } }
+    func add(_ n: Int) { self.state.withLock { $0.bytes += UInt64(n) } }
+    func markStalled() { self.state.withLock { $0.stalled = true } }
+}

@@ -1,0 +1,147 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A listening socket for one passive data connection (PASV/EPSV).
+///
+/// It accepts exactly one connection, and only from the control connection's address: a connection from any other
+/// address is closed at once, so a port scanner cannot steal the transfer (vsftpd's `pasv_promiscuous=NO`).
+final class PassiveListener: Sendable {
+    typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    let port: Int
+    private let serverChannel: any Channel
+    private let state: Mutex<State>
+
+    private struct State {
+        var accepted: DataChannel?
+        var waiter: CheckedContinuation<DataChannel, any Error>?
+        var closed = false
+    }
+
+    private init(port: Int, serverChannel: any Channel) {
+        self.port = port
+        self.serverChannel = serverChannel
+        self.state = Mutex(State())
+    }
+
+    /// Binds on `host` at a random free port of `range` (or any port when `nil`).
+    static func open(
+        group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger
+    ) async throws -> PassiveListener {
+        let box = ListenerBox()
+        let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
+        var lastError: (any Error)?
+        for port in candidates {
+            do {
+                let channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 4)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 1024 * 1024))
+                    .childChannelInitializer { child in
+                        let peer = child.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
+                        guard peer == expectedPeer, let listener = box.listener else {
+                            logger.warning("refused data connection from a foreign address",
+                                metadata: ["peer": "\(peer)", "expected": "\(expectedPeer)"])
+                            return child.close()
+                        }
+                        return child.eventLoop.makeCompletedFuture {
+                            try FTPDataConnection.configure(child)
+                            let wrapped = try DataChannel(wrappingChannelSynchronously: child)
+                            if !listener.deliver(wrapped) { child.close(promise: nil) }
+                        }
+                    }
+                    .bind(host: host, port: port).get()
+                let listener = PassiveListener(
+                    port: channel.localAddress?.port ?? port, serverChannel: channel)
+                box.listener = listener
+                return listener
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? FTPStorageError(.io, "no passive port available")
+    }
+
+    /// Hands an accepted connection to the waiting transfer, or keeps it until the transfer asks. Returns false
+    /// when the listener already has its connection or was closed.
+    private func deliver(_ channel: DataChannel) -> Bool {
+        enum Outcome { case rejected, kept, handedOver(CheckedContinuation<DataChannel, any Error>) }
+        let outcome: Outcome = self.state.withLock { s in
+            guard !s.closed, s.accepted == nil else { return .rejected }
+            if let w = s.waiter {
+                s.waiter = nil
+                s.closed = true
+                return .handedOver(w)
+            }
+            s.accepted = channel
+            return .kept
+        }
+        switch outcome {
+        case .rejected: return false
+        case .kept: return true
+        case .handedOver(let waiter):
+            waiter.resume(returning: channel)
+            self.serverChannel.close(promise: nil)
+            return true
+        }
+    }
+
+    /// Waits for the client's data connection, up to `timeout`.
+    func accept(timeout: Duration) async throws -> DataChannel {
+        let timer = self.serverChannel.eventLoop.scheduleTask(in: .init(timeout)) {
+            self.fail(FTPStorageError(.io, "no data connection within \(timeout)"))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<DataChannel, any Error>? = self.state.withLock { s in
+                    if let a = s.accepted {
+                        s.accepted = nil
+                        s.closed = true
+                        return .success(a)
+                    }
+                    if s.closed { return .failure(FTPStorageError(.io, "listener closed")) }
+                    s.waiter = continuation
+                    return nil
+                }
+                if let ready {
+                    self.serverChannel.close(promise: nil)
+                    continuation.resume(with: ready)
+                }
+            }
+        } onCancel: {
+            self.fail(CancellationError())
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        let waiter = self.state.withLock { s in
+            defer { s.waiter = nil; s.closed = true }
+            return s.waiter
+        }
+        waiter?.resume(throwing: error)
+        self.serverChannel.close(promise: nil)
+    }
+
+    /// Closes the listener (and a connection that was accepted but never used).
+    func close() {
+        let leftover = self.state.withLock { s in
+            defer { s.accepted = nil }
+            return s.accepted
+        }
+        leftover?.channel.close(promise: nil)
+        self.fail(FTPStorageError(.io, "listener closed"))
+    }
+}
+
+/// Lets the child initializer reach the listener object created after `bind` returns. Written once, before any
+/// connection can be accepted, then only read.
+private final class ListenerBox: Sendable {
+    private let value = Mutex<PassiveListener?>(nil)
+    var listener: PassiveListener? {
+        get { self.value.withLock { $0 } }
+        set { self.value.withLock { $0 = newValue } }
+    }
+}

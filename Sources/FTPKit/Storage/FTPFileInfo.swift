@@ -1,0 +1,36 @@
+public import Foundation
+
+/// What the server knows about one file or directory: enough for `LIST`, `MLSD`, `SIZE` and `MDTM`.
+public struct FTPFileInfo: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case file, directory, symbolicLink }
+
+    public var name: String
+    public var kind: Kind
+    public var size: UInt64
+    public var modified: Date
+    /// POSIX permission bits (`0o644`…), shown in `LIST` and used for the `perm` fact.
+    public var mode: UInt16
+    /// A value that identifies the object within the storage (device and inode for local files), for the `unique` fact.
+    public var uniqueID: String?
+
+    public init(
+        name: String, kind: Kind, size: UInt64, modified: Date, mode: UInt16 = 0o644, uniqueID: String? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.size = size
+        self.modified = modified
+        self.mode = mode
+        self.uniqueID = uniqueID
+    }
+}
+
+/// How `openForWriting` treats existing content.
+public enum FTPWriteMode: Sendable, Hashable {
+    /// `STOR`: the new content replaces the file when the transfer is committed.
+    case replace
+    /// `REST n` + `STOR`: keep the first `n` bytes of the existing file and write from there.
+    case replaceFrom(offset: UInt64)
+    /// `APPE`: add to the end of the existing file (or create it).
+    case append
+}

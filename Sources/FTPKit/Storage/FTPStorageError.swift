@@ -1,0 +1,44 @@
+/// A storage failure, mapped by the server to the matching FTP reply.
+public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        case notFound
+        case alreadyExists
+        case notADirectory
+        case isADirectory
+        case directoryNotEmpty
+        case permissionDenied
+        /// The path would leave the storage's root (for example through a symbolic link).
+        case outsideRoot
+        case invalidName
+        case insufficientSpace
+        case invalidOffset
+        /// Anything else the system reported, with its message.
+        case io
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { self.message }
+
+    /// The FTP reply for this failure (RFC 959 §4.2: 550 for unavailable files, 552/452 for space, 553 for names).
+    public var reply: FTPReply {
+        switch self.code {
+        case .notFound: FTPReply(550, "\(self.message): No such file or directory.")
+        case .alreadyExists: FTPReply(550, "\(self.message): File exists.")
+        case .notADirectory: FTPReply(550, "\(self.message): Not a directory.")
+        case .isADirectory: FTPReply(550, "\(self.message): Is a directory.")
+        case .directoryNotEmpty: FTPReply(550, "\(self.message): Directory not empty.")
+        case .permissionDenied, .outsideRoot: FTPReply(550, "\(self.message): Permission denied.")
+        case .invalidName: FTPReply(553, "\(self.message): File name not allowed.")
+        case .insufficientSpace: FTPReply(452, "\(self.message): Insufficient storage space.")
+        case .invalidOffset: FTPReply(554, "\(self.message): Invalid restart offset.")
+        case .io: FTPReply(451, "\(self.message): Local error in processing.")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import COpenSSL
+
+/// An incremental message digest through OpenSSL's EVP interface.
+final class Digest {
+    private let context: OpaquePointer
+
+    init?(_ algorithm: FTPHashAlgorithm) {
+        guard let ctx = EVP_MD_CTX_new() else { return nil }
+        let md: OpaquePointer? = switch algorithm {
+        case .sha256: EVP_sha256()
+        case .sha1: EVP_sha1()
+        case .md5: EVP_md5()
+        }
+        guard EVP_DigestInit_ex(ctx, md, nil) == 1 else {
+            EVP_MD_CTX_free(ctx)
+            return nil
+        }
+        self.context = ctx
+    }
+
+    deinit { EVP_MD_CTX_free(self.context) }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        _ = EVP_DigestUpdate(self.context, bytes.baseAddress, bytes.count)
+    }
+
+    func finalizeHex() -> String {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        _ = EVP_DigestFinal_ex(self.context, &out, &length)
+        let hex: [Character] = Array("0123456789abcdef")
+        var s = ""
+        s.reserveCapacity(Int(length) * 2)
+        for b in out.prefix(Int(length)) {
+            s.append(hex[Int(b >> 4)])
+            s.append(hex[Int(b & 0xF)])
+        }
+        return s
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import FTPKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the FTP server (the default command).")
+
+    @Option(help: "A JSON configuration file; command-line options override its values.")
+    var config: String?
+
+    @Option(help: "The directory to serve.")
+    var root: String?
+
+    @Flag(help: "Keep files in memory instead of a directory (for tests and demos).")
+    var memory = false
+
+    @Option(help: "The address to listen on.")
+    var address: String?
+
+    @Option(help: "The control port.")
+    var port: Int?
+
+    @Option(help: "The users file (see 'ftpd user add').")
+    var users: String?
+
+    @Flag(help: "Allow anonymous, read-only logins.")
+    var anonymous = false
+
+    @Option(name: .customLong("passive-ports"), help: "The passive port range, LOW-HIGH.")
+    var passivePorts: String?
+
+    @Option(name: .customLong("advertised-address"), help: "The IPv4 address announced in PASV replies.")
+    var advertisedAddress: String?
+
+    @Option(name: .customLong("max-sessions"), help: "The most sessions at once.")
+    var maxSessions: Int?
+
+    @Option(name: .customLong("max-per-ip"), help: "The most sessions from one address.")
+    var maxPerIP: Int?
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle session is closed.")
+    var idleTimeout: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds to let transfers finish on SIGTERM.")
+    var shutdownGrace: Int?
+
+    func run() async throws {
+        var file = ServerConfigFile()
+        if let config {
+            do { file = try ServerConfigFile.load(config) } catch { throw ValidationError("\(error)") }
+        }
+        let level = Logger.Level(rawValue: self.logLevel ?? file.logLevel ?? "info")
+        guard let level else { throw ValidationError("unknown log level '\(self.logLevel ?? file.logLevel ?? "")'") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ftpd")
+
+        let storage: any FTPStorage
+        if self.memory || file.memory == true {
+            storage = MemoryStorage()
+        } else {
+            guard let root = self.root ?? file.root else {
+                throw ValidationError("give --root DIR (or \"root\" in the configuration file), or --memory")
+            }
+            do { storage = try LocalFileStorage(root: root) } catch { throw ValidationError("root: \(error)") }
+        }
+
+        let usersPath = self.users ?? file.users
+        let authenticator: UsersFileAuthenticator
+        if let usersPath {
+            do { authenticator = try UsersFileAuthenticator(path: usersPath) } catch { throw ValidationError("\(error)") }
+        } else {
+            authenticator = UsersFileAuthenticator(file: UsersFile())
+        }
+        let anonymous = self.anonymous || file.anonymous == true
+        if usersPath == nil && !anonymous {
+            throw ValidationError("nobody could log in: give --users FILE, --anonymous, or both")
+        }
+
+        var configuration = FTPServerConfiguration(
+            host: self.address ?? file.address ?? "0.0.0.0", port: self.port ?? file.port ?? 2121,
+            storage: storage, authenticator: authenticator,
+            anonymousUser: anonymous ? FTPUser(name: "anonymous", permissions: .readOnly) : nil)
+        if let range = self.passivePorts ?? file.passivePorts {
+            guard let parsed = Self.parseRange(range) else {
+                throw ValidationError("passive ports must look like LOW-HIGH, got '\(range)'")
+            }
+            configuration.passivePorts = parsed
+        }
+        configuration.advertisedAddress = self.advertisedAddress ?? file.advertisedAddress
+        if let v = self.maxSessions ?? file.maxSessions { configuration.maxSessions = v }
+        if let v = self.maxPerIP ?? file.maxSessionsPerAddress { configuration.maxSessionsPerAddress = v }
+        if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
+        do { try configuration.validate() } catch { throw ValidationError(error.message) }
+
+        let server = try await FTPServer.bind(configuration: configuration, logger: logger)
+        let grace = Duration.seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
+        let signals = SignalHandlers()
+        signals.onTerminate {
+            Task { await server.shutdown(gracePeriod: grace) }
+        }
+        signals.onReload {
+            do {
+                try authenticator.reload()
+                logger.info("users reloaded")
+            } catch {
+                logger.error("users not reloaded, keeping the previous ones", metadata: ["error": "\(error)"])
+            }
+        }
+        try await server.run()
+        signals.cancel()
+    }
+
+    static func parseRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low <= high else { return nil }
+        return low...high
+    }
+}

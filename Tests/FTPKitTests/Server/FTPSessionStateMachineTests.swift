@@ -1,0 +1,285 @@
+import Foundation
+import Testing
+
+@testable import FTPKit
+
+@Suite struct FTPSessionStateMachineTests {
+    typealias Machine = FTPSessionStateMachine
+
+    func machine(anonymous: Bool = false) -> Machine {
+        Machine(
+            configuration: FTPSessionConfiguration(
+                anonymousUser: anonymous ? FTPUser(name: "anonymous", permissions: .readOnly) : nil),
+            clientAddress: "10.0.0.5", passiveAddress: "192.0.2.1")
+    }
+
+    func send(_ m: inout Machine, _ line: String) -> Machine.Action {
+        m.commandReceived(try! FTPCommandParser.parse(Array(line.utf8)).get())
+    }
+
+    func code(_ a: Machine.Action) -> Int? {
+        switch a {
+        case .reply(let r): r.code
+        case .close(let rs): rs.last?.code
+        case .closeDataEndpoint(let r): r.code
+        case .reinitialize(let r): r.code
+        case .rejectLogin(let r, _): r.code
+        default: nil
+        }
+    }
+
+    func loggedIn(_ permissions: FTPPermissions = .all, root: FTPPath = .root) -> Machine {
+        var m = machine()
+        _ = send(&m, "USER alice")
+        #expect(send(&m, "PASS pw") == .authenticate(user: "alice", password: "pw"))
+        _ = m.authenticationCompleted(FTPUser(name: "alice", root: root, permissions: permissions))
+        return m
+    }
+
+    @Test func loginFlow() {
+        var m = machine()
+        #expect(code(m.greeting()) == 220)
+        #expect(code(send(&m, "PASS x")) == 503)
+        #expect(code(send(&m, "USER nobody")) == 331)  // same answer for unknown users
+        #expect(send(&m, "PASS pw") == .authenticate(user: "nobody", password: "pw"))
+        #expect(code(send(&m, "NOOP")) == nil)  // deferred while authenticating
+        #expect(code(m.authenticationCompleted(FTPUser(name: "nobody"))) == 230)
+        #expect(m.user?.name == "nobody")
+        #expect(code(send(&m, "USER other")) == 530)
+    }
+
+    @Test func commandsBeforeLogin() {
+        var m = machine()
+        #expect(code(send(&m, "RETR x")) == 530)
+        #expect(code(send(&m, "LIST")) == 530)
+        #expect(code(send(&m, "XYZZY")) == 500)
+        #expect(code(send(&m, "FEAT")) == 211)
+        #expect(code(send(&m, "SYST")) == 215)
+        #expect(code(send(&m, "QUIT")) == 221)
+    }
+
+    @Test func failedLoginsCloseTheSession() {
+        var m = machine()
+        for attempt in 1...3 {
+            _ = send(&m, "USER alice")
+            _ = send(&m, "PASS wrong")
+            let a = m.authenticationCompleted(nil)
+            guard case .rejectLogin(let reply, let close) = a else {
+                Issue.record("expected a rejected login")
+                return
+            }
+            #expect(close == (attempt == 3))
+            #expect(reply.code == (attempt == 3 ? 421 : 530))
+        }
+    }
+
+    @Test func anonymousLogin() {
+        var m = machine(anonymous: true)
+        _ = send(&m, "USER anonymous")
+        #expect(code(send(&m, "PASS me@example.com")) == 230)
+        #expect(m.user?.permissions == .readOnly)
+        #expect(code(send(&m, "DELE x")) == 550)
+        #expect(code(send(&m, "MKD x")) == 550)
+
+        var closed = machine()
+        _ = send(&closed, "USER anonymous")
+        #expect(send(&closed, "PASS x") == .authenticate(user: "anonymous", password: "x"))
+    }
+
+    @Test func pathsAreResolvedInsideTheUsersRoot() {
+        var m = loggedIn(root: FTPPath("/home/alice"))
+        let delete = FTPFileOperation.delete(FTPPath("/home/alice/etc/passwd"), display: FTPPath("/etc/passwd"))
+        #expect(send(&m, "DELE ../../etc/passwd") == .fileOperation(delete))
+        #expect(code(m.fileOperationCompleted(delete, .failed(FTPStorageError(.notFound, "/etc/passwd")))) == 550)
+        #expect(send(&m, "CWD /") == .fileOperation(.changeDirectory(FTPPath("/home/alice"), display: .root)))
+    }
+
+    @Test func changeDirectoryUpdatesOnlyOnSuccess() {
+        var m = loggedIn()
+        let op = FTPFileOperation.changeDirectory(FTPPath("/d"), display: FTPPath("/d"))
+        #expect(send(&m, "CWD d") == .fileOperation(op))
+        #expect(code(m.fileOperationCompleted(op, .failed(FTPStorageError(.notFound, "/d")))) == 550)
+        #expect(m.directory == .root)
+        _ = send(&m, "CWD d")
+        let info = FTPFileInfo(name: "d", kind: .directory, size: 0, modified: Date())
+        #expect(code(m.fileOperationCompleted(op, .info(info))) == 250)
+        #expect(m.directory == FTPPath("/d"))
+        #expect(send(&m, "PWD") == .reply(FTPReply(257, "\"/d\" is the current directory.")))
+        _ = send(&m, "CDUP")
+        _ = m.fileOperationCompleted(.changeDirectory(.root, display: .root), .info(info))
+        #expect(m.directory == .root)
+    }
+
+    @Test func renameNeedsRNFRImmediatelyBefore() {
+        var m = loggedIn()
+        #expect(code(send(&m, "RNTO b")) == 503)
+        let src = FTPFileOperation.renameSource(FTPPath("/a"), display: FTPPath("/a"))
+        #expect(send(&m, "RNFR a") == .fileOperation(src))
+        let info = FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())
+        #expect(code(m.fileOperationCompleted(src, .info(info))) == 350)
+        #expect(send(&m, "RNTO b") == .fileOperation(.rename(from: FTPPath("/a"), to: FTPPath("/b"), display: FTPPath("/b"))))
+        _ = m.fileOperationCompleted(.rename(from: FTPPath("/a"), to: FTPPath("/b"), display: FTPPath("/b")), .done)
+        // An intervening command cancels the pending rename.
+        _ = send(&m, "RNFR a")
+        _ = m.fileOperationCompleted(src, .info(info))
+        _ = send(&m, "NOOP")
+        #expect(code(send(&m, "RNTO b")) == 503)
+    }
+
+    @Test func transferNeedsADataConnectionSetup() {
+        var m = loggedIn()
+        #expect(code(send(&m, "RETR f")) == 425)
+        #expect(send(&m, "PASV") == .openPassiveListener)
+        #expect(m.passiveListenerOpened(port: 5001) == .reply(FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137).")))
+        guard case .transfer(let t) = send(&m, "RETR f") else {
+            Issue.record("expected a transfer")
+            return
+        }
+        #expect(t.kind == .retrieve(FTPPath("/f"), offset: 0, length: nil))
+        #expect(t.endpoint == .passive)
+        #expect(m.transferStarting().code == 150)
+        #expect(code(m.transferCompleted(.completed(bytes: 10, name: nil))) == 226)
+        // PASV is per transfer (RFC 1123).
+        #expect(code(send(&m, "RETR f")) == 425)
+    }
+
+    @Test func epsvAndEpsvAll() {
+        var m = loggedIn()
+        #expect(send(&m, "EPSV") == .openPassiveListener)
+        #expect(m.passiveListenerOpened(port: 6000) == .reply(FTPReply(229, "Entering Extended Passive Mode (|||6000|).")))
+        #expect(code(send(&m, "EPSV 2")) == 522)
+        #expect(code(send(&m, "EPSV 9")) == 501)
+        #expect(code(send(&m, "EPSV ALL")) == 200)
+        #expect(code(send(&m, "PASV")) == 501)
+        #expect(code(send(&m, "PORT 10,0,0,5,20,0")) == 501)
+    }
+
+    @Test func bounceProtection() {
+        var m = loggedIn()
+        #expect(code(send(&m, "PORT 10,0,0,6,20,0")) == 504)  // another host
+        #expect(code(send(&m, "PORT 10,0,0,5,0,21")) == 504)  // privileged port
+        #expect(code(send(&m, "EPRT |1|10.0.0.9|5000|")) == 504)
+        #expect(code(send(&m, "PORT 10,0,0,5,300,1")) == 501)
+        #expect(code(send(&m, "EPRT |7|10.0.0.5|5000|")) == 522)
+        #expect(code(send(&m, "PORT 10,0,0,5,20,0")) == 200)
+        guard case .transfer(let t) = send(&m, "LIST") else {
+            Issue.record("expected a transfer")
+            return
+        }
+        #expect(t.endpoint == .active(FTPHostPort(host: "10.0.0.5", port: 5120)))
+    }
+
+    @Test func restApplesToTheNextTransferOnly() {
+        var m = loggedIn()
+        #expect(code(send(&m, "REST 100")) == 504)  // ASCII mode
+        _ = send(&m, "TYPE I")
+        #expect(code(send(&m, "REST 100")) == 350)
+        #expect(code(send(&m, "REST abc")) == 501)
+        _ = send(&m, "REST 100")
+        _ = send(&m, "PORT 10,0,0,5,20,0")
+        guard case .transfer(let t) = send(&m, "STOR f") else {
+            Issue.record("expected a transfer")
+            return
+        }
+        #expect(t.kind == .store(FTPPath("/f"), mode: .replaceFrom(offset: 100)))
+        _ = m.transferCompleted(.completed(bytes: 1, name: nil))
+        _ = send(&m, "REST 5")
+        _ = send(&m, "PWD")  // not a transfer: the marker is gone
+        _ = send(&m, "PORT 10,0,0,5,20,0")
+        guard case .transfer(let t2) = send(&m, "STOR f") else { return }
+        #expect(t2.kind == .store(FTPPath("/f"), mode: .replace))
+    }
+
+    @Test func abortDuringTransfer() {
+        var m = loggedIn()
+        _ = send(&m, "PASV")
+        _ = m.passiveListenerOpened(port: 5001)
+        _ = send(&m, "RETR f")
+        #expect(send(&m, "ABOR") == .abortTransfer)
+        #expect(send(&m, "CWD x") == .deferCommand(FTPCommand(verb: "CWD", argument: "x")))
+        #expect(code(send(&m, "STAT")) == 213)
+        #expect(m.transferCompleted(.aborted(bytes: 5)) == .replies([
+            FTPReply(426, "Transfer aborted after 5 bytes."), FTPReply(226, "ABOR successful."),
+        ]))
+        #expect(m.isIdle)
+    }
+
+    @Test func quitDuringTransferClosesAfterIt() {
+        var m = loggedIn()
+        _ = send(&m, "PASV")
+        _ = m.passiveListenerOpened(port: 5001)
+        _ = send(&m, "STOR f")
+        #expect(send(&m, "QUIT") == .none)
+        guard case .close(let replies) = m.transferCompleted(.completed(bytes: 3, name: nil)) else {
+            Issue.record("expected close")
+            return
+        }
+        #expect(replies.map(\.code) == [226, 221])
+    }
+
+    @Test func typesModesAndStructures() {
+        var m = loggedIn()
+        #expect(code(send(&m, "TYPE I")) == 200)
+        #expect(m.type == .binary)
+        #expect(code(send(&m, "TYPE A N")) == 200)
+        #expect(code(send(&m, "TYPE A T")) == 504)
+        #expect(code(send(&m, "TYPE L 7")) == 504)
+        #expect(code(send(&m, "TYPE E")) == 504)
+        #expect(code(send(&m, "TYPE")) == 501)
+        #expect(code(send(&m, "STRU F")) == 200)
+        #expect(code(send(&m, "STRU R")) == 504)
+        #expect(code(send(&m, "MODE S")) == 200)
+        #expect(code(send(&m, "MODE B")) == 504)
+        #expect(code(send(&m, "ALLO 100")) == 202)
+        #expect(code(send(&m, "SIZE f")) == 550)  // ASCII mode
+    }
+
+    @Test func optsAndFeatures() {
+        var m = loggedIn()
+        #expect(code(send(&m, "OPTS UTF8 ON")) == 200)
+        #expect(code(send(&m, "OPTS HASH SHA-1")) == 200)
+        #expect(send(&m, "OPTS HASH") == .reply(FTPReply(200, "SHA-1")))
+        #expect(code(send(&m, "OPTS HASH CRC99")) == 501)
+        #expect(send(&m, "OPTS MLST size;type;") == .reply(FTPReply(200, "MLST OPTS size;type;")))
+        #expect(code(send(&m, "OPTS BOGUS")) == 501)
+        guard case .reply(let feat) = send(&m, "FEAT") else { return }
+        #expect(feat.lines.contains("HASH SHA-256;SHA-1*;MD5"))
+        #expect(feat.lines.contains("MLST type*;size*;modify;perm;unique;"))
+    }
+
+    @Test func hashUsesRangeAndAlgorithm() {
+        var m = loggedIn()
+        #expect(code(send(&m, "RANG 10 19")) == 350)
+        #expect(send(&m, "HASH f") == .fileOperation(.hash(FTPPath("/f"), display: FTPPath("/f"), algorithm: .sha256, range: 10...19)))
+        let op = FTPFileOperation.hash(FTPPath("/f"), display: FTPPath("/f"), algorithm: .sha256, range: 10...19)
+        #expect(m.fileOperationCompleted(op, .hash("ab", first: 10, last: 19)) == .reply(FTPReply(213, "SHA-256 10-19 ab f")))
+        #expect(code(send(&m, "RANG 5 1")) == 501)
+    }
+
+    @Test func missingArgumentsAndUnknownCommands() {
+        var m = loggedIn()
+        for verb in ["CWD", "DELE", "MKD", "RMD", "RNFR", "SIZE", "MDTM", "RETR", "STOR", "APPE"] {
+            #expect(code(send(&m, verb)) == 501, "\(verb)")
+        }
+        #expect(code(send(&m, "FROB")) == 500)
+        #expect(code(send(&m, "MFMT 2024 x")) == 501)
+        #expect(code(send(&m, "SITE CHMOD 777 x")) == 504)
+        #expect(code(send(&m, "SMNT x")) == 502)
+        #expect(code(send(&m, "PASS x")) == 503)
+    }
+
+    @Test func reinitializeLogsOut() {
+        var m = loggedIn()
+        #expect(code(send(&m, "REIN")) == 220)
+        #expect(m.user == nil)
+        #expect(code(send(&m, "PWD")) == 530)
+    }
+
+    @Test func listOptionsAreIgnored() {
+        var m = loggedIn()
+        _ = send(&m, "PORT 10,0,0,5,20,0")
+        guard case .transfer(let t) = send(&m, "LIST -la") else { return }
+        #expect(t.kind == .list(.root, format: .long))
+        #expect(FTPSessionStateMachine.stripListOptions("-a -l sub dir") == "sub dir")
+    }
+}
