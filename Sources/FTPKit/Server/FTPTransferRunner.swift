@@ -219,6 +219,7 @@ struct FTPTransferRunner: Sendable {
                 }
             }
         } catch {
+            self.logger.debug("data connection failed", metadata: ["error": "\(error)"])
             if case .write(let handle, _) = prepared { await handle.abort() }
             if self.control.isAborted { return .aborted(bytes: progress.bytes) }
             if let e = error as? FTPStorageError { return .localError(e, bytes: progress.bytes) }

@@ -48,8 +48,13 @@ final class PassiveListener: Sendable {
                         }
                         return child.eventLoop.makeCompletedFuture {
                             try FTPDataConnection.configure(child)
+                            // Hand the connection over only once it is active: writes issued earlier, from the
+                            // transfer waiting on the other side, would fail on a channel not yet registered.
+                            try child.pipeline.syncOperations.addHandler(ActivationHandler())
                             let wrapped = try DataChannel(wrappingChannelSynchronously: child)
-                            if !listener.deliver(wrapped) { child.close(promise: nil) }
+                            child.pipeline.handler(type: ActivationHandler.self).whenSuccess { handler in
+                                handler.onActive = { if !listener.deliver(wrapped) { child.close(promise: nil) } }
+                            }
                         }
                     }
                     .bind(host: host, port: port).get()
@@ -143,5 +148,31 @@ private final class ListenerBox: Sendable {
     var listener: PassiveListener? {
         get { self.value.withLock { $0 } }
         set { self.value.withLock { $0 = newValue } }
+    }
+}
+
+/// Calls `onActive` once the channel is active (or at once if it already is by the time the callback is set).
+private final class ActivationHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private var context: ChannelHandlerContext?
+    private var fired = false
+
+    var onActive: (() -> Void)? {
+        didSet { self.fireIfReady() }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        self.fireIfReady()
+    }
+
+    private func fireIfReady() {
+        guard !self.fired, let context = self.context, context.channel.isActive, let onActive = self.onActive else { return }
+        self.fired = true
+        onActive()
+        _ = context.pipeline.syncOperations.removeHandler(self)
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// Our server with curl, a client nobody here wrote.
+@Suite struct CurlInteropTests {
+    func curl(_ args: [String], in dir: URL? = nil) async throws -> ProcessResult {
+        let curl = try requireTool("curl", package: "curl")
+        return try await runProcess(curl, ["-sS", "--max-time", "60"] + args, directory: dir)
+    }
+
+    @Test func uploadDownloadListDeleteRename() async throws {
+        try await withServer { server in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(3_000_001)
+            let src = local.url.appendingPathComponent("src.bin")
+            try data.write(to: src)
+
+            var r = try await curl(["-T", src.path, "\(server.url)/up.bin"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("up.bin") == data)
+
+            let dst = local.url.appendingPathComponent("dst.bin")
+            r = try await curl(["\(server.url)/up.bin", "-o", dst.path])
+            #expect(r.status == 0, "\(r)")
+            #expect(try Data(contentsOf: dst) == data)
+
+            // PASV instead of EPSV, and active mode (EPRT, then PORT).
+            r = try await curl(["--disable-epsv", "\(server.url)/up.bin", "-o", dst.path])
+            #expect(r.status == 0 && (try? Data(contentsOf: dst)) == data, "\(r)")
+            r = try await curl(["-P", "127.0.0.1", "\(server.url)/up.bin", "-o", dst.path])
+            #expect(r.status == 0 && (try? Data(contentsOf: dst)) == data, "\(r)")
+            r = try await curl(["-P", "127.0.0.1", "--disable-eprt", "\(server.url)/up.bin", "-o", dst.path])
+            #expect(r.status == 0 && (try? Data(contentsOf: dst)) == data, "\(r)")
+
+            r = try await curl(["\(server.url)/"])
+            #expect(r.stdout.contains("up.bin") && r.stdout.contains("3000001"), "\(r)")
+            r = try await curl(["--list-only", "\(server.url)/"])
+            #expect(r.stdout.split(whereSeparator: \.isNewline) == ["up.bin"], "\(r)")
+
+            r = try await curl(["-Q", "RNFR up.bin", "-Q", "RNTO moved.bin", "\(server.url)/"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("moved.bin") == data && server.read("up.bin") == nil)
+
+            r = try await curl(["-Q", "DELE moved.bin", "\(server.url)/"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.allFiles().isEmpty)
+        }
+    }
+
+    @Test func appendAndResumeBothWays() async throws {
+        try await withServer { server in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(2_000_000)
+            let half = data.prefix(700_000)
+            // Resume an upload: the server has the first part, curl -C - asks SIZE and sends the rest with APPE.
+            try server.write("resume.bin", Data(half))
+            let src = local.url.appendingPathComponent("full.bin")
+            try data.write(to: src)
+            var r = try await curl(["-C", "-", "-T", src.path, "\(server.url)/resume.bin"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("resume.bin") == data)
+
+            // Resume a download with REST.
+            let dst = local.url.appendingPathComponent("partial.bin")
+            try Data(data.prefix(1_234_567)).write(to: dst)
+            r = try await curl(["-C", "-", "\(server.url)/resume.bin", "-o", dst.path])
+            #expect(r.status == 0, "\(r)")
+            #expect(try Data(contentsOf: dst) == data)
+
+            // Plain append.
+            let tail = local.url.appendingPathComponent("tail.txt")
+            try Data("tail\n".utf8).write(to: tail)
+            try server.write("log.txt", Data("head\n".utf8))
+            r = try await curl(["--append", "-T", tail.path, "\(server.url)/log.txt"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("log.txt") == Data("head\ntail\n".utf8))
+        }
+    }
+
+    @Test func asciiModeAndUTF8NamesWithSpaces() async throws {
+        try await withServer { server in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            try server.write("unix.txt", Data("one\ntwo\n".utf8))
+            // curl converts the CRLF the server sends back to local line ends; ftplib checks the wire bytes.
+            let r = try await curl(["--use-ascii", "\(server.url)/unix.txt"])
+            #expect(r.status == 0 && r.stdout == "one\ntwo\n", "\(r)")
+            let text = local.url.appendingPathComponent("text.txt")
+            try Data("x\ny\n".utf8).write(to: text)
+            let a = try await curl(["--use-ascii", "-T", text.path, "\(server.url)/ascii.txt"])
+            #expect(a.status == 0 && server.read("ascii.txt") == Data("x\ny\n".utf8), "\(a)")
+
+            let name = "résumé final 名前.txt"
+            let src = local.url.appendingPathComponent("n.txt")
+            try Data("hello".utf8).write(to: src)
+            let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            var up = try await curl(["-T", src.path, "\(server.url)/\(encoded)"])
+            #expect(up.status == 0, "\(up)")
+            #expect(server.read(name) == Data("hello".utf8))
+            up = try await curl(["--list-only", "\(server.url)/"])
+            #expect(up.stdout.contains(name), "\(up)")
+            up = try await curl(["--ftp-create-dirs", "-T", src.path, "\(server.url)/new%20dir/deeper/x.txt"])
+            #expect(up.status == 0, "\(up)")
+            #expect(server.read("new dir/deeper/x.txt") == Data("hello".utf8))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+
+/// Python's ftplib (a client nobody here wrote) and hand-made hostile clients against our server.
+@Suite struct PythonInteropTests {
+    @Test(arguments: ["passive", "active"])
+    func ftplibEveryOperation(_ mode: String) async throws {
+        try await withServer { server in
+            let r = try await runPython("ftplib_interop.py", server, [mode])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test(arguments: ["traversal", "bounce", "malformed", "vanish"])
+    func hostile(_ scenario: String) async throws {
+        try await withServer { server in
+            let r = try await runPython("hostile.py", server, [scenario])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func sessionLimitsAndFailedLogins() async throws {
+        try await withServer({ $0.maxSessionsPerAddress = 2 }) { server in
+            let r = try await runPython("hostile.py", server, ["limits"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+}

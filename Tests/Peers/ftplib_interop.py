@@ -1,0 +1,100 @@
+"""Python's ftplib against our server: every operation a client uses. Exits non-zero with a message on failure."""
+import ftplib, io, os, sys, hashlib
+
+host, port, user, password, root = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+active = len(sys.argv) > 6 and sys.argv[6] == "active"
+
+
+def check(cond, what):
+    if not cond:
+        print("FAILED:", what)
+        sys.exit(1)
+
+
+ftp = ftplib.FTP()
+ftp.connect(host, port, timeout=30)
+ftp.login(user, password)
+ftp.set_pasv(not active)
+check(ftp.sendcmd("OPTS UTF8 ON").startswith("200"), "OPTS UTF8 ON")
+ftp.encoding = "utf-8"
+
+data = os.urandom(1_000_003)
+ftp.storbinary("STOR blob.bin", io.BytesIO(data))
+check(open(os.path.join(root, "blob.bin"), "rb").read() == data, "STOR content")
+ftp.voidcmd("TYPE I")
+check(ftp.size("blob.bin") == len(data), "SIZE")
+
+out = io.BytesIO()
+ftp.retrbinary("RETR blob.bin", out.write)
+check(out.getvalue() == data, "RETR content")
+
+# Resume a download (REST) and an upload (REST + STOR keeps the prefix).
+out = io.BytesIO()
+ftp.retrbinary("RETR blob.bin", out.write, rest=400_000)
+check(out.getvalue() == data[400_000:], "REST + RETR")
+with open(os.path.join(root, "half.bin"), "wb") as f:
+    f.write(data[:300_000] + b"garbage-after-the-cut")
+ftp.storbinary("STOR half.bin", io.BytesIO(data[300_000:]), rest=300_000)
+check(open(os.path.join(root, "half.bin"), "rb").read() == data, "REST + STOR")
+
+# APPE
+ftp.storbinary("APPE blob.bin", io.BytesIO(b"tail"))
+check(open(os.path.join(root, "blob.bin"), "rb").read() == data + b"tail", "APPE")
+
+# ASCII both ways: CRLF on the wire, LF on disk.
+ftp.storlines("STOR text.txt", io.BytesIO(b"alpha\nbeta\n"))
+check(open(os.path.join(root, "text.txt"), "rb").read() == b"alpha\nbeta\n", "ASCII STOR stores LF")
+lines = []
+ftp.retrlines("RETR text.txt", lines.append)
+check(lines == ["alpha", "beta"], "ASCII RETR")
+raw = []
+ftp.voidcmd("TYPE A")
+with ftp.transfercmd("RETR text.txt") as conn:
+    while chunk := conn.recv(65536):
+        raw.append(chunk)
+ftp.voidresp()
+check(b"".join(raw) == b"alpha\r\nbeta\r\n", "ASCII RETR sends CRLF")
+ftp.voidcmd("TYPE I")
+
+# Directories, listings, names with spaces and non-ASCII characters.
+check(ftp.mkd("dir one") == "/dir one", "MKD reply")
+ftp.cwd("dir one")
+check(ftp.pwd() == "/dir one", "PWD")
+name = "naïve 名前 file.txt"
+ftp.storbinary("STOR " + name, io.BytesIO(b"x"))
+check(ftp.nlst() == [name], "NLST")
+listing = []
+ftp.dir(listing.append)
+check(len(listing) == 1 and listing[0].endswith(name), "LIST %r" % listing)
+facts = dict(ftp.mlsd())
+check(facts[name]["type"] == "file" and facts[name]["size"] == "1", "MLSD %r" % facts)
+mlst = ftp.sendcmd("MLST " + name)
+check("type=file;" in mlst and ("/dir one/" + name) in mlst, "MLST %r" % mlst)
+ftp.cwd("..")
+ftp.rename("dir one/" + name, "renamed.txt")
+check(os.path.exists(os.path.join(root, "renamed.txt")), "RNFR/RNTO")
+ftp.rmd("dir one")
+check(not os.path.exists(os.path.join(root, "dir one")), "RMD")
+
+# MDTM, MFMT, HASH (with OPTS and RANG), AVBL, STAT.
+check(ftp.sendcmd("MFMT 20200102030405 renamed.txt").startswith("213 Modify=20200102030405"), "MFMT")
+check(ftp.sendcmd("MDTM renamed.txt") == "213 20200102030405", "MDTM")
+digest = hashlib.sha256(data + b"tail").hexdigest()
+reply = ftp.sendcmd("HASH blob.bin")
+check(reply == "213 SHA-256 0-%d %s blob.bin" % (len(data) + 3, digest), "HASH %r" % reply)
+ftp.sendcmd("OPTS HASH MD5")
+check(ftp.sendcmd("HASH blob.bin").split()[3] == hashlib.md5(data + b"tail").hexdigest(), "HASH MD5")
+ftp.sendcmd("OPTS HASH SHA-1")
+ftp.sendcmd("RANG 10 19")
+check(ftp.sendcmd("HASH blob.bin").split()[2:4] == ["10-19", hashlib.sha1(data[10:20]).hexdigest()], "HASH range")
+check(int(ftp.sendcmd("AVBL").split()[1]) > 0, "AVBL")
+check(ftp.sendcmd("STAT").startswith("211"), "STAT")
+check("renamed.txt" in ftp.sendcmd("STAT /"), "STAT path")
+
+ftp.delete("renamed.txt")
+ftp.delete("blob.bin")
+ftp.delete("half.bin")
+ftp.delete("text.txt")
+check(os.listdir(root) == [], "everything deleted: %r" % os.listdir(root))
+ftp.quit()
+print("ok")

@@ -1,0 +1,209 @@
+"""Hostile clients against our server. Exits non-zero with a message on failure.
+
+usage: hostile.py HOST PORT USER PASSWORD ROOT SCENARIO
+"""
+import ftplib, io, os, socket, struct, sys, time
+
+host, port, user, password, root, scenario = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+
+
+def check(cond, what):
+    if not cond:
+        print("FAILED:", what)
+        sys.exit(1)
+
+
+def login():
+    f = ftplib.FTP()
+    f.connect(host, port, timeout=30)
+    f.login(user, password)
+    f.voidcmd("TYPE I")
+    return f
+
+
+def expect_error(f, cmd, codes):
+    try:
+        r = f.sendcmd(cmd)
+    except ftplib.all_errors as e:
+        r = str(e)
+    check(r[:3] in codes, "%s -> %r (want %s)" % (cmd, r, codes))
+    return r
+
+
+class Raw:
+    """A line-level control connection, for what ftplib refuses to send."""
+    def __init__(self):
+        self.s = socket.create_connection((host, port), timeout=30)
+        self.f = self.s.makefile("rb")
+        self.reply()
+
+    def reply(self):
+        line = self.f.readline()
+        if not line:
+            return None
+        text = line.decode("utf-8", "replace")
+        if len(text) > 3 and text[3] == "-":
+            code = text[:3]
+            while True:
+                more = self.f.readline().decode("utf-8", "replace")
+                if more.startswith(code + " ") or not more:
+                    break
+        return text[:3]
+
+    def send(self, data):
+        self.s.sendall(data)
+        return self.reply()
+
+
+if scenario == "traversal":
+    secret_dir = os.path.dirname(root.rstrip("/"))
+    with open(os.path.join(secret_dir, "secret.txt"), "w") as fh:
+        fh.write("top secret")
+    os.symlink(secret_dir, os.path.join(root, "escape"))
+    os.symlink(os.path.join(secret_dir, "secret.txt"), os.path.join(root, "link.txt"))
+    with open(os.path.join(root, "inside.txt"), "w") as fh:
+        fh.write("fine")
+    os.symlink("inside.txt", os.path.join(root, "good-link.txt"))
+    f = login()
+    for path in ["../secret.txt", "/../secret.txt", "../../../../etc/passwd", "%2e%2e/secret.txt", "..\\secret.txt",
+                 "escape/secret.txt", "link.txt", "/./../secret.txt"]:
+        out = io.BytesIO()
+        try:
+            f.retrbinary("RETR " + path, out.write)
+        except ftplib.error_perm:
+            pass
+        check(b"top secret" not in out.getvalue(), "RETR %s leaked the secret" % path)
+    expect_error(f, "CWD escape", ("550",))
+    expect_error(f, "SIZE link.txt", ("550",))
+    f.cwd("../../..")
+    check(f.pwd() == "/", "PWD after climbing")
+    out = io.BytesIO()
+    f.retrbinary("RETR good-link.txt", out.write)
+    check(out.getvalue() == b"fine", "a link inside the root still works")
+    for target in ["escape/new.txt", "../new.txt"]:
+        try:
+            f.storbinary("STOR " + target, io.BytesIO(b"x"))
+        except ftplib.error_perm:
+            pass
+    check(not os.path.exists(os.path.join(secret_dir, "new.txt")), "STOR escaped the root")
+    expect_error(f, "MKD escape/newdir", ("550",))
+    check(not os.path.exists(os.path.join(secret_dir, "newdir")), "MKD escaped the root")
+    expect_error(f, "DELE link.txt/../../secret.txt", ("550",))
+    check(os.path.exists(os.path.join(secret_dir, "secret.txt")), "DELE escaped the root")
+    f.quit()
+
+elif scenario == "bounce":
+    f = login()
+    expect_error(f, "PORT 127,0,0,2,200,10", ("504",))   # another address
+    expect_error(f, "PORT 10,1,2,3,200,10", ("504",))
+    expect_error(f, "PORT 127,0,0,1,0,25", ("504",))     # a privileged port (SMTP)
+    expect_error(f, "EPRT |1|192.0.2.10|4000|", ("504",))
+    expect_error(f, "EPRT |2|::1|4000|", ("504",))
+    expect_error(f, "PORT 999,1,1,1,1,1", ("501",))
+    # A passive port is not usable from another address (a stolen data connection).
+    pasv = f.sendcmd("PASV")
+    nums = pasv[pasv.index("(") + 1:pasv.index(")")].split(",")
+    dport = int(nums[4]) * 256 + int(nums[5])
+    thief = socket.socket()
+    thief.bind(("127.0.0.2", 0))
+    thief.settimeout(10)
+    thief.connect(("127.0.0.1", dport))
+    check(thief.recv(10) == b"", "the thief's connection is closed at once")
+    with open(os.path.join(root, "t.txt"), "wb") as fh:
+        fh.write(b"payload")
+    legit = socket.create_connection(("127.0.0.1", dport), timeout=10)
+    f.sendcmd("RETR t.txt")
+    got = b""
+    while chunk := legit.recv(4096):
+        got += chunk
+    f.voidresp()
+    check(got == b"payload", "the legitimate client still gets the data")
+    f.quit()
+
+elif scenario == "malformed":
+    r = Raw()
+    check(r.send(b"USER " + user.encode() + b"\r\n") == "331", "USER")
+    check(r.send(b"PASS " + password.encode() + b"\r\n") == "230", "PASS")
+    check(r.send(b"\r\n") == "500", "empty line")
+    check(r.send(b"RETR " + b"a" * 10_000 + b"\r\n") == "500", "10 KB line")
+    check(r.send(b"NOOP\r\n") == "200", "session continues after a long line")
+    check(r.send(b"RETR a\x00b\r\n") == "501", "NUL byte")
+    check(r.send(b"CWD \xff\xfe\r\n") == "501", "non-UTF-8")
+    check(r.send(b"PORT 1,2,3\r\n") == "501", "short PORT")
+    check(r.send(b"PORT a,b,c,d,e,f\r\n") == "501", "garbage PORT")
+    check(r.send(b"EPRT |x|y|z|\r\n") == "522", "bad EPRT protocol")
+    check(r.send(b"TYPE Q\r\n") == "501", "TYPE Q")
+    check(r.send(b"REST -5\r\n") == "501", "negative REST")
+    check(r.send(b"MFMT 99999999999999 x\r\n") == "501", "MFMT bad time")
+    check(r.send(b"123 456\r\n") == "500", "numeric verb")
+    check(r.send(b"RNTO x\r\n") == "503", "RNTO without RNFR")
+    check(r.send(b"noop\n") == "200", "bare LF and lower case")
+    check(r.send(b"GET / HTTP/1.1\r\n") == "421", "HTTP request line")
+    check(r.reply() is None, "connection closed after HTTP")
+
+elif scenario == "limits":
+    # The server allows 2 sessions per address (set by the test).
+    a, b = Raw(), Raw()
+    c = socket.create_connection((host, port), timeout=10)
+    greeting = c.makefile("rb").readline()
+    check(greeting.startswith(b"421"), "third session refused with 421, got %r" % greeting)
+    a.s.shutdown(socket.SHUT_RDWR)
+    a.s.close()
+    time.sleep(0.3)
+    d = Raw()  # a slot is free again
+    # Failed logins: 3 per session, then 421 and close.
+    for i in range(3):
+        check(d.send(b"USER " + user.encode() + b"\r\n") == "331", "USER")
+        code = d.send(b"PASS wrong\r\n")
+        check(code == ("421" if i == 2 else "530"), "failed login %d -> %s" % (i, code))
+    check(d.reply() is None, "closed after too many failures")
+    # USER answers the same for users that do not exist.
+    check(b.send(b"USER no-such-user\r\n") == "331", "no user enumeration")
+
+elif scenario == "vanish":
+    # A client that disappears mid-upload leaves the previous file intact and no partial file.
+    with open(os.path.join(root, "keep.bin"), "wb") as fh:
+        fh.write(b"original")
+    for how in ["control-first", "reset"]:
+        f = login()
+        conn = f.transfercmd("STOR keep.bin")
+        conn.sendall(os.urandom(3_000_000))
+        if how == "control-first":
+            f.sock.shutdown(socket.SHUT_RDWR)
+            f.sock.close()
+            time.sleep(0.5)
+            conn.close()
+        else:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            try:
+                f.voidresp()
+            except ftplib.all_errors:
+                pass
+            f.close()
+        deadline = time.time() + 10
+        while time.time() < deadline and any(n.startswith(".seed-upload") for n in os.listdir(root)):
+            time.sleep(0.1)
+        check(open(os.path.join(root, "keep.bin"), "rb").read() == b"original", "%s: previous file intact" % how)
+        check(sorted(os.listdir(root)) == ["keep.bin"], "%s: no partial file: %r" % (how, os.listdir(root)))
+    # ABOR mid-upload too.
+    f = login()
+    conn = f.transfercmd("STOR new.bin")
+    conn.sendall(os.urandom(500_000))
+    f.sock.sendall(b"ABOR\r\n")
+    conn.close()
+    try:
+        f.voidresp()
+    except ftplib.all_errors:
+        pass
+    try:
+        f.voidresp()
+    except ftplib.all_errors:
+        pass
+    f.voidcmd("NOOP")
+    check(sorted(os.listdir(root)) == ["keep.bin"], "ABOR: no partial file: %r" % os.listdir(root))
+    f.quit()
+else:
+    print("unknown scenario", scenario)
+    sys.exit(2)
+print("ok")
