@@ -203,6 +203,41 @@ elif scenario == "vanish":
     f.voidcmd("NOOP")
     check(sorted(os.listdir(root)) == ["keep.bin"], "ABOR: no partial file: %r" % os.listdir(root))
     f.quit()
+elif scenario == "idle":
+    r = Raw()
+    r.send(b"USER " + user.encode() + b"\r\n")
+    check(r.send(b"PASS " + password.encode() + b"\r\n") == "230", "login")
+    time.sleep(2.5)
+    check(r.reply() == "421", "idle session closed with 421")
+    check(r.reply() is None, "then disconnected")
+
+elif scenario == "ban":
+    # The test sets the ban threshold to 2 failures per address.
+    for _ in range(2):
+        r = Raw()
+        r.send(b"USER " + user.encode() + b"\r\n")
+        r.send(b"PASS wrong\r\n")
+    c = socket.create_connection((host, port), timeout=10)
+    greeting = c.makefile("rb").readline()
+    check(greeting.startswith(b"421"), "banned address refused: %r" % greeting)
+
+elif scenario == "shutdown":
+    # The test calls shutdown() while this upload is running: it must complete, then the session closes.
+    f = login()
+    conn = f.transfercmd("STOR slow.bin")
+    payload = os.urandom(100_000)
+    for _ in range(20):
+        conn.sendall(payload)
+        time.sleep(0.1)
+    conn.close()
+    check(f.getresp().startswith("226"), "transfer completed during shutdown")
+    try:
+        last = f.getresp()
+    except ftplib.error_temp as e:
+        last = str(e)
+    check(last.startswith("421"), "then 421: %r" % last)
+    check(os.path.getsize(os.path.join(root, "slow.bin")) == 2_000_000, "upload committed")
+
 else:
     print("unknown scenario", scenario)
     sys.exit(2)

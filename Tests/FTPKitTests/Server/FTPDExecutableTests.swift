@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// The `ftpd` program itself: user management, the configuration file and graceful shutdown on SIGTERM.
+@Suite struct FTPDExecutableTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/ftpd").path
+
+    func freePort() throws -> Int {
+        // Bind port 0 to learn a free port, then release it for ftpd.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    @Test func userAddConfigFileAndSigterm() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        var r = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "carol"], stdin: "pa ss\n")
+        #expect(r.status == 0, "\(r)")
+        r = try await runProcess(Self.binary, ["user", "add", "--users", users, "carol"], stdin: "")
+        #expect(r.status != 0 && r.stderr.contains("no password"), "\(r)")
+        #expect(try !String(contentsOfFile: users, encoding: .utf8).contains("pa ss"))
+
+        try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
+        try Data("served".utf8).write(to: URL(fileURLWithPath: dir.path + "/root/file.txt"))
+        let port = try freePort()
+        let config = """
+            {"root": "\(dir.path)/root", "address": "127.0.0.1", "port": \(port), "users": "\(users)",
+             "passivePorts": "40000-40100", "logLevel": "info"}
+            """
+        try config.write(toFile: dir.path + "/ftpd.json", atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config", dir.path + "/ftpd.json"]
+        let log = dir.url.appendingPathComponent("log")
+        try Data().write(to: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let curl = try requireTool("curl", package: "curl")
+        var got = ProcessResult(status: -1, stdout: "", stderr: "")
+        for _ in 0..<50 {
+            got = try await runProcess(curl, ["-sS", "ftp://carol:pa%20ss@127.0.0.1:\(port)/file.txt"])
+            if got.status == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(got.status == 0 && got.stdout == "served", "\(got)")
+
+        kill(process.processIdentifier, SIGTERM)
+        var status: Int32 = -1
+        for await s in exited.stream { status = s; break }
+        #expect(status == 0)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.contains("shutting down") && text.contains("server stopped"), "\(text)")
+        #expect(!text.contains("pa ss"), "the password must never be logged")
+    }
+
+    @Test(arguments: [
+        (["--root", "/nonexistent-dir-xyz", "--anonymous"], "root"),
+        (["--memory"], "nobody could log in"),
+        (["--memory", "--anonymous", "--passive-ports", "9-2"], "passive ports"),
+        (["--memory", "--anonymous", "--advertised-address", "not-an-ip"], "advertised address"),
+        (["--config", "/nonexistent.json"], "cannot read configuration"),
+    ])
+    func badOptionsAreExplained(_ args: [String], _ message: String) async throws {
+        let r = try await runProcess(Self.binary, args, timeout: .seconds(30))
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "\(r)")
+    }
+}

@@ -1,0 +1,89 @@
+import FTPKit
+import Foundation
+import Testing
+
+/// Limits, events and shutdown of a running server, driven by real clients.
+@Suite struct ServerBehaviorTests {
+    @Test func idleSessionsAreClosed() async throws {
+        try await withServer({ $0.idleTimeout = .seconds(1) }) { server in
+            let r = try await runPython("hostile.py", server, ["idle"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func repeatedFailedLoginsBanTheAddress() async throws {
+        try await withServer({ $0.banThreshold = 2 }) { server in
+            let r = try await runPython("hostile.py", server, ["ban"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func serverWideSessionLimit() async throws {
+        try await withServer({ $0.maxSessions = 2 }) { server in
+            let r = try await runPython("hostile.py", server, ["limits"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func shutdownLetsRunningTransfersFinish() async throws {
+        let server = try await TestFTPServer.start()
+        async let client = runPython("hostile.py", server, ["shutdown"])
+        try await Task.sleep(for: .milliseconds(700))
+        await server.server.shutdown(gracePeriod: .seconds(15))
+        let r = try await client
+        #expect(r.status == 0, "\(r)")
+        await server.stop()
+    }
+
+    @Test func eventsReportWhatHappened() async throws {
+        try await withServer { server in
+            let curl = try requireTool("curl", package: "curl")
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            try Data("12345".utf8).write(to: local.url.appendingPathComponent("f"))
+            let collector = Task {
+                var seen: [FTPServerEvent] = []
+                for await e in server.server.events {
+                    seen.append(e)
+                    if case .deleted = e { break }
+                }
+                return seen
+            }
+            let r = try await runProcess(curl, ["-sS", "-T", local.path + "/f", "\(server.url)/f", "-Q", "-DELE f"])
+            #expect(r.status == 0, "\(r)")
+            let timeout = Task { try await Task.sleep(for: .seconds(10)); collector.cancel() }
+            let seen = await collector.value
+            timeout.cancel()
+            #expect(seen.contains(.loggedIn(user: TestFTPServer.user, client: "127.0.0.1")))
+            #expect(seen.contains(.fileReceived(path: FTPPath("/f"), user: TestFTPServer.user, bytes: 5, complete: true)))
+            #expect(seen.contains(.deleted(path: FTPPath("/f"), user: TestFTPServer.user)))
+        }
+    }
+
+    @Test func embeddedServerOverMemoryStorage() async throws {
+        let storage = MemoryStorage()
+        var config = FTPServerConfiguration(
+            host: "127.0.0.1", port: 0, storage: storage,
+            authenticator: StaticAuthenticator([("u", "p", .all)]), anonymousUser: FTPUser(name: "anonymous", permissions: .readOnly))
+        config.loginFailureDelay = .milliseconds(10)
+        let server = try await FTPServer.bind(configuration: config)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let curl = try requireTool("curl", package: "curl")
+        let local = try TemporaryDirectory()
+        defer { local.cleanup() }
+        let data = randomData(700_000)
+        try data.write(to: local.url.appendingPathComponent("in"))
+        var r = try await runProcess(curl, ["-sS", "-T", local.path + "/in", "ftp://u:p@127.0.0.1:\(server.localPort)/m.bin"])
+        #expect(r.status == 0, "\(r)")
+        #expect(storage.usedBytes == 700_000)
+        r = try await runProcess(curl, ["-sS", "ftp://127.0.0.1:\(server.localPort)/m.bin", "-o", local.path + "/out"])
+        #expect(r.status == 0, "\(r)")
+        #expect(try Data(contentsOf: local.url.appendingPathComponent("out")) == data)
+        // Anonymous users are read-only.
+        r = try await runProcess(curl, ["-sS", "-T", local.path + "/in", "ftp://127.0.0.1:\(server.localPort)/x"])
+        #expect(r.status != 0)
+        await server.shutdown(gracePeriod: .seconds(2))
+        try await task.value
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import FTPKit
+
+/// Both storage backends must behave the same: this runs the contract against each.
+@Suite struct StorageContractTests {
+    static func backends() throws -> [(String, any FTPStorage, TemporaryDirectory?)] {
+        let dir = try TemporaryDirectory()
+        return [("memory", MemoryStorage(), nil), ("local", try LocalFileStorage(root: dir.path), dir)]
+    }
+
+    func store(_ s: any FTPStorage, _ path: String, _ text: String, mode: FTPWriteMode = .replace) async throws {
+        let h = try await s.openForWriting(FTPPath(path), mode: mode)
+        try await h.write(ByteBuffer(string: text))
+        try await h.commit()
+    }
+
+    func load(_ s: any FTPStorage, _ path: String, offset: UInt64 = 0) async throws -> String {
+        let h = try await s.openForReading(FTPPath(path), offset: offset)
+        var out = ""
+        while let chunk = try await h.read(maxLength: 3, allocator: .init()) { out += String(buffer: chunk) }
+        await h.close()
+        return out
+    }
+
+    func code(_ body: () async throws -> Void) async -> FTPStorageError.Code? {
+        do { try await body(); return nil } catch let e as FTPStorageError { return e.code } catch { return .io }
+    }
+
+    @Test func contract() async throws {
+        for (name, s, dir) in try Self.backends() {
+            defer { dir?.cleanup() }
+            try await store(s, "/a.txt", "hello")
+            #expect(try await load(s, "/a.txt") == "hello", "\(name)")
+            #expect(try await load(s, "/a.txt", offset: 2) == "llo", "\(name)")
+            #expect(await code { _ = try await s.openForReading(FTPPath("/a.txt"), offset: 99) } == .invalidOffset, "\(name)")
+
+            // Nothing is visible before commit; abort keeps the old content.
+            let h = try await s.openForWriting(FTPPath("/a.txt"), mode: .replace)
+            try await h.write(ByteBuffer(string: "NEW CONTENT"))
+            #expect(try await load(s, "/a.txt") == "hello", "\(name): visible before commit")
+            await h.abort()
+            #expect(try await load(s, "/a.txt") == "hello", "\(name): abort changed the file")
+
+            let appending = try await s.openForWriting(FTPPath("/a.txt"), mode: .append)
+            try await appending.write(ByteBuffer(string: " world"))
+            await appending.abort()
+            #expect(try await load(s, "/a.txt") == "hello", "\(name): aborted append")
+
+            try await store(s, "/a.txt", " world", mode: .append)
+            #expect(try await load(s, "/a.txt") == "hello world", "\(name)")
+            try await store(s, "/a.txt", "W", mode: .replaceFrom(offset: 6))
+            #expect(try await load(s, "/a.txt") == "hello W", "\(name)")
+            try await store(s, "/a.txt", "!", mode: .replaceFrom(offset: 7))
+            #expect(try await load(s, "/a.txt") == "hello W!", "\(name)")
+            #expect(await code { try await store(s, "/a.txt", "x", mode: .replaceFrom(offset: 100)) } == .invalidOffset)
+
+            try await s.makeDirectory(FTPPath("/d"))
+            #expect(await code { try await s.makeDirectory(FTPPath("/d")) } == .alreadyExists, "\(name)")
+            #expect(await code { try await s.makeDirectory(FTPPath("/missing/d")) } == .notFound, "\(name)")
+            try await store(s, "/d/b.txt", "b")
+            #expect(try await s.list(directory: FTPPath("/d")).map(\.name) == ["b.txt"], "\(name)")
+            #expect(await code { try await s.removeDirectory(FTPPath("/d")) } == .directoryNotEmpty, "\(name)")
+            #expect(await code { try await s.remove(FTPPath("/d")) } == .isADirectory, "\(name)")
+            try await s.rename(FTPPath("/d/b.txt"), to: FTPPath("/c.txt"))
+            try await s.removeDirectory(FTPPath("/d"))
+            #expect(try await s.list(directory: .root).map(\.name) == ["a.txt", "c.txt"], "\(name)")
+            #expect(try await s.info(at: FTPPath("/c.txt")).size == 1, "\(name)")
+            #expect(await code { _ = try await s.info(at: FTPPath("/nope")) } == .notFound, "\(name)")
+            #expect(await code { _ = try await s.openForReading(FTPPath("/"), offset: 0) } == .isADirectory, "\(name)")
+
+            let when = Date(timeIntervalSince1970: 1_600_000_000)
+            try await s.setModificationTime(FTPPath("/c.txt"), to: when)
+            #expect(try await s.info(at: FTPPath("/c.txt")).modified == when, "\(name)")
+            try await s.remove(FTPPath("/c.txt"))
+            #expect(await code { try await s.remove(FTPPath("/c.txt")) } == .notFound, "\(name)")
+        }
+    }
+
+    @Test func localStorageRefusesSymlinksOutOfTheRoot() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let root = dir.url.appendingPathComponent("root")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try "secret".write(to: dir.url.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/out", withDestinationPath: dir.path)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/s", withDestinationPath: dir.path + "/secret")
+        let s = try LocalFileStorage(root: root.path)
+        #expect(await code { _ = try await s.openForReading(FTPPath("/s"), offset: 0) } == .outsideRoot)
+        #expect(await code { _ = try await s.openForReading(FTPPath("/out/secret"), offset: 0) } == .outsideRoot)
+        #expect(await code { _ = try await s.list(directory: FTPPath("/out")) } == .outsideRoot)
+        #expect(await code { _ = try await s.openForWriting(FTPPath("/out/new"), mode: .replace) } == .outsideRoot)
+        #expect(await code { try await s.makeDirectory(FTPPath("/out/x")) } == .outsideRoot)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/new"))
+        // The listing shows the escaping links as bare links, never their targets' content.
+        let kinds = try await s.list(directory: .root).map(\.kind)
+        #expect(kinds == [.symbolicLink, .symbolicLink])
+        // Temporary upload files never show up.
+        let h = try await s.openForWriting(FTPPath("/pending"), mode: .replace)
+        #expect(try await s.list(directory: .root).count == 2)
+        await h.abort()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "s"])
+    }
+
+    @Test func memoryStorageCapacity() async throws {
+        let s = MemoryStorage(capacity: 10)
+        try await store(s, "/a", "12345")
+        #expect(try await s.availableSpace(at: .root) == 5)
+        #expect(await code { try await store(s, "/b", "123456") } == .insufficientSpace)
+    }
+}
+
+@Suite struct AuthenticationTests {
+    @Test func passwordHashing() throws {
+        let h = try PasswordHasher.hash("pw", iterations: 1000)
+        #expect(h.hasPrefix("pbkdf2-sha256$1000$"))
+        #expect(PasswordHasher.verify("pw", against: h))
+        #expect(!PasswordHasher.verify("pW", against: h))
+        #expect(!PasswordHasher.verify("pw", against: "pbkdf2-sha256$1000$bad"))
+        #expect(!PasswordHasher.verify("pw", against: ""))
+        #expect(try PasswordHasher.hash("pw", iterations: 1000) != h)  // salted
+        #expect(throws: FTPConfigurationError.self) { try PasswordHasher.hash("pw", iterations: 10) }
+    }
+
+    @Test func usersFileRoundTripAndAuthenticator() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path + "/users.json"
+        var file = UsersFile()
+        try file.setUser("bob", password: "pw", root: "/bob", permissions: ["read"], iterations: 1000)
+        try file.write(to: path)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!text.contains("\"pw\""))  // never stored in clear
+        let auth = try UsersFileAuthenticator(path: path)
+        let user = await auth.authenticate(user: "bob", password: "pw", client: "127.0.0.1")
+        #expect(user == FTPUser(name: "bob", root: FTPPath("/bob"), permissions: .readOnly))
+        #expect(await auth.authenticate(user: "bob", password: "pw", client: "x") != nil)  // cached path
+        #expect(await auth.authenticate(user: "bob", password: "nope", client: "x") == nil)
+        #expect(await auth.authenticate(user: "eve", password: "pw", client: "x") == nil)
+        // Reload picks up a changed password; the cache does not keep the old one valid.
+        try file.setUser("bob", password: "new", root: nil, permissions: nil, iterations: 1000)
+        try file.write(to: path)
+        try auth.reload()
+        #expect(await auth.authenticate(user: "bob", password: "pw", client: "x") == nil)
+        #expect(await auth.authenticate(user: "bob", password: "new", client: "x") != nil)
+    }
+
+    @Test(arguments: [
+        ("{", "not valid"), ("{\"users\": [{\"name\": \"a\"}]}", "missing 'password'"),
+        ("{\"users\": [{\"name\": \"a\", \"password\": \"plain\"}]}", "not a pbkdf2-sha256 hash"),
+        ("{\"users\": [{\"name\": \"a b\", \"password\": \"x\"}]}", "invalid user name"),
+    ])
+    func badUsersFilesSayWhatIsWrong(_ content: String, _ message: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try content.write(toFile: dir.path + "/u.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try UsersFile(contentsOf: dir.path + "/u.json")
+            Issue.record("accepted a bad users file")
+        } catch {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func loginThrottleBansAndForgives() {
+        var t = LoginThrottle(threshold: 3, window: .seconds(60), banDuration: .seconds(100))
+        let now = ContinuousClock.now
+        func fail(_ address: String, _ seconds: Int) -> Bool { t.recordFailure(address, now: now + .seconds(seconds)) }
+        #expect(fail("a", 0) == false)
+        #expect(fail("a", 1) == false)
+        #expect(fail("a", 2) == true)
+        #expect(t.isBanned("a", now: now + .seconds(50)))
+        #expect(!t.isBanned("a", now: now + .seconds(103)))
+        #expect(!t.isBanned("b", now: now))
+        // Failures outside the window do not add up.
+        #expect(fail("c", 0) == false)
+        #expect(fail("c", 61) == false)
+        #expect(fail("c", 122) == false)
+    }
+}
