@@ -112,9 +112,8 @@ public struct FTPSessionStateMachine: Sendable {
             case "QUIT":
                 self.busy = .transferring(transfer, quitAfter: true, aborting: aborting)
                 return .none
-            case "NOOP":
-                return .reply(FTPReply(200, "NOOP ok, transfer in progress."))
             default:
+                // Everything else (NOOP included) waits for the transfer, so replies stay in command order.
                 return .deferCommand(command)
             }
         default:

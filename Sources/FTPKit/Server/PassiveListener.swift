@@ -50,11 +50,10 @@ final class PassiveListener: Sendable {
                             try FTPDataConnection.configure(child)
                             // Hand the connection over only once it is active: writes issued earlier, from the
                             // transfer waiting on the other side, would fail on a channel not yet registered.
-                            try child.pipeline.syncOperations.addHandler(ActivationHandler())
+                            let activation = ActivationHandler()
+                            try child.pipeline.syncOperations.addHandler(activation)
                             let wrapped = try DataChannel(wrappingChannelSynchronously: child)
-                            child.pipeline.handler(type: ActivationHandler.self).whenSuccess { handler in
-                                handler.onActive = { if !listener.deliver(wrapped) { child.close(promise: nil) } }
-                            }
+                            activation.onActive = { if !listener.deliver(wrapped) { Self.discard(wrapped) } }
                         }
                     }
                     .bind(host: host, port: port).get()
@@ -93,7 +92,12 @@ final class PassiveListener: Sendable {
         }
     }
 
-    /// Waits for the client's data connection, up to `timeout`.
+    /// A wrapped async channel must be closed through `executeThenClose`, never just dropped.
+    static func discard(_ channel: DataChannel) {
+        Task { try? await channel.executeThenClose { _, _ in } }
+    }
+
+    /// Waits for the peer's data connection, up to `timeout`.
     func accept(timeout: Duration) async throws -> DataChannel {
         let timer = self.serverChannel.eventLoop.scheduleTask(in: .init(timeout)) {
             self.fail(FTPStorageError(.io, "no data connection within \(timeout)"))
@@ -136,7 +140,7 @@ final class PassiveListener: Sendable {
             defer { s.accepted = nil }
             return s.accepted
         }
-        leftover?.channel.close(promise: nil)
+        if let leftover { Self.discard(leftover) }
         self.fail(FTPStorageError(.io, "listener closed"))
     }
 }

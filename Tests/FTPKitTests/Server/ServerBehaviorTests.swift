@@ -28,7 +28,11 @@ import Testing
     @Test func shutdownLetsRunningTransfersFinish() async throws {
         let server = try await TestFTPServer.start()
         async let client = runPython("hostile.py", server, ["shutdown"])
-        try await Task.sleep(for: .milliseconds(700))
+        // Shut down once the upload is under way (its temporary file exists).
+        for _ in 0..<200 {
+            if server.allFiles().contains(where: { $0.hasPrefix(".seed-upload-") }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         await server.server.shutdown(gracePeriod: .seconds(15))
         let r = try await client
         #expect(r.status == 0, "\(r)")

@@ -1,0 +1,269 @@
+"""Side-by-side FTP server benchmark: ftpd (ours), vsftpd and pyftpdlib on loopback.
+
+Measures, per server: RETR and STOR throughput of a large file with curl as the client, the time for N concurrent
+clients to connect and log in, and the memory each idle logged-in session costs. Prints a Markdown table with
+ratios against the best peer. Run through scripts/bench.
+"""
+import argparse, asyncio, os, shutil, signal, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                if s.recv(100).startswith(b"220"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server on port %d did not start" % port)
+
+
+def tree_pids(pid):
+    """pid and all its descendants."""
+    out = [pid]
+    try:
+        children = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+    except OSError:
+        return out
+    for c in children:
+        out += tree_pids(int(c))
+    return out
+
+
+def pss_kib(pid):
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            for line in open("/proc/%d/smaps_rollup" % p):
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+class Server:
+    def __init__(self, name, workdir):
+        self.name, self.workdir = name, workdir
+        self.port = free_port()
+        self.proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class FTPD(Server):
+    user, password = "bench", "bench"
+
+    def start(self):
+        root = os.path.join(self.workdir, "root")
+        os.makedirs(os.path.join(root, "pub"), exist_ok=True)
+        users = os.path.join(self.workdir, "users.json")
+        binary = os.path.join(ROOT, ".build/release/ftpd")
+        # A low iteration count so the login benchmark measures the server, not PBKDF2 (named users are only
+        # used for transfers; the login benchmark is anonymous on every server).
+        subprocess.run([binary, "user", "add", "--users", users, "--iterations", "1000", self.user],
+                       input=self.password + "\n", text=True, check=True)
+        self.proc = subprocess.Popen([binary, "--root", root, "--users", users, "--anonymous", "--address", "127.0.0.1",
+                                      "--port", str(self.port), "--max-sessions", "5000", "--max-per-ip", "5000",
+                                      "--log-level", "error"])
+        wait_port(self.port)
+        self.pub = os.path.join(root, "pub")
+        self.url = "ftp://%s:%s@127.0.0.1:%d/pub/" % (self.user, self.password, self.port)
+
+
+class VSFTPD(Server):
+    def start(self):
+        root = os.path.join(self.workdir, "anon")
+        os.makedirs(os.path.join(root, "pub"), exist_ok=True)
+        shutil.chown(os.path.join(root, "pub"), "ftp")
+        os.makedirs("/var/run/vsftpd/empty", exist_ok=True)
+        conf = os.path.join(self.workdir, "vsftpd.conf")
+        low = 47001 + (self.port % 500) * 2
+        open(conf, "w").write("\n".join([
+            "listen=YES", "listen_port=%d" % self.port, "listen_address=127.0.0.1", "anonymous_enable=YES",
+            "anon_root=" + root, "write_enable=YES", "anon_upload_enable=YES",
+            "anon_mkdir_write_enable=YES", "anon_other_write_enable=YES", "local_enable=NO",
+            "pasv_min_port=40000", "pasv_max_port=60000", "seccomp_sandbox=NO",
+            "secure_chroot_dir=/var/run/vsftpd/empty", "background=NO", "max_per_ip=0", "max_clients=0",
+            "anon_umask=022", "xferlog_enable=NO", ""]))
+        self.proc = subprocess.Popen(["vsftpd", conf])
+        wait_port(self.port)
+        self.pub = os.path.join(root, "pub")
+        self.url = "ftp://anonymous:x@127.0.0.1:%d/pub/" % self.port
+
+
+class PYFTPDLIB(Server):
+    def start(self):
+        root = os.path.join(self.workdir, "py")
+        os.makedirs(os.path.join(root, "pub"), exist_ok=True)
+        script = os.path.join(self.workdir, "pyserver.py")
+        open(script, "w").write("""
+import sys, logging
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+logging.disable(logging.CRITICAL)
+a = DummyAuthorizer()
+a.add_user("bench", "bench", sys.argv[1], perm="elradfmwMT")
+a.add_anonymous(sys.argv[1])
+h = FTPHandler
+h.authorizer = a
+s = FTPServer(("127.0.0.1", int(sys.argv[2])), h)
+s.max_cons = 0
+s.max_cons_per_ip = 0
+s.serve_forever()
+""")
+        self.proc = subprocess.Popen([sys.executable, script, root, str(self.port)])
+        wait_port(self.port)
+        self.pub = os.path.join(root, "pub")
+        self.url = "ftp://bench:bench@127.0.0.1:%d/pub/" % self.port
+
+
+def curl_speed(args):
+    out = subprocess.run(["curl", "-sS", "--max-time", "600", "-w", "%{speed_download} %{speed_upload}"] + args,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError("curl failed: " + out.stderr)
+    down, up = out.stdout.split()
+    return max(float(down), float(up))
+
+
+def transfer(server, big, runs):
+    retr, stor = [], []
+    shutil.copy(big, os.path.join(server.pub, "big.bin"))
+    if isinstance(server, VSFTPD):
+        shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+    for _ in range(runs):
+        retr.append(curl_speed([server.url + "big.bin", "-o", "/dev/null"]))
+        name = "up%d.bin" % len(stor)
+        stor.append(curl_speed(["-T", big, server.url + name]))
+        os.remove(os.path.join(server.pub, name))
+    return max(retr), max(stor)
+
+
+async def login_many(port, n):
+    """Opens n control connections at once, logs each in anonymously; returns (seconds, writers)."""
+    async def one():
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        async def reply():
+            line = await r.readline()
+            code = line[:3]
+            if line[3:4] == b"-":
+                while not (await r.readline()).startswith(code + b" "):
+                    pass
+            return code
+        if await reply() != b"220":
+            raise RuntimeError("no greeting")
+        w.write(b"USER anonymous\r\n")
+        await reply()
+        w.write(b"PASS bench@\r\n")
+        code = await reply()
+        if code != b"230":
+            raise RuntimeError("login failed: %r" % code)
+        return w
+    start = time.perf_counter()
+    writers = await asyncio.wait_for(asyncio.gather(*[one() for _ in range(n)]), 120)
+    return time.perf_counter() - start, writers
+
+
+def logins(server, n):
+    async def run():
+        seconds, writers = await login_many(server.port, n)
+        for w in writers:
+            w.close()
+        await asyncio.sleep(0.5)
+        return seconds
+    return asyncio.run(run())
+
+
+def idle_memory(server, n):
+    async def run():
+        await asyncio.sleep(0.5)
+        before = pss_kib(server.proc.pid)
+        _, writers = await login_many(server.port, n)
+        await asyncio.sleep(1.0)
+        after = pss_kib(server.proc.pid)
+        for w in writers:
+            w.close()
+        await asyncio.sleep(0.5)
+        return (after - before) / n
+    return asyncio.run(run())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--servers", default="ftpd,vsftpd,pyftpdlib")
+    ap.add_argument("--output")
+    args = ap.parse_args()
+
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    work = tempfile.mkdtemp(prefix="seed-bench-")
+    big = os.path.join(work, "big.bin")
+    with open(big, "wb") as f:
+        chunk = os.urandom(1 << 20)
+        for _ in range(args.size_mib):
+            f.write(chunk)
+    classes = {"ftpd": FTPD, "vsftpd": VSFTPD, "pyftpdlib": PYFTPDLIB}
+    results = {}
+    try:
+        for name in args.servers.split(","):
+            server = classes[name](name, os.path.join(work, name))
+            os.makedirs(server.workdir, exist_ok=True)
+            server.start()
+            try:
+                # Memory first, on a fresh process, so earlier work does not pre-grow its heap.
+                mem = idle_memory(server, 200)
+                l200 = logins(server, 200)
+                l1000 = logins(server, 1000)
+                retr, stor = transfer(server, big, args.runs)
+                results[name] = dict(retr=retr, stor=stor, l200=l200, l1000=l1000, mem=mem)
+                print("%-10s RETR %.0f MB/s  STOR %.0f MB/s  login200 %.3fs  login1000 %.3fs  idle %.1f KiB/session"
+                      % (name, retr / 1e6, stor / 1e6, l200, l1000, mem), file=sys.stderr)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    peers = [n for n in results if n != "ftpd"]
+    lines = ["| server | RETR MB/s | STOR MB/s | 200 logins (s) | 1000 logins (s) | idle session (KiB) |",
+             "|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append("| %s | %.0f | %.0f | %.3f | %.3f | %.1f |" % (
+            name, r["retr"] / 1e6, r["stor"] / 1e6, r["l200"], r["l1000"], r["mem"]))
+    if "ftpd" in results and peers:
+        o = results["ftpd"]
+        best = lambda key, f: f(results[p][key] for p in peers)
+        lines += ["", "ftpd against the best peer in this run (higher is better for ftpd):", "",
+                  "| measure | ratio |", "|---|---|",
+                  "| RETR throughput | %.2f× |" % (o["retr"] / best("retr", max)),
+                  "| STOR throughput | %.2f× |" % (o["stor"] / best("stor", max)),
+                  "| 1000 logins vs pyftpdlib (time) | %.2f× faster |" % (results.get("pyftpdlib", o)["l1000"] / o["l1000"]),
+                  "| idle session memory | %.1f KiB (target ≤ 64) |" % o["mem"]]
+    table = "\n".join(lines)
+    print(table)
+    if args.output:
+        open(args.output, "w").write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()

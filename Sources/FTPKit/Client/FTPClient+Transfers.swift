@@ -1,0 +1,489 @@
+import Foundation
+public import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension FTPClient {
+    public typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    /// How an upload treats the remote file.
+    public enum UploadMode: Sendable, Hashable {
+        /// STOR: replace it.
+        case replace
+        /// APPE: add to its end.
+        case append
+        /// REST n + STOR: keep its first n bytes and write from there (resuming an upload).
+        case resume(at: UInt64)
+    }
+
+    // MARK: - Listing
+
+    /// The entries of a directory: `MLSD` when the server offers it (exact sizes and UTC times), else `LIST`
+    /// parsed from the Unix, DOS or EPLF formats. Lines that cannot be parsed come back as `.unparsed` entries.
+    public func list(_ path: String? = nil) async throws -> [FTPListEntry] {
+        try await self.exclusive {
+            let machine = self.features.supports("MLST")
+            let command = (machine ? "MLSD" : "LIST") + (path.map { " \($0)" } ?? "")
+            let text = try await self.receiveText(command)
+            let now = Date()
+            return text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).compactMap { line in
+                let l = String(line)
+                if machine {
+                    if FTPListParser.isSelfOrParent(l) { return nil }
+                    return FTPListParser.parseMachine(l)
+                }
+                return FTPListParser.parseList(l, now: now)
+            }
+        }
+    }
+
+    /// The bare names in a directory (`NLST`).
+    public func names(_ path: String? = nil) async throws -> [String] {
+        try await self.exclusive {
+            let text = try await self.receiveText("NLST" + (path.map { " \($0)" } ?? ""))
+            return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingSuffixNewlines() }
+                .filter { !$0.isEmpty }
+        }
+    }
+
+    private func receiveText(_ command: String) async throws(FTPClientError) -> String {
+        var data = ByteBuffer()
+        try await self.transfer(command, kind: .download) { channel, inbound, _ in
+            for try await var chunk in inbound {
+                if data.readableBytes + chunk.readableBytes > 256 * 1024 * 1024 {
+                    throw FTPClientError(.protocolViolation, "listing larger than 256 MiB")
+                }
+                data.writeBuffer(&chunk)
+            }
+            return true
+        }
+        return String(decoding: data.readableBytesView, as: UTF8.self)
+    }
+
+    // MARK: - Downloads
+
+    /// Streams a file: `body` gets its bytes as they arrive, with backpressure (the server is not read faster
+    /// than `body` consumes). Starts at `offset` (REST) to resume. Returns what `body` returns.
+    public func download<R: Sendable>(
+        _ path: String, offset: UInt64 = 0, progress: (@Sendable (FTPTransferProgress) -> Void)? = nil,
+        _ body: (FTPDownloadStream) async throws -> R
+    ) async throws -> R {
+        try await self.exclusive {
+            var total: UInt64?
+            if progress != nil, let size = try? await self.expect("SIZE \(path)", [213]) {
+                total = UInt64(size.text.trimmingSpaces())
+            }
+            if offset > 0 { try await self.expect("REST \(offset)", [350]) }
+            var result: R?
+            try await self.transfer("RETR \(path)", kind: .download) { channel, inbound, _ in
+                let stream = FTPDownloadStream(inbound: inbound, start: offset, total: total, progress: progress)
+                result = try await body(stream)
+                return stream.state.finished
+            }
+            guard let result else { throw FTPClientError(.invalidState, "the download produced no result") }
+            return result
+        }
+    }
+
+    /// Downloads to a local file, written through a temporary file and renamed when complete. With `resume`, an
+    /// existing local file is continued from its size (REST) instead.
+    public func downloadFile(
+        _ path: String, to localPath: String, resume: Bool = false,
+        progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
+    ) async throws -> UInt64 {
+        var offset: UInt64 = 0
+        if resume, let attributes = try? FileManager.default.attributesOfItem(atPath: localPath),
+            let size = attributes[.size] as? NSNumber
+        {
+            offset = size.uint64Value
+        }
+        let target = resume ? localPath : localPath + ".part-\(UInt32.random(in: 0...UInt32.max))"
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC)
+        let fd = open(target, flags, 0o644)
+        guard fd >= 0 else { throw FTPClientError(.local, "cannot write \(target): \(String(cString: strerror(errno)))") }
+        let file = LocalFileWriter(descriptor: fd)
+        do {
+            let written = try await self.download(path, offset: offset, progress: progress) { stream in
+                var n: UInt64 = 0
+                for try await chunk in stream {
+                    try await file.write(chunk)
+                    n += UInt64(chunk.readableBytes)
+                }
+                return n
+            }
+            try file.close()
+            if !resume, Glibc.rename(target, localPath) != 0 {
+                throw FTPClientError(.local, "cannot move into \(localPath): \(String(cString: strerror(errno)))")
+            }
+            return offset + written
+        } catch {
+            try? file.close()
+            if !resume { unlink(target) }
+            throw error
+        }
+    }
+
+    // MARK: - Uploads
+
+    /// Uploads the bytes of any async sequence of buffers, with backpressure. Returns the bytes sent.
+    @discardableResult
+    public func upload<Source: AsyncSequence & Sendable>(
+        _ source: Source, to path: String, mode: UploadMode = .replace, total: UInt64? = nil,
+        progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
+    ) async throws -> UInt64 where Source.Element == ByteBuffer {
+        try await self.exclusive {
+            let command = try await self.prepareUpload(path, mode: mode)
+            let start: UInt64 = if case .resume(let at) = mode { at } else { 0 }
+            var sent: UInt64 = 0
+            try await self.transfer(command, kind: .upload) { channel, _, outbound in
+                for try await chunk in source {
+                    try await outbound.write(chunk)
+                    sent += UInt64(chunk.readableBytes)
+                    progress?(FTPTransferProgress(bytes: start + sent, total: total))
+                }
+                // Wait until every byte reached the kernel before the connection closes.
+                try await channel.writeAndFlush(ByteBuffer()).get()
+                return true
+            }
+            return sent
+        }
+    }
+
+    /// Uploads a local file, with `sendfile(2)` on the data connection. With `resume`, asks the server how much it
+    /// already has (SIZE) and sends only the rest (REST + STOR).
+    @discardableResult
+    public func uploadFile(
+        from localPath: String, to path: String, resume: Bool = false,
+        progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
+    ) async throws -> UInt64 {
+        let fd = open(localPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FTPClientError(.local, "cannot read \(localPath): \(String(cString: strerror(errno)))") }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+        defer { try? handle.close() }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FTPClientError(.local, "cannot stat \(localPath)") }
+        let size = UInt64(st.st_size)
+        return try await self.exclusive {
+            var offset: UInt64 = 0
+            if resume {
+                try await self.setType(.binary)
+                let reply = try await self.command("SIZE \(path)")
+                if reply.code == 213, let remote = UInt64(reply.text.trimmingSpaces()) {
+                    guard remote <= size else {
+                        throw FTPClientError(.local, "the remote file is larger than \(localPath)", reply: reply)
+                    }
+                    offset = remote
+                }
+            }
+            if resume && offset == size {
+                progress?(FTPTransferProgress(bytes: size, total: size))
+                return 0
+            }
+            let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
+            try await self.transfer(command, kind: .upload) { channel, _, _ in
+                // Sliced so progress moves during large files.
+                let slice: UInt64 = 16 * 1024 * 1024
+                var position = offset
+                while position < size {
+                    let end = min(size, position + slice)
+                    let region = FileRegion(fileHandle: handle, readerIndex: Int(position), endIndex: Int(end))
+                    try await channel.writeAndFlush(IOData.fileRegion(region)).get()
+                    position = end
+                    progress?(FTPTransferProgress(bytes: position, total: size))
+                }
+                return true
+            }
+            return size - offset
+        }
+    }
+
+    private func prepareUpload(_ path: String, mode: UploadMode) async throws(FTPClientError) -> String {
+        try await self.setType(.binary)
+        switch mode {
+        case .replace: return "STOR \(path)"
+        case .append: return "APPE \(path)"
+        case .resume(let at):
+            if at > 0 { try await self.expect("REST \(at)", [350]) }
+            return "STOR \(path)"
+        }
+    }
+
+    // MARK: - Data connections
+
+    enum TransferKind { case download, upload }
+
+    /// Opens the data connection (EPSV/PASV or EPRT/PORT), sends `command`, runs `body` over the data channel and
+    /// reads the final reply. Cancelling the calling task aborts the transfer (ABOR) and keeps the control
+    /// connection usable.
+    func transfer(
+        _ command: String, kind: TransferKind,
+        _ body: (any Channel, NIOAsyncChannelInboundStream<ByteBuffer>, NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Bool
+    ) async throws(FTPClientError) {
+        let endpoint = try await self.openDataEndpoint()
+        let preliminary: FTPReply
+        do {
+            preliminary = try await self.command(command)
+        } catch {
+            await endpoint.close()
+            throw error
+        }
+        guard preliminary.code == 150 || preliminary.code == 125 else {
+            await endpoint.close()
+            if preliminary.isSuccess { return }  // some servers answer an empty listing with 226 at once
+            throw FTPClientError(.replyError, "the server refused \(command)", reply: preliminary, command: command)
+        }
+        let data: DataChannel
+        do {
+            data = try await endpoint.channel(timeout: self.configuration.dataTimeout)
+        } catch {
+            _ = try? await self.readReply()
+            throw FTPClientError(.connectionFailed, "no data connection: \(error)", command: command)
+        }
+
+        var bodyError: (any Error)?
+        var complete = true
+        let dataChannel = data.channel
+        await withTaskCancellationHandler {
+            do {
+                complete = try await data.executeThenClose { inbound, outbound in
+                    try await body(dataChannel, inbound, outbound)
+                }
+            } catch {
+                bodyError = error
+            }
+        } onCancel: {
+            dataChannel.close(promise: nil)
+        }
+        if bodyError == nil && !complete {
+            // The caller stopped reading early: abort rather than drain the rest of the file.
+            try await self.abortAndResync()
+            return
+        }
+
+        if Task.isCancelled || bodyError is CancellationError {
+            // The resynchronisation must not run in the cancelled task: its reply stream would end at once.
+            let resync = Task { () async -> FTPClientError? in
+                do {
+                    try await self.abortAndResync()
+                    return nil
+                } catch {
+                    return (error as? FTPClientError) ?? FTPClientError(.connectionClosed, "\(error)")
+                }
+            }
+            if let error = await resync.value { throw error }
+            throw FTPClientError(.invalidState, "cancelled; the transfer was aborted", command: command)
+        }
+        if let bodyError {
+            if let e = bodyError as? FTPClientError, e.code == .local {
+                try await self.abortAndResync()
+                throw e
+            }
+            if !(bodyError is ChannelError) && !(bodyError is IOError) && !(bodyError is FTPClientError) {
+                // The caller's body failed: stop the transfer, keep the session.
+                try await self.abortAndResync()
+                throw FTPClientError(.local, "\(bodyError)", command: command)
+            }
+        }
+        let final = try await self.readReply(timeout: self.configuration.dataTimeout)
+        guard final.isSuccess else {
+            throw FTPClientError(.replyError, "\(command) failed", reply: final, command: command)
+        }
+        if let bodyError {
+            throw FTPClientError(.connectionClosed, "data connection failed: \(bodyError)", reply: final, command: command)
+        }
+    }
+
+    /// After an interrupted transfer: ABOR, then NOOP, and read until NOOP's answer so no stale reply is left.
+    func abortAndResync() async throws(FTPClientError) {
+        try await self.send("ABOR")
+        try await self.send("NOOP")
+        for _ in 0..<5 {
+            let reply = try await self.readReply()
+            if reply.code == 200 { return }
+        }
+        throw FTPClientError(.protocolViolation, "could not resynchronise after ABOR")
+    }
+
+    private func openDataEndpoint() async throws(FTPClientError) -> DataEndpoint {
+        switch self.configuration.dataMode {
+        case .passive: return try await self.openPassive()
+        case .active: return try await self.openActive()
+        }
+    }
+
+    private func openPassive() async throws(FTPClientError) -> DataEndpoint {
+        var port: Int?
+        var host = self.host
+        if !self.epsvUnsupported {
+            let reply = try await self.command("EPSV")
+            if reply.code == 229, let p = FTPHostPort.parseEPSVReply(reply.text) {
+                port = p
+            } else if reply.isPermanentFailure {
+                self.epsvUnsupported = true
+            } else {
+                throw FTPClientError(.replyError, "EPSV failed", reply: reply, command: "EPSV")
+            }
+        }
+        if port == nil {
+            let reply = try await self.expect("PASV", [227])
+            guard let target = FTPHostPort.parsePASVReply(reply.text) else {
+                throw FTPClientError(.protocolViolation, "unreadable PASV reply", reply: reply, command: "PASV")
+            }
+            port = target.port
+            if self.configuration.trustPassiveAddress { host = target.host }
+        }
+        do {
+            let channel = try await ClientBootstrap(group: self.group)
+                .connectTimeout(.init(self.configuration.connectTimeout))
+                .channelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
+                .connect(host: host, port: port!) { channel in
+                    channel.eventLoop.makeCompletedFuture { try DataChannel(wrappingChannelSynchronously: channel) }
+                }
+            return .connected(channel)
+        } catch {
+            throw FTPClientError(.connectionFailed, "cannot open the data connection to \(host):\(port!): \(error)")
+        }
+    }
+
+    private func openActive() async throws(FTPClientError) -> DataEndpoint {
+        guard let local = self.channel.localAddress?.ipAddress, let remote = self.channel.remoteAddress?.ipAddress else {
+            throw FTPClientError(.invalidState, "no local address for active mode")
+        }
+        let listener: PassiveListener
+        do {
+            listener = try await PassiveListener.open(
+                group: self.group, host: local, range: nil, expectedPeer: IPAddressText.canonical(remote),
+                logger: .init(label: "ftp-client"))
+        } catch {
+            throw FTPClientError(.local, "cannot listen for the data connection: \(error)")
+        }
+        let canonical = IPAddressText.canonical(local)
+        if !self.eprtUnsupported {
+            let family = canonical.contains(":") ? 2 : 1
+            let reply = try await self.command("EPRT |\(family)|\(canonical)|\(listener.port)|")
+            if reply.code == 200 { return .listening(listener) }
+            if !reply.isPermanentFailure {
+                listener.close()
+                throw FTPClientError(.replyError, "EPRT failed", reply: reply, command: "EPRT")
+            }
+            self.eprtUnsupported = true
+        }
+        guard let tuple = FTPHostPort(host: canonical, port: listener.port).pasvTuple else {
+            listener.close()
+            throw FTPClientError(.notSupported, "the server refuses EPRT and PORT needs IPv4")
+        }
+        do {
+            try await self.expect("PORT \(tuple)", [200])
+        } catch {
+            listener.close()
+            throw error
+        }
+        return .listening(listener)
+    }
+}
+
+/// A data connection that is connected (passive) or will be accepted (active).
+enum DataEndpoint {
+    case connected(FTPClient.DataChannel)
+    case listening(PassiveListener)
+
+    func channel(timeout: Duration) async throws -> FTPClient.DataChannel {
+        switch self {
+        case .connected(let c): return c
+        case .listening(let l): return try await l.accept(timeout: timeout)
+        }
+    }
+
+    /// Discards the connection. A wrapped async channel must be closed through `executeThenClose`.
+    func close() async {
+        switch self {
+        case .connected(let c): try? await c.executeThenClose { _, _ in }
+        case .listening(let l): l.close()
+        }
+    }
+}
+
+/// The bytes of a download as they arrive. Iterate it once; stopping early aborts the rest of the transfer.
+public struct FTPDownloadStream: AsyncSequence {
+    public typealias Element = ByteBuffer
+
+    /// One iterator over the data connection, shared so the transfer can tell whether the body read to the end.
+    final class State {
+        var base: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+        var bytes: UInt64
+        var finished = false
+        init(base: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, bytes: UInt64) {
+            self.base = base
+            self.bytes = bytes
+        }
+    }
+
+    let state: State
+    let total: UInt64?
+    let progress: (@Sendable (FTPTransferProgress) -> Void)?
+
+    init(
+        inbound: NIOAsyncChannelInboundStream<ByteBuffer>, start: UInt64, total: UInt64?,
+        progress: (@Sendable (FTPTransferProgress) -> Void)?
+    ) {
+        self.state = State(base: inbound.makeAsyncIterator(), bytes: start)
+        self.total = total
+        self.progress = progress
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let state: State
+        let total: UInt64?
+        let progress: (@Sendable (FTPTransferProgress) -> Void)?
+
+        public mutating func next() async throws -> ByteBuffer? {
+            guard !self.state.finished else { return nil }
+            var base = self.state.base
+            let chunk = try await base.next()
+            self.state.base = base
+            guard let chunk else {
+                self.state.finished = true
+                return nil
+            }
+            self.state.bytes += UInt64(chunk.readableBytes)
+            self.progress?(FTPTransferProgress(bytes: self.state.bytes, total: self.total))
+            return chunk
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(state: self.state, total: self.total, progress: self.progress)
+    }
+}
+
+/// Writes downloaded chunks to a local file off the event loops.
+final class LocalFileWriter: Sendable {
+    let descriptor: CInt
+    init(descriptor: CInt) { self.descriptor = descriptor }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        let fd = self.descriptor
+        try await NIOThreadPool.singleton.runIfActive {
+            try buffer.withUnsafeReadableBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw FTPClientError(.local, "write failed: \(String(cString: strerror(errno)))")
+                    }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    func close() throws {
+        if Glibc.close(self.descriptor) != 0 { throw FTPClientError(.local, "close failed") }
+    }
+}

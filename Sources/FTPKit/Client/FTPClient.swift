@@ -1,0 +1,353 @@
+public import Foundation
+import Synchronization
+public import NIOCore
+public import NIOPosix
+
+/// An FTP client over one control connection: log in, list, upload and download (streaming, resumable), and the
+/// file commands. Operations run one at a time (a control connection carries one transfer at a time); use
+/// ``FTPConnectionPool`` for parallel work.
+///
+/// ```swift
+/// let client = try await FTPClient.connect(host: "127.0.0.1", port: 21)
+/// try await client.login(user: "alice", password: "secret")
+/// try await client.uploadFile(from: "/tmp/a.bin", to: "a.bin")
+/// for entry in try await client.list() { print(entry.name, entry.size ?? 0) }
+/// try await client.quit()
+/// ```
+public actor FTPClient {
+    public let host: String
+    public let port: Int
+    public let configuration: FTPClientConfiguration
+    /// The server's `220` greeting.
+    public let greeting: FTPReply
+    /// What the server offers (read after login).
+    public private(set) var features = FTPFeatures()
+
+    let channel: any Channel
+    let group: any EventLoopGroup
+    private var replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    var epsvUnsupported = false
+    var eprtUnsupported = false
+    private(set) var type: FTPDataType?
+    private var broken: FTPClientError?
+
+    private init(
+        host: String, port: Int, configuration: FTPClientConfiguration, channel: any Channel, group: any EventLoopGroup,
+        replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator, greeting: FTPReply
+    ) {
+        self.host = host
+        self.port = port
+        self.configuration = configuration
+        self.channel = channel
+        self.group = group
+        self.replies = replies
+        self.greeting = greeting
+    }
+
+    /// Connects and reads the greeting.
+    public static func connect(
+        host: String, port: Int = 21, configuration: FTPClientConfiguration = FTPClientConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(FTPClientError) -> FTPClient {
+        let (stream, sink) = AsyncThrowingStream<FTPReply, any Error>.makeStream()
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.init(configuration.connectTimeout))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: 64 * 1024)))
+                        try channel.pipeline.syncOperations.addHandler(FTPReplyStreamHandler(sink: sink))
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            throw FTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
+        }
+        var iterator = stream.makeAsyncIterator()
+        var greeting = try await Self.next(&iterator, channel: channel, timeout: configuration.replyTimeout)
+        // 120: "service ready in nnn minutes" comes before the real greeting.
+        while greeting.code == 120 {
+            greeting = try await Self.next(&iterator, channel: channel, timeout: configuration.replyTimeout)
+        }
+        guard greeting.code == 220 else {
+            channel.close(promise: nil)
+            throw FTPClientError(.replyError, "the server refused the connection", reply: greeting)
+        }
+        return FTPClient(
+            host: host, port: port, configuration: configuration, channel: channel, group: group, replies: iterator,
+            greeting: greeting)
+    }
+
+    deinit { self.channel.close(promise: nil) }
+
+    // MARK: - Exclusive access
+
+    /// Runs `body` with the connection to itself: FTP is strictly one command (and one transfer) at a time.
+    @discardableResult
+    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        while self.busy {
+            await withCheckedContinuation { self.waiters.append($0) }
+        }
+        self.busy = true
+        defer {
+            self.busy = false
+            if !self.waiters.isEmpty { self.waiters.removeFirst().resume() }
+        }
+        if let broken { throw broken }
+        do {
+            return try await body()
+        } catch let error as FTPClientError {
+            if error.connectionIsBroken {
+                self.broken = error
+                self.channel.close(promise: nil)
+            }
+            throw error
+        }
+    }
+
+    /// Whether the control connection is still usable.
+    public var isConnected: Bool { self.broken == nil && self.channel.isActive }
+
+    // MARK: - Replies
+
+    static func next(
+        _ iterator: inout AsyncThrowingStream<FTPReply, any Error>.AsyncIterator, channel: any Channel, timeout: Duration,
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws(FTPClientError) -> FTPReply {
+        let timedOut = TimeoutFlag()
+        let timer = channel.eventLoop.scheduleTask(in: .init(timeout)) {
+            timedOut.set()
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            guard let reply = try await iterator.next(isolation: isolation) else {
+                if Task.isCancelled { throw FTPClientError(.connectionClosed, "cancelled while waiting for a reply") }
+                throw FTPClientError(.connectionClosed, "the server closed the connection")
+            }
+            return reply
+        } catch {
+            if timedOut.isSet { throw FTPClientError(.timeout, "no reply within \(timeout)") }
+            if let e = error as? FTPClientError { throw e }
+            throw FTPClientError(.connectionClosed, "\(error)")
+        }
+    }
+
+    /// Reads the next reply. Shielded from the caller's cancellation: a reply that is owed must be read, or the
+    /// session would fall out of step; the reply timeout still bounds the wait.
+    func readReply(timeout: Duration? = nil) async throws(FTPClientError) -> FTPReply {
+        let limit = timeout ?? self.configuration.replyTimeout
+        let result = await Task { () async -> Result<FTPReply, FTPClientError> in
+            var it = self.replies
+            defer { self.replies = it }
+            do {
+                return .success(try await Self.next(&it, channel: self.channel, timeout: limit))
+            } catch {
+                return .failure((error as? FTPClientError) ?? FTPClientError(.connectionClosed, "\(error)"))
+            }
+        }.value
+        return try result.get()
+    }
+
+    func send(_ line: String) async throws(FTPClientError) {
+        guard !line.contains("\r"), !line.contains("\n") else {
+            throw FTPClientError(.invalidState, "a command or path must not contain line breaks")
+        }
+        do {
+            try await self.channel.writeAndFlush(ByteBuffer(string: line + "\r\n"))
+        } catch {
+            throw FTPClientError(.connectionClosed, "cannot send: \(error)")
+        }
+    }
+
+    /// Sends a command and returns its final reply (skipping none: a `1xx` is returned as is).
+    func command(_ line: String) async throws(FTPClientError) -> FTPReply {
+        try await self.send(line)
+        return try await self.readReply()
+    }
+
+    /// Sends a command and requires one of `codes`, else throws a ``FTPClientError`` carrying the reply.
+    @discardableResult
+    func expect(_ line: String, _ codes: Set<Int>, display: String? = nil) async throws(FTPClientError) -> FTPReply {
+        let reply = try await self.command(line)
+        guard codes.contains(reply.code) else {
+            throw FTPClientError(.replyError, "the server refused \(display ?? line)", reply: reply, command: display ?? line)
+        }
+        return reply
+    }
+
+    /// Sends any command and returns the server's reply, for what this API does not cover (`SITE …`).
+    public func raw(_ command: String) async throws -> FTPReply {
+        try await self.exclusive { try await self.command(command) }
+    }
+
+    // MARK: - Session
+
+    /// Logs in (anonymously when `user` is `anonymous`), then reads the server's features and selects binary mode.
+    public func login(user: String = "anonymous", password: String = "anonymous@") async throws {
+        try await self.exclusive {
+            var reply = try await self.command("USER \(user)")
+            if reply.code == 331 || reply.code == 332 {
+                try await self.send("PASS \(password)")
+                reply = try await self.readReply()
+            }
+            guard reply.code == 230 || reply.code == 202 else {
+                throw FTPClientError(.replyError, "login as \(user) failed", reply: reply, command: "PASS ****")
+            }
+            let feat = try await self.command("FEAT")
+            self.features = feat.code == 211 ? FTPFeatures(reply: feat) : FTPFeatures()
+            if self.features.supports("UTF8") { _ = try? await self.command("OPTS UTF8 ON") }
+            try await self.setType(.binary)
+        }
+    }
+
+    func setType(_ type: FTPDataType) async throws(FTPClientError) {
+        guard self.type != type else { return }
+        try await self.expect(type == .binary ? "TYPE I" : "TYPE A", [200])
+        self.type = type
+    }
+
+    public func noop() async throws {
+        try await self.exclusive { try await self.expect("NOOP", [200]) }
+    }
+
+    /// Says goodbye and closes the connection.
+    public func quit() async throws {
+        try await self.exclusive {
+            _ = try? await self.command("QUIT")
+            try? await self.channel.close()
+            self.broken = FTPClientError(.invalidState, "the client has quit")
+        }
+    }
+
+    /// Closes the connection without QUIT.
+    public func close() async {
+        try? await self.channel.close()
+    }
+
+    // MARK: - Files and directories
+
+    public func currentDirectory() async throws -> String {
+        try await self.exclusive {
+            let reply = try await self.expect("PWD", [257])
+            return Self.quotedPath(reply.text) ?? reply.text
+        }
+    }
+
+    public func changeDirectory(_ path: String) async throws {
+        try await self.exclusive { try await self.expect("CWD \(path)", [250, 200]) }
+    }
+
+    @discardableResult
+    public func makeDirectory(_ path: String) async throws -> String {
+        try await self.exclusive {
+            let reply = try await self.expect("MKD \(path)", [257, 250])
+            return Self.quotedPath(reply.text) ?? path
+        }
+    }
+
+    public func removeDirectory(_ path: String) async throws {
+        try await self.exclusive { try await self.expect("RMD \(path)", [250, 200]) }
+    }
+
+    public func delete(_ path: String) async throws {
+        try await self.exclusive { try await self.expect("DELE \(path)", [250, 200]) }
+    }
+
+    public func rename(_ from: String, to: String) async throws {
+        try await self.exclusive {
+            try await self.expect("RNFR \(from)", [350])
+            try await self.expect("RNTO \(to)", [250, 200])
+        }
+    }
+
+    /// The size in bytes (RFC 3659 SIZE, in binary mode).
+    public func size(of path: String) async throws -> UInt64 {
+        try await self.exclusive {
+            try await self.setType(.binary)
+            let reply = try await self.expect("SIZE \(path)", [213])
+            guard let size = UInt64(reply.text.trimmingSpaces()) else {
+                throw FTPClientError(.protocolViolation, "SIZE reply is not a number", reply: reply, command: "SIZE \(path)")
+            }
+            return size
+        }
+    }
+
+    public func modificationDate(of path: String) async throws -> Date {
+        try await self.exclusive {
+            let reply = try await self.expect("MDTM \(path)", [213])
+            guard let date = FTPTimestamp.parse(reply.text.trimmingSpaces()) else {
+                throw FTPClientError(.protocolViolation, "MDTM reply is not a time", reply: reply, command: "MDTM \(path)")
+            }
+            return date
+        }
+    }
+
+    public func setModificationDate(of path: String, to date: Date) async throws {
+        try await self.exclusive {
+            guard self.features.supports("MFMT") else { throw FTPClientError(.notSupported, "the server has no MFMT") }
+            try await self.expect("MFMT \(FTPTimestamp.format(date)) \(path)", [213])
+        }
+    }
+
+    /// A file's digest computed by the server (the HASH extension), as lower-case hex.
+    public func hash(of path: String, algorithm: FTPHashAlgorithm = .sha256) async throws -> String {
+        try await self.exclusive {
+            guard self.features.hashAlgorithms.contains(algorithm.rawValue) else {
+                throw FTPClientError(.notSupported, "the server does not offer HASH \(algorithm.rawValue)")
+            }
+            try await self.expect("OPTS HASH \(algorithm.rawValue)", [200])
+            let reply = try await self.expect("HASH \(path)", [213])
+            // "SHA-256 0-49 <hex> <name>"
+            let parts = reply.text.split(separator: " ", maxSplits: 3)
+            guard parts.count >= 3, parts[2].allSatisfy(\.isHexDigit) else {
+                throw FTPClientError(.protocolViolation, "unexpected HASH reply", reply: reply, command: "HASH \(path)")
+            }
+            return parts[2].lowercased()
+        }
+    }
+
+    /// Free bytes for uploads (the AVBL extension).
+    public func availableSpace(at path: String? = nil) async throws -> UInt64 {
+        try await self.exclusive {
+            guard self.features.supports("AVBL") else { throw FTPClientError(.notSupported, "the server has no AVBL") }
+            let reply = try await self.expect(path.map { "AVBL \($0)" } ?? "AVBL", [213])
+            guard let bytes = UInt64(reply.text.trimmingSpaces()) else {
+                throw FTPClientError(.protocolViolation, "AVBL reply is not a number", reply: reply, command: "AVBL")
+            }
+            return bytes
+        }
+    }
+
+    /// The path inside `257 "path" …`, with doubled quotes undone.
+    static func quotedPath(_ text: String) -> String? {
+        guard let open = text.firstIndex(of: "\"") else { return nil }
+        var out = ""
+        var i = text.index(after: open)
+        while i < text.endIndex {
+            if text[i] == "\"" {
+                let next = text.index(after: i)
+                if next < text.endIndex, text[next] == "\"" {
+                    out.append("\"")
+                    i = text.index(after: next)
+                    continue
+                }
+                return out
+            }
+            out.append(text[i])
+            i = text.index(after: i)
+        }
+        return nil
+    }
+}
+
+/// Set once by a timer on the event loop, read after the wait it guards.
+final class TimeoutFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { self.value.withLock { $0 = true } }
+    var isSet: Bool { self.value.withLock { $0 } }
+}

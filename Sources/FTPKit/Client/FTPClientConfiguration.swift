@@ -1,0 +1,62 @@
+/// How an ``FTPClient`` connects and behaves.
+public struct FTPClientConfiguration: Sendable {
+    public enum DataMode: Sendable, Hashable {
+        /// EPSV, falling back to PASV (the default; works through NAT).
+        case passive
+        /// EPRT, falling back to PORT: the server connects to us.
+        case active
+    }
+
+    public var connectTimeout: Duration = .seconds(10)
+    /// The longest wait for any reply.
+    public var replyTimeout: Duration = .seconds(30)
+    /// The longest a data connection may stay silent.
+    public var dataTimeout: Duration = .seconds(60)
+    public var dataMode: DataMode = .passive
+    /// Use the address of a `227` reply. Off by default: servers behind NAT announce private addresses, so the
+    /// control connection's host is used instead (as curl and Python's ftplib do).
+    public var trustPassiveAddress: Bool = false
+    /// Chunk size for reading local files during uploads.
+    public var chunkSize: Int = 256 * 1024
+
+    public init() {}
+}
+
+/// Bytes moved so far and, when known, the total.
+public struct FTPTransferProgress: Sendable, Hashable {
+    public var bytes: UInt64
+    public var total: UInt64?
+
+    public init(bytes: UInt64, total: UInt64?) {
+        self.bytes = bytes
+        self.total = total
+    }
+
+    public var fraction: Double? { self.total.map { $0 == 0 ? 1 : Double(self.bytes) / Double($0) } }
+}
+
+/// What the server announced in `FEAT` (RFC 2389).
+public struct FTPFeatures: Sendable, Hashable {
+    /// Feature names, upper-cased, mapped to their parameters (`"MLST": "type*;size*;"`).
+    public var entries: [String: String]
+
+    public init(entries: [String: String] = [:]) { self.entries = entries }
+
+    public init(reply: FTPReply) {
+        var e: [String: String] = [:]
+        for line in reply.lines.dropFirst().dropLast() {
+            let trimmed = line.trimmingSpaces()
+            guard !trimmed.isEmpty else { continue }
+            let parts = trimmed.split(separator: " ", maxSplits: 1)
+            e[parts[0].uppercased()] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        self.entries = e
+    }
+
+    public func supports(_ name: String) -> Bool { self.entries[name.uppercased()] != nil }
+
+    /// The hash algorithms of the HASH extension, and which one is selected (marked `*`).
+    public var hashAlgorithms: [String] {
+        (self.entries["HASH"] ?? "").split(separator: ";").map { $0.replacingOccurrences(of: "*", with: "") }
+    }
+}

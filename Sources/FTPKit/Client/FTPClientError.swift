@@ -1,0 +1,60 @@
+/// Why a client operation failed. Carries the server's reply and the command it answered when there is one, and
+/// says whether trying again may help (``isTransient``).
+public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        /// TCP connect failed or was refused.
+        case connectionFailed
+        /// The server closed the control or data connection unexpectedly.
+        case connectionClosed
+        /// No reply (or no data) within the configured time.
+        case timeout
+        /// The server answered with an error code.
+        case replyError
+        /// The server sent something that is not FTP (a garbled or truncated reply).
+        case protocolViolation
+        /// The server does not offer what the operation needs (e.g. HASH, AVBL).
+        case notSupported
+        /// A local problem: reading or writing a local file.
+        case local
+        /// The client is busy or was closed.
+        case invalidState
+    }
+
+    public var code: Code
+    public var message: String
+    /// The reply that ended the operation, when the server sent one.
+    public var reply: FTPReply?
+    /// The command that got that reply (never a password).
+    public var command: String?
+
+    public init(_ code: Code, _ message: String, reply: FTPReply? = nil, command: String? = nil) {
+        self.code = code
+        self.message = message
+        self.reply = reply
+        self.command = command
+    }
+
+    public var replyCode: Int? { self.reply?.code }
+
+    /// 4xx replies, lost connections and timeouts may succeed on another try (on a new connection if this one
+    /// was lost); 5xx replies and local problems will not.
+    public var isTransient: Bool {
+        switch self.code {
+        case .connectionFailed, .connectionClosed, .timeout: return true
+        case .replyError: return (self.reply?.code ?? 0) / 100 == 4
+        case .protocolViolation, .notSupported, .local, .invalidState: return false
+        }
+    }
+
+    /// Whether the control connection is unusable after this error (the caller should reconnect).
+    public var connectionIsBroken: Bool {
+        [.connectionFailed, .connectionClosed, .timeout, .protocolViolation].contains(self.code)
+    }
+
+    public var description: String {
+        var s = self.message
+        if let command { s += " (\(command)" + (self.reply.map { " → \($0.code) \($0.text)" } ?? "") + ")" }
+        else if let reply { s += " (\(reply.code) \(reply.text))" }
+        return s
+    }
+}

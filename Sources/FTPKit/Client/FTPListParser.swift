@@ -1,0 +1,227 @@
+public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses directory listings: RFC 3659 `MLSD` facts, Unix `ls -l` lines (vsftpd, ProFTPD, pure-ftpd, busybox),
+/// the Windows/IIS DOS format and EPLF. A line that fits none comes back as an ``FTPListEntry/Kind/unparsed``
+/// entry, never dropped and never a crash.
+public enum FTPListParser {
+    /// Parses a `LIST` line. Returns `nil` only for lines that are not entries (`total 12`, empty lines).
+    public static func parseList(_ line: String, now: Date = Date()) -> FTPListEntry? {
+        let trimmed = line.trimmingSuffixNewlines()
+        if trimmed.isEmpty { return nil }
+        if trimmed.hasPrefix("total "), trimmed.dropFirst(6).allSatisfy(\.isASCIIDigit) { return nil }
+        if trimmed.hasPrefix("+"), let e = parseEPLF(trimmed) { return e }
+        if let e = parseUnix(trimmed, now: now) { return e }
+        if let e = parseDOS(trimmed) { return e }
+        return FTPListEntry(name: trimmed, kind: .unparsed, raw: trimmed)
+    }
+
+    /// Parses an `MLSD` line (`fact=value;fact=value; name`), or an `MLST` reply line.
+    public static func parseMachine(_ line: String) -> FTPListEntry? {
+        let trimmed = line.trimmingSuffixNewlines()
+        if trimmed.isEmpty { return nil }
+        guard let space = trimmed.firstIndex(of: " ") else {
+            return FTPListEntry(name: trimmed, kind: .unparsed, raw: trimmed)
+        }
+        let factsText = trimmed[..<space]
+        let name = String(trimmed[trimmed.index(after: space)...])
+        var entry = FTPListEntry(name: name, kind: .file, raw: trimmed)
+        var sawType = false
+        for fact in factsText.split(separator: ";") {
+            guard let eq = fact.firstIndex(of: "=") else { continue }
+            let key = fact[..<eq].lowercased()
+            let value = String(fact[fact.index(after: eq)...])
+            switch key {
+            case "type":
+                sawType = true
+                switch value.lowercased() {
+                case "file": entry.kind = .file
+                case "dir", "cdir", "pdir": entry.kind = .directory
+                case "os.unix=symlink", "os.unix=slink": entry.kind = .symbolicLink(target: nil)
+                default:
+                    if value.lowercased().hasPrefix("os.unix=slink:") {
+                        entry.kind = .symbolicLink(target: String(value.dropFirst(14)))
+                    } else {
+                        entry.kind = .other
+                    }
+                }
+            case "size", "sizd": entry.size = UInt64(value)
+            case "modify": entry.modified = FTPTimestamp.parse(value)
+            case "perm": entry.permissions = value
+            default: break
+            }
+        }
+        if !sawType && entry.size == nil { entry.kind = .unparsed; entry.name = trimmed }
+        return entry
+    }
+
+    /// Whether an MLSD entry is the listed directory itself or its parent (`cdir`/`pdir`), which callers skip.
+    static func isSelfOrParent(_ raw: String) -> Bool {
+        let lower = raw.lowercased()
+        return lower.contains("type=cdir") || lower.contains("type=pdir")
+    }
+
+    // MARK: - Unix
+
+    static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    static func parseUnix(_ line: String, now: Date) -> FTPListEntry? {
+        guard let first = line.first, "-dlbcpsD".contains(first) else { return nil }
+        let tokens = tokenize(line)
+        guard tokens.count >= 6, tokens[0].text.count >= 10 else { return nil }
+        let mode = tokens[0].text
+        guard mode.dropFirst().prefix(9).allSatisfy({ "rwxsStTl-".contains($0) }) else { return nil }
+        // Find "<size> <month> <day> <time|year>" anywhere after the mode: owner and group vary in number.
+        var monthIndex: Int?
+        for i in 2..<max(2, tokens.count - 2) {
+            if months.contains(tokens[i].text.lowercased()), tokens[i - 1].text.allSatisfy(\.isASCIIDigit),
+                let day = Int(tokens[i + 1].text), (1...31).contains(day), i + 2 < tokens.count
+            {
+                monthIndex = i
+                break
+            }
+        }
+        guard let m = monthIndex, m + 2 < tokens.count else { return nil }
+        let timeToken = tokens[m + 2]
+        // The name is everything after the single space that follows the time or year.
+        let nameStart = line.index(timeToken.range.upperBound, offsetBy: 1, limitedBy: line.endIndex) ?? line.endIndex
+        guard nameStart < line.endIndex else { return nil }
+        var name = String(line[nameStart...])
+        var kind: FTPListEntry.Kind
+        switch first {
+        case "d": kind = .directory
+        case "-": kind = .file
+        case "l":
+            var target: String?
+            if let arrow = name.range(of: " -> ") {
+                target = String(name[arrow.upperBound...])
+                name = String(name[..<arrow.lowerBound])
+            }
+            kind = .symbolicLink(target: target)
+        default: kind = .other
+        }
+        let date = unixDate(
+            month: months.firstIndex(of: tokens[m].text.lowercased())! + 1, day: Int(tokens[m + 1].text)!,
+            timeOrYear: String(timeToken.text), now: now)
+        return FTPListEntry(
+            name: name, kind: kind, size: UInt64(tokens[m - 1].text), modified: date,
+            permissions: String(mode.dropFirst().prefix(9)), raw: line)
+    }
+
+    static func unixDate(month: Int, day: Int, timeOrYear: String, now: Date) -> Date? {
+        var hour = 0, minute = 0
+        var year: Int
+        let nowYear = Calendar.utc.component(.year, from: now)
+        if timeOrYear.contains(":") {
+            let hm = timeOrYear.split(separator: ":")
+            guard hm.count == 2, let h = Int(hm[0]), let mi = Int(hm[1]) else { return nil }
+            hour = h
+            minute = mi
+            year = nowYear
+            // `ls` shows a time for dates within six months; a date "in the future" belongs to last year.
+            if let d = Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)),
+                d > now.addingTimeInterval(86400 * 2)
+            {
+                year -= 1
+            }
+        } else {
+            guard let y = Int(timeOrYear), y > 1900 else { return nil }
+            year = y
+        }
+        return Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
+    }
+
+    // MARK: - DOS / IIS
+
+    static func parseDOS(_ line: String) -> FTPListEntry? {
+        let tokens = tokenize(line)
+        guard tokens.count >= 4 else { return nil }
+        let dateParts = tokens[0].text.split(separator: "-")
+        guard dateParts.count == 3, let month = Int(dateParts[0]), let day = Int(dateParts[1]),
+            var year = Int(dateParts[2]), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        if year < 100 { year += year < 70 ? 2000 : 1900 }
+        let time = tokens[1].text.uppercased()
+        let isPM = time.hasSuffix("PM"), isAM = time.hasSuffix("AM")
+        let hm = (isPM || isAM ? String(time.dropLast(2)) : time).split(separator: ":")
+        guard hm.count == 2, var hour = Int(hm[0]), let minute = Int(hm[1]) else { return nil }
+        if isPM && hour < 12 { hour += 12 }
+        if isAM && hour == 12 { hour = 0 }
+        let third = tokens[2]
+        let nameStart = line.index(third.range.upperBound, offsetBy: 1, limitedBy: line.endIndex) ?? line.endIndex
+        // Names follow the size or <DIR> after a run of spaces; keep any spaces inside the name.
+        let name = String(line[nameStart...].drop(while: { $0 == " " }))
+        guard !name.isEmpty else { return nil }
+        let date = Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
+        if third.text.uppercased() == "<DIR>" {
+            return FTPListEntry(name: name, kind: .directory, modified: date, raw: line)
+        }
+        guard let size = UInt64(third.text.replacingOccurrences(of: ",", with: "")) else { return nil }
+        return FTPListEntry(name: name, kind: .file, size: size, modified: date, raw: line)
+    }
+
+    // MARK: - EPLF (https://cr.yp.to/ftp/list/eplf.html)
+
+    static func parseEPLF(_ line: String) -> FTPListEntry? {
+        guard let tab = line.firstIndex(of: "\t") else { return nil }
+        let facts = line[line.index(after: line.startIndex)..<tab].split(separator: ",")
+        let name = String(line[line.index(after: tab)...])
+        var entry = FTPListEntry(name: name, kind: .file, raw: line)
+        var sawKind = false
+        for fact in facts {
+            guard let key = fact.first else { continue }
+            let value = fact.dropFirst()
+            switch key {
+            case "/": entry.kind = .directory; sawKind = true
+            case "r": if !sawKind { entry.kind = .file }; sawKind = true
+            case "s": entry.size = UInt64(value)
+            case "m": entry.modified = Double(value).map { Date(timeIntervalSince1970: $0) }
+            case "u": if value.hasPrefix("p") { entry.permissions = String(value.dropFirst()) }
+            default: break
+            }
+        }
+        return entry
+    }
+
+    // MARK: - Helpers
+
+    struct Token {
+        var text: Substring
+        var range: Range<String.Index>
+    }
+
+    static func tokenize(_ line: String) -> [Token] {
+        var tokens: [Token] = []
+        var i = line.startIndex
+        while i < line.endIndex {
+            while i < line.endIndex, line[i] == " " || line[i] == "\t" { i = line.index(after: i) }
+            guard i < line.endIndex else { break }
+            let start = i
+            while i < line.endIndex, line[i] != " " && line[i] != "\t" { i = line.index(after: i) }
+            tokens.append(Token(text: line[start..<i], range: start..<i))
+            if tokens.count > 16 { break }  // enough for any format; names may hold many more spaces
+        }
+        return tokens
+    }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }()
+}
+
+extension String {
+    func trimmingSuffixNewlines() -> String {
+        var s = Substring(self)
+        while s.last == "\r" || s.last == "\n" || s.last == "\r\n" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,68 @@
+/// Assembles server replies from lines (RFC 959 §4.2): `123 text`, or a multi-line reply from `123-text` up to a
+/// line that starts with `123 `. Pure: feed it lines, get replies or a typed error.
+public struct FTPReplyParser: Sendable {
+    public enum Error: Swift.Error, Sendable, Hashable {
+        /// The line does not start with a three-digit code in 100–599.
+        case malformed(String)
+        /// A multi-line reply grew past the limit.
+        case tooLong
+    }
+
+    private var pending: (code: Int, lines: [String])?
+    public let maxLines: Int
+
+    public init(maxLines: Int = 100_000) { self.maxLines = maxLines }
+
+    /// Whether a multi-line reply is half received (a server that closes now cut it short).
+    public var isInsideReply: Bool { self.pending != nil }
+
+    /// Feeds one line (without CRLF). Returns a reply when one is complete.
+    public mutating func feed(_ line: String) throws(Error) -> FTPReply? {
+        if var p = self.pending {
+            if let code = Self.code(line), code == p.code, line.count == 3 || Self.at(line, 3) == " " {
+                self.pending = nil
+                p.lines.append(line.count > 4 ? String(line.dropFirst(4)) : "")
+                return FTPReply(p.code, lines: p.lines)
+            }
+            guard p.lines.count < self.maxLines else { throw .tooLong }
+            // Inner lines may carry anything; a leading space (as servers indent) is not part of the content.
+            p.lines.append(line.hasPrefix(" ") ? String(line.dropFirst()) : line)
+            self.pending = p
+            return nil
+        }
+        guard let code = Self.code(line) else { throw .malformed(String(line.prefix(80))) }
+        let separator = line.count > 3 ? Self.at(line, 3) : " "
+        let text = line.count > 4 ? String(line.dropFirst(4)) : ""
+        switch separator {
+        case "-":
+            self.pending = (code, [text])
+            return nil
+        case " ":
+            return FTPReply(code, lines: [text])
+        default:
+            throw .malformed(String(line.prefix(80)))
+        }
+    }
+
+    private static func at(_ s: String, _ i: Int) -> Character {
+        s[s.index(s.startIndex, offsetBy: i)]
+    }
+
+    private static func code(_ line: String) -> Int? {
+        let u = Array(line.utf8.prefix(3))
+        guard u.count == 3, (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(u[0]),
+            u[1] >= 48, u[1] <= 57, u[2] >= 48, u[2] <= 57
+        else { return nil }
+        return Int(u[0] - 48) * 100 + Int(u[1] - 48) * 10 + Int(u[2] - 48)
+    }
+}
+
+extension FTPReply {
+    /// All lines joined, for messages and parsing.
+    public var text: String { self.lines.joined(separator: "\n") }
+    public var isPreliminary: Bool { self.code / 100 == 1 }
+    public var isSuccess: Bool { self.code / 100 == 2 }
+    public var isIntermediate: Bool { self.code / 100 == 3 }
+    public var isTransientFailure: Bool { self.code / 100 == 4 }
+    public var isPermanentFailure: Bool { self.code / 100 == 5 }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import FTPKit
+
+/// A server the client is tested against: ours, or one nobody here wrote.
+struct ClientTarget: Sendable, CustomStringConvertible {
+    enum Kind: String, CaseIterable, Sendable { case ftpd, pyftpdlib, vsftpd }
+    let kind: Kind
+    let port: Int
+    let user: String
+    let password: String
+    /// Where the tests may write, remote side.
+    let dir: String
+    /// The same directory on disk.
+    let disk: URL
+    var description: String { self.kind.rawValue }
+
+    func path(_ name: String) -> String { self.dir == "/" ? "/" + name : self.dir + "/" + name }
+
+    func connect(_ configure: (inout FTPClientConfiguration) -> Void = { _ in }) async throws -> FTPClient {
+        var config = FTPClientConfiguration()
+        config.replyTimeout = .seconds(20)
+        configure(&config)
+        let client = try await FTPClient.connect(host: "127.0.0.1", port: self.port, configuration: config)
+        try await client.login(user: self.user, password: self.password)
+        return client
+    }
+}
+
+func withTarget(_ kind: ClientTarget.Kind, _ body: (ClientTarget) async throws -> Void) async throws {
+    switch kind {
+    case .ftpd:
+        try await withServer { server in
+            try await body(ClientTarget(kind: kind, port: server.port, user: TestFTPServer.user, password: TestFTPServer.password, dir: "/", disk: server.root))
+        }
+    case .pyftpdlib, .vsftpd:
+        let peer = try await PeerServer.start(kind == .pyftpdlib ? .pyftpdlib : .vsftpd)
+        defer { peer.stop() }
+        try await body(ClientTarget(kind: kind, port: peer.port, user: peer.user, password: peer.password, dir: peer.workDirectory, disk: peer.root))
+    }
+}
+
+/// Chunks of a buffer as an async sequence, for streaming uploads.
+struct Chunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let data: Data
+    let size: Int
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let data: Data
+        let size: Int
+        var offset = 0
+        mutating func next() async -> ByteBuffer? {
+            guard offset < data.count else { return nil }
+            let end = Swift.min(data.count, offset + size)
+            defer { offset = end }
+            return ByteBuffer(bytes: data[offset..<end])
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(data: data, size: size) }
+}
+
+@Suite struct FTPClientInteropTests {
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func everyOperation(_ kind: ClientTarget.Kind) async throws {
+        try await withTarget(kind) { t in
+            for mode in [FTPClientConfiguration.DataMode.passive, .active] {
+                let client = try await t.connect { $0.dataMode = mode }
+                let sub = t.path("sub-\(mode)")
+                let made = try await client.makeDirectory(sub)
+                #expect(made.hasSuffix("sub-\(mode)"))
+                try await client.changeDirectory(sub)
+                #expect(try await client.currentDirectory() == sub)
+                try await client.changeDirectory(t.dir)
+
+                let data = randomData(1_234_567)
+                let progress = ProgressLog()
+                let sent = try await client.upload(Chunks(data: data, size: 100_000), to: sub + "/a.bin", total: UInt64(data.count), progress: progress.record)
+                #expect(sent == UInt64(data.count))
+                #expect(progress.last?.bytes == UInt64(data.count))
+                #expect(try await client.size(of: sub + "/a.bin") == UInt64(data.count))
+                let modified = try await client.modificationDate(of: sub + "/a.bin")
+                #expect(abs(modified.timeIntervalSinceNow) < 3600)
+
+                var received = Data()
+                try await client.download(sub + "/a.bin") { stream in
+                    for try await chunk in stream { received.append(contentsOf: chunk.readableBytesView) }
+                }
+                #expect(received == data)
+
+                try await client.upload(Chunks(data: Data("tail".utf8), size: 10), to: sub + "/a.bin", mode: .append)
+                #expect(try await client.size(of: sub + "/a.bin") == UInt64(data.count + 4))
+
+                let entries = try await client.list(sub)
+                let a = try #require(entries.first { $0.name == "a.bin" }, "\(entries)")
+                #expect(a.kind == .file && a.size == UInt64(data.count + 4))
+                #expect(try await client.names(sub).map { ($0 as NSString).lastPathComponent } == ["a.bin"])
+
+                try await client.rename(sub + "/a.bin", to: sub + "/b c.bin")
+                #expect(try await client.list(sub).map(\.name) == ["b c.bin"])
+                try await client.delete(sub + "/b c.bin")
+                try await client.removeDirectory(sub)
+                #expect(!(try await client.list(t.dir).contains { $0.name == "sub-\(mode)" }))
+
+                // Errors carry the reply and the command.
+                do {
+                    _ = try await client.size(of: t.path("missing"))
+                    Issue.record("SIZE of a missing file succeeded")
+                } catch let e as FTPClientError {
+                    #expect(e.replyCode == 550 && e.command == "SIZE \(t.path("missing"))" && !e.isTransient, "\(e)")
+                }
+                try await client.noop()
+                try await client.quit()
+            }
+        }
+    }
+
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func filesAndResume(_ kind: ClientTarget.Kind) async throws {
+        try await withTarget(kind) { t in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(3_000_000)
+            let src = local.path + "/src.bin"
+            try data.write(to: URL(fileURLWithPath: src))
+            let client = try await t.connect()
+
+            #expect(try await client.uploadFile(from: src, to: t.path("f.bin")) == 3_000_000)
+            #expect(try Data(contentsOf: t.disk.appendingPathComponent("f.bin")) == data)
+            #expect(try await client.downloadFile(t.path("f.bin"), to: local.path + "/out.bin") == 3_000_000)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: local.path + "/out.bin")) == data)
+
+            // Resume a download: keep the local part, fetch the rest with REST.
+            try data.prefix(1_000_000).write(to: URL(fileURLWithPath: local.path + "/part.bin"))
+            _ = try await client.downloadFile(t.path("f.bin"), to: local.path + "/part.bin", resume: true)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: local.path + "/part.bin")) == data)
+
+            // Resume an upload: the server holds a prefix; only the rest is sent.
+            try await client.upload(Chunks(data: data.prefix(1_500_000), size: 65536), to: t.path("g.bin"))
+            #expect(try await client.uploadFile(from: src, to: t.path("g.bin"), resume: true) == 1_500_000)
+            #expect(try Data(contentsOf: t.disk.appendingPathComponent("g.bin")) == data)
+
+            if kind == .ftpd {
+                #expect(try await client.hash(of: t.path("f.bin")) == sha256Hex(data))
+                #expect(try await client.hash(of: t.path("f.bin"), algorithm: .md5).count == 32)
+                #expect(try await client.availableSpace() > 0)
+            } else {
+                await #expect(throws: FTPClientError.self) { _ = try await client.availableSpace() }
+            }
+            try await client.quit()
+        }
+    }
+
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func cancellingADownloadAbortsAndKeepsTheSession(_ kind: ClientTarget.Kind) async throws {
+        try await withTarget(kind) { t in
+            try randomData(40_000_000).write(to: t.disk.appendingPathComponent("big.bin"))
+            let client = try await t.connect()
+            let task = Task {
+                try await client.download(t.path("big.bin")) { stream in
+                    var n = 0
+                    for try await chunk in stream {
+                        n += chunk.readableBytes
+                        try await Task.sleep(for: .milliseconds(20))  // a slow consumer: backpressure holds the server
+                    }
+                    return n
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let result = await task.result
+            #expect(throws: (any Error).self) { try result.get() }
+            // The control connection is still in sync.
+            try await client.noop()
+            #expect(try await client.size(of: t.path("big.bin")) == 40_000_000)
+            try await client.quit()
+        }
+    }
+}
+
+final class ProgressLog: Sendable {
+    private let values = Mutex<[FTPTransferProgress]>([])
+    var last: FTPTransferProgress? { self.values.withLock { $0.last } }
+    var record: @Sendable (FTPTransferProgress) -> Void { { p in self.values.withLock { $0.append(p) } } }
+}
+
+func sha256Hex(_ data: Data) -> String {
+    let digest = Digest(.sha256)!
+    data.withUnsafeBytes { digest.update($0) }
+    return digest.finalizeHex()
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import FTPKit
+
+/// Listing lines as real servers send them.
+@Suite struct FTPListParserTests {
+    let now = FTPTimestamp.parse("20261125120000")!
+
+    func parse(_ line: String) -> FTPListEntry? { FTPListParser.parseList(line, now: now) }
+
+    @Test func vsftpd() throws {
+        let e = try #require(parse("-rw-r--r--    1 1000     1000       123456 Nov 20 16:35 report.pdf"))
+        #expect(e.name == "report.pdf" && e.kind == .file && e.size == 123456 && e.permissions == "rw-r--r--")
+        #expect(e.modified == FTPTimestamp.parse("20261120163500"))
+        let d = try #require(parse("drwxr-xr-x    2 0        0            4096 Jan 01  2023 pub"))
+        #expect(d.kind == .directory && d.modified == FTPTimestamp.parse("20230101000000"))
+        let l = try #require(parse("lrwxrwxrwx    1 0        0               7 Mar 03  2024 latest -> v1.2.3"))
+        #expect(l.name == "latest" && l.kind == .symbolicLink(target: "v1.2.3"))
+    }
+
+    @Test func proftpdWithSpacesInNames() throws {
+        let e = try #require(parse("-rw-r--r--   1 ftp      ftp          1024 Mar  1 10:11 a file  with spaces.txt"))
+        #expect(e.name == "a file  with spaces.txt" && e.size == 1024)
+        let lead = try #require(parse("-rw-r--r--   1 ftp      ftp             3 Mar  1 10:11  leading space"))
+        #expect(lead.name == " leading space")
+        // A date later than now (in "recent" form) belongs to last year.
+        let old = try #require(parse("-rw-r--r--   1 ftp      ftp             3 Dec 24 10:11 xmas"))
+        #expect(old.modified == FTPTimestamp.parse("20251224101100"))
+    }
+
+    @Test func pureFtpdAndBusyboxAndOddOwners() throws {
+        #expect(parse("-rw-r--r--    1 1000       1000             5 Nov 25 11:35 x")?.size == 5)
+        #expect(parse("-rw-r--r--    1 0        0               12 Nov 25 11:35 hello.txt")?.name == "hello.txt")
+        // No group column.
+        #expect(parse("-rw-r--r--  1 user  77 Nov 25 11:35 nogroup")?.size == 77)
+        // Owner names with spaces are rare but do appear (Windows servers in Unix mode).
+        #expect(parse("-rw-r--r--  1 Domain Users  group 99 Nov 25 11:35 f")?.size == 99)
+        #expect(parse("crw-rw-rw-    1 0        0          1,   3 Jan 01  2020 null")?.kind == .unparsed || parse("crw-rw-rw-    1 0        0          1,   3 Jan 01  2020 null")?.kind == .other)
+    }
+
+    @Test func nonASCIINames() throws {
+        #expect(parse("-rw-r--r--    1 ftp ftp     9 Nov 25 11:35 résumé 名前.txt")?.name == "résumé 名前.txt")
+    }
+
+    @Test func iisDOSFormat() throws {
+        let f = try #require(parse("11-25-26  04:35PM                  123 file name.txt"))
+        #expect(f.name == "file name.txt" && f.size == 123 && f.kind == .file)
+        #expect(f.modified == FTPTimestamp.parse("20261125163500"))
+        let d = try #require(parse("01-02-2024  12:05AM       <DIR>          My Dir"))
+        #expect(d.name == "My Dir" && d.kind == .directory && d.modified == FTPTimestamp.parse("20240102000500"))
+        #expect(parse("11-25-26  04:35PM            1,234,567 big.iso")?.size == 1_234_567)
+    }
+
+    @Test func eplf() throws {
+        let f = try #require(parse("+i8388621.29609,m824255902,r,s6151,\tREADME"))
+        #expect(f.name == "README" && f.size == 6151 && f.kind == .file)
+        #expect(f.modified == Date(timeIntervalSince1970: 824_255_902))
+        #expect(parse("+i8388621.44468,m839956783,/,\tpub")?.kind == .directory)
+    }
+
+    @Test func linesThatAreNotEntries() {
+        #expect(parse("total 48") == nil)
+        #expect(parse("") == nil)
+        let garbage = parse("this is not a listing line")
+        #expect(garbage?.kind == .unparsed && garbage?.name == "this is not a listing line")
+        #expect(parse("-rw-r--r-- short")?.kind == .unparsed)
+        #expect(parse("drwx------ 2 a b 4096 Foo 99 12:00 x")?.kind == .unparsed)
+    }
+
+    @Test func machineListing() throws {
+        let e = try #require(FTPListParser.parseMachine("type=file;size=42;modify=20240102030405.5;perm=adfrw; my file.txt"))
+        #expect(e.name == "my file.txt" && e.size == 42 && e.kind == .file && e.permissions == "adfrw")
+        #expect(e.modified == FTPTimestamp.parse("20240102030405.5"))
+        #expect(FTPListParser.parseMachine("Type=dir;Modify=20240102030405; sub")?.kind == .directory)
+        #expect(FTPListParser.parseMachine("type=OS.unix=slink:/target; l")?.kind == .symbolicLink(target: "/target"))
+        #expect(FTPListParser.parseMachine("type=file;size=1;  leading")?.name == " leading")
+        #expect(FTPListParser.parseMachine("garbage")?.kind == .unparsed)
+        #expect(FTPListParser.isSelfOrParent("type=cdir;modify=20240101000000; /x"))
+    }
+}

@@ -1,0 +1,56 @@
+import Testing
+
+@testable import FTPKit
+
+@Suite struct FTPReplyParserTests {
+    func feed(_ lines: [String]) throws -> [FTPReply] {
+        var p = FTPReplyParser()
+        return try lines.compactMap { try p.feed($0) }
+    }
+
+    @Test func singleAndMultiLine() throws {
+        #expect(try feed(["220 Welcome"]) == [FTPReply(220, "Welcome")])
+        #expect(try feed(["211-Features:", " MDTM", " 211 is here", "211 End"])
+            == [FTPReply(211, lines: ["Features:", "MDTM", "211 is here", "End"])])
+        // A line starting with another code inside a multi-line reply does not end it.
+        #expect(try feed(["230-Hello", "220 not the end", "230 Done"]).map(\.code) == [230])
+        #expect(try feed(["200"]) == [FTPReply(200, "")])
+    }
+
+    @Test(arguments: ["", "abc", "99 x", "600 x", "2000 x", "20x x", "200/x"])
+    func malformedLines(_ line: String) {
+        var p = FTPReplyParser()
+        #expect(throws: FTPReplyParser.Error.self) { try p.feed(line) }
+    }
+
+    @Test func truncationIsVisible() throws {
+        var p = FTPReplyParser()
+        _ = try p.feed("150-Opening")
+        #expect(p.isInsideReply)
+    }
+
+    @Test func limitOnHugeReplies() throws {
+        var p = FTPReplyParser(maxLines: 3)
+        _ = try p.feed("211-a")
+        _ = try p.feed("b")
+        _ = try p.feed("c")
+        #expect(throws: FTPReplyParser.Error.tooLong) { try p.feed("d") }
+    }
+
+    @Test func featuresAndQuotedPaths() {
+        let f = FTPFeatures(reply: FTPReply(211, lines: ["Features:", "MDTM", "HASH SHA-256*;SHA-1;MD5", " MLST type*;size*;", "End"]))
+        #expect(f.supports("mdtm") && f.supports("MLST") && !f.supports("AVBL"))
+        #expect(f.hashAlgorithms == ["SHA-256", "SHA-1", "MD5"])
+        #expect(FTPClient.quotedPath("\"/a \"\"b\"\"\" created") == "/a \"b\"")
+        #expect(FTPClient.quotedPath("no quotes") == nil)
+    }
+
+    @Test func errorsSayWhetherToRetry() {
+        #expect(FTPClientError(.replyError, "x", reply: FTPReply(421, "busy")).isTransient)
+        #expect(!FTPClientError(.replyError, "x", reply: FTPReply(550, "no")).isTransient)
+        #expect(FTPClientError(.timeout, "x").isTransient)
+        #expect(FTPClientError(.connectionClosed, "x").connectionIsBroken)
+        #expect(FTPClientError(.replyError, "refused", reply: FTPReply(550, "no such file"), command: "RETR x").description
+            == "refused (RETR x → 550 no such file)")
+    }
+}

@@ -1,0 +1,21 @@
+"""pyftpdlib on an ephemeral loopback port for the client tests. Prints the port, serves until killed.
+
+usage: pyftpd_server.py ROOT USER PASSWORD [tls CERT]
+"""
+import ctypes, logging, signal, sys
+
+# Die with the test process, even if it crashes before stopping us.
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+
+logging.disable(logging.CRITICAL)
+root, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
+auth = DummyAuthorizer()
+auth.add_user(user, password, root, perm="elradfmwMT")
+handler = FTPHandler
+handler.authorizer = auth
+server = FTPServer(("127.0.0.1", 0), handler)
+print(server.address[1], flush=True)
+server.serve_forever()
