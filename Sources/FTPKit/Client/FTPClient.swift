@@ -167,7 +167,13 @@ public actor FTPClient {
     /// Sends a command and returns its final reply (skipping none: a `1xx` is returned as is).
     func command(_ line: String) async throws(FTPClientError) -> FTPReply {
         try await self.send(line)
-        return try await self.readReply()
+        let reply = try await self.readReply()
+        if reply.code == 421 {
+            // "Service not available, closing control connection": whatever was asked, this session is over.
+            let shown = line.hasPrefix("PASS ") ? "PASS ****" : line
+            throw FTPClientError(.connectionClosed, "the server is closing the connection", reply: reply, command: shown)
+        }
+        return reply
     }
 
     /// Sends a command and requires one of `codes`, else throws a ``FTPClientError`` carrying the reply.

@@ -1,0 +1,168 @@
+public import NIOCore
+public import NIOPosix
+
+/// A few logged-in ``FTPClient`` connections to one server, shared by concurrent tasks.
+///
+/// A control connection carries one transfer at a time, so parallel work needs several. The pool opens them on
+/// demand up to ``Configuration/maxConnections``, queues callers beyond that, drops connections that broke (a
+/// lost or timed-out control connection) and keeps idle ones alive with NOOP so servers' idle timeouts do not
+/// close them.
+public actor FTPConnectionPool {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String
+        public var client: FTPClientConfiguration
+        public var maxConnections: Int
+        /// Idle connections get a NOOP this often; `nil` disables keep-alive.
+        public var keepAliveInterval: Duration?
+        /// Idle connections unused for this long are closed.
+        public var idleTimeout: Duration
+
+        public init(
+            host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",
+            client: FTPClientConfiguration = FTPClientConfiguration(), maxConnections: Int = 4,
+            keepAliveInterval: Duration? = .seconds(60), idleTimeout: Duration = .seconds(600)
+        ) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.client = client
+            self.maxConnections = max(1, maxConnections)
+            self.keepAliveInterval = keepAliveInterval
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private var idle: [(client: FTPClient, since: ContinuousClock.Instant)] = []
+    private var open = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var keepAlive: Task<Void, Never>?
+    private var closed = false
+
+    public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+    }
+
+    /// Connections open now (idle and in use).
+    public var openConnections: Int { self.open }
+    public var idleConnections: Int { self.idle.count }
+
+    /// Runs `body` with a connection of its own. A connection whose control channel broke is discarded, not
+    /// returned to the pool.
+    public func withConnection<R: Sendable>(_ body: (FTPClient) async throws -> R) async throws -> R {
+        let client = try await self.acquire()
+        do {
+            let result = try await body(client)
+            await self.release(client)
+            return result
+        } catch {
+            await self.release(client)
+            throw error
+        }
+    }
+
+    /// Closes every idle connection and refuses new work; connections in use close when released.
+    public func close() async {
+        self.closed = true
+        self.keepAlive?.cancel()
+        let idle = self.idle
+        self.idle = []
+        for entry in idle {
+            self.open -= 1
+            try? await entry.client.quit()
+        }
+        for waiter in self.waiters { waiter.resume() }
+        self.waiters = []
+    }
+
+    private func acquire() async throws -> FTPClient {
+        while true {
+            guard !self.closed else { throw FTPClientError(.invalidState, "the connection pool is closed") }
+            self.startKeepAliveIfNeeded()
+            if let entry = self.idle.popLast() {
+                // A connection idle for a while may have been closed by the server (its 421 still unread):
+                // test it before handing it out.
+                if await entry.client.isConnected {
+                    if ContinuousClock.now - entry.since < .seconds(1) { return entry.client }
+                    if (try? await entry.client.noop()) != nil { return entry.client }
+                }
+                self.open -= 1
+                await entry.client.close()
+                continue
+            }
+            if self.open < self.configuration.maxConnections {
+                self.open += 1
+                do {
+                    var client: FTPClient? = nil
+                    client = try await FTPClient.connect(
+                        host: self.configuration.host, port: self.configuration.port,
+                        configuration: self.configuration.client, group: self.group)
+                    try await client!.login(user: self.configuration.user, password: self.configuration.password)
+                    return client!
+                } catch {
+                    self.open -= 1
+                    self.wakeOne()
+                    throw error
+                }
+            }
+            await withCheckedContinuation { self.waiters.append($0) }
+        }
+    }
+
+    private func release(_ client: FTPClient) async {
+        if !self.closed, await client.isConnected {
+            self.idle.append((client, .now))
+        } else {
+            self.open -= 1
+            await client.close()
+        }
+        self.wakeOne()
+    }
+
+    private func wakeOne() {
+        if !self.waiters.isEmpty { self.waiters.removeFirst().resume() }
+    }
+
+    private func startKeepAliveIfNeeded() {
+        guard self.keepAlive == nil, let interval = self.configuration.keepAliveInterval else { return }
+        self.keepAlive = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.pingIdle()
+            }
+        }
+    }
+
+    /// NOOPs idle connections; drops those that fail or sat unused past the idle timeout.
+    private func pingIdle() async {
+        let now = ContinuousClock.now
+        let entries = self.idle
+        self.idle = []
+        var keep: [(client: FTPClient, since: ContinuousClock.Instant)] = []
+        for entry in entries {
+            if now - entry.since > self.configuration.idleTimeout {
+                self.open -= 1
+                try? await entry.client.quit()
+                continue
+            }
+            do {
+                try await entry.client.noop()
+                keep.append(entry)
+            } catch {
+                self.open -= 1
+                await entry.client.close()
+            }
+        }
+        // Connections released while we were pinging went straight to `idle`.
+        self.idle = keep + self.idle
+        for _ in 0..<min(self.waiters.count, self.configuration.maxConnections - self.open + self.idle.count) {
+            self.wakeOne()
+        }
+    }
+}

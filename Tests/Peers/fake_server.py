@@ -1,0 +1,64 @@
+"""A misbehaving FTP server for the client's error handling. Prints its port, serves one connection, exits.
+
+usage: fake_server.py SCENARIO
+"""
+import ctypes, signal, socket, sys, time
+
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+scenario = sys.argv[1]
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+f = conn.makefile("rb")
+
+
+def send(text):
+    conn.sendall(text.encode())
+
+
+def expect():
+    return f.readline().decode().strip()
+
+
+def login():
+    send("220 fake ready\r\n")
+    expect()                      # USER
+    send("331 password\r\n")
+    expect()                      # PASS
+    send("230 in\r\n")
+    expect()                      # FEAT
+    send("211-Features:\r\n SIZE\r\n211 End\r\n")
+    expect()                      # TYPE I
+    send("200 binary\r\n")
+
+
+if scenario == "garbage-greeting":
+    send("hello there\r\n")
+elif scenario == "truncated-greeting":
+    send("220-Welcome\r\n to the fake\r\n")
+    time.sleep(0.2)
+elif scenario == "silent":
+    time.sleep(30)
+elif scenario == "wrong-code":
+    login()
+    expect()                      # SIZE x
+    send("999 what\r\n")
+elif scenario == "close-mid-reply":
+    login()
+    expect()
+    send("213-partial\r\n")
+elif scenario == "bad-pasv":
+    login()
+    expect()                      # EPSV
+    send("500 no EPSV\r\n")
+    expect()                      # PASV
+    send("227 no numbers here\r\n")
+    time.sleep(1)
+elif scenario == "refused-greeting":
+    send("421 too many users\r\n")
+elif scenario == "huge-line":
+    send("220 " + "x" * 200_000 + "\r\n")
+time.sleep(0.3)
+conn.close()
