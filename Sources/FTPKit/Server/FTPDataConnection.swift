@@ -18,6 +18,8 @@ enum FTPDataConnection {
         try await ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
             .channelOption(.recvAllocator, value: receiveAllocator)
+            .channelOption(.socketOption(.tcp_nodelay), value: 0)
+            .channelOption(.writeSpin, value: 1)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try DataChannel(wrappingChannelSynchronously: channel)

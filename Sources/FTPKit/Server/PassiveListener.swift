@@ -38,6 +38,10 @@ final class PassiveListener: Sendable {
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 4)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    // Bulk data: Nagle on, and one write per event-loop turn so sendfile's 64 KiB calls
+                    // alternate with the reader (see FTPTransferRunner.sendFile).
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 0)
+                    .childChannelOption(.writeSpin, value: 1)
                     .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 1024 * 1024))
                     .childChannelInitializer { child in
                         let peer = child.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
