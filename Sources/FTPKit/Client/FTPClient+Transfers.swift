@@ -339,7 +339,9 @@ extension FTPClient {
                 .channelOption(.socketOption(.tcp_nodelay), value: 0)
                 .channelOption(.writeSpin, value: 1)
                 .connect(host: host, port: port!) { channel in
-                    channel.eventLoop.makeCompletedFuture { try DataChannel(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try DataChannel(wrappingChannelSynchronously: channel, configuration: FTPDataConnection.asyncConfiguration)
+                    }
                 }
             return .connected(channel)
         } catch {

@@ -13,6 +13,11 @@ enum FTPDataConnection {
     /// Large reads for throughput; the async channel's watermarks bound how many are buffered.
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 1024 * 1024)
 
+    /// Deeper buffering than NIO's default (2–10 reads): a fast sender otherwise stops and starts on every few
+    /// reads. With reads of at most 1 MiB this bounds a download's buffered data to 16 MiB.
+    static let asyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
+        backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16))
+
     static func configure(_ channel: any Channel) throws {
         _ = channel.setOption(.recvAllocator, value: receiveAllocator)
     }
