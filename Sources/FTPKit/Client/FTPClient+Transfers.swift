@@ -338,6 +338,7 @@ extension FTPClient {
                 .channelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
                 .channelOption(.socketOption(.tcp_nodelay), value: 0)
                 .channelOption(.writeSpin, value: 1)
+                .channelOption(.maxMessagesPerRead, value: 16)
                 .connect(host: host, port: port!) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try DataChannel(wrappingChannelSynchronously: channel, configuration: FTPDataConnection.asyncConfiguration)

@@ -29,6 +29,7 @@ enum FTPDataConnection {
             .channelOption(.recvAllocator, value: receiveAllocator)
             .channelOption(.socketOption(.tcp_nodelay), value: 0)
             .channelOption(.writeSpin, value: 1)
+            .channelOption(.maxMessagesPerRead, value: 16)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try DataChannel(wrappingChannelSynchronously: channel)
