@@ -29,8 +29,9 @@ import Testing
 
     func config() -> FTPClientConfiguration {
         var c = FTPClientConfiguration()
-        c.replyTimeout = .seconds(1)
-        c.dataTimeout = .seconds(1)
+        // Short enough to keep the suite quick, long enough for a loaded machine to deliver what was sent.
+        c.replyTimeout = .seconds(3)
+        c.dataTimeout = .seconds(3)
         return c
     }
 
