@@ -333,7 +333,7 @@ extension FTPClient {
             if self.configuration.trustPassiveAddress { host = target.host }
         }
         do {
-            let channel = try await ClientBootstrap(group: self.group)
+            let channel = try await ClientBootstrap(group: self.channel.eventLoop)
                 .connectTimeout(.init(self.configuration.connectTimeout))
                 .channelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
                 .channelOption(.socketOption(.tcp_nodelay), value: 0)
@@ -357,7 +357,7 @@ extension FTPClient {
         let listener: PassiveListener
         do {
             listener = try await PassiveListener.open(
-                group: self.group, host: local, range: nil, expectedPeer: IPAddressText.canonical(remote),
+                group: self.channel.eventLoop, host: local, range: nil, expectedPeer: IPAddressText.canonical(remote),
                 logger: .init(label: "ftp-client"))
         } catch {
             throw FTPClientError(.local, "cannot listen for the data connection: \(error)")

@@ -84,6 +84,13 @@ public actor FTPClient {
 
     deinit { self.channel.close(promise: nil) }
 
+    /// The client runs on its control connection's event loop, and its data connections use the same loop: a
+    /// received buffer reaches the consumer without waking another thread (measured: thread wake-ups were most of
+    /// the CPU of a 1 GiB download when the actor ran on the shared pool).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        self.channel.eventLoop.executor.asUnownedSerialExecutor()
+    }
+
     // MARK: - Exclusive access
 
     /// Runs `body` with the connection to itself: FTP is strictly one command (and one transfer) at a time.
