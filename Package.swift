@@ -60,7 +60,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BalancerTests",
-            dependencies: ["Balancer"],
+            dependencies: [
+                "Balancer", "FTPKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Not a product: scripts/bench runs it to compare the client with curl.

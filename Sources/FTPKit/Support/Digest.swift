@@ -1,10 +1,11 @@
 import COpenSSL
 
-/// An incremental message digest through OpenSSL's EVP interface.
-final class Digest {
+/// An incremental message digest (SHA-256, SHA-1, MD5) through OpenSSL's EVP interface, for checksums computed
+/// while data streams by. Not thread-safe: feed it from one task.
+public final class Digest {
     private let context: OpaquePointer
 
-    init?(_ algorithm: FTPHashAlgorithm) {
+    public init?(_ algorithm: FTPHashAlgorithm) {
         guard let ctx = EVP_MD_CTX_new() else { return nil }
         let md: OpaquePointer? = switch algorithm {
         case .sha256: EVP_sha256()
@@ -20,11 +21,12 @@ final class Digest {
 
     deinit { EVP_MD_CTX_free(self.context) }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
+    public func update(_ bytes: UnsafeRawBufferPointer) {
         _ = EVP_DigestUpdate(self.context, bytes.baseAddress, bytes.count)
     }
 
-    func finalizeHex() -> String {
+    /// The digest as lower-case hex. Call once.
+    public func finalizeHex() -> String {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         _ = EVP_DigestFinal_ex(self.context, &out, &length)

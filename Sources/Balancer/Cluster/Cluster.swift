@@ -1,0 +1,369 @@
+import FTPKit
+public import Foundation
+public import NIOCore
+
+/// What the cluster knows about one stored file.
+public struct ClusterFile: Sendable, Hashable {
+    public var name: String
+    public var size: UInt64
+    /// SHA-256 of the content, hex; `nil` for files found on nodes but not uploaded through this cluster.
+    public var sha256: String?
+    public var uploader: String?
+    public var uploadedAt: Date?
+    /// The nodes holding a replica.
+    public var nodes: [String]
+}
+
+/// A merged listing: every file with the nodes that hold it, and the nodes that could not be asked.
+public struct ClusterListing: Sendable, Hashable {
+    public var files: [ClusterFile]
+    /// Nodes that did not answer: files only they hold are missing from `files`, and replica counts may be low.
+    public var unreachableNodes: [String]
+}
+
+/// How an upload treats a name that exists already.
+public enum NameCollisionPolicy: Sendable, Hashable {
+    case reject
+    /// The new content replaces the old on commit (each node renames over it).
+    case replace
+    /// The new file is stored as `name (2).ext`, `name (3).ext`…
+    case keepBoth
+}
+
+/// Files spread over several FTP nodes: placement by a pluggable strategy, replication streamed to several nodes
+/// at once from one read of the source, failover on download, one listing across all nodes.
+public actor Cluster {
+    public let nodes: [ClusterNode]
+    public let strategy: any PlacementStrategy
+    /// Copies of each file. Uploads succeed only when this many are committed.
+    public let replicas: Int
+    private var catalog: [String: ClusterFile] = [:]
+    /// Deletions not yet applied to a node that was down: name → nodes still holding a copy.
+    private var tombstones: [String: Set<String>] = [:]
+    private var sequence: UInt64 = 0
+
+    public init(nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil) {
+        self.nodes = nodes.map { ClusterNode(configuration: $0) }
+        self.strategy = strategy
+        self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
+    }
+
+    func node(_ name: String) -> ClusterNode? { self.nodes.first { $0.name == name } }
+
+    /// Health checks and load figures for every node, in parallel; also applies pending deletions to nodes that
+    /// came back.
+    public func refresh() async {
+        await withTaskGroup(of: Void.self) { group in
+            for node in self.nodes { group.addTask { await node.refresh() } }
+        }
+        await self.applyTombstones()
+    }
+
+    // MARK: - Upload
+
+    /// Streams `source` to `replicas` nodes at once (the source is read once and never held whole), commits each
+    /// copy by renaming it into place, and returns the file as recorded. If a node fails mid-upload, the copy is
+    /// made afterwards from a node that succeeded to the next node in the strategy's ranking.
+    public func upload<Source: AsyncSequence & Sendable>(
+        _ name: String, from source: Source, size: UInt64? = nil, uploader: String? = nil,
+        collision: NameCollisionPolicy = .reject
+    ) async throws -> ClusterFile where Source.Element == ByteBuffer {
+        guard Self.isValidName(name) else { throw ClusterError(.invalidName, "'\(name)' is not a valid file name") }
+        var chosenName = name
+        if self.catalog[name] != nil {
+            switch collision {
+            case .reject: throw ClusterError(.invalidName, "a file named '\(name)' exists already")
+            case .replace: break
+            case .keepBoth: chosenName = self.freeName(name)
+            }
+        }
+        let finalName = chosenName
+        var loads: [NodeLoad] = []
+        for node in self.nodes { loads.append(await node.load()) }
+        self.sequence += 1
+        let ranking = self.strategy.rank(
+            PlacementRequest(fileName: finalName, size: size ?? 0, replicas: self.replicas, sequence: self.sequence),
+            nodes: loads)
+        guard !ranking.isEmpty else { throw ClusterError(.noNodeAvailable, "no storage node is available") }
+        let targets = Array(ranking.prefix(self.replicas))
+        let temporary = ".\(finalName).part-\(UUID().uuidString.prefix(8))"
+
+        // One reader, one queue per target; a failed target abandons its queue so the others go on.
+        let queues = targets.map { _ in ChunkQueue() }
+        let digest = SharedDigest()
+        let readResult: Result<UInt64, any Error> = await withTaskGroup(of: Void.self) { group in
+            for (node, queue) in zip(targets.compactMap(self.node), queues) {
+                group.addTask {
+                    do {
+                        _ = try await node.withClient { client in
+                            try await client.upload(queue.sequence, to: node.configuration.path(temporary))
+                        }
+                    } catch {
+                        queue.abandon()
+                    }
+                }
+            }
+            var total: UInt64 = 0
+            do {
+                for try await chunk in source {
+                    digest.update(chunk)
+                    total += UInt64(chunk.readableBytes)
+                    var delivered = false
+                    for q in queues where await q.push(chunk) { delivered = true }
+                    if !delivered { throw ClusterError(.insufficientReplicas, "every storage node failed during the upload") }
+                }
+                queues.forEach { $0.finish() }
+                await group.waitForAll()
+                return .success(total)
+            } catch {
+                queues.forEach { $0.finish(throwing: error) }
+                await group.waitForAll()
+                return .failure(error)
+            }
+        }
+        let checksum = digest.finalize()
+
+        // Commit on every node whose copy is complete and of the right size.
+        var committed: [String] = []
+        if case .success(let total) = readResult {
+            for target in targets {
+                guard let node = self.node(target) else { continue }
+                let ok = (try? await node.withClient { client -> Bool in
+                    let path = node.configuration.path(temporary)
+                    guard try await client.size(of: path) == total else { return false }
+                    try await client.rename(path, to: node.configuration.path(finalName))
+                    return true
+                }) ?? false
+                if ok {
+                    committed.append(target)
+                    await node.account(addedBytes: Int64(total))
+                }
+            }
+        }
+        // Leftover temporary copies are removed wherever they are.
+        for target in targets where !committed.contains(target) {
+            if let node = self.node(target) {
+                _ = try? await node.withClient { client -> Void in try await client.delete(node.configuration.path(temporary)) }
+            }
+        }
+        let total: UInt64
+        switch readResult {
+        case .failure(let error): throw error
+        case .success(let t): total = t
+        }
+        guard let first = committed.first else {
+            throw ClusterError(.insufficientReplicas, "no storage node accepted '\(finalName)'")
+        }
+        // Replace lost replicas from a committed copy, on the next nodes of the ranking.
+        for candidate in ranking.dropFirst(targets.count) where committed.count < self.replicas {
+            if await self.copy(finalName, size: total, from: first, to: candidate) { committed.append(candidate) }
+        }
+        guard committed.count >= self.replicas else {
+            throw ClusterError(.insufficientReplicas,
+                "'\(finalName)' was stored on \(committed.count) of \(self.replicas) required nodes")
+        }
+        let file = ClusterFile(
+            name: finalName, size: total, sha256: checksum, uploader: uploader, uploadedAt: Date(), nodes: committed)
+        self.catalog[finalName] = file
+        self.tombstones[finalName] = nil
+        return file
+    }
+
+    /// Streams a committed file from one node to another (re-replication).
+    func copy(_ name: String, size: UInt64, from source: String, to target: String) async -> Bool {
+        guard let from = self.node(source), let to = self.node(target) else { return false }
+        let temporary = ".\(name).part-\(UUID().uuidString.prefix(8))"
+        let queue = ChunkQueue()
+        async let upload: Bool = {
+            do {
+                try await to.withClient { client in
+                    try await client.upload(queue.sequence, to: to.configuration.path(temporary))
+                    guard try await client.size(of: to.configuration.path(temporary)) == size else {
+                        throw ClusterError(.insufficientReplicas, "short copy")
+                    }
+                    try await client.rename(to.configuration.path(temporary), to: to.configuration.path(name))
+                }
+                return true
+            } catch {
+                queue.abandon()
+                return false
+            }
+        }()
+        do {
+            try await from.withClient { client in
+                try await client.download(from.configuration.path(name)) { stream in
+                    for try await chunk in stream where !(await queue.push(chunk)) {
+                        throw ClusterError(.insufficientReplicas, "target gave up")
+                    }
+                }
+            }
+            queue.finish()
+        } catch {
+            queue.finish(throwing: error)
+        }
+        let ok = await upload
+        if ok { await to.account(addedBytes: Int64(size)) }
+        return ok
+    }
+
+    // MARK: - Download
+
+    /// Delivers a file's bytes to `consumer` in order, from the healthiest replica; if that replica fails
+    /// mid-transfer, continues from the next one where it stopped (REST). Verifies the SHA-256 recorded at upload
+    /// at the end (the consumer should treat the data as provisional until this returns).
+    @discardableResult
+    public func download(
+        _ name: String, _ consumer: @Sendable (ByteBuffer) async throws -> Void
+    ) async throws -> ClusterFile {
+        let file: ClusterFile
+        if let known = self.catalog[name] {
+            file = known
+        } else if let found = try await self.list().files.first(where: { $0.name == name }) {
+            file = found
+        } else {
+            throw ClusterError(.notFound, "no file named '\(name)'")
+        }
+        var order: [(ClusterNode, Bool)] = []
+        for n in file.nodes { if let node = self.node(n) { order.append((node, await node.isAvailable())) } }
+        order.sort { $0.1 && !$1.1 }
+        let digest = SharedDigest()
+        let delivered = ProgressBox()
+        var lastError: (any Error)?
+        for (node, _) in order {
+            do {
+                let offset = delivered.value
+                try await node.withClient { client in
+                    try await client.download(node.configuration.path(name), offset: offset) { stream in
+                        for try await chunk in stream {
+                            try await consumer(chunk)
+                            digest.update(chunk)
+                            delivered.add(chunk.readableBytes)
+                        }
+                    }
+                }
+                if delivered.value == file.size || file.sha256 == nil { break }
+            } catch {
+                lastError = error
+            }
+        }
+        guard delivered.value == file.size else {
+            throw ClusterError(.allReplicasFailed,
+                "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))" + (lastError.map { ": \($0)" } ?? ""))
+        }
+        if let expected = file.sha256, digest.finalize() != expected {
+            throw ClusterError(.checksumMismatch, "'\(name)' does not match the checksum recorded at upload")
+        }
+        return file
+    }
+
+    // MARK: - Listing and deletion
+
+    /// Every file on every node, merged, with the nodes that could not be reached.
+    public func list() async throws -> ClusterListing {
+        var holders: [String: (size: UInt64, nodes: [String])] = [:]
+        var unreachable: [String] = []
+        let results = await withTaskGroup(of: (String, [FTPListEntry]?).self) { group in
+            for node in self.nodes {
+                group.addTask {
+                    let entries = try? await node.withClient { try await $0.list(node.configuration.directory) }
+                    return (node.name, entries)
+                }
+            }
+            var all: [(String, [FTPListEntry]?)] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        for (node, entries) in results.sorted(by: { $0.0 < $1.0 }) {
+            guard let entries else {
+                unreachable.append(node)
+                continue
+            }
+            for e in entries where e.isFile && !e.name.hasPrefix(".") {
+                holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
+            }
+        }
+        var files: [ClusterFile] = []
+        for (name, h) in holders where self.tombstones[name] == nil {
+            var f = self.catalog[name] ?? ClusterFile(name: name, size: h.size, sha256: nil, uploader: nil, uploadedAt: nil, nodes: [])
+            f.nodes = h.nodes
+            files.append(f)
+        }
+        // Files whose only holders are unreachable are still known from the catalog.
+        for (name, f) in self.catalog where holders[name] == nil && f.nodes.contains(where: unreachable.contains) {
+            files.append(f)
+        }
+        return ClusterListing(files: files.sorted { $0.name < $1.name }, unreachableNodes: unreachable)
+    }
+
+    /// Removes every replica. Replicas on nodes that are down are removed when they return (`refresh`), and the
+    /// file stays hidden meanwhile: a deleted file never comes back.
+    public func delete(_ name: String) async throws {
+        let listing = try await self.list()
+        guard let file = listing.files.first(where: { $0.name == name }) else {
+            throw ClusterError(.notFound, "no file named '\(name)'")
+        }
+        var pending = Set(file.nodes).union(self.catalog[name]?.nodes ?? []).union(listing.unreachableNodes)
+        for n in pending {
+            guard let node = self.node(n) else { continue }
+            do {
+                try await node.withClient { try await $0.delete(node.configuration.path(name)) }
+                pending.remove(n)
+                await node.account(addedBytes: -Int64(file.size))
+            } catch let e as FTPClientError where e.replyCode == 550 {
+                pending.remove(n)  // nothing there
+            } catch {}
+        }
+        self.catalog[name] = nil
+        self.tombstones[name] = pending.isEmpty ? nil : pending
+    }
+
+    private func applyTombstones() async {
+        for (name, nodes) in self.tombstones {
+            var left = nodes
+            for n in nodes {
+                guard let node = self.node(n), await node.isAvailable() else { continue }
+                do {
+                    try await node.withClient { try await $0.delete(node.configuration.path(name)) }
+                    left.remove(n)
+                } catch let e as FTPClientError where e.replyCode == 550 {
+                    left.remove(n)
+                } catch {}
+            }
+            self.tombstones[name] = left.isEmpty ? nil : left
+        }
+    }
+
+    public func close() async {
+        for node in self.nodes { await node.close() }
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
+            && !name.unicodeScalars.contains { $0.value < 32 || $0.value == 127 }
+    }
+
+    private func freeName(_ name: String) -> String {
+        let dot = name.lastIndex(of: ".").map { name.distance(from: name.startIndex, to: $0) }
+        let stem = dot.map { String(name.prefix($0)) } ?? name
+        let ext = dot.map { String(name.dropFirst($0)) } ?? ""
+        var n = 2
+        while self.catalog["\(stem) (\(n))\(ext)"] != nil { n += 1 }
+        return "\(stem) (\(n))\(ext)"
+    }
+}
+
+/// A SHA-256 fed from a `@Sendable` callback; the lock makes the (sequential) updates safe to share.
+final class SharedDigest: Sendable {
+    private let digest = Synchronization.Mutex(Digest(.sha256)!)
+    func update(_ chunk: ByteBuffer) { self.digest.withLock { d in chunk.withUnsafeReadableBytes { d.update($0) } } }
+    func finalize() -> String { self.digest.withLock { $0.finalizeHex() } }
+}
+
+/// Bytes delivered so far, shared with the download's callbacks.
+final class ProgressBox: Sendable {
+    private let v = Synchronization.Mutex<UInt64>(0)
+    var value: UInt64 { self.v.withLock { $0 } }
+    func add(_ n: Int) { self.v.withLock { $0 += UInt64(n) } }
+}
+
+import Synchronization

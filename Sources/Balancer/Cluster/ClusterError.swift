@@ -1,0 +1,25 @@
+/// Why a cluster operation failed, in words a bot can show to a person.
+public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        /// No healthy node could take the file (or hold enough replicas).
+        case noNodeAvailable
+        /// Fewer replicas than required could be written.
+        case insufficientReplicas
+        case notFound
+        /// Every replica failed during a download.
+        case allReplicasFailed
+        /// The bytes read back do not match the checksum recorded at upload.
+        case checksumMismatch
+        case invalidName
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { self.message }
+}

@@ -1,0 +1,32 @@
+import FTPKit
+
+/// One FTP server of the cluster.
+public struct NodeConfiguration: Sendable, Hashable {
+    public var name: String
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    /// Relative capacity for weighted strategies.
+    public var weight: Double
+    /// Connections kept to this node.
+    public var maxConnections: Int
+    /// The directory on the node that holds the cluster's files.
+    public var directory: String
+
+    public init(
+        name: String, host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",
+        weight: Double = 1, maxConnections: Int = 4, directory: String = "/"
+    ) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.weight = weight
+        self.maxConnections = maxConnections
+        self.directory = directory
+    }
+
+    func path(_ name: String) -> String { self.directory.hasSuffix("/") ? self.directory + name : self.directory + "/" + name }
+}

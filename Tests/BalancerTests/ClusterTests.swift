@@ -1,0 +1,223 @@
+import Balancer
+import FTPKit
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+/// A storage node for cluster tests: an in-process ftpd over memory, which can be stopped and started again on
+/// the same port with the same files.
+final class TestNode: Sendable {
+    let storage = MemoryStorage()
+    let name: String
+    private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
+
+    init(name: String) { self.name = name }
+
+    var port: Int { self.state.withLock { $0.port } }
+
+    func start() async throws {
+        var config = FTPServerConfiguration(
+            host: "127.0.0.1", port: self.port, storage: self.storage,
+            authenticator: StaticAuthenticator([("cluster", "pw", .all)]))
+        config.loginFailureDelay = .milliseconds(10)
+        var logger = Logger(label: "node")
+        logger.logLevel = .critical
+        let server = try await FTPServer.bind(configuration: config, logger: logger)
+        let task = Task { try await server.run() }
+        self.state.withLock { $0 = (server, task, server.localPort) }
+    }
+
+    /// Stops at once: sessions and transfers are cut.
+    func kill() async {
+        let (server, task) = self.state.withLock { s in (s.server, s.task) }
+        await server?.shutdown(gracePeriod: .zero)
+        _ = try? await task?.value
+        self.state.withLock { $0.server = nil; $0.task = nil }
+    }
+
+    var configuration: NodeConfiguration {
+        NodeConfiguration(name: self.name, host: "127.0.0.1", port: self.port, user: "cluster", password: "pw")
+    }
+
+    func has(_ name: String) async -> Bool { (try? await self.storage.info(at: FTPPath("/" + name))) != nil }
+}
+
+func withNodes(_ count: Int, _ body: ([TestNode]) async throws -> Void) async throws {
+    let nodes = (0..<count).map { TestNode(name: "node\($0)") }
+    for n in nodes { try await n.start() }
+    do {
+        try await body(nodes)
+    } catch {
+        for n in nodes { await n.kill() }
+        throw error
+    }
+    for n in nodes { await n.kill() }
+}
+
+/// A deterministic source of `count` bytes in chunks, optionally slowed down so a test can act mid-transfer.
+struct Source: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let count: Int
+    let delay: Duration?
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let count: Int
+        let delay: Duration?
+        var sent = 0
+        mutating func next() async throws -> ByteBuffer? {
+            guard sent < count else { return nil }
+            if let delay { try await Task.sleep(for: delay) }
+            let n = Swift.min(64 * 1024, count - sent)
+            var b = ByteBuffer()
+            for i in 0..<n { b.writeInteger(UInt8(truncatingIfNeeded: (sent + i) &* 31 &+ 7)) }
+            sent += n
+            return b
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: count, delay: delay) }
+
+    static func bytes(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } }
+}
+
+final class Collected: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    var value: [UInt8] { self.bytes.withLock { $0 } }
+    func append(_ b: ByteBuffer) { self.bytes.withLock { $0.append(contentsOf: b.readableBytesView) } }
+}
+
+@Suite(.serialized) struct ClusterTests {
+    @Test func uploadReplicatesDownloadListDelete() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let file = try await cluster.upload("report.pdf", from: Source(count: 300_000, delay: nil), uploader: "ana")
+            #expect(file.nodes.count == 2 && file.size == 300_000 && file.sha256?.count == 64)
+            var holders = 0
+            for n in nodes where await n.has("report.pdf") { holders += 1 }
+            #expect(holders == 2)
+            let got = Collected()
+            try await cluster.download("report.pdf") { got.append($0) }
+            #expect(got.value == Source.bytes(300_000))
+            let listing = try await cluster.list()
+            #expect(listing.unreachableNodes.isEmpty)
+            #expect(listing.files.map(\.name) == ["report.pdf"] && listing.files[0].nodes.count == 2)
+            await #expect(throws: ClusterError.self) {
+                _ = try await cluster.upload("report.pdf", from: Source(count: 10, delay: nil))
+            }
+            let second = try await cluster.upload("report.pdf", from: Source(count: 10, delay: nil), collision: .keepBoth)
+            #expect(second.name == "report (2).pdf")
+            try await cluster.delete("report.pdf")
+            for n in nodes { #expect(!(await n.has("report.pdf"))) }
+            #expect(try await cluster.list().files.map(\.name) == ["report (2).pdf"])
+            await cluster.close()
+        }
+    }
+
+    @Test func aNodeDownIsReportedAndDownloadsFailOver() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let file = try await cluster.upload("a.bin", from: Source(count: 2_000_000, delay: nil))
+            let holder = nodes.first { $0.name == file.nodes[0] }!
+            await holder.kill()
+            let listing = try await cluster.list()
+            #expect(listing.unreachableNodes == [holder.name])
+            #expect(listing.files.first?.name == "a.bin")
+            let got = Collected()
+            try await cluster.download("a.bin") { got.append($0) }
+            #expect(got.value == Source.bytes(2_000_000))
+            await cluster.close()
+        }
+    }
+
+    @Test func aNodeKilledMidDownloadResumesOnAnotherReplica() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let file = try await cluster.upload("big.bin", from: Source(count: 8_000_000, delay: nil))
+            // Both nodes are healthy, so the first replica serves; it dies after 1 MB.
+            let serving = nodes.first { $0.name == file.nodes[0] }!
+            let got = Collected()
+            let killed = Mutex(false)
+            try await cluster.download("big.bin") { chunk in
+                got.append(chunk)
+                if got.value.count > 1_000_000, !killed.withLock({ k in defer { k = true }; return k }) {
+                    await serving.kill()
+                }
+                try await Task.sleep(for: .microseconds(200))
+            }
+            #expect(killed.withLock { $0 })
+            #expect(got.value == Source.bytes(8_000_000))
+            await cluster.close()
+        }
+    }
+
+    @Test func aNodeKilledMidUploadIsReplaced() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), strategy: RoundRobin(), replicas: 2)
+            // Round robin with sequence 1 targets node1 and node2; node1 dies while data flows.
+            let upload = Task { try await cluster.upload("u.bin", from: Source(count: 1_500_000, delay: .milliseconds(10))) }
+            try await Task.sleep(for: .milliseconds(100))
+            await nodes[1].kill()
+            let file = try await upload.value
+            #expect(file.nodes.count == 2 && !file.nodes.contains("node1"), "\(file.nodes)")
+            for n in [nodes[0], nodes[2]] { #expect(await n.has("u.bin")) }
+            let got = Collected()
+            try await cluster.download("u.bin") { got.append($0) }
+            #expect(got.value == Source.bytes(1_500_000))
+            await cluster.close()
+        }
+    }
+
+    @Test func deleteWhileANodeIsDownNeverResurrects() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            _ = try await cluster.upload("gone.txt", from: Source(count: 1000, delay: nil))
+            await nodes[1].kill()
+            try await cluster.delete("gone.txt")
+            #expect(try await cluster.list().files.isEmpty)
+            try await nodes[1].start()  // back, still holding its copy
+            #expect(await nodes[1].has("gone.txt"))
+            #expect(try await cluster.list().files.isEmpty, "hidden while the tombstone is pending")
+            try await Task.sleep(for: .seconds(1))  // past the circuit breaker's first backoff
+            await cluster.refresh()
+            #expect(!(await nodes[1].has("gone.txt")))
+            await cluster.close()
+        }
+    }
+
+    @Test func allNodesDownFailsQuicklyAndClearly() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            for n in nodes { await n.kill() }
+            let start = ContinuousClock.now
+            do {
+                _ = try await cluster.upload("x", from: Source(count: 10, delay: nil))
+                Issue.record("uploaded with every node down")
+            } catch {
+                #expect("\(error)".contains("node") || "\(error)".contains("refused"), "\(error)")
+            }
+            #expect(ContinuousClock.now - start < .seconds(10))
+            await cluster.close()
+        }
+    }
+
+    @Test func concurrentUploadsAndDownloads() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), strategy: PowerOfTwoChoices(), replicas: 2)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        let size = 50_000 + i * 1000
+                        _ = try await cluster.upload("f\(i)", from: Source(count: size, delay: nil))
+                        let got = Collected()
+                        try await cluster.download("f\(i)") { got.append($0) }
+                        #expect(got.value == Source.bytes(size))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let listing = try await cluster.list()
+            #expect(listing.files.count == 20 && listing.files.allSatisfy { $0.nodes.count == 2 })
+            await cluster.close()
+        }
+    }
+}
