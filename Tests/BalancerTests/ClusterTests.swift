@@ -184,6 +184,55 @@ final class Collected: Sendable {
         }
     }
 
+    @Test func repairRestoresLostReplicasAndEventsTellWhatHappened() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let events = Task {
+                var seen: [ClusterEvent] = []
+                for await e in cluster.events { seen.append(e) }
+                return seen
+            }
+            let file = try await cluster.upload("r.bin", from: Source(count: 100_000, delay: nil))
+            // A replica disappears behind the cluster's back.
+            let victim = nodes.first { $0.name == file.nodes[0] }!
+            try await victim.storage.remove(FTPPath("/r.bin"))
+            await cluster.repair()
+            var holders: [String] = []
+            for n in nodes where await n.has("r.bin") { holders.append(n.name) }
+            #expect(holders.count == 2, "\(holders)")
+            // A node goes down and comes back.
+            await cluster.refresh()
+            await nodes[2].kill()
+            await cluster.refresh()
+            await cluster.refresh()
+            await cluster.refresh()
+            try await nodes[2].start()
+            try await Task.sleep(for: .seconds(1))
+            await cluster.refresh()
+            await cluster.close()
+            let seen = await events.value
+            #expect(seen.contains(.repaired(file: "r.bin", missing: 1, restored: 1)), "\(seen)")
+            #expect(seen.contains { if case .nodeDown("node2", _) = $0 { return true } else { return false } }, "\(seen)")
+            #expect(seen.contains(.nodeUp("node2")), "\(seen)")
+        }
+    }
+
+    @Test func aThirdPartyServerIsANode() async throws {
+        let peer = try await PyftpdlibNode.start()
+        defer { peer.stop() }
+        try await withNodes(1) { nodes in
+            let cluster = Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
+            let file = try await cluster.upload("mixed.bin", from: Source(count: 500_000, delay: nil))
+            #expect(Set(file.nodes) == ["node0", "pyftpdlib"])
+            #expect(FileManager.default.fileExists(atPath: peer.root + "/mixed.bin"))
+            await nodes[0].kill()
+            let got = Collected()
+            try await cluster.download("mixed.bin") { got.append($0) }
+            #expect(got.value == Source.bytes(500_000))
+            await cluster.close()
+        }
+    }
+
     @Test func allNodesDownFailsQuicklyAndClearly() async throws {
         try await withNodes(2) { nodes in
             let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
@@ -204,7 +253,7 @@ final class Collected: Sendable {
         try await withNodes(3) { nodes in
             let cluster = Cluster(nodes: nodes.map(\.configuration), strategy: PowerOfTwoChoices(), replicas: 2)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for i in 0..<20 {
+                for i in 0..<50 {
                     group.addTask {
                         let size = 50_000 + i * 1000
                         _ = try await cluster.upload("f\(i)", from: Source(count: size, delay: nil))
@@ -216,8 +265,53 @@ final class Collected: Sendable {
                 try await group.waitForAll()
             }
             let listing = try await cluster.list()
-            #expect(listing.files.count == 20 && listing.files.allSatisfy { $0.nodes.count == 2 })
+            #expect(listing.files.count == 50 && listing.files.allSatisfy { $0.nodes.count == 2 })
             await cluster.close()
         }
+    }
+}
+
+/// pyftpdlib (pip) as a cluster node: the cluster works with servers nobody here wrote.
+final class PyftpdlibNode: Sendable {
+    let root: String
+    let port: Int
+    private let pid: Int32
+
+    private init(root: String, port: Int, pid: Int32) {
+        self.root = root
+        self.port = port
+        self.pid = pid
+    }
+
+    static func start() async throws -> PyftpdlibNode {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Peers/pyftpd_server.py").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("root"), withIntermediateDirectories: true)
+        let portFile = dir.appendingPathComponent("port")
+        try Data().write(to: portFile)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, dir.path + "/root", "peer", "peer-pw"]
+        p.standardOutput = try FileHandle(forWritingTo: portFile)
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<100 {
+            if let t = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(t.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return PyftpdlibNode(root: dir.path + "/root", port: port, pid: p.processIdentifier)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(p.processIdentifier, SIGKILL)
+        throw ClusterError(.noNodeAvailable, "pyftpdlib did not start: run scripts/setup (pip install pyftpdlib)")
+    }
+
+    var configuration: NodeConfiguration {
+        NodeConfiguration(name: "pyftpdlib", host: "127.0.0.1", port: self.port, user: "peer", password: "peer-pw")
+    }
+
+    func stop() {
+        kill(self.pid, SIGKILL)
+        try? FileManager.default.removeItem(atPath: (self.root as NSString).deletingLastPathComponent)
     }
 }

@@ -21,6 +21,18 @@ public struct ClusterListing: Sendable, Hashable {
     public var unreachableNodes: [String]
 }
 
+/// What the cluster reports as it runs, for a bot's status messages and logs.
+public enum ClusterEvent: Sendable, Hashable {
+    case nodeDown(String, reason: String)
+    case nodeUp(String)
+    /// A file had fewer replicas than required and got them back (or could not: `restored` < `missing`).
+    case repaired(file: String, missing: Int, restored: Int)
+    /// A node that came back still held files the cluster had deleted; they were removed.
+    case reconciled(node: String, removed: [String])
+    /// A node holds files the cluster does not know (not uploaded through it); they are listed, not touched.
+    case unknownFiles(node: String, names: [String])
+}
+
 /// How an upload treats a name that exists already.
 public enum NameCollisionPolicy: Sendable, Hashable {
     case reject
@@ -41,11 +53,33 @@ public actor Cluster {
     /// Deletions not yet applied to a node that was down: name → nodes still holding a copy.
     private var tombstones: [String: Set<String>] = [:]
     private var sequence: UInt64 = 0
+    private var wasAvailable: [String: Bool] = [:]
+    /// Events as they happen; the newest 1000 are kept if nobody reads them.
+    public nonisolated let events: AsyncStream<ClusterEvent>
+    private let eventSink: AsyncStream<ClusterEvent>.Continuation
 
     public init(nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil) {
         self.nodes = nodes.map { ClusterNode(configuration: $0) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
+        (self.events, self.eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
+    }
+
+    /// Refreshes and repairs every `interval` until the task is cancelled: health checks, load figures, pending
+    /// deletions, and re-replication of files that lost a replica.
+    public func run(every interval: Duration = .seconds(30)) async {
+        while !Task.isCancelled {
+            await self.refresh()
+            await self.repair()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// The health of every node, for status displays.
+    public func status() async -> [(name: String, load: NodeLoad, latency: Duration?, lastError: String?)] {
+        var out: [(String, NodeLoad, Duration?, String?)] = []
+        for n in self.nodes { out.append((n.name, await n.load(), await n.latency, await n.lastError)) }
+        return out
     }
 
     func node(_ name: String) -> ClusterNode? { self.nodes.first { $0.name == name } }
@@ -56,7 +90,44 @@ public actor Cluster {
         await withTaskGroup(of: Void.self) { group in
             for node in self.nodes { group.addTask { await node.refresh() } }
         }
+        for node in self.nodes {
+            let up = await node.isAvailable()
+            if let before = self.wasAvailable[node.name], before != up {
+                self.eventSink.yield(up ? .nodeUp(node.name) : .nodeDown(node.name, reason: await node.lastError ?? "unreachable"))
+            } else if self.wasAvailable[node.name] == nil, !up {
+                self.eventSink.yield(.nodeDown(node.name, reason: await node.lastError ?? "unreachable"))
+            }
+            self.wasAvailable[node.name] = up
+        }
         await self.applyTombstones()
+    }
+
+    /// Gives every known file its required replica count back, copying from a node that has it to the next
+    /// nodes of the strategy's ranking. Files on unreachable nodes count as present (they are not lost, only away).
+    public func repair() async {
+        guard let listing = try? await self.list() else { return }
+        for file in listing.files where self.catalog[file.name] != nil {
+            let present = Set(file.nodes)
+            let away = Set(self.catalog[file.name]?.nodes ?? []).intersection(listing.unreachableNodes)
+            let missing = self.replicas - present.count - away.count
+            guard missing > 0, let source = file.nodes.first else { continue }
+            var loads: [NodeLoad] = []
+            for node in self.nodes where !present.contains(node.name) && !away.contains(node.name) {
+                loads.append(await node.load())
+            }
+            let candidates = self.strategy.rank(
+                PlacementRequest(fileName: file.name, size: file.size, replicas: missing), nodes: loads)
+            var restored = 0
+            var holders = Array(present)
+            for candidate in candidates where restored < missing {
+                if await self.copy(file.name, size: file.size, from: source, to: candidate) {
+                    restored += 1
+                    holders.append(candidate)
+                }
+            }
+            self.catalog[file.name]?.nodes = holders.sorted() + away.sorted()
+            self.eventSink.yield(.repaired(file: file.name, missing: missing, restored: restored))
+        }
     }
 
     // MARK: - Upload
@@ -226,6 +297,19 @@ public actor Cluster {
         var order: [(ClusterNode, Bool)] = []
         for n in file.nodes { if let node = self.node(n) { order.append((node, await node.isAvailable())) } }
         order.sort { $0.1 && !$1.1 }
+        // A file not uploaded through the cluster has no recorded checksum: ask a node that offers HASH.
+        var expected = file.sha256
+        if expected == nil {
+            for (node, available) in order where available {
+                if let hex = try? await node.withClient({ client -> String? in
+                    await client.features.hashAlgorithms.contains("SHA-256")
+                        ? try await client.hash(of: node.configuration.path(name)) : nil
+                }) {
+                    expected = hex
+                    break
+                }
+            }
+        }
         let digest = SharedDigest()
         let delivered = ProgressBox()
         var lastError: (any Error)?
@@ -241,7 +325,7 @@ public actor Cluster {
                         }
                     }
                 }
-                if delivered.value == file.size || file.sha256 == nil { break }
+                if delivered.value == file.size { break }
             } catch {
                 lastError = error
             }
@@ -250,7 +334,7 @@ public actor Cluster {
             throw ClusterError(.allReplicasFailed,
                 "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))" + (lastError.map { ": \($0)" } ?? ""))
         }
-        if let expected = file.sha256, digest.finalize() != expected {
+        if let expected, digest.finalize() != expected {
             throw ClusterError(.checksumMismatch, "'\(name)' does not match the checksum recorded at upload")
         }
         return file
@@ -330,11 +414,13 @@ public actor Cluster {
                 } catch {}
             }
             self.tombstones[name] = left.isEmpty ? nil : left
+            for n in nodes.subtracting(left) { self.eventSink.yield(.reconciled(node: n, removed: [name])) }
         }
     }
 
     public func close() async {
         for node in self.nodes { await node.close() }
+        self.eventSink.finish()
     }
 
     static func isValidName(_ name: String) -> Bool {
