@@ -47,9 +47,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The system SQLite (libsqlite3-dev) for the Balancer's catalog: a few statements do not earn a package.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "Balancer",
-            dependencies: ["FTPKit"],
+            dependencies: ["FTPKit", "CSQLite"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -89,7 +89,7 @@ final class Collected: Sendable {
 @Suite(.serialized) struct ClusterTests {
     @Test func uploadReplicatesDownloadListDelete() async throws {
         try await withNodes(3) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             let file = try await cluster.upload("report.pdf", from: Source(count: 300_000, delay: nil), uploader: "ana")
             #expect(file.nodes.count == 2 && file.size == 300_000 && file.sha256?.count == 64)
             var holders = 0
@@ -115,7 +115,7 @@ final class Collected: Sendable {
 
     @Test func aNodeDownIsReportedAndDownloadsFailOver() async throws {
         try await withNodes(3) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             let file = try await cluster.upload("a.bin", from: Source(count: 2_000_000, delay: nil))
             let holder = nodes.first { $0.name == file.nodes[0] }!
             await holder.kill()
@@ -131,7 +131,7 @@ final class Collected: Sendable {
 
     @Test func aNodeKilledMidDownloadResumesOnAnotherReplica() async throws {
         try await withNodes(2) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             let file = try await cluster.upload("big.bin", from: Source(count: 8_000_000, delay: nil))
             // Both nodes are healthy, so the first replica serves; it dies after 1 MB.
             let serving = nodes.first { $0.name == file.nodes[0] }!
@@ -152,7 +152,7 @@ final class Collected: Sendable {
 
     @Test func aNodeKilledMidUploadIsReplaced() async throws {
         try await withNodes(3) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), strategy: RoundRobin(), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), strategy: RoundRobin(), replicas: 2)
             // Round robin with sequence 1 targets node1 and node2; node1 dies while data flows.
             let upload = Task { try await cluster.upload("u.bin", from: Source(count: 1_500_000, delay: .milliseconds(10))) }
             try await Task.sleep(for: .milliseconds(100))
@@ -169,7 +169,7 @@ final class Collected: Sendable {
 
     @Test func deleteWhileANodeIsDownNeverResurrects() async throws {
         try await withNodes(2) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             _ = try await cluster.upload("gone.txt", from: Source(count: 1000, delay: nil))
             await nodes[1].kill()
             try await cluster.delete("gone.txt")
@@ -186,7 +186,7 @@ final class Collected: Sendable {
 
     @Test func repairRestoresLostReplicasAndEventsTellWhatHappened() async throws {
         try await withNodes(3) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             let events = Task {
                 var seen: [ClusterEvent] = []
                 for await e in cluster.events { seen.append(e) }
@@ -221,7 +221,7 @@ final class Collected: Sendable {
         let peer = try await PyftpdlibNode.start()
         defer { peer.stop() }
         try await withNodes(1) { nodes in
-            let cluster = Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
+            let cluster = try Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
             let file = try await cluster.upload("mixed.bin", from: Source(count: 500_000, delay: nil))
             #expect(Set(file.nodes) == ["node0", "pyftpdlib"])
             #expect(FileManager.default.fileExists(atPath: peer.root + "/mixed.bin"))
@@ -233,9 +233,52 @@ final class Collected: Sendable {
         }
     }
 
+    @Test func theCatalogSurvivesARestart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.path + "/catalog.sqlite"
+        try await withNodes(2) { nodes in
+            var cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: path)
+            let file = try await cluster.upload("kept.txt", from: Source(count: 5000, delay: nil), uploader: "ana")
+            _ = try await cluster.upload("deleted.txt", from: Source(count: 10, delay: nil))
+            await nodes[1].kill()
+            try await cluster.delete("deleted.txt")  // node1 still holds a copy: a tombstone
+            await cluster.close()
+
+            cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: path)
+            let known = await cluster.knownFiles
+            #expect(known.map(\.name) == ["kept.txt"])
+            #expect(known.first?.sha256 == file.sha256 && known.first?.uploader == "ana")
+            try await nodes[1].start()
+            #expect(try await cluster.list().files.map(\.name) == ["kept.txt"], "the deleted file stays deleted")
+            await cluster.refresh()
+            #expect(!(await nodes[1].has("deleted.txt")))
+            await cluster.close()
+
+            // A lost catalog is rebuilt from the nodes.
+            try FileManager.default.removeItem(atPath: path)
+            cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: path)
+            try await cluster.rebuildCatalog()
+            #expect(await cluster.knownFiles.map(\.name) == ["kept.txt"])
+            let got = Collected()
+            try await cluster.download("kept.txt") { got.append($0) }  // verified against the nodes' HASH
+            #expect(got.value == Source.bytes(5000))
+            await cluster.close()
+        }
+    }
+
+    @Test func aCorruptCatalogIsAClearError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).sqlite").path
+        try Data("this is not a database, just text that is long enough to look like a header".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ClusterError.self) { _ = try Cluster(nodes: [], catalogPath: path) }
+    }
+
     @Test func allNodesDownFailsQuicklyAndClearly() async throws {
         try await withNodes(2) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
             for n in nodes { await n.kill() }
             let start = ContinuousClock.now
             do {
@@ -251,7 +294,7 @@ final class Collected: Sendable {
 
     @Test func concurrentUploadsAndDownloads() async throws {
         try await withNodes(3) { nodes in
-            let cluster = Cluster(nodes: nodes.map(\.configuration), strategy: PowerOfTwoChoices(), replicas: 2)
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), strategy: PowerOfTwoChoices(), replicas: 2)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for i in 0..<50 {
                     group.addTask {

@@ -58,12 +58,39 @@ public actor Cluster {
     public nonisolated let events: AsyncStream<ClusterEvent>
     private let eventSink: AsyncStream<ClusterEvent>.Continuation
 
-    public init(nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil) {
+    private let store: ClusterCatalog?
+
+    /// - Parameter catalogPath: an SQLite file that keeps the catalog across restarts; `nil` keeps it in memory
+    ///   (rebuild it from the nodes with ``rebuildCatalog()``).
+    public init(
+        nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil,
+        catalogPath: String? = nil
+    ) throws(ClusterError) {
         self.nodes = nodes.map { ClusterNode(configuration: $0) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
         (self.events, self.eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        if let catalogPath {
+            let store = try ClusterCatalog(path: catalogPath)
+            (self.catalog, self.tombstones) = try store.load()
+            self.store = store
+        } else {
+            self.store = nil
+        }
     }
+
+    /// Records what the nodes hold but the catalog does not know (files put there by other means, or a lost
+    /// catalog). Their checksums come from the nodes' HASH when a download needs one.
+    public func rebuildCatalog() async throws {
+        let listing = try await self.list()
+        for file in listing.files where self.catalog[file.name] == nil {
+            self.catalog[file.name] = file
+            try self.store?.save(file)
+        }
+    }
+
+    /// Every file the catalog knows, for autocompletion and suggestions.
+    public var knownFiles: [ClusterFile] { self.catalog.values.sorted { $0.name < $1.name } }
 
     /// Refreshes and repairs every `interval` until the task is cancelled: health checks, load figures, pending
     /// deletions, and re-replication of files that lost a replica.
@@ -126,6 +153,7 @@ public actor Cluster {
                 }
             }
             self.catalog[file.name]?.nodes = holders.sorted() + away.sorted()
+            if let updated = self.catalog[file.name] { try? self.store?.save(updated) }  // retried on the next repair
             self.eventSink.yield(.repaired(file: file.name, missing: missing, restored: restored))
         }
     }
@@ -237,6 +265,8 @@ public actor Cluster {
             name: finalName, size: total, sha256: checksum, uploader: uploader, uploadedAt: Date(), nodes: committed)
         self.catalog[finalName] = file
         self.tombstones[finalName] = nil
+        try self.store?.save(file)
+        try self.store?.setTombstones(finalName, nodes: [])
         return file
     }
 
@@ -399,6 +429,8 @@ public actor Cluster {
         }
         self.catalog[name] = nil
         self.tombstones[name] = pending.isEmpty ? nil : pending
+        try self.store?.remove(name)
+        try self.store?.setTombstones(name, nodes: pending)
     }
 
     private func applyTombstones() async {
@@ -414,6 +446,7 @@ public actor Cluster {
                 } catch {}
             }
             self.tombstones[name] = left.isEmpty ? nil : left
+            if left != nodes { try? self.store?.setTombstones(name, nodes: left) }  // retried on the next refresh
             for n in nodes.subtracting(left) { self.eventSink.yield(.reconciled(node: n, removed: [name])) }
         }
     }

@@ -11,6 +11,8 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The bytes read back do not match the checksum recorded at upload.
         case checksumMismatch
         case invalidName
+        /// The catalog database could not be opened, read or written.
+        case catalogUnavailable
     }
 
     public var code: Code
