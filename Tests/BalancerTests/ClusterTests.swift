@@ -106,6 +106,14 @@ final class Collected: Sendable {
             }
             let second = try await cluster.upload("report.pdf", from: Source(count: 10, delay: nil), collision: .keepBoth)
             #expect(second.name == "report (2).pdf")
+            // Replacing keeps exactly the new replicas: old copies elsewhere are removed.
+            let replaced = try await cluster.upload("report.pdf", from: Source(count: 20, delay: nil), collision: .replace)
+            var holdersAfter: [String] = []
+            for n in nodes where await n.has("report.pdf") { holdersAfter.append(n.name) }
+            #expect(Set(holdersAfter) == Set(replaced.nodes))
+            for n in nodes where await n.has("report.pdf") {
+                #expect(try await n.storage.info(at: FTPPath("/report.pdf")).size == 20)
+            }
             try await cluster.delete("report.pdf")
             for n in nodes { #expect(!(await n.has("report.pdf"))) }
             #expect(try await cluster.list().files.map(\.name) == ["report (2).pdf"])
@@ -193,6 +201,10 @@ final class Collected: Sendable {
                 return seen
             }
             let file = try await cluster.upload("r.bin", from: Source(count: 100_000, delay: nil))
+            // A file the cluster never saw appears on a node: reported, not touched.
+            let h = try await nodes[1].storage.openForWriting(FTPPath("/stranger.txt"), mode: .replace)
+            try await h.write(ByteBuffer(string: "hi"))
+            try await h.commit()
             // A replica disappears behind the cluster's back.
             let victim = nodes.first { $0.name == file.nodes[0] }!
             try await victim.storage.remove(FTPPath("/r.bin"))
@@ -214,6 +226,7 @@ final class Collected: Sendable {
             #expect(seen.contains(.repaired(file: "r.bin", missing: 1, restored: 1)), "\(seen)")
             #expect(seen.contains { if case .nodeDown("node2", _) = $0 { return true } else { return false } }, "\(seen)")
             #expect(seen.contains(.nodeUp("node2")), "\(seen)")
+            #expect(seen.contains(.unknownFiles(node: "node1", names: ["stranger.txt"])), "\(seen)")
         }
     }
 

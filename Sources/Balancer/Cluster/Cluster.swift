@@ -54,6 +54,8 @@ public actor Cluster {
     private var tombstones: [String: Set<String>] = [:]
     private var sequence: UInt64 = 0
     private var wasAvailable: [String: Bool] = [:]
+    /// Unknown files already reported per node, so each is reported once.
+    private var reportedUnknown: [String: Set<String>] = [:]
     /// Events as they happen; the newest 1000 are kept if nobody reads them.
     public nonisolated let events: AsyncStream<ClusterEvent>
     private let eventSink: AsyncStream<ClusterEvent>.Continuation
@@ -133,6 +135,14 @@ public actor Cluster {
     /// nodes of the strategy's ranking. Files on unreachable nodes count as present (they are not lost, only away).
     public func repair() async {
         guard let listing = try? await self.list() else { return }
+        var unknown: [String: [String]] = [:]
+        for file in listing.files where self.catalog[file.name] == nil {
+            for n in file.nodes { unknown[n, default: []].append(file.name) }
+        }
+        for (node, names) in unknown.sorted(by: { $0.key < $1.key }) where self.reportedUnknown[node] != Set(names) {
+            self.reportedUnknown[node] = Set(names)
+            self.eventSink.yield(.unknownFiles(node: node, names: names.sorted()))
+        }
         for file in listing.files where self.catalog[file.name] != nil {
             let present = Set(file.nodes)
             let away = Set(self.catalog[file.name]?.nodes ?? []).intersection(listing.unreachableNodes)
@@ -261,12 +271,23 @@ public actor Cluster {
             throw ClusterError(.insufficientReplicas,
                 "'\(finalName)' was stored on \(committed.count) of \(self.replicas) required nodes")
         }
+        // Replacing: copies of the old content on nodes outside the new set must not linger.
+        for stale in Set(self.catalog[finalName]?.nodes ?? []).subtracting(committed) {
+            guard let node = self.node(stale) else { continue }
+            do {
+                try await node.withClient { try await $0.delete(node.configuration.path(finalName)) }
+            } catch {
+                self.tombstones[finalName, default: []].insert(stale)
+            }
+        }
         let file = ClusterFile(
             name: finalName, size: total, sha256: checksum, uploader: uploader, uploadedAt: Date(), nodes: committed)
         self.catalog[finalName] = file
-        self.tombstones[finalName] = nil
+        // A pending deletion of an older file of this name applies only to nodes that do not hold the new one.
+        let pending = (self.tombstones[finalName] ?? []).subtracting(committed)
+        self.tombstones[finalName] = pending.isEmpty ? nil : pending
         try self.store?.save(file)
-        try self.store?.setTombstones(finalName, nodes: [])
+        try self.store?.setTombstones(finalName, nodes: pending)
         return file
     }
 
@@ -324,9 +345,13 @@ public actor Cluster {
         } else {
             throw ClusterError(.notFound, "no file named '\(name)'")
         }
-        var order: [(ClusterNode, Bool)] = []
-        for n in file.nodes { if let node = self.node(n) { order.append((node, await node.isAvailable())) } }
-        order.sort { $0.1 && !$1.1 }
+        // Healthiest first: available nodes, fastest health check first.
+        var ranked: [(node: ClusterNode, available: Bool, latency: Duration)] = []
+        for n in file.nodes {
+            if let node = self.node(n) { ranked.append((node, await node.isAvailable(), await node.latency ?? .seconds(1))) }
+        }
+        ranked.sort { ($0.available ? 0 : 1, $0.latency) < ($1.available ? 0 : 1, $1.latency) }
+        let order = ranked.map { ($0.node, $0.available) }
         // A file not uploaded through the cluster has no recorded checksum: ask a node that offers HASH.
         var expected = file.sha256
         if expected == nil {
