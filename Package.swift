@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "FTPKit", targets: ["FTPKit"]),
         .library(name: "Balancer", targets: ["Balancer"]),
+        .library(name: "DiscordKit", targets: ["DiscordKit"]),
+        .executable(name: "ftpbot", targets: ["ftpbot"]),
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],
     dependencies: [
@@ -71,6 +73,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DiscordKit",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DiscordKitTests",
+            dependencies: ["DiscordKit"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "ftpbot",
+            dependencies: [
+                "FTPKit", "Balancer", "DiscordKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FTPBotTests",
             swiftSettings: strict
         ),
         // Not a product: scripts/bench runs it to compare the client with curl.

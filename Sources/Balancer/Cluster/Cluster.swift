@@ -481,7 +481,7 @@ public actor Cluster {
         self.eventSink.finish()
     }
 
-    static func isValidName(_ name: String) -> Bool {
+    public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
             && !name.unicodeScalars.contains { $0.value < 32 || $0.value == 127 }
     }

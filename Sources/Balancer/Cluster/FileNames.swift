@@ -1,0 +1,47 @@
+/// Name rules of the cluster, shared by every front end (Discord, the console).
+public enum FileNames {
+    /// Whether the cluster accepts `name` as it is.
+    public static func isValid(_ name: String) -> Bool { Cluster.isValidName(name) }
+
+    /// A safe version of `name`: path separators become `_`, control characters are dropped, leading dots and
+    /// spaces are removed, `..` cannot survive. `nil` when nothing usable is left.
+    public static func clean(_ name: String) -> String? {
+        var out = String(name.unicodeScalars.compactMap { s -> Character? in
+            if s == "/" || s == "\\" { return "_" }
+            if s.value < 32 || s.value == 127 { return nil }
+            return Character(s)
+        })
+        while out.first == "." || out.first == " " { out.removeFirst() }
+        while out.last == " " { out.removeLast() }
+        if out.count > 255 { out = String(out.prefix(255)) }
+        return out.isEmpty || !Cluster.isValidName(out) ? nil : out
+    }
+
+    /// The existing names closest to `name` (edit distance, case-insensitive), best first.
+    public static func suggestions(for name: String, among names: [String], limit: Int = 3) -> [String] {
+        let target = Array(name.lowercased())
+        let scored = names.map { candidate -> (String, Int) in
+            let c = Array(candidate.lowercased())
+            var d = distance(target, c)
+            if c.starts(with: target) || candidate.lowercased().contains(name.lowercased()) { d = min(d, 1) }
+            return (candidate, d)
+        }
+        let threshold = max(2, target.count / 2)
+        return scored.filter { $0.1 <= threshold }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+    }
+
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

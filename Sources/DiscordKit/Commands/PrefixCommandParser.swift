@@ -1,0 +1,80 @@
+/// A prefix command as typed in a message: `!upload "my file.txt" backup`.
+public struct PrefixCommand: Sendable, Hashable {
+    /// The command name, lower-cased, without the prefix.
+    public var name: String
+    public var arguments: [String]
+
+    public init(name: String, arguments: [String]) {
+        self.name = name
+        self.arguments = arguments
+    }
+}
+
+/// Splits message text into a prefix command and its arguments. Arguments are separated by spaces; double or
+/// single quotes group words (`"a b"`), a backslash escapes the next character. Pure, for every transport
+/// (Discord messages, the console).
+public struct PrefixCommandParser: Sendable {
+    public enum Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
+        case unterminatedQuote
+        case emptyCommand
+
+        public var description: String {
+            switch self {
+            case .unterminatedQuote: "a quote is not closed"
+            case .emptyCommand: "no command after the prefix"
+            }
+        }
+    }
+
+    public var prefixes: [String]
+
+    public init(prefixes: [String] = ["!"]) {
+        // Longest first, so "!!" wins over "!".
+        self.prefixes = prefixes.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// `nil` when the text is not a command (no prefix); an error when it is one but malformed.
+    public func parse(_ text: String) -> Result<PrefixCommand, Error>? {
+        let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
+        guard let prefix = self.prefixes.first(where: { trimmed.hasPrefix($0) }) else { return nil }
+        let body = trimmed.dropFirst(prefix.count)
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for c in body {
+            if escaped {
+                current.append(c)
+                escaped = false
+                inWord = true
+                continue
+            }
+            if c == "\\" {
+                escaped = true
+                continue
+            }
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+                continue
+            }
+            if c == "\"" || c == "'" {
+                quote = c
+                inWord = true
+                continue
+            }
+            if c == " " || c == "\t" || c == "\n" {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+                continue
+            }
+            current.append(c)
+            inWord = true
+        }
+        if quote != nil { return .failure(.unterminatedQuote) }
+        if inWord || escaped { words.append(current) }
+        guard let first = words.first, !first.isEmpty else { return .failure(.emptyCommand) }
+        return .success(PrefixCommand(name: first.lowercased(), arguments: Array(words.dropFirst())))
+    }
+}

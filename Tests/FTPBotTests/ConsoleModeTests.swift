@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// `ftpbot` in its embedded default (no Discord token): local nodes and commands from a pipe.
+@Suite struct ConsoleModeTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/ftpbot").path
+
+    func run(_ script: String, in dir: URL, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["--data", dir.path + "/data"]
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["DISCORD_TOKEN"] = nil
+        env["DISCORD_TOKEN_FILE"] = nil
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = dir.appendingPathComponent("out.txt"), err = dir.appendingPathComponent("err.txt")
+        try Data().write(to: out)
+        try Data().write(to: err)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        let input = Pipe()
+        p.standardInput = input
+        let status: Int32 = try await withCheckedThrowingContinuation { c in
+            p.terminationHandler = { c.resume(returning: $0.terminationStatus) }
+            do { try p.run() } catch {
+                p.terminationHandler = nil
+                c.resume(throwing: error)
+                return
+            }
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        return (status, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+    }
+
+    @Test func uploadListDownloadDeleteThroughAPipe() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var bytes = [UInt8](repeating: 0, count: 1_500_000)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 7 &+ i >> 9) }
+        try Data(bytes).write(to: dir.appendingPathComponent("report.pdf"))
+
+        let (status, out, err) = try await run("""
+            !upload report.pdf
+            !listar
+            !download report.pdf copy.pdf
+            !download reprot.pdf
+            !apagar report.pdf
+            !list
+            !upload missing.bin
+            !frobnicate
+
+            """, in: dir)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("Uploaded report.pdf (1.4 MiB"), "\(out)")
+        #expect(out.contains("to node"), "\(out)")
+        #expect(out.contains("report.pdf  1.4 MiB") && out.contains("replicas 2/2"), "\(out)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("copy.pdf")) == Data(bytes))
+        #expect(out.contains("No file named 'reprot.pdf'. Did you mean: report.pdf?"), "\(out)")
+        #expect(out.contains("Deleted report.pdf."), "\(out)")
+        #expect(out.contains("No files yet."), "\(out)")
+        #expect(out.contains("No file at missing.bin."), "\(out)")
+        #expect(out.contains("Unknown command !frobnicate."), "\(out)")
+
+        // The catalog outlives the process: a second run still knows what was stored.
+        let (_, again, _) = try await run("!upload report.pdf kept.pdf\n", in: dir)
+        #expect(again.contains("Uploaded kept.pdf"))
+        let (_, listed, _) = try await run("!list\n", in: dir)
+        #expect(listed.contains("kept.pdf") && listed.contains("1 files"), "\(listed)")
+    }
+
+    @Test func aDiscordTokenWithoutTheGatewayIsAClearError() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (status, _, err) = try await run("", in: dir, environment: ["DISCORD_TOKEN": "x"])
+        #expect(status != 0 && err.contains("Discord mode"), "\(err)")
+        #expect(!err.contains("DISCORD_TOKEN=x"))
+    }
+}
