@@ -1,0 +1,228 @@
+import COpenSSL
+import NIOCore
+
+/// Events the TLS handler sends up the pipeline.
+public enum TLSEvent: Sendable, Hashable {
+    case handshakeCompleted(protocolVersion: String, resumedSession: Bool)
+    /// The peer sent close_notify: its data ended cleanly (an upload was not truncated).
+    case closeNotifyReceived
+}
+
+/// TLS over a channel with OpenSSL and two memory BIOs: ciphertext from the network goes into one, plaintext
+/// comes out of `SSL_read`; plaintext writes go through `SSL_write` and the ciphertext is drained from the other.
+///
+/// States: handshaking → active → closing → closed. Writes before the handshake completes are held and sent
+/// after it. A peer that disappears without close_notify is reported as an unclean shutdown (an error on the
+/// pipeline) so an upload is never taken as complete.
+final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum State { case handshaking, active, closing, closed }
+
+    private let ssl: OpaquePointer
+    private let readBIO: OpaquePointer
+    private let writeBIO: OpaquePointer
+    private let isServer: Bool
+    private(set) var state: State = .handshaking
+    private var pending: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    private var closePromise: EventLoopPromise<Void>?
+    /// Whether the peer's close_notify arrived.
+    private(set) var receivedCloseNotify = false
+
+    init(context: TLSContext, serverHostname: String? = nil) throws(TLSError) {
+        guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
+        guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError("cannot allocate TLS buffers")
+        }
+        SSL_set_bio(ssl, r, w)
+        self.ssl = ssl
+        self.readBIO = r
+        self.writeBIO = w
+        self.isServer = context.isServer
+        if context.isServer {
+            SSL_set_accept_state(ssl)
+        } else {
+            SSL_set_connect_state(ssl)
+            if let host = serverHostname {
+                _ = seed_SSL_set_tlsext_host_name(ssl, host)
+                if context.configuration.verification == .full, SSL_set1_host(ssl, host) != 1 {
+                    SSL_free(ssl)
+                    throw TLSError("cannot set the host name to verify: \(TLSContext.lastError())")
+                }
+            }
+        }
+    }
+
+    deinit { SSL_free(self.ssl) }
+
+    var resumedSession: Bool { SSL_session_reused(self.ssl) == 1 }
+
+    // MARK: - Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { self.startHandshake(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.startHandshake(context: context)
+        context.fireChannelActive()
+    }
+
+    private func startHandshake(context: ChannelHandlerContext) {
+        guard !self.isServer, self.state == .handshaking else { return }
+        self.doHandshake(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if self.state == .active && !self.receivedCloseNotify {
+            context.fireErrorCaught(TLSError("the peer closed the connection without a TLS close_notify (unclean shutdown)"))
+        }
+        self.state = .closed
+        self.failPending(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { raw in
+            _ = BIO_write(self.readBIO, raw.baseAddress, Int32(raw.count))
+        }
+        if self.state == .handshaking { self.doHandshake(context: context) }
+        if self.state == .active || self.state == .closing { self.readPlaintext(context: context) }
+    }
+
+    private func doHandshake(context: ChannelHandlerContext) {
+        ERR_clear_error()
+        let rc = SSL_do_handshake(self.ssl)
+        self.flushCiphertext(context: context, promise: nil)
+        if rc == 1 {
+            self.state = .active
+            let version = String(cString: SSL_get_version(self.ssl))
+            context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(protocolVersion: version, resumedSession: self.resumedSession))
+            let queued = self.pending
+            self.pending = []
+            for (buffer, promise) in queued { self.writePlaintext(buffer, promise: promise, context: context) }
+            if !queued.isEmpty { self.flushCiphertext(context: context, promise: nil) }
+            return
+        }
+        let error = SSL_get_error(self.ssl, rc)
+        if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
+        let message = TLSContext.lastError()
+        self.state = .closed
+        self.failPending(TLSError("TLS handshake failed: \(message)"))
+        context.fireErrorCaught(TLSError("TLS handshake failed: \(message)"))
+        context.close(promise: nil)
+    }
+
+    private func readPlaintext(context: ChannelHandlerContext) {
+        var delivered = false
+        while true {
+            var buffer = context.channel.allocator.buffer(capacity: 16 * 1024)
+            ERR_clear_error()
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { raw in
+                Int(max(0, SSL_read(self.ssl, raw.baseAddress, Int32(raw.count))))
+            }
+            if n > 0 {
+                delivered = true
+                context.fireChannelRead(Self.wrapInboundOut(buffer))
+                continue
+            }
+            let error = SSL_get_error(self.ssl, 0)
+            if error == SSL_ERROR_ZERO_RETURN {
+                self.receivedCloseNotify = true
+                context.fireUserInboundEventTriggered(TLSEvent.closeNotifyReceived)
+                if self.state == .active {
+                    // Answer the peer's close_notify, then close.
+                    self.state = .closing
+                    _ = SSL_shutdown(self.ssl)
+                    self.flushCiphertext(context: context, promise: nil)
+                }
+                context.close(promise: nil)
+            }
+            break
+        }
+        // Renegotiation or session tickets may have produced output.
+        self.flushCiphertext(context: context, promise: nil)
+        if delivered { context.fireChannelReadComplete() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Plaintext reads complete in readPlaintext; ciphertext-only reads have nothing to announce.
+    }
+
+    // MARK: - Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = Self.unwrapOutboundIn(data)
+        switch self.state {
+        case .handshaking: self.pending.append((buffer, promise))
+        case .active: self.writePlaintext(buffer, promise: promise, context: context)
+        case .closing, .closed: promise?.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        self.flushCiphertext(context: context, promise: nil)
+    }
+
+    private func writePlaintext(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        var failed: TLSError?
+        buffer.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                ERR_clear_error()
+                let n = SSL_write(self.ssl, raw.baseAddress! + offset, Int32(min(raw.count - offset, 1 << 30)))
+                if n <= 0 {
+                    failed = TLSError("TLS write failed: \(TLSContext.lastError())")
+                    return
+                }
+                offset += Int(n)
+            }
+        }
+        if let failed {
+            promise?.fail(failed)
+            return
+        }
+        // The ciphertext is written now; the caller's promise completes with it.
+        self.flushCiphertext(context: context, promise: promise, flush: false)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard self.state == .active, mode != .input else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        // Send close_notify before the TCP close, so the peer knows the data is complete.
+        self.state = .closing
+        ERR_clear_error()
+        _ = SSL_shutdown(self.ssl)
+        self.flushCiphertext(context: context, promise: nil)
+        context.close(mode: .all, promise: promise)
+    }
+
+    private func flushCiphertext(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?, flush: Bool = true) {
+        let pendingBytes = Int(seed_BIO_pending(self.writeBIO))
+        if pendingBytes > 0 {
+            var out = context.channel.allocator.buffer(capacity: pendingBytes)
+            out.writeWithUnsafeMutableBytes(minimumWritableBytes: pendingBytes) { raw in
+                Int(max(0, BIO_read(self.writeBIO, raw.baseAddress, Int32(pendingBytes))))
+            }
+            context.write(Self.wrapOutboundOut(out), promise: promise)
+        } else {
+            promise?.succeed()
+        }
+        if flush { context.flush() }
+    }
+
+    private func failPending(_ error: any Error) {
+        let queued = self.pending
+        self.pending = []
+        for (_, p) in queued { p?.fail(error) }
+    }
+}

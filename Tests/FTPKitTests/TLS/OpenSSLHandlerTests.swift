@@ -1,0 +1,121 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import FTPKit
+
+/// The TLS handler between two in-memory channels: a real OpenSSL handshake, data both ways, close_notify.
+@Suite struct OpenSSLHandlerTests {
+    /// A self-signed certificate for `localhost` made with the openssl command.
+    static func certificate(in dir: TemporaryDirectory) async throws -> (cert: String, key: String) {
+        let openssl = try requireTool("openssl", package: "openssl")
+        let cert = dir.path + "/cert.pem", key = dir.path + "/key.pem"
+        let r = try await runProcess(openssl, [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        guard r.status == 0 else { throw TestEnvironmentError(description: "openssl req failed: \(r)") }
+        return (cert, key)
+    }
+
+    /// Moves bytes between the two channels until neither has anything to send.
+    func interact(_ a: EmbeddedChannel, _ b: EmbeddedChannel) throws {
+        var moved = true
+        while moved {
+            moved = false
+            while let out = try a.readOutbound(as: ByteBuffer.self) {
+                try b.writeInbound(out)
+                moved = true
+            }
+            while let out = try b.readOutbound(as: ByteBuffer.self) {
+                try a.writeInbound(out)
+                moved = true
+            }
+        }
+    }
+
+    @Test func handshakeDataAndCloseNotify() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (cert, key) = try await Self.certificate(in: dir)
+        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
+        let clientContext = try TLSContext(configuration: TLSConfiguration(trustedCAPath: cert), server: false)
+
+        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
+        let client = EmbeddedChannel()
+        let clientHandler = try OpenSSLHandler(context: clientContext, serverHostname: "localhost")
+        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
+        try client.pipeline.syncOperations.addHandler(clientHandler)
+        try interact(client, server)
+        #expect(clientHandler.state == .active)
+
+        // Written before and after the handshake alike, delivered in order.
+        try await client.writeAndFlush(ByteBuffer(string: "USER alice\r\n")).get()
+        try interact(client, server)
+        var received = ""
+        while let b = try server.readInbound(as: ByteBuffer.self) { received += String(buffer: b) }
+        #expect(received == "USER alice\r\n")
+
+        let big = String(repeating: "x", count: 100_000)
+        try await server.writeAndFlush(ByteBuffer(string: big)).get()
+        try interact(client, server)
+        var back = ""
+        while let b = try client.readInbound(as: ByteBuffer.self) { back += String(buffer: b) }
+        #expect(back == big)
+
+        // close_notify reaches the server before the connection ends.
+        client.close(promise: nil)
+        try interact(client, server)
+        _ = try? server.finish()
+        _ = try? client.finish()
+    }
+
+    @Test func untrustedOrWrongHostCertificatesAreRejected() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (cert, key) = try await Self.certificate(in: dir)
+        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
+        for (config, host) in [(TLSConfiguration(), "localhost"), (TLSConfiguration(trustedCAPath: cert), "example.org")] {
+            let clientContext = try TLSContext(configuration: config, server: false)
+            let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
+            let client = EmbeddedChannel()
+            _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+            _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
+            let handler = try OpenSSLHandler(context: clientContext, serverHostname: host)
+            try client.pipeline.syncOperations.addHandler(handler)
+            do {
+                try interact(client, server)
+                Issue.record("the handshake succeeded with \(host)")
+            } catch let error as TLSError {
+                #expect(error.message.contains("certificate verify failed"), "\(error)")
+            }
+            #expect(handler.state == .closed)
+            _ = try? server.finish()
+            _ = try? client.finish()
+        }
+    }
+
+    @Test func garbageInsteadOfAClientHelloFails() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (cert, key) = try await Self.certificate(in: dir)
+        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
+        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
+        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        #expect(throws: TLSError.self) { try server.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")) }
+        #expect(!server.isActive)
+        _ = try? server.finish()
+    }
+
+    @Test func badKeyMaterialIsAClearError() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try "not a certificate".write(toFile: dir.path + "/bad.pem", atomically: true, encoding: .utf8)
+        #expect(throws: TLSError.self) {
+            _ = try TLSContext(configuration: .server(certificateChainPath: dir.path + "/bad.pem", privateKeyPath: dir.path + "/bad.pem"), server: true)
+        }
+        #expect(throws: TLSError.self) { _ = try TLSContext(configuration: TLSConfiguration(), server: true) }
+    }
+}
