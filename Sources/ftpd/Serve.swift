@@ -50,6 +50,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds to let transfers finish on SIGTERM.")
     var shutdownGrace: Int?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: enables FTPS (AUTH TLS).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-policy"), help: "optional, login (TLS required to log in) or required (logins and data).")
+    var tlsPolicy: String?
+
+    @Flag(name: .customLong("allow-tls-without-reuse"), help: "Accept data connections that do not resume the control TLS session (old clients such as Python's ftplib).")
+    var allowTLSWithoutReuse = false
+
     func run() async throws {
         var file = ServerConfigFile()
         if let config {
@@ -100,9 +112,26 @@ struct Serve: AsyncParsableCommand {
         if let v = self.maxSessions ?? file.maxSessions { configuration.maxSessions = v }
         if let v = self.maxPerIP ?? file.maxSessionsPerAddress { configuration.maxSessionsPerAddress = v }
         if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
+        if let cert = self.tlsCert ?? file.tlsCert {
+            guard let key = self.tlsKey ?? file.tlsKey else { throw ValidationError("--tls-cert needs --tls-key") }
+            configuration.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+            let policyName = self.tlsPolicy ?? file.tlsPolicy ?? "optional"
+            guard let policy = FTPTLSPolicy(rawValue: policyName) else {
+                throw ValidationError("--tls-policy must be optional, login or required, got '\(policyName)'")
+            }
+            configuration.tlsPolicy = policy
+            configuration.requireTLSSessionReuse = !(self.allowTLSWithoutReuse || file.allowTLSWithoutReuse == true)
+        } else if self.tlsKey != nil || self.tlsPolicy != nil {
+            throw ValidationError("--tls-key and --tls-policy need --tls-cert")
+        }
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 
-        let server = try await FTPServer.bind(configuration: configuration, logger: logger)
+        let server: FTPServer
+        do {
+            server = try await FTPServer.bind(configuration: configuration, logger: logger)
+        } catch let error as TLSError {
+            throw ValidationError("TLS: \(error.message)")
+        }
         let grace = Duration.seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
         let signals = SignalHandlers()
         signals.onTerminate {

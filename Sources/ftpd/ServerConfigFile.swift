@@ -15,6 +15,10 @@ struct ServerConfigFile: Codable {
     var idleTimeout: Int?
     var logLevel: String?
     var shutdownGrace: Int?
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsPolicy: String?
+    var allowTLSWithoutReuse: Bool?
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

@@ -23,7 +23,9 @@ enum FTPDataConnection {
     }
 
     /// Active mode: connect to the client's announced address (already checked against the bounce rules).
-    static func connect(group: any EventLoopGroup, to target: FTPHostPort, timeout: Duration) async throws -> DataChannel {
+    static func connect(
+        group: any EventLoopGroup, to target: FTPHostPort, timeout: Duration, tls: TLSContext? = nil
+    ) async throws -> DataChannel {
         try await ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
             .channelOption(.recvAllocator, value: receiveAllocator)
@@ -32,7 +34,9 @@ enum FTPDataConnection {
             .channelOption(.maxMessagesPerRead, value: 16)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try DataChannel(wrappingChannelSynchronously: channel)
+                    // In FTPS the FTP server is the TLS server on data connections in both directions.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
+                    return try DataChannel(wrappingChannelSynchronously: channel)
                 }
             }
     }

@@ -49,7 +49,7 @@ public final class FTPServer: Sendable {
     ) async throws -> FTPServer {
         try configuration.validate()
         let (events, sink) = AsyncStream<FTPServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        let context = FTPServerContext(configuration: configuration, group: group, eventSink: sink)
+        let context = try FTPServerContext(configuration: configuration, group: group, eventSink: sink)
         let maxLine = configuration.maxCommandLength
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)

@@ -36,6 +36,13 @@ public struct FTPServerConfiguration: Sendable {
     /// Commands a client may pipeline while a transfer runs before it is disconnected.
     public var maxQueuedCommands: Int = 64
     public var banner: String = "Seed FTP server ready."
+    /// FTPS: a certificate and key turn on AUTH TLS (RFC 4217). `nil` serves plain FTP only.
+    public var tls: TLSConfiguration?
+    /// What must be encrypted when `tls` is set.
+    public var tlsPolicy: FTPTLSPolicy = .optional
+    /// Data connections must resume the control connection's TLS session (vsftpd's `require_ssl_reuse`), so a
+    /// stolen data port is useless. Turn off only for clients that cannot resume (Python's ftplib).
+    public var requireTLSSessionReuse: Bool = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
@@ -53,6 +60,7 @@ public struct FTPServerConfiguration: Sendable {
         s.maxLoginFailures = self.maxLoginFailures
         s.allowActiveMode = self.allowActiveMode
         s.banner = self.banner
+        s.tlsPolicy = self.tls == nil ? nil : self.tlsPolicy
         return s
     }
 

@@ -7,11 +7,17 @@ final class FTPServerContext: Sendable {
     let configuration: FTPServerConfiguration
     let group: any EventLoopGroup
     let limiter: ConnectionLimiter
+    /// The OpenSSL context shared by every control and data connection (so data sessions can resume).
+    let tls: TLSContext?
     private let throttle: Mutex<LoginThrottle>
     private let eventSink: AsyncStream<FTPServerEvent>.Continuation
 
-    init(configuration: FTPServerConfiguration, group: any EventLoopGroup, eventSink: AsyncStream<FTPServerEvent>.Continuation) {
+    init(
+        configuration: FTPServerConfiguration, group: any EventLoopGroup,
+        eventSink: AsyncStream<FTPServerEvent>.Continuation
+    ) throws(TLSError) {
         self.configuration = configuration
+        self.tls = try configuration.tls.map { (c: TLSConfiguration) throws(TLSError) in try TLSContext(configuration: c, server: true) }
         self.group = group
         self.limiter = ConnectionLimiter(
             maxTotal: configuration.maxSessions, maxPerAddress: configuration.maxSessionsPerAddress)

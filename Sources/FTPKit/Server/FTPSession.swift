@@ -63,8 +63,11 @@ struct FTPSession {
         var closeAfterTransfer = false
         var userName: String?
 
+        // Replies are written on the channel and awaited one by one (not through the async writer, which hands
+        // writes to the event loop later): AUTH TLS must know its 234 left in clear text before TLS starts.
+        let control = self.channel.channel
         func send(_ reply: FTPReply) async throws {
-            try await outbound.write(ByteBuffer(string: reply.encoded))
+            try await control.writeAndFlush(ByteBuffer(string: reply.encoded))
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -134,11 +137,12 @@ struct FTPSession {
                     let host = self.localAddress
                     let client = self.clientAddress
                     let logger = self.logger
+                    let tls = machine.protectData ? self.context.tls : nil
                     group.addTask {
                         do {
                             let l = try await PassiveListener.open(
                                 group: group2, host: host, range: config.passivePorts, expectedPeer: client,
-                                logger: logger)
+                                logger: logger, tls: tls)
                             sink.yield(.passiveOpened(l))
                         } catch {
                             sink.yield(.passiveFailed("\(error)"))
@@ -161,7 +165,8 @@ struct FTPSession {
                     let runner = FTPTransferRunner(
                         transfer: transfer, storage: config.storage, group: self.context.group, listener: listener,
                         control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
-                        permissions: machine.user?.permissions ?? [], logger: self.logger)
+                        permissions: machine.user?.permissions ?? [], logger: self.logger,
+                        tls: transfer.secure ? self.context.tls : nil, requireSessionReuse: config.requireTLSSessionReuse)
                     listener = nil
                     group.addTask {
                         let result = await runner.run { sink.yield(.transferStarting) }
@@ -175,6 +180,14 @@ struct FTPSession {
                         try await send(FTPReply(421, "Too many commands queued; closing."))
                         return false
                     }
+                case .startTLS(let reply):
+                    guard let tls = self.context.tls else { return false }
+                    // One event-loop step writes the 234 in clear text and inserts TLS in front: no read can
+                    // happen in between, so the client's ClientHello (sent as soon as it sees 234) meets TLS.
+                    try await control.eventLoop.submit {
+                        control.writeAndFlush(ByteBuffer(string: reply.encoded), promise: nil)
+                        try control.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls), position: .first)
+                    }.get()
                 case .reinitialize(let reply):
                     listener?.close()
                     listener = nil
@@ -326,7 +339,7 @@ struct FTPSession {
         switch result {
         case .completed(let b, _): bytes = b; complete = true
         case .connectionLost(let b), .aborted(let b), .localError(_, let b): bytes = b
-        case .storageFailed, .dataConnectionFailed: return
+        case .storageFailed, .dataConnectionFailed, .securityFailure: return
         }
         let direction: String
         switch transfer.kind {

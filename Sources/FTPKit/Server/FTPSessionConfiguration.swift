@@ -9,8 +9,20 @@ public struct FTPSessionConfiguration: Sendable {
     /// The greeting's text after `220`.
     public var banner: String = "Seed FTP server ready."
     public var systemName: String = "UNIX Type: L8"
+    /// FTPS (RFC 4217) rules; `nil` when the server has no certificate (AUTH answers 502).
+    public var tlsPolicy: FTPTLSPolicy?
 
     public init(anonymousUser: FTPUser? = nil) {
         self.anonymousUser = anonymousUser
     }
+}
+
+/// How much of a session must be encrypted, as vsftpd's `force_local_logins_ssl` / `force_local_data_ssl`.
+public enum FTPTLSPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Clients may use TLS (AUTH TLS, PROT P) or not.
+    case optional
+    /// Logins (except anonymous) need AUTH TLS first; data may be clear.
+    case requiredForLogin = "login"
+    /// Logins and every data connection (PROT P) must be encrypted.
+    case required
 }

@@ -32,6 +32,8 @@ public struct FTPSessionStateMachine: Sendable {
         case deferCommand(FTPCommand)
         /// Reset to a fresh session (REIN) and send the reply.
         case reinitialize(FTPReply)
+        /// Send the reply in clear text, then start TLS on the control connection (AUTH TLS).
+        case startTLS(FTPReply)
     }
 
     enum Login: Sendable, Hashable {
@@ -74,11 +76,20 @@ public struct FTPSessionStateMachine: Sendable {
     private(set) var extendedPassiveOnly = false
     private(set) var hashAlgorithm: FTPHashAlgorithm = .sha256
     private(set) var machineFacts: [MachineListFact] = MachineListFact.allCases
+    /// TLS state of the control connection and the PBSZ/PROT settings (RFC 4217).
+    public private(set) var controlSecure: Bool
+    private(set) var protectionBufferSet = false
+    /// PROT P: data connections use TLS.
+    public private(set) var protectData = false
 
-    public init(configuration: FTPSessionConfiguration, clientAddress: String, passiveAddress: String? = nil) {
+    public init(
+        configuration: FTPSessionConfiguration, clientAddress: String, passiveAddress: String? = nil,
+        implicitTLS: Bool = false
+    ) {
         self.configuration = configuration
         self.clientAddress = IPAddressText.canonical(clientAddress)
         self.passiveAddress = passiveAddress
+        self.controlSecure = implicitTLS
     }
 
     public var user: FTPUser? {
@@ -142,7 +153,7 @@ public struct FTPSessionStateMachine: Sendable {
         case "OPTS": return self.opts(command.argument)
         case "ACCT": return .reply(self.user == nil ? FTPReply(503, "Login with USER first.") : FTPReply(202, "ACCT not needed."))
         case "AUTH", "PBSZ", "PROT", "CCC", "ADAT", "MIC", "CONF", "ENC":
-            return .reply(FTPReply(502, "TLS is not configured on this server."))
+            return self.security(command)
         case "HOST":
             if self.user != nil { return .reply(FTPReply(503, "HOST must come before login.")) }
             return .reply(FTPReply(220, "Host accepted."))
@@ -295,6 +306,9 @@ public struct FTPSessionStateMachine: Sendable {
         case .dataConnectionFailed(let reason):
             replies = [FTPReply(425, "Cannot open data connection: \(reason).")]
             if aborting { replies.append(FTPReply(226, "ABOR successful.")) }
+        case .securityFailure(let reason):
+            replies = [FTPReply(522, "TLS on the data connection failed: \(reason).")]
+            if aborting { replies.append(FTPReply(226, "ABOR successful.")) }
         case .connectionLost(let bytes):
             replies = [FTPReply(426, "Connection closed; transfer aborted after \(bytes) bytes.")]
             if aborting { replies.append(FTPReply(226, "ABOR successful.")) }
@@ -312,9 +326,57 @@ public struct FTPSessionStateMachine: Sendable {
 
     // MARK: - Commands
 
+    /// AUTH, PBSZ, PROT and friends (RFC 2228, RFC 4217).
+    private mutating func security(_ command: FTPCommand) -> Action {
+        guard self.configuration.tlsPolicy != nil else {
+            return .reply(FTPReply(502, "TLS is not configured on this server."))
+        }
+        let arg = command.argument.trimmingSpaces().uppercased()
+        switch command.verb {
+        case "AUTH":
+            guard ["TLS", "TLS-C", "SSL", "TLS-P"].contains(arg) else {
+                return .reply(FTPReply(504, "Unknown AUTH mechanism '\(command.argument)'; use TLS."))
+            }
+            if self.controlSecure { return .reply(FTPReply(503, "Already using TLS.")) }
+            if self.user != nil { return .reply(FTPReply(503, "AUTH must come before login.")) }
+            self.controlSecure = true
+            self.login = .awaitingUser
+            return .startTLS(FTPReply(234, "Proceed with TLS negotiation."))
+        case "PBSZ":
+            guard self.controlSecure else { return .reply(FTPReply(503, "PBSZ needs a TLS control connection (AUTH TLS).")) }
+            guard !arg.isEmpty, arg.allSatisfy(\.isASCIIDigit) else { return .reply(FTPReply(501, "PBSZ needs a number.")) }
+            self.protectionBufferSet = true
+            return .reply(FTPReply(200, "PBSZ=0"))
+        case "PROT":
+            guard self.controlSecure else { return .reply(FTPReply(503, "PROT needs a TLS control connection (AUTH TLS).")) }
+            guard self.protectionBufferSet else { return .reply(FTPReply(503, "PROT needs PBSZ first.")) }
+            switch arg {
+            case "P":
+                self.protectData = true
+                return .reply(FTPReply(200, "Data connections will be encrypted."))
+            case "C":
+                if self.configuration.tlsPolicy == .required {
+                    return .reply(FTPReply(534, "This server requires encrypted data connections (PROT P)."))
+                }
+                self.protectData = false
+                return .reply(FTPReply(200, "Data connections will be in clear text."))
+            case "S", "E": return .reply(FTPReply(536, "Only PROT C and PROT P are supported."))
+            default: return .reply(FTPReply(504, "Unknown protection level '\(command.argument)'."))
+            }
+        case "CCC":
+            return .reply(FTPReply(534, "Clearing the control connection's protection is not allowed."))
+        default:
+            return .reply(FTPReply(502, "\(command.verb) is not supported."))
+        }
+    }
+
     private mutating func user(_ name: String) -> Action {
         if case .loggedIn = self.login { return .reply(FTPReply(530, "Already logged in; use REIN to change user.")) }
         guard !name.isEmpty else { return .reply(FTPReply(501, "USER needs a name.")) }
+        let anonymous = Self.anonymousNames.contains(name.lowercased()) && self.configuration.anonymousUser != nil
+        if !anonymous, !self.controlSecure, let policy = self.configuration.tlsPolicy, policy != .optional {
+            return .reply(FTPReply(530, "This server requires TLS for logins: use AUTH TLS first."))
+        }
         self.login = .awaitingPassword(name)
         // Always 331, whether the user exists or not (RFC 2577: no user enumeration).
         if Self.anonymousNames.contains(name.lowercased()), self.configuration.anonymousUser != nil {
@@ -362,8 +424,8 @@ public struct FTPSessionStateMachine: Sendable {
         }.joined()
         return FTPReply(211, lines: [
             "Features:", "AVBL", "EPRT", "EPSV", "HASH \(hashes.joined(separator: ";"))", "HOST", "MDTM", "MFMT",
-            "MLST \(facts)", "RANG STREAM", "REST STREAM", "SIZE", "TVFS", "UTF8", "End",
-        ])
+            "MLST \(facts)", "RANG STREAM", "REST STREAM", "SIZE", "TVFS", "UTF8",
+        ] + (self.configuration.tlsPolicy != nil ? ["AUTH TLS", "PBSZ", "PROT"] : []) + ["End"])
     }
 
     private mutating func opts(_ argument: String) -> Action {
@@ -444,9 +506,11 @@ public struct FTPSessionStateMachine: Sendable {
             }
         case "ALLO": return .reply(FTPReply(202, "No storage allocation necessary."))
         case "REIN":
-            let fresh = FTPSessionStateMachine(
-                configuration: self.configuration, clientAddress: self.clientAddress, passiveAddress: self.passiveAddress)
-            self = fresh
+            // REIN keeps the control connection's TLS (RFC 4217 §11): only the user and settings reset.
+            let secure = self.controlSecure
+            self = FTPSessionStateMachine(
+                configuration: self.configuration, clientAddress: self.clientAddress, passiveAddress: self.passiveAddress,
+                implicitTLS: secure)
             return .reinitialize(FTPReply(220, "Session reset; login with USER."))
         case "REST":
             guard let offset = UInt64(arg.trimmingSpaces()), arg.trimmingSpaces().allSatisfy(\.isASCIIDigit) else {
@@ -655,7 +719,11 @@ public struct FTPSessionStateMachine: Sendable {
         case .passive: endpoint = .passive
         case .active(let target): endpoint = .active(target)
         }
-        let transfer = FTPTransfer(kind: kind, virtualPath: display, type: self.type, endpoint: endpoint)
+        if self.configuration.tlsPolicy == .required, !self.protectData, self.user?.name != self.configuration.anonymousUser?.name {
+            return .reply(FTPReply(521, "Data connections must be encrypted: use PBSZ 0 and PROT P."))
+        }
+        var transfer = FTPTransfer(kind: kind, virtualPath: display, type: self.type, endpoint: endpoint)
+        transfer.secure = self.protectData
         self.busy = .transferring(transfer, quitAfter: false, aborting: false)
         return .transfer(transfer)
     }

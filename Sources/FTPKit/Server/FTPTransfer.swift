@@ -23,6 +23,8 @@ public struct FTPTransfer: Sendable, Hashable {
     public var virtualPath: FTPPath
     public var type: FTPDataType
     public var endpoint: FTPDataEndpoint
+    /// PROT P: the data connection is TLS.
+    public var secure: Bool = false
 }
 
 /// TYPE (RFC 959 §3.1.1): image (binary) or ASCII with CRLF line ends on the wire.
@@ -48,6 +50,8 @@ public enum FTPTransferResult: Sendable, Hashable {
     case connectionLost(bytes: UInt64)
     /// Aborted by ABOR.
     case aborted(bytes: UInt64)
+    /// The data connection's TLS was refused (no session reuse, failed handshake).
+    case securityFailure(String)
     /// A local error after data started moving (disk full, I/O); uploads are discarded.
     case localError(FTPStorageError, bytes: UInt64)
 }

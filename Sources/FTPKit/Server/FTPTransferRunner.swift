@@ -19,6 +19,9 @@ struct FTPTransferRunner: Sendable {
     let timeout: Duration
     let permissions: FTPPermissions
     let logger: Logger
+    /// Set for PROT P transfers.
+    var tls: TLSContext? = nil
+    var requireSessionReuse = true
 
     /// The outcome, plus the stored name for STOU.
     func run(starting: @escaping @Sendable () -> Void) async -> FTPTransferResult {
@@ -41,7 +44,27 @@ struct FTPTransferRunner: Sendable {
             return .dataConnectionFailed(self.describe(error))
         }
         self.control.attach(channel.channel)
+        // The preliminary reply goes first: clients such as ftplib start the data connection's TLS only after it.
         starting()
+        if self.tls != nil {
+            // The data connection's TLS must be up (and, by default, resume the control session) before data moves.
+            do {
+                let loop = channel.channel.eventLoop
+                let resumed = try await Self.withTimeout(self.timeout, on: loop) {
+                    (try? channel.channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self).handshakeDone)
+                        ?? loop.makeFailedFuture(TLSError("no TLS handler on the data connection"))
+                }
+                if self.requireSessionReuse && !resumed {
+                    await prepared.discard()
+                    try? await channel.executeThenClose { _, _ in }
+                    return .securityFailure("session reuse required")
+                }
+            } catch {
+                await prepared.discard()
+                try? await channel.executeThenClose { _, _ in }
+                return .securityFailure("\(error)")
+            }
+        }
 
         // 3. The bytes, watched for stalls.
         let progress = Progress()
@@ -133,7 +156,7 @@ struct FTPTransferRunner: Sendable {
             guard let listener = self.listener else { throw FTPStorageError(.io, "no passive listener") }
             return try await listener.accept(timeout: self.timeout)
         case .active(let target):
-            return try await FTPDataConnection.connect(group: self.group, to: target, timeout: self.timeout)
+            return try await FTPDataConnection.connect(group: self.group, to: target, timeout: self.timeout, tls: self.tls)
         }
     }
 
@@ -162,7 +185,8 @@ struct FTPTransferRunner: Sendable {
                 case .read(let handle, let limit):
                     defer { Task { await handle.close() } }
                     let total = min(handle.remaining, limit ?? .max)
-                    if !ascii, let region = handle.fileRegion {
+                    // sendfile cannot pass through TLS: encrypted transfers read and write.
+                    if !ascii, self.tls == nil, let region = handle.fileRegion {
                         try await FTPDataConnection.sendFile(region, length: total, channel: channel.channel) { progress.add($0) }
                     } else {
                         var converter = ASCIIConverter(.toNetwork)
@@ -231,6 +255,22 @@ struct FTPTransferRunner: Sendable {
         if self.control.isAborted { return .aborted(bytes: progress.bytes) }
         if progress.stalled { return .connectionLost(bytes: progress.bytes) }
         return .completed(bytes: progress.bytes, name: nil)
+    }
+
+    /// Waits for a future from the event loop, failing after `timeout`.
+    static func withTimeout<T: Sendable>(
+        _ timeout: Duration, on loop: any EventLoop, _ make: @escaping @Sendable () -> EventLoopFuture<T>
+    ) async throws -> T {
+        let future = try await loop.submit { () -> EventLoopFuture<T> in
+            let promise = loop.makePromise(of: T.self)
+            let timer = loop.scheduleTask(in: .init(timeout)) { promise.fail(TLSError("TLS handshake timed out")) }
+            make().whenComplete { result in
+                timer.cancel()
+                promise.completeWith(result)
+            }
+            return promise.futureResult
+        }.get()
+        return try await future.get()
     }
 
     static func storageError(_ error: any Error) -> FTPStorageError {

@@ -28,7 +28,8 @@ final class PassiveListener: Sendable {
 
     /// Binds on `host` at a random free port of `range` (or any port when `nil`).
     static func open(
-        group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger
+        group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger,
+        tls: TLSContext? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
         let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
@@ -57,6 +58,9 @@ final class PassiveListener: Sendable {
                             try FTPDataConnection.configure(child)
                             // Hand the connection over only once it is active: writes issued earlier, from the
                             // transfer waiting on the other side, would fail on a channel not yet registered.
+                            if let tls {
+                                try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                            }
                             let activation = ActivationHandler()
                             try child.pipeline.syncOperations.addHandler(activation)
                             let wrapped = try DataChannel(wrappingChannelSynchronously: child)

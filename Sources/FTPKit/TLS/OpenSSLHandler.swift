@@ -31,6 +31,9 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closePromise: EventLoopPromise<Void>?
     /// Whether the peer's close_notify arrived.
     private(set) var receivedCloseNotify = false
+    private var handshakePromise: EventLoopPromise<Bool>?
+    /// Completes with whether the session was resumed once the handshake is done, or fails with its error.
+    private(set) var handshakeDone: EventLoopFuture<Bool>?
 
     init(context: TLSContext, serverHostname: String? = nil) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
@@ -64,7 +67,15 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Bool.self)
+        self.handshakePromise = promise
+        self.handshakeDone = promise.futureResult
         if context.channel.isActive { self.startHandshake(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.handshakePromise?.fail(ChannelError.ioOnClosedChannel)
+        self.handshakePromise = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -82,6 +93,8 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(TLSError("the peer closed the connection without a TLS close_notify (unclean shutdown)"))
         }
         self.state = .closed
+        self.handshakePromise?.fail(TLSError("the connection closed during the TLS handshake"))
+        self.handshakePromise = nil
         self.failPending(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }
@@ -105,6 +118,8 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.state = .active
             let version = String(cString: SSL_get_version(self.ssl))
             context.fireUserInboundEventTriggered(TLSEvent.handshakeCompleted(protocolVersion: version, resumedSession: self.resumedSession))
+            self.handshakePromise?.succeed(self.resumedSession)
+            self.handshakePromise = nil
             let queued = self.pending
             self.pending = []
             for (buffer, promise) in queued { self.writePlaintext(buffer, promise: promise, context: context) }
@@ -115,6 +130,8 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE { return }
         let message = TLSContext.lastError()
         self.state = .closed
+        self.handshakePromise?.fail(TLSError("TLS handshake failed: \(message)"))
+        self.handshakePromise = nil
         self.failPending(TLSError("TLS handshake failed: \(message)"))
         context.fireErrorCaught(TLSError("TLS handshake failed: \(message)"))
         context.close(promise: nil)

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@testable import FTPKit
+
+/// Our server over explicit FTPS with clients nobody here wrote: curl, lftp, Python's ftplib.
+@Suite struct FTPSInteropTests {
+    func withTLSServer(
+        policy: FTPTLSPolicy = .required, reuse: Bool = true, _ body: (TestFTPServer, String) async throws -> Void
+    ) async throws {
+        let keys = try TemporaryDirectory()
+        defer { keys.cleanup() }
+        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
+        try await withServer({
+            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+            $0.tlsPolicy = policy
+            $0.requireTLSSessionReuse = reuse
+        }) { server in try await body(server, cert) }
+    }
+
+    @Test(arguments: ["1.2", "1.3"])
+    func curlBothWays(_ version: String) async throws {
+        try await withTLSServer { server, cert in
+            let curl = try requireTool("curl", package: "curl")
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(3_000_000)
+            try data.write(to: local.url.appendingPathComponent("in.bin"))
+            let tls = version == "1.2" ? ["--tlsv1.2", "--tls-max", "1.2"] : ["--tlsv1.3"]
+            let url = "ftp://\(TestFTPServer.user):s3cret%20pass@localhost:\(server.port)"
+            var r = try await runProcess(curl, ["-sS", "--ssl-reqd", "--cacert", cert] + tls + ["-T", local.path + "/in.bin", url + "/x.bin"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("x.bin") == data)
+            r = try await runProcess(curl, ["-sS", "--ssl-reqd", "--cacert", cert] + tls + [url + "/x.bin", "-o", local.path + "/out.bin"])
+            #expect(r.status == 0, "\(r)")
+            #expect(try Data(contentsOf: local.url.appendingPathComponent("out.bin")) == data)
+            r = try await runProcess(curl, ["-sS", "--ssl-reqd", "--cacert", cert] + tls + [url + "/"])
+            #expect(r.stdout.contains("x.bin"), "\(r)")
+            // Without TLS the required policy refuses the login.
+            r = try await runProcess(curl, ["-sS", url.replacingOccurrences(of: "localhost", with: "127.0.0.1") + "/"])
+            #expect(r.status != 0)
+            // An untrusted certificate is refused by curl (verification works end to end).
+            r = try await runProcess(curl, ["-sS", "--ssl-reqd", url + "/"])
+            #expect(r.status != 0)
+        }
+    }
+
+    @Test func ftplibIsRefusedWithoutSessionReuseByDefault() async throws {
+        try await withTLSServer { server, cert in
+            try randomData(1000).write(to: server.root.appendingPathComponent("a.bin"))
+            let r = try await runPython("ftps_client.py", server, [cert, "strict"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func ftplibWorksWhenReuseIsRelaxedAndTruncatedUploadsAreDropped() async throws {
+        try await withTLSServer(reuse: false) { server, cert in
+            let r = try await runPython("ftps_client.py", server, [cert, "relaxed"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
+    @Test func policiesAreEnforced() async throws {
+        try await withTLSServer { server, cert in
+            let r = try await runPython("ftps_client.py", server, [cert, "policy"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+}

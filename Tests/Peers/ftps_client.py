@@ -1,0 +1,84 @@
+"""Python's ftplib.FTP_TLS against our server. usage: ftps_client.py HOST PORT USER PASSWORD ROOT CAFILE SCENARIO"""
+import ftplib, io, os, socket, ssl, sys, time
+
+host, port, user, password, root, cafile, scenario = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+
+
+def check(cond, what):
+    if not cond:
+        print("FAILED:", what)
+        sys.exit(1)
+
+
+ctx = ssl.create_default_context(cafile=cafile)
+
+
+def connect():
+    f = ftplib.FTP_TLS(context=ctx)
+    f.connect(host, port, timeout=20)
+    return f
+
+
+if scenario == "strict":
+    # Stock ftplib does not resume TLS sessions: the default server refuses its data connections.
+    f = connect()
+    f.login(user, password)
+    f.prot_p()
+    try:
+        f.retrbinary("RETR a.bin", io.BytesIO().write)
+        check(False, "a data connection without session reuse was accepted")
+    except ftplib.all_errors as e:
+        check(str(e).startswith("522"), "522 expected, got %r" % str(e))
+    f.voidcmd("NOOP")  # the session goes on
+    f.quit()
+
+elif scenario == "relaxed":
+    f = connect()
+    f.login(user, password)
+    f.prot_p()
+    data = os.urandom(700_000)
+    f.storbinary("STOR up.bin", io.BytesIO(data))
+    check(open(os.path.join(root, "up.bin"), "rb").read() == data, "STOR over TLS")
+    out = io.BytesIO()
+    f.retrbinary("RETR up.bin", out.write)
+    check(out.getvalue() == data, "RETR over TLS")
+    check("up.bin" in f.nlst(), "NLST over TLS")
+    # An upload whose TLS ends without close_notify may have been truncated: not committed.
+    conn = f.transfercmd("STOR cut.bin")
+    conn.sendall(os.urandom(300_000))
+    conn.close()  # no unwrap(): the TCP connection ends without close_notify
+    try:
+        f.voidresp()
+    except ftplib.all_errors:
+        pass
+    time.sleep(0.2)
+    check(not os.path.exists(os.path.join(root, "cut.bin")), "a truncated TLS upload was committed")
+    f.quit()
+
+elif scenario == "policy":
+    # Logins need TLS; PROT needs PBSZ; clear data is refused.
+    plain = ftplib.FTP()
+    plain.connect(host, port, timeout=20)
+    try:
+        plain.login(user, password)
+        check(False, "a clear-text login was accepted")
+    except ftplib.error_perm as e:
+        check(str(e).startswith("530"), "530 expected, got %r" % str(e))
+    f = connect()
+    f.auth()
+    try:
+        f.sendcmd("PROT P")
+        check(False, "PROT before PBSZ was accepted")
+    except ftplib.error_perm as e:
+        check(str(e).startswith("503"), "503 expected, got %r" % str(e))
+    f.login(user, password)
+    f.sendcmd("PBSZ 0")
+    try:
+        f.sendcmd("PROT C")
+        check(False, "PROT C accepted under the 'required' policy")
+    except ftplib.error_perm as e:
+        check(str(e).startswith("534"), "534 expected, got %r" % str(e))
+    f.quit()
+else:
+    sys.exit(2)
+print("ok")
