@@ -60,7 +60,8 @@ import Testing
         let start = ContinuousClock.now
         let e = try await failure("silent") { port, c in _ = try await FTPClient.connect(host: "127.0.0.1", port: port, configuration: c) }
         #expect(e?.code == .timeout && e?.isTransient == true, "\(String(describing: e))")
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Bounded by the reply timeout (3 s) plus starting the fake server on a loaded machine: no hang.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func refusedGreeting() async throws {
