@@ -469,17 +469,8 @@ final class LocalFileWriter: Sendable {
     func write(_ buffer: ByteBuffer) async throws {
         let fd = self.descriptor
         try await NIOThreadPool.singleton.runIfActive {
-            try buffer.withUnsafeReadableBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw FTPClientError(.local, "write failed: \(String(cString: strerror(errno)))")
-                    }
-                    offset += n
-                }
-            }
+            let failure = buffer.withUnsafeReadableBytes { writeAll(fd, $0) }
+            if failure != 0 { throw FTPClientError(.local, "write failed: \(String(cString: strerror(failure)))") }
         }
     }
 

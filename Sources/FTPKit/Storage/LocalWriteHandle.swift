@@ -105,12 +105,8 @@ final class LocalWriteHandle: FTPWriteHandle {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, Int(min(left, UInt64($0.count)))) }
             if n < 0 { throw FTPStorageError.fromErrno(errno, path) }
             if n == 0 { throw FTPStorageError(.invalidOffset, path.description) }
-            var written = 0
-            while written < n {
-                let w = chunk.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, n - written) }
-                if w < 0 { throw FTPStorageError.fromErrno(errno, path) }
-                written += w
-            }
+            let failure = chunk.withUnsafeBytes { writeAll(fd, UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+            if failure != 0 { throw FTPStorageError.fromErrno(failure, path) }
             left -= UInt64(n)
         }
     }
@@ -119,17 +115,8 @@ final class LocalWriteHandle: FTPWriteHandle {
         let fd = self.descriptor
         let path = self.virtualPath
         try await self.storage.run {
-            try buffer.withUnsafeReadableBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw FTPStorageError.fromErrno(errno, path)
-                    }
-                    offset += n
-                }
-            }
+            let failure = buffer.withUnsafeReadableBytes { writeAll(fd, $0) }
+            if failure != 0 { throw FTPStorageError.fromErrno(failure, path) }
         }
     }
 

@@ -6,19 +6,6 @@ import Testing
     static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/ftpd").path
 
-    func freePort() throws -> Int {
-        // Bind port 0 to learn a free port, then release it for ftpd.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
@@ -32,7 +19,7 @@ import Testing
 
         try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
         try Data("served".utf8).write(to: URL(fileURLWithPath: dir.path + "/root/file.txt"))
-        let port = try freePort()
+        let port = try freeTCPPort()
         let config = """
             {"root": "\(dir.path)/root", "address": "127.0.0.1", "port": \(port), "users": "\(users)",
              "passivePorts": "40000-40100", "logLevel": "info"}
