@@ -1,6 +1,7 @@
 import FTPKit
 public import Foundation
 public import NIOCore
+import Synchronization
 
 /// What the cluster knows about one stored file.
 public struct ClusterFile: Sendable, Hashable {
@@ -498,16 +499,14 @@ public actor Cluster {
 
 /// A SHA-256 fed from a `@Sendable` callback; the lock makes the (sequential) updates safe to share.
 final class SharedDigest: Sendable {
-    private let digest = Synchronization.Mutex(Digest(.sha256)!)
+    private let digest = Mutex(Digest(.sha256)!)
     func update(_ chunk: ByteBuffer) { self.digest.withLock { d in chunk.withUnsafeReadableBytes { d.update($0) } } }
     func finalize() -> String { self.digest.withLock { $0.finalizeHex() } }
 }
 
 /// Bytes delivered so far, shared with the download's callbacks.
 final class ProgressBox: Sendable {
-    private let v = Synchronization.Mutex<UInt64>(0)
+    private let v = Mutex<UInt64>(0)
     var value: UInt64 { self.v.withLock { $0 } }
     func add(_ n: Int) { self.v.withLock { $0 += UInt64(n) } }
 }
-
-import Synchronization

@@ -187,7 +187,7 @@ extension FTPClient {
             }
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
             try await self.transfer(command, kind: .upload) { channel, _, _ in
-                let sent = ProgressCounter(start: offset)
+                let sent = Progress(start: offset)
                 try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
                     progress?(FTPTransferProgress(bytes: sent.add($0), total: size))
                 }
@@ -479,10 +479,3 @@ final class LocalFileWriter: Sendable {
     }
 }
 
-/// Bytes moved so far, advanced from event-loop callbacks.
-final class ProgressCounter: Sendable {
-    private let value: Mutex<UInt64>
-    init(start: UInt64) { self.value = Mutex(start) }
-    /// Adds `n` and returns the new total.
-    func add(_ n: Int) -> UInt64 { self.value.withLock { $0 += UInt64(n); return $0 } }
-}

@@ -24,7 +24,6 @@ public actor FTPClient {
     public private(set) var features = FTPFeatures()
 
     let channel: any Channel
-    let group: any EventLoopGroup
     private var replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -34,14 +33,13 @@ public actor FTPClient {
     private var broken: FTPClientError?
 
     private init(
-        host: String, port: Int, configuration: FTPClientConfiguration, channel: any Channel, group: any EventLoopGroup,
+        host: String, port: Int, configuration: FTPClientConfiguration, channel: any Channel,
         replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator, greeting: FTPReply
     ) {
         self.host = host
         self.port = port
         self.configuration = configuration
         self.channel = channel
-        self.group = group
         self.replies = replies
         self.greeting = greeting
     }
@@ -78,7 +76,7 @@ public actor FTPClient {
             throw FTPClientError(.replyError, "the server refused the connection", reply: greeting)
         }
         return FTPClient(
-            host: host, port: port, configuration: configuration, channel: channel, group: group, replies: iterator,
+            host: host, port: port, configuration: configuration, channel: channel, replies: iterator,
             greeting: greeting)
     }
 

@@ -18,9 +18,6 @@ enum FTPDataConnection {
     static let asyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
         backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16))
 
-    static func configure(_ channel: any Channel) throws {
-        _ = channel.setOption(.recvAllocator, value: receiveAllocator)
-    }
 
     /// Active mode: connect to the client's announced address (already checked against the bounce rules).
     static func connect(

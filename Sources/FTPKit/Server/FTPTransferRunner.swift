@@ -285,10 +285,14 @@ struct FTPTransferRunner: Sendable {
 }
 
 /// Bytes moved so far, shared between the transfer and its stall watchdog.
+/// Also counts a client upload's progress from event-loop callbacks.
 final class Progress: Sendable {
-    private let state = Mutex<(bytes: UInt64, stalled: Bool)>((0, false))
+    private let state: Mutex<(bytes: UInt64, stalled: Bool)>
+    init(start: UInt64 = 0) { self.state = Mutex((start, false)) }
     var bytes: UInt64 { self.state.withLock { $0.bytes } }
     var stalled: Bool { self.state.withLock { $0.stalled } }
-    func add(_ n: Int) { self.state.withLock { $0.bytes += UInt64(n) } }
+    /// Adds `n` bytes and returns the new total.
+    @discardableResult
+    func add(_ n: Int) -> UInt64 { self.state.withLock { $0.bytes += UInt64(n); return $0.bytes } }
     func markStalled() { self.state.withLock { $0.stalled = true } }
 }

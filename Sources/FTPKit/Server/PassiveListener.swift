@@ -46,7 +46,7 @@ final class PassiveListener: Sendable {
                     // A deeper receive-buffer pool: buffers come back from the consumer and are reused
                     // instead of freshly allocated (and page-faulted) for every read.
                     .childChannelOption(.maxMessagesPerRead, value: 16)
-                    .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 1024 * 1024))
+                    .childChannelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
                     .childChannelInitializer { child in
                         let peer = child.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
                         guard peer == expectedPeer, let listener = box.listener else {
@@ -55,7 +55,6 @@ final class PassiveListener: Sendable {
                             return child.close()
                         }
                         return child.eventLoop.makeCompletedFuture {
-                            try FTPDataConnection.configure(child)
                             // Hand the connection over only once it is active: writes issued earlier, from the
                             // transfer waiting on the other side, would fail on a channel not yet registered.
                             if let tls {

@@ -137,7 +137,7 @@ final class LocalWriteHandle: FTPWriteHandle {
                 }
             }
         } catch {
-            self.rollBack(closeDescriptor: false)
+            self.rollBack()
             throw error
         }
     }
@@ -149,10 +149,10 @@ final class LocalWriteHandle: FTPWriteHandle {
 
     private func discard() {
         Glibc.close(self.descriptor)
-        self.rollBack(closeDescriptor: false)
+        self.rollBack()
     }
 
-    private func rollBack(closeDescriptor: Bool) {
+    private func rollBack() {
         switch self.strategy {
         case .temporary(let temp, _):
             unlink(temp)

@@ -3,8 +3,10 @@ import COpenSSL
 /// An OpenSSL `SSL_CTX` built from a ``TLSConfiguration``. One context serves every connection of a server (and
 /// every data connection of a control session, so their TLS sessions can be resumed).
 public final class TLSContext: @unchecked Sendable {
-    // @unchecked: the SSL_CTX is fully configured in `init` and only used afterwards to create SSL objects and to
-    // look up sessions, which OpenSSL documents as thread-safe; nothing here mutates it after initialisation.
+    // @unchecked Sendable, safe because: both stored properties are `let`; the SSL_CTX is fully configured in
+    // `init` before `self` can be shared, and afterwards only SSL_new (creating connections) and the built-in
+    // session cache touch it — OpenSSL documents SSL_CTX as safe to share between threads for these once set up
+    // (its session cache takes its own lock). No method of this class mutates the context after `init`.
     let context: OpaquePointer
     public let configuration: TLSConfiguration
     let isServer: Bool
