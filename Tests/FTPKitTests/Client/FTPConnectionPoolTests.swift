@@ -52,10 +52,10 @@ import Testing
     @Test func brokenConnectionsAreReplaced() async throws {
         // Generous times: the suite runs in parallel on two cores, and a busy machine must not make a fresh
         // connection look idle.
-        try await withServer({ $0.idleTimeout = .seconds(3) }) { server in
+        try await withServer({ $0.idleTimeout = .seconds(6) }) { server in
             let pool = pool(server, max: 1)
             try await pool.withConnection { try await $0.noop() }
-            try await Task.sleep(for: .seconds(5))  // the server closes the idle session
+            try await Task.sleep(for: .seconds(9))  // the server closes the idle session
             try await pool.withConnection { try await $0.noop() }  // a new connection, transparently
             #expect(await pool.openConnections == 1)
             await pool.close()
@@ -63,10 +63,10 @@ import Testing
     }
 
     @Test func keepAliveHoldsIdleConnections() async throws {
-        try await withServer({ $0.idleTimeout = .seconds(3) }) { server in
+        try await withServer({ $0.idleTimeout = .seconds(6) }) { server in
             let pool = pool(server, max: 1, keepAlive: .milliseconds(500))
             try await pool.withConnection { try await $0.noop() }
-            try await Task.sleep(for: .seconds(5))
+            try await Task.sleep(for: .seconds(9))
             #expect(server.server.sessionCount == 1)
             try await pool.withConnection { try await $0.noop() }
             await pool.close()
