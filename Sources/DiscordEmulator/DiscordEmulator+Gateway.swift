@@ -1,0 +1,169 @@
+import DiscordKit
+import Foundation
+import NIOCore
+import NIOWebSocket
+
+extension DiscordEmulator {
+    func gatewayOpened(channel: any NIOCore.Channel, compress: Bool, frames: AsyncStream<String>) async {
+        let id = self.nextConnection
+        self.nextConnection += 1
+        let connection = Connection(id: id, channel: channel, compress: compress)
+        self.connections[id] = connection
+        if compress { self.deflaters[id] = ZlibStreamDeflater() }
+        self.gatewayConnectionCount += 1
+        self.sendRaw(#"{"op":10,"s":null,"t":null,"d":{"heartbeat_interval":\#(self.configuration.heartbeatIntervalMilliseconds)}}"#, to: id)
+        for await text in frames {
+            self.gatewayReceived(text, from: id)
+        }
+        self.gatewayClosed(id)
+    }
+
+    private func gatewayClosed(_ id: Int) {
+        self.connections[id] = nil
+        self.deflaters[id] = nil
+        if let session = self.connectionSession.removeValue(forKey: id) {
+            self.sessions[session]?.connection = nil
+        }
+    }
+
+    private struct Envelope: Decodable {
+        var op: Int
+    }
+
+    private struct Identify: Decodable {
+        struct D: Decodable {
+            var token: String
+            var intents: Int
+        }
+        var d: D
+    }
+
+    private struct Resume: Decodable {
+        struct D: Decodable {
+            var token: String
+            var session_id: String
+            var seq: Int
+        }
+        var d: D
+    }
+
+    private func gatewayReceived(_ text: String, from id: Int) {
+        let data = Data(text.utf8)
+        guard text.utf8.count <= 4096 else { return self.closeConnection(id, code: 4002) }
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
+            return self.closeConnection(id, code: 4002)
+        }
+        switch envelope.op {
+        case 1:
+            self.heartbeatCount += 1
+            if self.acknowledgesHeartbeats { self.sendRaw(#"{"op":11,"s":null,"t":null,"d":null}"#, to: id) }
+        case 2:
+            guard self.connectionSession[id] == nil else { return self.closeConnection(id, code: 4005) }
+            guard let identify = try? JSONDecoder().decode(Identify.self, from: data) else {
+                return self.closeConnection(id, code: 4002)
+            }
+            guard identify.d.token == self.configuration.token else { return self.closeConnection(id, code: 4004) }
+            let contentIntent = 1 << 15
+            if identify.d.intents & contentIntent != 0, !self.configuration.messageContentIntentAllowed {
+                return self.closeConnection(id, code: 4014)
+            }
+            self.identifyCount += 1
+            self.lastIntents = identify.d.intents
+            let sessionID = UUID().uuidString
+            self.sessions[sessionID] = Session(connection: id)
+            self.connectionSession[id] = sessionID
+            let ready = GatewayEvent.Ready(
+                sessionID: sessionID, resumeGatewayURL: self.gatewayURL, user: self.configuration.botUser,
+                application: .init(id: self.configuration.applicationID))
+            self.dispatch("READY", ready, only: sessionID)
+            for guild in self.configuration.guilds { self.dispatch("GUILD_CREATE", guild, only: sessionID) }
+        case 6:
+            guard let resume = try? JSONDecoder().decode(Resume.self, from: data),
+                resume.d.token == self.configuration.token, var session = self.sessions[resume.d.session_id]
+            else {
+                self.sendRaw(#"{"op":9,"s":null,"t":null,"d":false}"#, to: id)
+                return
+            }
+            self.resumeCount += 1
+            if let old = session.connection, old != id { self.connectionSession[old] = nil }
+            session.connection = id
+            self.connectionSession[id] = resume.d.session_id
+            self.sessions[resume.d.session_id] = session
+            for event in session.buffer where event.seq > resume.d.seq { self.sendRaw(event.text, to: id) }
+            self.dispatch("RESUMED", EmptyObject(), only: resume.d.session_id)
+        default:
+            break
+        }
+    }
+
+    private struct EmptyObject: Encodable {}
+
+    /// Sends a dispatch to every session (buffered for resume when a session's socket is gone).
+    func dispatch<T: Encodable>(_ name: String, _ value: T, only: String? = nil) {
+        guard let json = try? JSONEncoder().encode(value) else { return }
+        let d = String(decoding: json, as: UTF8.self)
+        for sessionID in self.sessions.keys where only == nil || only == sessionID {
+            guard var session = self.sessions[sessionID] else { continue }
+            session.sequence += 1
+            let text = #"{"op":0,"s":\#(session.sequence),"t":"\#(name)","d":\#(d)}"#
+            session.buffer.append((session.sequence, text))
+            if session.buffer.count > 1000 { session.buffer.removeFirst(session.buffer.count - 1000) }
+            self.sessions[sessionID] = session
+            if let connection = session.connection { self.sendRaw(text, to: connection) }
+        }
+    }
+
+    private func sendRaw(_ text: String, to id: Int) {
+        guard let connection = self.connections[id] else { return }
+        let frame: WebSocketFrame
+        if connection.compress, let deflater = self.deflaters[id] {
+            let bytes = deflater.compress(Array(text.utf8))
+            frame = WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: bytes))
+        } else {
+            frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
+        }
+        connection.channel.writeAndFlush(frame, promise: nil)
+    }
+
+    private func closeConnection(_ id: Int, code: Int) {
+        guard let connection = self.connections[id] else { return }
+        var data = ByteBuffer()
+        data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: code))
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        let channel = connection.channel
+        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        self.gatewayClosed(id)
+    }
+
+    // MARK: - Faults
+
+    /// Closes every gateway socket with `code`, or drops them without a close frame when `code` is nil.
+    public func disconnectGateway(code: Int? = nil) {
+        for id in Array(self.connections.keys) {
+            if let code {
+                self.closeConnection(id, code: code)
+            } else {
+                self.connections[id]?.channel.close(promise: nil)
+                self.gatewayClosed(id)
+            }
+        }
+    }
+
+    /// Sends op 7 RECONNECT on every socket.
+    public func requestReconnect() {
+        for id in self.connections.keys { self.sendRaw(#"{"op":7,"s":null,"t":null,"d":null}"#, to: id) }
+    }
+
+    /// Sends op 9 INVALID_SESSION on every socket; a non-resumable one also forgets the sessions.
+    public func invalidateSessions(resumable: Bool) {
+        if !resumable { self.sessions.removeAll() }
+        for id in self.connections.keys {
+            self.sendRaw(#"{"op":9,"s":null,"t":null,"d":\#(resumable)}"#, to: id)
+        }
+    }
+
+    public func setAcknowledgesHeartbeats(_ value: Bool) { self.acknowledgesHeartbeats = value }
+
+    /// Live gateway sockets.
+    public var openGatewayConnections: Int { self.connections.count }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Collects one HTTP request at a time and hands it to the emulator; thin, the logic is in the actor.
+final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Discord refuses requests over 25 MiB (attachments included).
+    static let maxRequestSize = 25 << 20
+
+    private let emulator: DiscordEmulator
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+
+    init(emulator: DiscordEmulator) { self.emulator = emulator }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.body.clear()
+            self.tooLarge = false
+        case .body(var chunk):
+            if self.body.readableBytes + chunk.readableBytes > Self.maxRequestSize {
+                self.tooLarge = true
+            } else {
+                self.body.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head = self.head else { return }
+            self.head = nil
+            let channel = context.channel
+            let keepAlive = head.isKeepAlive && !self.tooLarge
+            if self.tooLarge {
+                Self.write(.error(.payloadTooLarge, code: 40005, "Request entity too large"), to: channel, keepAlive: false)
+                return
+            }
+            let (path, query) = Self.split(head.uri)
+            let request = EmulatorRequest(
+                method: head.method, path: path, query: query, headers: head.headers,
+                body: Data(self.body.readableBytesView))
+            Self.serve(request, by: self.emulator, on: channel, keepAlive: keepAlive)
+        }
+    }
+
+    private static func serve(
+        _ request: EmulatorRequest, by emulator: DiscordEmulator, on channel: any Channel, keepAlive: Bool
+    ) {
+        Task {
+            let response = await emulator.handleREST(request)
+            Self.write(response, to: channel, keepAlive: keepAlive)
+        }
+    }
+
+    static func split(_ uri: String) -> (String, [String: String]) {
+        let pieces = uri.split(separator: "?", maxSplits: 1)
+        var query: [String: String] = [:]
+        if pieces.count == 2 {
+            for pair in pieces[1].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                query[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
+            }
+        }
+        return (pieces.first.map(String.init) ?? "/", query)
+    }
+
+    static func write(_ response: EmulatorResponse, to channel: any Channel, keepAlive: Bool) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        headers.replaceOrAdd(name: "Via", value: "1.1 google")
+        let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if !response.body.isEmpty {
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
+        }
+        let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+    }
+}
+
+/// The gateway side of one WebSocket: text frames go to the emulator in order, through a stream.
+final class EmulatorGatewayHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let continuation: AsyncStream<String>.Continuation
+    private var fragments = ByteBuffer()
+
+    init(continuation: AsyncStream<String>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .continuation:
+            var payload = frame.unmaskedData
+            self.fragments.writeBuffer(&payload)
+            if frame.fin {
+                self.continuation.yield(String(buffer: self.fragments))
+                self.fragments.clear()
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            var data = frame.unmaskedData
+            let code = data.readWebSocketErrorCode() ?? .normalClosure
+            var reply = context.channel.allocator.buffer(capacity: 2)
+            reply.write(webSocketErrorCode: code)
+            let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)
+            let channel = context.channel
+            context.writeAndFlush(self.wrapOutboundOut(close)).whenComplete { _ in channel.close(promise: nil) }
+            self.continuation.finish()
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.continuation.finish()
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,212 @@
+public import Logging
+
+/// Serves ``CommandSpec``s from gateway events: prefix commands in messages, slash commands, autocomplete and
+/// button presses, each handled in its own task so one slow transfer never holds up other users (or the
+/// gateway's heartbeats).
+public actor CommandRouter {
+    public typealias Handler = @Sendable (CommandInvocation, CommandReplier) async throws -> Void
+    /// Returns choices for the focused option given what the user typed so far.
+    public typealias Autocomplete = @Sendable (CommandInvocation, _ option: String, _ typed: String) async -> [String]
+    /// Handles a button press whose custom ID starts with the registered prefix.
+    public typealias ComponentHandler = @Sendable (Interaction, DiscordRESTClient) async throws -> Void
+
+    private let rest: DiscordRESTClient
+    private let parser: PrefixCommandParser
+    private let logger: Logger
+    private var specs: [String: CommandSpec] = [:]
+    private var names: [String: String] = [:]
+    private var handlers: [String: Handler] = [:]
+    private var completers: [String: Autocomplete] = [:]
+    private var components: [(prefix: String, handler: ComponentHandler)] = []
+    private var botUserID: Snowflake?
+    private var running: [Task<Void, Never>] = []
+    /// Turns a handler's error into the one sentence users see.
+    private let describe: @Sendable (any Error) -> String
+
+    public init(
+        rest: DiscordRESTClient, prefixes: [String] = ["!"], logger: Logger = Logger(label: "DiscordKit.Commands"),
+        describeError: @escaping @Sendable (any Error) -> String = { "\($0)" }
+    ) {
+        self.rest = rest
+        self.parser = PrefixCommandParser(prefixes: prefixes)
+        self.logger = logger
+        self.describe = describeError
+    }
+
+    public func register(_ spec: CommandSpec, autocomplete: Autocomplete? = nil, handler: @escaping Handler) {
+        self.specs[spec.name] = spec
+        self.handlers[spec.name] = handler
+        for name in [spec.name] + spec.aliases { self.names[name.lowercased()] = spec.name }
+        if let autocomplete { self.completers[spec.name] = autocomplete }
+    }
+
+    public func registerComponent(prefix: String, handler: @escaping ComponentHandler) {
+        self.components.append((prefix, handler))
+    }
+
+    /// The slash commands to register (``DiscordRESTClient/overwriteGlobalCommands(applicationID:_:)``).
+    public var applicationCommands: [ApplicationCommand] {
+        self.specs.values.sorted { $0.name < $1.name }.map(\.applicationCommand)
+    }
+
+    public var primaryPrefix: String { self.parser.prefixes.last ?? "!" }
+
+    /// Consumes gateway events until the stream ends, then waits for running commands.
+    public func run(_ events: AsyncStream<GatewayEvent>) async {
+        for await event in events { self.handle(event) }
+        await self.drain()
+    }
+
+    /// Waits for every command already started.
+    public func drain() async {
+        let tasks = self.running
+        self.running.removeAll()
+        for task in tasks { await task.value }
+    }
+
+    public func handle(_ event: GatewayEvent) {
+        self.running.removeAll { $0.isCancelled }
+        switch event {
+        case .ready(let ready):
+            self.botUserID = ready.user.id
+        case .messageCreate(let message):
+            self.handleMessage(message)
+        case .interactionCreate(let interaction):
+            self.handleInteraction(interaction)
+        default:
+            break
+        }
+    }
+
+    private func spawn(_ work: @escaping @Sendable () async -> Void) {
+        let task = Task { await work() }
+        self.running.append(task)
+        if self.running.count > 256 {
+            // Finished tasks are dropped lazily; keep the list short.
+            self.running = Array(self.running.suffix(128))
+        }
+    }
+
+    private func handleMessage(_ message: Message) {
+        guard message.author.bot != true, message.author.id != self.botUserID else { return }
+        guard let parsed = self.parser.parse(message.content) else { return }
+        let replier = CommandReplier(rest: self.rest, origin: .message(message))
+        let prefix = self.primaryPrefix
+        let command: PrefixCommand
+        switch parsed {
+        case .failure(let error):
+            self.spawn { try? await replier.send(MessagePayload(content: "That command is malformed: \(error).")) }
+            return
+        case .success(let c):
+            command = c
+        }
+        guard let name = self.names[command.name], let spec = self.specs[name], let handler = self.handlers[name] else {
+            let known = self.specs.keys.sorted().map { prefix + $0 }.joined(separator: ", ")
+            self.spawn {
+                try? await replier.send(MessagePayload(
+                    content: "Unknown command `\(prefix)\(command.name.prefix(32))`. Commands: \(known)."))
+            }
+            return
+        }
+        var arguments: [String: JSONValue] = [:]
+        var words = command.arguments[...]
+        for option in spec.options where option.kind != .attachment {
+            guard !words.isEmpty else { break }
+            if option.takesRest {
+                arguments[option.name] = .string(words.joined(separator: " "))
+                words.removeAll()
+            } else {
+                let word = words.removeFirst()
+                arguments[option.name] = option.kind == .integer ? Int(word).map(JSONValue.integer) ?? .string(word)
+                    : .string(word)
+            }
+        }
+        let missing = spec.options.filter {
+            $0.required && $0.kind != .attachment && arguments[$0.name] == nil
+        }
+        if !missing.isEmpty || !words.isEmpty {
+            let usage = spec.usage(prefix: prefix)
+            let problem = missing.isEmpty ? "too many arguments" : "missing \(missing.map(\.name).joined(separator: ", "))"
+            self.spawn { try? await replier.send(MessagePayload(content: "Usage: `\(usage)` (\(problem)).")) }
+            return
+        }
+        let invocation = CommandInvocation(
+            command: name, arguments: arguments, attachments: message.attachments, user: message.author,
+            member: message.member, channelID: message.channelID, guildID: message.guildID,
+            attachmentSizeLimit: nil, origin: .message(message))
+        self.run(handler, invocation, replier)
+    }
+
+    private func run(_ handler: @escaping Handler, _ invocation: CommandInvocation, _ replier: CommandReplier) {
+        let describe = self.describe
+        let logger = self.logger
+        self.spawn {
+            await replier.armAutoDefer()
+            do {
+                try await handler(invocation, replier)
+            } catch {
+                logger.warning("command failed", metadata: ["command": "\(invocation.command)", "error": "\(error)"])
+                try? await replier.send(MessagePayload(content: describe(error)))
+            }
+        }
+    }
+
+    private func invocation(for interaction: Interaction) -> CommandInvocation? {
+        guard let data = interaction.data, let name = data.name, let user = interaction.invoker else { return nil }
+        var arguments: [String: JSONValue] = [:]
+        var attachments: [Attachment] = []
+        for option in data.options ?? [] {
+            if option.type == .attachment, let id = option.value?.description,
+                let attachment = data.resolved?.attachments?[id]
+            {
+                attachments.append(attachment)
+            } else if let value = option.value {
+                arguments[option.name] = value
+            }
+        }
+        return CommandInvocation(
+            command: self.names[name.lowercased()] ?? name, arguments: arguments, attachments: attachments, user: user,
+            member: interaction.member, channelID: interaction.channelID ?? "0", guildID: interaction.guildID,
+            attachmentSizeLimit: interaction.attachmentSizeLimit, origin: .interaction(interaction))
+    }
+
+    private func handleInteraction(_ interaction: Interaction) {
+        let rest = self.rest
+        switch interaction.type {
+        case .applicationCommand:
+            let replier = CommandReplier(rest: rest, origin: .interaction(interaction))
+            guard let invocation = self.invocation(for: interaction), let handler = self.handlers[invocation.command]
+            else {
+                self.spawn {
+                    try? await replier.send(MessagePayload(
+                        content: "This command is not served by this bot any more.", flags: MessagePayload.ephemeralFlag))
+                }
+                return
+            }
+            self.run(handler, invocation, replier)
+        case .autocomplete:
+            guard let invocation = self.invocation(for: interaction),
+                let focused = interaction.data?.options?.first(where: { $0.focused == true })
+            else { return }
+            let completer = self.completers[invocation.command]
+            self.spawn {
+                let names = await completer?(invocation, focused.name, focused.value?.description ?? "") ?? []
+                let choices = names.prefix(25).map { ApplicationCommand.Choice(name: String($0.prefix(100)), value: .string($0)) }
+                try? await rest.respond(to: interaction, .autocomplete(Array(choices)))
+            }
+        case .messageComponent:
+            let id = interaction.data?.customID ?? ""
+            guard let match = self.components.first(where: { id.hasPrefix($0.prefix) }) else { return }
+            let logger = self.logger
+            self.spawn {
+                do {
+                    try await match.handler(interaction, rest)
+                } catch {
+                    logger.warning("button handler failed", metadata: ["id": "\(id)", "error": "\(error)"])
+                }
+            }
+        default:
+            break
+        }
+    }
+}

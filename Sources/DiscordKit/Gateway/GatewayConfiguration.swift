@@ -1,0 +1,26 @@
+/// How a ``GatewayClient`` connects.
+public struct GatewayConfiguration: Sendable {
+    public var token: BotToken
+    public var intents: GatewayIntents
+    /// `nil`: asked from `GET /gateway/bot` (which also gives the identify budget).
+    public var gatewayURL: String?
+    /// Transport compression (`compress=zlib-stream`).
+    public var compress: Bool
+    public var shard: (id: Int, count: Int)
+    public var maximumBackoff: Duration
+    /// Largest inflated message accepted.
+    public var maxMessageSize: Int
+
+    public init(
+        token: BotToken, intents: GatewayIntents = .commandBot, gatewayURL: String? = nil, compress: Bool = true,
+        shard: (id: Int, count: Int) = (0, 1), maximumBackoff: Duration = .seconds(60), maxMessageSize: Int = 64 << 20
+    ) {
+        self.token = token
+        self.intents = intents
+        self.gatewayURL = gatewayURL
+        self.compress = compress
+        self.shard = shard
+        self.maximumBackoff = maximumBackoff
+        self.maxMessageSize = maxMessageSize
+    }
+}

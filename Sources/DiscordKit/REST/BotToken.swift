@@ -1,0 +1,61 @@
+public import Foundation
+
+/// A bot token. Its description never shows the secret, so it cannot leak through logs or error messages.
+public struct BotToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public enum LoadError: Error, Sendable, Hashable, CustomStringConvertible {
+        case unreadableFile(path: String, reason: String)
+        case empty(source: String)
+        case malformed(source: String)
+
+        public var description: String {
+            switch self {
+            case .unreadableFile(let path, let reason): "cannot read the Discord token file \(path): \(reason)"
+            case .empty(let source): "the Discord token in \(source) is empty"
+            case .malformed(let source):
+                "the Discord token in \(source) contains spaces or control characters (paste the token only)"
+            }
+        }
+    }
+
+    /// The raw token, for the `Authorization` header only.
+    public let secret: String
+
+    public init(_ secret: String) { self.secret = secret }
+
+    /// Validates a token read from `source` (an environment variable's name or a file path, for messages).
+    public init(validating raw: String, source: String) throws(LoadError) {
+        var token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if token.hasPrefix("Bot ") { token.removeFirst(4) }
+        guard !token.isEmpty else { throw .empty(source: source) }
+        guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw .malformed(source: source)
+        }
+        self.secret = token
+    }
+
+    /// `DISCORD_TOKEN`, else the file named by `DISCORD_TOKEN_FILE` (systemd credentials, Docker secrets);
+    /// `nil` when neither is set.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        variable: String = "DISCORD_TOKEN", fileVariable: String = "DISCORD_TOKEN_FILE"
+    ) throws(LoadError) -> BotToken? {
+        if let value = environment[variable] {
+            return try BotToken(validating: value, source: "$\(variable)")
+        }
+        if let path = environment[fileVariable] {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+            }
+            return try BotToken(validating: text, source: path)
+        }
+        return nil
+    }
+
+    public var description: String { "BotToken(redacted)" }
+    public var debugDescription: String { self.description }
+
+    var authorization: String { "Bot \(self.secret)" }
+}

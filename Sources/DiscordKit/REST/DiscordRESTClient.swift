@@ -1,0 +1,218 @@
+import AsyncHTTPClient
+import Foundation
+import NIOFoundationCompat
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// Discord's REST API v10: authenticated, rate limited per bucket and globally, retrying what is safe to retry.
+/// Usable on its own (`import DiscordKit`); the typed endpoints live in `DiscordRESTClient+Endpoints.swift`.
+public final class DiscordRESTClient: Sendable {
+    public let configuration: DiscordConfiguration
+    private let http: HTTPClient
+    private let limiter: RateLimiter
+    private let logger: Logger
+
+    public init(configuration: DiscordConfiguration, logger: Logger = Logger(label: "DiscordKit.REST")) {
+        self.configuration = configuration
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        httpConfiguration.decompression = .enabled(limit: .ratio(50))
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.limiter = RateLimiter(invalidRequestLimit: configuration.invalidRequestLimit)
+        self.logger = logger
+    }
+
+    /// Closes pooled connections; call once when done.
+    public func shutdown() async throws {
+        try await self.http.shutdown()
+    }
+
+    enum Body: Sendable {
+        case none
+        case json(Data)
+        case multipart(MultipartBody)
+
+        var reopenable: Bool {
+            if case .multipart(let m) = self { return m.reopenable }
+            return true
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    func encode<T: Encodable>(_ value: T, route: Route) throws(DiscordRESTError) -> Data {
+        do {
+            return try Self.encoder.encode(value)
+        } catch {
+            throw .malformedResponse(route: route.description, reason: "cannot encode the request: \(error)")
+        }
+    }
+
+    /// Sends `body` on `route` and decodes the answer.
+    func send<Response: Decodable>(_ route: Route, body: Body = .none, as type: Response.Type) async throws
+        -> Response
+    {
+        let bytes = try await self.execute(route, body: body)
+        do {
+            return try JSONDecoder().decode(Response.self, from: Data(buffer: bytes))
+        } catch {
+            throw DiscordRESTError.malformedResponse(route: route.description, reason: "\(error)")
+        }
+    }
+
+    /// Sends `body` on `route`, ignoring the answer's body.
+    func send(_ route: Route, body: Body = .none) async throws {
+        _ = try await self.execute(route, body: body)
+    }
+
+    /// One REST call with rate limiting and retries; returns the response body of a 2xx.
+    func execute(_ route: Route, body: Body) async throws -> ByteBuffer {
+        var rateLimitRetries = 0
+        var serverRetries = 0
+        let idempotent = [.GET, .PUT, .DELETE, .PATCH].contains(route.method)
+        while true {
+            try await self.limiter.acquire(route)
+            let request = self.makeRequest(route, body: body)
+            let response: HTTPClientResponse
+            let bytes: ByteBuffer
+            do {
+                response = try await self.http.execute(request, timeout: .nanoseconds(Int64(
+                    RateLimiter.seconds(self.configuration.requestTimeout) * 1e9)), logger: self.logger)
+                bytes = try await response.body.collect(upTo: 16 << 20)
+            } catch {
+                await self.limiter.record(route, status: 0, headers: .init())
+                if let error = error as? DiscordRESTError { throw error }
+                if idempotent, body.reopenable, serverRetries < self.configuration.maxServerErrorRetries {
+                    serverRetries += 1
+                    try await Task.sleep(for: self.configuration.serverErrorBackoff * (1 << (serverRetries - 1)))
+                    continue
+                }
+                throw DiscordRESTError.transport(route: route.description, reason: "\(error)")
+            }
+            let status = Int(response.status.code)
+            var limits = Self.rateLimitHeaders(response.headers)
+            let apiError = (200..<300).contains(status) ? nil : Self.decodeError(bytes)
+            if status == 429, limits.retryAfter == nil || apiError?.retryAfter != nil {
+                limits.retryAfter = apiError?.retryAfter ?? limits.retryAfter ?? 1
+                limits.global = limits.global || (apiError?.global ?? false)
+            }
+            await self.limiter.record(route, status: status, headers: limits)
+            if (200..<300).contains(status) { return bytes }
+            if status == 429 {
+                rateLimitRetries += 1
+                self.logger.debug(
+                    "rate limited", metadata: ["route": "\(route)", "retry_after": "\(limits.retryAfter ?? 0)",
+                                               "scope": "\(limits.scope ?? "-")"])
+                guard body.reopenable, rateLimitRetries <= self.configuration.maxRateLimitRetries else {
+                    throw DiscordRESTError.rateLimited(route: route.description, retryAfter: limits.retryAfter ?? 0)
+                }
+                continue
+            }
+            if [500, 502, 503, 504].contains(status), body.reopenable,
+                serverRetries < self.configuration.maxServerErrorRetries
+            {
+                serverRetries += 1
+                self.logger.debug("server error, retrying", metadata: ["route": "\(route)", "status": "\(status)"])
+                try await Task.sleep(for: self.configuration.serverErrorBackoff * (1 << (serverRetries - 1)))
+                continue
+            }
+            throw DiscordRESTError.api(
+                route: route.description, status: status, code: apiError?.code,
+                message: apiError?.message ?? (status >= 500 ? "Discord is having trouble" : "HTTP \(status)"))
+        }
+    }
+
+    private func makeRequest(_ route: Route, body: Body) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: self.configuration.apiBaseURL + route.path)
+        request.method = route.method
+        request.headers.add(name: "Authorization", value: self.configuration.token.authorization)
+        request.headers.add(name: "User-Agent", value: self.configuration.userAgent)
+        switch body {
+        case .none:
+            break
+        case .json(let data):
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: data))
+        case .multipart(let multipart):
+            request.headers.add(name: "Content-Type", value: multipart.contentType)
+            request.body = .stream(multipart.stream(), length: multipart.length.map { .known($0) } ?? .unknown)
+        }
+        return request
+    }
+
+    static func rateLimitHeaders(_ headers: HTTPHeaders) -> RateLimitBook.Headers {
+        RateLimitBook.Headers(
+            bucket: headers.first(name: "X-RateLimit-Bucket"),
+            limit: headers.first(name: "X-RateLimit-Limit").flatMap { Int($0) },
+            remaining: headers.first(name: "X-RateLimit-Remaining").flatMap { Int($0) },
+            resetAfter: headers.first(name: "X-RateLimit-Reset-After").flatMap { Double($0) },
+            retryAfter: headers.first(name: "Retry-After").flatMap { Double($0) },
+            global: headers.first(name: "X-RateLimit-Global")?.lowercased() == "true",
+            scope: headers.first(name: "X-RateLimit-Scope")
+        )
+    }
+
+    struct APIError: Decodable {
+        var code: Int?
+        var message: String?
+        var retryAfter: Double?
+        var global: Bool?
+        enum CodingKeys: String, CodingKey {
+            case code, message, global
+            case retryAfter = "retry_after"
+        }
+    }
+
+    static func decodeError(_ bytes: ByteBuffer) -> APIError? {
+        try? JSONDecoder().decode(APIError.self, from: Data(buffer: bytes))
+    }
+
+    // MARK: - Attachments from the CDN
+
+    /// A downloaded attachment as a stream of chunks, read from the network as it is consumed.
+    public struct Download: Sendable {
+        /// From `Content-Length`, when the server sent it.
+        public var size: Int64?
+        public var body: AsyncThrowingStream<ByteBuffer, any Error>
+    }
+
+    /// Streams a file from a URL Discord gave (an attachment's `url`). No token is sent: CDN URLs are signed.
+    public func download(url: String, timeout: Duration = .seconds(3600)) async throws -> Download {
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw DiscordRESTError.malformedResponse(route: "attachment", reason: "not an HTTP URL: \(url)")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: self.configuration.userAgent)
+        let response: HTTPClientResponse
+        do {
+            response = try await self.http.execute(
+                request, timeout: .nanoseconds(Int64(RateLimiter.seconds(timeout) * 1e9)), logger: self.logger)
+        } catch {
+            throw DiscordRESTError.transport(route: "GET attachment", reason: "\(error)")
+        }
+        guard response.status == .ok else {
+            throw DiscordRESTError.api(
+                route: "GET attachment", status: Int(response.status.code), code: nil,
+                message: "the attachment could not be fetched")
+        }
+        let size = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        let box = ResponseBodyBox(response.body)
+        return Download(size: size, body: AsyncThrowingStream(unfolding: { try await box.next() }))
+    }
+}
+
+/// Owns a response body's iterator; one consumer pulls through the actor.
+private actor ResponseBodyBox {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    init(_ body: HTTPClientResponse.Body) { self.iterator = body.makeAsyncIterator() }
+    func next() async throws -> ByteBuffer? {
+        var it = self.iterator
+        defer { self.iterator = it }
+        return try await it.next(isolation: self)
+    }
+}

@@ -1,0 +1,121 @@
+/// Discord's rate-limit state as learned from response headers, with no clock or I/O of its own: callers pass
+/// the time in, so every rule is unit-tested on a virtual clock.
+///
+/// - Buckets: a route shape maps to the bucket hash Discord names in `X-RateLimit-Bucket`; the state is kept
+///   per hash and major parameter. Until a route's bucket is known, one request at a time goes out on it, so a
+///   burst cannot overrun a limit nobody has learned yet.
+/// - The global limit (50 requests per second, interactions exempt) is kept locally, and a global 429 stops
+///   every request until its `retry_after` has passed.
+public struct RateLimitBook: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
+    public enum Decision: Sendable, Hashable {
+        case proceed
+        case wait(until: Instant)
+    }
+
+    /// What one response said about limits.
+    public struct Headers: Sendable, Hashable {
+        public var bucket: String?
+        public var limit: Int?
+        public var remaining: Int?
+        /// Seconds until the bucket refills.
+        public var resetAfter: Double?
+        /// On 429: seconds to wait, whether the limit is global, and its scope (`user`, `global`, `shared`).
+        public var retryAfter: Double?
+        public var global: Bool
+        public var scope: String?
+
+        public init(
+            bucket: String? = nil, limit: Int? = nil, remaining: Int? = nil, resetAfter: Double? = nil,
+            retryAfter: Double? = nil, global: Bool = false, scope: String? = nil
+        ) {
+            self.bucket = bucket
+            self.limit = limit
+            self.remaining = remaining
+            self.resetAfter = resetAfter
+            self.retryAfter = retryAfter
+            self.global = global
+            self.scope = scope
+        }
+    }
+
+    struct Bucket: Sendable {
+        var limit: Int
+        var remaining: Int
+        var resetAt: Instant
+    }
+
+    public var globalLimitPerSecond: Int
+    private var hashes: [String: String] = [:]
+    private var buckets: [String: Bucket] = [:]
+    /// Keys of routes whose bucket is not known yet and that have a request out.
+    private var probing: Set<String> = []
+    private var globalBlockedUntil: Instant?
+    private var globalWindowStart: Instant?
+    private var globalWindowCount = 0
+
+    public init(globalLimitPerSecond: Int = 50) {
+        self.globalLimitPerSecond = globalLimitPerSecond
+    }
+
+    private func key(_ route: Route) -> String {
+        (self.hashes[route.shape] ?? "shape:" + route.shape) + "|" + route.majorParameter
+    }
+
+    /// Asks to send `route` now; on `.proceed` the request's slot is taken.
+    public mutating func reserve(_ route: Route, now: Instant) -> Decision {
+        if !route.exemptFromGlobalLimit {
+            if let until = self.globalBlockedUntil {
+                if now < until { return .wait(until: until) }
+                self.globalBlockedUntil = nil
+            }
+            if let start = self.globalWindowStart, now < start + .seconds(1) {
+                if self.globalWindowCount >= self.globalLimitPerSecond { return .wait(until: start + .seconds(1)) }
+            } else {
+                self.globalWindowStart = now
+                self.globalWindowCount = 0
+            }
+        }
+        let key = self.key(route)
+        if var bucket = self.buckets[key] {
+            if now >= bucket.resetAt {
+                // The window passed: assume a full bucket until the next response corrects it.
+                bucket.remaining = bucket.limit
+                bucket.resetAt = now + .seconds(60)
+            }
+            guard bucket.remaining > 0 else { return .wait(until: bucket.resetAt) }
+            bucket.remaining -= 1
+            self.buckets[key] = bucket
+        } else {
+            guard !self.probing.contains(key) else { return .wait(until: now + .milliseconds(25)) }
+            self.probing.insert(key)
+        }
+        if !route.exemptFromGlobalLimit { self.globalWindowCount += 1 }
+        return .proceed
+    }
+
+    /// Records a response (or the failure to get one: `headers` empty) for a reserved request.
+    public mutating func record(_ route: Route, status: Int, headers: Headers, now: Instant) {
+        let probeKey = self.key(route)
+        self.probing.remove(probeKey)
+        if let hash = headers.bucket { self.hashes[route.shape] = hash }
+        let key = self.key(route)
+        if let limit = headers.limit, let remaining = headers.remaining, let resetAfter = headers.resetAfter {
+            self.buckets[key] = Bucket(limit: limit, remaining: remaining, resetAt: now + .seconds(resetAfter))
+        }
+        guard status == 429, let retryAfter = headers.retryAfter else { return }
+        let until = now + .seconds(retryAfter)
+        if headers.global || headers.scope == "global" {
+            self.globalBlockedUntil = max(self.globalBlockedUntil ?? until, until)
+        } else {
+            var bucket = self.buckets[key] ?? Bucket(limit: 1, remaining: 0, resetAt: until)
+            bucket.remaining = 0
+            bucket.resetAt = max(bucket.resetAt, until)
+            self.buckets[key] = bucket
+        }
+    }
+
+    /// The bucket hash learned for a route shape, if any (for tests and diagnostics).
+    public func bucketHash(for route: Route) -> String? { self.hashes[route.shape] }
+}

@@ -1,0 +1,66 @@
+import DiscordKit
+import Foundation
+import Testing
+
+@Suite struct CodecTests {
+    @Test func zlibStreamMessagesSurviveFrameSplits() throws {
+        let deflater = ZlibStreamDeflater()
+        let inflater = try ZlibStreamInflater()
+        for i in 0..<50 {
+            let text = #"{"op":0,"s":\#(i),"t":"X","d":"\#(String(repeating: "é", count: i * 97))"}"#
+            let compressed = deflater.compress(Array(text.utf8))
+            #expect(Array(compressed.suffix(4)) == [0, 0, 0xFF, 0xFF])
+            // Split into 3 frames: only the last one completes the message.
+            let a = compressed.count / 3
+            let b = 2 * compressed.count / 3
+            #expect(try inflater.feed(compressed[0..<a]) == nil || a == 0)
+            #expect(try inflater.feed(compressed[a..<b]) == nil || b == a)
+            let out = try #require(try inflater.feed(compressed[b...]))
+            #expect(String(decoding: out, as: UTF8.self) == text)
+        }
+    }
+
+    @Test func corruptCompressedDataIsAnError() throws {
+        let inflater = try ZlibStreamInflater()
+        #expect(throws: ZlibStreamInflater.Error.self) { try inflater.feed([1, 2, 3, 4, 0, 0, 0xFF, 0xFF]) }
+    }
+
+    @Test func modelsTolerateUnknownFieldsAndValues() throws {
+        let json = """
+            {"id": 123456789012345678, "application_id": "9", "type": 99, "token": "t", "brand_new_field": {"x": 1},
+             "data": {"name": "upload", "options": [{"name": "file", "type": 11, "value": "77"},
+                                                    {"name": "n", "type": 4, "value": 3}],
+                      "resolved": {"attachments": {"77": {"id": "77", "filename": "a b.txt", "size": 5,
+                                                          "url": "https://cdn/x", "flags": 0}}}},
+             "member": {"user": {"id": "5", "username": "ana", "avatar": null}, "roles": ["42"]},
+             "attachment_size_limit": 10485760}
+            """
+        let interaction = try JSONDecoder().decode(Interaction.self, from: Data(json.utf8))
+        #expect(interaction.id == "123456789012345678")
+        #expect(interaction.type.rawValue == 99)
+        #expect(interaction.invoker?.username == "ana")
+        #expect(interaction.data?.options?[1].value == .integer(3))
+        #expect(interaction.data?.resolved?.attachments?["77"]?.filename == "a b.txt")
+        let message = try JSONDecoder().decode(Message.self, from: Data(
+            #"{"id":"1","channel_id":"2","author":{"id":"3","username":"u"},"type":19,"flags":4096}"#.utf8))
+        #expect(message.content == "" && message.attachments.isEmpty)
+        // Snowflakes go out as strings.
+        let encoded = String(decoding: try JSONEncoder().encode(Snowflake(42)), as: UTF8.self)
+        #expect(encoded == "\"42\"")
+    }
+
+    @Test func tokensNeverPrint() throws {
+        let token = try BotToken(validating: "  abc.def.ghi\n", source: "test")
+        #expect(token.secret == "abc.def.ghi")
+        #expect(!"\(token)".contains("abc"))
+        #expect(throws: BotToken.LoadError.empty(source: "$DISCORD_TOKEN")) {
+            try BotToken.fromEnvironment(["DISCORD_TOKEN": " "])
+        }
+        #expect(throws: BotToken.LoadError.self) { try BotToken(validating: "a b", source: "x") }
+        #expect(try BotToken.fromEnvironment([:]) == nil)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID())")
+        try "file-token\n".write(to: dir, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try BotToken.fromEnvironment(["DISCORD_TOKEN_FILE": dir.path])?.secret == "file-token")
+    }
+}

@@ -1,0 +1,115 @@
+import DiscordEmulator
+import DiscordKit
+import Foundation
+import Testing
+
+@Suite struct CommandRouterTests {
+    /// A router serving `echo TEXT` and `file` on an emulator, with the gateway running.
+    func withRouter(
+        _ body: (DiscordEmulator, CommandRouter) async throws -> Void
+    ) async throws {
+        try await withEmulator(.init(heartbeatIntervalMilliseconds: 5000)) { emulator, rest in
+            let router = CommandRouter(rest: rest, prefixes: ["!"])
+            await router.register(CommandSpec(
+                "echo", aliases: ["eco"], description: "Repeats",
+                options: [.init("text", "What to say", required: true, autocomplete: true, takesRest: true)]),
+                autocomplete: { _, option, typed in ["\(option):\(typed)-1", "\(option):\(typed)-2"] }
+            ) { invocation, reply in
+                let text = invocation.string("text") ?? ""
+                if text == "slow" { try await Task.sleep(for: .milliseconds(2600)) }
+                let files = invocation.attachments.map(\.filename).joined(separator: ",")
+                try await reply.send(MessagePayload(content: "\(invocation.user.username) said \(text) \(files)"))
+            }
+            await router.register(CommandSpec(
+                "confirm", description: "Asks", options: [])) { _, reply in
+                try await reply.send(MessagePayload(
+                    content: "Sure?", components: [.row([.button("Yes", id: "confirm:yes", style: .danger)])]))
+            }
+            await router.registerComponent(prefix: "confirm:") { interaction, rest in
+                try await rest.respond(to: interaction, .update(MessagePayload(content: "Confirmed", components: [])))
+            }
+            let gateway = GatewayClient(
+                configuration: GatewayConfiguration(token: BotToken("emulator-token"), compress: true), rest: rest)
+            let run = Task { try await gateway.run() }
+            let serve = Task { await router.run(gateway.events) }
+            try await emulator.wait(timeout: .seconds(20), "READY") { $0.identifyCount == 1 ? true : nil }
+            let registered = try await rest.overwriteGlobalCommands(
+                applicationID: "1000", await router.applicationCommands)
+            #expect(registered.map(\.name) == ["confirm", "echo"])
+            do {
+                try await body(emulator, router)
+            } catch {
+                await gateway.stop()
+                _ = await run.result
+                throw error
+            }
+            await gateway.stop()
+            _ = await run.result
+            await serve.value
+        }
+    }
+
+    @Test func prefixAndSlashCommandsShareOneHandler() async throws {
+        try await withRouter { emulator, _ in
+            let posted = await emulator.postMessage(
+                channel: filesChannel, author: ana, content: "!eco hello  there",
+                files: [(filename: "a.txt", data: Data("a".utf8))])
+            let reply = try await emulator.wait("the prefix reply") { e in
+                e.messages(in: filesChannel).first { $0.author.bot == true }
+            }
+            #expect(reply.content == "ana said hello there a.txt")
+            _ = posted
+            let interaction = await emulator.invokeCommand(
+                "echo", options: ["text": .string("hi")], user: bruno, channel: filesChannel)
+            let original = try await emulator.wait("the slash reply") { $0.originalMessage(of: interaction) }
+            #expect(original.content == "bruno said hi ")
+            #expect(await emulator.response(to: interaction)?.type == .channelMessage)
+        }
+    }
+
+    @Test func slowHandlersAreDeferredBeforeTheDeadline() async throws {
+        try await withRouter { emulator, _ in
+            let interaction = await emulator.invokeCommand(
+                "echo", options: ["text": .string("slow")], user: ana, channel: filesChannel)
+            let original = try await emulator.wait("the edited reply") { e in
+                e.originalMessage(of: interaction).flatMap { $0.content.isEmpty ? nil : $0 }
+            }
+            #expect(await emulator.response(to: interaction)?.type == .deferredChannelMessage)
+            #expect(original.content == "ana said slow ")
+        }
+    }
+
+    @Test func usageErrorsUnknownCommandsAndBotsAreHandled() async throws {
+        try await withRouter { emulator, _ in
+            await emulator.postMessage(channel: filesChannel, author: ana, content: "!echo")
+            await emulator.postMessage(channel: filesChannel, author: ana, content: "!nope")
+            await emulator.postMessage(channel: filesChannel, author: ana, content: "!echo \"open")
+            await emulator.postMessage(
+                channel: filesChannel, author: User(id: "9", username: "otherbot", bot: true), content: "!echo x")
+            let replies = try await emulator.wait("three replies") { e -> [String]? in
+                let r = e.messages(in: filesChannel).filter { $0.author.bot == true && $0.author.id == "1000" }
+                return r.count >= 3 ? r.map(\.content) : nil
+            }
+            #expect(replies.contains { $0.contains("Usage: `!echo TEXT`") })
+            #expect(replies.contains { $0.contains("Unknown command `!nope`") })
+            #expect(replies.contains { $0.contains("quote is not closed") })
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await emulator.messages(in: filesChannel).filter { $0.author.id == "1000" }.count == 3)
+        }
+    }
+
+    @Test func autocompleteAndButtons() async throws {
+        try await withRouter { emulator, _ in
+            let ac = await emulator.requestAutocomplete("echo", option: "text", typed: "he", user: ana, channel: filesChannel)
+            let response = try await emulator.wait("choices") { $0.response(to: ac) }
+            #expect(response.data?.choices?.map(\.name) == ["text:he-1", "text:he-2"])
+
+            let ask = await emulator.invokeCommand("confirm", user: ana, channel: filesChannel)
+            let question = try await emulator.wait("the question") { $0.originalMessage(of: ask) }
+            #expect(question.components.first?.components?.first?.customID == "confirm:yes")
+            let press = try #require(await emulator.pressButton(message: question.id, customID: "confirm:yes", user: ana))
+            try await emulator.wait("the update") { e in e.response(to: press) }
+            #expect(await emulator.message(question.id)?.content == "Confirmed")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import DiscordEmulator
+import DiscordKit
+import Foundation
+import NIOCore
+import Testing
+
+@Suite struct RESTClientTests {
+    @Test func identityEndpointsAndAuthentication() async throws {
+        try await withEmulator { emulator, rest in
+            #expect(try await rest.currentUser().username == "seed-bot")
+            #expect(try await rest.currentApplication().id == "1000")
+            let gateway = try await rest.gatewayBot()
+            #expect(gateway.url == (await emulator.gatewayURL))
+            #expect(try await rest.guild("2000").attachmentSizeLimit == 10 << 20)
+            await #expect(throws: DiscordRESTError.self) { try await rest.channel("404404") }
+        }
+        try await withEmulator(restConfiguration: { $0.token = BotToken("wrong") }) { _, rest in
+            do {
+                _ = try await rest.currentUser()
+                Issue.record("a wrong token was accepted")
+            } catch let error as DiscordRESTError {
+                #expect(error.status == 401)
+            }
+        }
+    }
+
+    @Test func messagesWithStreamedAttachmentsEditsAndDeletes() async throws {
+        try await withEmulator { emulator, rest in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dk-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let path = dir.appendingPathComponent("report \"final\".bin").path
+            let bytes = Data((0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let streamed = AsyncStream<ByteBuffer> { c in
+                c.yield(ByteBuffer(string: "hello "))
+                c.yield(ByteBuffer(string: "world"))
+                c.finish()
+            }
+            let sent = try await rest.createMessage(
+                channel: filesChannel, MessagePayload(content: "two files"),
+                files: [try FileUpload.file(path: path), FileUpload.stream(streamed, size: nil, filename: "s.txt")])
+            #expect(sent.attachments.count == 2)
+            let stored = try #require(await emulator.message(sent.id))
+            #expect(await emulator.attachmentData(url: stored.attachments[0].url) == bytes)
+            #expect(stored.attachments[0].filename == "report 'final'.bin")
+            #expect(await emulator.attachmentData(url: stored.attachments[1].url) == Data("hello world".utf8))
+
+            // Download streams the CDN file back.
+            let download = try await rest.download(url: stored.attachments[0].url)
+            #expect(download.size == Int64(bytes.count))
+            var received = Data()
+            for try await chunk in download.body { received.append(contentsOf: chunk.readableBytesView) }
+            #expect(received == bytes)
+
+            try await rest.editMessage(channel: filesChannel, message: sent.id, MessagePayload(content: "edited"))
+            #expect(await emulator.message(sent.id)?.content == "edited")
+            try await rest.deleteMessage(channel: filesChannel, message: sent.id)
+            #expect(await emulator.message(sent.id) == nil)
+        }
+    }
+
+    @Test func discordErrorsCarryTheirCode() async throws {
+        try await withEmulator { _, rest in
+            do {
+                try await rest.createMessage(channel: filesChannel, MessagePayload(content: ""))
+                Issue.record("an empty message was accepted")
+            } catch let error as DiscordRESTError {
+                #expect(error.code == 50006)
+            }
+            let big = ByteBuffer(repeating: 7, count: (10 << 20) + 1)
+            do {
+                try await rest.createMessage(
+                    channel: filesChannel, MessagePayload(content: "x"), files: [.bytes(big, filename: "big")])
+                Issue.record("an oversize file was accepted")
+            } catch let error as DiscordRESTError {
+                #expect(error.status == 413)
+                #expect(error.code == 40005)
+            }
+        }
+    }
+
+    @Test func rateLimitsQueueInsteadOfFailing() async throws {
+        let config = DiscordEmulator.Configuration(messageBucket: (3, 1.0))
+        try await withEmulator(config) { emulator, rest in
+            // Twice the bucket, at once: the client learns the bucket and waits for its reset.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<6 {
+                    group.addTask { try await rest.createMessage(channel: filesChannel, MessagePayload(content: "m\(i)")) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await emulator.messages(in: filesChannel).count == 6)
+            let statuses = await emulator.requests.map(\.status)
+            #expect(!statuses.contains(429), "the client overran a bucket it had learned")
+
+            // Injected 429s (a sub-limit Discord did not announce) are waited out and retried.
+            await emulator.inject(.init(pathPrefix: "/channels/3000/messages", status: 429, count: 2, retryAfter: 0.1))
+            try await rest.createMessage(channel: filesChannel, MessagePayload(content: "after 429"))
+            #expect(await emulator.messages(in: filesChannel).last?.content == "after 429")
+            #expect(await emulator.requests.filter { $0.status == 429 }.count == 2)
+        }
+    }
+
+    @Test func serverErrorsAreRetriedAndThenReported() async throws {
+        try await withEmulator { emulator, rest in
+            await emulator.inject(.init(pathPrefix: "/users/@me", status: 502, count: 2))
+            #expect(try await rest.currentUser().id == "1000")
+            await emulator.inject(.init(pathPrefix: "/users/@me", status: 503, count: 10))
+            do {
+                _ = try await rest.currentUser()
+                Issue.record("a persistent 503 was not reported")
+            } catch let error as DiscordRESTError {
+                #expect(error.status == 503)
+            }
+        }
+    }
+
+    @Test func aOneShotStreamIsNotRetriedAfterA429() async throws {
+        try await withEmulator { emulator, rest in
+            await emulator.inject(.init(pathPrefix: "/channels/3000/messages", status: 429, count: 1, retryAfter: 0.05))
+            let stream = AsyncStream<ByteBuffer> { c in
+                c.yield(ByteBuffer(string: "once"))
+                c.finish()
+            }
+            await #expect(throws: DiscordRESTError.self) {
+                try await rest.createMessage(
+                    channel: filesChannel, MessagePayload(content: "x"),
+                    files: [.stream(stream, size: 4, filename: "once.txt")])
+            }
+        }
+    }
+
+    @Test func invalidRequestGuardStopsAHammeringBot() async throws {
+        try await withEmulator(restConfiguration: { $0.token = BotToken("revoked"); $0.invalidRequestLimit = 3 }) {
+            emulator, rest in
+            for _ in 0..<3 { _ = try? await rest.currentUser() }
+            do {
+                _ = try await rest.currentUser()
+                Issue.record("the guard let a request through")
+            } catch let error as DiscordRESTError {
+                guard case .invalidRequestBudgetExhausted = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+            }
+            #expect(await emulator.requests.count == 3)
+        }
+    }
+}
