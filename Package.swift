@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "FTPKit", targets: ["FTPKit"]),
         .library(name: "Balancer", targets: ["Balancer"]),
         .library(name: "DiscordKit", targets: ["DiscordKit"]),
+        // An offline Discord for bot tests (also usable by any DiscordKit user).
+        .library(name: "DiscordEmulator", targets: ["DiscordEmulator"]),
         .executable(name: "ftpbot", targets: ["ftpbot"]),
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],

@@ -4,6 +4,15 @@ import NIOHTTP1
 
 extension DiscordEmulator {
     func handleREST(_ request: EmulatorRequest) async -> EmulatorResponse {
+        let path = String(request.path.dropFirst("/api/v10".count))
+        if let index = self.faults.firstIndex(where: {
+            $0.status == 200 && path.hasPrefix($0.pathPrefix) && ($0.method == nil || $0.method == request.method.rawValue)
+        }) {
+            let delay = self.faults[index].delay
+            self.faults[index].remaining -= 1
+            if self.faults[index].remaining <= 0 { self.faults.remove(at: index) }
+            try? await Task.sleep(for: delay)
+        }
         let response = self.route(request)
         self.requests.append(RecordedRequest(
             method: request.method.rawValue, path: request.path, status: Int(response.status.code)))
@@ -31,7 +40,7 @@ extension DiscordEmulator {
         }
         let route = Route(request.method, path)
         if let index = self.faults.firstIndex(where: {
-            path.hasPrefix($0.pathPrefix) && ($0.method == nil || $0.method == request.method.rawValue)
+            $0.status != 200 && path.hasPrefix($0.pathPrefix) && ($0.method == nil || $0.method == request.method.rawValue)
         }) {
             let fault = self.faults[index]
             self.faults[index].remaining -= 1

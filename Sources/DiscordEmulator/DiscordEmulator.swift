@@ -56,9 +56,12 @@ public actor DiscordEmulator {
         public var remaining: Int
         public var retryAfter: Double
         public var scope: String
+        /// Held this long before answering (a slow Discord); with `status` 200 the request then proceeds.
+        public var delay: Duration
 
         public init(method: String? = nil, pathPrefix: String, status: Int, count: Int = 1, retryAfter: Double = 0.2,
-                    scope: String = "user") {
+                    scope: String = "user", delay: Duration = .zero) {
+            self.delay = delay
             self.method = method
             self.pathPrefix = pathPrefix
             self.status = status

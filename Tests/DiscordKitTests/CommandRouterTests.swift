@@ -25,6 +25,7 @@ import Testing
                 try await reply.send(MessagePayload(
                     content: "Sure?", components: [.row([.button("Yes", id: "confirm:yes", style: .danger)])]))
             }
+            await router.registerHelp()
             await router.registerComponent(prefix: "confirm:") { interaction, rest in
                 try await rest.respond(to: interaction, .update(MessagePayload(content: "Confirmed", components: [])))
             }
@@ -35,7 +36,7 @@ import Testing
             try await emulator.wait(timeout: .seconds(20), "READY") { $0.identifyCount == 1 ? true : nil }
             let registered = try await rest.overwriteGlobalCommands(
                 applicationID: "1000", await router.applicationCommands)
-            #expect(registered.map(\.name) == ["confirm", "echo"])
+            #expect(registered.map(\.name) == ["confirm", "echo", "help"])
             do {
                 try await body(emulator, router)
             } catch {
@@ -64,6 +65,12 @@ import Testing
             let original = try await emulator.wait("the slash reply") { $0.originalMessage(of: interaction) }
             #expect(original.content == "bruno said hi ")
             #expect(await emulator.response(to: interaction)?.type == .channelMessage)
+
+            let help = await emulator.invokeCommand("help", user: ana, channel: filesChannel)
+            let helpMessage = try await emulator.wait("help") { $0.originalMessage(of: help) }
+            let text = helpMessage.embeds.first?.description ?? ""
+            #expect(text.contains("`!echo TEXT` or `/echo` — Repeats (also `!eco`)"))
+            #expect(text.contains("`!help` or `/help`"))
         }
     }
 

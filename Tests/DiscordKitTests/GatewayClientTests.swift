@@ -58,6 +58,10 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             try await waitFor("the message") { await log.messages == ["hello 👋"] }
             // Heartbeats flow (interval 300 ms).
             try await waitFor("heartbeats") { await emulator.heartbeatCount >= 2 }
+            try await waitFor("an acknowledged heartbeat") { await gateway.health().latency != nil }
+            let health = await gateway.health()
+            #expect(health.isHealthy())
+            #expect(health.identifies == 1 && health.connections == 1)
         }
     }
 

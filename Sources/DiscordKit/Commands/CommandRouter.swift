@@ -49,6 +49,24 @@ public actor CommandRouter {
         self.specs.values.sorted { $0.name < $1.name }.map(\.applicationCommand)
     }
 
+    /// Help generated from the declarations: one line per command with its usage and aliases.
+    public func helpText() -> String {
+        let prefix = self.primaryPrefix
+        return self.specs.values.sorted { $0.name < $1.name }.map { spec in
+            let aliases = spec.aliases.isEmpty ? "" : " (also " + spec.aliases.map { "`\(prefix)\($0)`" }.joined(separator: ", ") + ")"
+            return "`\(spec.usage(prefix: prefix))` or `/\(spec.name)` — \(spec.description)\(aliases)"
+        }.joined(separator: "\n")
+    }
+
+    /// Registers `help` (prefix and slash), answering with ``helpText()`` as an embed.
+    public func registerHelp(title: String = "Commands") {
+        self.register(CommandSpec("help", description: "Lists the commands")) { [weak self] _, reply in
+            guard let self else { return }
+            let text = await self.helpText()
+            try await reply.send(MessagePayload(embeds: [Embed(title: title, description: text)]))
+        }
+    }
+
     public var primaryPrefix: String { self.parser.prefixes.last ?? "!" }
 
     /// Consumes gateway events until the stream ends, then waits for running commands.

@@ -24,6 +24,10 @@ public actor GatewayClient {
     private var sendTimes: [ContinuousClock.Instant] = []
     private let clock = ContinuousClock()
 
+    private var heartbeatSentAt: ContinuousClock.Instant?
+    private var lastAck: ContinuousClock.Instant?
+    private var latency: Duration?
+
     /// Counts for tests and health: connections opened, identifies and resumes sent.
     public private(set) var connections = 0
     public private(set) var identifies = 0
@@ -79,7 +83,9 @@ public actor GatewayClient {
                         "close_code": "\(code.map(String.init) ?? "none")", "delay": "\(delay)",
                     ])
                     if delay > .zero {
-                        let wait = Task { try await Task.sleep(for: delay) }
+                        // Jitter spreads the reconnects of many shards or bots after a shared outage.
+                        let jittered = delay * Double.random(in: 0.75...1.25)
+                        let wait = Task { try await Task.sleep(for: jittered) }
                         self.reconnectWait = wait
                         _ = try? await wait.value
                         self.reconnectWait = nil
@@ -89,6 +95,29 @@ public actor GatewayClient {
                 }
             }
         }
+    }
+
+    /// A health signal: session state, time since the last heartbeat ACK and the round trip it took.
+    public struct Health: Sendable, Hashable {
+        public var state: GatewayStateMachine.State
+        public var shard: Int
+        public var sinceLastAck: Duration?
+        public var latency: Duration?
+        public var connections: Int
+        public var identifies: Int
+        public var resumes: Int
+
+        /// Ready and acknowledged within two heartbeat intervals (or `maxSilence`).
+        public func isHealthy(maxSilence: Duration = .seconds(90)) -> Bool {
+            self.state == .ready && (self.sinceLastAck.map { $0 < maxSilence } ?? false)
+        }
+    }
+
+    public func health() -> Health {
+        Health(
+            state: self.machine?.state ?? .disconnected, shard: self.configuration.shard.id,
+            sinceLastAck: self.lastAck.map { self.clock.now - $0 }, latency: self.latency,
+            connections: self.connections, identifies: self.identifies, resumes: self.resumes)
     }
 
     /// Closes the session (code 1000) and makes ``run()`` return.
@@ -159,7 +188,11 @@ public actor GatewayClient {
             guard let hello = try? JSONDecoder().decode(GatewayData<HelloPayload>.self, from: data) else { return }
             incoming = .hello(heartbeatIntervalMilliseconds: hello.d.heartbeatInterval)
         case 1: incoming = .heartbeatRequest
-        case 11: incoming = .heartbeatAck
+        case 11:
+            incoming = .heartbeatAck
+            let now = self.clock.now
+            self.lastAck = now
+            if let sent = self.heartbeatSentAt { self.latency = now - sent }
         case 7: incoming = .reconnect
         case 9:
             let resumable = (try? JSONDecoder().decode(GatewayData<Bool>.self, from: data))?.d ?? false
@@ -269,6 +302,7 @@ public actor GatewayClient {
                 json = try encoder.encode(GatewayOutgoing(op: 6, d: ResumePayload(
                     token: self.configuration.token.secret, sessionID: sessionID, seq: sequence)))
             case .heartbeat(let sequence):
+                self.heartbeatSentAt = self.clock.now
                 json = try encoder.encode(GatewayOutgoing(op: 1, d: sequence))
             }
         } catch {
