@@ -133,6 +133,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FTPBotTests",
+            dependencies: [
+                "FTPKit", "DiscordKit", "DiscordEmulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Not a product: scripts/bench runs it to compare the client with curl.

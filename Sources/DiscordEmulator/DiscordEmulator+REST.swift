@@ -4,7 +4,7 @@ import NIOHTTP1
 
 extension DiscordEmulator {
     func handleREST(_ request: EmulatorRequest) async -> EmulatorResponse {
-        let path = String(request.path.dropFirst("/api/v10".count))
+        let path = request.path.hasPrefix("/api/v10/") ? String(request.path.dropFirst("/api/v10".count)) : request.path
         if let index = self.faults.firstIndex(where: {
             $0.status == 200 && path.hasPrefix($0.pathPrefix) && ($0.method == nil || $0.method == request.method.rawValue)
         }) {

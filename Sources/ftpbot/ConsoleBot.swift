@@ -9,7 +9,6 @@ import NIOCore
 struct ConsoleBot: Sendable {
     let cluster: Cluster
     let parser: PrefixCommandParser
-    let nodes: LocalNodes
 
     func handle(_ line: String) async -> String {
         guard let parsed = self.parser.parse(line) else {

@@ -8,60 +8,130 @@ import Logging
 struct FTPBot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ftpbot",
-        abstract: "The Seed file bot. Without a Discord token it runs locally: FTP nodes in-process and a console.")
+        abstract: "The Seed file bot. With DISCORD_TOKEN (or DISCORD_TOKEN_FILE) it serves Discord; without, it runs locally: FTP nodes in-process and a console.")
 
-    @Option(help: "Where the local nodes keep their files and the catalog lives.")
-    var data: String = ".data/bot"
+    @Option(help: "A JSON configuration file (also $FTPBOT_CONFIG): nodes, strategy, replicas, roles, channels, limits.")
+    var config: String?
 
-    @Option(help: "Local FTP nodes to start.")
-    var nodes: Int = 3
+    @Flag(help: "Check the configuration and the token's presence, report every problem, and exit.")
+    var checkConfig = false
+
+    @Option(help: "Where the local nodes keep their files and the catalog lives (default .data/bot).")
+    var data: String?
+
+    @Option(help: "Local FTP nodes to start when the configuration names none (default 3).")
+    var nodes: Int?
 
     @Option(help: "Copies of each file (default 2 with two or more nodes).")
     var replicas: Int?
 
     @Option(help: "Placement strategy: \(PlacementStrategies.all.map(\.name).joined(separator: ", ")).")
-    var strategy: String = "least-used"
+    var strategy: String?
 
-    @Option(name: .customLong("prefix"), help: "Command prefixes (repeatable).")
-    var prefixes: [String] = ["!"]
+    @Option(name: .customLong("prefix"), help: "Command prefixes (repeatable; default !).")
+    var prefixes: [String] = []
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        if environment["DISCORD_TOKEN"] != nil || environment["DISCORD_TOKEN_FILE"] != nil {
-            throw ValidationError(
-                "Discord mode needs DiscordKit's gateway, which is not built yet; unset DISCORD_TOKEN to use the console.")
+        var configuration = BotConfiguration.empty
+        var problems: [BotConfiguration.Problem] = []
+        if let path = self.config ?? environment["FTPBOT_CONFIG"] {
+            let (loaded, found) = BotConfiguration.load(path: path, environment: environment)
+            configuration = loaded ?? .empty
+            problems = found
+        } else {
+            configuration.applyEnvironment(environment)
         }
-        guard (1...20).contains(self.nodes) else { throw ValidationError("--nodes must be between 1 and 20") }
-        guard let strategy = PlacementStrategies.named(self.strategy) else {
-            throw ValidationError("unknown strategy '\(self.strategy)'")
+        // Command-line options win over the file.
+        if let v = self.data { configuration.dataDirectory = v }
+        if let v = self.nodes { configuration.localNodes = v }
+        if let v = self.replicas { configuration.replicas = v }
+        if let v = self.strategy { configuration.strategy = v }
+        if !self.prefixes.isEmpty { configuration.prefixes = self.prefixes }
+        if self.config == nil && environment["FTPBOT_CONFIG"] == nil {
+            problems = configuration.problems(environment: environment)
         }
+        var token: BotToken?
+        do {
+            token = try BotToken.fromEnvironment(environment)
+        } catch {
+            problems.append(.init(location: "DISCORD_TOKEN", message: "\(error)"))
+        }
+        if self.checkConfig || !problems.isEmpty {
+            for problem in problems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
+            guard problems.isEmpty else { throw ExitCode(1) }
+            let nodes = configuration.nodes.map { "\($0.count) configured nodes" }
+                ?? "\(configuration.localNodes ?? 3) local nodes"
+            print("Configuration OK: \(nodes), strategy \(configuration.strategy ?? "least-used"), "
+                + (token == nil ? "console mode (no Discord token)." : "Discord mode (token set)."))
+            return
+        }
+
+        let level: Logger.Level = token == nil ? .error : .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
+            handler.logLevel = level
             return handler
         }
-        try FileManager.default.createDirectory(atPath: self.data, withIntermediateDirectories: true)
-        let local = try await LocalNodes.start(count: self.nodes, under: self.data)
+        let logger = Logger(label: "ftpbot")
+        let strategy = PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes()
+        let data = configuration.dataDirectory ?? ".data/bot"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var local: LocalNodes?
+        let nodeConfigurations: [NodeConfiguration]
+        if configuration.nodes != nil {
+            nodeConfigurations = try configuration.nodeConfigurations(environment: environment)
+        } else {
+            let started = try await LocalNodes.start(count: configuration.localNodes ?? 3, under: data)
+            local = started
+            nodeConfigurations = started.configurations
+        }
         let cluster: Cluster
         do {
             cluster = try Cluster(
-                nodes: local.configurations, strategy: strategy, replicas: self.replicas,
-                catalogPath: self.data + "/catalog.sqlite")
+                nodes: nodeConfigurations, strategy: strategy, replicas: configuration.replicas,
+                catalogPath: data + "/catalog.sqlite")
         } catch {
-            await local.stop()
+            await local?.stop()
             throw ValidationError("\(error)")
         }
         await cluster.refresh()
-        let console = ConsoleBot(cluster: cluster, parser: PrefixCommandParser(prefixes: self.prefixes), nodes: local)
-        let interactive = isatty(STDIN_FILENO) != 0
-        if interactive {
-            print("Seed file bot, local mode: \(self.nodes) FTP nodes under \(self.data). Type !help; Ctrl-D quits.")
+        let prefixes = configuration.prefixes ?? ["!"]
+        do {
+            if let token {
+                let settings = DiscordFileBot.Settings(
+                    adminRoles: Set((configuration.adminRoles ?? []).map { Snowflake($0) }),
+                    allowedChannels: Set((configuration.allowedChannels ?? []).map { Snowflake($0) }),
+                    maxFileSize: configuration.maxFileSize ?? (1 << 30), userQuota: configuration.userQuota,
+                    scratchDirectory: data + "/scratch")
+                try await DiscordMode.run(
+                    token: token, configuration: configuration, cluster: cluster, prefixes: prefixes,
+                    settings: settings, logger: logger)
+            } else {
+                try await self.console(cluster: cluster, prefixes: prefixes, data: data, local: local)
+            }
+        } catch {
+            await cluster.close()
+            await local?.stop()
+            if let error = error as? StartupError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            throw error
+        }
+        await cluster.close()
+        await local?.stop()
+    }
+
+    private func console(cluster: Cluster, prefixes: [String], data: String, local: LocalNodes?) async throws {
+        let console = ConsoleBot(cluster: cluster, parser: PrefixCommandParser(prefixes: prefixes))
+        if isatty(STDIN_FILENO) != 0 {
+            let where_ = local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes"
+            print("Seed file bot, console mode: \(where_). Type !help; Ctrl-D quits.")
         }
         for await line in StandardInput.lines() {
             let answer = await console.handle(line)
             if !answer.isEmpty { print(answer) }
         }
-        await cluster.close()
-        await local.stop()
     }
 }

@@ -72,13 +72,4 @@ import Testing
         let (_, listed, _) = try await run("!list\n", in: dir)
         #expect(listed.contains("kept.pdf") && listed.contains("1 files"), "\(listed)")
     }
-
-    @Test func aDiscordTokenWithoutTheGatewayIsAClearError() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let (status, _, err) = try await run("", in: dir, environment: ["DISCORD_TOKEN": "x"])
-        #expect(status != 0 && err.contains("Discord mode"), "\(err)")
-        #expect(!err.contains("DISCORD_TOKEN=x"))
-    }
 }

@@ -70,16 +70,24 @@ public actor CommandRouter {
     public var primaryPrefix: String { self.parser.prefixes.last ?? "!" }
 
     /// Consumes gateway events until the stream ends, then waits for running commands.
-    public func run(_ events: AsyncStream<GatewayEvent>) async {
+    public func run(_ events: AsyncStream<GatewayEvent>, drainTimeout: Duration? = nil) async {
         for await event in events { self.handle(event) }
-        await self.drain()
+        await self.drain(timeout: drainTimeout)
     }
 
-    /// Waits for every command already started.
-    public func drain() async {
+    /// Waits for every command already started; after `timeout`, cancels those still running (their transfers
+    /// abort cleanly) and waits for them to unwind.
+    public func drain(timeout: Duration? = nil) async {
         let tasks = self.running
         self.running.removeAll()
+        let canceller = timeout.map { limit in
+            Task {
+                try await Task.sleep(for: limit)
+                for task in tasks { task.cancel() }
+            }
+        }
         for task in tasks { await task.value }
+        canceller?.cancel()
     }
 
     public func handle(_ event: GatewayEvent) {

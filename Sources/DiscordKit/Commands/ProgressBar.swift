@@ -1,0 +1,75 @@
+import Foundation
+
+/// Renders transfer progress as one line of text: `[██████░░░░] 60% · 12.0 MiB of 20.0 MiB · 4.0 MiB/s`.
+public enum ProgressBar {
+    public static func render(done: Int64, total: Int64?, elapsed: Duration, width: Int = 12) -> String {
+        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
+        let rate = Self.bytes(Int64(Double(done) / seconds)) + "/s"
+        guard let total, total > 0 else { return "\(Self.bytes(done)) · \(rate)" }
+        let fraction = min(max(Double(done) / Double(total), 0), 1)
+        let filled = Int((fraction * Double(width)).rounded(.down))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        return "[\(bar)] \(Int((fraction * 100).rounded(.down)))% · \(Self.bytes(done)) of \(Self.bytes(total)) · \(rate)"
+    }
+
+    /// Sizes in binary units, one decimal: `999 B`, `1.5 KiB`, `20.0 MiB`.
+    public static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(max(count, 0))
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(max(count, 0)) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
+
+/// Shows a transfer's progress by editing the command's first answer: nothing for quick transfers, then an
+/// update at most every `interval` (2 s keeps well inside Discord's message-edit limits). An edit that fails
+/// (a 429, Discord down) is skipped, never failing the transfer.
+public struct ProgressReporter: Sendable {
+    public var title: String
+    public var total: Int64?
+    public var showAfter: Duration
+    public var interval: Duration
+
+    public init(title: String, total: Int64?, showAfter: Duration = .seconds(2), interval: Duration = .seconds(2)) {
+        self.title = title
+        self.total = total
+        self.showAfter = showAfter
+        self.interval = interval
+    }
+
+    /// Runs `body` while reporting `progress()` (bytes done); returns whether a progress message was shown.
+    public func run<T: Sendable>(
+        replier: CommandReplier, progress: @escaping @Sendable () -> Int64,
+        _ body: () async throws -> T
+    ) async throws -> (result: T, shown: Bool) {
+        let start = ContinuousClock.now
+        let reporter = Task { () -> Bool in
+            var shown = false
+            do {
+                try await Task.sleep(for: self.showAfter)
+                while !Task.isCancelled {
+                    let line = ProgressBar.render(done: progress(), total: self.total, elapsed: .now - start)
+                    do {
+                        try await replier.edit(MessagePayload(content: "\(self.title)\n\(line)"))
+                        shown = true
+                    } catch {}
+                    try await Task.sleep(for: self.interval)
+                }
+            } catch {}
+            return shown
+        }
+        do {
+            let result = try await body()
+            reporter.cancel()
+            return (result, await reporter.value)
+        } catch {
+            reporter.cancel()
+            _ = await reporter.value
+            throw error
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Balancer
+import Foundation
+
+/// `ftpbot`'s configuration file (JSON). Every field is optional: with none, the bot runs three local nodes.
+struct BotConfiguration: Decodable, Sendable {
+    struct Node: Decodable, Sendable {
+        var name: String
+        var host: String
+        var port: Int?
+        var user: String?
+        /// The password itself (discouraged), or where to read it: a file, or an environment variable.
+        var password: String?
+        var passwordFile: String?
+        var passwordEnv: String?
+        var weight: Double?
+        var maxConnections: Int?
+    }
+
+    var nodes: [Node]?
+    var localNodes: Int?
+    var dataDirectory: String?
+    var strategy: String?
+    var replicas: Int?
+    var prefixes: [String]?
+    /// Role IDs whose members may delete anyone's files.
+    var adminRoles: [String]?
+    /// Channel IDs where commands are taken (empty: everywhere).
+    var allowedChannels: [String]?
+    /// Register slash commands in this guild (instant) instead of globally.
+    var guildID: String?
+    var maxFileSize: Int64?
+    var userQuota: Int64?
+    var apiBaseURL: String?
+    var gatewayURL: String?
+
+    /// A problem and where it is (`nodes[1].port`).
+    struct Problem: Sendable, CustomStringConvertible {
+        var location: String
+        var message: String
+        var description: String { "\(self.location): \(self.message)" }
+    }
+
+    static let empty = BotConfiguration()
+
+    /// Reads and checks a file; returns every problem found, not only the first.
+    static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            return (nil, [Problem(location: path, message: "cannot be read (\((error as NSError).localizedDescription))")])
+        }
+        var config: BotConfiguration
+        do {
+            config = try JSONDecoder().decode(BotConfiguration.self, from: data)
+        } catch let error as DecodingError {
+            return (nil, [Self.describe(error, file: path)])
+        } catch {
+            return (nil, [Problem(location: path, message: "\(error)")])
+        }
+        config.applyEnvironment(environment)
+        return (config, config.problems(environment: environment).map {
+            Problem(location: "\(path): \($0.location)", message: $0.message)
+        })
+    }
+
+    static func describe(_ error: DecodingError, file: String) -> Problem {
+        func path(_ context: DecodingError.Context) -> String {
+            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? file : "\(file): \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return Problem(location: path(context), message: "expected \(Self.typeName(type))")
+        case .valueNotFound(let type, let context):
+            return Problem(location: path(context), message: "expected \(Self.typeName(type)), found null")
+        case .keyNotFound(let key, let context):
+            return Problem(location: path(context), message: "missing required field '\(key.stringValue)'")
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
+            return Problem(location: path(context), message: "not valid JSON" + (underlying.map { " (\($0))" } ?? ""))
+        @unknown default:
+            return Problem(location: file, message: "\(error)")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is [Any].Type: "a list"
+        default: "\(type)".contains("Array") ? "a list" : "an object"
+        }
+    }
+
+    /// Environment overrides, for containers and systemd units.
+    mutating func applyEnvironment(_ environment: [String: String]) {
+        if let v = environment["FTPBOT_STRATEGY"] { self.strategy = v }
+        if let v = environment["FTPBOT_REPLICAS"], let n = Int(v) { self.replicas = n }
+        if let v = environment["FTPBOT_DATA"] { self.dataDirectory = v }
+        if let v = environment["DISCORD_API_URL"] { self.apiBaseURL = v }
+        if let v = environment["DISCORD_GATEWAY_URL"] { self.gatewayURL = v }
+        if let v = environment["DISCORD_GUILD_ID"] { self.guildID = v }
+    }
+
+    func problems(environment: [String: String]) -> [Problem] {
+        var problems: [Problem] = []
+        func add(_ location: String, _ message: String) { problems.append(Problem(location: location, message: message)) }
+        if let strategy, PlacementStrategies.named(strategy) == nil {
+            add("strategy", "unknown strategy '\(strategy)' (known: \(PlacementStrategies.all.map(\.name).joined(separator: ", ")))")
+        }
+        let nodeCount = self.nodes?.count ?? self.localNodes ?? 3
+        if let local = self.localNodes, !(1...20).contains(local) { add("localNodes", "must be between 1 and 20") }
+        if let nodes = self.nodes {
+            if nodes.isEmpty { add("nodes", "is empty; remove it to run local nodes") }
+            var names = Set<String>()
+            for (i, node) in nodes.enumerated() {
+                let at = "nodes[\(i)]"
+                if node.name.isEmpty || node.name.contains("/") { add("\(at).name", "must be a non-empty name without '/'") }
+                if !names.insert(node.name).inserted { add("\(at).name", "'\(node.name)' is used twice") }
+                if node.host.isEmpty { add("\(at).host", "is empty") }
+                if let port = node.port, !(1...65535).contains(port) { add("\(at).port", "\(port) is not a TCP port") }
+                let sources = [node.password != nil, node.passwordFile != nil, node.passwordEnv != nil].filter { $0 }.count
+                if sources > 1 { add(at, "give only one of password, passwordFile, passwordEnv") }
+                if let file = node.passwordFile, !FileManager.default.isReadableFile(atPath: file) {
+                    add("\(at).passwordFile", "\(file) cannot be read")
+                }
+                if let env = node.passwordEnv, environment[env] == nil {
+                    add("\(at).passwordEnv", "the environment variable \(env) is not set")
+                }
+                if let w = node.weight, !(w > 0) { add("\(at).weight", "must be positive") }
+                if let m = node.maxConnections, m < 1 { add("\(at).maxConnections", "must be at least 1") }
+            }
+        }
+        if let r = self.replicas, !(1...max(1, nodeCount)).contains(r) {
+            add("replicas", "must be between 1 and the number of nodes (\(nodeCount))")
+        }
+        if let prefixes = self.prefixes {
+            if prefixes.isEmpty || prefixes.contains(where: { $0.isEmpty || $0.contains(" ") }) {
+                add("prefixes", "must be a list of non-empty prefixes without spaces")
+            }
+        }
+        for (field, ids) in [("adminRoles", self.adminRoles), ("allowedChannels", self.allowedChannels),
+                             ("guildID", self.guildID.map { [$0] })] {
+            for (i, id) in (ids ?? []).enumerated() where id.isEmpty || !id.allSatisfy(\.isNumber) {
+                add(field == "guildID" ? field : "\(field)[\(i)]", "'\(id)' is not a Discord ID (digits only)")
+            }
+        }
+        if let m = self.maxFileSize, m <= 0 { add("maxFileSize", "must be positive (bytes)") }
+        if let q = self.userQuota, q <= 0 { add("userQuota", "must be positive (bytes)") }
+        for (field, url) in [("apiBaseURL", self.apiBaseURL), ("gatewayURL", self.gatewayURL)] {
+            if let url, URL(string: url)?.scheme == nil { add(field, "'\(url)' is not a URL") }
+        }
+        return problems
+    }
+
+    /// The nodes as the cluster takes them (passwords read now; never logged).
+    func nodeConfigurations(environment: [String: String]) throws -> [NodeConfiguration] {
+        try (self.nodes ?? []).map { node in
+            var password = node.password ?? ""
+            if let file = node.passwordFile {
+                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } else if let env = node.passwordEnv {
+                password = environment[env] ?? ""
+            }
+            var config = NodeConfiguration(
+                name: node.name, host: node.host, port: node.port ?? 21, user: node.user ?? "anonymous",
+                password: password)
+            if let w = node.weight { config.weight = w }
+            if let m = node.maxConnections { config.maxConnections = m }
+            return config
+        }
+    }
+}

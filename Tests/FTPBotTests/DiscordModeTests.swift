@@ -1,0 +1,399 @@
+import DiscordEmulator
+import DiscordKit
+import FTPKit
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// One FTP node of the test cluster, in this process, over a temporary directory; it can be killed.
+final class TestNode: Sendable {
+    let name: String
+    let root: String
+    private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
+
+    init(name: String, root: String) {
+        self.name = name
+        self.root = root
+    }
+
+    var port: Int { self.state.withLock { $0.port } }
+
+    func start() async throws {
+        try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
+        var config = FTPServerConfiguration(
+            host: "127.0.0.1", port: self.port, storage: try LocalFileStorage(root: self.root),
+            authenticator: StaticAuthenticator([("bot", "node-secret", .all)]))
+        config.loginFailureDelay = .milliseconds(10)
+        var logger = Logger(label: "node")
+        logger.logLevel = .critical
+        let server = try await FTPServer.bind(configuration: config, logger: logger)
+        let task = Task { try await server.run() }
+        self.state.withLock { $0 = (server, task, server.localPort) }
+    }
+
+    func kill() async {
+        let (server, task) = self.state.withLock { ($0.server, $0.task) }
+        await server?.shutdown(gracePeriod: .zero)
+        _ = try? await task?.value
+        self.state.withLock {
+            $0.server = nil
+            $0.task = nil
+        }
+    }
+
+    func holds(_ name: String) -> Bool { FileManager.default.fileExists(atPath: self.root + "/" + name) }
+}
+
+/// The real `ftpbot` binary on the emulated Discord, with three real FTP nodes.
+final class BotHarness: Sendable {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/ftpbot").path
+
+    let emulator: DiscordEmulator
+    let nodes: [TestNode]
+    let dir: URL
+    let process: Process
+    let stderrPath: URL
+
+    static let ana = User(id: "501", username: "ana")
+    static let bruno = User(id: "502", username: "bruno")
+    static let admin = User(id: "503", username: "carla")
+    static let adminRole: Snowflake = "777"
+    static let channel: Snowflake = "3000"
+
+    private init(emulator: DiscordEmulator, nodes: [TestNode], dir: URL, process: Process, stderrPath: URL) {
+        self.emulator = emulator
+        self.nodes = nodes
+        self.dir = dir
+        self.process = process
+        self.stderrPath = stderrPath
+    }
+
+    static func start(extra: [String: Any] = [:], token: String = "emulator-token") async throws -> BotHarness {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("botd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let emulator = DiscordEmulator(configuration: .init(heartbeatIntervalMilliseconds: 2000))
+        try await emulator.start()
+        var nodes: [TestNode] = []
+        for i in 0..<3 {
+            let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
+            try await node.start()
+            nodes.append(node)
+        }
+        var config: [String: Any] = [
+            "nodes": nodes.map { ["name": $0.name, "host": "127.0.0.1", "port": $0.port, "user": "bot",
+                                  "passwordEnv": "NODE_PASSWORD"] },
+            "replicas": 2,
+            "dataDirectory": dir.path + "/bot",
+            "adminRoles": [Self.adminRole.rawValue],
+            "apiBaseURL": await emulator.apiBaseURL,
+            "gatewayURL": await emulator.gatewayURL,
+            "guildID": "2000",
+        ]
+        for (k, v) in extra { config[k] = v }
+        let configPath = dir.appendingPathComponent("ftpbot.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: configPath)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config", configPath.path]
+        var env = ProcessInfo.processInfo.environment
+        env["DISCORD_TOKEN"] = token
+        env["DISCORD_TOKEN_FILE"] = nil
+        env["NODE_PASSWORD"] = "node-secret"
+        process.environment = env
+        let stderrPath = dir.appendingPathComponent("stderr.txt")
+        try Data().write(to: stderrPath)
+        process.standardError = try FileHandle(forWritingTo: stderrPath)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return BotHarness(emulator: emulator, nodes: nodes, dir: dir, process: process, stderrPath: stderrPath)
+    }
+
+    var stderr: String { (try? String(contentsOf: self.stderrPath, encoding: .utf8)) ?? "" }
+
+    func waitUntilReady() async throws {
+        try await self.emulator.wait(timeout: .seconds(60), "the bot's READY and commands") {
+            $0.identifyCount >= 1 && !($0.guildCommands["2000"] ?? []).isEmpty ? true : nil
+        }
+    }
+
+    /// Waits for the process to exit (without blocking a thread).
+    func exitStatus(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while self.process.isRunning {
+            guard ContinuousClock.now < deadline else { throw EmulatorTimeout(what: "ftpbot to exit") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return self.process.terminationStatus
+    }
+
+    func stop() async {
+        if self.process.isRunning { self.process.terminate() }
+        _ = try? await self.exitStatus()
+        for node in self.nodes { await node.kill() }
+        await self.emulator.shutdown()
+        try? FileManager.default.removeItem(at: self.dir)
+    }
+
+    /// Posts `content` as `user` and returns the bot's reply to it once `done` says it is final.
+    func say(
+        _ content: String, as user: User = ana, roles: [Snowflake] = [], files: [(filename: String, data: Data)] = [],
+        until done: @escaping @Sendable (Message) -> Bool = { _ in true }
+    ) async throws -> Message {
+        let before = await self.emulator.messages(in: Self.channel).count
+        await self.emulator.postMessage(channel: Self.channel, author: user, roles: roles, content: content, files: files)
+        return try await self.emulator.wait(timeout: .seconds(60), "the reply to \(content)") { e in
+            e.messages(in: Self.channel).dropFirst(before).first { $0.author.id == "1000" && done($0) }
+        }
+    }
+
+    /// Runs a slash command and returns its original response once `done` says it is final.
+    func slash(
+        _ name: String, _ options: [String: JSONValue] = [:], as user: User = ana, roles: [Snowflake] = [],
+        files: [String: (filename: String, data: Data)] = [:], attachmentSizeLimit: Int? = nil,
+        until done: @escaping @Sendable (Message) -> Bool = { !$0.content.isEmpty || !$0.embeds.isEmpty }
+    ) async throws -> (Interaction, Message) {
+        let interaction = await self.emulator.invokeCommand(
+            name, options: options, files: files, user: user, roles: roles, channel: Self.channel,
+            attachmentSizeLimit: attachmentSizeLimit)
+        let message = try await self.emulator.wait(timeout: .seconds(60), "/\(name)") { e in
+            e.originalMessage(of: interaction).flatMap { done($0) ? $0 : nil }
+        }
+        return (interaction, message)
+    }
+}
+
+func bytes(_ count: Int, seed: Int) -> Data {
+    Data((0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &+ $0 >> 11) })
+}
+
+@Suite(.serialized) struct DiscordModeTests {
+    @Test func everyCommandAsPrefixAndSlashCommand() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            let registered = await bot.emulator.guildCommands["2000"]?.map(\.name) ?? []
+            #expect(Set(registered) == ["upload", "download", "list", "delete", "status", "help"])
+
+            // Upload as a prefix command with an attachment, and as a slash command with a name.
+            let report = bytes(300_000, seed: 1)
+            let up = try await bot.say("!upload", files: [("report.pdf", report)]) { $0.content.contains("Stored") }
+            #expect(up.content.contains("✅ Stored **report.pdf** (293.0 KiB"), "\(up.content)")
+            #expect(bot.nodes.filter { $0.holds("report.pdf") }.count == 2)
+            let notes = bytes(5_000, seed: 2)
+            let (_, slashUp) = try await bot.slash(
+                "upload", ["name": .string("notes v2.txt")], as: BotHarness.bruno, files: ["file": ("notes.txt", notes)]
+            ) { $0.content.contains("Stored") }
+            #expect(slashUp.content.contains("**notes v2.txt**"), "\(slashUp.content)")
+
+            // Listing, both ways, in an embed.
+            let listed = try await bot.say("!listar")
+            let listText = listed.embeds.first?.description ?? ""
+            #expect(listText.contains("`report.pdf` — 293.0 KiB") && listText.contains("<@501>"), "\(listText)")
+            #expect(listText.contains("✅ 2/2"), "\(listText)")
+            #expect(listed.embeds.first?.footer?.text.contains("2 files") == true)
+            let (_, slashList) = try await bot.slash("list", ["filter": .string("notes")])
+            #expect(slashList.embeds.first?.description?.contains("notes v2.txt") == true)
+            #expect(slashList.embeds.first?.description?.contains("report.pdf") == false)
+
+            // Download attaches the file, both ways; a typo gets suggestions.
+            let got = try await bot.say("!download report.pdf") { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: got.attachments[0].url) == report)
+            let (_, slashGot) = try await bot.slash("download", ["name": .string("notes v2.txt")]) {
+                !$0.attachments.isEmpty
+            }
+            #expect(await bot.emulator.attachmentData(url: slashGot.attachments[0].url) == notes)
+            let typo = try await bot.say("!download reprot.pdf")
+            #expect(typo.content.contains("No file named **reprot.pdf**. Did you mean `report.pdf`?"), "\(typo.content)")
+
+            // Autocomplete offers stored names.
+            let ac = await bot.emulator.requestAutocomplete(
+                "download", option: "name", typed: "rep", user: BotHarness.ana, channel: BotHarness.channel)
+            let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
+            #expect(choices.map(\.name) == ["report.pdf"])
+
+            // Status and help.
+            let status = try await bot.say("!status")
+            #expect(status.embeds.first?.fields?.count == 3)
+            #expect(status.embeds.first?.fields?.allSatisfy { $0.value.contains("🟢 up") } == true)
+            let (_, help) = try await bot.slash("help")
+            #expect(help.embeds.first?.description?.contains("`!upload [NAME]` or `/upload`") == true,
+                    "\(help.embeds.first?.description ?? "")")
+
+            // Delete: only the uploader or an admin; slash asks for confirmation.
+            let forbidden = try await bot.say("!apagar report.pdf", as: BotHarness.bruno)
+            #expect(forbidden.content.contains("Only <@501> or a member of an admin role"), "\(forbidden.content)")
+            #expect(bot.nodes.filter { $0.holds("report.pdf") }.count == 2)
+            let (_, ask) = try await bot.slash("delete", ["name": .string("report.pdf")])
+            let yes = try #require(ask.components.first?.components?.first?.customID)
+            // Someone else's click does nothing.
+            let intruder = try #require(await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.bruno))
+            try await bot.emulator.wait("the refusal") { $0.response(to: intruder) }
+            #expect(bot.nodes.filter { $0.holds("report.pdf") }.count == 2)
+            let press = try #require(await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.ana))
+            try await bot.emulator.wait("the deletion") { $0.response(to: press) }
+            #expect(await bot.emulator.message(ask.id)?.content.contains("Deleted **report.pdf**") == true)
+            #expect(bot.nodes.allSatisfy { !$0.holds("report.pdf") })
+            // An admin may delete someone else's file with the prefix command.
+            let adminDelete = try await bot.say("!delete notes v2.txt", as: BotHarness.admin, roles: [BotHarness.adminRole])
+            #expect(adminDelete.content.contains("Deleted **notes v2.txt**"), "\(adminDelete.content)")
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func limitsNamesAndTwoUsersAtOnce() async throws {
+        let bot = try await BotHarness.start(extra: ["maxFileSize": 12_000_000, "userQuota": 13_000_000])
+        do {
+            try await bot.waitUntilReady()
+            // Two users upload at the same time.
+            async let a = bot.say("!upload", as: BotHarness.ana, files: [("a.bin", bytes(2_000_000, seed: 3))]) {
+                $0.content.contains("a.bin")
+            }
+            async let b = bot.slash("upload", as: BotHarness.bruno, files: ["file": ("b.bin", bytes(2_000_000, seed: 4))]) {
+                $0.content.contains("b.bin")
+            }
+            let (ra, rb) = try await (a, b)
+            #expect(ra.content.contains("✅") && rb.1.content.contains("✅"), "\(ra.content) / \(rb.1.content)")
+
+            // A file over the channel's upload limit gets its size and the limit, not a failed upload.
+            let big = bytes(10_600_000, seed: 5)
+            _ = try await bot.say("!upload", files: [("big.iso", big)]) { $0.content.contains("big.iso") }
+            let (_, tooBig) = try await bot.slash(
+                "download", ["name": .string("big.iso")], attachmentSizeLimit: 10 << 20)
+            #expect(tooBig.content.contains("**big.iso** is 10.1 MiB, over this channel's upload limit of 10.0 MiB"),
+                    "\(tooBig.content)")
+            let prefixTooBig = try await bot.say("!download big.iso")
+            #expect(prefixTooBig.content.contains("over this channel's upload limit of 10.0 MiB"), "\(prefixTooBig.content)")
+
+            // Size limit and quota.
+            let huge = try await bot.say("!upload", files: [("huge.bin", bytes(12_500_000, seed: 6))]) {
+                $0.content.contains("huge.bin")
+            }
+            #expect(huge.content.contains("the limit is 11.4 MiB per file"), "\(huge.content)")
+            let over = try await bot.say("!upload", files: [("more.bin", bytes(1_000_000, seed: 7))]) {
+                $0.content.contains("more.bin")
+            }
+            #expect(over.content.contains("would put you over your quota"), "\(over.content)")
+
+            // Unsafe names are cleaned visibly or refused.
+            let cleaned = try await bot.say("!upload ../../etc/passwd", as: BotHarness.bruno,
+                                            files: [("x.txt", Data("x".utf8))]) { $0.content.contains("✅") || $0.content.contains("❌") }
+            #expect(cleaned.content.contains("cleaned from") || cleaned.content.contains("cannot be used"), "\(cleaned.content)")
+            #expect(!FileManager.default.fileExists(atPath: bot.dir.path + "/etc/passwd"))
+            let noFile = try await bot.say("!upload")
+            #expect(noFile.content.contains("Attach a file"))
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func nodesDyingAndRateLimitsDuringProgress() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(1_000_000, seed: 8)
+            _ = try await bot.say("!upload", files: [("kept.bin", data)]) { $0.content.contains("Stored") }
+            let holders = bot.nodes.filter { $0.holds("kept.bin") }
+            #expect(holders.count == 2)
+
+            // A node holding the file dies: downloads come from the other replica, uploads go elsewhere.
+            await holders[0].kill()
+            let got = try await bot.say("!download kept.bin") { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: got.attachments[0].url) == data)
+            let after = try await bot.say("!upload", files: [("after.bin", bytes(100_000, seed: 9))]) {
+                $0.content.contains("after.bin")
+            }
+            #expect(after.content.contains("✅"), "\(after.content)")
+            #expect(!after.content.contains(holders[0].name), "\(after.content)")
+            let listing = try await bot.say("!list")
+            #expect(listing.embeds.first?.description?.contains("Unreachable: \(holders[0].name)") == true)
+
+            // A slow attachment fetch shows progress; Discord answers the progress edit with a 429, the bot
+            // waits it out and still ends with the result.
+            await bot.emulator.inject(.init(pathPrefix: "/attachments/", status: 200, delay: .seconds(4.5)))
+            await bot.emulator.inject(.init(method: "PATCH", pathPrefix: "/channels/3000/messages/", status: 429,
+                                            retryAfter: 0.3))
+            let slow = try await bot.say("!upload", files: [("slow.bin", bytes(50_000, seed: 10))]) {
+                $0.content.contains("Stored **slow.bin**")
+            }
+            #expect(slow.content.contains("✅"))
+            let recent = await bot.emulator.requests.suffix(12)
+            #expect(await bot.emulator.requests.contains { $0.method == "PATCH" && $0.status == 429 }, "\(recent)")
+            #expect(await bot.emulator.requests.contains { $0.method == "PATCH" && $0.status == 200 })
+
+            // Every node down: one clear sentence, and the bot keeps running.
+            for node in bot.nodes { await node.kill() }
+            let failed = try await bot.say("!upload", files: [("lost.bin", bytes(10_000, seed: 11))]) {
+                $0.content.contains("Sorry")
+            }
+            #expect(failed.content.hasPrefix("Sorry, that failed:"), "\(failed.content)")
+            let status = try await bot.say("!status")
+            #expect(status.embeds.first?.fields?.allSatisfy { $0.value.contains("🔴 down") } == true)
+
+            // SIGTERM: the gateway is closed cleanly and the process exits 0.
+            bot.process.terminate()
+            #expect(try await bot.exitStatus() == 0)
+            try await bot.emulator.wait("the gateway to close") { $0.openGatewayConnections == 0 ? true : nil }
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func badTokensAndBadConfigurationsAreClearErrors() async throws {
+        let bot = try await BotHarness.start(token: "wrong-token")
+        let status = try await bot.exitStatus()
+        #expect(status == 1)
+        #expect(bot.stderr.contains("Discord rejected the bot token"), "\(bot.stderr)")
+        #expect(!bot.stderr.contains("wrong-token"))
+        await bot.stop()
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bad.json").path
+        try #"{"nodes": [{"name": "a", "host": "h", "port": 70000, "passwordEnv": "NOPE"}, {"name": "a", "host": ""}], "strategy": "fastest", "replicas": 5, "adminRoles": ["x1"]}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (code, err) = try await Self.checkConfig(path)
+        #expect(code == 1)
+        for expected in ["nodes[0].port: 70000 is not a TCP port", "nodes[0].passwordEnv: the environment variable NOPE is not set",
+                         "nodes[1].name: 'a' is used twice", "nodes[1].host: is empty", "strategy: unknown strategy 'fastest'",
+                         "replicas: must be between 1 and the number of nodes (2)", "adminRoles[0]: 'x1' is not a Discord ID"] {
+            #expect(err.contains(expected), "missing '\(expected)' in:\n\(err)")
+        }
+        try #"{"nodes": [{"name": "a", "host": 5}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let (code2, err2) = try await Self.checkConfig(path)
+        #expect(code2 == 1 && err2.contains("nodes[0].host: expected a string"), "\(err2)")
+        try #"{"localNodes": 2, "replicas": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let (code3, _) = try await Self.checkConfig(path)
+        #expect(code3 == 0)
+    }
+
+    static func checkConfig(_ path: String) async throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BotHarness.binary)
+        p.arguments = ["--config", path, "--check-config"]
+        var env = ProcessInfo.processInfo.environment
+        env["DISCORD_TOKEN"] = nil
+        p.environment = env
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
+        try Data().write(to: errPath)
+        defer { try? FileManager.default.removeItem(at: errPath) }
+        p.standardError = try FileHandle(forWritingTo: errPath)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (p.terminationStatus, (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+    }
+}
