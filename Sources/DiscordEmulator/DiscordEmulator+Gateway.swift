@@ -72,11 +72,24 @@ extension DiscordEmulator {
             let sessionID = UUID().uuidString
             self.sessions[sessionID] = Session(connection: id)
             self.connectionSession[id] = sessionID
-            let ready = GatewayEvent.Ready(
-                sessionID: sessionID, resumeGatewayURL: self.gatewayURL, user: self.configuration.botUser,
-                application: .init(id: self.configuration.applicationID))
-            self.dispatch("READY", ready, only: sessionID)
-            for guild in self.configuration.guilds { self.dispatch("GUILD_CREATE", guild, only: sessionID) }
+            var user = WireFormat.complete(
+                (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self.configuration.botUser))) ?? [:]
+            ) as? [String: Any] ?? [:]
+            user["verified"] = true
+            user["mfa_enabled"] = false
+            user["flags"] = 0
+            let ready: [String: Any] = [
+                "v": 10, "user": user, "session_id": sessionID, "resume_gateway_url": self.gatewayURL,
+                "session_type": "normal", "private_channels": [Any](), "relationships": [Any](),
+                "guilds": self.configuration.guilds.map { ["id": $0.id.rawValue, "unavailable": true] },
+                "application": ["id": self.configuration.applicationID.rawValue, "flags": 0] as [String: Any],
+            ]
+            self.dispatch(raw: "READY", WireFormat.serialize(ready), only: sessionID)
+            for guild in self.configuration.guilds {
+                let payload = WireFormat.guildCreate(
+                    guild, channels: self.configuration.channels, owner: self.configuration.botUser.id)
+                self.dispatch(raw: "GUILD_CREATE", WireFormat.serialize(payload), only: sessionID)
+            }
         case 6:
             guard let resume = try? JSONDecoder().decode(Resume.self, from: data),
                 resume.d.token == self.configuration.token, var session = self.sessions[resume.d.session_id]
@@ -100,7 +113,10 @@ extension DiscordEmulator {
 
     /// Sends a dispatch to every session (buffered for resume when a session's socket is gone).
     func dispatch<T: Encodable>(_ name: String, _ value: T, only: String? = nil) {
-        guard let json = try? JSONEncoder().encode(value) else { return }
+        self.dispatch(raw: name, WireFormat.data(value), only: only)
+    }
+
+    func dispatch(raw name: String, _ json: Data, only: String? = nil) {
         let d = String(decoding: json, as: UTF8.self)
         for sessionID in self.sessions.keys where only == nil || only == sessionID {
             guard var session = self.sessions[sessionID] else { continue }

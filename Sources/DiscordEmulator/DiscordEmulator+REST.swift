@@ -110,7 +110,9 @@ extension DiscordEmulator {
         case (.GET, 2) where parts == ["users", "@me"]:
             return .json(self.configuration.botUser)
         case (.GET, 2) where parts == ["applications", "@me"]:
-            return .json(Application(id: self.configuration.applicationID, name: self.configuration.botUser.username))
+            return self.applicationInfo()
+        case (.GET, 3) where parts == ["oauth2", "applications", "@me"]:
+            return self.applicationInfo()
         case (.GET, 2) where parts[0] == "channels":
             guard let channel = self.configuration.channels.first(where: { $0.id.rawValue == parts[1] }) else {
                 return .error(.notFound, code: 10003, "Unknown Channel")
@@ -171,6 +173,21 @@ extension DiscordEmulator {
         default:
             return .error(.notFound, code: 0, "404: Not Found")
         }
+    }
+
+    private func applicationInfo() -> EmulatorResponse {
+        let owner = User(id: "1", username: "owner")
+        let info: [String: Any] = [
+            "id": self.configuration.applicationID.rawValue, "name": self.configuration.botUser.username,
+            "icon": NSNull(), "description": "", "rpc_origins": [Any](), "bot_public": true,
+            "bot_require_code_grant": false, "verify_key": "00", "flags": 0, "team": NSNull(),
+            "owner": WireFormat.complete(["id": owner.id.rawValue, "username": owner.username]),
+            "bot": WireFormat.complete(["id": self.configuration.botUser.id.rawValue,
+                                        "username": self.configuration.botUser.username, "bot": true]),
+        ]
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        return EmulatorResponse(status: .ok, headers: headers, body: WireFormat.serialize(info))
     }
 
     private func assignIDs(_ commands: [ApplicationCommand]) -> [ApplicationCommand] {

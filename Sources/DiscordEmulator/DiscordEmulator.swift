@@ -97,8 +97,10 @@ public actor DiscordEmulator {
 
     public let configuration: Configuration
     private let logger: Logger
-    private var serverChannel: (any NIOCore.Channel)?
+    private var serverChannels: [any NIOCore.Channel] = []
+    /// The REST and CDN port.
     public internal(set) var port = 0
+    public internal(set) var gatewayPort = 0
     let clock = ContinuousClock()
     private var nextID: UInt64 = 1
 
@@ -136,24 +138,36 @@ public actor DiscordEmulator {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
+    /// Starts listening on two ephemeral loopback ports: REST and CDN on one, the gateway on the other (as
+    /// Discord's are different hosts: an HTTP client that pools connections never sends the WebSocket upgrade
+    /// on a connection that served REST calls).
     @discardableResult
     public func start() async throws -> Int {
         let emulator = self
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let rest = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configure(channel: channel, emulator: emulator)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(EmulatorHTTPHandler(emulator: emulator))
                 }
             }
-        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        self.serverChannel = channel
-        self.port = channel.localAddress?.port ?? 0
+            .bind(host: "127.0.0.1", port: 0).get()
+        let gateway = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configureGateway(channel: channel, emulator: emulator)
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        self.serverChannels = [rest, gateway]
+        self.port = rest.localAddress?.port ?? 0
+        self.gatewayPort = gateway.localAddress?.port ?? 0
         return self.port
     }
 
-    private static func configure(channel: any NIOCore.Channel, emulator: DiscordEmulator) throws {
+    private static func configureGateway(channel: any NIOCore.Channel, emulator: DiscordEmulator) throws {
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: 1 << 20,
             shouldUpgrade: { channel, head in
@@ -169,6 +183,7 @@ public actor DiscordEmulator {
                     Task { await emulator.gatewayOpened(channel: channel, compress: compress, frames: stream) }
                 }
             })
+        // Anything that is not an upgrade gets the REST handler's 404.
         let http = EmulatorHTTPHandler(emulator: emulator)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
@@ -180,12 +195,12 @@ public actor DiscordEmulator {
     public func shutdown() async {
         for connection in self.connections.values { try? await connection.channel.close() }
         self.connections.removeAll()
-        try? await self.serverChannel?.close()
-        self.serverChannel = nil
+        for channel in self.serverChannels { try? await channel.close() }
+        self.serverChannels = []
     }
 
     public var apiBaseURL: String { "http://127.0.0.1:\(self.port)/api/v10" }
-    public var gatewayURL: String { "ws://127.0.0.1:\(self.port)" }
+    public var gatewayURL: String { "ws://127.0.0.1:\(self.gatewayPort)" }
 
     func makeID() -> Snowflake {
         let ms = UInt64(Date().timeIntervalSince1970 * 1000) - 1_420_070_400_000

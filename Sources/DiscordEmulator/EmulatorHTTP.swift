@@ -18,7 +18,7 @@ struct EmulatorResponse: Sendable {
     var body: Data = Data()
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        let data = WireFormat.data(value)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         return EmulatorResponse(status: status, headers: headers, body: data)

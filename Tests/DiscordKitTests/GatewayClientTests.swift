@@ -24,7 +24,7 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
 
 @Suite struct GatewayClientTests {
     func withGateway(
-        _ configuration: DiscordEmulator.Configuration = .init(heartbeatIntervalMilliseconds: 300),
+        _ configuration: DiscordEmulator.Configuration = .init(heartbeatIntervalMilliseconds: 1000),
         compress: Bool = true, intents: GatewayIntents = .commandBot,
         _ body: (DiscordEmulator, GatewayClient, EventLog, Task<Void, any Error>) async throws -> Void
     ) async throws {
@@ -61,7 +61,7 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             try await waitFor("an acknowledged heartbeat") { await gateway.health().latency != nil }
             let health = await gateway.health()
             #expect(health.isHealthy())
-            #expect(health.identifies == 1 && health.connections == 1)
+            #expect(health.identifies == 1, "a busy machine may resume, never re-identify")
         }
     }
 

@@ -1,0 +1,94 @@
+import DiscordEmulator
+import DiscordKit
+import Foundation
+import Testing
+
+/// discord.py, a client nobody here wrote, against the emulator: login, gateway (zlib-stream), a message with an
+/// attachment in, a reply with a file out.
+@Suite struct DiscordPyInteropTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Peers/discordpy_bot.py").path
+
+    @Test func discordPyLogsInReceivesAnAttachmentAndRepliesWithAFile() async throws {
+        // scripts/setup installs discord.py; without it this fails (never skips), so CI cannot pass untested.
+        let probe = try await Self.python(["-c", "import discord, yarl"], wait: true)
+        #expect(probe.status == 0, "discord.py is not installed: run scripts/setup (pip install discord.py)\n\(probe.output)")
+        guard probe.status == 0 else { return }
+
+        try await withEmulator { emulator, _ in
+            let bot = try await Self.python([Self.script, await emulator.apiBaseURL, await emulator.gatewayURL,
+                                             "emulator-token"], wait: false)
+            do {
+                let process = bot.process
+                try await emulator.wait(timeout: .seconds(60), "discord.py to identify") {
+                    $0.identifyCount == 1 || !process.isRunning ? true : nil
+                }
+                #expect(await emulator.identifyCount == 1, "\(bot.output)")
+                // discord.py asks for zlib-stream transport compression.
+                #expect(await emulator.requests.contains { $0.path == "/api/v10/users/@me" && $0.status == 200 })
+                let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+                try await Task.sleep(for: .milliseconds(300))  // let it process READY and GUILD_CREATE
+                await emulator.postMessage(
+                    channel: filesChannel, author: ana, content: "!reverse", files: [("data.bin", payload)])
+                let reply = try await emulator.wait(timeout: .seconds(30), "discord.py's reply") { e in
+                    e.messages(in: filesChannel).first { $0.author.id == "1000" }
+                }
+                #expect(reply.content == "reversed data.bin (50000 bytes) for ana")
+                #expect(reply.attachments.first?.filename == "reversed.bin")
+                let sent = try #require(await emulator.attachmentData(url: reply.attachments.first?.url ?? ""))
+                #expect(sent == Data(payload.reversed()))
+                let status = try await bot.exit(timeout: .seconds(30))
+                #expect(status == 0, "\(bot.output)")
+            } catch {
+                Issue.record("discord.py output:\n\(bot.output)\nrequests: \(await emulator.requests)")
+                bot.kill()
+                throw error
+            }
+        }
+    }
+
+    /// A python3 child whose output goes to a file (never a pipe that could fill up).
+    final class Child: Sendable {
+        let process: Process
+        let log: URL
+        init(process: Process, log: URL) {
+            self.process = process
+            self.log = log
+        }
+
+        var output: String { (try? String(contentsOf: self.log, encoding: .utf8)) ?? "" }
+        var status: Int32 { self.process.terminationStatus }
+
+        func exit(timeout: Duration) async throws -> Int32 {
+            let deadline = ContinuousClock.now + timeout
+            while self.process.isRunning {
+                guard ContinuousClock.now < deadline else {
+                    self.kill()
+                    throw EmulatorTimeout(what: "python to exit")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return self.process.terminationStatus
+        }
+
+        func kill() {
+            if self.process.isRunning { self.process.terminate() }
+        }
+    }
+
+    static func python(_ arguments: [String], wait: Bool) async throws -> Child {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("py-\(UUID().uuidString).log")
+        try Data().write(to: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let child = Child(process: process, log: log)
+        if wait { _ = try await child.exit(timeout: .seconds(60)) }
+        return child
+    }
+}

@@ -1,0 +1,41 @@
+"""A discord.py 2.x bot pointed at the emulator: it logs in, waits for `!reverse` with an attachment, reads the
+attachment from the CDN and replies with the reversed bytes as a file, then exits. Proves the emulator speaks
+Discord's wire format to a client nobody here wrote.
+
+usage: discordpy_bot.py API_BASE GATEWAY_URL TOKEN
+"""
+import io
+import sys
+
+import discord
+import yarl
+
+api, gateway, token = sys.argv[1:4]
+discord.http.Route.BASE = api
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+
+intents = discord.Intents.default()
+intents.message_content = True
+client = discord.Client(intents=intents)
+
+
+@client.event
+async def on_ready():
+    print(f"READY {client.user.name} guilds={len(client.guilds)}", flush=True)
+
+
+@client.event
+async def on_message(message):
+    if message.author.bot or not message.content.startswith("!reverse"):
+        return
+    attachment = message.attachments[0]
+    data = await attachment.read()
+    await message.channel.send(
+        f"reversed {attachment.filename} ({len(data)} bytes) for {message.author.name}",
+        file=discord.File(io.BytesIO(data[::-1]), filename="reversed.bin"),
+    )
+    print("REPLIED", flush=True)
+    await client.close()
+
+
+client.run(token, log_handler=None)
