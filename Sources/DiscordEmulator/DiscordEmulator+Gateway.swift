@@ -34,6 +34,7 @@ extension DiscordEmulator {
         struct D: Decodable {
             var token: String
             var intents: Int
+            var shard: [Int]?
         }
         var d: D
     }
@@ -70,7 +71,13 @@ extension DiscordEmulator {
             self.identifyCount += 1
             self.lastIntents = identify.d.intents
             let sessionID = UUID().uuidString
-            self.sessions[sessionID] = Session(connection: id)
+            let shard = identify.d.shard ?? [0, 1]
+            guard shard.count == 2, shard[1] >= 1, (0..<shard[1]).contains(shard[0]) else {
+                return self.closeConnection(id, code: 4010)
+            }
+            var session = Session(connection: id)
+            session.shard = (shard[0], shard[1])
+            self.sessions[sessionID] = session
             self.connectionSession[id] = sessionID
             var user = WireFormat.complete(
                 (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self.configuration.botUser))) ?? [:]
@@ -81,11 +88,13 @@ extension DiscordEmulator {
             let ready: [String: Any] = [
                 "v": 10, "user": user, "session_id": sessionID, "resume_gateway_url": self.gatewayURL,
                 "session_type": "normal", "private_channels": [Any](), "relationships": [Any](),
-                "guilds": self.configuration.guilds.map { ["id": $0.id.rawValue, "unavailable": true] },
+                "guilds": self.configuration.guilds.filter { Self.shard(of: $0.id, count: shard[1]) == shard[0] }
+                    .map { ["id": $0.id.rawValue, "unavailable": true] },
+                "shard": shard,
                 "application": ["id": self.configuration.applicationID.rawValue, "flags": 0] as [String: Any],
             ]
             self.dispatch(raw: "READY", WireFormat.serialize(ready), only: sessionID)
-            for guild in self.configuration.guilds {
+            for guild in self.configuration.guilds where Self.shard(of: guild.id, count: shard[1]) == shard[0] {
                 let payload = WireFormat.guildCreate(
                     guild, channels: self.configuration.channels, owner: self.configuration.botUser.id)
                 self.dispatch(raw: "GUILD_CREATE", WireFormat.serialize(payload), only: sessionID)
@@ -112,14 +121,20 @@ extension DiscordEmulator {
     private struct EmptyObject: Encodable {}
 
     /// Sends a dispatch to every session (buffered for resume when a session's socket is gone).
-    func dispatch<T: Encodable>(_ name: String, _ value: T, only: String? = nil) {
-        self.dispatch(raw: name, WireFormat.data(value), only: only)
+    /// Discord's rule: a guild's events go to shard `(guild_id >> 22) % shard_count`.
+    static func shard(of guild: Snowflake, count: Int) -> Int {
+        Int(((guild.value ?? 0) >> 22) % UInt64(max(count, 1)))
     }
 
-    func dispatch(raw name: String, _ json: Data, only: String? = nil) {
+    func dispatch<T: Encodable>(_ name: String, _ value: T, only: String? = nil, guild: Snowflake? = nil) {
+        self.dispatch(raw: name, WireFormat.data(value), only: only, guild: guild)
+    }
+
+    func dispatch(raw name: String, _ json: Data, only: String? = nil, guild: Snowflake? = nil) {
         let d = String(decoding: json, as: UTF8.self)
         for sessionID in self.sessions.keys where only == nil || only == sessionID {
             guard var session = self.sessions[sessionID] else { continue }
+            if let guild, Self.shard(of: guild, count: session.shard.count) != session.shard.id { continue }
             session.sequence += 1
             let text = #"{"op":0,"s":\#(session.sequence),"t":"\#(name)","d":\#(d)}"#
             session.buffer.append((session.sequence, text))
@@ -153,9 +168,11 @@ extension DiscordEmulator {
 
     // MARK: - Faults
 
-    /// Closes every gateway socket with `code`, or drops them without a close frame when `code` is nil.
-    public func disconnectGateway(code: Int? = nil) {
+    /// Closes every gateway socket (or only `shard`'s) with `code`, or drops them without a close frame when
+    /// `code` is nil.
+    public func disconnectGateway(code: Int? = nil, shard: Int? = nil) {
         for id in Array(self.connections.keys) {
+            if let shard, self.connectionSession[id].flatMap({ self.sessions[$0]?.shard.id }) != shard { continue }
             if let code {
                 self.closeConnection(id, code: code)
             } else {

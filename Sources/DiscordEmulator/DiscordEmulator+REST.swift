@@ -104,7 +104,7 @@ extension DiscordEmulator {
         switch (request.method, parts.count) {
         case (.GET, 2) where parts == ["gateway", "bot"]:
             return .json(GatewayBot(
-                url: self.gatewayURL, shards: 1,
+                url: self.gatewayURL, shards: self.configuration.recommendedShards,
                 sessionStartLimit: .init(total: 1000, remaining: 1000 - self.identifyCount, resetAfter: 86_400_000,
                                          maxConcurrency: 1)))
         case (.GET, 2) where parts == ["users", "@me"]:

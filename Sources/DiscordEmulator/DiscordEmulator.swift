@@ -25,6 +25,8 @@ public actor DiscordEmulator {
         /// Message create/edit bucket per channel: `limit` requests per `window` seconds.
         public var messageBucket: (limit: Int, window: Double)
         public var interactionDeadline: Duration
+        /// What `GET /gateway/bot` recommends.
+        public var recommendedShards = 1
 
         public init(
             token: String = "emulator-token",
@@ -79,6 +81,7 @@ public actor DiscordEmulator {
     }
 
     struct Session {
+        var shard = (id: 0, count: 1)
         var sequence = 0
         var buffer: [(seq: Int, text: String)] = []
         var connection: Int?
@@ -223,7 +226,7 @@ public actor DiscordEmulator {
             id: id, channelID: channel, guildID: guild, author: author,
             member: guild == nil ? nil : GuildMember(roles: roles), content: content, attachments: attachments)
         self.store(message)
-        self.dispatch("MESSAGE_CREATE", message)
+        self.dispatch("MESSAGE_CREATE", message, guild: guild)
         return message
     }
 
@@ -295,7 +298,7 @@ public actor DiscordEmulator {
             member: guild == nil ? nil : GuildMember(user: user, roles: roles), user: guild == nil ? user : nil,
             token: "itk-" + UUID().uuidString, attachmentSizeLimit: limit, message: message)
         self.interactions[interaction.token] = InteractionRecord(interaction: interaction, created: self.clock.now)
-        self.dispatch("INTERACTION_CREATE", interaction)
+        self.dispatch("INTERACTION_CREATE", interaction, guild: guild)
         return interaction
     }
 

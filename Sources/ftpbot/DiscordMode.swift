@@ -46,7 +46,8 @@ enum DiscordMode {
         }
         logger.info("slash commands registered", metadata: ["count": "\(commands.count)"])
 
-        let gateway = GatewayClient(
+        // Shards as Discord recommends for the bot's size, in this one process.
+        let gateway = ShardedGateway(
             configuration: GatewayConfiguration(token: token, gatewayURL: configuration.gatewayURL), rest: rest,
             logger: logger)
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) {
@@ -56,7 +57,14 @@ enum DiscordMode {
         defer { signals.cancel() }
         let maintenance = Task { await cluster.run(every: .seconds(30)) }
         defer { maintenance.cancel() }
-        let serving = Task { await router.run(gateway.events, drainTimeout: .seconds(60)) }
+        let events = AsyncStream<GatewayEvent> { continuation in
+            let forward = Task {
+                for await shardEvent in gateway.events { continuation.yield(shardEvent.event) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in forward.cancel() }
+        }
+        let serving = Task { await router.run(events, drainTimeout: .seconds(60)) }
         do {
             try await gateway.run()
         } catch {

@@ -1,0 +1,98 @@
+public import Logging
+
+/// Several gateway shards in one process: the shard count Discord recommends (or a fixed one), identifies paced
+/// by `max_concurrency` (one round of shards per 5 seconds), every shard's events merged into one stream. A shard
+/// that stops for good (a final close code) is logged and the others go on; ``run()`` throws only when every
+/// shard has stopped with an error.
+public actor ShardedGateway {
+    public struct ShardEvent: Sendable {
+        public var shard: Int
+        public var event: GatewayEvent
+    }
+
+    public nonisolated let events: AsyncStream<ShardEvent>
+    private let continuation: AsyncStream<ShardEvent>.Continuation
+    private let configuration: GatewayConfiguration
+    private let rest: DiscordRESTClient
+    private let shardCount: Int?
+    private let logger: Logger
+    private var shards: [GatewayClient] = []
+    private var stopped = false
+    /// Time between identify rounds (Discord: 5 s).
+    private let roundInterval: Duration
+
+    /// - Parameter shardCount: `nil` uses `GET /gateway/bot`'s recommendation.
+    public init(
+        configuration: GatewayConfiguration, rest: DiscordRESTClient, shardCount: Int? = nil,
+        roundInterval: Duration = .seconds(5), logger: Logger = Logger(label: "DiscordKit.Shards")
+    ) {
+        self.configuration = configuration
+        self.rest = rest
+        self.shardCount = shardCount
+        self.roundInterval = roundInterval
+        self.logger = logger
+        (self.events, self.continuation) = AsyncStream.makeStream(of: ShardEvent.self)
+    }
+
+    public func run() async throws {
+        defer { self.continuation.finish() }
+        let info: GatewayBot
+        do {
+            info = try await self.rest.gatewayBot()
+        } catch let error as DiscordRESTError where error.status == 401 {
+            throw GatewayError.authenticationFailed
+        }
+        let count = max(1, self.shardCount ?? info.shards)
+        let concurrency = max(1, info.sessionStartLimit.maxConcurrency)
+        guard info.sessionStartLimit.remaining >= count else {
+            throw GatewayError.identifyBudgetExhausted(resetAfterSeconds: info.sessionStartLimit.resetAfter / 1000)
+        }
+        for id in 0..<count {
+            var configuration = self.configuration
+            configuration.shard = (id, count)
+            configuration.gatewayURL = configuration.gatewayURL ?? info.url
+            self.shards.append(GatewayClient(configuration: configuration, rest: self.rest, logger: self.logger))
+        }
+        let shards = self.shards
+        let roundInterval = self.roundInterval
+        let failures = try await withThrowingTaskGroup(of: (any Error)?.self) { group in
+            for (id, shard) in shards.enumerated() {
+                // Shards with the same rate-limit key (id % max_concurrency) identify one round apart.
+                let round = id / concurrency
+                group.addTask {
+                    if round > 0 { try? await Task.sleep(for: roundInterval * round) }
+                    guard await !self.isStopped else { return nil }
+                    let forward = Task {
+                        for await event in shard.events { self.continuation.yield(ShardEvent(shard: id, event: event)) }
+                    }
+                    defer { forward.cancel() }
+                    do {
+                        try await shard.run()
+                        await forward.value
+                        return nil
+                    } catch {
+                        self.logger.error("shard stopped", metadata: ["shard": "\(id)", "error": "\(error)"])
+                        return error
+                    }
+                }
+            }
+            var errors: [any Error] = []
+            for try await result in group { if let result { errors.append(result) } }
+            return errors
+        }
+        if failures.count == count, let first = failures.first { throw first }
+    }
+
+    private var isStopped: Bool { self.stopped }
+
+    public func stop() async {
+        self.stopped = true
+        for shard in self.shards { await shard.stop() }
+    }
+
+    public func health() async -> [GatewayClient.Health] {
+        var result: [GatewayClient.Health] = []
+        for shard in self.shards { result.append(await shard.health()) }
+        return result
+    }
+}

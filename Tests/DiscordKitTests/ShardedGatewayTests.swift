@@ -1,0 +1,60 @@
+import DiscordEmulator
+import DiscordKit
+import Foundation
+import Testing
+
+@Suite struct ShardedGatewayTests {
+    @Test func recommendedShardsRunInOneProcessAndSurviveEachOther() async throws {
+        // Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2); a second guild on shard 1.
+        let onShardOne = Snowflake((UInt64(1) << 22) | 7)
+        var config = DiscordEmulator.Configuration(
+            guilds: [Guild(id: "2000", name: "zero"), Guild(id: onShardOne, name: "one")],
+            channels: [Channel(id: "3000", guildID: "2000", name: "a"), Channel(id: "3100", guildID: onShardOne, name: "b")],
+            heartbeatIntervalMilliseconds: 1000)
+        config.recommendedShards = 2
+        try await withEmulator(config) { emulator, rest in
+            let gateway = ShardedGateway(
+                configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
+                rest: rest, roundInterval: .milliseconds(100))
+            let seen = ShardLog()
+            let consumer = Task { for await e in gateway.events { await seen.add(e) } }
+            let run = Task { try await gateway.run() }
+            do {
+                try await emulator.wait("two identifies") { $0.identifyCount == 2 ? true : nil }
+                try await waitFor("both READYs") { await seen.readyShards == [0, 1] }
+                // Each guild's events reach only its shard.
+                await emulator.postMessage(channel: "3000", author: ana, content: "to zero")
+                await emulator.postMessage(channel: "3100", author: ana, content: "to one")
+                try await waitFor("both messages") { await seen.messages.count == 2 }
+                #expect(await seen.messages.sorted { $0.1 < $1.1 }.map(\.0) == [1, 0])
+                #expect(await gateway.health().count == 2)
+
+                // Shard 1 stops for good (bad shard settings); shard 0 carries on.
+                await emulator.disconnectGateway(code: 4010, shard: 1)
+                try await Task.sleep(for: .milliseconds(300))
+                await emulator.postMessage(channel: "3000", author: ana, content: "still zero")
+                try await waitFor("shard 0's next message") { await seen.messages.contains { $0.1 == "still zero" } }
+                let states = await gateway.health().map(\.state)
+                #expect(states == [.ready, .stopped])
+            } catch {
+                await gateway.stop()
+                throw error
+            }
+            await gateway.stop()
+            try await run.value
+            await consumer.value
+        }
+    }
+}
+
+actor ShardLog {
+    var readyShards: Set<Int> = []
+    var messages: [(Int, String)] = []
+    func add(_ e: ShardedGateway.ShardEvent) {
+        switch e.event {
+        case .ready: self.readyShards.insert(e.shard)
+        case .messageCreate(let m): self.messages.append((e.shard, m.content))
+        default: break
+        }
+    }
+}
