@@ -26,7 +26,8 @@ extension DiscordEmulator {
             }
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/octet-stream")
-            return EmulatorResponse(status: .ok, headers: headers, body: data)
+            return EmulatorResponse(
+                status: .ok, headers: headers, body: data, bytesPerSecond: self.configuration.cdnBytesPerSecond)
         }
         guard request.path.hasPrefix("/api/v10/") else {
             return .error(.notFound, code: 0, "404: Not Found (the emulator serves /api/v10 only)")

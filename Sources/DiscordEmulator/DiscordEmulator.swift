@@ -27,6 +27,8 @@ public actor DiscordEmulator {
         public var interactionDeadline: Duration
         /// What `GET /gateway/bot` recommends.
         public var recommendedShards = 1
+        /// The CDN's speed in bytes per second (`nil`: as fast as loopback), to make transfers last.
+        public var cdnBytesPerSecond: Int?
 
         public init(
             token: String = "emulator-token",

@@ -75,6 +75,26 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         headers.replaceOrAdd(name: "Via", value: "1.1 google")
         let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if let rate = response.bytesPerSecond, rate > 0 {
+            Task {
+                // 10 slices a second, each awaited, so the client sees a slow but steady body.
+                let slice = max(1, rate / 10)
+                let body = Data(response.body)
+                var offset = 0
+                while offset < body.count {
+                    let end = min(offset + slice, body.count)
+                    let part = ByteBuffer(bytes: body[offset..<end])
+                    do {
+                        try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)))
+                    } catch { return }
+                    offset = end
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+                if !keepAlive { try? await channel.close() }
+            }
+            return
+        }
         if !response.body.isEmpty {
             channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
         }

@@ -16,6 +16,8 @@ struct EmulatorResponse: Sendable {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders = HTTPHeaders()
     var body: Data = Data()
+    /// Send the body at this many bytes per second (the CDN's throttle).
+    var bytesPerSecond: Int?
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
         let data = WireFormat.data(value)

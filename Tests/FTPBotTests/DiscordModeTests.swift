@@ -43,6 +43,13 @@ final class TestNode: Sendable {
     }
 
     func holds(_ name: String) -> Bool { FileManager.default.fileExists(atPath: self.root + "/" + name) }
+
+    func contents(_ name: String) -> Data? { FileManager.default.contents(atPath: self.root + "/" + name) }
+
+    /// Whether an upload is being written here right now (FTPKit's temporary file beside the target).
+    var isReceiving: Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: self.root)) ?? []).contains { $0.hasPrefix(".seed-upload-") }
+    }
 }
 
 /// The real `ftpbot` binary on the emulated Discord, with three real FTP nodes.
@@ -70,10 +77,14 @@ final class BotHarness: Sendable {
         self.stderrPath = stderrPath
     }
 
-    static func start(extra: [String: Any] = [:], token: String = "emulator-token") async throws -> BotHarness {
+    static func start(
+        extra: [String: Any] = [:], token: String = "emulator-token", cdnBytesPerSecond: Int? = nil
+    ) async throws -> BotHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("botd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let emulator = DiscordEmulator(configuration: .init(heartbeatIntervalMilliseconds: 2000))
+        var emulatorConfiguration = DiscordEmulator.Configuration(heartbeatIntervalMilliseconds: 2000)
+        emulatorConfiguration.cdnBytesPerSecond = cdnBytesPerSecond
+        let emulator = DiscordEmulator(configuration: emulatorConfiguration)
         try await emulator.start()
         var nodes: [TestNode] = []
         for i in 0..<3 {
@@ -343,6 +354,39 @@ func bytes(_ count: Int, seed: Int) -> Data {
             bot.process.terminate()
             #expect(try await bot.exitStatus() == 0)
             try await bot.emulator.wait("the gateway to close") { $0.openGatewayConnections == 0 ? true : nil }
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func aNodeKilledDuringAnUploadLosesNothing() async throws {
+        // The CDN sends 1 MB/s, so a 3 MB upload is still streaming into the nodes when one of them dies.
+        let bot = try await BotHarness.start(cdnBytesPerSecond: 1_000_000)
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(3_000_000, seed: 12)
+            let upload = Task {
+                try await bot.say("!upload", files: [("stream.bin", data)]) {
+                    $0.content.contains("stream.bin") && !$0.content.contains("Uploading")
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var victim: TestNode?
+            while victim == nil, ContinuousClock.now < deadline {
+                victim = bot.nodes.first { $0.isReceiving }
+                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let dying = try #require(victim, "no node was receiving the upload")
+            await dying.kill()
+            let answer = try await upload.value
+            #expect(answer.content.contains("✅ Stored **stream.bin**"), "\(answer.content)")
+            #expect(!answer.content.contains(dying.name), "\(answer.content)")
+            // Both surviving nodes hold the whole file, byte for byte; the dead one kept no partial file.
+            for node in bot.nodes where node !== dying { #expect(node.contents("stream.bin") == data, "\(node.name)") }
+            #expect(!dying.holds("stream.bin"))
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()
