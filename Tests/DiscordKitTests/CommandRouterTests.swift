@@ -8,7 +8,8 @@ import Testing
     func withRouter(
         _ body: (DiscordEmulator, CommandRouter) async throws -> Void
     ) async throws {
-        try await withEmulator(.init(heartbeatIntervalMilliseconds: 5000)) { emulator, rest in
+        // A generous deadline: the auto-defer at 2 s must land even on a loaded CI machine.
+        try await withEmulator(.init(heartbeatIntervalMilliseconds: 5000, interactionDeadline: .seconds(8))) { emulator, rest in
             let router = CommandRouter(rest: rest, prefixes: ["!"])
             await router.register(CommandSpec(
                 "echo", aliases: ["eco"], description: "Repeats",

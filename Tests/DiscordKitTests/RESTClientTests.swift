@@ -148,3 +148,30 @@ import Testing
         }
     }
 }
+
+@Suite struct InteractionRulesTests {
+    @Test func lateAndDoubleAcknowledgementsAreRefusedLikeDiscord() async throws {
+        try await withEmulator(.init(interactionDeadline: .milliseconds(300))) { emulator, rest in
+            let first = await emulator.invokeCommand("x", user: ana, channel: filesChannel)
+            try await rest.respond(to: first, .deferred())
+            do {
+                try await rest.respond(to: first, .message(MessagePayload(content: "again")))
+                Issue.record("a second acknowledgement was accepted")
+            } catch let error as DiscordRESTError {
+                #expect(error.code == 40060)
+            }
+            try await rest.editOriginalResponse(
+                applicationID: first.applicationID, token: first.token, MessagePayload(content: "filled"))
+            #expect(await emulator.originalMessage(of: first)?.content == "filled")
+
+            let late = await emulator.invokeCommand("x", user: ana, channel: filesChannel)
+            try await Task.sleep(for: .milliseconds(400))
+            do {
+                try await rest.respond(to: late, .message(MessagePayload(content: "too late")))
+                Issue.record("a late acknowledgement was accepted")
+            } catch let error as DiscordRESTError {
+                #expect(error.code == 10062)
+            }
+        }
+    }
+}
