@@ -98,7 +98,8 @@ import Testing
             await emulator.inject(.init(pathPrefix: "/channels/3000/messages", status: 429, count: 2, retryAfter: 0.1))
             try await rest.createMessage(channel: filesChannel, MessagePayload(content: "after 429"))
             #expect(await emulator.messages(in: filesChannel).last?.content == "after 429")
-            #expect(await emulator.requests.filter { $0.status == 429 }.count == 2)
+            // The two injected ones at least (a loaded machine may also meet the bucket's own limit on the retry).
+            #expect(await emulator.requests.filter { $0.status == 429 }.count >= 2)
         }
     }
 
@@ -151,7 +152,7 @@ import Testing
 
 @Suite struct InteractionRulesTests {
     @Test func lateAndDoubleAcknowledgementsAreRefusedLikeDiscord() async throws {
-        try await withEmulator(.init(interactionDeadline: .milliseconds(300))) { emulator, rest in
+        try await withEmulator(.init(interactionDeadline: .seconds(2))) { emulator, rest in
             let first = await emulator.invokeCommand("x", user: ana, channel: filesChannel)
             try await rest.respond(to: first, .deferred())
             do {
@@ -165,7 +166,7 @@ import Testing
             #expect(await emulator.originalMessage(of: first)?.content == "filled")
 
             let late = await emulator.invokeCommand("x", user: ana, channel: filesChannel)
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(2200))
             do {
                 try await rest.respond(to: late, .message(MessagePayload(content: "too late")))
                 Issue.record("a late acknowledgement was accepted")

@@ -7,14 +7,21 @@ import ctypes, logging, signal, sys
 # Die with the test process, even if it crashes before stopping us.
 ctypes.CDLL(None).prctl(1, signal.SIGKILL)
 from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
 from pyftpdlib.servers import FTPServer
 
 logging.disable(logging.CRITICAL)
 root, user, password = sys.argv[1], sys.argv[2], sys.argv[3]
 auth = DummyAuthorizer()
 auth.add_user(user, password, root, perm="elradfmwMT")
-handler = FTPHandler
+if len(sys.argv) > 5 and sys.argv[4] == "tls":
+    # Explicit FTPS with TLS required on the control and the data connections.
+    handler = TLS_FTPHandler
+    handler.certfile = sys.argv[5]
+    handler.tls_control_required = True
+    handler.tls_data_required = True
+else:
+    handler = FTPHandler
 handler.authorizer = auth
 server = FTPServer(("127.0.0.1", 0), handler)
 print(server.address[1], flush=True)

@@ -186,14 +186,43 @@ extension FTPClient {
                 return 0
             }
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
-            try await self.transfer(command, kind: .upload) { channel, _, _ in
+            let encrypted = self.dataProtected
+            let chunkSize = self.configuration.chunkSize
+            try await self.transfer(command, kind: .upload) { channel, _, outbound in
                 let sent = Progress(start: offset)
-                try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
-                    progress?(FTPTransferProgress(bytes: sent.add($0), total: size))
+                guard encrypted else {
+                    try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
+                        progress?(FTPTransferProgress(bytes: sent.add($0), total: size))
+                    }
+                    return true
+                }
+                // sendfile cannot pass through TLS: read chunks on the thread pool and encrypt them.
+                var position = offset
+                while position < size {
+                    let chunk = try await Self.readChunk(fd, at: position, count: min(UInt64(chunkSize), size - position))
+                    guard chunk.readableBytes > 0 else { throw FTPClientError(.local, "\(localPath) shrank while being sent") }
+                    position += UInt64(chunk.readableBytes)
+                    try await outbound.write(chunk)
+                    progress?(FTPTransferProgress(bytes: sent.add(chunk.readableBytes), total: size))
                 }
                 return true
             }
             return size - offset
+        }
+    }
+
+    static func readChunk(_ fd: CInt, at offset: UInt64, count: UInt64) async throws -> ByteBuffer {
+        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
+            var buffer = ByteBufferAllocator().buffer(capacity: Int(count))
+            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(count)) { raw -> Int in
+                while true {
+                    let r = pread(fd, raw.baseAddress, Int(count), off_t(offset))
+                    if r >= 0 { return r }
+                    if errno != EINTR { throw FTPClientError(.local, "read failed: \(String(cString: strerror(errno)))") }
+                }
+            }
+            _ = n
+            return buffer
         }
     }
 
@@ -243,10 +272,15 @@ extension FTPClient {
         var bodyError: (any Error)?
         var complete = true
         let dataChannel = data.channel
+        let waitForTicket = kind == .upload && self.dataProtected
         await withTaskCancellationHandler {
             do {
                 complete = try await data.executeThenClose { inbound, outbound in
-                    try await body(dataChannel, inbound, outbound)
+                    let result = try await body(dataChannel, inbound, outbound)
+                    // An upload's connection may close before the server's session ticket was read; the next data
+                    // connection needs one (single-use TLS 1.3 tickets), so wait for it briefly.
+                    if waitForTicket { await Self.awaitTicket(on: dataChannel, upTo: .seconds(1)) }
+                    return result
                 }
             } catch {
                 bodyError = error
@@ -293,6 +327,28 @@ extension FTPClient {
         }
     }
 
+    /// Waits until the data connection's TLS handler saw a session ticket, or `limit`.
+    static func awaitTicket(on channel: any Channel, upTo limit: Duration) async {
+        let loop = channel.eventLoop
+        guard let done = try? await loop.submit({ () throws -> EventLoopFuture<Void> in
+            let promise = loop.makePromise(of: Void.self)
+            let settled = NIOLoopBoundBox(false, eventLoop: loop)
+            let settle: @Sendable () -> Void = {
+                guard !settled.value else { return }
+                settled.value = true
+                promise.succeed()
+            }
+            let timer = loop.scheduleTask(in: .init(limit)) { settle() }
+            let ticket = try channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self).ticketReceived
+            ticket?.whenComplete { _ in
+                timer.cancel()
+                settle()
+            }
+            return promise.futureResult
+        }).get() else { return }
+        try? await done.get()
+    }
+
     /// After an interrupted transfer: ABOR, then NOOP, and read until NOOP's answer so no stale reply is left.
     func abortAndResync() async throws(FTPClientError) {
         try await self.send("ABOR")
@@ -302,6 +358,19 @@ extension FTPClient {
             if reply.code == 200 { return }
         }
         throw FTPClientError(.protocolViolation, "could not resynchronise after ABOR")
+    }
+
+    /// With `PROT P`: how to wrap a data connection (TLS client, resuming the control connection's newest session,
+    /// which servers such as vsftpd with `require_ssl_reuse` insist on).
+    func dataTLS() async -> ClientTLSSetup? {
+        guard self.dataProtected, let context = self.tlsContext else { return nil }
+        let session: TLSSession?
+        if let newest = context.sessions.take() {
+            session = newest
+        } else {
+            session = await self.controlSession()
+        }
+        return ClientTLSSetup(context: context, serverName: self.tlsServerName, session: session)
     }
 
     private func openDataEndpoint() async throws(FTPClientError) -> DataEndpoint {
@@ -332,6 +401,7 @@ extension FTPClient {
             port = target.port
             if self.configuration.trustPassiveAddress { host = target.host }
         }
+        let tls = await self.dataTLS()
         do {
             let channel = try await ClientBootstrap(group: self.channel.eventLoop)
                 .connectTimeout(.init(self.configuration.connectTimeout))
@@ -341,7 +411,8 @@ extension FTPClient {
                 .channelOption(.maxMessagesPerRead, value: 16)
                 .connect(host: host, port: port!) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try DataChannel(wrappingChannelSynchronously: channel, configuration: FTPDataConnection.asyncConfiguration)
+                        if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler()) }
+                        return try DataChannel(wrappingChannelSynchronously: channel, configuration: FTPDataConnection.asyncConfiguration)
                     }
                 }
             return .connected(channel)
@@ -358,7 +429,7 @@ extension FTPClient {
         do {
             listener = try await PassiveListener.open(
                 group: self.channel.eventLoop, host: local, range: nil, expectedPeer: IPAddressText.canonical(remote),
-                logger: .init(label: "ftp-client"))
+                logger: .init(label: "ftp-client"), clientTLS: await self.dataTLS())
         } catch {
             throw FTPClientError(.local, "cannot listen for the data connection: \(error)")
         }
@@ -384,6 +455,17 @@ extension FTPClient {
             throw error
         }
         return .listening(listener)
+    }
+}
+
+/// What a client's data connection needs for TLS: the context, the name to verify, the session to resume.
+struct ClientTLSSetup: Sendable {
+    let context: TLSContext
+    let serverName: String
+    let session: TLSSession?
+
+    func makeHandler() throws -> OpenSSLHandler {
+        try OpenSSLHandler(context: self.context, serverHostname: self.serverName, resuming: self.session)
     }
 }
 

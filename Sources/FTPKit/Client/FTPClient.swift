@@ -31,10 +31,14 @@ public actor FTPClient {
     var eprtUnsupported = false
     private(set) var type: FTPDataType?
     private var broken: FTPClientError?
+    /// The client TLS context when FTPS is on (control and data connections share it).
+    let tlsContext: TLSContext?
+    /// Whether `PROT P` is in force: data connections are TLS too.
+    private(set) var dataProtected = false
 
     private init(
         host: String, port: Int, configuration: FTPClientConfiguration, channel: any Channel,
-        replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator, greeting: FTPReply
+        replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator, greeting: FTPReply, tlsContext: TLSContext?
     ) {
         self.host = host
         self.port = port
@@ -42,7 +46,11 @@ public actor FTPClient {
         self.channel = channel
         self.replies = replies
         self.greeting = greeting
+        self.tlsContext = tlsContext
     }
+
+    /// The name the server's certificate must carry.
+    var tlsServerName: String { self.configuration.ftps?.serverName ?? self.host }
 
     /// Connects and reads the greeting.
     public static func connect(
@@ -51,12 +59,26 @@ public actor FTPClient {
     ) async throws(FTPClientError) -> FTPClient {
         let (stream, sink) = AsyncThrowingStream<FTPReply, any Error>.makeStream()
         let channel: any Channel
+        var tlsContext: TLSContext?
+        let serverName = configuration.ftps?.serverName ?? host
+        if let ftps = configuration.ftps {
+            do {
+                tlsContext = try TLSContext(configuration: ftps.tls, server: false)
+            } catch {
+                throw FTPClientError(.tls, "cannot set up TLS: \(error)")
+            }
+        }
+        let implicitTLS = configuration.ftps?.mode == .implicit ? tlsContext : nil
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(configuration.connectTimeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let implicitTLS {
+                            try channel.pipeline.syncOperations.addHandler(
+                                try OpenSSLHandler(context: implicitTLS, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: 64 * 1024)))
                         try channel.pipeline.syncOperations.addHandler(FTPReplyStreamHandler(sink: sink))
                     }
@@ -66,6 +88,7 @@ public actor FTPClient {
             throw FTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
         }
         var iterator = stream.makeAsyncIterator()
+        if implicitTLS != nil { try await Self.awaitHandshake(channel, timeout: configuration.connectTimeout) }
         var greeting = try await Self.next(&iterator, channel: channel, timeout: configuration.replyTimeout)
         // 120: "service ready in nnn minutes" comes before the real greeting.
         while greeting.code == 120 {
@@ -75,9 +98,56 @@ public actor FTPClient {
             channel.close(promise: nil)
             throw FTPClientError(.replyError, "the server refused the connection", reply: greeting)
         }
+        if let tlsContext, configuration.ftps?.mode == .explicit {
+            do {
+                try await channel.writeAndFlush(ByteBuffer(string: "AUTH TLS\r\n"))
+            } catch {
+                throw FTPClientError(.connectionClosed, "cannot send AUTH TLS: \(error)")
+            }
+            let reply = try await Self.next(&iterator, channel: channel, timeout: configuration.replyTimeout)
+            guard reply.code == 234 else {
+                channel.close(promise: nil)
+                throw FTPClientError(.tls, "the server does not offer FTPS", reply: reply, command: "AUTH TLS")
+            }
+            do {
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        try OpenSSLHandler(context: tlsContext, serverHostname: serverName), position: .first)
+                }.get()
+            } catch {
+                channel.close(promise: nil)
+                throw FTPClientError(.tls, "cannot start TLS: \(error)")
+            }
+            try await Self.awaitHandshake(channel, timeout: configuration.connectTimeout)
+        }
         return FTPClient(
             host: host, port: port, configuration: configuration, channel: channel, replies: iterator,
-            greeting: greeting)
+            greeting: greeting, tlsContext: tlsContext)
+    }
+
+    /// Waits for the control connection's TLS handshake; its failure (verification, pin) is the error.
+    static func awaitHandshake(_ channel: any Channel, timeout: Duration) async throws(FTPClientError) {
+        do {
+            let done = try await channel.eventLoop.submit { () throws -> EventLoopFuture<Bool> in
+                let handler = try channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self)
+                guard let done = handler.handshakeDone else { throw TLSError("the TLS handler is not set up") }
+                return done
+            }.get()
+            let timer = channel.eventLoop.scheduleTask(in: .init(timeout)) { channel.close(promise: nil) }
+            defer { timer.cancel() }
+            _ = try await done.get()
+        } catch {
+            channel.close(promise: nil)
+            throw FTPClientError(.tls, "TLS handshake with the server failed: \(error)")
+        }
+    }
+
+    /// The control connection's newest TLS session, for data connections to resume.
+    func controlSession() async -> TLSSession? {
+        let channel = self.channel
+        return try? await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self).currentSession
+        }.get()
     }
 
     deinit { self.channel.close(promise: nil) }
@@ -211,6 +281,11 @@ public actor FTPClient {
             }
             let feat = try await self.command("FEAT")
             self.features = feat.code == 211 ? FTPFeatures(reply: feat) : FTPFeatures()
+            if self.tlsContext != nil, self.configuration.ftps?.protectData == true {
+                try await self.expect("PBSZ 0", [200])
+                try await self.expect("PROT P", [200])
+                self.dataProtected = true
+            }
             if self.features.supports("UTF8") { _ = try? await self.command("OPTS UTF8 ON") }
             try await self.setType(.binary)
         }

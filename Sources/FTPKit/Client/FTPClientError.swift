@@ -18,6 +18,8 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         case local
         /// The client is busy or was closed.
         case invalidState
+        /// TLS failed: handshake, certificate verification, a pin that does not match, or a server without FTPS.
+        case tls
     }
 
     public var code: Code
@@ -42,13 +44,13 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         switch self.code {
         case .connectionFailed, .connectionClosed, .timeout: return true
         case .replyError: return (self.reply?.code ?? 0) / 100 == 4
-        case .protocolViolation, .notSupported, .local, .invalidState: return false
+        case .protocolViolation, .notSupported, .local, .invalidState, .tls: return false
         }
     }
 
     /// Whether the control connection is unusable after this error (the caller should reconnect).
     public var connectionIsBroken: Bool {
-        [.connectionFailed, .connectionClosed, .timeout, .protocolViolation].contains(self.code)
+        [.connectionFailed, .connectionClosed, .timeout, .protocolViolation, .tls].contains(self.code)
     }
 
     public var description: String {

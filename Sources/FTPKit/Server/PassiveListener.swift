@@ -29,7 +29,7 @@ final class PassiveListener: Sendable {
     /// Binds on `host` at a random free port of `range` (or any port when `nil`).
     static func open(
         group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger,
-        tls: TLSContext? = nil
+        tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
         let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
@@ -59,6 +59,9 @@ final class PassiveListener: Sendable {
                             // transfer waiting on the other side, would fail on a channel not yet registered.
                             if let tls {
                                 try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                            } else if let clientTLS {
+                                // A client in active mode: the TLS client even though it accepted the TCP connection.
+                                try child.pipeline.syncOperations.addHandler(try clientTLS.makeHandler())
                             }
                             let activation = ActivationHandler()
                             try child.pipeline.syncOperations.addHandler(activation)

@@ -35,7 +35,9 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Completes with whether the session was resumed once the handshake is done, or fails with its error.
     private(set) var handshakeDone: EventLoopFuture<Bool>?
 
-    init(context: TLSContext, serverHostname: String? = nil) throws(TLSError) {
+    private let pin: String?
+
+    init(context: TLSContext, serverHostname: String? = nil, resuming session: TLSSession? = nil) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
         guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
@@ -46,13 +48,17 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.readBIO = r
         self.writeBIO = w
         self.isServer = context.isServer
+        self.pin = context.isServer ? nil : context.configuration.normalizedPin
+        if let session, !context.isServer { _ = SSL_set_session(ssl, session.pointer) }
         if context.isServer {
             SSL_set_accept_state(ssl)
         } else {
             SSL_set_connect_state(ssl)
             if let host = serverHostname {
                 _ = seed_SSL_set_tlsext_host_name(ssl, host)
-                if context.configuration.verification == .full, SSL_set1_host(ssl, host) != 1 {
+                if context.configuration.verification == .full, context.configuration.pinnedCertificateSHA256 == nil,
+                    SSL_set1_host(ssl, host) != 1
+                {
                     SSL_free(ssl)
                     throw TLSError("cannot set the host name to verify: \(TLSContext.lastError())")
                 }
@@ -64,18 +70,50 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     var resumedSession: Bool { SSL_session_reused(self.ssl) == 1 }
 
+    /// The newest session of this connection (with TLS 1.3, the last ticket the server sent), to resume on
+    /// another connection.
+    var currentSession: TLSSession? { SSL_get1_session(self.ssl).map { TLSSession(taking: $0) } }
+
+    /// The SHA-256 of the peer's certificate (DER), lower-case hex.
+    var peerCertificateSHA256: String? {
+        guard let cert = SSL_get1_peer_certificate(self.ssl) else { return nil }
+        defer { X509_free(cert) }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard X509_digest(cert, EVP_sha256(), &digest, &length) == 1 else { return nil }
+        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The application protocol agreed by ALPN, if any.
+    var negotiatedProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(self.ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
     // MARK: - Lifecycle
+
+    private var ticketPromise: EventLoopPromise<Void>?
+    /// Clients: completes when the server sent a session ticket on this connection (or the connection ended).
+    private(set) var ticketReceived: EventLoopFuture<Void>?
 
     func handlerAdded(context: ChannelHandlerContext) {
         let promise = context.eventLoop.makePromise(of: Bool.self)
         self.handshakePromise = promise
         self.handshakeDone = promise.futureResult
+        let ticket = context.eventLoop.makePromise(of: Void.self)
+        self.ticketPromise = ticket
+        self.ticketReceived = ticket.futureResult
         if context.channel.isActive { self.startHandshake(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.handshakePromise?.fail(ChannelError.ioOnClosedChannel)
         self.handshakePromise = nil
+        self.ticketPromise?.succeed()
+        self.ticketPromise = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -93,6 +131,8 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(TLSError("the peer closed the connection without a TLS close_notify (unclean shutdown)"))
         }
         self.state = .closed
+        self.ticketPromise?.succeed()
+        self.ticketPromise = nil
         self.handshakePromise?.fail(TLSError("the connection closed during the TLS handshake"))
         self.handshakePromise = nil
         self.failPending(ChannelError.ioOnClosedChannel)
@@ -114,6 +154,17 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ERR_clear_error()
         let rc = SSL_do_handshake(self.ssl)
         self.flushCiphertext(context: context, promise: nil)
+        if rc == 1, let pin = self.pin, self.peerCertificateSHA256 != pin {
+            let seen = self.peerCertificateSHA256 ?? "none"
+            let error = TLSError("the server certificate (SHA-256 \(seen)) does not match the pinned certificate")
+            self.state = .closed
+            self.handshakePromise?.fail(error)
+            self.handshakePromise = nil
+            self.failPending(error)
+            context.fireErrorCaught(error)
+            context.close(promise: nil)
+            return
+        }
         if rc == 1 {
             self.state = .active
             let version = String(cString: SSL_get_version(self.ssl))
@@ -138,6 +189,14 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func readPlaintext(context: ChannelHandlerContext) {
+        let sessionBefore = SSL_get_session(self.ssl)
+        defer {
+            // A client's session object changes when a NewSessionTicket was processed.
+            if !self.isServer, SSL_get_session(self.ssl) != sessionBefore {
+                self.ticketPromise?.succeed()
+                self.ticketPromise = nil
+            }
+        }
         var delivered = false
         while true {
             var buffer = context.channel.allocator.buffer(capacity: 16 * 1024)

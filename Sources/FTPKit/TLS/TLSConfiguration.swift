@@ -20,10 +20,17 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var minimumVersion: Version
     /// OpenSSL cipher list for TLS 1.2 (`nil`: OpenSSL's defaults).
     public var cipherList: String?
+    /// Clients: the SHA-256 of the server certificate (DER, hex, colons allowed). When set, the certificate must
+    /// match it exactly and takes the place of CA and host name verification (self-signed node certificates).
+    public var pinnedCertificateSHA256: String?
+    /// Application protocols to offer (clients) or accept (servers). FTPS uses `ftp` (the ALPACA mitigation:
+    /// a TLS connection meant for another protocol is refused).
+    public var applicationProtocols: [String]
 
     public init(
         certificateChainPath: String? = nil, privateKeyPath: String? = nil, trustedCAPath: String? = nil,
-        verification: Verification = .full, minimumVersion: Version = .tls12, cipherList: String? = nil
+        verification: Verification = .full, minimumVersion: Version = .tls12, cipherList: String? = nil,
+        pinnedCertificateSHA256: String? = nil, applicationProtocols: [String] = ["ftp"]
     ) {
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath
@@ -31,6 +38,13 @@ public struct TLSConfiguration: Sendable, Hashable {
         self.verification = verification
         self.minimumVersion = minimumVersion
         self.cipherList = cipherList
+        self.pinnedCertificateSHA256 = pinnedCertificateSHA256
+        self.applicationProtocols = applicationProtocols
+    }
+
+    /// The pin in the form compared against: lower-case hex without separators.
+    var normalizedPin: String? {
+        self.pinnedCertificateSHA256.map { $0.lowercased().filter { $0.isHexDigit } }
     }
 
     /// A server configuration from a certificate chain and key.

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 /// An OpenSSL `SSL_CTX` built from a ``TLSConfiguration``. One context serves every connection of a server (and
 /// every data connection of a control session, so their TLS sessions can be resumed).
@@ -39,7 +40,7 @@ public final class TLSContext: @unchecked Sendable {
         if server, configuration.certificateChainPath == nil {
             throw TLSError("a TLS server needs a certificate and a private key")
         }
-        if !server, configuration.verification != .none {
+        if !server, configuration.verification != .none, configuration.pinnedCertificateSHA256 == nil {
             if let ca = configuration.trustedCAPath {
                 guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1 else {
                     throw TLSError("cannot load trusted CAs from \(ca): \(Self.lastError())")
@@ -49,14 +50,54 @@ public final class TLSContext: @unchecked Sendable {
             }
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
         }
+        if !configuration.applicationProtocols.isEmpty {
+            // Wire format: each name preceded by its length.
+            var wire: [UInt8] = []
+            for name in configuration.applicationProtocols where !name.isEmpty && name.utf8.count < 256 {
+                wire.append(UInt8(name.utf8.count))
+                wire.append(contentsOf: name.utf8)
+            }
+            if server {
+                // Only `ftp` is accepted; a client that offers ALPN without it (an HTTPS client tricked into
+                // talking to us) fails the handshake. Clients that send no ALPN at all are accepted.
+                SSL_CTX_set_alpn_select_cb(ctx, seedSelectFTPProtocol, nil)
+            } else if SSL_CTX_set_alpn_protos(ctx, wire, UInt32(wire.count)) != 0 {
+                throw TLSError("cannot set the application protocols: \(Self.lastError())")
+            }
+        }
         // Sessions are cached so data connections can resume the control connection's session (FTPS servers
         // such as vsftpd require it).
         let context = Array("seed-ftps".utf8)
         _ = SSL_CTX_set_session_id_context(ctx, context, UInt32(context.count))
         _ = seed_SSL_CTX_set_session_cache_mode(ctx, Int(server ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_CLIENT))
+        if !server {
+            // Every session ticket any connection of this context receives is kept as the newest: TLS 1.3
+            // tickets are good for one resumption, so each data connection must resume with a fresh one (curl
+            // does the same). The cache outlives the SSL_CTX's use of it: both belong to this object.
+            SSL_CTX_set_ex_data(ctx, 0, Unmanaged.passUnretained(self.sessions).toOpaque())
+            SSL_CTX_sess_set_new_cb(ctx, seedKeepNewestSession)
+        }
     }
 
     deinit { SSL_CTX_free(self.context) }
+
+    /// Clients: the newest resumable session received (from the control or a data connection).
+    let sessions = SessionCache()
+
+    /// Unused sessions client connections received, newest last, for the next connections to resume. Servers
+    /// send two tickets after a full handshake and one after each resumption; keeping a few covers a data
+    /// connection that closed before its ticket arrived.
+    final class SessionCache: Sendable {
+        private let sessions = Mutex<[TLSSession]>([])
+        func store(_ session: TLSSession) {
+            self.sessions.withLock {
+                $0.append(session)
+                if $0.count > 8 { $0.removeFirst($0.count - 8) }
+            }
+        }
+        /// Takes the newest session: TLS 1.3 tickets are good for one resumption.
+        func take() -> TLSSession? { self.sessions.withLock { $0.popLast() } }
+    }
 
     static func lastError() -> String {
         var messages: [String] = []
@@ -69,4 +110,48 @@ public final class TLSContext: @unchecked Sendable {
         }
         return messages.isEmpty ? "unknown OpenSSL error" : messages.joined(separator: "; ")
     }
+}
+
+/// The ALPN choice of an FTPS server: `ftp` or nothing (a fatal alert).
+private func seedSelectFTPProtocol(
+    _ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ outlen: UnsafeMutablePointer<UInt8>?, _ input: UnsafePointer<UInt8>?, _ inlen: UInt32,
+    _ arg: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let input, let out, let outlen else { return SSL_TLSEXT_ERR_ALERT_FATAL }
+    var i = 0
+    while i < Int(inlen) {
+        let length = Int(input[i])
+        let start = i + 1
+        if start + length <= Int(inlen), length == 3, input[start] == 0x66, input[start + 1] == 0x74, input[start + 2] == 0x70 {
+            out.pointee = input + start
+            outlen.pointee = 3
+            return SSL_TLSEXT_ERR_OK
+        }
+        i = start + length
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL
+}
+
+/// A TLS session a client keeps to resume on its data connections (FTPS servers such as vsftpd require the data
+/// connection to resume the control connection's session).
+public final class TLSSession: @unchecked Sendable {
+    // Unchecked sendability is safe: the pointer is set once in `init` and never changed; OpenSSL reference-counts
+    // SSL_SESSION atomically and treats an established session as read-only when SSL_set_session shares it
+    // between connections, which is what it is used for here.
+    let pointer: OpaquePointer
+
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+
+    deinit { SSL_SESSION_free(self.pointer) }
+}
+
+/// OpenSSL's new-session callback for clients: hands the session to the context's cache (returning 1 keeps the
+/// reference OpenSSL passed in, released when the cache drops it).
+private func seedKeepNewestSession(_ ssl: OpaquePointer?, _ session: OpaquePointer?) -> Int32 {
+    guard let ssl, let session, SSL_SESSION_is_resumable(session) == 1,
+        let raw = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), 0)
+    else { return 0 }
+    Unmanaged<TLSContext.SessionCache>.fromOpaque(raw).takeUnretainedValue().store(TLSSession(taking: session))
+    return 1
 }

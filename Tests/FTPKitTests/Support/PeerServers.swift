@@ -25,14 +25,16 @@ final class PeerServer: @unchecked Sendable {
         self.directory = directory
     }
 
-    static func start(_ kind: Kind) async throws -> PeerServer {
+    /// `tls`: a certificate and key; the server then requires explicit FTPS on control and data connections
+    /// (vsftpd also requires data connections to resume the control connection's TLS session).
+    static func start(_ kind: Kind, tls: (cert: String, key: String)? = nil) async throws -> PeerServer {
         switch kind {
-        case .pyftpdlib: return try await self.startPyftpdlib()
-        case .vsftpd: return try await self.startVsftpd()
+        case .pyftpdlib: return try await self.startPyftpdlib(tls: tls)
+        case .vsftpd: return try await self.startVsftpd(tls: tls)
         }
     }
 
-    private static func startPyftpdlib() async throws -> PeerServer {
+    private static func startPyftpdlib(tls: (cert: String, key: String)?) async throws -> PeerServer {
         let python = try requireTool("python3", package: "python3")
         let check = try await runProcess(python, ["-c", "import pyftpdlib"])
         guard check.status == 0 else {
@@ -46,6 +48,14 @@ final class PeerServer: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [peersDirectory.appendingPathComponent("pyftpd_server.py").path, root.path, "peer", "peer-pw"]
+            + (tls.map { t in
+                // pyftpdlib wants the key and certificate in one file.
+                let both = dir.url.appendingPathComponent("both.pem").path
+                let joined = ((try? String(contentsOfFile: t.key, encoding: .utf8)) ?? "")
+                    + ((try? String(contentsOfFile: t.cert, encoding: .utf8)) ?? "")
+                try? joined.write(toFile: both, atomically: true, encoding: .utf8)
+                return ["tls", both]
+            } ?? [])
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -61,7 +71,7 @@ final class PeerServer: @unchecked Sendable {
     }
 
     /// vsftpd as documented in shared/notes/peers.md: anonymous with a writable pub/, its own passive range.
-    private static func startVsftpd() async throws -> PeerServer {
+    private static func startVsftpd(tls: (cert: String, key: String)?) async throws -> PeerServer {
         let vsftpd = try requireTool("vsftpd", package: "vsftpd")
         let dir = try TemporaryDirectory()
         // The anonymous root must not be writable by ftp; pub/ is.
@@ -93,7 +103,16 @@ final class PeerServer: @unchecked Sendable {
             max_per_ip=0
             max_clients=0
             xferlog_enable=NO
-            """
+            """ + (tls.map { t in """
+
+                ssl_enable=YES
+                allow_anon_ssl=YES
+                force_anon_logins_ssl=YES
+                force_anon_data_ssl=YES
+                require_ssl_reuse=YES
+                rsa_cert_file=\(t.cert)
+                rsa_private_key_file=\(t.key)
+                """ } ?? "")
         let confPath = dir.url.appendingPathComponent("vsftpd.conf")
         try conf.write(to: confPath, atomically: true, encoding: .utf8)
         let p = Process()
