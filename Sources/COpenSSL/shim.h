@@ -6,6 +6,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/ec.h>
 
 // Function-like macros do not import into Swift: thin inline wrappers.
 static inline int seed_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
@@ -18,4 +20,6 @@ static inline int seed_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
 static inline int seed_BIO_pending(BIO *b) { return BIO_pending(b); }
+// EVP_EC_gen is a macro over a variadic function.
+static inline EVP_PKEY *seed_generate_p256_key(void) { return EVP_EC_gen("P-256"); }
 #endif

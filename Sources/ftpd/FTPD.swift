@@ -5,7 +5,7 @@ struct FTPD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ftpd",
         abstract: "The Seed FTP server.",
-        subcommands: [Serve.self, User.self],
+        subcommands: [Serve.self, User.self, Certificate.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -59,6 +59,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-policy"), help: "optional, login (TLS required to log in) or required (logins and data).")
     var tlsPolicy: String?
 
+    @Option(name: .customLong("implicit-tls-port"), help: "Also listen for implicit FTPS (TLS from the first byte; usually 990). Needs --tls-cert.")
+    var implicitTLSPort: Int?
+
     @Flag(name: .customLong("allow-tls-without-reuse"), help: "Accept data connections that do not resume the control TLS session (old clients such as Python's ftplib).")
     var allowTLSWithoutReuse = false
 
@@ -121,8 +124,9 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.tlsPolicy = policy
             configuration.requireTLSSessionReuse = !(self.allowTLSWithoutReuse || file.allowTLSWithoutReuse == true)
-        } else if self.tlsKey != nil || self.tlsPolicy != nil {
-            throw ValidationError("--tls-key and --tls-policy need --tls-cert")
+            configuration.implicitTLSPort = self.implicitTLSPort ?? file.implicitTLSPort
+        } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil {
+            throw ValidationError("--tls-key, --tls-policy and --implicit-tls-port need --tls-cert")
         }
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 

@@ -19,6 +19,7 @@ struct ServerConfigFile: Codable {
     var tlsKey: String?
     var tlsPolicy: String?
     var allowTLSWithoutReuse: Bool?
+    var implicitTLSPort: Int?
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

@@ -79,6 +79,32 @@ elif scenario == "policy":
     except ftplib.error_perm as e:
         check(str(e).startswith("534"), "534 expected, got %r" % str(e))
     f.quit()
+
+elif scenario == "implicit":
+    # Implicit FTPS (TLS from the first byte): ftplib has no mode for it, so the socket is wrapped at connect.
+    implicit_port = int(sys.argv[8])
+
+    class ImplicitFTP_TLS(ftplib.FTP_TLS):
+        def connect(self, host, port, timeout):
+            self.host, self.port, self.timeout = host, port, timeout
+            raw = socket.create_connection((host, port), timeout)
+            self.sock = self.context.wrap_socket(raw, server_hostname=host)
+            self.af = self.sock.family
+            self.file = self.sock.makefile("r", encoding=self.encoding)
+            self.welcome = self.getresp()
+            return self.welcome
+
+    f = ImplicitFTP_TLS(context=ctx)
+    f.connect(host, implicit_port, 20)
+    check(f.welcome.startswith("220"), "greeting over implicit TLS")
+    f.login(user, password)
+    f.prot_p()
+    data = os.urandom(200_000)
+    f.storbinary("STOR implicit.bin", io.BytesIO(data))
+    out = io.BytesIO()
+    f.retrbinary("RETR implicit.bin", out.write)
+    check(out.getvalue() == data, "RETR over implicit TLS")
+    f.quit()
 else:
     sys.exit(2)
 print("ok")

@@ -21,6 +21,9 @@ public final class FTPServer: Sendable {
 
     private let context: FTPServerContext
     private let serverChannel: NIOAsyncChannel<ControlChannel, Never>
+    private let implicitChannel: NIOAsyncChannel<ControlChannel, Never>?
+    /// The implicit FTPS port actually bound, when one was configured.
+    public let implicitTLSPort: Int?
     private let logger: Logger
     private let state = Mutex<State>(State())
 
@@ -32,11 +35,13 @@ public final class FTPServer: Sendable {
 
     private init(
         configuration: FTPServerConfiguration, context: FTPServerContext, serverChannel: NIOAsyncChannel<ControlChannel, Never>,
-        events: AsyncStream<FTPServerEvent>, logger: Logger
+        implicitChannel: NIOAsyncChannel<ControlChannel, Never>?, events: AsyncStream<FTPServerEvent>, logger: Logger
     ) {
         self.configuration = configuration
         self.context = context
         self.serverChannel = serverChannel
+        self.implicitChannel = implicitChannel
+        self.implicitTLSPort = implicitChannel?.channel.localAddress?.port
         self.localPort = serverChannel.channel.localAddress?.port ?? configuration.port
         self.events = events
         self.logger = logger
@@ -61,24 +66,58 @@ public final class FTPServer: Sendable {
                     return try ControlChannel(wrappingChannelSynchronously: child)
                 }
             }
+        var implicitChannel: NIOAsyncChannel<ControlChannel, Never>?
+        if let implicitPort = configuration.implicitTLSPort, let tls = context.tls {
+            do {
+                implicitChannel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .bind(host: configuration.host, port: implicitPort) { child in
+                        child.eventLoop.makeCompletedFuture {
+                            try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                            try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
+                            return try ControlChannel(wrappingChannelSynchronously: child)
+                        }
+                    }
+            } catch {
+                try? await channel.channel.close()
+                throw error
+            }
+        }
         let server = FTPServer(
-            configuration: configuration, context: context, serverChannel: channel, events: events, logger: logger)
-        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(server.localPort)"])
+            configuration: configuration, context: context, serverChannel: channel, implicitChannel: implicitChannel,
+            events: events, logger: logger)
+        logger.info("listening", metadata: [
+            "host": "\(configuration.host)", "port": "\(server.localPort)",
+            "implicit_tls_port": "\(server.implicitTLSPort.map(String.init) ?? "-")",
+        ])
         return server
     }
 
     /// Accepts and serves sessions until ``shutdown(gracePeriod:)`` is called or the task is cancelled.
     public func run() async throws {
         defer { self.context.finishEvents() }
+        try await withThrowingTaskGroup(of: Void.self) { listeners in
+            if let implicit = self.implicitChannel {
+                listeners.addTask { try await self.accept(on: implicit, implicitTLS: true) }
+            }
+            listeners.addTask { try await self.accept(on: self.serverChannel, implicitTLS: false) }
+            try await listeners.waitForAll()
+        }
+        self.logger.info("server stopped")
+    }
+
+    /// Serves one listener's connections; returns when it is closed and its sessions have ended.
+    private func accept(on listener: NIOAsyncChannel<ControlChannel, Never>, implicitTLS: Bool) async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            try await self.serverChannel.executeThenClose { inbound in
+            try await listener.executeThenClose { inbound in
                 for try await connection in inbound {
-                    group.addTask { await self.serve(connection) }
+                    group.addTask { await self.serve(connection, implicitTLS: implicitTLS) }
                 }
             }
             // The listener is closed: wait for the sessions, which were told to finish.
         }
-        self.logger.info("server stopped")
     }
 
     /// Stops accepting connections, asks every session to end (sessions in a transfer finish it first), and after
@@ -90,6 +129,7 @@ public final class FTPServer: Sendable {
         }
         self.logger.info("shutting down", metadata: ["sessions": "\(sessions.count)"])
         try? await self.serverChannel.channel.close()
+        try? await self.implicitChannel?.channel.close()
         for s in sessions { s.trigger.yield() }
         let deadline = ContinuousClock.now + gracePeriod
         while ContinuousClock.now < deadline, self.context.limiter.total > 0 {
@@ -105,7 +145,7 @@ public final class FTPServer: Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { self.context.limiter.total }
 
-    private func serve(_ connection: ControlChannel) async {
+    private func serve(_ connection: ControlChannel, implicitTLS: Bool = false) async {
         let peer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
         let local = connection.channel.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
         var logger = self.logger
@@ -138,7 +178,9 @@ public final class FTPServer: Sendable {
         logger[metadataKey: "session"] = "\(id)"
         logger[metadataKey: "client"] = "\(peer)"
         logger.info("session opened")
-        let session = FTPSession(context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger)
+        let session = FTPSession(
+            context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger,
+            implicitTLS: implicitTLS)
         await session.run(shutdown: shutdown)
         logger.info("session closed")
     }

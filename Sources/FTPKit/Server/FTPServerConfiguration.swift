@@ -43,6 +43,9 @@ public struct FTPServerConfiguration: Sendable {
     /// Data connections must resume the control connection's TLS session (vsftpd's `require_ssl_reuse`), so a
     /// stolen data port is useless. Turn off only for clients that cannot resume (Python's ftplib).
     public var requireTLSSessionReuse: Bool = true
+    /// Implicit FTPS: a second listener (by convention port 990) where TLS starts with the first byte. Needs
+    /// `tls`; `0` picks a free port.
+    public var implicitTLSPort: Int?
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
@@ -77,5 +80,11 @@ public struct FTPServerConfiguration: Sendable {
         }
         if !(0...65535).contains(self.port) { throw FTPConfigurationError("port \(self.port) is out of range") }
         if self.maxCommandLength < 512 { throw FTPConfigurationError("maximum command length must be at least 512") }
+        if let implicit = self.implicitTLSPort {
+            guard self.tls != nil else { throw FTPConfigurationError("implicit FTPS needs a certificate and key") }
+            guard (0...65535).contains(implicit), implicit == 0 || implicit != self.port else {
+                throw FTPConfigurationError("implicit FTPS port \(implicit) is out of range or the same as the control port")
+            }
+        }
     }
 }

@@ -33,6 +33,8 @@ struct FTPSession {
     let clientAddress: String
     let localAddress: String
     var logger: Logger
+    /// Accepted on the implicit FTPS listener: the control connection is TLS from the start.
+    var implicitTLS = false
 
     func run(shutdown: AsyncStream<Void>) async {
         do {
@@ -52,7 +54,7 @@ struct FTPSession {
         let (events, sink) = AsyncStream<Event>.makeStream()
         var machine = FTPSessionStateMachine(
             configuration: config.session, clientAddress: self.clientAddress,
-            passiveAddress: config.advertisedAddress ?? self.localAddress)
+            passiveAddress: config.advertisedAddress ?? self.localAddress, implicitTLS: self.implicitTLS)
         var pending: [Pending] = []
         var holding = false
         var listener: PassiveListener?
