@@ -358,6 +358,11 @@ public actor DiscordEmulator {
     // MARK: - Misbehaving
 
     public func inject(_ fault: Fault) { self.faults.append(fault) }
+
+    /// Ages an interaction past its 3-second deadline, as if the bot had been too slow.
+    public func expire(_ interaction: Interaction) {
+        self.interactions[interaction.token]?.created = self.clock.now - self.configuration.interactionDeadline
+    }
 }
 
 public struct EmulatorTimeout: Error, CustomStringConvertible {

@@ -69,6 +69,8 @@ public actor FTPClient {
             }
         }
         let implicitTLS = configuration.ftps?.mode == .implicit ? tlsContext : nil
+        // Taken when the handler is added: a failed handshake removes it, so it cannot be looked up later.
+        let implicitHandshake = Mutex<EventLoopFuture<Bool>?>(nil)
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(configuration.connectTimeout))
@@ -76,8 +78,10 @@ public actor FTPClient {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let implicitTLS {
-                            try channel.pipeline.syncOperations.addHandler(
-                                try OpenSSLHandler(context: implicitTLS, serverHostname: serverName))
+                            let handler = try OpenSSLHandler(context: implicitTLS, serverHostname: serverName)
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                            let done = handler.handshakeDone
+                            implicitHandshake.withLock { $0 = done }
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: 64 * 1024)))
                         try channel.pipeline.syncOperations.addHandler(FTPReplyStreamHandler(sink: sink))
@@ -88,7 +92,9 @@ public actor FTPClient {
             throw FTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
         }
         var iterator = stream.makeAsyncIterator()
-        if implicitTLS != nil { try await Self.awaitHandshake(channel, timeout: configuration.connectTimeout) }
+        if implicitTLS != nil {
+            try await Self.awaitHandshake(implicitHandshake.withLock { $0 }, channel, timeout: configuration.connectTimeout)
+        }
         var greeting = try await Self.next(&iterator, channel: channel, timeout: configuration.replyTimeout)
         // 120: "service ready in nnn minutes" comes before the real greeting.
         while greeting.code == 120 {
@@ -109,16 +115,18 @@ public actor FTPClient {
                 channel.close(promise: nil)
                 throw FTPClientError(.tls, "the server does not offer FTPS", reply: reply, command: "AUTH TLS")
             }
+            let handshake: EventLoopFuture<Bool>?
             do {
-                try await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(
-                        try OpenSSLHandler(context: tlsContext, serverHostname: serverName), position: .first)
+                handshake = try await channel.eventLoop.submit {
+                    let handler = try OpenSSLHandler(context: tlsContext, serverHostname: serverName)
+                    try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                    return handler.handshakeDone
                 }.get()
             } catch {
                 channel.close(promise: nil)
                 throw FTPClientError(.tls, "cannot start TLS: \(error)")
             }
-            try await Self.awaitHandshake(channel, timeout: configuration.connectTimeout)
+            try await Self.awaitHandshake(handshake, channel, timeout: configuration.connectTimeout)
         }
         return FTPClient(
             host: host, port: port, configuration: configuration, channel: channel, replies: iterator,
@@ -126,13 +134,11 @@ public actor FTPClient {
     }
 
     /// Waits for the control connection's TLS handshake; its failure (verification, pin) is the error.
-    static func awaitHandshake(_ channel: any Channel, timeout: Duration) async throws(FTPClientError) {
+    static func awaitHandshake(
+        _ handshake: EventLoopFuture<Bool>?, _ channel: any Channel, timeout: Duration
+    ) async throws(FTPClientError) {
         do {
-            let done = try await channel.eventLoop.submit { () throws -> EventLoopFuture<Bool> in
-                let handler = try channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self)
-                guard let done = handler.handshakeDone else { throw TLSError("the TLS handler is not set up") }
-                return done
-            }.get()
+            guard let done = handshake else { throw TLSError("the TLS handler is not set up") }
             let timer = channel.eventLoop.scheduleTask(in: .init(timeout)) { channel.close(promise: nil) }
             defer { timer.cancel() }
             _ = try await done.get()
