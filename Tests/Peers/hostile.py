@@ -35,7 +35,7 @@ class Raw:
     def __init__(self):
         self.s = socket.create_connection((host, port), timeout=30)
         self.f = self.s.makefile("rb")
-        self.reply()
+        self.greeting = self.reply()
 
     def reply(self):
         line = self.f.readline()
@@ -149,8 +149,14 @@ elif scenario == "limits":
     check(greeting.startswith(b"421"), "third session refused with 421, got %r" % greeting)
     a.s.shutdown(socket.SHUT_RDWR)
     a.s.close()
-    time.sleep(0.3)
-    d = Raw()  # a slot is free again
+    # A slot is free again once the server has noticed (quickly, but a loaded machine may take a moment).
+    deadline = time.time() + 15
+    while True:
+        d = Raw()
+        if d.greeting == "220":
+            break
+        check(time.time() < deadline, "no slot freed after a session ended")
+        time.sleep(0.1)
     # Failed logins: 3 per session, then 421 and close.
     for i in range(3):
         check(d.send(b"USER " + user.encode() + b"\r\n") == "331", "USER")

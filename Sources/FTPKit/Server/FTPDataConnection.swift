@@ -32,7 +32,9 @@ enum FTPDataConnection {
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // In FTPS the FTP server is the TLS server on data connections in both directions.
-                    if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls, dataConnection: true))
+                    }
                     return try DataChannel(wrappingChannelSynchronously: channel)
                 }
             }

@@ -36,6 +36,12 @@ struct FTPSession {
     /// Accepted on the implicit FTPS listener: the control connection is TLS from the start.
     var implicitTLS = false
 
+    /// 227/229 (passive) and the 200 that accepts PORT/EPRT: the client opens or awaits a data connection next.
+    static func setsUpDataConnection(_ reply: FTPReply) -> Bool {
+        reply.code == 227 || reply.code == 229
+            || (reply.code == 200 && (reply.text.hasPrefix("PORT command") || reply.text.hasPrefix("EPRT command")))
+    }
+
     func run(shutdown: AsyncStream<Void>) async {
         do {
             try await self.channel.executeThenClose { inbound, outbound in
@@ -69,6 +75,13 @@ struct FTPSession {
         // writes to the event loop later): AUTH TLS must know its 234 left in clear text before TLS starts.
         let control = self.channel.channel
         func send(_ reply: FTPReply) async throws {
+            if machine.controlSecure, machine.protectData, Self.setsUpDataConnection(reply) {
+                // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
+                // single-use: send a fresh one ahead of the reply it is about to act on.
+                try? await control.eventLoop.submit {
+                    try control.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
+                }.get()
+            }
             try await control.writeAndFlush(ByteBuffer(string: reply.encoded))
         }
 

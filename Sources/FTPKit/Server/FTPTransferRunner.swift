@@ -220,6 +220,7 @@ struct FTPTransferRunner: Sendable {
                             try await handle.write(rest)
                         }
                     } catch {
+                        self.logger.debug("upload data connection failed", metadata: ["error": "\(error)"])
                         await handle.abort()
                         return self.control.isAborted
                             ? .aborted(bytes: progress.bytes) : .connectionLost(bytes: progress.bytes)

@@ -58,7 +58,8 @@ final class PassiveListener: Sendable {
                             // Hand the connection over only once it is active: writes issued earlier, from the
                             // transfer waiting on the other side, would fail on a channel not yet registered.
                             if let tls {
-                                try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                                try child.pipeline.syncOperations.addHandler(
+                                    try OpenSSLHandler(context: tls, dataConnection: true))
                             } else if let clientTLS {
                                 // A client in active mode: the TLS client even though it accepted the TCP connection.
                                 try child.pipeline.syncOperations.addHandler(try clientTLS.makeHandler())

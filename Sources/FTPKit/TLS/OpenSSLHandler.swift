@@ -37,7 +37,13 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let pin: String?
 
-    init(context: TLSContext, serverHostname: String? = nil, resuming session: TLSSession? = nil) throws(TLSError) {
+    /// - Parameter dataConnection: a server's FTPS data connection. It sends no session tickets: clients resume
+    ///   the control connection's session, and lftp (GnuTLS) resets an upload's data connection when a TLS 1.3
+    ///   ticket arrives on it while it is sending (the bug that made libunftp turn TLS 1.3 off).
+    init(
+        context: TLSContext, serverHostname: String? = nil, resuming session: TLSSession? = nil,
+        dataConnection: Bool = false
+    ) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
         guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
@@ -52,6 +58,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if let session, !context.isServer { _ = SSL_set_session(ssl, session.pointer) }
         if context.isServer {
             SSL_set_accept_state(ssl)
+            if dataConnection { _ = SSL_set_num_tickets(ssl, 0) }
         } else {
             SSL_set_connect_state(ssl)
             if let host = serverHostname {
@@ -69,6 +76,13 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     deinit { SSL_free(self.ssl) }
 
     var resumedSession: Bool { SSL_session_reused(self.ssl) == 1 }
+
+    /// Servers on TLS 1.3: sends one more session ticket with the next write. Tickets are good for one
+    /// resumption, so a control connection hands one out before every data connection it sets up.
+    func requestTicket() {
+        guard self.isServer, self.state == .active, SSL_version(self.ssl) == TLS1_3_VERSION else { return }
+        _ = SSL_new_session_ticket(self.ssl)
+    }
 
     /// The newest session of this connection (with TLS 1.3, the last ticket the server sent), to resume on
     /// another connection.
