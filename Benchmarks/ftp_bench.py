@@ -81,7 +81,7 @@ class FTPD(Server):
                        input=self.password + "\n", text=True, check=True)
         self.proc = subprocess.Popen([binary, "--root", root, "--users", users, "--anonymous", "--address", "127.0.0.1",
                                       "--port", str(self.port), "--max-sessions", "5000", "--max-per-ip", "5000",
-                                      "--log-level", "error"])
+                                      "--log-level", "error"] + getattr(self, "extra", []))
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")
         self.url = "ftp://%s:%s@127.0.0.1:%d/pub/" % (self.user, self.password, self.port)
@@ -101,7 +101,7 @@ class VSFTPD(Server):
             "anon_mkdir_write_enable=YES", "anon_other_write_enable=YES", "local_enable=NO",
             "pasv_min_port=40000", "pasv_max_port=60000", "seccomp_sandbox=NO",
             "secure_chroot_dir=/var/run/vsftpd/empty", "background=NO", "max_per_ip=0", "max_clients=0",
-            "anon_umask=022", "xferlog_enable=NO", ""]))
+            "anon_umask=022", "xferlog_enable=NO"] + getattr(self, "extra_conf", []) + [""]))
         self.proc = subprocess.Popen(["vsftpd", conf])
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")
@@ -135,6 +135,57 @@ s.serve_forever()
         self.pub = os.path.join(root, "pub")
         self.url = "ftp://bench:bench@127.0.0.1:%d/pub/" % self.port
         self.user, self.password, self.remote = "bench", "bench", "pub/"
+
+
+class FTPD_TLS(FTPD):
+    """ftpd with explicit FTPS required for logins and data (and session reuse, its default)."""
+    def start(self):
+        self.cert = make_certificate(self.workdir)
+        self.extra = ["--tls-cert", self.cert + "/cert.pem", "--tls-key", self.cert + "/key.pem",
+                      "--tls-policy", "required"]
+        FTPD.start(self)
+
+
+class VSFTPD_TLS(VSFTPD):
+    """vsftpd with ssl_enable and TLS forced for anonymous logins and data, require_ssl_reuse on."""
+    def start(self):
+        self.cert = make_certificate(self.workdir)
+        self.extra_conf = ["ssl_enable=YES", "allow_anon_ssl=YES", "force_anon_logins_ssl=YES",
+                           "force_anon_data_ssl=YES", "require_ssl_reuse=YES",
+                           "rsa_cert_file=" + self.cert + "/cert.pem", "rsa_private_key_file=" + self.cert + "/key.pem"]
+        VSFTPD.start(self)
+
+
+def make_certificate(workdir):
+    out = os.path.join(workdir, "cert")
+    subprocess.run([os.path.join(ROOT, ".build/release/ftpd"), "cert", "--out", out, "--force"],
+                   check=True, capture_output=True)
+    return out
+
+
+def ftps_transfers(work, big, runs):
+    """FTPS RETR and STOR with curl (--ssl-reqd, certificate verified) against ftpd and vsftpd."""
+    results = {}
+    for name, cls in (("ftpd", FTPD_TLS), ("vsftpd", VSFTPD_TLS)):
+        server = cls(name, os.path.join(work, name + "-tls"))
+        os.makedirs(server.workdir, exist_ok=True)
+        server.start()
+        try:
+            tls = ["--ssl-reqd", "--cacert", server.cert + "/cert.pem"]
+            shutil.copy(big, os.path.join(server.pub, "big.bin"))
+            if isinstance(server, VSFTPD):
+                shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+            retr, stor = [], []
+            for i in range(runs):
+                retr.append(curl_speed(tls + [server.url + "big.bin", "-o", "/dev/null"]))
+                os.sync()
+                stor.append(curl_speed(tls + ["-T", big, server.url + "tls%d.bin" % i]))
+                os.remove(os.path.join(server.pub, "tls%d.bin" % i))
+            results[name] = (max(retr), max(stor))
+            print(name, "FTPS", results[name], file=sys.stderr, flush=True)
+        finally:
+            server.stop()
+    return results
 
 
 def curl_speed(args):
@@ -250,6 +301,7 @@ def main():
     ap.add_argument("--servers", default="ftpd,vsftpd,pyftpdlib")
     ap.add_argument("--output")
     ap.add_argument("--disk", action="store_true", help="keep the files on disk instead of tmpfs")
+    ap.add_argument("--ftps", choices=["yes", "no", "only"], default="yes", help="measure FTPS (ftpd and vsftpd)")
     args = ap.parse_args()
 
     import resource
@@ -269,8 +321,11 @@ def main():
     classes = {"ftpd": FTPD, "vsftpd": VSFTPD, "pyftpdlib": PYFTPDLIB}
     results = {}
     clients = {}
+    ftps = {}
     try:
-        for name in args.servers.split(","):
+        if args.ftps != "no":
+            ftps = ftps_transfers(work, big, args.runs)
+        for name in ([] if args.ftps == "only" else args.servers.split(",")):
             server = classes[name](name, os.path.join(work, name))
             os.makedirs(server.workdir, exist_ok=True)
             server.start()
@@ -315,6 +370,16 @@ def main():
             lines.append("| %s | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× |" % (
                 name, c["curl_get"] / 1e6, c["ours_get"] / 1e6, c["ours_get"] / c["curl_get"],
                 c["curl_put"] / 1e6, c["ours_put"] / 1e6, c["ours_put"] / c["curl_put"]))
+    if ftps:
+        lines += ["", "FTPS with curl (--ssl-reqd, TLS required for data, session reuse on; best of %d, MB/s):" % args.runs, "",
+                  "| server | RETR | STOR |", "|---|---|---|"]
+        for name, (r, w) in ftps.items():
+            lines.append("| %s | %.0f | %.0f |" % (name, r / 1e6, w / 1e6))
+        if "ftpd" in ftps and "vsftpd" in ftps:
+            o, v = ftps["ftpd"], ftps["vsftpd"]
+            lines += ["", "| ftpd / vsftpd over FTPS | RETR %.2f× | STOR %.2f× | (target ≥ 3×) |" % (o[0] / v[0], o[1] / v[1])]
+    if not results:
+        lines = lines[2:] if not peers else lines
     table = "\n".join(lines)
     print(table)
     if args.output:

@@ -20,6 +20,7 @@ static inline int seed_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
 static inline int seed_BIO_pending(BIO *b) { return BIO_pending(b); }
+static inline uint64_t seed_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return (uint64_t)SSL_OP_CIPHER_SERVER_PREFERENCE; }
 // EVP_EC_gen is a macro over a variadic function.
 static inline EVP_PKEY *seed_generate_p256_key(void) { return EVP_EC_gen("P-256"); }
 #endif

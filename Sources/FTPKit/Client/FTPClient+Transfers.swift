@@ -141,14 +141,16 @@ extension FTPClient {
             let command = try await self.prepareUpload(path, mode: mode)
             let start: UInt64 = if case .resume(let at) = mode { at } else { 0 }
             var sent: UInt64 = 0
-            try await self.transfer(command, kind: .upload) { channel, _, outbound in
+            try await self.transfer(command, kind: .upload) { channel, _, _ in
+                // Written with futures, not the async writer: the connection closes right after, and a close
+                // drops whatever is still queued.
+                var writer = ChunkWriter(channel: channel)
                 for try await chunk in source {
-                    try await outbound.write(chunk)
+                    try await writer.write(chunk)
                     sent += UInt64(chunk.readableBytes)
                     progress?(FTPTransferProgress(bytes: start + sent, total: total))
                 }
-                // Wait until every byte reached the kernel before the connection closes.
-                try await channel.writeAndFlush(ByteBuffer()).get()
+                try await writer.finish()
                 return true
             }
             return sent
@@ -188,7 +190,7 @@ extension FTPClient {
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
             let encrypted = self.dataProtected
             let chunkSize = self.configuration.chunkSize
-            try await self.transfer(command, kind: .upload) { channel, _, outbound in
+            try await self.transfer(command, kind: .upload) { channel, _, _ in
                 let sent = Progress(start: offset)
                 guard encrypted else {
                     try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
@@ -197,14 +199,16 @@ extension FTPClient {
                     return true
                 }
                 // sendfile cannot pass through TLS: read chunks on the thread pool and encrypt them.
+                var writer = ChunkWriter(channel: channel)
                 var position = offset
                 while position < size {
                     let chunk = try await Self.readChunk(fd, at: position, count: min(UInt64(chunkSize), size - position))
                     guard chunk.readableBytes > 0 else { throw FTPClientError(.local, "\(localPath) shrank while being sent") }
                     position += UInt64(chunk.readableBytes)
-                    try await outbound.write(chunk)
+                    try await writer.write(chunk)
                     progress?(FTPTransferProgress(bytes: sent.add(chunk.readableBytes), total: size))
                 }
+                try await writer.finish()
                 return true
             }
             return size - offset

@@ -212,16 +212,28 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         var delivered = false
+        // Records hold at most 16 KiB; decrypting everything already received into one larger buffer means a
+        // fast upload reaches storage in a few big writes instead of one per record (measured: 16 KiB buffers
+        // held FTPS STOR to a quarter of the speed, each one a hop to the file thread pool).
+        let available = Int(seed_BIO_pending(self.readBIO))
+        var buffer = context.channel.allocator.buffer(capacity: min(max(available, 16 * 1024), 512 * 1024))
         while true {
-            var buffer = context.channel.allocator.buffer(capacity: 16 * 1024)
-            ERR_clear_error()
-            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { raw in
-                Int(max(0, SSL_read(self.ssl, raw.baseAddress, Int32(raw.count))))
+            if buffer.writableBytes < 16 * 1024 {
+                if buffer.readableBytes > 0 {
+                    delivered = true
+                    context.fireChannelRead(Self.wrapInboundOut(buffer))
+                }
+                buffer = context.channel.allocator.buffer(capacity: 256 * 1024)
             }
-            if n > 0 {
+            ERR_clear_error()
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { raw in
+                Int(max(0, SSL_read(self.ssl, raw.baseAddress, Int32(min(raw.count, Int(Int32.max))))))
+            }
+            if n > 0 { continue }
+            if buffer.readableBytes > 0 {
                 delivered = true
                 context.fireChannelRead(Self.wrapInboundOut(buffer))
-                continue
+                buffer = context.channel.allocator.buffer(capacity: 0)
             }
             let error = SSL_get_error(self.ssl, 0)
             if error == SSL_ERROR_ZERO_RETURN {
@@ -304,8 +316,10 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 Int(max(0, BIO_read(self.writeBIO, raw.baseAddress, Int32(pendingBytes))))
             }
             context.write(Self.wrapOutboundOut(out), promise: promise)
-        } else {
-            promise?.succeed()
+        } else if let promise {
+            // Nothing new to send, but the promise must complete only after what was written before it (an empty
+            // write is how callers wait for everything to leave before closing).
+            context.write(Self.wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
         }
         if flush { context.flush() }
     }

@@ -21,6 +21,12 @@ public final class TLSContext: @unchecked Sendable {
         self.isServer = server
         let version = configuration.minimumVersion == .tls13 ? TLS1_3_VERSION : TLS1_2_VERSION
         guard seed_SSL_CTX_set_min_proto_version(ctx, version) == 1 else { throw TLSError("cannot set the TLS version") }
+        if server {
+            // AES-128-GCM first, chosen by the server: as safe in practice as AES-256 and about a third cheaper,
+            // which matters for file transfers on both ends (Go's crypto/tls makes the same choice).
+            _ = SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384")
+            _ = SSL_CTX_set_options(ctx, seed_SSL_OP_CIPHER_SERVER_PREFERENCE())
+        }
         if let ciphers = configuration.cipherList, SSL_CTX_set_cipher_list(ctx, ciphers) != 1 {
             throw TLSError("invalid cipher list '\(ciphers)': \(Self.lastError())")
         }

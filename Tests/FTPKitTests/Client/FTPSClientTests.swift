@@ -58,6 +58,36 @@ import Testing
         }
     }
 
+    /// A slow reader fills the socket buffers, so the server's last chunks are still queued when it finishes:
+    /// they must not be dropped by the close (a truncated download, seen with curl before the fix).
+    @Test func aSlowReaderGetsEveryByteOverTLS() async throws {
+        let keys = try TemporaryDirectory()
+        defer { keys.cleanup() }
+        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
+        try await withServer({
+            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+            $0.tlsPolicy = .required
+        }) { server in
+            let payload = randomData(8_000_000)
+            try server.write("big.bin", payload)
+            let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: Self.settings(cert: cert))
+            try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
+            let received: Data = try await client.download("big.bin") { chunks in
+                var data = Data()
+                var count = 0
+                for try await chunk in chunks {
+                    data.append(contentsOf: chunk.readableBytesView)
+                    count += 1
+                    if count % 4 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                return data
+            }
+            #expect(received.count == payload.count)
+            #expect(received == payload)
+            try await client.quit()
+        }
+    }
+
     @Test func verificationHostNamesAndPins() async throws {
         let keys = try TemporaryDirectory()
         defer { keys.cleanup() }
