@@ -59,6 +59,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("tls-policy"), help: "optional, login (TLS required to log in) or required (logins and data).")
     var tlsPolicy: String?
 
+    @Option(name: .customLong("trusted-proxy"), help: "A load balancer's address allowed to send PROXY protocol headers (v1/v2) with the client's real address (repeatable).")
+    var trustedProxies: [String] = []
+
     @Option(name: .customLong("implicit-tls-port"), help: "Also listen for implicit FTPS (TLS from the first byte; usually 990). Needs --tls-cert.")
     var implicitTLSPort: Int?
 
@@ -128,6 +131,7 @@ struct Serve: AsyncParsableCommand {
         } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil {
             throw ValidationError("--tls-key, --tls-policy and --implicit-tls-port need --tls-cert")
         }
+        configuration.trustedProxies = self.trustedProxies.isEmpty ? (file.trustedProxies ?? []) : self.trustedProxies
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 
         let server: FTPServer

@@ -20,6 +20,7 @@ struct ServerConfigFile: Codable {
     var tlsPolicy: String?
     var allowTLSWithoutReuse: Bool?
     var implicitTLSPort: Int?
+    var trustedProxies: [String]?
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

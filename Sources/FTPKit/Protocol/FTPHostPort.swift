@@ -107,6 +107,10 @@ public enum IPAddressText {
         return s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } && s.components(separatedBy: "::").count <= 2
     }
 
+    static func isIPv4MappedPrefix(_ groups: [Int]) -> Bool {
+        groups.count == 8 && groups[0..<5].allSatisfy { $0 == 0 } && groups[5] == 0xFFFF
+    }
+
     /// Canonical form used to compare a control peer with a data peer: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes
     /// `1.2.3.4` and IPv6 letters are lower-cased.
     public static func canonical(_ s: String) -> String {

@@ -26,6 +26,7 @@ public final class FTPServer: Sendable {
     public let implicitTLSPort: Int?
     private let logger: Logger
     private let state = Mutex<State>(State())
+    private let proxyHeaders: ProxyHeaders
 
     private struct State {
         var nextSession = 0
@@ -35,8 +36,10 @@ public final class FTPServer: Sendable {
 
     private init(
         configuration: FTPServerConfiguration, context: FTPServerContext, serverChannel: NIOAsyncChannel<ControlChannel, Never>,
-        implicitChannel: NIOAsyncChannel<ControlChannel, Never>?, events: AsyncStream<FTPServerEvent>, logger: Logger
+        implicitChannel: NIOAsyncChannel<ControlChannel, Never>?, events: AsyncStream<FTPServerEvent>, logger: Logger,
+        proxyHeaders: ProxyHeaders
     ) {
+        self.proxyHeaders = proxyHeaders
         self.configuration = configuration
         self.context = context
         self.serverChannel = serverChannel
@@ -56,12 +59,14 @@ public final class FTPServer: Sendable {
         let (events, sink) = AsyncStream<FTPServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
         let context = try FTPServerContext(configuration: configuration, group: group, eventSink: sink)
         let maxLine = configuration.maxCommandLength
+        let proxyHeaders = ProxyHeaders(trusted: Set(configuration.trustedProxies.map(IPAddressText.canonical)))
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    try proxyHeaders.install(on: child)
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
                     return try ControlChannel(wrappingChannelSynchronously: child)
                 }
@@ -75,6 +80,7 @@ public final class FTPServer: Sendable {
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .bind(host: configuration.host, port: implicitPort) { child in
                         child.eventLoop.makeCompletedFuture {
+                            try proxyHeaders.install(on: child)
                             try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                             try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
                             return try ControlChannel(wrappingChannelSynchronously: child)
@@ -87,7 +93,7 @@ public final class FTPServer: Sendable {
         }
         let server = FTPServer(
             configuration: configuration, context: context, serverChannel: channel, implicitChannel: implicitChannel,
-            events: events, logger: logger)
+            events: events, logger: logger, proxyHeaders: proxyHeaders)
         logger.info("listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.localPort)",
             "implicit_tls_port": "\(server.implicitTLSPort.map(String.init) ?? "-")",
@@ -146,7 +152,24 @@ public final class FTPServer: Sendable {
     public var sessionCount: Int { self.context.limiter.total }
 
     private func serve(_ connection: ControlChannel, implicitTLS: Bool = false) async {
-        let peer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
+        let tcpPeer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
+        var peer = tcpPeer
+        var viaProxy: String?
+        if let pending = self.proxyHeaders.take(for: connection.channel), self.proxyHeaders.trusts(tcpPeer) {
+            // The proxy sends its header at once; a proxy that does not within 5 s is cut off.
+            let timer = connection.channel.eventLoop.scheduleTask(in: .seconds(5)) { connection.channel.close(promise: nil) }
+            defer { timer.cancel() }
+            do {
+                if let header = try await pending.get(), header.command == .proxy, let source = header.source {
+                    peer = IPAddressText.canonical(source.host)
+                    viaProxy = tcpPeer
+                }
+            } catch {
+                self.logger.notice("connection from the proxy refused", metadata: ["proxy": "\(tcpPeer)", "reason": "\(error)"])
+                try? await connection.executeThenClose { _, _ in }
+                return
+            }
+        }
         let local = connection.channel.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
         var logger = self.logger
         if let refusal = self.context.limiter.acquire(peer) {
@@ -178,10 +201,37 @@ public final class FTPServer: Sendable {
         logger[metadataKey: "session"] = "\(id)"
         logger[metadataKey: "client"] = "\(peer)"
         logger.info("session opened")
+        if let viaProxy { logger[metadataKey: "proxy"] = "\(viaProxy)" }
         let session = FTPSession(
             context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger,
-            implicitTLS: implicitTLS)
+            implicitTLS: implicitTLS, proxyAddress: viaProxy)
         await session.run(shutdown: shutdown)
         logger.info("session closed")
+    }
+}
+
+/// The PROXY protocol handlers' results, by connection, from the channel initializer to the session.
+final class ProxyHeaders: Sendable {
+    private let trusted: Set<String>
+    private let pending = Mutex<[ObjectIdentifier: EventLoopFuture<ProxyProtocolHeader?>]>([:])
+
+    init(trusted: Set<String>) { self.trusted = trusted }
+
+    func trusts(_ address: String) -> Bool { self.trusted.contains(address) }
+
+    /// Adds the PROXY handler when proxies are configured (every connection gets one, so an untrusted peer that
+    /// sends a header is refused).
+    func install(on channel: any Channel) throws {
+        guard !self.trusted.isEmpty else { return }
+        let peer = channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
+        let handler = ProxyProtocolHandler(trusted: self.trusts(peer), eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let header = handler.header
+        self.pending.withLock { $0[ObjectIdentifier(channel)] = header }
+        channel.closeFuture.whenComplete { _ in _ = self.pending.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+    }
+
+    func take(for channel: any Channel) -> EventLoopFuture<ProxyProtocolHeader?>? {
+        self.pending.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 }

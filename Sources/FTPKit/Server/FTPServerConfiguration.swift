@@ -46,6 +46,11 @@ public struct FTPServerConfiguration: Sendable {
     /// Implicit FTPS: a second listener (by convention port 990) where TLS starts with the first byte. Needs
     /// `tls`; `0` picks a free port.
     public var implicitTLSPort: Int?
+    /// Load balancers (HAProxy) allowed to send a PROXY protocol header (v1 or v2) with the client's real address.
+    /// Connections from these addresses must start with one; anyone else who sends one is refused. Limits, bans,
+    /// logs and the PORT bounce check then use the real address, and a passive data connection may come from the
+    /// proxy (which forwards the client's) as well as from the client.
+    public var trustedProxies: [String] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
@@ -80,6 +85,9 @@ public struct FTPServerConfiguration: Sendable {
         }
         if !(0...65535).contains(self.port) { throw FTPConfigurationError("port \(self.port) is out of range") }
         if self.maxCommandLength < 512 { throw FTPConfigurationError("maximum command length must be at least 512") }
+        for proxy in self.trustedProxies where !IPAddressText.isIPv4(proxy) && !IPAddressText.isIPv6(proxy) {
+            throw FTPConfigurationError("trusted proxy '\(proxy)' is not an IP address")
+        }
         if let implicit = self.implicitTLSPort {
             guard self.tls != nil else { throw FTPConfigurationError("implicit FTPS needs a certificate and key") }
             guard (0...65535).contains(implicit), implicit == 0 || implicit != self.port else {

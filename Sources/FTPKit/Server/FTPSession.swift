@@ -35,6 +35,9 @@ struct FTPSession {
     var logger: Logger
     /// Accepted on the implicit FTPS listener: the control connection is TLS from the start.
     var implicitTLS = false
+    /// The trusted proxy the control connection came through (its PROXY header gave `clientAddress`): passive
+    /// data connections may come from it too, since it forwards the client's.
+    var proxyAddress: String?
 
     /// 227/229 (passive) and the 200 that accepts PORT/EPRT: the client opens or awaits a data connection next.
     static func setsUpDataConnection(_ reply: FTPReply) -> Bool {
@@ -151,13 +154,14 @@ struct FTPSession {
                     let group2 = self.context.group
                     let host = self.localAddress
                     let client = self.clientAddress
+                    let proxy = self.proxyAddress
                     let logger = self.logger
                     let tls = machine.protectData ? self.context.tls : nil
                     group.addTask {
                         do {
                             let l = try await PassiveListener.open(
                                 group: group2, host: host, range: config.passivePorts, expectedPeer: client,
-                                logger: logger, tls: tls)
+                                logger: logger, tls: tls, alsoAccept: proxy)
                             sink.yield(.passiveOpened(l))
                         } catch {
                             sink.yield(.passiveFailed("\(error)"))

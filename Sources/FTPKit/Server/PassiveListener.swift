@@ -29,7 +29,7 @@ final class PassiveListener: Sendable {
     /// Binds on `host` at a random free port of `range` (or any port when `nil`).
     static func open(
         group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger,
-        tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil
+        tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil, alsoAccept: String? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
         let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
@@ -49,7 +49,8 @@ final class PassiveListener: Sendable {
                     .childChannelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
                     .childChannelInitializer { child in
                         let peer = child.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
-                        guard peer == expectedPeer, let listener = box.listener else {
+                        guard peer == expectedPeer || (alsoAccept != nil && peer == alsoAccept), let listener = box.listener
+                        else {
                             logger.warning("refused data connection from a foreign address",
                                 metadata: ["peer": "\(peer)", "expected": "\(expectedPeer)"])
                             return child.close()
