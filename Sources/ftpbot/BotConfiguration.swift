@@ -32,6 +32,8 @@ struct BotConfiguration: Decodable, Sendable {
     var userQuota: Int64?
     var apiBaseURL: String?
     var gatewayURL: String?
+    /// `HOST:PORT` for Prometheus metrics (`/metrics`) and `/health`.
+    var metricsAddress: String?
 
     /// A problem and where it is (`nodes[1].port`).
     struct Problem: Sendable, CustomStringConvertible {
@@ -102,6 +104,7 @@ struct BotConfiguration: Decodable, Sendable {
         if let v = environment["DISCORD_API_URL"] { self.apiBaseURL = v }
         if let v = environment["DISCORD_GATEWAY_URL"] { self.gatewayURL = v }
         if let v = environment["DISCORD_GUILD_ID"] { self.guildID = v }
+        if let v = environment["FTPBOT_METRICS_ADDRESS"] { self.metricsAddress = v }
     }
 
     func problems(environment: [String: String]) -> [Problem] {
@@ -147,12 +150,22 @@ struct BotConfiguration: Decodable, Sendable {
                 add(field == "guildID" ? field : "\(field)[\(i)]", "'\(id)' is not a Discord ID (digits only)")
             }
         }
+        if let address = self.metricsAddress, Self.hostPort(address) == nil {
+            add("metricsAddress", "'\(address)' is not HOST:PORT")
+        }
         if let m = self.maxFileSize, m <= 0 { add("maxFileSize", "must be positive (bytes)") }
         if let q = self.userQuota, q <= 0 { add("userQuota", "must be positive (bytes)") }
         for (field, url) in [("apiBaseURL", self.apiBaseURL), ("gatewayURL", self.gatewayURL)] {
             if let url, URL(string: url)?.scheme == nil { add(field, "'\(url)' is not a URL") }
         }
         return problems
+    }
+
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon > text.startIndex
+        else { return nil }
+        return (String(text[..<colon]), port)
     }
 
     /// The nodes as the cluster takes them (passwords read now; never logged).

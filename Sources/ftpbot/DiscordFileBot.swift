@@ -1,6 +1,7 @@
 import Balancer
 import DiscordKit
 import Foundation
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -120,6 +121,7 @@ struct DiscordFileBot: Sendable {
                 name, from: source, size: UInt64(attachment.size), uploader: invocation.user.id.rawValue,
                 collision: .keepBoth)
         }
+        Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "stored")]).increment(by: Int64(clamping: file.size))
         var line = "✅ Stored **\(Self.escape(file.name))** (\(ProgressBar.bytes(Int64(file.size))), sha256 `\(file.sha256?.prefix(16) ?? "?")…`) on \(file.nodes.joined(separator: ", "))."
         if name != requested { line += " The name was cleaned from '\(Self.escape(requested))'." }
         if file.name != name { line += " '\(Self.escape(name))' existed, so it was kept as '\(Self.escape(file.name))'." }
@@ -163,6 +165,7 @@ struct DiscordFileBot: Sendable {
             try? handle.close()
             throw error
         }
+        Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "fetched")]).increment(by: Int64(clamping: file.size))
         try await reply.send(
             Self.text("📄 **\(Self.escape(name))** (\(ProgressBar.bytes(Int64(file.size))))"),
             files: [try FileUpload.file(path: scratch, filename: name)])

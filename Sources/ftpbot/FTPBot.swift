@@ -1,8 +1,11 @@
 import ArgumentParser
 import Balancer
 import DiscordKit
+import FTPKit
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 
 @main
 struct FTPBot: AsyncParsableCommand {
@@ -74,6 +77,13 @@ struct FTPBot: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ftpbot")
+        // Before anything records a metric: swift-metrics binds metrics to the backend when they are created.
+        var registry: PrometheusCollectorRegistry?
+        if configuration.metricsAddress != nil {
+            let prometheus = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+            registry = prometheus
+        }
         let strategy = PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes()
         let data = configuration.dataDirectory ?? ".data/bot"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -96,6 +106,17 @@ struct FTPBot: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         await cluster.refresh()
+        var endpoint: MetricsEndpoint?
+        var gauges: Task<Void, Never>?
+        if let registry, let (host, port) = configuration.metricsAddress.flatMap(BotConfiguration.hostPort) {
+            endpoint = try await MetricsEndpoint.start(host: host, port: port, render: { registry.emitToString() })
+            logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint?.port ?? 0)"])
+            gauges = Task { await NodeGauges.run(cluster: cluster) }
+        }
+        defer {
+            gauges?.cancel()
+            if let endpoint { Task { await endpoint.stop() } }
+        }
         let prefixes = configuration.prefixes ?? ["!"]
         do {
             if let token {

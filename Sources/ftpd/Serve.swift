@@ -1,5 +1,7 @@
 import ArgumentParser
 import FTPKit
+import Metrics
+import Prometheus
 import Foundation
 import Logging
 import NIOCore
@@ -61,6 +63,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("trusted-proxy"), help: "A load balancer's address allowed to send PROXY protocol headers (v1/v2) with the client's real address (repeatable).")
     var trustedProxies: [String] = []
+
+    @Option(name: .customLong("metrics-address"), help: "Serve Prometheus metrics (/metrics) and a health check (/health) on HOST:PORT (port 0: any free port, logged).")
+    var metricsAddress: String?
 
     @Option(name: .customLong("implicit-tls-port"), help: "Also listen for implicit FTPS (TLS from the first byte; usually 990). Needs --tls-cert.")
     var implicitTLSPort: Int?
@@ -134,11 +139,33 @@ struct Serve: AsyncParsableCommand {
         configuration.trustedProxies = self.trustedProxies.isEmpty ? (file.trustedProxies ?? []) : self.trustedProxies
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 
+        // Metrics are bootstrapped before the server exists: swift-metrics binds each metric to the backend at
+        // its creation.
+        var metricsTarget: (String, Int)?
+        var registry: PrometheusCollectorRegistry?
+        if let address = self.metricsAddress ?? file.metricsAddress {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { throw ValidationError("--metrics-address must be HOST:PORT, got '\(address)'") }
+            metricsTarget = (String(address[..<colon]), port)
+            let prometheus = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+            registry = prometheus
+        }
         let server: FTPServer
         do {
             server = try await FTPServer.bind(configuration: configuration, logger: logger)
         } catch let error as TLSError {
             throw ValidationError("TLS: \(error.message)")
+        }
+        var metricsEndpoint: MetricsEndpoint?
+        if let (host, port) = metricsTarget, let registry {
+            let maxSessions = configuration.maxSessions
+            let endpoint = try await MetricsEndpoint.start(
+                host: host, port: port, render: { registry.emitToString() },
+                healthy: { server.sessionCount < maxSessions })
+            metricsEndpoint = endpoint
+            logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint.port)"])
         }
         let grace = Duration.seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
         let signals = SignalHandlers()
@@ -155,6 +182,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await server.run()
         signals.cancel()
+        await metricsEndpoint?.stop()
     }
 
     static func parseRange(_ text: String) -> ClosedRange<Int>? {

@@ -21,6 +21,7 @@ struct ServerConfigFile: Codable {
     var allowTLSWithoutReuse: Bool?
     var implicitTLSPort: Int?
     var trustedProxies: [String]?
+    var metricsAddress: String?
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

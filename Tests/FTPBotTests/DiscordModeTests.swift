@@ -182,7 +182,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
 
 @Suite(.serialized) struct DiscordModeTests {
     @Test func everyCommandAsPrefixAndSlashCommand() async throws {
-        let bot = try await BotHarness.start()
+        let bot = try await BotHarness.start(extra: ["metricsAddress": "127.0.0.1:0"])
         do {
             try await bot.waitUntilReady()
             let registered = await bot.emulator.guildCommands["2000"]?.map(\.name) ?? []
@@ -250,6 +250,15 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // An admin may delete someone else's file with the prefix command.
             let adminDelete = try await bot.say("!delete notes v2.txt", as: BotHarness.admin, roles: [BotHarness.adminRole])
             #expect(adminDelete.content.contains("Deleted **notes v2.txt**"), "\(adminDelete.content)")
+
+            // Metrics: commands by result, node health, bytes through the cluster.
+            let port = try #require(bot.stderr.split(separator: "metrics_port=").dropFirst().first
+                .flatMap { Int($0.prefix { $0.isNumber }) }, "\(bot.stderr)")
+            let metrics = try await Self.fetch("http://127.0.0.1:\(port)/metrics")
+            for line in [#"discord_commands_total{command="upload",result="ok"} 2"#,
+                         #"seed_node_up{node="node0"} 1"#, #"seed_cluster_bytes_total{direction="stored"} "#] {
+                #expect(metrics.contains(line), "missing \(line) in:\n\(metrics)")
+            }
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()
@@ -422,6 +431,19 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try #"{"localNodes": 2, "replicas": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code3, _) = try await Self.checkConfig(path)
         #expect(code3 == 0)
+    }
+
+    static func fetch(_ url: String) async throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["curl", "-sS", url]
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
+        try Data().write(to: out)
+        defer { try? FileManager.default.removeItem(at: out) }
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        try p.run()
+        while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     }
 
     static func checkConfig(_ path: String) async throws -> (Int32, String) {

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import Logging
 
 /// Serves ``CommandSpec``s from gateway events: prefix commands in messages, slash commands, autocomplete and
@@ -170,7 +171,11 @@ public actor CommandRouter {
             await replier.armAutoDefer()
             do {
                 try await handler(invocation, replier)
+                Counter(label: "discord_commands_total", dimensions: [("command", invocation.command), ("result", "ok")])
+                    .increment()
             } catch {
+                Counter(label: "discord_commands_total", dimensions: [("command", invocation.command), ("result", "error")])
+                    .increment()
                 logger.warning("command failed", metadata: ["command": "\(invocation.command)", "error": "\(error)"])
                 try? await replier.send(MessagePayload(content: describe(error)))
             }

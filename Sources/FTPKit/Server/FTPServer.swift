@@ -201,6 +201,8 @@ public final class FTPServer: Sendable {
         logger[metadataKey: "session"] = "\(id)"
         logger[metadataKey: "client"] = "\(peer)"
         logger.info("session opened")
+        self.context.metrics.sessions.increment()
+        defer { self.context.metrics.sessions.decrement() }
         if let viaProxy { logger[metadataKey: "proxy"] = "\(viaProxy)" }
         let session = FTPSession(
             context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger,

@@ -11,6 +11,7 @@ final class FTPServerContext: Sendable {
     let tls: TLSContext?
     private let throttle: Mutex<LoginThrottle>
     private let eventSink: AsyncStream<FTPServerEvent>.Continuation
+    let metrics = FTPServerMetrics()
 
     init(
         configuration: FTPServerConfiguration, group: any EventLoopGroup,
@@ -27,7 +28,10 @@ final class FTPServerContext: Sendable {
         self.eventSink = eventSink
     }
 
-    func emit(_ event: FTPServerEvent) { self.eventSink.yield(event) }
+    func emit(_ event: FTPServerEvent) {
+        self.metrics.record(event)
+        self.eventSink.yield(event)
+    }
 
     func isBanned(_ address: String) -> Bool {
         self.throttle.withLock { $0.isBanned(address, now: .now) }

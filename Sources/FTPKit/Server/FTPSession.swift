@@ -373,6 +373,8 @@ struct FTPSession {
         case .list:
             direction = "listed"
         }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        self.context.metrics.transfer(direction: direction, complete: complete, bytes: bytes, seconds: seconds)
         self.logger.info("transfer \(complete ? "complete" : "failed")", metadata: [
             "direction": "\(direction)", "path": "\(transfer.virtualPath)", "bytes": "\(bytes)",
             "seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",

@@ -22,7 +22,7 @@ import Testing
         let port = try freeTCPPort()
         let config = """
             {"root": "\(dir.path)/root", "address": "127.0.0.1", "port": \(port), "users": "\(users)",
-             "passivePorts": "40000-40100", "logLevel": "info"}
+             "passivePorts": "40000-40100", "logLevel": "info", "metricsAddress": "127.0.0.1:0"}
             """
         try config.write(toFile: dir.path + "/ftpd.json", atomically: true, encoding: .utf8)
 
@@ -45,6 +45,18 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(got.status == 0 && got.stdout == "served", "\(got)")
+
+        // Prometheus metrics and the health check, on the port ftpd logged.
+        let logged = try String(contentsOf: log, encoding: .utf8)
+        let metricsPort = logged.split(separator: "metrics_port=").dropFirst().first.map { $0.prefix { $0.isNumber } }
+        let mport = try #require(metricsPort.flatMap { Int($0) }, "\(logged)")
+        let metrics = try await runProcess(curl, ["-sS", "http://127.0.0.1:\(mport)/metrics"])
+        for line in ["ftpd_bytes_sent_total 6", #"ftpd_logins_total{result="ok"} 1"#,
+                     #"ftpd_transfers_total{direction="sent",result="complete"} 1"#, "ftpd_transfer_duration_seconds"] {
+            #expect(metrics.stdout.contains(line), "missing \(line) in:\n\(metrics.stdout)")
+        }
+        let health = try await runProcess(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(mport)/health"])
+        #expect(health.stdout == "200", "\(health)")
 
         kill(process.processIdentifier, SIGTERM)
         var status: Int32 = -1
