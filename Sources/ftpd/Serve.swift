@@ -179,6 +179,13 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 logger.error("users not reloaded, keeping the previous ones", metadata: ["error": "\(error)"])
             }
+            guard server.configuration.tls != nil else { return }
+            do {
+                try server.reloadTLSCertificate()
+                logger.info("TLS certificate reloaded")
+            } catch {
+                logger.error("TLS certificate not reloaded, keeping the previous one", metadata: ["error": "\(error)"])
+            }
         }
         try await server.run()
         signals.cancel()

@@ -72,7 +72,7 @@ public final class FTPServer: Sendable {
                 }
             }
         var implicitChannel: NIOAsyncChannel<ControlChannel, Never>?
-        if let implicitPort = configuration.implicitTLSPort, let tls = context.tls {
+        if let implicitPort = configuration.implicitTLSPort, context.tls != nil {
             do {
                 implicitChannel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
@@ -81,6 +81,7 @@ public final class FTPServer: Sendable {
                     .bind(host: configuration.host, port: implicitPort) { child in
                         child.eventLoop.makeCompletedFuture {
                             try proxyHeaders.install(on: child)
+                            guard let tls = context.tls else { throw TLSError("TLS is not configured") }
                             try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                             try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
                             return try ControlChannel(wrappingChannelSynchronously: child)
@@ -146,6 +147,12 @@ public final class FTPServer: Sendable {
             let left = self.state.withLock { $0.sessions.values.map(\.channel) }
             for channel in left { channel.close(promise: nil) }
         }
+    }
+
+    /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
+    /// open keep theirs. Throws, keeping the current certificate, if the new files are unusable.
+    public func reloadTLSCertificate() throws(TLSError) {
+        try self.context.reloadTLS()
     }
 
     /// The number of open sessions.

@@ -7,8 +7,10 @@ final class FTPServerContext: Sendable {
     let configuration: FTPServerConfiguration
     let group: any EventLoopGroup
     let limiter: ConnectionLimiter
-    /// The OpenSSL context shared by every control and data connection (so data sessions can resume).
-    let tls: TLSContext?
+    /// The OpenSSL context for new connections; a session keeps the one it started with for all its data
+    /// connections (they resume its TLS session), so a reload never breaks a running session.
+    var tls: TLSContext? { self.currentTLS.withLock { $0 } }
+    private let currentTLS: Mutex<TLSContext?>
     private let throttle: Mutex<LoginThrottle>
     private let eventSink: AsyncStream<FTPServerEvent>.Continuation
     let metrics = FTPServerMetrics()
@@ -18,7 +20,9 @@ final class FTPServerContext: Sendable {
         eventSink: AsyncStream<FTPServerEvent>.Continuation
     ) throws(TLSError) {
         self.configuration = configuration
-        self.tls = try configuration.tls.map { (c: TLSConfiguration) throws(TLSError) in try TLSContext(configuration: c, server: true) }
+        self.currentTLS = Mutex(try configuration.tls.map { (c: TLSConfiguration) throws(TLSError) in
+            try TLSContext(configuration: c, server: true)
+        })
         self.group = group
         self.limiter = ConnectionLimiter(
             maxTotal: configuration.maxSessions, maxPerAddress: configuration.maxSessionsPerAddress)
@@ -26,6 +30,13 @@ final class FTPServerContext: Sendable {
             threshold: configuration.banThreshold, window: configuration.loginFailureWindow,
             banDuration: configuration.banDuration))
         self.eventSink = eventSink
+    }
+
+    /// Reads the certificate and key again (after a renewal). On error the current context stays.
+    func reloadTLS() throws(TLSError) {
+        guard let configuration = self.configuration.tls else { return }
+        let fresh = try TLSContext(configuration: configuration, server: true)
+        self.currentTLS.withLock { $0 = fresh }
     }
 
     func emit(_ event: FTPServerEvent) {

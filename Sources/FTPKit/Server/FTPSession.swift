@@ -60,6 +60,8 @@ struct FTPSession {
         shutdown: AsyncStream<Void>
     ) async throws {
         let config = self.context.configuration
+        // This session's TLS context, kept for its whole life (see FTPServerContext.tls).
+        let sessionTLS = self.context.tls
         let (events, sink) = AsyncStream<Event>.makeStream()
         var machine = FTPSessionStateMachine(
             configuration: config.session, clientAddress: self.clientAddress,
@@ -156,7 +158,7 @@ struct FTPSession {
                     let client = self.clientAddress
                     let proxy = self.proxyAddress
                     let logger = self.logger
-                    let tls = machine.protectData ? self.context.tls : nil
+                    let tls = machine.protectData ? sessionTLS : nil
                     group.addTask {
                         do {
                             let l = try await PassiveListener.open(
@@ -185,7 +187,7 @@ struct FTPSession {
                         transfer: transfer, storage: config.storage, group: self.context.group, listener: listener,
                         control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
                         permissions: machine.user?.permissions ?? [], logger: self.logger,
-                        tls: transfer.secure ? self.context.tls : nil, requireSessionReuse: config.requireTLSSessionReuse)
+                        tls: transfer.secure ? sessionTLS : nil, requireSessionReuse: config.requireTLSSessionReuse)
                     listener = nil
                     group.addTask {
                         let result = await runner.run { sink.yield(.transferStarting) }
@@ -200,7 +202,7 @@ struct FTPSession {
                         return false
                     }
                 case .startTLS(let reply):
-                    guard let tls = self.context.tls else { return false }
+                    guard let tls = sessionTLS else { return false }
                     // One event-loop step writes the 234 in clear text and inserts TLS in front: no read can
                     // happen in between, so the client's ClientHello (sent as soon as it sees 234) meets TLS.
                     try await control.eventLoop.submit {

@@ -88,6 +88,52 @@ import Testing
         }
     }
 
+    /// A renewed certificate is picked up for new connections; a session already open keeps working (its data
+    /// connections resume its own TLS session); broken files are refused and the old certificate stays.
+    @Test func certificateReloadKeepsOpenSessions() async throws {
+        let keys = try TemporaryDirectory()
+        defer { keys.cleanup() }
+        let first = try SelfSignedCertificate.generate(names: ["127.0.0.1"])
+        let second = try SelfSignedCertificate.generate(names: ["127.0.0.1"])
+        let cert = keys.path + "/cert.pem", key = keys.path + "/key.pem"
+        try first.certificatePEM.write(toFile: cert, atomically: true, encoding: .utf8)
+        try first.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        func pinned(_ c: SelfSignedCertificate) -> FTPClientConfiguration {
+            var config = FTPClientConfiguration()
+            config.ftps = FTPSSettings(tls: TLSConfiguration(pinnedCertificateSHA256: c.fingerprintSHA256))
+            return config
+        }
+        try await withServer({
+            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+            $0.tlsPolicy = .required
+        }) { server in
+            try server.write("a.txt", Data("before".utf8))
+            let old = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: pinned(first))
+            try await old.login(user: TestFTPServer.user, password: TestFTPServer.password)
+            _ = try await old.list()
+
+            try second.certificatePEM.write(toFile: cert, atomically: true, encoding: .utf8)
+            try second.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+            try server.server.reloadTLSCertificate()
+
+            // The open session still transfers.
+            #expect(try await old.list().map(\.name).contains("a.txt"))
+            try await old.quit()
+            // New sessions get the new certificate.
+            let fresh = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: pinned(second))
+            try await fresh.login(user: TestFTPServer.user, password: TestFTPServer.password)
+            try await fresh.quit()
+            await #expect(throws: FTPClientError.self) {
+                _ = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: pinned(first))
+            }
+            // A broken key is refused and the current certificate stays.
+            try "not a key".write(toFile: key, atomically: true, encoding: .utf8)
+            #expect(throws: TLSError.self) { try server.server.reloadTLSCertificate() }
+            let still = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: pinned(second))
+            try await still.quit()
+        }
+    }
+
     @Test func verificationHostNamesAndPins() async throws {
         let keys = try TemporaryDirectory()
         defer { keys.cleanup() }
