@@ -1,4 +1,5 @@
 import Balancer
+import FTPKit
 import Foundation
 
 /// `ftpbot`'s configuration file (JSON). Every field is optional: with none, the bot runs three local nodes.
@@ -14,6 +15,14 @@ struct BotConfiguration: Decodable, Sendable {
         var passwordEnv: String?
         var weight: Double?
         var maxConnections: Int?
+        var tls: TLS?
+    }
+
+    /// FTPS to a node: `{"mode": "explicit"|"implicit", "caFile": PATH}` or `{"pinnedSHA256": "AB:CD:…"}`.
+    struct TLS: Decodable, Sendable {
+        var mode: String?
+        var caFile: String?
+        var pinnedSHA256: String?
     }
 
     var nodes: [Node]?
@@ -134,6 +143,17 @@ struct BotConfiguration: Decodable, Sendable {
                 }
                 if let w = node.weight, !(w > 0) { add("\(at).weight", "must be positive") }
                 if let m = node.maxConnections, m < 1 { add("\(at).maxConnections", "must be at least 1") }
+                if let tls = node.tls {
+                    if let mode = tls.mode, mode != "explicit" && mode != "implicit" {
+                        add("\(at).tls.mode", "must be explicit or implicit")
+                    }
+                    if let ca = tls.caFile, !FileManager.default.isReadableFile(atPath: ca) {
+                        add("\(at).tls.caFile", "\(ca) cannot be read")
+                    }
+                    if let pin = tls.pinnedSHA256, pin.filter(\.isHexDigit).count != 64 {
+                        add("\(at).tls.pinnedSHA256", "is not a SHA-256 fingerprint (64 hex digits)")
+                    }
+                }
             }
         }
         if let r = self.replicas, !(1...max(1, nodeCount)).contains(r) {
@@ -181,6 +201,11 @@ struct BotConfiguration: Decodable, Sendable {
                 name: node.name, host: node.host, port: node.port ?? 21, user: node.user ?? "anonymous",
                 password: password)
             if let w = node.weight { config.weight = w }
+            if let tls = node.tls {
+                config.ftps = FTPSSettings(
+                    mode: tls.mode == "implicit" ? .implicit : .explicit,
+                    tls: TLSConfiguration(trustedCAPath: tls.caFile, pinnedCertificateSHA256: tls.pinnedSHA256))
+            }
             if let m = node.maxConnections { config.maxConnections = m }
             return config
         }

@@ -17,9 +17,10 @@ public actor ClusterNode {
     public init(configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration = .init()) {
         self.configuration = configuration
         var client = FTPClientConfiguration()
-        client.connectTimeout = .seconds(3)
-        client.replyTimeout = .seconds(15)
-        client.dataTimeout = .seconds(30)
+        client.connectTimeout = configuration.connectTimeout
+        client.replyTimeout = configuration.replyTimeout
+        client.dataTimeout = configuration.dataTimeout
+        client.ftps = configuration.ftps
         self.pool = FTPConnectionPool(configuration: .init(
             host: configuration.host, port: configuration.port, user: configuration.user,
             password: configuration.password, client: client, maxConnections: configuration.maxConnections,

@@ -1,4 +1,4 @@
-import FTPKit
+public import FTPKit
 
 /// One FTP server of the cluster.
 public struct NodeConfiguration: Sendable, Hashable {
@@ -13,6 +13,13 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var maxConnections: Int
     /// The directory on the node that holds the cluster's files.
     public var directory: String
+    /// FTPS to this node (explicit or implicit, with CA or pinned-certificate verification); `nil` is plain FTP.
+    public var ftps: FTPSSettings?
+    public var connectTimeout: Duration = .seconds(3)
+    public var replyTimeout: Duration = .seconds(15)
+    /// The longest a transfer may stay silent before the node counts as failed (and a download moves on to
+    /// another replica). Lower it on links that can be cut without a reset, such as a VPN.
+    public var dataTimeout: Duration = .seconds(30)
 
     public init(
         name: String, host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",

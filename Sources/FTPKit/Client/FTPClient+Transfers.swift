@@ -276,6 +276,10 @@ extension FTPClient {
         var bodyError: (any Error)?
         var complete = true
         let dataChannel = data.channel
+        let idle = self.configuration.dataTimeout
+        try? await dataChannel.eventLoop.submit {
+            try dataChannel.pipeline.syncOperations.addHandlers(DataIdleTimeoutHandler.handlers(timeout: idle), position: .first)
+        }.get()
         let waitForTicket = kind == .upload && self.dataProtected
         await withTaskCancellationHandler {
             do {
