@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "FTPKit", "DiscordKit", "DiscordEmulator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -96,3 +96,24 @@ import Testing
         #expect(m.closed(code: 1000) == [])
     }
 }
+
+@Suite struct GatewayCloseCodeTests {
+    @Test func everyResumableCloseCodeReconnects() {
+        // 4000-4003, 4005, 4008 keep the session; 4007 (invalid sequence) and 4009 (timed out) need a new one.
+        for code in [4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 1000, 1001, 1006] {
+            var m = GatewayStateMachine(gatewayURL: "wss://gw")
+            m.connected()
+            _ = m.received(.hello(heartbeatIntervalMilliseconds: 1000), jitter: 0)
+            _ = m.received(.ready(sequence: 3, sessionID: "s", resumeURL: "wss://resume"), jitter: 0)
+            guard case .reconnect(let url, _) = m.closed(code: code).first else {
+                Issue.record("close code \(code) did not reconnect")
+                continue
+            }
+            let fresh = code == 4007 || code == 4009
+            #expect(url == (fresh ? "wss://gw" : "wss://resume"), "close code \(code)")
+            m.connected()
+            let next = m.received(.hello(heartbeatIntervalMilliseconds: 1000), jitter: 0).last
+            #expect(next == (fresh ? .send(.identify) : .send(.resume(sessionID: "s", sequence: 3))), "close code \(code)")
+        }
+    }
+}

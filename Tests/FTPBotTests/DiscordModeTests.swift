@@ -3,6 +3,7 @@ import DiscordKit
 import FTPKit
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -10,11 +11,15 @@ import Testing
 final class TestNode: Sendable {
     let name: String
     let root: String
+    /// Reads in progress on this node (slow nodes only): tells which replica serves a download.
+    let readers = Mutex(0)
+    let slow: Bool
     private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
 
-    init(name: String, root: String) {
+    init(name: String, root: String, slow: Bool = false) {
         self.name = name
         self.root = root
+        self.slow = slow
     }
 
     var port: Int { self.state.withLock { $0.port } }
@@ -22,7 +27,9 @@ final class TestNode: Sendable {
     func start() async throws {
         try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
         var config = FTPServerConfiguration(
-            host: "127.0.0.1", port: self.port, storage: try LocalFileStorage(root: self.root),
+            host: "127.0.0.1", port: self.port,
+            storage: self.slow ? SlowReads(base: try LocalFileStorage(root: self.root), node: self)
+                : try LocalFileStorage(root: self.root),
             authenticator: StaticAuthenticator([("bot", "node-secret", .all)]))
         config.loginFailureDelay = .milliseconds(10)
         var logger = Logger(label: "node")
@@ -52,6 +59,44 @@ final class TestNode: Sendable {
     }
 }
 
+/// A node's storage whose downloads trickle (about 1 MB/s), so a test can act in the middle of one.
+struct SlowReads: FTPStorage {
+    let base: LocalFileStorage
+    let node: TestNode
+
+    struct Handle: FTPReadHandle {
+        let base: any FTPReadHandle
+        let node: TestNode
+        var remaining: UInt64 { self.base.remaining }
+        var fileRegion: (descriptor: CInt, offset: UInt64, length: UInt64)? { nil }
+        func read(maxLength: Int, allocator: ByteBufferAllocator) async throws -> ByteBuffer? {
+            try await Task.sleep(for: .milliseconds(64))
+            return try await self.base.read(maxLength: min(maxLength, 64 * 1024), allocator: allocator)
+        }
+        func close() async {
+            self.node.readers.withLock { $0 -= 1 }
+            await self.base.close()
+        }
+    }
+
+    func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {
+        let handle = try await self.base.openForReading(path, offset: offset)
+        self.node.readers.withLock { $0 += 1 }
+        return Handle(base: handle, node: self.node)
+    }
+    func info(at path: FTPPath) async throws -> FTPFileInfo { try await self.base.info(at: path) }
+    func list(directory path: FTPPath) async throws -> [FTPFileInfo] { try await self.base.list(directory: path) }
+    func openForWriting(_ path: FTPPath, mode: FTPWriteMode) async throws -> any FTPWriteHandle {
+        try await self.base.openForWriting(path, mode: mode)
+    }
+    func remove(_ path: FTPPath) async throws { try await self.base.remove(path) }
+    func rename(_ from: FTPPath, to: FTPPath) async throws { try await self.base.rename(from, to: to) }
+    func makeDirectory(_ path: FTPPath) async throws { try await self.base.makeDirectory(path) }
+    func removeDirectory(_ path: FTPPath) async throws { try await self.base.removeDirectory(path) }
+    func setModificationTime(_ path: FTPPath, to date: Date) async throws { try await self.base.setModificationTime(path, to: date) }
+    func availableSpace(at path: FTPPath) async throws -> UInt64? { try await self.base.availableSpace(at: path) }
+}
+
 /// The real `ftpbot` binary on the emulated Discord, with three real FTP nodes.
 final class BotHarness: Sendable {
     static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -78,7 +123,8 @@ final class BotHarness: Sendable {
     }
 
     static func start(
-        extra: [String: Any] = [:], token: String = "emulator-token", cdnBytesPerSecond: Int? = nil
+        extra: [String: Any] = [:], token: String = "emulator-token", cdnBytesPerSecond: Int? = nil,
+        slowNodes: Bool = false
     ) async throws -> BotHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("botd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -88,7 +134,7 @@ final class BotHarness: Sendable {
         try await emulator.start()
         var nodes: [TestNode] = []
         for i in 0..<3 {
-            let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
+            let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)", slow: slowNodes)
             try await node.start()
             nodes.append(node)
         }
@@ -190,13 +236,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
 
             // Upload as a prefix command with an attachment, and as a slash command with a name.
             let report = bytes(300_000, seed: 1)
-            let up = try await bot.say("!upload", files: [("report.pdf", report)]) { $0.content.contains("Stored") }
+            let up = try await bot.say("!upload", files: [("report.pdf", report)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
             #expect(up.content.contains("✅ Stored **report.pdf** (293.0 KiB"), "\(up.content)")
             #expect(bot.nodes.filter { $0.holds("report.pdf") }.count == 2)
             let notes = bytes(5_000, seed: 2)
             let (_, slashUp) = try await bot.slash(
                 "upload", ["name": .string("notes v2.txt")], as: BotHarness.bruno, files: ["file": ("notes.txt", notes)]
-            ) { $0.content.contains("Stored") }
+            ) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
             #expect(slashUp.content.contains("**notes v2.txt**"), "\(slashUp.content)")
 
             // Listing, both ways, in an embed.
@@ -272,18 +318,14 @@ func bytes(_ count: Int, seed: Int) -> Data {
         do {
             try await bot.waitUntilReady()
             // Two users upload at the same time.
-            async let a = bot.say("!upload", as: BotHarness.ana, files: [("a.bin", bytes(2_000_000, seed: 3))]) {
-                $0.content.contains("a.bin")
-            }
-            async let b = bot.slash("upload", as: BotHarness.bruno, files: ["file": ("b.bin", bytes(2_000_000, seed: 4))]) {
-                $0.content.contains("b.bin")
-            }
+            async let a = bot.say("!upload", as: BotHarness.ana, files: [("a.bin", bytes(2_000_000, seed: 3))]) { $0.content.contains("a.bin") && !$0.content.contains("Uploading") }
+            async let b = bot.slash("upload", as: BotHarness.bruno, files: ["file": ("b.bin", bytes(2_000_000, seed: 4))]) { $0.content.contains("b.bin") && !$0.content.contains("Uploading") }
             let (ra, rb) = try await (a, b)
             #expect(ra.content.contains("✅") && rb.1.content.contains("✅"), "\(ra.content) / \(rb.1.content)")
 
             // A file over the channel's upload limit gets its size and the limit, not a failed upload.
             let big = bytes(10_600_000, seed: 5)
-            _ = try await bot.say("!upload", files: [("big.iso", big)]) { $0.content.contains("big.iso") }
+            _ = try await bot.say("!upload", files: [("big.iso", big)]) { $0.content.contains("big.iso") && !$0.content.contains("Uploading") }
             let (_, tooBig) = try await bot.slash(
                 "download", ["name": .string("big.iso")], attachmentSizeLimit: 10 << 20)
             #expect(tooBig.content.contains("**big.iso** is 10.1 MiB, over this channel's upload limit of 10.0 MiB"),
@@ -292,18 +334,16 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(prefixTooBig.content.contains("over this channel's upload limit of 10.0 MiB"), "\(prefixTooBig.content)")
 
             // Size limit and quota.
-            let huge = try await bot.say("!upload", files: [("huge.bin", bytes(12_500_000, seed: 6))]) {
-                $0.content.contains("huge.bin")
-            }
+            let huge = try await bot.say("!upload", files: [("huge.bin", bytes(12_500_000, seed: 6))]) { $0.content.contains("huge.bin") && !$0.content.contains("Uploading") }
             #expect(huge.content.contains("the limit is 11.4 MiB per file"), "\(huge.content)")
-            let over = try await bot.say("!upload", files: [("more.bin", bytes(1_000_000, seed: 7))]) {
-                $0.content.contains("more.bin")
-            }
+            let over = try await bot.say("!upload", files: [("more.bin", bytes(1_000_000, seed: 7))]) { $0.content.contains("more.bin") && !$0.content.contains("Uploading") }
             #expect(over.content.contains("would put you over your quota"), "\(over.content)")
 
             // Unsafe names are cleaned visibly or refused.
             let cleaned = try await bot.say("!upload ../../etc/passwd", as: BotHarness.bruno,
-                                            files: [("x.txt", Data("x".utf8))]) { $0.content.contains("✅") || $0.content.contains("❌") }
+                                            files: [("x.txt", Data("x".utf8))]) {
+                ($0.content.contains("✅") || $0.content.contains("❌")) && !$0.content.contains("Uploading")
+            }
             #expect(cleaned.content.contains("cleaned from") || cleaned.content.contains("cannot be used"), "\(cleaned.content)")
             #expect(!FileManager.default.fileExists(atPath: bot.dir.path + "/etc/passwd"))
             let noFile = try await bot.say("!upload")
@@ -321,7 +361,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         do {
             try await bot.waitUntilReady()
             let data = bytes(1_000_000, seed: 8)
-            _ = try await bot.say("!upload", files: [("kept.bin", data)]) { $0.content.contains("Stored") }
+            _ = try await bot.say("!upload", files: [("kept.bin", data)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
             let holders = bot.nodes.filter { $0.holds("kept.bin") }
             #expect(holders.count == 2)
 
@@ -329,9 +369,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             await holders[0].kill()
             let got = try await bot.say("!download kept.bin") { !$0.attachments.isEmpty }
             #expect(await bot.emulator.attachmentData(url: got.attachments[0].url) == data)
-            let after = try await bot.say("!upload", files: [("after.bin", bytes(100_000, seed: 9))]) {
-                $0.content.contains("after.bin")
-            }
+            let after = try await bot.say("!upload", files: [("after.bin", bytes(100_000, seed: 9))]) { $0.content.contains("after.bin") && !$0.content.contains("Uploading") }
             #expect(after.content.contains("✅"), "\(after.content)")
             #expect(!after.content.contains(holders[0].name), "\(after.content)")
             let listing = try await bot.say("!list")
@@ -342,9 +380,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             await bot.emulator.inject(.init(pathPrefix: "/attachments/", status: 200, delay: .seconds(4.5)))
             await bot.emulator.inject(.init(method: "PATCH", pathPrefix: "/channels/3000/messages/", status: 429,
                                             retryAfter: 0.3))
-            let slow = try await bot.say("!upload", files: [("slow.bin", bytes(50_000, seed: 10))]) {
-                $0.content.contains("Stored **slow.bin**")
-            }
+            let slow = try await bot.say("!upload", files: [("slow.bin", bytes(50_000, seed: 10))]) { $0.content.contains("Stored **slow.bin**") && !$0.content.contains("Uploading") }
             #expect(slow.content.contains("✅"))
             let recent = await bot.emulator.requests.suffix(12)
             #expect(await bot.emulator.requests.contains { $0.method == "PATCH" && $0.status == 429 }, "\(recent)")
@@ -352,9 +388,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
 
             // Every node down: one clear sentence, and the bot keeps running.
             for node in bot.nodes { await node.kill() }
-            let failed = try await bot.say("!upload", files: [("lost.bin", bytes(10_000, seed: 11))]) {
-                $0.content.contains("Sorry")
-            }
+            let failed = try await bot.say("!upload", files: [("lost.bin", bytes(10_000, seed: 11))]) { $0.content.contains("Sorry") && !$0.content.contains("Uploading") }
             #expect(failed.content.hasPrefix("Sorry, that failed:"), "\(failed.content)")
             let status = try await bot.say("!status")
             #expect(status.embeds.first?.fields?.allSatisfy { $0.value.contains("🔴 down") } == true)
@@ -396,6 +430,49 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // Both surviving nodes hold the whole file, byte for byte; the dead one kept no partial file.
             for node in bot.nodes where node !== dying { #expect(node.contents("stream.bin") == data, "\(node.name)") }
             #expect(!dying.holds("stream.bin"))
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func aNodeKilledDuringADownloadLosesNothing() async throws {
+        // Nodes send about 1 MB/s, so the bot is still fetching when the replica it reads from dies.
+        let bot = try await BotHarness.start(extra: ["allowedChannels": ["3000"]], slowNodes: true)
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(3_000_000, seed: 13)
+            _ = try await bot.say("!upload", files: [("slow.bin", data)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
+            let download = Task {
+                try await bot.say("!download slow.bin") { !$0.attachments.isEmpty || $0.content.contains("Sorry") }
+            }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var victim: TestNode?
+            while victim == nil, ContinuousClock.now < deadline {
+                victim = bot.nodes.first { $0.readers.withLock { $0 } > 0 }
+                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let dying = try #require(victim, "no node was serving the download")
+            try await Task.sleep(for: .milliseconds(500))
+            await dying.kill()
+            let got = try await download.value
+            #expect(got.attachments.count == 1, "\(got.content)")
+            #expect(await bot.emulator.attachmentData(url: got.attachments.first?.url ?? "") == data)
+
+            // Status as a slash command, help as a prefix command.
+            let (_, status) = try await bot.slash("status")
+            #expect(status.embeds.first?.title == "Nodes" && status.embeds.first?.fields?.count == 3)
+            let help = try await bot.say("!help")
+            #expect(help.embeds.first?.description?.contains("/download") == true)
+
+            // Commands in a channel the configuration does not allow get a pointer to the right one.
+            await bot.emulator.postMessage(channel: "3001", author: BotHarness.ana, content: "!list")
+            let pointer = try await bot.emulator.wait("the channel pointer") { e in
+                e.messages(in: "3001").first { $0.author.id == "1000" }
+            }
+            #expect(pointer.content.contains("I only take commands in <#3000>"), "\(pointer.content)")
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()

@@ -39,13 +39,16 @@ struct MultipartBody: Sendable {
 
     /// Quotes a file name for a header: no CR/LF or quote can end the header early.
     static func quoted(_ name: String) -> String {
-        String(name.map { c -> Character in
-            switch c {
-            case "\"": "'"
-            case "\r", "\n", "\\": "_"
-            default: c
+        // By scalar: "\r\n" is one Character in Swift and would slip past a per-Character check.
+        var out = String.UnicodeScalarView()
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("'")
+            case "\r", "\n", "\\": out.append("_")
+            default: out.append(scalar.properties.generalCategory == .control ? "_" : scalar)
             }
-        })
+        }
+        return String(out)
     }
 
     var length: Int64? {
