@@ -4,10 +4,12 @@ import Synchronization
 /// An OpenSSL `SSL_CTX` built from a ``TLSConfiguration``. One context serves every connection of a server (and
 /// every data connection of a control session, so their TLS sessions can be resumed).
 public final class TLSContext: @unchecked Sendable {
-    // Unchecked sendability is safe here: both stored properties are `let`; the SSL_CTX is fully configured in
+    // Unchecked sendability is safe here: every stored property is a `let`; the SSL_CTX is fully configured in
     // `init` before `self` can be shared, and afterwards only SSL_new (creating connections) and the built-in
     // session cache touch it — OpenSSL documents SSL_CTX as safe to share between threads for these once set up
-    // (its session cache takes its own lock). No method of this class mutates the context after `init`.
+    // (its session cache takes its own lock). The new-session callback, which may run on any connection's
+    // thread, only touches `sessions`, a Mutex-protected Sendable cache. No method mutates the context after
+    // `init`.
     let context: OpaquePointer
     public let configuration: TLSConfiguration
     let isServer: Bool
