@@ -59,7 +59,8 @@ import Testing
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         var hosts: [Host] = []
         defer {
-            for h in hosts where h.process.isRunning { h.process.terminate() }
+            // SIGKILL: a server whose link was cut would otherwise wait out its shutdown grace on dead sessions.
+            for h in hosts where h.process.isRunning { kill(h.process.processIdentifier, SIGKILL) }
             for i in 0..<3 { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/ip"), arguments: ["netns", "del", "sd\(tag)\(i)"]) }
             try? FileManager.default.removeItem(at: work)
         }
