@@ -104,7 +104,7 @@ actor FileChunkReader {
     private let chunkSize: Int
 
     init(path: String, chunkSize: Int = 256 * 1024) throws(DiscordRESTError) {
-        let fd = path.withCString { Foundation_open($0, O_RDONLY | O_CLOEXEC) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadableFile(path: path, reason: String(cString: strerror(errno))) }
         self.fd = fd
         self.chunkSize = chunkSize
@@ -116,23 +116,17 @@ actor FileChunkReader {
         let (fd, offset, size) = (self.fd, self.offset, self.chunkSize)
         let buffer = try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
             var buffer = ByteBufferAllocator().buffer(capacity: size)
-            let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw -> Int in
+            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw -> Int in
                 while true {
                     let n = pread(fd, raw.baseAddress, size, off_t(offset))
                     if n >= 0 { return n }
                     if errno != EINTR { throw IOError(errnoCode: errno, reason: "pread") }
                 }
             }
-            _ = count
             return buffer
         }
         guard buffer.readableBytes > 0 else { return nil }
         self.offset += Int64(buffer.readableBytes)
         return buffer
     }
-}
-
-@inline(__always)
-private func Foundation_open(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
-    open(path, flags)
 }

@@ -16,7 +16,7 @@ struct MultipartBody: Sendable {
 
     var contentType: String { "multipart/form-data; boundary=\(self.boundary)" }
 
-    private var payloadPart: ByteBuffer {
+    fileprivate var payloadPart: ByteBuffer {
         var b = ByteBuffer()
         b.writeString("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n")
         b.writeString("Content-Type: application/json\r\n\r\n")
@@ -25,7 +25,7 @@ struct MultipartBody: Sendable {
         return b
     }
 
-    private func fileHeader(_ index: Int) -> ByteBuffer {
+    fileprivate func fileHeader(_ index: Int) -> ByteBuffer {
         let file = self.files[index]
         var b = ByteBuffer()
         b.writeString("--\(self.boundary)\r\n")
@@ -35,7 +35,7 @@ struct MultipartBody: Sendable {
         return b
     }
 
-    private var closing: ByteBuffer { ByteBuffer(string: "--\(self.boundary)--\r\n") }
+    fileprivate var closing: ByteBuffer { ByteBuffer(string: "--\(self.boundary)--\r\n") }
 
     /// Quotes a file name for a header: no CR/LF or quote can end the header early.
     static func quoted(_ name: String) -> String {
@@ -68,9 +68,6 @@ struct MultipartBody: Sendable {
         return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
 
-    fileprivate var first: ByteBuffer { self.payloadPart }
-    fileprivate func header(_ index: Int) -> ByteBuffer { self.fileHeader(index) }
-    fileprivate var end: ByteBuffer { self.closing }
 }
 
 private actor MultipartCursor {
@@ -93,11 +90,11 @@ private actor MultipartCursor {
             switch self.state {
             case .payload:
                 self.state = self.body.files.isEmpty ? .closing : .fileHeader(0)
-                return self.body.first
+                return self.body.payloadPart
             case .fileHeader(let i):
                 let stream = try await self.body.files[i].open()
                 self.state = .fileBody(i, stream.makeAsyncIterator(), remaining: self.body.files[i].size)
-                return self.body.header(i)
+                return self.body.fileHeader(i)
             case .fileBody(let i, var iterator, let remaining):
                 if let chunk = try await iterator.next(isolation: self) {
                     var left = remaining
@@ -120,7 +117,7 @@ private actor MultipartCursor {
                 return ByteBuffer(string: "\r\n")
             case .closing:
                 self.state = .done
-                return self.body.end
+                return self.body.closing
             case .done:
                 return nil
             }

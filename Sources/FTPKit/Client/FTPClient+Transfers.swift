@@ -218,14 +218,13 @@ extension FTPClient {
     static func readChunk(_ fd: CInt, at offset: UInt64, count: UInt64) async throws -> ByteBuffer {
         try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
             var buffer = ByteBufferAllocator().buffer(capacity: Int(count))
-            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(count)) { raw -> Int in
+            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(count)) { raw -> Int in
                 while true {
                     let r = pread(fd, raw.baseAddress, Int(count), off_t(offset))
                     if r >= 0 { return r }
                     if errno != EINTR { throw FTPClientError(.local, "read failed: \(String(cString: strerror(errno)))") }
                 }
             }
-            _ = n
             return buffer
         }
     }

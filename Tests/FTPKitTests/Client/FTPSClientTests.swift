@@ -40,20 +40,15 @@ import Testing
 
     @Test(arguments: [FTPClientConfiguration.DataMode.passive, .active])
     func ourServerRequiringTLSAndSessionReuse(_ dataMode: FTPClientConfiguration.DataMode) async throws {
-        let keys = try TemporaryDirectory()
-        defer { keys.cleanup() }
-        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
-        try await withServer({
-            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
-            $0.tlsPolicy = .required
-            $0.requireTLSSessionReuse = true
-        }) { server in
+        let scratch = try TemporaryDirectory()
+        defer { scratch.cleanup() }
+        try await withTLSServer { server, cert in
             var config = Self.settings(cert: cert)
             config.dataMode = dataMode
             let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: config)
             try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
             #expect(await client.dataProtected)
-            try await Self.exercise(client, directory: "/", scratch: keys)
+            try await Self.exercise(client, directory: "/", scratch: scratch)
             try await client.quit()
         }
     }
@@ -61,13 +56,7 @@ import Testing
     /// A slow reader fills the socket buffers, so the server's last chunks are still queued when it finishes:
     /// they must not be dropped by the close (a truncated download, seen with curl before the fix).
     @Test func aSlowReaderGetsEveryByteOverTLS() async throws {
-        let keys = try TemporaryDirectory()
-        defer { keys.cleanup() }
-        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
-        try await withServer({
-            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
-            $0.tlsPolicy = .required
-        }) { server in
+        try await withTLSServer { server, cert in
             let payload = randomData(8_000_000)
             try server.write("big.bin", payload)
             let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: Self.settings(cert: cert))

@@ -5,19 +5,6 @@ import Testing
 
 /// Our server over explicit FTPS with clients nobody here wrote: curl, lftp, Python's ftplib.
 @Suite struct FTPSInteropTests {
-    func withTLSServer(
-        policy: FTPTLSPolicy = .required, reuse: Bool = true, _ body: (TestFTPServer, String) async throws -> Void
-    ) async throws {
-        let keys = try TemporaryDirectory()
-        defer { keys.cleanup() }
-        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
-        try await withServer({
-            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
-            $0.tlsPolicy = policy
-            $0.requireTLSSessionReuse = reuse
-        }) { server in try await body(server, cert) }
-    }
-
     @Test(arguments: ["1.2", "1.3"])
     func curlBothWays(_ version: String) async throws {
         try await withTLSServer { server, cert in
@@ -73,14 +60,7 @@ import Testing
 @Suite struct LftpFTPSTests {
     @Test(arguments: ["1.2", "1.3"])
     func uploadsAndDownloadsOverTLS(_ version: String) async throws {
-        let keys = try TemporaryDirectory()
-        defer { keys.cleanup() }
-        let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
-        try await withServer({
-            $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
-            $0.tlsPolicy = .required
-            $0.requireTLSSessionReuse = true
-        }) { server in
+        try await withTLSServer { server, cert in
             let lftp = try requireTool("lftp", package: "lftp")
             let local = try TemporaryDirectory()
             defer { local.cleanup() }

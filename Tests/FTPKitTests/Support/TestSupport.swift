@@ -155,6 +155,21 @@ func withServer(
     await server.stop()
 }
 
+/// Runs `body` with a server that has FTPS on (a self-signed certificate for localhost and 127.0.0.1, whose path
+/// is passed along for clients to trust) and always stops it.
+func withTLSServer(
+    policy: FTPTLSPolicy = .required, reuse: Bool = true, _ body: (TestFTPServer, String) async throws -> Void
+) async throws {
+    let keys = try TemporaryDirectory()
+    defer { keys.cleanup() }
+    let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
+    try await withServer({
+        $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+        $0.tlsPolicy = policy
+        $0.requireTLSSessionReuse = reuse
+    }) { server in try await body(server, cert) }
+}
+
 func randomData(_ count: Int) -> Data {
     var g = SystemRandomNumberGenerator()
     var d = Data(count: count)
