@@ -70,6 +70,11 @@ extension FTPClient {
 
     /// Streams a file: `body` gets its bytes as they arrive, with backpressure (the server is not read faster
     /// than `body` consumes). Starts at `offset` (REST) to resume. Returns what `body` returns.
+    ///
+    /// `body` prefers the connection's event loop as its task executor, so each chunk is consumed on the thread
+    /// that read it (a hop to another thread per chunk cost a third of a loopback download's speed). Do not block
+    /// in it: hand blocking work (file writes, heavy computation) to a thread pool or your own actor, as
+    /// ``downloadFile(_:to:resume:progress:)`` does.
     public func download<R: Sendable>(
         _ path: String, offset: UInt64 = 0, progress: (@Sendable (FTPTransferProgress) -> Void)? = nil,
         _ body: (FTPDownloadStream) async throws -> R
@@ -83,7 +88,7 @@ extension FTPClient {
             var result: R?
             try await self.transfer("RETR \(path)", kind: .download) { channel, inbound, _ in
                 let stream = FTPDownloadStream(inbound: inbound, start: offset, total: total, progress: progress)
-                result = try await body(stream)
+                result = try await withTaskExecutorPreference(self.executor) { try await body(stream) }
                 return stream.state.finished
             }
             guard let result else { throw FTPClientError(.invalidState, "the download produced no result") }
@@ -189,21 +194,34 @@ extension FTPClient {
             }
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
             let encrypted = self.dataProtected
+            let sending = self.configuration.fileSending
             let chunkSize = self.configuration.chunkSize
             try await self.transfer(command, kind: .upload) { channel, _, _ in
                 let sent = Progress(start: offset)
-                guard encrypted else {
+                if !encrypted, sending.usesSendfile(to: channel.remoteAddress) {
                     try await FTPDataConnection.sendFile((fd, offset, size - offset), length: size - offset, channel: channel) {
                         progress?(FTPTransferProgress(bytes: sent.add($0), total: size))
                     }
                     return true
                 }
-                // sendfile cannot pass through TLS: read chunks on the thread pool and encrypt them.
+                // Read chunks ahead on the thread pool and write them (sendfile cannot pass through TLS).
+                let reader: FilePrefetcher
+                do throws(FTPStorageError) {
+                    reader = try FilePrefetcher(
+                        descriptor: fd, from: offset, to: size, chunkSize: chunkSize, depth: 4, loop: channel.eventLoop)
+                } catch {
+                    throw FTPClientError(.local, "cannot read \(localPath): \(error.message)")
+                }
                 var writer = ChunkWriter(channel: channel)
                 var position = offset
                 while position < size {
-                    let chunk = try await Self.readChunk(fd, at: position, count: min(UInt64(chunkSize), size - position))
-                    guard chunk.readableBytes > 0 else { throw FTPClientError(.local, "\(localPath) shrank while being sent") }
+                    let chunk: ByteBuffer?
+                    do throws(FTPStorageError) {
+                        chunk = try await reader.read()
+                    } catch {
+                        throw FTPClientError(.local, "cannot read \(localPath): \(error.message)")
+                    }
+                    guard let chunk else { throw FTPClientError(.local, "\(localPath) shrank while being sent") }
                     position += UInt64(chunk.readableBytes)
                     try await writer.write(chunk)
                     progress?(FTPTransferProgress(bytes: sent.add(chunk.readableBytes), total: size))
@@ -212,20 +230,6 @@ extension FTPClient {
                 return true
             }
             return size - offset
-        }
-    }
-
-    static func readChunk(_ fd: CInt, at offset: UInt64, count: UInt64) async throws -> ByteBuffer {
-        try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
-            var buffer = ByteBufferAllocator().buffer(capacity: Int(count))
-            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(count)) { raw -> Int in
-                while true {
-                    let r = pread(fd, raw.baseAddress, Int(count), off_t(offset))
-                    if r >= 0 { return r }
-                    if errno != EINTR { throw FTPClientError(.local, "read failed: \(String(cString: strerror(errno)))") }
-                }
-            }
-            return buffer
         }
     }
 
@@ -243,6 +247,11 @@ extension FTPClient {
     // MARK: - Data connections
 
     enum TransferKind { case download, upload }
+
+    /// Reads of at most 256 KiB: the buffer a read fills is still in the CPU cache when the consumer reads it.
+    /// With 1 MiB reads, the kernel's copy into cold memory dominated a loopback download (0.7× curl against
+    /// 1.1× with these).
+    static let downloadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 256 * 1024)
 
     /// Opens the data connection (EPSV/PASV or EPRT/PORT), sends `command`, runs `body` over the data channel and
     /// reads the final reply. Cancelling the calling task aborts the transfer (ABOR) and keeps the control
@@ -412,8 +421,8 @@ extension FTPClient {
         do {
             let channel = try await ClientBootstrap(group: self.channel.eventLoop)
                 .connectTimeout(.init(self.configuration.connectTimeout))
-                .channelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
-                .channelOption(.socketOption(.tcp_nodelay), value: 0)
+                .channelOption(.recvAllocator, value: Self.downloadAllocator)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.writeSpin, value: 1)
                 .channelOption(.maxMessagesPerRead, value: 16)
                 .connect(host: host, port: port!) { channel in

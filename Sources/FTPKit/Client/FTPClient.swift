@@ -24,6 +24,9 @@ public actor FTPClient {
     public private(set) var features = FTPFeatures()
 
     let channel: any Channel
+    /// The control connection's event loop as a task executor: the bodies of downloads prefer it, so a chunk is
+    /// read and consumed on one thread.
+    let executor: EventLoopTaskExecutor
     private var replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
@@ -44,6 +47,7 @@ public actor FTPClient {
         self.port = port
         self.configuration = configuration
         self.channel = channel
+        self.executor = EventLoopTaskExecutor(channel.eventLoop)
         self.replies = replies
         self.greeting = greeting
         self.tlsContext = tlsContext

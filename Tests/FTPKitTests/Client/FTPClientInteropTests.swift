@@ -153,6 +153,30 @@ struct Chunks: AsyncSequence, Sendable {
         }
     }
 
+    /// Both ways of sending a file (sendfile, and reading ahead then writing), with a size that is not a multiple
+    /// of the read size, and a resumed upload each way.
+    @Test(arguments: ClientTarget.Kind.allCases, [FileSending.sendfile, .readAndWrite])
+    func uploadFileEitherWay(_ kind: ClientTarget.Kind, _ sending: FileSending) async throws {
+        try await withTarget(kind) { t in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(5 * 256 * 1024 + 12_345)
+            let src = local.path + "/src.bin"
+            try data.write(to: URL(fileURLWithPath: src))
+            let client = try await t.connect { $0.fileSending = sending }
+            let seen = Mutex<[UInt64]>([])
+            let sent = try await client.uploadFile(from: src, to: t.path("e.bin")) { p in seen.withLock { $0.append(p.bytes) } }
+            #expect(sent == UInt64(data.count))
+            #expect(try Data(contentsOf: t.disk.appendingPathComponent("e.bin")) == data)
+            #expect(seen.withLock { $0.last } == UInt64(data.count))
+
+            try await client.upload(Chunks(data: data.prefix(700_001), size: 65536), to: t.path("r.bin"))
+            #expect(try await client.uploadFile(from: src, to: t.path("r.bin"), resume: true) == UInt64(data.count - 700_001))
+            #expect(try Data(contentsOf: t.disk.appendingPathComponent("r.bin")) == data)
+            try await client.quit()
+        }
+    }
+
     @Test(arguments: ClientTarget.Kind.allCases)
     func cancellingADownloadAbortsAndKeepsTheSession(_ kind: ClientTarget.Kind) async throws {
         try await withTarget(kind) { t in
