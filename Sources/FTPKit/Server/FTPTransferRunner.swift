@@ -193,14 +193,24 @@ struct FTPTransferRunner: Sendable {
                     } else {
                         var converter = ASCIIConverter(.toNetwork)
                         var left = total
-                        // Over TLS, 1 MiB reads: each chunk costs a hop to the file thread pool and back, and
-                        // those hops, not the cipher, bounded FTPS downloads with 256 KiB.
+                        // Over TLS, 1 MiB reads: each costs a hop to the file thread pool and back.
                         let chunkSize: UInt64 = self.tls == nil ? 256 * 1024 : 1 << 20
-                        // Four chunks in flight: the next file read overlaps encryption and the socket.
+                        // A local file is read ahead, four reads in flight while earlier chunks are encrypted and
+                        // sent (FTPS RETR went from about 0.8 to 1.2-1.4 GB/s); other storages chunk by chunk.
+                        let ahead = try handle.fileRegion.map {
+                            try FilePrefetcher(
+                                descriptor: $0.descriptor, from: $0.offset, to: $0.offset + total, chunkSize: Int(chunkSize),
+                                depth: 4, loop: channel.channel.eventLoop)
+                        }
                         var writer = ChunkWriter(channel: channel.channel, window: 4)
-                        while left > 0, let chunk = try await handle.read(
-                            maxLength: Int(min(left, chunkSize)), allocator: channel.channel.allocator)
-                        {
+                        while left > 0 {
+                            let next: ByteBuffer?
+                            if let ahead {
+                                next = try await ahead.read()
+                            } else {
+                                next = try await handle.read(maxLength: Int(min(left, chunkSize)), allocator: channel.channel.allocator)
+                            }
+                            guard let chunk = next else { break }
                             left -= UInt64(chunk.readableBytes)
                             let out = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
                             try await writer.write(out)

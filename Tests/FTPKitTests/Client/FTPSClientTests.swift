@@ -24,6 +24,11 @@ import Testing
         let out = scratch.url.appendingPathComponent("out.bin")
         _ = try await client.downloadFile(directory + "/secret.bin", to: out.path)
         #expect(try Data(contentsOf: out) == payload)
+        // A resumed download over TLS: the server reads (ahead) from an offset that is not a chunk boundary.
+        let part = scratch.url.appendingPathComponent("part.bin")
+        try payload.prefix(1_234_567).write(to: part)
+        #expect(try await client.downloadFile(directory + "/secret.bin", to: part.path, resume: true) == 3_000_000)
+        #expect(try Data(contentsOf: part) == payload)
         // A streamed upload (not from a file) and a streamed download.
         let stream = AsyncStream<ByteBuffer> { c in
             c.yield(ByteBuffer(string: "streamed "))
