@@ -63,7 +63,10 @@ import Testing
 
         // Each node gets its own passive range; HAProxy listens on the same ports on 127.0.0.1 and forwards
         // each range to its node only.
-        let base = 20_000 + (try freeTCPPort() % 20_000)
+        // Below the ephemeral range (32768+) and below the 20000+ passive ranges of the vsftpd peers other suites
+        // start at the same time: HAProxy must bind every port of these ranges on 127.0.0.1 and exits if one is
+        // taken (seen once in a full run: a concurrent connection held one).
+        let base = 10_000 + (try freeTCPPort() % 9_900)
         var nodes: [Node] = []
         for i in 0..<3 {
             nodes.append(try await Node(index: i, passive: (base + i * 10)...(base + i * 10 + 5), cert: cert, key: key))

@@ -72,6 +72,71 @@ import Testing
         _ = try? client.finish()
     }
 
+    /// The ciphertext arrives in pieces that split TLS headers and records anywhere (here: 1 to 7 bytes at a
+    /// time, handshake included): OpenSSL reads what there is, waits for the rest, loses nothing.
+    @Test func ciphertextInTinyPiecesStillDecrypts() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (cert, key) = try await Self.certificate(in: dir)
+        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
+        let clientContext = try TLSContext(configuration: TLSConfiguration(trustedCAPath: cert), server: false)
+        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
+        let client = EmbeddedChannel()
+        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
+        let clientHandler = try OpenSSLHandler(context: clientContext, serverHostname: "localhost")
+        try client.pipeline.syncOperations.addHandler(clientHandler)
+
+        var size = 0
+        func trickle(_ from: EmbeddedChannel, _ to: EmbeddedChannel) throws -> Bool {
+            var moved = false
+            while var out = try from.readOutbound(as: ByteBuffer.self) {
+                while out.readableBytes > 0 {
+                    size = size % 7 + 1
+                    try to.writeInbound(out.readSlice(length: min(size, out.readableBytes))!)
+                    moved = true
+                }
+            }
+            return moved
+        }
+        func settle() throws {
+            while try trickle(client, server) || trickle(server, client) {}
+        }
+        try settle()
+        #expect(clientHandler.state == .active)
+
+        let payload = randomData(70_000)
+        try await server.writeAndFlush(ByteBuffer(bytes: payload)).get()
+        try settle()
+        var back = Data()
+        while let b = try client.readInbound(as: ByteBuffer.self) { back.append(contentsOf: b.readableBytesView) }
+        #expect(back == payload)
+        _ = try? server.finish()
+        _ = try? client.finish()
+    }
+
+    @Test func ciphertextBuffersReadAcrossReceivedBuffers() {
+        let buffers = CiphertextBuffers()
+        buffers.receive(ByteBuffer(string: "abc"))
+        buffers.receive(ByteBuffer())
+        buffers.receive(ByteBuffer(string: "defgh"))
+        #expect(buffers.inboundBytes == 8)
+        var target = [UInt8](repeating: 0, count: 5)
+        #expect(target.withUnsafeMutableBytes { buffers.read(into: $0) } == 5)
+        #expect(String(decoding: target, as: UTF8.self) == "abcde")
+        #expect(buffers.inboundBytes == 3)
+        #expect(target.withUnsafeMutableBytes { buffers.read(into: $0) } == 3)
+        #expect(String(decoding: target.prefix(3), as: UTF8.self) == "fgh")
+        #expect(target.withUnsafeMutableBytes { buffers.read(into: $0) } == 0)
+        #expect(buffers.inboundBytes == 0)
+
+        #expect(buffers.takeOutbound() == nil)
+        buffers.reserveOutbound(100, allocator: ByteBufferAllocator())
+        "record".utf8.withContiguousStorageIfAvailable { buffers.write(UnsafeRawBufferPointer($0)) }
+        #expect(buffers.takeOutbound().map { String(buffer: $0) } == "record")
+        #expect(buffers.takeOutbound() == nil)
+    }
+
     @Test func untrustedOrWrongHostCertificatesAreRejected() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

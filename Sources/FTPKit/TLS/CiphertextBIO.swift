@@ -1,0 +1,130 @@
+import COpenSSL
+import NIOCore
+
+/// The ciphertext side of a TLS connection, as NIO buffers that OpenSSL reads and writes through a custom BIO.
+///
+/// With OpenSSL's memory BIOs every byte was copied twice more than needed: received buffers into the BIO and
+/// out again into OpenSSL, and records out of OpenSSL into the BIO and out again into a buffer for the socket.
+/// Here OpenSSL reads straight from the received buffers and writes its records straight into the outgoing one.
+///
+/// Only touched on the channel's event loop, from the handler and from OpenSSL calls the handler makes.
+final class CiphertextBuffers {
+    /// Received from the network, not yet consumed by OpenSSL.
+    private var inbound = CircularBuffer<ByteBuffer>(initialCapacity: 4)
+    /// Bytes in `inbound`.
+    private(set) var inboundBytes = 0
+    /// Records OpenSSL produced, not yet handed to the channel.
+    private var outbound = ByteBuffer()
+
+    /// Queues bytes from the network for OpenSSL.
+    func receive(_ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        self.inboundBytes += buffer.readableBytes
+        self.inbound.append(buffer)
+    }
+
+    /// Makes room for `bytes` more of output, so a large write's records land in one buffer without regrowing it.
+    func reserveOutbound(_ bytes: Int, allocator: ByteBufferAllocator) {
+        if self.outbound.readableBytes == 0 {
+            if self.outbound.capacity < bytes { self.outbound = allocator.buffer(capacity: bytes) }
+        } else {
+            self.outbound.reserveCapacity(minimumWritableBytes: bytes)
+        }
+    }
+
+    /// The records produced so far, if any; the next ones go into a new buffer (the channel owns this one).
+    func takeOutbound() -> ByteBuffer? {
+        guard self.outbound.readableBytes > 0 else { return nil }
+        let out = self.outbound
+        self.outbound = ByteBuffer()
+        return out
+    }
+
+    /// OpenSSL's read: copies up to `target.count` received bytes; 0 when there are none.
+    func read(into target: UnsafeMutableRawBufferPointer) -> Int {
+        var copied = 0
+        while copied < target.count, var first = self.inbound.first {
+            let n = min(first.readableBytes, target.count - copied)
+            first.withUnsafeReadableBytes { raw in
+                UnsafeMutableRawBufferPointer(rebasing: target[copied..<(copied + n)]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+            }
+            first.moveReaderIndex(forwardBy: n)
+            copied += n
+            if first.readableBytes == 0 {
+                self.inbound.removeFirst()
+            } else {
+                self.inbound[self.inbound.startIndex] = first
+            }
+        }
+        self.inboundBytes -= copied
+        return copied
+    }
+
+    /// OpenSSL's write: appends its records.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        self.outbound.writeBytes(bytes)
+    }
+}
+
+/// The BIO method that connects OpenSSL to ``CiphertextBuffers``.
+enum CiphertextBIO {
+    /// Created once per process and never freed or changed: a table of C function pointers.
+    private struct Method: @unchecked Sendable {
+        // Safe to share: OpenSSL only reads a BIO_METHOD after its setup below, which finishes before `shared`
+        // is published (Swift initialises statics once, thread-safely).
+        let pointer: OpaquePointer
+    }
+
+    private static let shared: Method? = {
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "seed-nio-buffers") else { return nil }
+        _ = BIO_meth_set_read(method) { bio, out, length in
+            guard let bio, let out, length > 0, let buffers = CiphertextBIO.buffers(of: bio) else { return 0 }
+            BIO_clear_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY)
+            let n = buffers.read(into: UnsafeMutableRawBufferPointer(start: out, count: Int(length)))
+            if n == 0 {
+                // Nothing yet (not the end of the stream): ask OpenSSL to retry when more arrives.
+                BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY)
+                return -1
+            }
+            return Int32(n)
+        }
+        _ = BIO_meth_set_write(method) { bio, data, length in
+            guard let bio, let data, length > 0, let buffers = CiphertextBIO.buffers(of: bio) else { return 0 }
+            BIO_clear_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY)
+            buffers.write(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            return length
+        }
+        _ = BIO_meth_set_ctrl(method) { bio, command, _, _ in
+            guard let bio else { return 0 }
+            switch command {
+            case BIO_CTRL_FLUSH: return 1
+            case BIO_CTRL_PENDING: return CiphertextBIO.buffers(of: bio)?.inboundBytes ?? 0
+            case BIO_CTRL_WPENDING: return 0
+            case BIO_CTRL_GET_CLOSE, BIO_CTRL_SET_CLOSE: return 1
+            default: return 0
+            }
+        }
+        _ = BIO_meth_set_destroy(method) { bio in
+            // The buffers belong to the handler; the BIO only borrowed them.
+            if let bio { BIO_set_data(bio, nil) }
+            return 1
+        }
+        return Method(pointer: method)
+    }()
+
+    private static func buffers(of bio: OpaquePointer) -> CiphertextBuffers? {
+        BIO_get_data(bio).map { Unmanaged<CiphertextBuffers>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// A BIO over `buffers`, which must outlive it (the handler owns both and frees the SSL, and with it the BIO,
+    /// first).
+    static func make(over buffers: CiphertextBuffers) throws(TLSError) -> OpaquePointer {
+        guard let method = Self.shared?.pointer, let bio = BIO_new(method) else {
+            throw TLSError("cannot create the TLS buffer BIO: \(TLSContext.lastError())")
+        }
+        BIO_set_data(bio, Unmanaged.passUnretained(buffers).toOpaque())
+        BIO_set_init(bio, 1)
+        return bio
+    }
+}
