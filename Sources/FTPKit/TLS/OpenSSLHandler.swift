@@ -25,6 +25,10 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let ssl: OpaquePointer
     private let ciphertext = CiphertextBuffers()
+    /// Kept for as long as the connection: OpenSSL's SSL holds its SSL_CTX, but the context's callbacks reach the
+    /// Swift object through an unretained pointer (a client's session cache), so it must not go first. A test
+    /// that dropped its context before the connection crashed in the new-session callback.
+    private let context: TLSContext
     private let isServer: Bool
     private(set) var state: State = .handshaking
     private var pending: [(ByteBuffer, EventLoopPromise<Void>?)] = []
@@ -55,6 +59,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // One BIO both ways; SSL_set_bio takes its one reference.
         SSL_set_bio(ssl, bio, bio)
         self.ssl = ssl
+        self.context = context
         self.isServer = context.isServer
         self.pin = context.isServer ? nil : context.configuration.normalizedPin
         if let session, !context.isServer { _ = SSL_set_session(ssl, session.pointer) }

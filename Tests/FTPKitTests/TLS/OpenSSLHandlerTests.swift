@@ -19,6 +19,20 @@ import Testing
         return (cert, key)
     }
 
+    /// A server and a client channel with TLS handlers (the client verifies `localhost`), not yet handshaken.
+    static func connectedPair(in dir: TemporaryDirectory) async throws -> (EmbeddedChannel, EmbeddedChannel, OpenSSLHandler) {
+        let (cert, key) = try await Self.certificate(in: dir)
+        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
+        let clientContext = try TLSContext(configuration: TLSConfiguration(trustedCAPath: cert), server: false)
+        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
+        let client = EmbeddedChannel()
+        let clientHandler = try OpenSSLHandler(context: clientContext, serverHostname: "localhost")
+        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
+        try client.pipeline.syncOperations.addHandler(clientHandler)
+        return (server, client, clientHandler)
+    }
+
     /// Moves bytes between the two channels until neither has anything to send.
     func interact(_ a: EmbeddedChannel, _ b: EmbeddedChannel) throws {
         var moved = true
@@ -38,16 +52,7 @@ import Testing
     @Test func handshakeDataAndCloseNotify() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (cert, key) = try await Self.certificate(in: dir)
-        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
-        let clientContext = try TLSContext(configuration: TLSConfiguration(trustedCAPath: cert), server: false)
-
-        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
-        let client = EmbeddedChannel()
-        let clientHandler = try OpenSSLHandler(context: clientContext, serverHostname: "localhost")
-        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
-        _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
-        try client.pipeline.syncOperations.addHandler(clientHandler)
+        let (server, client, clientHandler) = try await Self.connectedPair(in: dir)
         try interact(client, server)
         #expect(clientHandler.state == .active)
 
@@ -77,15 +82,7 @@ import Testing
     @Test func ciphertextInTinyPiecesStillDecrypts() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (cert, key) = try await Self.certificate(in: dir)
-        let serverContext = try TLSContext(configuration: .server(certificateChainPath: cert, privateKeyPath: key), server: true)
-        let clientContext = try TLSContext(configuration: TLSConfiguration(trustedCAPath: cert), server: false)
-        let server = EmbeddedChannel(handler: try OpenSSLHandler(context: serverContext))
-        let client = EmbeddedChannel()
-        _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
-        _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
-        let clientHandler = try OpenSSLHandler(context: clientContext, serverHostname: "localhost")
-        try client.pipeline.syncOperations.addHandler(clientHandler)
+        let (server, client, clientHandler) = try await Self.connectedPair(in: dir)
 
         var size = 0
         func trickle(_ from: EmbeddedChannel, _ to: EmbeddedChannel) throws -> Bool {
