@@ -17,7 +17,8 @@ import Testing
                 autocomplete: { _, option, typed in ["\(option):\(typed)-1", "\(option):\(typed)-2"] }
             ) { invocation, reply in
                 let text = invocation.string("text") ?? ""
-                if text == "slow" { try await Task.sleep(for: .milliseconds(2600)) }
+                // Well past the 2 s auto-defer (a loaded machine once ran the defer later than 2.6 s).
+                if text == "slow" { try await Task.sleep(for: .milliseconds(4500)) }
                 let files = invocation.attachments.map(\.filename).joined(separator: ",")
                 try await reply.send(MessagePayload(content: "\(invocation.user.username) said \(text) \(files)"))
             }

@@ -208,7 +208,7 @@ extension FTPClient {
                 let reader: FilePrefetcher
                 do throws(FTPStorageError) {
                     reader = try FilePrefetcher(
-                        descriptor: fd, from: offset, to: size, chunkSize: chunkSize, depth: 4, loop: channel.eventLoop)
+                        descriptor: fd, from: offset, to: size, chunkSize: chunkSize, depth: 2, loop: channel.eventLoop)
                 } catch {
                     throw FTPClientError(.local, "cannot read \(localPath): \(error.message)")
                 }

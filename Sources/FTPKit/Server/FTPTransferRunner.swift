@@ -195,12 +195,13 @@ struct FTPTransferRunner: Sendable {
                         var left = total
                         // Over TLS, 1 MiB reads: each costs a hop to the file thread pool and back.
                         let chunkSize: UInt64 = self.tls == nil ? 256 * 1024 : 1 << 20
-                        // A local file is read ahead, four reads in flight while earlier chunks are encrypted and
-                        // sent (FTPS RETR went from about 0.8 to 1.2-1.4 GB/s); other storages chunk by chunk.
+                        // A local file is read ahead, two reads in flight while earlier chunks are encrypted and
+                        // sent, so a slow disk overlaps the cipher (from page cache the A/B difference was within
+                        // noise); other storages chunk by chunk.
                         let ahead = try handle.fileRegion.map {
                             try FilePrefetcher(
                                 descriptor: $0.descriptor, from: $0.offset, to: $0.offset + total, chunkSize: Int(chunkSize),
-                                depth: 4, loop: channel.channel.eventLoop)
+                                depth: 2, loop: channel.channel.eventLoop)
                         }
                         var writer = ChunkWriter(channel: channel.channel, window: 4)
                         while left > 0 {

@@ -20,6 +20,13 @@ final class PassiveListener: Sendable {
         var closed = false
     }
 
+    deinit {
+        // A connection accepted but never taken must still end through its async wrapper: dropping an open one
+        // traps (NIOAsyncWriter's "deinited without calling finish()"). Callers close listeners; this is the net.
+        if let leftover = self.state.withLock({ $0.accepted }) { Self.discard(leftover) }
+        self.serverChannel.close(promise: nil)
+    }
+
     private init(port: Int, serverChannel: any Channel) {
         self.port = port
         self.serverChannel = serverChannel
@@ -162,11 +169,14 @@ final class PassiveListener: Sendable {
 
 /// Lets the child initializer reach the listener object created after `bind` returns. Written once, before any
 /// connection can be accepted, then only read.
+/// The listener, as its channel initializer sees it: weakly, so a listener its owner dropped is deallocated
+/// (closing its port and any connection it kept) instead of living on through its own server channel.
 private final class ListenerBox: Sendable {
-    private let value = Mutex<PassiveListener?>(nil)
+    private struct Weak { weak var listener: PassiveListener? }
+    private let value = Mutex(Weak())
     var listener: PassiveListener? {
-        get { self.value.withLock { $0 } }
-        set { self.value.withLock { $0 = newValue } }
+        get { self.value.withLock { $0.listener } }
+        set { self.value.withLock { $0.listener = newValue } }
     }
 }
 
