@@ -3,6 +3,7 @@ import DiscordKit
 import FTPKit
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// The bot's commands for the console: the same names and answers as on Discord (`!upload`, `!download`,
 /// `!listar`/`!list`, `!apagar`/`!delete`, `!status`, `!help`).
@@ -78,7 +79,7 @@ struct ConsoleBot: Sendable {
         else { return "Cannot write \(destination)." }
         let writer = FileSink(handle: handle)
         do {
-            let file = try await self.cluster.download(name) { chunk in try writer.write(chunk) }
+            let file = try await self.cluster.download(name) { chunk in try await writer.write(chunk) }
             try handle.close()
             _ = try? FileManager.default.removeItem(atPath: destination)
             try FileManager.default.moveItem(atPath: temporary, toPath: destination)
@@ -174,9 +175,13 @@ struct FileChunks: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: FileHandle(forReadingAtPath: self.path)) }
 }
 
-/// Writes downloaded chunks to an open file.
+/// Writes downloaded chunks to an open file, on NIO's thread pool: a download's consumer runs on the event loop
+/// that reads the data connection, which must never wait for a disk.
 final class FileSink: Sendable {
     let handle: FileHandle
     init(handle: FileHandle) { self.handle = handle }
-    func write(_ chunk: ByteBuffer) throws { try self.handle.write(contentsOf: Data(chunk.readableBytesView)) }
+    func write(_ chunk: ByteBuffer) async throws {
+        let handle = self.handle
+        try await NIOThreadPool.singleton.runIfActive { try handle.write(contentsOf: Data(chunk.readableBytesView)) }
+    }
 }

@@ -155,7 +155,7 @@ struct DiscordFileBot: Sendable {
         do {
             let (_, shown) = try await reporter.run(replier: reply, progress: { counter.value }) {
                 try await self.cluster.download(name) { chunk in
-                    try sink.write(chunk)
+                    try await sink.write(chunk)
                     counter.add(chunk.readableBytes)
                 }
             }
