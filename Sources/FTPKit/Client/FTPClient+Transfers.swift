@@ -422,6 +422,8 @@ extension FTPClient {
             let channel = try await ClientBootstrap(group: self.channel.eventLoop)
                 .connectTimeout(.init(self.configuration.connectTimeout))
                 .channelOption(.recvAllocator, value: Self.downloadAllocator)
+                // Writes are large anyway; without Nagle an upload's last partial segment does not wait for the
+                // server's delayed ACK before the transfer can end.
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.writeSpin, value: 1)
                 .channelOption(.maxMessagesPerRead, value: 16)
