@@ -158,6 +158,15 @@ public final class FTPServer: Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { self.context.limiter.total }
 
+    /// Answers a connection that will not get a session, and closes it. Through `executeThenClose`: a wrapped
+    /// channel dropped after `close()` returns can still be open as far as its writer knows (NIO completes the
+    /// close before it fires channelInactive), and NIO traps on such a writer.
+    private static func refuse(_ connection: ControlChannel, _ reply: FTPReply) async {
+        try? await connection.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(string: reply.encoded))
+        }
+    }
+
     private func serve(_ connection: ControlChannel, implicitTLS: Bool = false) async {
         let tcpPeer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
         var peer = tcpPeer
@@ -182,14 +191,12 @@ public final class FTPServer: Sendable {
         if let refusal = self.context.limiter.acquire(peer) {
             let text = refusal == .serverFull ? "Too many users, try again later." : "Too many connections from your address."
             logger.notice("connection refused", metadata: ["client": "\(peer)", "reason": "\(refusal)"])
-            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, text).encoded))
-            try? await connection.channel.close()
+            await Self.refuse(connection, FTPReply(421, text))
             return
         }
         defer { self.context.limiter.release(peer) }
         if self.context.isBanned(peer) {
-            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, "Too many failed logins from your address; try later.").encoded))
-            try? await connection.channel.close()
+            await Self.refuse(connection, FTPReply(421, "Too many failed logins from your address; try later."))
             return
         }
         let (shutdown, trigger) = AsyncStream<Void>.makeStream()
@@ -200,8 +207,7 @@ public final class FTPServer: Sendable {
             return s.nextSession
         }
         guard let id else {
-            try? await connection.channel.writeAndFlush(ByteBuffer(string: FTPReply(421, "Server shutting down.").encoded))
-            try? await connection.channel.close()
+            await Self.refuse(connection, FTPReply(421, "Server shutting down."))
             return
         }
         defer { _ = self.state.withLock { $0.sessions.removeValue(forKey: id) } }
