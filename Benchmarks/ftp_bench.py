@@ -156,6 +156,13 @@ class VSFTPD_TLS(VSFTPD):
         VSFTPD.start(self)
 
 
+def publish(server, big):
+    """Puts the big file in the server's directory as big.bin, readable by the server's user."""
+    shutil.copy(big, os.path.join(server.pub, "big.bin"))
+    if isinstance(server, VSFTPD):
+        shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+
+
 def make_certificate(workdir):
     out = os.path.join(workdir, "cert")
     subprocess.run([os.path.join(ROOT, ".build/release/ftpd"), "cert", "--out", out, "--force"],
@@ -172,9 +179,7 @@ def ftps_transfers(work, big, runs):
         server.start()
         try:
             tls = ["--ssl-reqd", "--cacert", server.cert + "/cert.pem"]
-            shutil.copy(big, os.path.join(server.pub, "big.bin"))
-            if isinstance(server, VSFTPD):
-                shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+            publish(server, big)
             retr, stor = [], []
             for i in range(runs):
                 retr.append(curl_speed(tls + [server.url + "big.bin", "-o", "/dev/null"]))
@@ -236,9 +241,7 @@ def client_vs_curl(server, big, runs):
 
 def transfer(server, big, runs):
     retr, stor = [], []
-    shutil.copy(big, os.path.join(server.pub, "big.bin"))
-    if isinstance(server, VSFTPD):
-        shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+    publish(server, big)
     for _ in range(runs):
         retr.append(curl_speed([server.url + "big.bin", "-o", "/dev/null"]))
         name = "up%d.bin" % len(stor)
@@ -349,9 +352,7 @@ def main():
                     print(name, results[name], file=sys.stderr, flush=True)
                 if name in ("ftpd", "vsftpd"):
                     if args.clients_only:
-                        shutil.copy(big, os.path.join(server.pub, "big.bin"))
-                        if isinstance(server, VSFTPD):
-                            shutil.chown(os.path.join(server.pub, "big.bin"), "ftp")
+                        publish(server, big)
                     clients[name] = client_vs_curl(server, big, args.runs)
                     print(name, "client", clients[name], file=sys.stderr, flush=True)
             finally:

@@ -1,0 +1,67 @@
+import NIOCore
+
+/// The ciphertext side of a TLS connection, as NIO buffers that OpenSSL reads and writes through a custom BIO.
+///
+/// With OpenSSL's memory BIOs every byte was copied twice more than needed: received buffers into the BIO and
+/// out again into OpenSSL, and records out of OpenSSL into the BIO and out again into a buffer for the socket.
+/// Here OpenSSL reads straight from the received buffers and writes its records straight into the outgoing one.
+///
+/// Only touched on the channel's event loop, from the handler and from OpenSSL calls the handler makes.
+final class CiphertextBuffers {
+    /// Received from the network, not yet consumed by OpenSSL.
+    private var inbound = CircularBuffer<ByteBuffer>(initialCapacity: 4)
+    /// Bytes in `inbound`.
+    private(set) var inboundBytes = 0
+    /// Records OpenSSL produced, not yet handed to the channel.
+    private var outbound = ByteBuffer()
+
+    /// Queues bytes from the network for OpenSSL.
+    func receive(_ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        self.inboundBytes += buffer.readableBytes
+        self.inbound.append(buffer)
+    }
+
+    /// Makes room for `bytes` more of output, so a large write's records land in one buffer without regrowing it.
+    func reserveOutbound(_ bytes: Int, allocator: ByteBufferAllocator) {
+        if self.outbound.readableBytes == 0 {
+            if self.outbound.capacity < bytes { self.outbound = allocator.buffer(capacity: bytes) }
+        } else {
+            self.outbound.reserveCapacity(minimumWritableBytes: bytes)
+        }
+    }
+
+    /// The records produced so far, if any; the next ones go into a new buffer (the channel owns this one).
+    func takeOutbound() -> ByteBuffer? {
+        guard self.outbound.readableBytes > 0 else { return nil }
+        let out = self.outbound
+        self.outbound = ByteBuffer()
+        return out
+    }
+
+    /// OpenSSL's read: copies up to `target.count` received bytes; 0 when there are none.
+    func read(into target: UnsafeMutableRawBufferPointer) -> Int {
+        var copied = 0
+        while copied < target.count, var first = self.inbound.first {
+            let n = min(first.readableBytes, target.count - copied)
+            first.withUnsafeReadableBytes { raw in
+                UnsafeMutableRawBufferPointer(rebasing: target[copied..<(copied + n)]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+            }
+            first.moveReaderIndex(forwardBy: n)
+            copied += n
+            if first.readableBytes == 0 {
+                self.inbound.removeFirst()
+            } else {
+                self.inbound[self.inbound.startIndex] = first
+            }
+        }
+        self.inboundBytes -= copied
+        return copied
+    }
+
+    /// OpenSSL's write: appends its records.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        self.outbound.writeBytes(bytes)
+    }
+}
