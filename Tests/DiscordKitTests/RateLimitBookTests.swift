@@ -31,6 +31,56 @@ import Testing
         #expect(book.reserve(route, now: t0 + .seconds(5)) == .proceed)
     }
 
+    /// The race a loaded CI machine hit: two requests reserved in one window reach Discord after it rolled over,
+    /// so their answers say "2 left" and "1 left" while the other is still out. Neither may reopen the bucket, and
+    /// the client must wait for the later reset the answers announce.
+    @Test func answersFromARolledOverWindowDoNotOverrunIt() {
+        var book = RateLimitBook()
+        let route = Route(.POST, "/channels/1/messages")
+        _ = book.reserve(route, now: t0)
+        book.record(route, window: 0, status: 200,
+                    headers: .init(bucket: "m", limit: 3, remaining: 2, resetAfter: 1), now: t0)
+        #expect(book.reserve(route, now: t0) == .proceed)
+        #expect(book.reserve(route, now: t0) == .proceed)
+        let late = t0 + .milliseconds(1200)
+        // Discord saw the second request first in a new window ending at late + 1 s.
+        book.record(route, window: 0, status: 200,
+                    headers: .init(bucket: "m", limit: 3, remaining: 2, resetAfter: 1), now: late)
+        #expect(book.reserve(route, now: late) == .wait(until: late + .seconds(1)))
+        // An answer older than one already seen (more left, earlier reset) changes nothing either.
+        book.record(route, window: 0, status: 200,
+                    headers: .init(bucket: "m", limit: 3, remaining: 1, resetAfter: 0.9), now: late)
+        #expect(book.reserve(route, now: late) == .wait(until: late + .seconds(1)))
+        for _ in 0..<3 { #expect(book.reserve(route, now: late + .seconds(1)) == .proceed) }
+        #expect(book.reserve(route, now: late + .seconds(1)) == .wait(until: late + .seconds(61)))
+    }
+
+    /// A request still out when the local window resets answers for the old window; its "0 left, resets in 1 ms"
+    /// must not make the client open yet another window on top of the requests it already sent in this one.
+    @Test func aLateAnswerFromTheLastWindowIsIgnored() {
+        var book = RateLimitBook()
+        let route = Route(.POST, "/channels/1/messages")
+        _ = book.reserve(route, now: t0)
+        book.record(route, status: 200, headers: .init(bucket: "m", limit: 2, remaining: 1, resetAfter: 1), now: t0)
+        #expect(book.reserve(route, now: t0) == .proceed)
+        let oldWindow = book.window(for: route)
+        let next = t0 + .seconds(1)
+        #expect(book.reserve(route, now: next) == .proceed)
+        #expect(book.reserve(route, now: next) == .proceed)
+        #expect(book.window(for: route) == oldWindow + 1)
+        book.record(route, window: oldWindow, status: 200,
+                    headers: .init(bucket: "m", limit: 2, remaining: 0, resetAfter: 0.001), now: next)
+        guard case .wait = book.reserve(route, now: next + .milliseconds(2)) else {
+            Issue.record("a stale answer reopened the bucket")
+            return
+        }
+        // The answer for this window confirms it and sets its real reset.
+        book.record(route, window: oldWindow + 1, status: 200,
+                    headers: .init(bucket: "m", limit: 2, remaining: 0, resetAfter: 1), now: next)
+        #expect(book.reserve(route, now: next) == .wait(until: next + .seconds(1)))
+        #expect(book.reserve(route, now: next + .seconds(1)) == .proceed)
+    }
+
     @Test func bucketsAreSplitByMajorParameter() {
         var book = RateLimitBook()
         let one = Route(.POST, "/channels/1/messages")

@@ -76,7 +76,7 @@ public final class DiscordRESTClient: Sendable {
         var serverRetries = 0
         let idempotent = [.GET, .PUT, .DELETE, .PATCH].contains(route.method)
         while true {
-            try await self.limiter.acquire(route)
+            let window = try await self.limiter.acquire(route)
             let request = self.makeRequest(route, body: body)
             let response: HTTPClientResponse
             let bytes: ByteBuffer
@@ -85,7 +85,7 @@ public final class DiscordRESTClient: Sendable {
                     RateLimiter.seconds(self.configuration.requestTimeout) * 1e9)), logger: self.logger)
                 bytes = try await response.body.collect(upTo: 16 << 20)
             } catch {
-                await self.limiter.record(route, status: 0, headers: .init())
+                await self.limiter.record(route, window: window, status: 0, headers: .init())
                 if let error = error as? DiscordRESTError { throw error }
                 if idempotent, body.reopenable, serverRetries < self.configuration.maxServerErrorRetries {
                     serverRetries += 1
@@ -101,7 +101,7 @@ public final class DiscordRESTClient: Sendable {
                 limits.retryAfter = apiError?.retryAfter ?? limits.retryAfter ?? 1
                 limits.global = limits.global || (apiError?.global ?? false)
             }
-            await self.limiter.record(route, status: status, headers: limits)
+            await self.limiter.record(route, window: window, status: status, headers: limits)
             if (200..<300).contains(status) { return bytes }
             if status == 429 {
                 rateLimitRetries += 1

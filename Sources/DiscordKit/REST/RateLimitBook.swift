@@ -4,6 +4,9 @@
 /// - Buckets: a route shape maps to the bucket hash Discord names in `X-RateLimit-Bucket`; the state is kept
 ///   per hash and major parameter. Until a route's bucket is known, one request at a time goes out on it, so a
 ///   burst cannot overrun a limit nobody has learned yet.
+/// - Responses come back out of order and a server window can roll over while requests are in flight, so a
+///   response only ever lowers what is left in the window the client believes in and only ever pushes its reset
+///   later; a response to a request sent in an earlier window is not allowed to reopen the current one.
 /// - The global limit (50 requests per second, interactions exempt) is kept locally, and a global 429 stops
 ///   every request until its `retry_after` has passed.
 public struct RateLimitBook: Sendable {
@@ -44,6 +47,10 @@ public struct RateLimitBook: Sendable {
         var limit: Int
         var remaining: Int
         var resetAt: Instant
+        /// Counts the windows this client has opened locally (on reaching `resetAt`), to tell stale responses.
+        var window: Int
+        /// False while the window is only assumed (full after a local reset) and no response has confirmed it.
+        var confirmed: Bool
     }
 
     public var globalLimitPerSecond: Int
@@ -83,6 +90,8 @@ public struct RateLimitBook: Sendable {
                 // The window passed: assume a full bucket until the next response corrects it.
                 bucket.remaining = bucket.limit
                 bucket.resetAt = now + .seconds(60)
+                bucket.window += 1
+                bucket.confirmed = false
             }
             guard bucket.remaining > 0 else { return .wait(until: bucket.resetAt) }
             bucket.remaining -= 1
@@ -95,21 +104,48 @@ public struct RateLimitBook: Sendable {
         return .proceed
     }
 
-    /// Records a response (or the failure to get one: `headers` empty) for a reserved request.
-    public mutating func record(_ route: Route, status: Int, headers: Headers, now: Instant) {
+    /// The local window a request on `route` reserved now belongs to; pass it back to
+    /// ``record(_:window:status:headers:now:)`` so a late answer from an earlier window is recognised.
+    public func window(for route: Route) -> Int {
+        self.buckets[self.key(route)]?.window ?? 0
+    }
+
+    /// Records a response (or the failure to get one: `headers` empty) for a reserved request. `window` is what
+    /// ``window(for:)`` said when the request was reserved (`nil`: treat the response as current).
+    public mutating func record(_ route: Route, window: Int? = nil, status: Int, headers: Headers, now: Instant) {
         let probeKey = self.key(route)
         self.probing.remove(probeKey)
         if let hash = headers.bucket { self.hashes[route.shape] = hash }
         let key = self.key(route)
         if let limit = headers.limit, let remaining = headers.remaining, let resetAfter = headers.resetAfter {
-            self.buckets[key] = Bucket(limit: limit, remaining: remaining, resetAt: now + .seconds(resetAfter))
+            let resetAt = now + .seconds(resetAfter)
+            if var bucket = self.buckets[key] {
+                if let window, window < bucket.window {
+                    // Sent before the local reset: it describes a window that is over, or one this client's newer
+                    // requests have already been counted in; either way it must not refill the bucket.
+                } else if bucket.confirmed {
+                    // In-flight requests may not be counted in this answer yet (or the answer is older than one
+                    // already seen): keep the lower count and the later reset.
+                    bucket.remaining = min(bucket.remaining, remaining)
+                    bucket.resetAt = max(bucket.resetAt, resetAt)
+                } else {
+                    bucket.remaining = min(bucket.remaining, remaining)
+                    bucket.resetAt = resetAt
+                    bucket.confirmed = true
+                }
+                bucket.limit = limit
+                self.buckets[key] = bucket
+            } else {
+                self.buckets[key] = Bucket(
+                    limit: limit, remaining: remaining, resetAt: resetAt, window: 0, confirmed: true)
+            }
         }
         guard status == 429, let retryAfter = headers.retryAfter else { return }
         let until = now + .seconds(retryAfter)
         if headers.global || headers.scope == "global" {
             self.globalBlockedUntil = max(self.globalBlockedUntil ?? until, until)
         } else {
-            var bucket = self.buckets[key] ?? Bucket(limit: 1, remaining: 0, resetAt: until)
+            var bucket = self.buckets[key] ?? Bucket(limit: 1, remaining: 0, resetAt: until, window: 0, confirmed: true)
             bucket.remaining = 0
             bucket.resetAt = max(bucket.resetAt, until)
             self.buckets[key] = bucket

@@ -10,7 +10,8 @@ actor RateLimiter {
         self.invalid = InvalidRequestGuard(limit: invalidRequestLimit)
     }
 
-    func acquire(_ route: Route) async throws {
+    /// Waits for a slot; returns the local window the request belongs to, for ``record(_:window:status:headers:)``.
+    func acquire(_ route: Route) async throws -> Int {
         while true {
             let now = self.clock.now
             if let until = self.invalid.blockedUntil(now: now) {
@@ -18,15 +19,15 @@ actor RateLimiter {
                     count: self.invalid.count, retryAfterSeconds: Self.seconds(until - now))
             }
             switch self.book.reserve(route, now: now) {
-            case .proceed: return
+            case .proceed: return self.book.window(for: route)
             case .wait(let until): try await Task.sleep(until: until, clock: self.clock)
             }
         }
     }
 
-    func record(_ route: Route, status: Int, headers: RateLimitBook.Headers) {
+    func record(_ route: Route, window: Int, status: Int, headers: RateLimitBook.Headers) {
         let now = self.clock.now
-        self.book.record(route, status: status, headers: headers, now: now)
+        self.book.record(route, window: window, status: status, headers: headers, now: now)
         self.invalid.record(status: status, scope: headers.scope, now: now)
     }
 
