@@ -170,9 +170,40 @@ def make_certificate(workdir):
     return out
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) of pid and its descendants, living and reaped (vsftpd forks per session)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for i, p in enumerate(tree_pids(pid)):
+        try:
+            fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime; the top process also carries its reaped children's (cutime, cstime), which include theirs.
+        total += (int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if i == 0 else 0)) / tick
+    return total
+
+
+def measured(server, args):
+    """curl's speed, with the CPU seconds curl and the server spent on the transfer."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = cpu_seconds(server.proc.pid)
+    speed = curl_speed(args)
+    time.sleep(0.3)  # vsftpd's session processes exit (and are reaped) just after curl's QUIT
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return speed, client, cpu_seconds(server.proc.pid) - server_before
+
+
 def ftps_transfers(work, big, runs):
-    """FTPS RETR and STOR with curl (--ssl-reqd, certificate verified) against ftpd and vsftpd."""
+    """FTPS RETR and STOR with curl (--ssl-reqd, certificate verified) against ftpd and vsftpd.
+
+    Returns, per server, the best RETR and STOR speeds and the median CPU seconds per GiB that curl and the
+    server spent on each: over TLS both sides are CPU-bound on a small machine, and these show who is the limit.
+    """
     results = {}
+    gib = os.path.getsize(big) / (1 << 30)
     for name, cls in (("ftpd", FTPD_TLS), ("vsftpd", VSFTPD_TLS)):
         server = cls(name, os.path.join(work, name + "-tls"))
         os.makedirs(server.workdir, exist_ok=True)
@@ -182,11 +213,16 @@ def ftps_transfers(work, big, runs):
             publish(server, big)
             retr, stor = [], []
             for i in range(runs):
-                retr.append(curl_speed(tls + [server.url + "big.bin", "-o", "/dev/null"]))
+                retr.append(measured(server, tls + [server.url + "big.bin", "-o", "/dev/null"]))
                 os.sync()
-                stor.append(curl_speed(tls + ["-T", big, server.url + "tls%d.bin" % i]))
+                stor.append(measured(server, tls + ["-T", big, server.url + "tls%d.bin" % i]))
                 os.remove(os.path.join(server.pub, "tls%d.bin" % i))
-            results[name] = (max(retr), max(stor))
+            per_gib = lambda runs_, k: statistics.median(r[k] for r in runs_) / gib
+            # Cores kept busy: both processes' CPU time over the transfer's duration (2.0 = a 2-core machine full).
+            busy = lambda runs_: statistics.median((r[1] + r[2]) * r[0] / os.path.getsize(big) for r in runs_)
+            results[name] = dict(retr=max(r[0] for r in retr), stor=max(r[0] for r in stor),
+                                 retr_cpu=(per_gib(retr, 1), per_gib(retr, 2), busy(retr)),
+                                 stor_cpu=(per_gib(stor, 1), per_gib(stor, 2), busy(stor)))
             print(name, "FTPS", results[name], file=sys.stderr, flush=True)
         finally:
             server.stop()
@@ -388,13 +424,18 @@ def main():
                 name, c["curl_get"] / 1e6, c["ours_get"] / 1e6, c["ours_get"] / c["curl_get"], c["get_paired"],
                 c["curl_put"] / 1e6, c["ours_put"] / 1e6, c["ours_put"] / c["curl_put"], c["put_paired"]))
     if ftps:
-        lines += ["", "FTPS with curl (--ssl-reqd, TLS required for data, session reuse on; best of %d, MB/s):" % args.runs, "",
-                  "| server | RETR | STOR |", "|---|---|---|"]
-        for name, (r, w) in ftps.items():
-            lines.append("| %s | %.0f | %.0f |" % (name, r / 1e6, w / 1e6))
+        lines += ["", "FTPS with curl (--ssl-reqd, TLS required for data, session reuse on; best of %d, MB/s). CPU: median "
+                  "CPU seconds per GiB spent by curl / by the server; busy: cores the two kept busy together "
+                  "(this machine has %d):" % (args.runs, os.cpu_count() or 1), "",
+                  "| server | RETR | CPU curl / server | busy | STOR | CPU curl / server | busy |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, f in ftps.items():
+            lines.append("| %s | %.0f | %.2f / %.2f | %.2f | %.0f | %.2f / %.2f | %.2f |" % (
+                name, f["retr"] / 1e6, *f["retr_cpu"], f["stor"] / 1e6, *f["stor_cpu"]))
         if "ftpd" in ftps and "vsftpd" in ftps:
             o, v = ftps["ftpd"], ftps["vsftpd"]
-            lines += ["", "| ftpd / vsftpd over FTPS | RETR %.2f× | STOR %.2f× | (target ≥ 3×) |" % (o[0] / v[0], o[1] / v[1])]
+            lines += ["", "| ftpd / vsftpd over FTPS | RETR %.2f× | STOR %.2f× | (target ≥ 3×) |" % (
+                o["retr"] / v["retr"], o["stor"] / v["stor"])]
     if not results:
         lines = lines[2:] if not peers else lines
     table = "\n".join(lines)

@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
     var allowTLSWithoutReuse = false
 
     func run() async throws {
+        AllocatorTuning.apply()
         var file = ServerConfigFile()
         if let config {
             do { file = try ServerConfigFile.load(config) } catch { throw ValidationError("\(error)") }
