@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -18,6 +18,12 @@ let package = Package(
         .executable(name: "ftpbot", targets: ["ftpbot"]),
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],
+    traits: [
+        // FTPS and libcrypto's hashes. Off (`--disable-default-traits`), FTPKit builds without libssl-dev: plain FTP
+        // only (TLS settings fail with a clear TLSError), SHA-256/SHA-1/MD5 and PBKDF2 in Swift.
+        .trait(name: "OpenSSL", description: "FTPS and hashing through the system OpenSSL (libssl-dev)."),
+        .default(enabledTraits: ["OpenSSL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -30,7 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
-        // The system OpenSSL (libssl-dev): PBKDF2 for stored passwords now, TLS for FTPS later.
+        // The system OpenSSL (libssl-dev): TLS for FTPS, PBKDF2 and digests (the `OpenSSL` trait).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
@@ -39,7 +45,7 @@ let package = Package(
         .target(
             name: "FTPKit",
             dependencies: [
-                "COpenSSL",
+                .target(name: "COpenSSL", condition: .when(traits: ["OpenSSL"])),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

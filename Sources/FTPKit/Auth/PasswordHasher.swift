@@ -1,8 +1,11 @@
+#if OpenSSL
 import COpenSSL
+#endif
 import Foundation
 
 /// Salted, slow password hashes in the form `pbkdf2-sha256$ITERATIONS$SALT$HASH` (base64 salt and hash), computed by
-/// OpenSSL's libcrypto. The iteration count is stored with each hash so it can be raised without breaking old ones.
+/// OpenSSL's libcrypto (or, built without the `OpenSSL` trait, by FTPKit's own PBKDF2, about half as fast).
+/// The iteration count is stored with each hash so it can be raised without breaking old ones.
 public enum PasswordHasher {
     /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
     public static let defaultIterations = 600_000
@@ -10,8 +13,8 @@ public enum PasswordHasher {
 
     public static func hash(_ password: String, iterations: Int = defaultIterations) throws(FTPConfigurationError) -> String {
         guard iterations >= 1000 else { throw FTPConfigurationError("at least 1000 PBKDF2 iterations are required") }
-        var salt = [UInt8](repeating: 0, count: 16)
-        guard RAND_bytes(&salt, Int32(salt.count)) == 1 else { throw FTPConfigurationError("no random bytes from OpenSSL") }
+        // The system generator is the kernel's CSPRNG (getrandom(2)).
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let derived = try derive(password, salt: salt, iterations: iterations)
         return "\(scheme)$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
     }
@@ -38,6 +41,7 @@ public enum PasswordHasher {
     }
 
     static func derive(_ password: String, salt: [UInt8], iterations: Int, length: Int = 32) throws(FTPConfigurationError) -> [UInt8] {
+        #if OpenSSL
         var out = [UInt8](repeating: 0, count: length)
         let pw = Array(password.utf8)
         let ok = pw.withUnsafeBufferPointer { p in
@@ -47,10 +51,16 @@ public enum PasswordHasher {
         }
         guard ok == 1 else { throw FTPConfigurationError("PBKDF2 failed in OpenSSL") }
         return out
+        #else
+        return PBKDF2.sha256(password: Array(password.utf8), salt: salt, iterations: iterations, length: length)
+        #endif
     }
 
+    /// Compares in time that depends only on the length, so a mismatch does not tell where it is.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
-        return CRYPTO_memcmp(a, b, a.count) == 0
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
     }
 }

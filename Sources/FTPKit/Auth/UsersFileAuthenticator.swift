@@ -1,4 +1,3 @@
-import COpenSSL
 public import NIOPosix
 import Synchronization
 
@@ -24,9 +23,8 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
 
     public init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
         self.state = Mutex(State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
-        var key = [UInt8](repeating: 0, count: 32)
-        if RAND_bytes(&key, 32) != 1 { key = (0..<32).map { _ in UInt8.random(in: 0...255) } }
-        self.cacheKey = key
+        // The system generator is the kernel's CSPRNG (getrandom(2)).
+        self.cacheKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
         self.threadPool = threadPool
         self.path = path
     }
@@ -60,11 +58,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     }
 
     private func cacheDigest(stored: String, password: String) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        let message = Array(stored.utf8) + [0] + Array(password.utf8)
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), self.cacheKey, Int32(self.cacheKey.count), message, message.count, &out, &length)
-        return out
+        HMAC<SHA256Compression>(key: self.cacheKey).authenticate(Array(stored.utf8) + [0] + Array(password.utf8))
     }
 
     /// A valid hash of a random string, so unknown users go through the same work as known ones.

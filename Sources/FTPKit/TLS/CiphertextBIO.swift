@@ -1,3 +1,4 @@
+#if OpenSSL
 import COpenSSL
 import NIOCore
 
@@ -62,3 +63,4 @@ enum CiphertextBIO {
         return bio
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if OpenSSL
 import NIOCore
 
 /// The ciphertext side of a TLS connection, as NIO buffers that OpenSSL reads and writes through a custom BIO.
@@ -65,3 +66,4 @@ final class CiphertextBuffers {
         self.outbound.writeBytes(bytes)
     }
 }
+#endif

@@ -1,12 +1,6 @@
+#if OpenSSL
 import COpenSSL
 import NIOCore
-
-/// Events the TLS handler sends up the pipeline.
-public enum TLSEvent: Sendable, Hashable {
-    case handshakeCompleted(protocolVersion: String, resumedSession: Bool)
-    /// The peer sent close_notify: its data ended cleanly (an upload was not truncated).
-    case closeNotifyReceived
-}
 
 /// TLS over a channel with OpenSSL: ciphertext from the network is queued for OpenSSL (``CiphertextBuffers``, read
 /// through a custom BIO), plaintext comes out of `SSL_read`; plaintext writes go through `SSL_write`, whose
@@ -334,3 +328,4 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for (_, p) in queued { p?.fail(error) }
     }
 }
+#endif

@@ -1,4 +1,6 @@
+#if OpenSSL
 import COpenSSL
+#endif
 
 /// A self-signed certificate and its key, for tests and for nodes that pin their peers' certificates instead of
 /// trusting a CA. ECDSA P-256, SHA-256 signature, the given names as subject alternative names.
@@ -6,6 +8,14 @@ public struct SelfSignedCertificate: Sendable, Hashable {
     public var certificatePEM: String
     public var privateKeyPEM: String
 
+    public init(certificatePEM: String, privateKeyPEM: String) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+}
+
+#if OpenSSL
+extension SelfSignedCertificate {
     /// - Parameter names: host names and IP addresses the certificate is valid for; the first is the common name.
     public static func generate(names: [String], days: Int = 365) throws(TLSError) -> SelfSignedCertificate {
         guard let first = names.first, !first.isEmpty else { throw TLSError("a certificate needs at least one name") }
@@ -73,3 +83,4 @@ public struct SelfSignedCertificate: Sendable, Hashable {
         IPAddressText.isIPv4(text) || (text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." })
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if OpenSSL
 import COpenSSL
 import Synchronization
 
@@ -163,3 +164,4 @@ private func seedKeepNewestSession(_ ssl: OpaquePointer?, _ session: OpaquePoint
     Unmanaged<TLSContext.SessionCache>.fromOpaque(raw).takeUnretainedValue().store(TLSSession(taking: session))
     return 1
 }
+#endif
