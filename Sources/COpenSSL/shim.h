@@ -19,6 +19,9 @@ static inline long seed_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) 
 static inline int seed_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
+static inline int seed_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_groups_list(ctx, list);
+}
 static inline int seed_BIO_pending(BIO *b) { return BIO_pending(b); }
 static inline uint64_t seed_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return (uint64_t)SSL_OP_CIPHER_SERVER_PREFERENCE; }
 // EVP_EC_gen is a macro over a variadic function.

@@ -70,6 +70,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("implicit-tls-port"), help: "Also listen for implicit FTPS (TLS from the first byte; usually 990). Needs --tls-cert.")
     var implicitTLSPort: Int?
 
+    @Option(name: .customLong("tls-min-version"), help: "The oldest TLS version accepted: 1.2 (default) or 1.3.")
+    var tlsMinVersion: String?
+
+    @Option(name: .customLong("tls-ciphers"), help: "OpenSSL cipher list for TLS 1.2, e.g. ECDHE+AESGCM:ECDHE+CHACHA20.")
+    var tlsCiphers: String?
+
+    @Option(name: .customLong("tls-ciphersuites"), help: "TLS 1.3 cipher suites in order of preference, e.g. TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256.")
+    var tlsCipherSuites: String?
+
+    @Option(name: .customLong("tls-groups"), help: "Key exchange groups in order of preference, e.g. X25519:P-256.")
+    var tlsGroups: String?
+
     @Flag(name: .customLong("allow-tls-without-reuse"), help: "Accept data connections that do not resume the control TLS session (old clients such as Python's ftplib).")
     var allowTLSWithoutReuse = false
 
@@ -126,7 +138,16 @@ struct Serve: AsyncParsableCommand {
         if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
         if let cert = self.tlsCert ?? file.tlsCert {
             guard let key = self.tlsKey ?? file.tlsKey else { throw ValidationError("--tls-cert needs --tls-key") }
-            configuration.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+            var tls = TLSConfiguration.server(certificateChainPath: cert, privateKeyPath: key)
+            switch self.tlsMinVersion ?? file.tlsMinVersion ?? "1.2" {
+            case "1.2": tls.minimumVersion = .tls12
+            case "1.3": tls.minimumVersion = .tls13
+            case let other: throw ValidationError("--tls-min-version must be 1.2 or 1.3, got '\(other)'")
+            }
+            tls.cipherList = self.tlsCiphers ?? file.tlsCiphers
+            tls.cipherSuites = self.tlsCipherSuites ?? file.tlsCipherSuites
+            tls.groups = self.tlsGroups ?? file.tlsGroups
+            configuration.tls = tls
             let policyName = self.tlsPolicy ?? file.tlsPolicy ?? "optional"
             guard let policy = FTPTLSPolicy(rawValue: policyName) else {
                 throw ValidationError("--tls-policy must be optional, login or required, got '\(policyName)'")
@@ -134,8 +155,10 @@ struct Serve: AsyncParsableCommand {
             configuration.tlsPolicy = policy
             configuration.requireTLSSessionReuse = !(self.allowTLSWithoutReuse || file.allowTLSWithoutReuse == true)
             configuration.implicitTLSPort = self.implicitTLSPort ?? file.implicitTLSPort
-        } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil {
-            throw ValidationError("--tls-key, --tls-policy and --implicit-tls-port need --tls-cert")
+        } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil || self.tlsMinVersion != nil
+            || self.tlsCiphers != nil || self.tlsCipherSuites != nil || self.tlsGroups != nil
+        {
+            throw ValidationError("--tls-key, --tls-policy, --implicit-tls-port and the other --tls-* options need --tls-cert")
         }
         configuration.trustedProxies = self.trustedProxies.isEmpty ? (file.trustedProxies ?? []) : self.trustedProxies
         do { try configuration.validate() } catch { throw ValidationError(error.message) }

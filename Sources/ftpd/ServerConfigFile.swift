@@ -20,6 +20,10 @@ struct ServerConfigFile: Codable {
     var tlsPolicy: String?
     var allowTLSWithoutReuse: Bool?
     var implicitTLSPort: Int?
+    var tlsMinVersion: String?
+    var tlsCiphers: String?
+    var tlsCipherSuites: String?
+    var tlsGroups: String?
     var trustedProxies: [String]?
     var metricsAddress: String?
 
@@ -33,10 +37,24 @@ struct ServerConfigFile: Codable {
             throw LoadError(description: "cannot read configuration \(path): \(error.localizedDescription)")
         }
         do {
-            let decoder = JSONDecoder()
-            return try decoder.decode(ServerConfigFile.self, from: data)
+            let decoded = try JSONDecoder().decode(ServerConfigFile.self, from: data)
+            // JSONDecoder skips keys it does not know: a misspelt option would be ignored without a word.
+            // The known keys are this type's properties (no custom coding keys).
+            let known = Set(Mirror(reflecting: ServerConfigFile()).children.compactMap(\.label))
+            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let unknown = object.keys.sorted().first(where: { !known.contains($0) })
+            {
+                throw LoadError(description: "configuration \(path): unknown option '\(unknown)' (known: "
+                    + known.sorted().joined(separator: ", ") + ")")
+            }
+            return decoded
+        } catch let error as LoadError {
+            throw error
         } catch DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c) {
-            throw LoadError(description: "configuration \(path): wrong type for '\(c.codingPath.map(\.stringValue).joined(separator: "."))'")
+            let key = c.codingPath.map(\.stringValue).joined(separator: ".")
+            throw LoadError(description: key.isEmpty
+                ? "configuration \(path) must be a JSON object of options"
+                : "configuration \(path): wrong type for '\(key)'")
         } catch {
             throw LoadError(description: "configuration \(path) is not valid JSON: \(error)")
         }

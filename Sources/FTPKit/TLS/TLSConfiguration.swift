@@ -18,8 +18,14 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var trustedCAPath: String?
     public var verification: Verification
     public var minimumVersion: Version
-    /// OpenSSL cipher list for TLS 1.2 (`nil`: OpenSSL's defaults).
+    /// OpenSSL cipher list for TLS 1.2 (`nil`: OpenSSL's defaults), e.g. `ECDHE+AESGCM:ECDHE+CHACHA20`.
     public var cipherList: String?
+    /// TLS 1.3 cipher suites in order of preference, colon-separated, e.g. `TLS_AES_256_GCM_SHA384`
+    /// (`nil`: servers prefer AES-128-GCM, then ChaCha20-Poly1305, then AES-256-GCM; clients use OpenSSL's order).
+    public var cipherSuites: String?
+    /// Key exchange groups in order of preference, colon-separated, e.g. `X25519:P-256` (`nil`: OpenSSL's
+    /// defaults).
+    public var groups: String?
     /// Clients: the SHA-256 of the server certificate (DER, hex, colons allowed). When set, the certificate must
     /// match it exactly and takes the place of CA and host name verification (self-signed node certificates).
     public var pinnedCertificateSHA256: String?
@@ -30,7 +36,8 @@ public struct TLSConfiguration: Sendable, Hashable {
     public init(
         certificateChainPath: String? = nil, privateKeyPath: String? = nil, trustedCAPath: String? = nil,
         verification: Verification = .full, minimumVersion: Version = .tls12, cipherList: String? = nil,
-        pinnedCertificateSHA256: String? = nil, applicationProtocols: [String] = ["ftp"]
+        pinnedCertificateSHA256: String? = nil, applicationProtocols: [String] = ["ftp"],
+        cipherSuites: String? = nil, groups: String? = nil
     ) {
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath
@@ -38,6 +45,8 @@ public struct TLSConfiguration: Sendable, Hashable {
         self.verification = verification
         self.minimumVersion = minimumVersion
         self.cipherList = cipherList
+        self.cipherSuites = cipherSuites
+        self.groups = groups
         self.pinnedCertificateSHA256 = pinnedCertificateSHA256
         self.applicationProtocols = applicationProtocols
     }

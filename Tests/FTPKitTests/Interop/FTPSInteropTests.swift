@@ -55,6 +55,101 @@ import Testing
     }
 }
 
+/// The server's TLS settings (minimum version, TLS 1.2 ciphers, TLS 1.3 suites, key exchange groups), seen from
+/// OpenSSL's own client (`openssl s_client -starttls ftp`), and bad values refused with OpenSSL's reasons.
+@Suite struct TLSSettingsTests {
+    private func sClient(_ server: TestFTPServer, _ cert: String, _ extra: [String]) async throws -> ProcessResult {
+        let openssl = try requireTool("openssl", package: "openssl")
+        return try await runProcess(openssl, ["s_client", "-starttls", "ftp", "-connect", "127.0.0.1:\(server.port)",
+                                              "-CAfile", cert, "-verify_return_error", "-brief"] + extra,
+                                    stdin: "", timeout: .seconds(30))
+    }
+
+    @Test func versionSuitesAndGroupsAreWhatTheClientGets() async throws {
+        try await withTLSServer(tls: {
+            $0.minimumVersion = .tls13
+            $0.cipherSuites = "TLS_CHACHA20_POLY1305_SHA256"
+            $0.groups = "P-384"
+        }) { server, cert in
+            let r = try await self.sClient(server, cert, [])
+            #expect(r.status == 0, "\(r)")
+            let text = r.stdout + r.stderr
+            #expect(text.contains("Protocol version: TLSv1.3"), "\(r)")
+            #expect(text.contains("Ciphersuite: TLS_CHACHA20_POLY1305_SHA256"), "\(r)")
+            #expect(text.contains("secp384r1"), "\(r)")
+            // TLS 1.2 is below the minimum: the handshake fails with a protocol version alert.
+            let old = try await self.sClient(server, cert, ["-tls1_2"])
+            #expect(old.status != 0, "\(old)")
+            #expect((old.stdout + old.stderr).contains("protocol version"), "\(old)")
+        }
+    }
+
+    @Test func tls12CipherList() async throws {
+        try await withTLSServer(tls: { $0.cipherList = "ECDHE-RSA-CHACHA20-POLY1305" }) { server, cert in
+            let r = try await self.sClient(server, cert, ["-tls1_2"])
+            #expect(r.status == 0, "\(r)")
+            #expect((r.stdout + r.stderr).contains("Ciphersuite: ECDHE-RSA-CHACHA20-POLY1305"), "\(r)")
+            // A client that offers only other TLS 1.2 ciphers is refused.
+            let other = try await self.sClient(server, cert, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"])
+            #expect(other.status != 0, "\(other)")
+        }
+    }
+
+    @Test func ourClientAppliesItsOwnSuites() async throws {
+        try await withTLSServer(tls: { $0.minimumVersion = .tls13; $0.cipherSuites = "TLS_CHACHA20_POLY1305_SHA256" }) {
+            server, cert in
+            var config = FTPSClientTests.settings(cert: cert)
+            config.ftps?.tls.cipherSuites = "TLS_AES_256_GCM_SHA384"
+            await #expect(throws: FTPClientError.self, "no suite in common") {
+                _ = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: config)
+            }
+            config.ftps?.tls.cipherSuites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+            config.ftps?.tls.groups = "P-256"
+            let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port, configuration: config)
+            try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
+            try server.write("a.bin", randomData(100_000))
+            let size = try await client.download("a.bin") { chunks in
+                var n = 0
+                for try await chunk in chunks { n += chunk.readableBytes }
+                return n
+            }
+            #expect(size == 100_000)
+            try await client.quit()
+        }
+    }
+
+    @Test func badSettingsAreRefusedWithTheReason() throws {
+        let keys = try TemporaryDirectory()
+        defer { keys.cleanup() }
+        let pair = try SelfSignedCertificate.generate(names: ["localhost"])
+        try pair.certificatePEM.write(toFile: keys.path + "/c.pem", atomically: true, encoding: .utf8)
+        try pair.privateKeyPEM.write(toFile: keys.path + "/k.pem", atomically: true, encoding: .utf8)
+        let base = TLSConfiguration.server(certificateChainPath: keys.path + "/c.pem", privateKeyPath: keys.path + "/k.pem")
+        let cases: [(String, (inout TLSConfiguration) -> Void, String)] = [
+            ("a misspelt suite beside a valid one", { $0.cipherSuites = "TLS_AES_256_GCM_SHA384:TLS_AES_256_GCM" },
+             "invalid TLS 1.3 cipher suites"),
+            ("an empty suite list (no TLS 1.3 at all)", { $0.cipherSuites = "" }, "invalid TLS 1.3 cipher suites"),
+            ("an unknown group", { $0.groups = "X25519:P-999" }, "invalid key exchange groups"),
+            ("an empty cipher list", { $0.cipherList = "NOT-A-CIPHER" }, "invalid cipher list"),
+        ]
+        for (what, change, message) in cases {
+            var settings = base
+            change(&settings)
+            #expect(throws: TLSError.self, "\(what)") { _ = try TLSContext(configuration: settings, server: true) }
+            do {
+                _ = try TLSContext(configuration: settings, server: true)
+            } catch {
+                #expect(error.message.contains(message), "\(what): \(error.message)")
+            }
+        }
+        var good = base
+        good.cipherSuites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+        good.groups = "X25519:P-256"
+        good.cipherList = "ECDHE+AESGCM"
+        _ = try TLSContext(configuration: good, server: true)
+    }
+}
+
 /// lftp over FTPS both ways, TLS 1.2 and 1.3, with the server requiring TLS and session reuse. (libunftp had to
 /// turn TLS 1.3 off over lftp uploads that resume sessions; this must keep working.)
 @Suite struct LftpFTPSTests {

@@ -1,3 +1,4 @@
+import FTPKit
 import Foundation
 import Testing
 
@@ -73,10 +74,35 @@ import Testing
         (["--memory", "--anonymous", "--passive-ports", "9-2"], "passive ports"),
         (["--memory", "--anonymous", "--advertised-address", "not-an-ip"], "advertised address"),
         (["--config", "/nonexistent.json"], "cannot read configuration"),
+        (["--memory", "--anonymous", "--tls-groups", "X25519"], "need --tls-cert"),
     ])
     func badOptionsAreExplained(_ args: [String], _ message: String) async throws {
         let r = try await runProcess(Self.binary, args, timeout: .seconds(30))
         #expect(r.status != 0)
         #expect(r.stderr.contains(message), "\(r)")
+    }
+
+    @Test func badConfigurationFilesAndTLSSettingsAreExplained() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let cert = try SelfSignedCertificate.generate(names: ["localhost"])
+        try cert.certificatePEM.write(toFile: dir.path + "/c.pem", atomically: true, encoding: .utf8)
+        try cert.privateKeyPEM.write(toFile: dir.path + "/k.pem", atomically: true, encoding: .utf8)
+        let tls = #""memory": true, "anonymous": true, "tlsCert": "\#(dir.path)/c.pem", "tlsKey": "\#(dir.path)/k.pem""#
+        let cases: [(String, String)] = [
+            (#"{"memory": true, "anonymus": true}"#, "unknown option 'anonymus'"),
+            ("[1, 2]", "must be a JSON object"),
+            (#"{"memory": "yes"}"#, "wrong type for 'memory'"),
+            ("{\(tls), \"tlsMinVersion\": \"1.1\"}", "must be 1.2 or 1.3"),
+            ("{\(tls), \"tlsCipherSuites\": \"TLS_AES_256\"}", "invalid TLS 1.3 cipher suites"),
+            ("{\(tls), \"tlsGroups\": \"P-999\"}", "invalid key exchange groups"),
+        ]
+        for (i, (json, message)) in cases.enumerated() {
+            let path = dir.path + "/c\(i).json"
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try await runProcess(Self.binary, ["--config", path, "--port", "0"], timeout: .seconds(30))
+            #expect(r.status != 0, "\(json)")
+            #expect(r.stderr.contains(message), "\(json): \(r)")
+        }
     }
 }

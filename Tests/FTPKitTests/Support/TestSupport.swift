@@ -158,13 +158,16 @@ func withServer(
 /// Runs `body` with a server that has FTPS on (a self-signed certificate for localhost and 127.0.0.1, whose path
 /// is passed along for clients to trust) and always stops it.
 func withTLSServer(
-    policy: FTPTLSPolicy = .required, reuse: Bool = true, _ body: (TestFTPServer, String) async throws -> Void
+    policy: FTPTLSPolicy = .required, reuse: Bool = true, tls: (inout TLSConfiguration) -> Void = { _ in },
+    _ body: (TestFTPServer, String) async throws -> Void
 ) async throws {
     let keys = try TemporaryDirectory()
     defer { keys.cleanup() }
     let (cert, key) = try await OpenSSLHandlerTests.certificate(in: keys)
+    var settings = TLSConfiguration.server(certificateChainPath: cert, privateKeyPath: key)
+    tls(&settings)
     try await withServer({
-        $0.tls = .server(certificateChainPath: cert, privateKeyPath: key)
+        $0.tls = settings
         $0.tlsPolicy = policy
         $0.requireTLSSessionReuse = reuse
     }) { server in try await body(server, cert) }
