@@ -104,7 +104,7 @@ struct ConsoleBot: Sendable {
             lines.append("\(f.name)  \(Self.human(f.size))  \(date)  \(f.uploader ?? "-")  replicas \(f.nodes.count)/\(replicas)")
         }
         let total = listing.files.reduce(UInt64(0)) { $0 + $1.size * UInt64(max(1, $1.nodes.count)) }
-        lines.append("\(listing.files.count) files, \(Self.human(total)) stored with replicas.")
+        lines.append("\(listing.files.count) \(listing.files.count == 1 ? "file" : "files"), \(Self.human(total)) stored with replicas.")
         if !listing.unreachableNodes.isEmpty {
             lines.append("Warning: \(listing.unreachableNodes.joined(separator: ", ")) could not be reached; files only there are not shown.")
         }

@@ -208,7 +208,7 @@ struct DiscordFileBot: Sendable {
         let embed = Embed(
             title: filter.map { "Files matching '\($0.prefix(50))'" } ?? "Files",
             description: String(lines.joined(separator: "\n").prefix(4000)),
-            footer: .init(text: "Page \(current + 1)/\(pages) · \(listing.files.count) files · \(ProgressBar.bytes(Int64(total))) (\(ProgressBar.bytes(Int64(stored))) with replicas)"))
+            footer: .init(text: "Page \(current + 1)/\(pages) · \(listing.files.count) \(listing.files.count == 1 ? "file" : "files") · \(ProgressBar.bytes(Int64(total))) (\(ProgressBar.bytes(Int64(stored))) with replicas)"))
         var components: [MessageComponent]?
         if pages > 1 {
             let f = String((filter ?? "").prefix(60))

@@ -70,6 +70,6 @@ import Testing
         let (_, again, _) = try await run("!upload report.pdf kept.pdf\n", in: dir)
         #expect(again.contains("Uploaded kept.pdf"))
         let (_, listed, _) = try await run("!list\n", in: dir)
-        #expect(listed.contains("kept.pdf") && listed.contains("1 files"), "\(listed)")
+        #expect(listed.contains("kept.pdf") && listed.contains("1 file,"), "\(listed)")
     }
 }
