@@ -1,30 +1,26 @@
 /// The hashes behind ``Digest`` in Swift, for builds without OpenSSL (and for tests that compare both).
-enum SwiftDigest {
-    case sha256(BlockHasher<SHA256Compression>)
-    case sha1(BlockHasher<SHA1Compression>)
-    case md5(BlockHasher<MD5Compression>)
+struct SwiftDigest {
+    // One of the three is set. Optionals rather than an enum with payloads: `self.sha256?.update(…)` mutates the
+    // hasher in place, where taking a payload out of an enum case and putting it back copies its pending block.
+    private var sha256: BlockHasher<SHA256Compression>?
+    private var sha1: BlockHasher<SHA1Compression>?
+    private var md5: BlockHasher<MD5Compression>?
 
     init(_ algorithm: FTPHashAlgorithm) {
-        self = switch algorithm {
-        case .sha256: .sha256(BlockHasher())
-        case .sha1: .sha1(BlockHasher())
-        case .md5: .md5(BlockHasher())
+        switch algorithm {
+        case .sha256: self.sha256 = BlockHasher()
+        case .sha1: self.sha1 = BlockHasher()
+        case .md5: self.md5 = BlockHasher()
         }
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        switch self {
-        case .sha256(var h): h.update(bytes); self = .sha256(h)
-        case .sha1(var h): h.update(bytes); self = .sha1(h)
-        case .md5(var h): h.update(bytes); self = .md5(h)
-        }
+        self.sha256?.update(bytes)
+        self.sha1?.update(bytes)
+        self.md5?.update(bytes)
     }
 
     mutating func finalize() -> [UInt8] {
-        switch self {
-        case .sha256(var h): h.finalize()
-        case .sha1(var h): h.finalize()
-        case .md5(var h): h.finalize()
-        }
+        self.sha256?.finalize() ?? self.sha1?.finalize() ?? self.md5?.finalize() ?? []
     }
 }
