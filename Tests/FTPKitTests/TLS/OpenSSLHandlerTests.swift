@@ -112,6 +112,46 @@ import Testing
         _ = try? client.finish()
     }
 
+    /// A 1 MiB write leaves as full-size records (16 KiB of data each; TLS 1.3 adds the content type byte and a
+    /// 16-byte tag) in one outgoing buffer, not a buffer per record; the session tickets sent after the handshake
+    /// are drained first so only the write is counted.
+    @Test func bigWritesMakeFullRecordsInOneBuffer() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (server, client, _) = try await Self.connectedPair(in: dir)
+        try interact(client, server)
+        try await client.writeAndFlush(ByteBuffer(string: "hello")).get()
+        try interact(client, server)
+        while try server.readInbound(as: ByteBuffer.self) != nil {}
+
+        let payload = randomData(1 << 20)
+        try await server.writeAndFlush(ByteBuffer(bytes: payload)).get()
+        var buffers: [ByteBuffer] = []
+        while let out = try server.readOutbound(as: ByteBuffer.self) { buffers.append(out) }
+        #expect(buffers.count == 1, "\(buffers.count) buffers for one write")
+        var lengths: [Int] = []
+        for var buffer in buffers {
+            while buffer.readableBytes >= 5 {
+                let type = buffer.readInteger(as: UInt8.self)!
+                _ = buffer.readInteger(as: UInt16.self)
+                let length = Int(buffer.readInteger(as: UInt16.self)!)
+                #expect(type == 23, "application data records only")
+                lengths.append(length)
+                buffer.moveReaderIndex(forwardBy: length)
+            }
+            #expect(buffer.readableBytes == 0)
+        }
+        #expect(lengths.count == 64)
+        #expect(lengths.allSatisfy { $0 == 16384 + 1 + 16 }, "\(Set(lengths))")
+
+        for buffer in buffers { try client.writeInbound(buffer) }
+        var back = Data()
+        while let b = try client.readInbound(as: ByteBuffer.self) { back.append(contentsOf: b.readableBytesView) }
+        #expect(back == payload)
+        _ = try? server.finish()
+        _ = try? client.finish()
+    }
+
     @Test func ciphertextBuffersReadAcrossReceivedBuffers() {
         let buffers = CiphertextBuffers()
         buffers.receive(ByteBuffer(string: "abc"))
