@@ -123,11 +123,11 @@ struct ConsoleBot: Sendable {
         await self.cluster.refresh()
         var lines: [String] = []
         for s in await self.cluster.status() {
-            let state = s.load.isHealthy ? "up" : "DOWN"
+            let state = s.isUp ? "up" : "DOWN"
             let latency = s.latency.map { String(format: "%.1f ms", Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000) } ?? "-"
             let free = s.load.freeBytes.map { Self.human($0) + " free" } ?? "free space unknown"
             lines.append("\(s.name): \(state), \(Self.human(s.load.usedBytes)) used, \(free), \(s.load.activeTransfers) transfers, latency \(latency)"
-                + (s.load.isHealthy ? "" : " (\(s.lastError ?? "unreachable"))"))
+                + (s.isUp ? "" : " (\(s.lastError ?? "unreachable"))"))
         }
         return lines.joined(separator: "\n")
     }

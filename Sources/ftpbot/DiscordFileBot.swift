@@ -290,7 +290,7 @@ struct DiscordFileBot: Sendable {
         let fields = await self.cluster.status().map { s -> Embed.Field in
             let latency = s.latency.map { String(format: "%.1f ms", Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000) } ?? "-"
             let free = s.load.freeBytes.map { ProgressBar.bytes(Int64($0)) + " free" } ?? "free space unknown"
-            let value = s.load.isHealthy
+            let value = s.isUp
                 ? "🟢 up · \(ProgressBar.bytes(Int64(s.load.usedBytes))) used · \(free) · \(s.load.activeTransfers) transfers · \(latency)"
                 : "🔴 down · \(s.lastError ?? "unreachable")"
             return Embed.Field(name: s.name, value: String(value.prefix(1024)))

@@ -137,6 +137,28 @@ final class Collected: Sendable {
         }
     }
 
+    /// A node that stops answering is shown down by the very next check, although its circuit breaker (which
+    /// placement follows) only opens after a few failures; it is shown up again once a check succeeds.
+    @Test func statusShowsADeadNodeAtOnce() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1)
+            await cluster.refresh()
+            #expect(await cluster.status().allSatisfy(\.isUp))
+            await nodes[0].kill()
+            await cluster.refresh()
+            let status = await cluster.status()
+            let dead = try #require(status.first { $0.name == nodes[0].name })
+            #expect(!dead.isUp)
+            #expect(dead.lastError != nil)
+            #expect(dead.load.isHealthy, "one failure does not open the breaker yet")
+            #expect(status.first { $0.name == nodes[1].name }?.isUp == true)
+            try await nodes[0].start()
+            await cluster.refresh()
+            #expect(await cluster.status().allSatisfy(\.isUp))
+            await cluster.close()
+        }
+    }
+
     @Test func aNodeKilledMidDownloadResumesOnAnotherReplica() async throws {
         try await withNodes(2) { nodes in
             let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)

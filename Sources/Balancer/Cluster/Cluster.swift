@@ -106,9 +106,11 @@ public actor Cluster {
     }
 
     /// The health of every node, for status displays.
-    public func status() async -> [(name: String, load: NodeLoad, latency: Duration?, lastError: String?)] {
-        var out: [(String, NodeLoad, Duration?, String?)] = []
-        for n in self.nodes { out.append((n.name, await n.load(), await n.latency, await n.lastError)) }
+    public func status() async -> [NodeStatus] {
+        var out: [NodeStatus] = []
+        for n in self.nodes {
+            out.append(NodeStatus(name: n.name, load: await n.load(), latency: await n.latency, lastError: await n.lastError))
+        }
         return out
     }
 
