@@ -208,6 +208,42 @@ elif scenario == "vanish":
     f.voidcmd("NOOP")
     check(sorted(os.listdir(root)) == ["keep.bin"], "ABOR: no partial file: %r" % os.listdir(root))
     f.quit()
+    # STOR sent, the data connection never made: a client that vanishes, and one that sends ABOR, end the wait
+    # at once (the server's data timeout is 20 s here) with the passive port closed and no partial file.
+    for how in ["vanish", "ABOR"]:
+        f = login()
+        _, pasv_port = ftplib.parse227(f.sendcmd("PASV"))
+        f.sock.sendall(b"STOR waiting.bin\r\n")
+        time.sleep(0.3)
+        started = time.time()
+        if how == "vanish":
+            f.sock.shutdown(socket.SHUT_RDWR)
+            f.sock.close()
+        else:
+            f.sock.sendall(b"ABOR\r\n")
+            codes = []
+            for _ in range(2):
+                try:
+                    codes.append(f.getresp()[:3])
+                except ftplib.all_errors as e:
+                    codes.append(str(e)[:3])
+            check(codes == ["426", "226"], "ABOR before the data connection: replies %r" % codes)
+            check(time.time() - started < 5, "ABOR before the data connection took %.1f s" % (time.time() - started))
+            f.voidcmd("NOOP")
+        deadline = started + 5
+        while time.time() < deadline and any(n.startswith(".seed-upload") for n in os.listdir(root)):
+            time.sleep(0.05)
+        check(sorted(os.listdir(root)) == ["keep.bin"], "%s before the data connection: %r" % (how, os.listdir(root)))
+        refused = False
+        while time.time() < deadline and not refused:
+            try:
+                socket.create_connection((host, pasv_port), timeout=1).close()
+                time.sleep(0.05)
+            except OSError:
+                refused = True
+        check(refused, "%s before the data connection: the passive port still accepts" % how)
+        if how == "ABOR":
+            f.quit()
 elif scenario == "idle":
     r = Raw()
     r.send(b"USER " + user.encode() + b"\r\n")

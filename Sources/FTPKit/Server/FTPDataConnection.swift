@@ -94,25 +94,45 @@ enum FTPDataConnection {
 
 }
 
-/// Lets ABOR (or a closing control connection) stop a running transfer from outside its task.
+/// Lets ABOR (or a closing control connection) stop a transfer from outside its task: while it waits for its
+/// data connection (the wait is cancelled: without this a client that sent STOR and vanished kept a passive port
+/// and a temporary upload for the whole data timeout) and once data moves (the data channel is closed).
 final class TransferControl: Sendable {
-    private let state = Mutex<(aborted: Bool, channel: (any Channel)?)>((false, nil))
+    private struct State {
+        var aborted = false
+        var channel: (any Channel)?
+        var stopWaiting: (@Sendable () -> Void)?
+    }
+
+    private let state = Mutex(State())
 
     var isAborted: Bool { self.state.withLock { $0.aborted } }
+
+    /// While the data connection is awaited: how to stop waiting. Runs at once if the transfer is already aborted.
+    func waiting(stop: @escaping @Sendable () -> Void) {
+        let aborted = self.state.withLock { s in
+            s.stopWaiting = stop
+            return s.aborted
+        }
+        if aborted { stop() }
+    }
 
     func attach(_ channel: any Channel) {
         let aborted = self.state.withLock { s in
             s.channel = channel
+            s.stopWaiting = nil
             return s.aborted
         }
         if aborted { channel.close(promise: nil) }
     }
 
     func abort() {
-        let channel = self.state.withLock { s in
+        let (channel, stop) = self.state.withLock { s in
             s.aborted = true
-            return s.channel
+            defer { s.stopWaiting = nil }
+            return (s.channel, s.stopWaiting)
         }
+        stop?()
         channel?.close(promise: nil)
     }
 }

@@ -38,10 +38,13 @@ struct FTPTransferRunner: Sendable {
         // 2. The data connection.
         let channel: DataChannel
         do {
-            channel = try await self.dataChannel()
+            // In a task of its own so ABOR or the control connection closing can cancel the wait.
+            let waiting = Task { try await self.dataChannel() }
+            self.control.waiting { waiting.cancel() }
+            channel = try await withTaskCancellationHandler { try await waiting.value } onCancel: { waiting.cancel() }
         } catch {
             await prepared.discard()
-            return .dataConnectionFailed(self.describe(error))
+            return self.control.isAborted ? .aborted(bytes: 0) : .dataConnectionFailed(self.describe(error))
         }
         self.control.attach(channel.channel)
         // The preliminary reply goes first: clients such as ftplib start the data connection's TLS only after it.

@@ -37,6 +37,16 @@ public struct LocalFileStorage: FTPStorage {
         self.threadPool = threadPool
     }
 
+    /// Runs `body` on the thread pool even when the calling task is cancelled (or inline if the pool has shut
+    /// down). For work that must happen once decided: removing an unfinished upload, committing one. `run`
+    /// skips its body for a cancelled task, and a session whose client vanished cancels its transfer: aborts that
+    /// went through `run` left `.seed-upload-*` files behind (found by fuzzing ftpd).
+    func runToCompletion<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            self.threadPool.submit { _ in continuation.resume(with: Result(catching: body)) }
+        }
+    }
+
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await self.threadPool.runIfActive(body)

@@ -125,9 +125,12 @@ final class LocalWriteHandle: FTPWriteHandle {
         let sync = self.storage.syncOnCommit
         let path = self.virtualPath
         do {
-            try await self.storage.run { [self] in
-                if sync, fdatasync(self.descriptor) != 0 { throw FTPStorageError.fromErrno(errno, path) }
-                guard Glibc.close(self.descriptor) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            try await self.storage.runToCompletion { [self] in
+                // Closed on every path: a failed sync must not leak the descriptor.
+                let syncError = sync && fdatasync(self.descriptor) != 0 ? errno : 0
+                let closeError = Glibc.close(self.descriptor) != 0 ? errno : 0
+                if syncError != 0 { throw FTPStorageError.fromErrno(syncError, path) }
+                if closeError != 0 { throw FTPStorageError.fromErrno(closeError, path) }
                 if case .temporary(let temp, let target) = self.strategy {
                     guard Glibc.rename(temp, target) == 0 else {
                         let e = errno
@@ -144,7 +147,7 @@ final class LocalWriteHandle: FTPWriteHandle {
 
     func abort() async {
         guard self.finished.withLock({ f in defer { f = true }; return !f }) else { return }
-        _ = try? await self.storage.run { [self] in self.discard() }
+        _ = try? await self.storage.runToCompletion { [self] in self.discard() }
     }
 
     private func discard() {

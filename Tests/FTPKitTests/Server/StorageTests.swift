@@ -29,6 +29,30 @@ import Testing
         do { try await body(); return nil } catch let e as FTPStorageError { return e.code } catch { return .io }
     }
 
+    /// A session whose client vanished cancels its transfer task, and the upload is aborted from that cancelled
+    /// task: the temporary file must still go (and an aborted append must still be cut back). Found by fuzzing
+    /// ftpd: NIO's thread pool skips work submitted from a cancelled task, and `.seed-upload-*` files stayed.
+    @Test func abortsFromACancelledTaskStillCleanUp() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let storage = try LocalFileStorage(root: dir.path)
+        try await store(storage, "/kept.txt", "original")
+        let task = Task {
+            let replacing = try await storage.openForWriting(FTPPath("/kept.txt"), mode: .replace)
+            try await replacing.write(ByteBuffer(string: "half an upload"))
+            let appending = try await storage.openForWriting(FTPPath("/kept.txt"), mode: .append)
+            try await appending.write(ByteBuffer(string: " and more"))
+            withUnsafeCurrentTask { $0?.cancel() }
+            #expect(Task.isCancelled)
+            await replacing.abort()
+            await appending.abort()
+        }
+        try await task.value
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(names == ["kept.txt"], "\(names)")
+        #expect(try await load(storage, "/kept.txt") == "original")
+    }
+
     @Test func contract() async throws {
         for (name, s, dir) in try Self.backends() {
             defer { dir?.cleanup() }
