@@ -30,6 +30,17 @@ def expect_error(f, cmd, codes):
     return r
 
 
+def replies(f, n):
+    """The codes of the next n replies, errors included (ftplib raises on 4xx/5xx)."""
+    codes = []
+    for _ in range(n):
+        try:
+            codes.append(f.getresp()[:3])
+        except ftplib.all_errors as e:
+            codes.append(str(e)[:3])
+    return codes
+
+
 class Raw:
     """A line-level control connection, for what ftplib refuses to send."""
     def __init__(self):
@@ -197,12 +208,7 @@ elif scenario == "vanish":
     conn = f.transfercmd("STOR new.bin")
     conn.sendall(os.urandom(500_000))
     f.sock.sendall(b"ABOR\r\n")
-    codes = []
-    for _ in range(2):
-        try:
-            codes.append(f.getresp()[:3])
-        except ftplib.all_errors as e:
-            codes.append(str(e)[:3])
+    codes = replies(f, 2)
     conn.close()
     check(codes == ["426", "226"], "ABOR replies %r" % codes)
     f.voidcmd("NOOP")
@@ -221,12 +227,7 @@ elif scenario == "vanish":
             f.sock.close()
         else:
             f.sock.sendall(b"ABOR\r\n")
-            codes = []
-            for _ in range(2):
-                try:
-                    codes.append(f.getresp()[:3])
-                except ftplib.all_errors as e:
-                    codes.append(str(e)[:3])
+            codes = replies(f, 2)
             check(codes == ["426", "226"], "ABOR before the data connection: replies %r" % codes)
             check(time.time() - started < 5, "ABOR before the data connection took %.1f s" % (time.time() - started))
             f.voidcmd("NOOP")
