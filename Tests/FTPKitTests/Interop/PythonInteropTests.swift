@@ -19,6 +19,16 @@ import Testing
         }
     }
 
+    /// Seeded random command sequences with hostile arguments, each session vanishing mid-way (see
+    /// fuzz_commands.py): the server keeps serving, writes nothing outside its root, leaves no temporary upload.
+    @Test(arguments: [1, 2, 3])
+    func randomCommandSequences(seed: Int) async throws {
+        try await withServer { server in
+            let r = try await runPython("fuzz_commands.py", server, [String(seed), "40"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
     @Test func sessionLimitsAndFailedLogins() async throws {
         try await withServer({ $0.maxSessionsPerAddress = 2 }) { server in
             let r = try await runPython("hostile.py", server, ["limits"])
