@@ -45,6 +45,13 @@ elif scenario == "wrong-code":
     login()
     expect()                      # SIZE x
     send("999 what\r\n")
+elif scenario == "bad-mdtm":
+    login()
+    expect()                      # MDTM x
+    send("213 yesterday\r\n")
+    expect()                      # NOOP
+    send("200 still here\r\n")
+    time.sleep(1)
 elif scenario == "close-mid-reply":
     login()
     expect()

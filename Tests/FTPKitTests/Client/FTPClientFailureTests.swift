@@ -47,6 +47,79 @@ import Testing
         }
     }
 
+    /// A server answering at random (chaos_server.py, seeded): every operation ends with a result or an
+    /// `FTPClientError`, never another error, a crash or a hang (each seed is bounded by the timeouts).
+    @Test(arguments: 1...16)
+    func randomRepliesGetTypedErrors(seed: Int) async throws {
+        let python = try requireTool("python3", package: "python3")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let out = dir.url.appendingPathComponent("port")
+        try Data().write(to: out)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [peersDirectory.appendingPathComponent("chaos_server.py").path, String(seed)]
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var port: Int?
+        for _ in 0..<100 where port == nil {
+            port = (try? String(contentsOf: out, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let serverPort = try #require(port, "the chaos server did not start")
+        let config = self.config(timeout: .seconds(2))
+        var outcomes: [String] = []
+        var client: FTPClient?
+        // A fresh connection when the error says the last one is broken (the client then refuses further
+        // commands, as it should), so the fuzzing goes past the first fault; otherwise the same one goes on.
+        func attempt(_ what: String, _ body: (FTPClient) async throws -> Void) async {
+            do {
+                if client == nil {
+                    let fresh = try await FTPClient.connect(host: "127.0.0.1", port: serverPort, configuration: config)
+                    client = fresh
+                    try await fresh.login(user: "u", password: "p")
+                }
+                try await body(client!)
+                outcomes.append("\(what): ok")
+            } catch let error as FTPClientError {
+                outcomes.append("\(what): \(error.code) \(error.message.prefix(90))")
+                if error.connectionIsBroken {
+                    await client?.close()
+                    client = nil
+                }
+            } catch {
+                Issue.record("seed \(seed), \(what): an untyped error \(type(of: error)): \(error)")
+            }
+        }
+        for round in 0..<2 {
+            await attempt("pwd") { _ = try await $0.currentDirectory() }
+            await attempt("list") { _ = try await $0.list("/") }
+            await attempt("names") { _ = try await $0.names("/") }
+            await attempt("size") { _ = try await $0.size(of: "f.bin") }
+            await attempt("mdtm") { _ = try await $0.modificationDate(of: "f.bin") }
+            await attempt("download") { client in
+                _ = try await client.download("f.bin", offset: UInt64(round)) { chunks in
+                    var n = 0
+                    for try await chunk in chunks { n += chunk.readableBytes }
+                    return n
+                }
+            }
+            await attempt("upload") { client in
+                let bytes = ByteBuffer(bytes: [UInt8](repeating: 7, count: 200_000))
+                _ = try await client.upload(AsyncStream { $0.yield(bytes); $0.finish() }, to: "up.bin")
+            }
+            await attempt("hash") { _ = try await $0.hash(of: "f.bin") }
+            await attempt("mkd") { _ = try await $0.makeDirectory("d") }
+            await attempt("rename") { try await $0.rename("a", to: "b") }
+            await attempt("delete") { try await $0.delete("b") }
+            await attempt("noop") { try await $0.noop() }
+        }
+        await attempt("quit") { try await $0.quit() }
+        await client?.close()
+        #expect(outcomes.count == 25)
+    }
+
     @Test func garbageGreeting() async throws {
         let e = try await failure("garbage-greeting") { port, c in _ = try await FTPClient.connect(host: "127.0.0.1", port: port, configuration: c) }
         #expect(e?.code == .protocolViolation, "\(String(describing: e))")
@@ -87,6 +160,23 @@ import Testing
             #expect(e?.code == (scenario == "wrong-code" ? .protocolViolation : .connectionClosed), "\(scenario): \(String(describing: e))")
             #expect(e?.connectionIsBroken == true)
         }
+    }
+
+    /// A whole reply the client cannot interpret (found by the chaos server: one odd MDTM answer used to make the
+    /// client refuse every later command) fails that call only; the connection stays in step and usable.
+    @Test func anUninterpretableReplyFailsOnlyItsCall() async throws {
+        let (port, process) = try await fake("bad-mdtm")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let client = try await FTPClient.connect(host: "127.0.0.1", port: port, configuration: config())
+        try await client.login(user: "u", password: "p")
+        do {
+            _ = try await client.modificationDate(of: "x")
+            Issue.record("'213 yesterday' was taken as a time")
+        } catch let error as FTPClientError {
+            #expect(error.code == .protocolViolation && !error.connectionIsBroken, "\(error)")
+        }
+        try await client.noop()
+        #expect(await client.isConnected)
     }
 
     @Test func unreadablePassiveReply() async throws {
