@@ -197,6 +197,18 @@ extension DiscordEmulator {
 
     public func setAcknowledgesHeartbeats(_ value: Bool) { self.acknowledgesHeartbeats = value }
 
+    /// Sends `text` as one gateway frame on every socket, as is: for clients facing payloads that are not JSON or
+    /// not the shape they expect.
+    public func sendRawFrame(_ text: String) {
+        for id in self.connections.keys { self.sendRaw(text, to: id) }
+    }
+
+    /// Dispatches event `name` with `json` as its data to every session (sequenced and replayed on resume like
+    /// any event), whatever shape the JSON has.
+    public func dispatchRaw(_ name: String, json: String) {
+        self.dispatch(raw: name, Data(json.utf8))
+    }
+
     /// Live gateway sockets.
     public var openGatewayConnections: Int { self.connections.count }
 }

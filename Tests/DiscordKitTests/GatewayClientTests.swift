@@ -77,6 +77,30 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
         }
     }
 
+    /// Frames that are not JSON, an unknown opcode and events whose data has the wrong shape are logged and
+    /// skipped (a malformed event still counts for the sequence, so a resume does not replay it): the session goes
+    /// on and later events arrive.
+    @Test func malformedPayloadsAreSkipped() async throws {
+        try await withGateway { emulator, gateway, log, _ in
+            try await waitFor("READY") { await log.readyCount == 1 }
+            await emulator.sendRawFrame("this is not JSON")
+            await emulator.sendRawFrame(#"{"op":"zero"}"#)
+            await emulator.sendRawFrame(#"{"op":42,"d":null}"#)
+            await emulator.dispatchRaw("MESSAGE_CREATE", json: #"{"id":5,"content":["not","text"]}"#)
+            await emulator.dispatchRaw("INTERACTION_CREATE", json: "null")
+            await emulator.postMessage(channel: filesChannel, author: ana, content: "after the garbage")
+            try await waitFor("the real message") { await log.messages == ["after the garbage"] }
+            let others = await log.events.compactMap { if case .other(let name, _) = $0 { name } else { nil } }
+            #expect(others.contains("MESSAGE_CREATE") && others.contains("INTERACTION_CREATE"), "\(others)")
+            // A resume replays nothing twice and loses nothing.
+            await emulator.disconnectGateway(code: nil)
+            await emulator.postMessage(channel: filesChannel, author: ana, content: "while away")
+            try await waitFor("RESUMED") { await log.resumedCount == 1 }
+            try await waitFor("the missed message") { await log.messages == ["after the garbage", "while away"] }
+            #expect(await emulator.identifyCount == 1)
+        }
+    }
+
     @Test func aZombieConnectionIsDetectedAndResumed() async throws {
         try await withGateway { emulator, gateway, log, _ in
             try await waitFor("READY") { await log.readyCount == 1 }
