@@ -21,14 +21,19 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Resolves a path argument relative to this directory. `..` at the root stays at the root, as in Unix.
+    ///
+    /// Splits on the `/` scalar, not on `Character`s: Swift groups a `/` with a combining mark after it (or a
+    /// prepended mark before it) into one grapheme, so splitting on characters left such slashes inside a name,
+    /// where the file system would then see them as separators (found by `RandomInputTests`).
     public func resolving(_ argument: String) -> FTPPath {
-        var parts = argument.hasPrefix("/") ? [] : self.components
-        for piece in argument.split(separator: "/", omittingEmptySubsequences: true) {
-            switch piece {
-            case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(String(piece))
+        var parts = argument.unicodeScalars.first == "/" ? [] : self.components
+        for piece in argument.unicodeScalars.split(separator: "/", omittingEmptySubsequences: true) {
+            if piece.elementsEqual(["."]) { continue }
+            if piece.elementsEqual([".", "."]) {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
             }
+            parts.append(String(String.UnicodeScalarView(piece)))
         }
         return FTPPath(components: parts)
     }

@@ -3,6 +3,15 @@ import Testing
 @testable import FTPKit
 
 @Suite struct FTPPathTests {
+    /// "/" is the separator wherever it stands, also when Swift folds it into one Character with a combining
+    /// mark after it or a prepended mark before it.
+    @Test func slashesInsideGraphemesStillSeparate() {
+        #expect(FTPPath("/a/\u{301}b").components == ["a", "\u{301}b"])
+        #expect(FTPPath("/\u{600}/../x").components == ["x"])
+        #expect(FTPPath("/x/\u{600}/../../../etc").components == ["etc"])
+        #expect(FTPPath("/..\u{301}").components == ["..\u{301}"], "a dot with a mark is a name, not ..")
+    }
+
     @Test(arguments: [
         ("/a/b", "/a/b"), ("a//b/./c", "/a/b/c"), ("../../..", "/"), ("/../etc/passwd", "/etc/passwd"),
         ("x/../../y", "/y"), ("%2e%2e/%2e%2e", "/%2e%2e/%2e%2e"), ("..\\..\\etc", "/..\\..\\etc"), ("", "/"),
