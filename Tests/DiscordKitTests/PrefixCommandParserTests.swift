@@ -13,6 +13,35 @@ import Testing
         #expect(try parser.parse("ftp!list *.pdf")?.get() == PrefixCommand(name: "list", arguments: ["*.pdf"]))
     }
 
+    /// Seeded random messages built from quotes, escapes, prefixes, spaces and odd Unicode: never a crash; a
+    /// command's name is lower-case and non-empty (without whitespace unless quoted or escaped); quoting what was
+    /// parsed parses back the same.
+    @Test func randomMessages() throws {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let pieces = ["!", "ftp!", " ", "  ", "\"", "'", "\\", "a", "Upload", "é", "\u{301}", "\n", "\t", "\u{200B}",
+                      "📄", "x y", "''", "\"\"", "\u{0}", "ｆ"]
+        for _ in 0..<20_000 {
+            let text = (0..<Int(next() % 12)).map { _ in pieces[Int(next() % UInt64(pieces.count))] }.joined()
+            guard case .success(let command)? = parser.parse(text) else { continue }
+            #expect(!command.name.isEmpty && command.name == command.name.lowercased(), "\(text.debugDescription)")
+            if !text.contains(where: { $0 == "\\" || $0 == "'" || $0 == "\"" }) {
+                #expect(!command.name.unicodeScalars.contains { $0.properties.isWhitespace }, "\(text.debugDescription)")
+            }
+            func quote(_ s: String) -> String {
+                "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            }
+            let quoted = "!" + quote(command.name) + command.arguments.map { " " + quote($0) }.joined()
+            #expect(try parser.parse(quoted)?.get() == command, "\(text.debugDescription) → \(quoted.debugDescription)")
+        }
+    }
+
     @Test func notCommandsAndErrors() {
         #expect(parser.parse("hello there") == nil)
         #expect(parser.parse("!upload \"unclosed") == .failure(.unterminatedQuote))

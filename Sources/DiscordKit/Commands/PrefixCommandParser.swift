@@ -34,14 +34,17 @@ public struct PrefixCommandParser: Sendable {
     }
 
     /// `nil` when the text is not a command (no prefix); an error when it is one but malformed.
+    ///
+    /// Works on Unicode scalars, not `Character`s: Swift folds a space or a prefix with a combining mark after
+    /// it into one character, which made "! ́a" a command named " ́a" (found by `randomMessages`).
     public func parse(_ text: String) -> Result<PrefixCommand, Error>? {
-        let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
-        guard let prefix = self.prefixes.first(where: { trimmed.hasPrefix($0) }) else { return nil }
-        let body = trimmed.dropFirst(prefix.count)
+        let trimmed = text.unicodeScalars.drop(while: { $0 == " " || $0 == "\t" })
+        guard let prefix = self.prefixes.first(where: { trimmed.starts(with: $0.unicodeScalars) }) else { return nil }
+        let body = trimmed.dropFirst(prefix.unicodeScalars.count)
         var words: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inWord = false
-        var quote: Character?
+        var quote: Unicode.Scalar?
         var escaped = false
         for c in body {
             if escaped {
@@ -63,9 +66,9 @@ public struct PrefixCommandParser: Sendable {
                 inWord = true
                 continue
             }
-            if c == " " || c == "\t" || c == "\n" {
-                if inWord { words.append(current) }
-                current = ""
+            if c.properties.isWhitespace {
+                if inWord { words.append(String(current)) }
+                current = String.UnicodeScalarView()
                 inWord = false
                 continue
             }
@@ -73,7 +76,7 @@ public struct PrefixCommandParser: Sendable {
             inWord = true
         }
         if quote != nil { return .failure(.unterminatedQuote) }
-        if inWord || escaped { words.append(current) }
+        if inWord || escaped { words.append(String(current)) }
         guard let first = words.first, !first.isEmpty else { return .failure(.emptyCommand) }
         return .success(PrefixCommand(name: first.lowercased(), arguments: Array(words.dropFirst())))
     }
