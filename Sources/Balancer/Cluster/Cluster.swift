@@ -484,9 +484,12 @@ public actor Cluster {
         self.eventSink.finish()
     }
 
+    /// Checked scalar by scalar and in bytes: `Character` comparisons miss a `/` that Swift folds together with a
+    /// combining mark, and file systems limit names to 255 bytes, not characters.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 255 && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\\")
-            && !name.unicodeScalars.contains { $0.value < 32 || $0.value == 127 }
+        let scalars = name.unicodeScalars
+        return !scalars.isEmpty && name.utf8.count <= 255 && scalars.first != "."
+            && !scalars.contains { $0 == "/" || $0 == "\\" || $0.value < 32 || $0.value == 127 }
     }
 
     private func freeName(_ name: String) -> String {

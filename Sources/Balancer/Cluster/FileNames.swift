@@ -6,15 +6,24 @@ public enum FileNames {
     /// A safe version of `name`: path separators become `_`, control characters are dropped, leading dots and
     /// spaces are removed, `..` cannot survive. `nil` when nothing usable is left.
     public static func clean(_ name: String) -> String? {
-        var out = String(name.unicodeScalars.compactMap { s -> Character? in
+        // Scalar by scalar: a "/" or "." that Swift folds with a combining mark is still a "/" or "." on disk.
+        var scalars: [Unicode.Scalar] = name.unicodeScalars.compactMap { s in
             if s == "/" || s == "\\" { return "_" }
             if s.value < 32 || s.value == 127 { return nil }
-            return Character(s)
+            return s
+        }
+        while let first = scalars.first, first == "." || first == " " { scalars.removeFirst() }
+        while scalars.last == " " { scalars.removeLast() }
+        // At most 255 bytes, cut between scalars.
+        var bytes = 0
+        scalars = Array(scalars.prefix { s in
+            bytes += String(s).utf8.count
+            return bytes <= 255
         })
-        while out.first == "." || out.first == " " { out.removeFirst() }
-        while out.last == " " { out.removeLast() }
-        if out.count > 255 { out = String(out.prefix(255)) }
-        return out.isEmpty || !Cluster.isValidName(out) ? nil : out
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        let text = String(out)
+        return text.isEmpty || !Cluster.isValidName(text) ? nil : text
     }
 
     /// The existing names closest to `name` (edit distance, case-insensitive), best first.

@@ -1,0 +1,26 @@
+import Balancer
+import Testing
+
+/// The cluster's name rules, at the level of scalars and bytes that the file systems behind the nodes see.
+@Suite struct FileNamesTests {
+    @Test func slashesAndDotsHiddenInGraphemesAreCaught() {
+        // "/" followed by a combining mark is one Character in Swift, but a separator on disk.
+        #expect(!FileNames.isValid("a/\u{301}b"))
+        #expect(FileNames.clean("a/\u{301}b") == "a_\u{301}b")
+        #expect(!FileNames.isValid(".\u{301}hidden"))
+        #expect(FileNames.clean(".\u{301}x") == "\u{301}x")
+        #expect(FileNames.clean("../../etc/passwd") == "_.._etc_passwd")
+        #expect(FileNames.clean("a\u{0}b\u{7F}c") == "abc")
+        #expect(FileNames.clean(" . ") == nil)
+    }
+
+    @Test func namesAreLimitedTo255Bytes() {
+        let long = String(repeating: "é", count: 200)  // 400 bytes in UTF-8
+        #expect(!FileNames.isValid(long))
+        let cleaned = FileNames.clean(long)
+        #expect(cleaned?.utf8.count == 254, "cut between scalars, never inside one")
+        #expect(cleaned.map(FileNames.isValid) == true)
+        #expect(FileNames.isValid(String(repeating: "a", count: 255)))
+        #expect(!FileNames.isValid(String(repeating: "a", count: 256)))
+    }
+}
