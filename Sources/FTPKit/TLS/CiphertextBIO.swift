@@ -4,15 +4,13 @@ import NIOCore
 
 /// The BIO method that connects OpenSSL to ``CiphertextBuffers``.
 enum CiphertextBIO {
-    /// Created once per process and never freed or changed: a table of C function pointers.
-    private struct Method: @unchecked Sendable {
-        // Safe to share: OpenSSL only reads a BIO_METHOD after its setup below, which finishes before `shared`
-        // is published (Swift initialises statics once, thread-safely).
-        let pointer: OpaquePointer
-    }
-
-    private static let shared: Method? = {
-        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "seed-nio-buffers") else { return nil }
+    /// A new BIO method (a table of C function pointers). Each ``TLSContext`` owns one and frees it with
+    /// `BIO_meth_free` after its last connection: the handler frees its SSL, and with it the BIO, before it
+    /// releases the context.
+    static func makeMethod() throws(TLSError) -> OpaquePointer {
+        guard let method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "seed-nio-buffers") else {
+            throw TLSError("cannot create the TLS buffer BIO method: \(TLSContext.lastError())")
+        }
         _ = BIO_meth_set_read(method) { bio, out, length in
             guard let bio, let out, length > 0, let buffers = CiphertextBIO.buffers(of: bio) else { return 0 }
             BIO_clear_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY)
@@ -45,8 +43,8 @@ enum CiphertextBIO {
             if let bio { BIO_set_data(bio, nil) }
             return 1
         }
-        return Method(pointer: method)
-    }()
+        return method
+    }
 
     private static func buffers(of bio: OpaquePointer) -> CiphertextBuffers? {
         BIO_get_data(bio).map { Unmanaged<CiphertextBuffers>.fromOpaque($0).takeUnretainedValue() }
@@ -54,8 +52,8 @@ enum CiphertextBIO {
 
     /// A BIO over `buffers`, which must outlive it (the handler owns both and frees the SSL, and with it the BIO,
     /// first).
-    static func make(over buffers: CiphertextBuffers) throws(TLSError) -> OpaquePointer {
-        guard let method = Self.shared?.pointer, let bio = BIO_new(method) else {
+    static func make(over buffers: CiphertextBuffers, method: OpaquePointer) throws(TLSError) -> OpaquePointer {
+        guard let bio = BIO_new(method) else {
             throw TLSError("cannot create the TLS buffer BIO: \(TLSContext.lastError())")
         }
         BIO_set_data(bio, Unmanaged.passUnretained(buffers).toOpaque())

@@ -45,7 +45,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
         let bio: OpaquePointer
         do {
-            bio = try CiphertextBIO.make(over: self.ciphertext)
+            bio = try CiphertextBIO.make(over: self.ciphertext, method: context.bioMethod)
         } catch {
             SSL_free(ssl)
             throw error

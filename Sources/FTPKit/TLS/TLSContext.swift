@@ -10,14 +10,22 @@ public final class TLSContext: @unchecked Sendable {
     // session cache touch it — OpenSSL documents SSL_CTX as safe to share between threads for these once set up
     // (its session cache takes its own lock). The new-session callback, which may run on any connection's
     // thread, only touches `sessions`, a Mutex-protected Sendable cache. No method mutates the context after
-    // `init`.
+    // `init`. The BIO method is likewise complete before `init` returns and only read by OpenSSL afterwards.
     let context: OpaquePointer
+    /// The method of every connection's ciphertext BIO (``CiphertextBIO``), freed with this context.
+    let bioMethod: OpaquePointer
     public let configuration: TLSConfiguration
     let isServer: Bool
 
     public init(configuration: TLSConfiguration, server: Bool) throws(TLSError) {
         guard let ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
             throw TLSError("OpenSSL could not create a TLS context: \(Self.lastError())")
+        }
+        do {
+            self.bioMethod = try CiphertextBIO.makeMethod()
+        } catch {
+            SSL_CTX_free(ctx)
+            throw error
         }
         self.context = ctx
         self.configuration = configuration
@@ -102,7 +110,10 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
-    deinit { SSL_CTX_free(self.context) }
+    deinit {
+        SSL_CTX_free(self.context)
+        BIO_meth_free(self.bioMethod)
+    }
 
     /// Clients: the newest resumable session received (from the control or a data connection).
     let sessions = SessionCache()
