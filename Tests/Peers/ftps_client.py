@@ -78,6 +78,13 @@ elif scenario == "policy":
         check(False, "PROT C accepted under the 'required' policy")
     except ftplib.error_perm as e:
         check(str(e).startswith("534"), "534 expected, got %r" % str(e))
+    # CCC (clear the control connection after login) is refused: commands stay encrypted.
+    try:
+        f.sendcmd("CCC")
+        check(False, "CCC was accepted")
+    except ftplib.error_perm as e:
+        check(str(e).startswith("534"), "534 expected for CCC, got %r" % str(e))
+    f.voidcmd("NOOP")
     f.quit()
 
 elif scenario == "implicit":
