@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FTPKit", targets: ["FTPKit"]),
         .library(name: "Balancer", targets: ["Balancer"]),
         .library(name: "DiscordKit", targets: ["DiscordKit"]),
+        .library(name: "FileBot", targets: ["FileBot"]),
         // An offline Discord for bot tests (also usable by any DiscordKit user).
         .library(name: "DiscordEmulator", targets: ["DiscordEmulator"]),
         .executable(name: "ftpbot", targets: ["ftpbot"]),
@@ -75,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "Balancer",
-            dependencies: ["FTPKit", "CSQLite"],
+            dependencies: ["FTPKit", "CSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -84,10 +85,12 @@ let package = Package(
             path: "Benchmarks/BalancerSim",
             swiftSettings: strict
         ),
+        // What several test targets share: finding the built executables.
+        .target(name: "SeedTestSupport", path: "Tests/SeedTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BalancerTests",
             dependencies: [
-                "Balancer", "FTPKit",
+                "Balancer", "FTPKit", "SeedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,10 +138,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The file bot's use cases (upload, download, list, delete, status) and its front ends (console, Discord),
+        // shared by every way of running it; `ftpbot` only wires them.
+        .target(
+            name: "FileBot",
+            dependencies: [
+                "FTPKit", "Balancer", "DiscordKit",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ftpbot",
             dependencies: [
-                "FTPKit", "Balancer", "DiscordKit",
+                "FTPKit", "Balancer", "DiscordKit", "FileBot",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -151,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "FTPBotTests",
             dependencies: [
-                "FTPKit", "DiscordKit", "DiscordEmulator",
+                "FTPKit", "DiscordKit", "DiscordEmulator", "FileBot", "Balancer", "SeedTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -167,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "FTPKitTests",
             dependencies: [
-                "FTPKit",
+                "FTPKit", "SeedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Balancer
 import FTPKit
+import FileBot
 import Foundation
 
 /// `ftpbot`'s configuration file (JSON). Every field is optional: with none, the bot runs three local nodes.
@@ -43,6 +44,23 @@ struct BotConfiguration: Decodable, Sendable {
     var gatewayURL: String?
     /// `HOST:PORT` for Prometheus metrics (`/metrics`) and `/health`.
     var metricsAddress: String?
+    /// Guild id → a named space several guilds share (each guild otherwise has its own).
+    var spaces: [String: String]?
+    /// `private` (each person's direct messages are a space of their own, the default) or `refuse`.
+    var directMessages: String?
+    /// What uploading an existing name does: `keepBoth` (default), `replace` or `reject`.
+    var onNameCollision: String?
+
+    /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
+    /// otherwise silently ignored).
+    static let knownKeys: [String: Set<String>] = [
+        "": ["nodes", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
+             "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
+             "spaces", "directMessages", "onNameCollision"],
+        "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
+                    "maxConnections", "tls"],
+        "nodes[].tls": ["mode", "caFile", "pinnedSHA256"],
+    ]
 
     /// A problem and where it is (`nodes[1].port`).
     struct Problem: Sendable, CustomStringConvertible {
@@ -70,9 +88,31 @@ struct BotConfiguration: Decodable, Sendable {
             return (nil, [Problem(location: path, message: "\(error)")])
         }
         config.applyEnvironment(environment)
-        return (config, config.problems(environment: environment).map {
+        let unknown = Self.unknownKeys(in: data)
+        return (config, (unknown + config.problems(environment: environment)).map {
             Problem(location: "\(path): \($0.location)", message: $0.message)
         })
+    }
+
+    /// Keys the configuration does not know, with their place and the closest known key.
+    static func unknownKeys(in data: Data) -> [Problem] {
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        var problems: [Problem] = []
+        func check(_ object: [String: Any], schema: String, at location: String) {
+            let known = Self.knownKeys[schema] ?? []
+            for key in object.keys.sorted() where !known.contains(key) {
+                let close = FileNames.suggestions(for: key, among: known.sorted(), limit: 1)
+                let place = location.isEmpty ? key : "\(location).\(key)"
+                problems.append(Problem(location: place, message: "unknown key" + (close.first.map { " (did you mean '\($0)'?)" } ?? "")))
+            }
+        }
+        check(root, schema: "", at: "")
+        for (i, node) in ((root["nodes"] as? [Any]) ?? []).enumerated() {
+            guard let node = node as? [String: Any] else { continue }
+            check(node, schema: "nodes[]", at: "nodes[\(i)]")
+            if let tls = node["tls"] as? [String: Any] { check(tls, schema: "nodes[].tls", at: "nodes[\(i)].tls") }
+        }
+        return problems
     }
 
     static func describe(_ error: DecodingError, file: String) -> Problem {
@@ -166,9 +206,23 @@ struct BotConfiguration: Decodable, Sendable {
         }
         for (field, ids) in [("adminRoles", self.adminRoles), ("allowedChannels", self.allowedChannels),
                              ("guildID", self.guildID.map { [$0] })] {
-            for (i, id) in (ids ?? []).enumerated() where id.isEmpty || !id.allSatisfy(\.isNumber) {
+            for (i, id) in (ids ?? []).enumerated() where id.isEmpty || !id.allSatisfy({ $0.isASCII && $0.isNumber }) {
                 add(field == "guildID" ? field : "\(field)[\(i)]", "'\(id)' is not a Discord ID (digits only)")
             }
+        }
+        for (guild, space) in (self.spaces ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if guild.isEmpty || !guild.allSatisfy(\.isASCII) || !guild.allSatisfy(\.isNumber) {
+                add("spaces.\(guild)", "'\(guild)' is not a Discord server ID (digits only)")
+            }
+            if Space(space) == nil {
+                add("spaces.\(guild)", "'\(space)' cannot name a space (1–64 letters, digits, '.', '_' or '-', starting with a letter or digit)")
+            }
+        }
+        if let dm = self.directMessages, SpaceMap.DirectMessages(rawValue: dm) == nil {
+            add("directMessages", "must be private or refuse")
+        }
+        if let policy = self.onNameCollision, Self.collisionPolicy(policy) == nil {
+            add("onNameCollision", "must be keepBoth, replace or reject")
         }
         if let address = self.metricsAddress, Self.hostPort(address) == nil {
             add("metricsAddress", "'\(address)' is not HOST:PORT")
@@ -179,6 +233,36 @@ struct BotConfiguration: Decodable, Sendable {
             if let url, URL(string: url)?.scheme == nil { add(field, "'\(url)' is not a URL") }
         }
         return problems
+    }
+
+    static func collisionPolicy(_ name: String) -> NameCollisionPolicy? {
+        switch name {
+        case "keepBoth": .keepBoth
+        case "replace": .replace
+        case "reject": .reject
+        default: nil
+        }
+    }
+
+    /// The use cases' rules from this configuration (checked by ``problems(environment:)`` first).
+    var fileBotSettings: FileBotSettings {
+        FileBotSettings(
+            maxFileSize: UInt64(max(1, self.maxFileSize ?? (1 << 30))),
+            quota: self.userQuota.map { UploadQuota(maxBytes: UInt64(max(0, $0))) },
+            adminRoles: Set(self.adminRoles ?? []),
+            collision: self.onNameCollision.flatMap(Self.collisionPolicy) ?? .keepBoth,
+            spaces: SpaceMap(
+                joined: (self.spaces ?? [:]).compactMapValues { Space($0) },
+                directMessages: self.directMessages.flatMap(SpaceMap.DirectMessages.init(rawValue:)) ?? .private))
+    }
+
+    /// Where the files of a catalog from before spaces go: the configured guild's space; in console mode (`console`
+    /// true) the console's, so the files stay in sight; else `default`.
+    func legacySpace(console: Bool) -> Space {
+        if let guild = self.guildID {
+            return self.spaces?[guild].flatMap { Space($0) } ?? Space.guild(guild) ?? .default
+        }
+        return console ? .console : .default
     }
 
     static func hostPort(_ text: String) -> (String, Int)? {

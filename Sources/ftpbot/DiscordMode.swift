@@ -1,14 +1,15 @@
 import Balancer
 import DiscordKit
 import Dispatch
+import FileBot
 import Foundation
 import Logging
 
 /// Discord mode: the file commands served over the gateway until SIGTERM/SIGINT.
 enum DiscordMode {
     static func run(
-        token: BotToken, configuration: BotConfiguration, cluster: Cluster, prefixes: [String],
-        settings: DiscordFileBot.Settings, logger: Logger
+        token: BotToken, configuration: BotConfiguration, bot: FileBot, prefixes: [String],
+        settings: DiscordFrontEnd.Settings, logger: Logger
     ) async throws {
         let rest = DiscordRESTClient(
             configuration: DiscordConfiguration(
@@ -16,7 +17,7 @@ enum DiscordMode {
             logger: logger)
         do {
             try await self.serve(
-                rest: rest, token: token, configuration: configuration, cluster: cluster, prefixes: prefixes,
+                rest: rest, token: token, configuration: configuration, bot: bot, prefixes: prefixes,
                 settings: settings, logger: logger)
         } catch {
             try? await rest.shutdown()
@@ -26,8 +27,8 @@ enum DiscordMode {
     }
 
     private static func serve(
-        rest: DiscordRESTClient, token: BotToken, configuration: BotConfiguration, cluster: Cluster,
-        prefixes: [String], settings: DiscordFileBot.Settings, logger: Logger
+        rest: DiscordRESTClient, token: BotToken, configuration: BotConfiguration, bot: FileBot,
+        prefixes: [String], settings: DiscordFrontEnd.Settings, logger: Logger
     ) async throws {
         let application: Application
         do {
@@ -36,8 +37,8 @@ enum DiscordMode {
             throw StartupError("Discord rejected the bot token (401): check DISCORD_TOKEN or DISCORD_TOKEN_FILE")
         }
         let router = CommandRouter(
-            rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFileBot.describe)
-        await DiscordFileBot(cluster: cluster, rest: rest, settings: settings).register(on: router)
+            rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFrontEnd.describe)
+        await DiscordFrontEnd(bot: bot, rest: rest, settings: settings).register(on: router)
         let commands = await router.applicationCommands
         if let guild = configuration.guildID {
             try await rest.overwriteGuildCommands(applicationID: application.id, guild: Snowflake(guild), commands)
@@ -55,7 +56,7 @@ enum DiscordMode {
             Task { await gateway.stop() }
         }
         defer { signals.cancel() }
-        let maintenance = Task { await cluster.run(every: .seconds(30)) }
+        let maintenance = Task { await bot.cluster.run(every: .seconds(30)) }
         defer { maintenance.cancel() }
         let events = AsyncStream<GatewayEvent> { continuation in
             let forward = Task {

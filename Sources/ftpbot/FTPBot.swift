@@ -2,6 +2,7 @@ import ArgumentParser
 import Balancer
 import DiscordKit
 import FTPKit
+import FileBot
 import Foundation
 import Logging
 import Metrics
@@ -70,7 +71,8 @@ struct FTPBot: AsyncParsableCommand {
             return
         }
 
-        let level: Logger.Level = token == nil ? .error : .info
+        // The console's answers go to standard output; notices (a catalog migration, a node failing) to standard error.
+        let level: Logger.Level = token == nil ? .notice : .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -100,12 +102,14 @@ struct FTPBot: AsyncParsableCommand {
         do {
             cluster = try Cluster(
                 nodes: nodeConfigurations, strategy: strategy, replicas: configuration.replicas,
-                catalogPath: data + "/catalog.sqlite")
+                catalogPath: data + "/catalog.sqlite", legacySpace: configuration.legacySpace(console: token == nil),
+                logger: logger)
         } catch {
             await local?.stop()
             throw ValidationError("\(error)")
         }
-        await cluster.refresh()
+        await cluster.refresh()  // health, and the moves of a catalog from before spaces
+        let bot = FileBot(cluster: cluster, settings: configuration.fileBotSettings, logger: logger)
         var endpoint: MetricsEndpoint?
         var gauges: Task<Void, Never>?
         if let registry, let (host, port) = configuration.metricsAddress.flatMap(BotConfiguration.hostPort) {
@@ -120,16 +124,14 @@ struct FTPBot: AsyncParsableCommand {
         let prefixes = configuration.prefixes ?? ["!"]
         do {
             if let token {
-                let settings = DiscordFileBot.Settings(
-                    adminRoles: Set((configuration.adminRoles ?? []).map { Snowflake($0) }),
+                let settings = DiscordFrontEnd.Settings(
                     allowedChannels: Set((configuration.allowedChannels ?? []).map { Snowflake($0) }),
-                    maxFileSize: configuration.maxFileSize ?? (1 << 30), userQuota: configuration.userQuota,
                     scratchDirectory: data + "/scratch")
                 try await DiscordMode.run(
-                    token: token, configuration: configuration, cluster: cluster, prefixes: prefixes,
-                    settings: settings, logger: logger)
+                    token: token, configuration: configuration, bot: bot, prefixes: prefixes, settings: settings,
+                    logger: logger)
             } else {
-                try await self.console(cluster: cluster, prefixes: prefixes, data: data, local: local)
+                try await self.console(bot: bot, prefixes: prefixes, data: data, local: local)
             }
         } catch {
             await cluster.close()
@@ -144,8 +146,8 @@ struct FTPBot: AsyncParsableCommand {
         await local?.stop()
     }
 
-    private func console(cluster: Cluster, prefixes: [String], data: String, local: LocalNodes?) async throws {
-        let console = ConsoleBot(cluster: cluster, parser: PrefixCommandParser(prefixes: prefixes))
+    private func console(bot: FileBot, prefixes: [String], data: String, local: LocalNodes?) async throws {
+        let console = ConsoleFrontEnd(bot: bot, prefixes: prefixes)
         if isatty(STDIN_FILENO) != 0 {
             let where_ = local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes"
             print("Seed file bot, console mode: \(where_). Type !help; Ctrl-D quits.")

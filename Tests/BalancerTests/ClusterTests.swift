@@ -41,7 +41,10 @@ final class TestNode: Sendable {
         NodeConfiguration(name: self.name, host: "127.0.0.1", port: self.port, user: "cluster", password: "pw")
     }
 
-    func has(_ name: String) async -> Bool { (try? await self.storage.info(at: FTPPath("/" + name))) != nil }
+    /// Whether the node holds `name` in `space`'s directory.
+    func has(_ name: String, in space: String = "default") async -> Bool {
+        (try? await self.storage.info(at: FTPPath("/\(space)/\(name)"))) != nil
+    }
 }
 
 func withNodes(_ count: Int, _ body: ([TestNode]) async throws -> Void) async throws {
@@ -112,7 +115,7 @@ final class Collected: Sendable {
             for n in nodes where await n.has("report.pdf") { holdersAfter.append(n.name) }
             #expect(Set(holdersAfter) == Set(replaced.nodes))
             for n in nodes where await n.has("report.pdf") {
-                #expect(try await n.storage.info(at: FTPPath("/report.pdf")).size == 20)
+                #expect(try await n.storage.info(at: FTPPath("/default/report.pdf")).size == 20)
             }
             try await cluster.delete("report.pdf")
             for n in nodes { #expect(!(await n.has("report.pdf"))) }
@@ -224,12 +227,12 @@ final class Collected: Sendable {
             }
             let file = try await cluster.upload("r.bin", from: Source(count: 100_000, delay: nil))
             // A file the cluster never saw appears on a node: reported, not touched.
-            let h = try await nodes[1].storage.openForWriting(FTPPath("/stranger.txt"), mode: .replace)
+            let h = try await nodes[1].storage.openForWriting(FTPPath("/default/stranger.txt"), mode: .replace)
             try await h.write(ByteBuffer(string: "hi"))
             try await h.commit()
             // A replica disappears behind the cluster's back.
             let victim = nodes.first { $0.name == file.nodes[0] }!
-            try await victim.storage.remove(FTPPath("/r.bin"))
+            try await victim.storage.remove(FTPPath("/default/r.bin"))
             await cluster.repair()
             var holders: [String] = []
             for n in nodes where await n.has("r.bin") { holders.append(n.name) }
@@ -245,10 +248,10 @@ final class Collected: Sendable {
             await cluster.refresh()
             await cluster.close()
             let seen = await events.value
-            #expect(seen.contains(.repaired(file: "r.bin", missing: 1, restored: 1)), "\(seen)")
+            #expect(seen.contains(.repaired(file: FileKey(.default, "r.bin"), missing: 1, restored: 1)), "\(seen)")
             #expect(seen.contains { if case .nodeDown("node2", _) = $0 { return true } else { return false } }, "\(seen)")
             #expect(seen.contains(.nodeUp("node2")), "\(seen)")
-            #expect(seen.contains(.unknownFiles(node: "node1", names: ["stranger.txt"])), "\(seen)")
+            #expect(seen.contains(.unknownFiles(node: "node1", files: [FileKey(.default, "stranger.txt")])), "\(seen)")
         }
     }
 
@@ -282,7 +285,7 @@ final class Collected: Sendable {
             await cluster.close()
 
             cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: path)
-            let known = await cluster.knownFiles
+            let known = await cluster.knownFiles(in: .default)
             #expect(known.map(\.name) == ["kept.txt"])
             #expect(known.first?.sha256 == file.sha256 && known.first?.uploader == "ana")
             try await nodes[1].start()
@@ -295,7 +298,7 @@ final class Collected: Sendable {
             try FileManager.default.removeItem(atPath: path)
             cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: path)
             try await cluster.rebuildCatalog()
-            #expect(await cluster.knownFiles.map(\.name) == ["kept.txt"])
+            #expect(await cluster.knownFiles(in: .default).map(\.name) == ["kept.txt"])
             let got = Collected()
             try await cluster.download("kept.txt") { got.append($0) }  // verified against the nodes' HASH
             #expect(got.value == Source.bytes(5000))

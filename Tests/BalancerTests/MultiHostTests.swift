@@ -2,6 +2,7 @@ import Balancer
 import FTPKit
 import Foundation
 import NIOCore
+import SeedTestSupport
 import Synchronization
 import Testing
 
@@ -9,8 +10,7 @@ import Testing
 /// its own address, the Balancer in the test's namespace. One host's link is cut in the middle of a download.
 /// Needs root (network namespaces); CI runs as root, so there the test never silently skips.
 @Suite(.serialized) struct MultiHostTests {
-    static let ftpd = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/ftpd").path
+    static var ftpd: String { Binaries.ftpd }
 
     /// Runs a command to completion without blocking a thread; returns its exit status and output.
     @discardableResult

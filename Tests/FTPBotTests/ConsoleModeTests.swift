@@ -1,10 +1,10 @@
 import Foundation
+import SeedTestSupport
 import Testing
 
 /// `ftpbot` in its embedded default (no Discord token): local nodes and commands from a pipe.
 @Suite struct ConsoleModeTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/ftpbot").path
+    static var binary: String { Binaries.ftpbot }
 
     func run(_ script: String, in dir: URL, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
         let p = Process()
@@ -60,7 +60,7 @@ import Testing
         #expect(out.contains("to node"), "\(out)")
         #expect(out.contains("report.pdf  1.4 MiB") && out.contains("replicas 2/2"), "\(out)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("copy.pdf")) == Data(bytes))
-        #expect(out.contains("No file named 'reprot.pdf'. Did you mean: report.pdf?"), "\(out)")
+        #expect(out.contains("No file named 'reprot.pdf'. Did you mean 'report.pdf'?"), "\(out)")
         #expect(out.contains("Deleted report.pdf."), "\(out)")
         #expect(out.contains("No files yet."), "\(out)")
         #expect(out.contains("No file at missing.bin."), "\(out)")

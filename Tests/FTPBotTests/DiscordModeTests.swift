@@ -2,6 +2,7 @@ import DiscordEmulator
 import DiscordKit
 import FTPKit
 import Foundation
+import SeedTestSupport
 import Logging
 import NIOCore
 import Synchronization
@@ -49,13 +50,21 @@ final class TestNode: Sendable {
         }
     }
 
-    func holds(_ name: String) -> Bool { FileManager.default.fileExists(atPath: self.root + "/" + name) }
+    /// Whether the node holds `name` in `space`'s directory (the test guild's space by default).
+    func holds(_ name: String, in space: String = "guild-2000") -> Bool {
+        FileManager.default.fileExists(atPath: "\(self.root)/\(space)/\(name)")
+    }
 
-    func contents(_ name: String) -> Data? { FileManager.default.contents(atPath: self.root + "/" + name) }
+    func contents(_ name: String, in space: String = "guild-2000") -> Data? {
+        FileManager.default.contents(atPath: "\(self.root)/\(space)/\(name)")
+    }
 
-    /// Whether an upload is being written here right now (FTPKit's temporary file beside the target).
+    /// Whether an upload is being written here right now (FTPKit's temporary file beside the target, in a space).
     var isReceiving: Bool {
-        ((try? FileManager.default.contentsOfDirectory(atPath: self.root)) ?? []).contains { $0.hasPrefix(".seed-upload-") }
+        let spaces = (try? FileManager.default.contentsOfDirectory(atPath: self.root)) ?? []
+        return spaces.contains { space in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "\(self.root)/\(space)")) ?? []).contains { $0.hasPrefix(".seed-upload-") }
+        }
     }
 }
 
@@ -99,8 +108,7 @@ struct SlowReads: FTPStorage {
 
 /// The real `ftpbot` binary on the emulated Discord, with three real FTP nodes.
 final class BotHarness: Sendable {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/ftpbot").path
+    static var binary: String { Binaries.ftpbot }
 
     let emulator: DiscordEmulator
     let nodes: [TestNode]

@@ -4,7 +4,7 @@ import Foundation
 /// A minimal SQLite connection: execute statements with bound text/integer values and read rows back.
 /// Used from one actor at a time (the cluster's), so it needs no locking of its own.
 final class SQLiteDatabase {
-    enum Value {
+    enum Value: Sendable {
         case text(String)
         case integer(Int64)
         case null
@@ -30,6 +30,18 @@ final class SQLiteDatabase {
 
     private func error(_ what: String) -> ClusterError {
         ClusterError(.catalogUnavailable, "catalog \(self.path): \(what): \(String(cString: sqlite3_errmsg(self.handle)))")
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. Not reentrant.
+    func transaction(_ body: () throws(ClusterError) -> Void) throws(ClusterError) {
+        try self.execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+            try self.execute("COMMIT")
+        } catch {
+            _ = try? self.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// Runs one statement; returns its rows (each a list of values, in column order).

@@ -11,6 +11,14 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The bytes read back do not match the checksum recorded at upload.
         case checksumMismatch
         case invalidName
+        /// The name exists already (upload with ``NameCollisionPolicy/reject``).
+        case nameTaken
+        /// Another upload holds the name right now.
+        case nameBusy
+        /// The uploader's quota in the space does not leave room for the file.
+        case quotaExceeded
+        /// The source delivered more bytes than the upload declared or reserved.
+        case sizeExceeded
         /// The catalog database could not be opened, read or written.
         case catalogUnavailable
     }

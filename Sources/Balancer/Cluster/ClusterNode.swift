@@ -1,20 +1,29 @@
 public import FTPKit
 import Foundation
+public import Logging
 
 /// One node as the cluster sees it: a small connection pool, a circuit breaker so a dead node costs no waiting,
 /// and the load figures strategies decide on.
 public actor ClusterNode {
     public let configuration: NodeConfiguration
     let pool: FTPConnectionPool
+    private let logger: Logger
     private var breaker: CircuitBreaker
     private var usedBytes: UInt64 = 0
     private var freeBytes: UInt64?
     private var activeTransfers = 0
+    /// Space directories known to exist on this node (made by this cluster or seen in a listing).
+    private var directories: Set<Space> = []
     /// The last health check's round-trip time.
     public private(set) var latency: Duration?
+    /// Why the last health check or transfer failed, in a few plain words ("connection refused"); `nil` once a
+    /// check succeeded. The full error goes to the log.
     public private(set) var lastError: String?
 
-    public init(configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration = .init()) {
+    public init(
+        configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration = .init(),
+        logger: Logger = Logger(label: "Balancer.ClusterNode")
+    ) {
         self.configuration = configuration
         var client = FTPClientConfiguration()
         client.connectTimeout = configuration.connectTimeout
@@ -26,6 +35,9 @@ public actor ClusterNode {
             password: configuration.password, client: client, maxConnections: configuration.maxConnections,
             keepAliveInterval: .seconds(30)))
         self.breaker = CircuitBreaker(configuration: breaker)
+        var logger = logger
+        logger[metadataKey: "node"] = "\(configuration.name)"
+        self.logger = logger
     }
 
     public nonisolated var name: String { self.configuration.name }
@@ -57,32 +69,75 @@ public actor ClusterNode {
             throw error
         } catch {
             self.breaker.recordFailure(now: .now, random: Double.random(in: 0..<1))
-            self.lastError = "\(error)"
+            self.recordFailure(error)
             throw error
         }
     }
 
-    /// NOOP round trip and fresh load figures (bytes stored in the cluster directory, free space when offered).
+    private func recordFailure(_ error: any Error) {
+        let reason = Self.plainReason(error)
+        if reason != self.lastError {
+            self.logger.warning("node failed", metadata: ["reason": "\(reason)", "error": "\(error)"])
+        }
+        self.lastError = reason
+    }
+
+    /// A failure in a few words for people; the details stay in the log.
+    public static func plainReason(_ error: any Error) -> String {
+        switch error {
+        case let e as FTPClientError: e.plainReason
+        case let e as ClusterError: e.message
+        case is CancellationError: "cancelled"
+        default: "failed"
+        }
+    }
+
+    /// The path of `name` in `space` on this node (`Space.topLevel`: the cluster directory itself).
+    nonisolated func path(_ name: String, in space: Space) -> String {
+        self.configuration.path(space.name.isEmpty ? name : space.name + "/" + name)
+    }
+
+    nonisolated func directory(of space: Space) -> String {
+        space.name.isEmpty ? self.configuration.directory : self.configuration.path(space.name)
+    }
+
+    /// Makes the space's directory unless it is known to exist. An answer "exists already" is not a failure: the
+    /// next command on it tells whether the directory is really usable.
+    func ensureDirectory(_ space: Space, client: FTPClient) async {
+        guard !space.name.isEmpty, !self.directories.contains(space) else { return }
+        do {
+            _ = try await client.makeDirectory(self.directory(of: space))
+            self.directories.insert(space)
+        } catch let error as FTPClientError where error.code == .replyError {
+            self.directories.insert(space)  // most likely there already; a real problem shows on the next command
+        } catch {
+            self.logger.debug("MKD of a space failed", metadata: ["space": "\(space)", "error": "\(error)"])
+        }
+    }
+
+    /// NOOP round trip and free space when the node offers AVBL. Used bytes come from the catalog
+    /// (``setUsedBytes(_:)``): listing every space of every node would cost a LIST per space.
     public func refresh() async {
         let directory = self.configuration.directory
         do {
-            let (elapsed, used, free) = try await self.withClient { client in
+            let (elapsed, free) = try await self.withClient { client in
                 let start = ContinuousClock.now
                 try await client.noop()
                 let elapsed = ContinuousClock.now - start
-                let entries = try await client.list(directory)
-                let used = entries.filter(\.isFile).reduce(UInt64(0)) { $0 + ($1.size ?? 0) }
                 let free = await client.features.supports("AVBL") ? try? await client.availableSpace(at: directory) : nil
-                return (elapsed, used, free)
+                return (elapsed, free)
             }
             self.latency = elapsed
-            self.usedBytes = used
             self.freeBytes = free
+            if self.lastError != nil { self.logger.notice("node answers again") }
             self.lastError = nil
         } catch {
-            self.lastError = "\(error)"
+            self.recordFailure(error)
         }
     }
+
+    /// The bytes of the cluster's files recorded on this node.
+    func setUsedBytes(_ bytes: UInt64) { self.usedBytes = bytes }
 
     /// Adjusts the load after a change made through this cluster, before the next refresh.
     func account(addedBytes: Int64) {

@@ -33,12 +33,21 @@ public struct ProgressReporter: Sendable {
     public var total: Int64?
     public var showAfter: Duration
     public var interval: Duration
+    /// Draws the progress line from bytes done, the total and the time so far (``ProgressBar/render`` by default;
+    /// an application passes its own formatter to keep one style of sizes everywhere).
+    public var render: @Sendable (_ done: Int64, _ total: Int64?, _ elapsed: Duration) -> String
 
-    public init(title: String, total: Int64?, showAfter: Duration = .seconds(2), interval: Duration = .seconds(2)) {
+    public init(
+        title: String, total: Int64?, showAfter: Duration = .seconds(2), interval: Duration = .seconds(2),
+        render: @escaping @Sendable (_ done: Int64, _ total: Int64?, _ elapsed: Duration) -> String = {
+            ProgressBar.render(done: $0, total: $1, elapsed: $2)
+        }
+    ) {
         self.title = title
         self.total = total
         self.showAfter = showAfter
         self.interval = interval
+        self.render = render
     }
 
     /// Runs `body` while reporting `progress()` (bytes done); returns whether a progress message was shown.
@@ -52,7 +61,7 @@ public struct ProgressReporter: Sendable {
             do {
                 try await Task.sleep(for: self.showAfter)
                 while !Task.isCancelled {
-                    let line = ProgressBar.render(done: progress(), total: self.total, elapsed: .now - start)
+                    let line = self.render(progress(), self.total, .now - start)
                     do {
                         try await replier.edit(MessagePayload(content: "\(self.title)\n\(line)"))
                         shown = true

@@ -93,7 +93,9 @@ public actor FTPClient {
                 }
                 .connect(host: host, port: port).get()
         } catch {
-            throw FTPClientError(.connectionFailed, "cannot connect to \(host):\(port): \(error)")
+            throw FTPClientError(
+                .connectionFailed, "cannot connect to \(host):\(port): \(error)",
+                systemErrorCode: FTPClientError.systemErrorCode(of: error))
         }
         var iterator = stream.makeAsyncIterator()
         if implicitTLS != nil {

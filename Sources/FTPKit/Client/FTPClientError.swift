@@ -28,12 +28,17 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
     public var reply: FTPReply?
     /// The command that got that reply (never a password).
     public var command: String?
+    /// The operating system's error number behind a failed connection (`ECONNREFUSED`, `ETIMEDOUT`…), when known.
+    public var systemErrorCode: Int32?
 
-    public init(_ code: Code, _ message: String, reply: FTPReply? = nil, command: String? = nil) {
+    public init(
+        _ code: Code, _ message: String, reply: FTPReply? = nil, command: String? = nil, systemErrorCode: Int32? = nil
+    ) {
         self.code = code
         self.message = message
         self.reply = reply
         self.command = command
+        self.systemErrorCode = systemErrorCode
     }
 
     public var replyCode: Int? { self.reply?.code }

@@ -1,11 +1,11 @@
 import FTPKit
 import Foundation
+import SeedTestSupport
 import Testing
 
 /// The `ftpd` program itself: user management, the configuration file and graceful shutdown on SIGTERM.
 @Suite struct FTPDExecutableTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/ftpd").path
+    static var binary: String { Binaries.ftpd }
 
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")

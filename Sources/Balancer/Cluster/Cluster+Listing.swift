@@ -1,0 +1,112 @@
+import FTPKit
+
+extension Cluster {
+    /// Every file of `space` on every node, merged, with the nodes that could not be reached.
+    public func list(in space: Space = .default) async throws -> ClusterListing {
+        let (holders, unreachable) = await self.scan(space)
+        var files: [ClusterFile] = []
+        for (name, h) in holders where self.tombstones[FileKey(space, name)] == nil {
+            let key = FileKey(space, name)
+            var f = self.file(key) ?? ClusterFile(space: space, name: name, size: h.size, nodes: [])
+            // Replicas still waiting at the top level for their move count as held.
+            f.nodes = h.nodes + (self.moves[key] ?? []).subtracting(h.nodes).sorted()
+            files.append(f)
+        }
+        for file in (self.files[space] ?? [:]).values where holders[file.name] == nil {
+            // Known files whose holders are unreachable, or whose replicas still wait at the top level for a move.
+            let away = file.nodes.filter { unreachable.contains($0) || self.place(of: file.key, on: $0) != space }
+            if !away.isEmpty { files.append(file) }
+        }
+        return ClusterListing(files: files.sorted { $0.name < $1.name }, unreachableNodes: unreachable)
+    }
+
+    /// What each node holds in `space` (a node without the space's directory holds nothing there), and the nodes
+    /// that could not be asked.
+    func scan(_ space: Space) async -> (holders: [String: (size: UInt64, nodes: [String])], unreachable: [String]) {
+        let logger = self.logger
+        let results = await withTaskGroup(of: (String, [FTPListEntry]?).self) { group in
+            for node in self.nodes {
+                group.addTask {
+                    do {
+                        return (node.name, try await node.withClient { try await $0.list(node.directory(of: space)) })
+                    } catch let error as FTPClientError where error.code == .replyError && error.replyCode == 550 {
+                        return (node.name, [])  // no directory for this space on that node yet
+                    } catch {
+                        logger.debug("a node could not be listed", metadata: ["node": "\(node.name)", "error": "\(error)"])
+                        return (node.name, nil)
+                    }
+                }
+            }
+            var all: [(String, [FTPListEntry]?)] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        var holders: [String: (size: UInt64, nodes: [String])] = [:]
+        var unreachable: [String] = []
+        for (node, entries) in results.sorted(by: { $0.0 < $1.0 }) {
+            guard let entries else {
+                unreachable.append(node)
+                continue
+            }
+            for e in entries where e.isFile && !e.name.hasPrefix(".") {
+                holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
+            }
+        }
+        return (holders, unreachable)
+    }
+
+    /// Removes every replica. Replicas on nodes that are down are removed when they return (`refresh`), and the
+    /// file stays hidden meanwhile: a deleted file never comes back.
+    public func delete(_ name: String, in space: Space = .default) async throws {
+        let key = FileKey(space, name)
+        try await self.withFileLock(key) {
+            let listing = try await self.list(in: space)
+            guard let file = listing.files.first(where: { $0.name == name }) else {
+                throw ClusterError(.notFound, "no file named '\(name)'")
+            }
+            let pending = Set(file.nodes).union(self.file(key)?.nodes ?? []).union(listing.unreachableNodes)
+            var left = Set<String>()
+            var leftTopLevel = Set<String>()
+            for n in pending {
+                guard let node = self.node(n) else { continue }
+                let place = self.place(of: key, on: n)
+                if await self.removeReplica(name, in: place, on: node, why: "deleted") {
+                    await node.account(addedBytes: -Int64(file.size))
+                } else if place == space {
+                    left.insert(n)
+                } else {
+                    leftTopLevel.insert(n)
+                }
+            }
+            if self.moves[key] != nil {
+                self.moves[key] = nil
+                try self.store?.setMoves(key, nodes: [])
+            }
+            if !leftTopLevel.isEmpty {
+                let topLevel = FileKey(.topLevel, name)
+                self.tombstones[topLevel, default: []].formUnion(leftTopLevel)
+                try self.store?.setTombstones(topLevel, nodes: self.tombstones[topLevel] ?? [])
+            }
+            self.setFile(key, nil)
+            self.tombstones[key] = left.isEmpty ? nil : left
+            try self.store?.remove(key)
+            try self.store?.setTombstones(key, nodes: left)
+        }
+    }
+
+    /// Removes one replica (or temporary copy) from one node: `true` when it is gone, or was never there. The one
+    /// place replicas are removed; a failure is logged with the node, the file and why it was being removed.
+    @discardableResult
+    func removeReplica(_ name: String, in space: Space, on node: ClusterNode, why: String) async -> Bool {
+        do {
+            try await node.withClient { try await $0.delete(node.path(name, in: space)) }
+            return true
+        } catch let error as FTPClientError where error.replyCode == 550 {
+            return true  // nothing there
+        } catch {
+            self.logger.warning("a replica could not be removed", metadata: [
+                "node": "\(node.name)", "file": "\(FileKey(space, name))", "why": "\(why)", "error": "\(error)"])
+            return false
+        }
+    }
+}

@@ -1,0 +1,268 @@
+import FTPKit
+import Foundation
+public import NIOCore
+
+extension Cluster {
+    /// Holds a name in `space` (and room in `uploader`'s quota) for an upload, before anything is read or sent:
+    /// concurrent uploads of one name obey `collision`, and a quota admits exactly what fits. The reservation is
+    /// used by ``upload(_:from:)`` (which releases it however it ends) or given back with ``cancel(_:)``.
+    public func reserve(
+        _ name: String, in space: Space, size: UInt64? = nil, uploader: String? = nil,
+        collision: NameCollisionPolicy = .reject, quota: UploadQuota? = nil
+    ) throws(ClusterError) -> UploadReservation {
+        guard Self.isValidName(name) else { throw ClusterError(.invalidName, "'\(name)' is not a valid file name") }
+        let result = self.book.reserve(
+            name: name, in: space, policy: collision, size: size, owner: uploader, quota: quota,
+            existing: { self.file($0) }, committedUsage: { self.committedUsage(of: $0, in: $1) })
+        switch result {
+        case .success(let ticket): return UploadReservation(ticket: ticket, size: size, uploader: uploader)
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Gives back a reservation that will not be used.
+    public func cancel(_ reservation: UploadReservation) { self.book.release(reservation.ticket) }
+
+    /// Reserves and uploads in one call; see ``reserve(_:in:size:uploader:collision:quota:)`` and
+    /// ``upload(_:from:)``.
+    public func upload<Source: AsyncSequence & Sendable>(
+        _ name: String, in space: Space = .default, from source: Source, size: UInt64? = nil, uploader: String? = nil,
+        collision: NameCollisionPolicy = .reject, quota: UploadQuota? = nil
+    ) async throws -> ClusterFile where Source.Element == ByteBuffer {
+        let reservation = try self.reserve(
+            name, in: space, size: size, uploader: uploader, collision: collision, quota: quota)
+        return try await self.upload(reservation, from: source)
+    }
+
+    /// Streams `source` to `replicas` nodes at once (the source is read once and never held whole), commits each
+    /// copy by renaming it into place, and returns the file as recorded. If a node fails mid-upload, the copy is
+    /// made afterwards from a node that succeeded to the next node in the strategy's ranking. The source may not
+    /// deliver more than the reservation's size (or what its quota left). The reservation is released at the end,
+    /// whatever happens; no temporary copy is left on a node.
+    public func upload<Source: AsyncSequence & Sendable>(
+        _ reservation: UploadReservation, from source: Source
+    ) async throws -> ClusterFile where Source.Element == ByteBuffer {
+        guard self.book.holds[reservation.ticket.id] != nil else {
+            throw ClusterError(.invalidName, "the reservation for '\(reservation.key.name)' was already used or cancelled")
+        }
+        defer { self.book.release(reservation.ticket) }
+        let key = reservation.key
+        var loads: [NodeLoad] = []
+        for node in self.nodes { loads.append(await node.load()) }
+        self.sequence += 1
+        let ranking = self.strategy.rank(
+            PlacementRequest(fileName: key.description, size: reservation.size ?? 0, replicas: self.replicas,
+                             sequence: self.sequence),
+            nodes: loads)
+        guard !ranking.isEmpty else { throw ClusterError(.noNodeAvailable, "no storage node is available") }
+        let targets = Array(ranking.prefix(self.replicas)).compactMap(self.node)
+        let temporary = ".\(key.name).part-\(UUID().uuidString.prefix(8))"
+
+        let streamed = await self.stream(source, to: targets, as: temporary, in: key.space,
+                                         maxBytes: reservation.ticket.maxBytes)
+        return try await self.withFileLock(key) {
+            // Every replica complete under its temporary name first; only then renamed into place, so a failed
+            // upload never overwrote an older version anywhere.
+            var ready: [ClusterNode] = []
+            if case .success(let (total, _)) = streamed {
+                for node in targets where await self.hasComplete(temporary, in: key.space, size: total, on: node) {
+                    ready.append(node)
+                }
+                if let first = ready.first {
+                    for candidate in ranking.dropFirst(targets.count).compactMap(self.node) where ready.count < self.replicas {
+                        if await self.copy(
+                            from: first, first.path(temporary, in: key.space), to: candidate, as: temporary,
+                            in: key.space, size: total)
+                        {
+                            ready.append(candidate)
+                        }
+                    }
+                }
+            }
+            let complete = ready.count >= self.replicas
+            var committed: [String] = []
+            for node in complete ? ready : [] where await self.rename(temporary, to: key, on: node) {
+                committed.append(node.name)
+                if case .success(let (total, _)) = streamed { await node.account(addedBytes: Int64(total)) }
+            }
+            for node in targets + ready where !committed.contains(node.name) {
+                await self.removeReplica(temporary, in: key.space, on: node, why: "temporary copy of an upload")
+            }
+            let (total, checksum) = try streamed.get()
+            guard complete, !committed.isEmpty else {
+                throw ClusterError(.insufficientReplicas,
+                    "'\(key.name)' could be stored on \(ready.count) of the \(self.replicas) required nodes")
+            }
+            // A rename that failed after the others succeeded leaves fewer replicas: repair restores them.
+            try await self.record(ClusterFile(
+                space: key.space, name: key.name, size: total, sha256: checksum, uploader: reservation.uploader,
+                uploadedAt: Date(), nodes: committed, version: ClusterCatalog.newVersion()))
+            return self.file(key) ?? ClusterFile(space: key.space, name: key.name, size: total, nodes: committed)
+        }
+    }
+
+    /// One reader, one queue per target; a failed target abandons its queue so the others go on. Returns the
+    /// bytes read and their SHA-256, or why the source failed.
+    private func stream<Source: AsyncSequence & Sendable>(
+        _ source: Source, to targets: [ClusterNode], as temporary: String, in space: Space, maxBytes: UInt64?
+    ) async -> Result<(UInt64, String), any Error> where Source.Element == ByteBuffer {
+        let queues = targets.map { _ in ChunkQueue() }
+        let digest = SharedDigest()
+        let logger = self.logger
+        return await withTaskGroup(of: Void.self) { group in
+            for (node, queue) in zip(targets, queues) {
+                group.addTask {
+                    do {
+                        _ = try await node.withClient { client in
+                            await node.ensureDirectory(space, client: client)
+                            try await client.upload(queue.sequence, to: node.path(temporary, in: space))
+                        }
+                    } catch {
+                        logger.warning("a replica of an upload failed", metadata: [
+                            "node": "\(node.name)", "file": "\(space)/\(temporary)", "error": "\(error)"])
+                        queue.abandon()
+                    }
+                }
+            }
+            var total: UInt64 = 0
+            do {
+                for try await chunk in source {
+                    total += UInt64(chunk.readableBytes)
+                    if let maxBytes, total > maxBytes {
+                        throw ClusterError(.sizeExceeded, "the file is larger than the \(maxBytes) bytes it was allowed")
+                    }
+                    digest.update(chunk)
+                    var delivered = false
+                    for q in queues where await q.push(chunk) { delivered = true }
+                    if !delivered { throw ClusterError(.insufficientReplicas, "every storage node failed during the upload") }
+                }
+                queues.forEach { $0.finish() }
+                await group.waitForAll()
+                return .success((total, digest.finalize()))
+            } catch {
+                queues.forEach { $0.finish(throwing: error) }
+                await group.waitForAll()
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Whether `node` holds all `size` bytes under `temporary` (logged when not).
+    private func hasComplete(_ temporary: String, in space: Space, size: UInt64, on node: ClusterNode) async -> Bool {
+        do {
+            let stored = try await node.withClient { try await $0.size(of: node.path(temporary, in: space)) }
+            if stored == size { return true }
+            self.logger.warning("a replica of an upload is short", metadata: [
+                "node": "\(node.name)", "file": "\(space)/\(temporary)", "bytes": "\(stored) of \(size)"])
+        } catch {
+            self.logger.warning("a replica of an upload cannot be checked", metadata: [
+                "node": "\(node.name)", "file": "\(space)/\(temporary)", "error": "\(error)"])
+        }
+        return false
+    }
+
+    /// Renames a temporary copy into place (over an older version); `false`, logged, when the node fails.
+    private func rename(_ temporary: String, to key: FileKey, on node: ClusterNode) async -> Bool {
+        do {
+            try await node.withClient { client in
+                try await client.rename(node.path(temporary, in: key.space), to: node.path(key.name, in: key.space))
+            }
+            return true
+        } catch {
+            self.logger.warning("a replica could not be committed", metadata: [
+                "node": "\(node.name)", "file": "\(key)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Records a committed file: copies of an older version on other nodes are removed (or tombstoned), pending
+    /// deletions and moves of the name apply only where the new file is not. Runs under the file's lock.
+    func record(_ file: ClusterFile) async throws {
+        let key = file.key
+        let holders = Set(file.nodes)
+        var pending = (self.tombstones[key] ?? []).subtracting(holders)
+        for stale in Set(self.file(key)?.nodes ?? []).subtracting(holders) {
+            guard let node = self.node(stale) else { continue }
+            if !(await self.removeReplica(key.name, in: self.place(of: key, on: stale), on: node, why: "older version")) {
+                pending.insert(stale)
+            }
+        }
+        // An old replica from before spaces still at the top level is deleted there instead of moved.
+        if let unmoved = self.moves[key] {
+            self.moves[key] = nil
+            try self.store?.setMoves(key, nodes: [])
+            let topLevel = FileKey(.topLevel, key.name)
+            self.tombstones[topLevel, default: []].formUnion(unmoved)
+            try self.store?.setTombstones(topLevel, nodes: self.tombstones[topLevel] ?? [])
+        }
+        self.setFile(key, file)
+        self.tombstones[key] = pending.isEmpty ? nil : pending
+        try self.store?.save(file)
+        try self.store?.setTombstones(key, nodes: pending)
+    }
+
+    /// Re-replication: streams a committed file from one node to another and renames it into place there.
+    func copy(_ key: FileKey, size: UInt64, from source: String, to target: String) async -> Bool {
+        guard let from = self.node(source), let to = self.node(target) else { return false }
+        let temporary = ".\(key.name).part-\(UUID().uuidString.prefix(8))"
+        let sourcePath = from.path(key.name, in: self.place(of: key, on: source))
+        guard await self.copy(from: from, sourcePath, to: to, as: temporary, in: key.space, size: size) else {
+            return false
+        }
+        guard await self.rename(temporary, to: key, on: to) else {
+            await self.removeReplica(temporary, in: key.space, on: to, why: "temporary copy of a replica")
+            return false
+        }
+        await to.account(addedBytes: Int64(size))
+        return true
+    }
+
+    /// Streams `sourcePath` on one node to `temporary` in `space` on another and checks it is complete. A failed
+    /// copy leaves nothing on the target.
+    func copy(
+        from: ClusterNode, _ sourcePath: String, to: ClusterNode, as temporary: String, in space: Space, size: UInt64
+    ) async -> Bool {
+        let queue = ChunkQueue()
+        let logger = self.logger
+        async let upload: Bool = {
+            do {
+                try await to.withClient { client in
+                    await to.ensureDirectory(space, client: client)
+                    let path = to.path(temporary, in: space)
+                    try await client.upload(queue.sequence, to: path)
+                    let stored = try await client.size(of: path)
+                    guard stored == size else {
+                        throw ClusterError(.insufficientReplicas, "the copy holds \(stored) of \(size) bytes")
+                    }
+                }
+                return true
+            } catch {
+                logger.warning("a replica copy failed", metadata: [
+                    "from": "\(from.name)", "to": "\(to.name)", "file": "\(sourcePath)", "error": "\(error)"])
+                queue.abandon()
+                return false
+            }
+        }()
+        do {
+            try await from.withClient { client in
+                try await client.download(sourcePath) { stream in
+                    for try await chunk in stream where !(await queue.push(chunk)) {
+                        throw ClusterError(.insufficientReplicas, "target gave up")
+                    }
+                }
+            }
+            queue.finish()
+        } catch {
+            queue.finish(throwing: error)
+        }
+        let ok = await upload
+        if !ok { await self.removeReplica(temporary, in: space, on: to, why: "temporary copy of a replica") }
+        return ok
+    }
+
+    /// Where `key`'s replica lies on `node`: its space's directory, or the top level while a move from before
+    /// spaces is pending there.
+    func place(of key: FileKey, on node: String) -> Space {
+        self.moves[key]?.contains(node) == true ? .topLevel : key.space
+    }
+}

@@ -1,0 +1,72 @@
+public import Foundation
+
+/// What the cluster knows about one stored file.
+public struct ClusterFile: Sendable, Hashable {
+    public var space: Space
+    public var name: String
+    public var size: UInt64
+    /// SHA-256 of the content, hex; `nil` for files found on nodes but not uploaded through this cluster.
+    public var sha256: String?
+    public var uploader: String?
+    public var uploadedAt: Date?
+    /// The nodes holding a replica.
+    public var nodes: [String]
+    /// Changes with every upload of this name: what was shared or cached of an older version no longer applies.
+    public var version: String
+
+    public init(
+        space: Space, name: String, size: UInt64, sha256: String? = nil, uploader: String? = nil,
+        uploadedAt: Date? = nil, nodes: [String], version: String = ""
+    ) {
+        self.space = space
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+        self.uploader = uploader
+        self.uploadedAt = uploadedAt
+        self.nodes = nodes
+        self.version = version
+    }
+
+    public var key: FileKey { FileKey(self.space, self.name) }
+}
+
+/// A merged listing of one space: every file with the nodes that hold it, and the nodes that could not be asked.
+public struct ClusterListing: Sendable, Hashable {
+    public var files: [ClusterFile]
+    /// Nodes that did not answer: files only they hold are missing from `files`, and replica counts may be low.
+    public var unreachableNodes: [String]
+}
+
+/// What the cluster reports as it runs, for a bot's status messages and logs.
+public enum ClusterEvent: Sendable, Hashable {
+    case nodeDown(String, reason: String)
+    case nodeUp(String)
+    /// A file had fewer replicas than required and got them back (or could not: `restored` < `missing`).
+    case repaired(file: FileKey, missing: Int, restored: Int)
+    /// A node that came back still held files the cluster had deleted; they were removed.
+    case reconciled(node: String, removed: [FileKey])
+    /// A node holds files the cluster does not know (not uploaded through it); they are listed, not touched.
+    case unknownFiles(node: String, files: [FileKey])
+    /// A replica from before spaces was moved into its space's directory on a node.
+    case movedIntoSpace(node: String, file: FileKey)
+}
+
+/// How an upload treats a name that exists already.
+public enum NameCollisionPolicy: Sendable, Hashable {
+    case reject
+    /// The new content replaces the old on commit (each node renames over it).
+    case replace
+    /// The new file is stored as `name (2).ext`, `name (3).ext`…
+    case keepBoth
+}
+
+/// A name (and quota) held for one upload: what ``Cluster/reserve(_:in:size:uploader:collision:quota:)`` grants
+/// and ``Cluster/upload(_:from:)`` uses once. Release an unused one with ``Cluster/cancel(_:)``.
+public struct UploadReservation: Sendable, Hashable {
+    let ticket: UploadBook.Ticket
+    /// The name the file will have: the one asked for, or a free one under ``NameCollisionPolicy/keepBoth``.
+    public var key: FileKey { self.ticket.key }
+    public let size: UInt64?
+    public let uploader: String?
+}

@@ -1,0 +1,172 @@
+import Balancer
+import DiscordKit
+import Foundation
+
+/// The bot's commands in a terminal or a pipe: the same use cases and names as on Discord (`!upload`,
+/// `!download`, `!listar`/`!list`, `!apagar`/`!delete`, `!status`, `!help`), answered in plain text. Local paths
+/// are relative to the process's working directory; the caller is the local operator, in the `console` space.
+public struct ConsoleFrontEnd: Sendable {
+    let bot: FileBot
+    let parser: PrefixCommandParser
+    let caller: Caller
+
+    /// - Parameter user: who is at the console (the process's user by default), recorded as the uploader.
+    public init(bot: FileBot, prefixes: [String] = ["!"], user: String? = nil) {
+        let user = user ?? NSUserName()
+        self.bot = bot
+        self.parser = PrefixCommandParser(prefixes: prefixes)
+        self.caller = Caller(id: user, displayName: user, isOperator: true, space: .console)
+    }
+
+    private var prefix: String { self.parser.prefixes.first ?? "!" }
+
+    /// The answer to one line (empty for an empty line).
+    public func handle(_ line: String) async -> String {
+        guard let parsed = self.parser.parse(line) else {
+            return line.trimmingCharacters(in: .whitespaces).isEmpty ? "" : "Commands start with \(self.prefix); try \(self.prefix)help."
+        }
+        let command: PrefixCommand
+        switch parsed {
+        case .failure(let error): return "Could not read that command: \(error)."
+        case .success(let c): command = c
+        }
+        guard let known = BotCommand.named(command.name) else {
+            return "Unknown command \(self.prefix)\(command.name). Try \(self.prefix)help."
+        }
+        let args = command.arguments
+        switch known.name {
+        case BotCommand.upload.name: return await self.upload(args)
+        case BotCommand.download.name: return await self.download(args)
+        case BotCommand.list.name: return await self.list(args.isEmpty ? nil : args.joined(separator: " "))
+        case BotCommand.delete.name: return await self.delete(args)
+        case BotCommand.status.name: return await self.status()
+        default: return self.help()
+        }
+    }
+
+    private static func render(_ refusal: Refusal) -> String { refusal.sentence() }
+
+    // MARK: - Commands
+
+    private func usage(_ command: BotCommand) -> String {
+        switch command.name {
+        case BotCommand.upload.name: "\(self.prefix)upload PATH [NAME]"
+        case BotCommand.download.name: "\(self.prefix)download NAME [DEST]"
+        case BotCommand.list.name: "\(self.prefix)list [FILTER]"
+        case BotCommand.delete.name: "\(self.prefix)delete NAME"
+        default: "\(self.prefix)\(command.name)"
+        }
+    }
+
+    private func help() -> String {
+        let rows = BotCommand.all.map { command -> (String, String) in
+            let aliases = command.aliases.isEmpty ? "" : " (also " + command.aliases.map { self.prefix + $0 }.joined(separator: ", ") + ")"
+            return (self.usage(command), command.summary + aliases)
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
+    }
+
+    private static func isFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    private func upload(_ args: [String]) async -> String {
+        guard !args.isEmpty else { return "Usage: \(self.usage(.upload))" }
+        // `PATH [NAME]`, where an unquoted path may hold spaces: the longest run of words that is a file.
+        guard let (path, rest) = ConsoleArguments.longestLeading(args, where: Self.isFile) else {
+            let hint = args.count > 1 ? " Quote a path that has spaces: \(self.prefix)upload \"\(args.joined(separator: " "))\"" : ""
+            return "No file at \(args[0]).\(hint)"
+        }
+        let requested = rest.isEmpty ? (path as NSString).lastPathComponent : rest.joined(separator: " ")
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
+        let result = await self.bot.upload(requested, size: size, by: self.caller) { FileChunks(path: path) }
+        switch result {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success(let stored):
+            let row = stored.row
+            var answer = "Uploaded \(row.name) (\(Format.bytes(row.size)), sha256 \(row.sha256?.prefix(12) ?? "")…) to \(row.nodes.joined(separator: ", "))."
+            if stored.wasCleaned { answer += " The name was cleaned from '\(stored.requestedName)'." }
+            if let existing = stored.collidedWith { answer += " '\(existing)' existed, so it was kept as '\(row.name)'." }
+            return answer
+        }
+    }
+
+    private func download(_ args: [String]) async -> String {
+        guard !args.isEmpty else { return "Usage: \(self.usage(.download))" }
+        // `NAME [DEST]`: the longest run of words that is a stored name; else the first word.
+        let known = Set(await self.bot.names(matching: "", for: self.caller, limit: .max))
+        let (name, rest) = ConsoleArguments.longestLeading(args, where: known.contains) ?? (args[0], Array(args.dropFirst()))
+        let row: FileRow
+        switch await self.bot.find(name, for: self.caller) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success(let found): row = found
+        }
+        var destination = rest.isEmpty ? name : rest.joined(separator: " ")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            destination += "/" + name
+        }
+        guard let sink = FileSink(destination: destination) else { return "Cannot write \(destination)." }
+        switch await self.bot.download(row.name, for: self.caller, to: { try await sink.write($0) }) {
+        case .failure(let refusal):
+            sink.discard()
+            return Self.render(refusal)
+        case .success(let file):
+            do {
+                try sink.commit()
+            } catch {
+                sink.discard()
+                return "Cannot write \(destination)."
+            }
+            return "Downloaded \(name) (\(Format.bytes(file.size))) to \(destination); checksum verified."
+        }
+    }
+
+    private func list(_ filter: String?) async -> String {
+        let page: FilePage
+        switch await self.bot.list(filter: filter, page: 0, for: self.caller) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success(let p): page = p
+        }
+        // The console shows every match, not pages.
+        var rows = page.rows
+        if page.pageCount > 1 {
+            for n in 1..<page.pageCount {
+                if case .success(let more) = await self.bot.list(filter: filter, page: n, for: self.caller) { rows += more.rows }
+            }
+        }
+        var lines: [String] = []
+        if rows.isEmpty {
+            lines.append(filter.map { "No file matches '\($0)'." } ?? "No files yet. Add one with \(self.prefix)upload PATH.")
+        }
+        for f in rows {
+            let date = f.uploadedAt.map(Format.date) ?? "-"
+            lines.append("\(f.name)  \(Format.bytes(f.size))  \(date)  \(f.uploader ?? "-")  replicas \(f.nodes.count)/\(f.replicasWanted)")
+        }
+        lines.append("\(page.totalFiles) \(page.totalFiles == 1 ? "file" : "files"), \(Format.bytes(page.storedBytes)) stored with replicas.")
+        if !page.unreachableNodes.isEmpty {
+            lines.append("Warning: \(page.unreachableNodes.joined(separator: ", ")) could not be reached; files only there are not shown.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func delete(_ args: [String]) async -> String {
+        guard !args.isEmpty else { return "Usage: \(self.usage(.delete))" }
+        let name = args.joined(separator: " ")
+        switch await self.bot.delete(name, by: self.caller) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success: return "Deleted \(name)."
+        }
+    }
+
+    private func status() async -> String {
+        await self.bot.status().map { node in
+            guard node.isUp else { return "\(node.name): DOWN (\(node.problem ?? "not answering"))" }
+            let free = node.freeBytes.map { Format.bytes($0) + " free" } ?? "free space unknown"
+            let latency = node.latency.map(Format.latency) ?? "-"
+            return "\(node.name): up, \(Format.bytes(node.usedBytes)) used, \(free), \(node.activeTransfers) transfers, latency \(latency)"
+        }.joined(separator: "\n")
+    }
+}

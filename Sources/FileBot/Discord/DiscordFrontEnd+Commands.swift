@@ -1,0 +1,215 @@
+import Balancer
+import DiscordKit
+import Foundation
+import NIOCore
+
+extension DiscordFrontEnd {
+    // MARK: - Upload
+
+    func upload(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        guard !invocation.attachments.isEmpty else {
+            try await reply.send(Self.text("Attach a file to `!upload` (or pick one in `/upload`)."))
+            return
+        }
+        var lines: [String] = []
+        for attachment in invocation.attachments {
+            let requested = invocation.attachments.count == 1 ? (invocation.string("name") ?? attachment.filename)
+                : attachment.filename
+            lines.append(try await self.uploadOne(attachment, as: requested, caller, reply))
+        }
+        try await reply.edit(Self.text(lines.joined(separator: "\n")))
+    }
+
+    private func uploadOne(
+        _ attachment: Attachment, as requested: String, _ caller: Caller, _ reply: CommandReplier
+    ) async throws -> String {
+        let counter = ByteCounter()
+        let title = "⬆️ Uploading **\(Self.escape(FileNames.clean(requested) ?? requested))**"
+        let reporter = ProgressReporter(title: title, total: Int64(attachment.size), render: { Format.progress(done: $0, total: $1, elapsed: $2) })
+        let (result, _) = try await reporter.run(replier: reply, progress: { counter.value }) {
+            await self.bot.upload(requested, size: UInt64(attachment.size), by: caller) {
+                // Streamed from Discord's CDN into the nodes as it arrives; opened only once the name is reserved.
+                CountingSequence(base: try await self.rest.download(url: attachment.url).body, counter: counter)
+            }
+        }
+        switch result {
+        case .failure(let refusal):
+            if case .failed = refusal.reason { return Self.render(refusal) }
+            return "❌ " + Self.render(refusal)
+        case .success(let stored):
+            let row = stored.row
+            var line = "✅ Stored **\(Self.escape(row.name))** (\(Format.bytes(row.size)), sha256 `\(row.sha256?.prefix(16) ?? "?")…`) on \(row.nodes.joined(separator: ", "))."
+            if stored.wasCleaned { line += " The name was cleaned from '\(Self.escape(stored.requestedName))'." }
+            if let existing = stored.collidedWith {
+                line += " '\(Self.escape(existing))' existed, so it was kept as '\(Self.escape(row.name))'."
+            }
+            return line
+        }
+    }
+
+    // MARK: - Download
+
+    func download(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        let name = invocation.string("name") ?? ""
+        let row: FileRow
+        switch await self.bot.find(name, for: caller) {
+        case .failure(let refusal): return try await reply.send(Self.text(Self.render(refusal)))
+        case .success(let found): row = found
+        }
+        let limit = UInt64(await self.uploadLimit(invocation))
+        if row.size > limit {
+            let refusal = Refusal(.overTransferLimit(name: name, size: row.size, limit: limit))
+            return try await reply.send(Self.text(Self.render(refusal)))
+        }
+        try FileManager.default.createDirectory(atPath: self.settings.scratchDirectory, withIntermediateDirectories: true)
+        let scratch = self.settings.scratchDirectory + "/" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        guard let sink = FileSink(destination: scratch) else {
+            return try await reply.send(Self.text(Self.render(Refusal(.failed(problem: "I cannot write a scratch file.")))))
+        }
+        let counter = ByteCounter()
+        let reporter = ProgressReporter(
+            title: "⬇️ Fetching **\(Self.escape(name))**", total: Int64(row.size), render: { Format.progress(done: $0, total: $1, elapsed: $2) })
+        let (result, shown) = try await reporter.run(replier: reply, progress: { counter.value }) {
+            await self.bot.download(name, for: caller) { chunk in
+                try await sink.write(chunk)
+                counter.add(chunk.readableBytes)
+            }
+        }
+        guard case .success(let file) = result else {
+            sink.discard()
+            if case .failure(let refusal) = result { try await reply.send(Self.text(Self.render(refusal))) }
+            return
+        }
+        try sink.commit()
+        if shown { try await reply.edit(Self.text("✅ Fetched **\(Self.escape(name))**; sending it…")) }
+        try await reply.send(
+            Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))"),
+            files: [try FileUpload.file(path: scratch, filename: name)])
+    }
+
+    /// The channel's upload limit: what the interaction says, else the guild's boost tier, else 10 MiB.
+    private func uploadLimit(_ invocation: CommandInvocation) async -> Int {
+        if let limit = invocation.attachmentSizeLimit { return limit }
+        guard let guild = invocation.guildID else { return 10 << 20 }
+        return await self.guildLimits.limit(for: guild, rest: self.rest)
+    }
+
+    // MARK: - List
+
+    func list(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        try await reply.send(await self.page(filter: invocation.string("filter"), page: 0, for: caller))
+    }
+
+    func page(filter: String?, page: Int, for caller: Caller) async -> MessagePayload {
+        let listing: FilePage
+        switch await self.bot.list(filter: filter, page: page, for: caller) {
+        case .failure(let refusal): return Self.text(Self.render(refusal))
+        case .success(let p): listing = p
+        }
+        var lines = listing.rows.map { f -> String in
+            let health = f.isFullyReplicated ? "✅" : "⚠️"
+            let date = f.uploadedAt.map { "<t:\(Int($0.timeIntervalSince1970)):d>" } ?? "-"
+            let who = f.uploader.map(Self.mention) ?? "-"
+            return "`\(f.name)` — \(Format.bytes(f.size)) · \(date) · \(who) · \(health) \(f.nodes.count)/\(f.replicasWanted)"
+        }
+        if listing.rows.isEmpty {
+            lines = [listing.filter.map { "No file name contains '\(Self.escape($0))'." }
+                ?? "No files yet. Upload one with `!upload` or `/upload`."]
+        }
+        if !listing.unreachableNodes.isEmpty {
+            lines.insert("⚠️ Unreachable: \(listing.unreachableNodes.joined(separator: ", ")); files only there are not shown.", at: 0)
+        }
+        let count = listing.totalFiles
+        let embed = Embed(
+            title: listing.filter.map { "Files matching '\($0.prefix(50))'" } ?? "Files",
+            description: String(lines.joined(separator: "\n").prefix(4000)),
+            footer: .init(text: "Page \(listing.page + 1)/\(listing.pageCount) · \(count) \(count == 1 ? "file" : "files") · \(Format.bytes(listing.totalBytes)) (\(Format.bytes(listing.storedBytes)) with replicas)"))
+        var components: [MessageComponent] = []
+        if listing.pageCount > 1 {
+            let f = String((listing.filter ?? "").prefix(60))
+            components = [.row([
+                MessageComponent(type: .button, style: .secondary, label: "◀", customID: "list:\(listing.page - 1):\(f)",
+                                 disabled: listing.page == 0),
+                MessageComponent(type: .button, style: .secondary, label: "▶", customID: "list:\(listing.page + 1):\(f)",
+                                 disabled: listing.page + 1 >= listing.pageCount),
+            ])]
+        }
+        return MessagePayload(embeds: [embed], components: components)
+    }
+
+    func turnPage(_ interaction: Interaction, rest: DiscordRESTClient) async throws {
+        guard let user = interaction.invoker else { return }
+        let parts = (interaction.data?.customID ?? "").split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        let page = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let filter = parts.count > 2 && !parts[2].isEmpty ? String(parts[2]) : nil
+        switch self.caller(user: user, guild: interaction.guildID, roles: interaction.member?.roles ?? []) {
+        case .failure(let refusal):
+            try await rest.respond(to: interaction, .message(Self.text(Self.render(refusal), ephemeral: true)))
+        case .success(let caller):
+            try await rest.respond(to: interaction, .update(await self.page(filter: filter, page: page, for: caller)))
+        }
+    }
+
+    // MARK: - Delete
+
+    func delete(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        let name = invocation.string("name") ?? ""
+        let row: FileRow
+        switch await self.bot.deletable(name, by: caller) {
+        case .failure(let refusal):
+            let ephemeral = if case .notAllowed = refusal.reason { true } else { false }
+            return try await reply.send(Self.text(Self.render(refusal), ephemeral: ephemeral))
+        case .success(let found): row = found
+        }
+        if invocation.isSlashCommand {
+            let token = await self.confirmations.add(name: name, caller: caller)
+            try await reply.send(MessagePayload(
+                content: "Delete **\(Self.escape(name))** (\(Format.bytes(row.size))) from every node?",
+                components: [.row([.button("Delete", id: "delete:yes:\(token)", style: .danger),
+                                   .button("Cancel", id: "delete:no:\(token)")])]))
+            return
+        }
+        switch await self.bot.delete(name, by: caller) {
+        case .failure(let refusal): try await reply.send(Self.text(Self.render(refusal)))
+        case .success: try await reply.send(Self.text("🗑️ Deleted **\(Self.escape(name))**."))
+        }
+    }
+
+    func confirmDelete(_ interaction: Interaction, rest: DiscordRESTClient) async throws {
+        let parts = (interaction.data?.customID ?? "").split(separator: ":")
+        guard parts.count == 3, let user = interaction.invoker?.id else { return }
+        guard let pending = await self.confirmations.take(String(parts[2]), user: user) else {
+            try await rest.respond(to: interaction, .message(Self.text(
+                "Only the person who asked can answer this, and only once.", ephemeral: true)))
+            return
+        }
+        let text: String
+        if parts[1] == "yes" {
+            switch await self.bot.delete(pending.name, by: pending.caller) {
+            case .success: text = "🗑️ Deleted **\(Self.escape(pending.name))**."
+            case .failure(let refusal): text = "❌ Could not delete **\(Self.escape(pending.name))**: " + Self.render(refusal)
+            }
+        } else {
+            text = "Kept **\(Self.escape(pending.name))**."
+        }
+        try await rest.respond(to: interaction, .update(MessagePayload(content: text, components: [])))
+    }
+
+    // MARK: - Status
+
+    func status(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        let fields = await self.bot.status().prefix(25).map { node -> Embed.Field in
+            let value: String
+            if node.isUp {
+                let free = node.freeBytes.map { Format.bytes($0) + " free" } ?? "free space unknown"
+                let latency = node.latency.map(Format.latency) ?? "-"
+                value = "🟢 up · \(Format.bytes(node.usedBytes)) used · \(free) · \(node.activeTransfers) transfers · \(latency)"
+            } else {
+                value = "🔴 down · \(node.problem ?? "not answering")"
+            }
+            return Embed.Field(name: String(node.name.prefix(256)), value: String(value.prefix(1024)))
+        }
+        try await reply.send(MessagePayload(embeds: [Embed(title: "Nodes", fields: Array(fields))]))
+    }
+}

@@ -1,0 +1,125 @@
+import Balancer
+public import DiscordKit
+import Foundation
+import NIOCore
+
+/// The file commands on Discord: `/upload` `!upload`, `/download` `!download`, `/list` `!listar` `!list`,
+/// `/delete` `!apagar` `!delete`, `/status` `!status`, `/help` `!help`, served through DiscordKit's
+/// ``CommandRouter`` (one handler for both forms) and rendered as messages, embeds and buttons. What each does is
+/// ``FileBot``'s; this type only maps invocations to callers and results to payloads.
+public struct DiscordFrontEnd: Sendable {
+    public struct Settings: Sendable {
+        /// Channel ids where commands are taken (empty: everywhere).
+        public var allowedChannels: Set<Snowflake>
+        /// Where downloads are written before they are attached.
+        public var scratchDirectory: String
+
+        public init(allowedChannels: Set<Snowflake> = [], scratchDirectory: String) {
+            self.allowedChannels = allowedChannels
+            self.scratchDirectory = scratchDirectory
+        }
+    }
+
+    let bot: FileBot
+    let rest: DiscordRESTClient
+    let settings: Settings
+    let confirmations = PendingDeletes()
+    let guildLimits = GuildLimits()
+
+    public init(bot: FileBot, rest: DiscordRESTClient, settings: Settings) {
+        self.bot = bot
+        self.rest = rest
+        self.settings = settings
+    }
+
+    static func spec(_ command: BotCommand, options: [CommandSpec.Option] = []) -> CommandSpec {
+        CommandSpec(command.name, aliases: command.aliases, description: command.summary, options: options)
+    }
+
+    static let upload = Self.spec(.upload, options: [
+        .init("file", "The file to store", kind: .attachment, required: true),
+        .init("name", "Store it under this name", takesRest: true)])
+    static let download = Self.spec(.download, options: [
+        .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
+    static let list = Self.spec(.list, options: [.init("filter", "Only names containing this", takesRest: true)])
+    static let delete = Self.spec(.delete, options: [
+        .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
+    static let status = Self.spec(.status)
+
+    /// Registers every command, the completion of stored names and the buttons.
+    public func register(on router: CommandRouter) async {
+        let names: CommandRouter.Autocomplete = { invocation, _, typed in
+            guard case .success(let caller) = self.caller(invocation) else { return [] }
+            return await self.bot.names(matching: typed, for: caller)
+        }
+        await router.register(Self.upload, handler: self.guarded(self.upload))
+        await router.register(Self.download, autocomplete: names, handler: self.guarded(self.download))
+        await router.register(Self.list, handler: self.guarded(self.list))
+        await router.register(Self.delete, autocomplete: names, handler: self.guarded(self.delete))
+        await router.register(Self.status, handler: self.guarded(self.status))
+        await router.registerHelp(title: "Seed file bot")
+        await router.registerComponent(prefix: "list:") { interaction, rest in
+            try await self.turnPage(interaction, rest: rest)
+        }
+        await router.registerComponent(prefix: "delete:") { interaction, rest in
+            try await self.confirmDelete(interaction, rest: rest)
+        }
+    }
+
+    /// The caller of an invocation, in the space of its server (or of its direct messages).
+    func caller(_ invocation: CommandInvocation) -> Result<Caller, Refusal> {
+        self.caller(user: invocation.user, guild: invocation.guildID, roles: invocation.member?.roles ?? [])
+    }
+
+    func caller(user: User, guild: Snowflake?, roles: [Snowflake]) -> Result<Caller, Refusal> {
+        self.bot.settings.spaces.space(guildID: guild?.rawValue, userID: user.id.rawValue).map { space in
+            Caller(id: user.id.rawValue, displayName: user.displayName, roles: Set(roles.map(\.rawValue)), space: space)
+        }
+    }
+
+    typealias Handler = @Sendable (CommandInvocation, Caller, CommandReplier) async throws -> Void
+
+    /// Applies the channel restriction and finds the caller's space before any command.
+    private func guarded(_ handler: @escaping Handler) -> CommandRouter.Handler {
+        let allowed = self.settings.allowedChannels
+        return { invocation, reply in
+            guard allowed.isEmpty || allowed.contains(invocation.channelID) || invocation.guildID == nil else {
+                let list = allowed.sorted().map { "<#\($0)>" }.joined(separator: ", ")
+                try await reply.send(Self.text("I only take commands in \(list).", ephemeral: true))
+                return
+            }
+            switch self.caller(invocation) {
+            case .failure(let refusal): try await reply.send(Self.text(Self.render(refusal), ephemeral: true))
+            case .success(let caller): try await handler(invocation, caller, reply)
+            }
+        }
+    }
+
+    // MARK: - Rendering
+
+    static func text(_ content: String, ephemeral: Bool = false) -> MessagePayload {
+        MessagePayload(content: content, flags: ephemeral ? MessagePayload.ephemeralFlag : nil)
+    }
+
+    /// A refusal's sentence with Discord markup: names in bold, suggestions as code, users as mentions.
+    static func render(_ refusal: Refusal) -> String {
+        refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: { "`\($0)`" }, user: Self.mention)
+    }
+
+    static func mention(_ user: String) -> String {
+        user.allSatisfy(\.isNumber) && !user.isEmpty ? "<@\(user)>" : Self.escape(user)
+    }
+
+    /// Keeps user-supplied names from turning into Markdown.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if "*_`~|>\\".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// The one sentence the router shows when a handler fails unexpectedly.
+    public static func describe(_ error: any Error) -> String { Self.render(PlainWords.refusal(for: error)) }
+}

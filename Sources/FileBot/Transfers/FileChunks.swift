@@ -1,0 +1,23 @@
+public import NIOCore
+import Foundation
+
+/// A local file read in chunks as it is uploaded (never whole in memory).
+public struct FileChunks: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle?
+        public mutating func next() async throws -> ByteBuffer? {
+            guard let handle, let data = try handle.read(upToCount: 256 * 1024), !data.isEmpty else {
+                try? self.handle?.close()
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: FileHandle(forReadingAtPath: self.path)) }
+}

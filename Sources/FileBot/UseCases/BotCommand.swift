@@ -1,0 +1,29 @@
+/// The bot's commands, declared once: names, aliases and what each does. Front ends add their own arguments
+/// (a console uploads a path, Discord an attachment) and render help from this list.
+public struct BotCommand: Sendable, Hashable {
+    public var name: String
+    public var aliases: [String]
+    public var summary: String
+
+    public init(_ name: String, aliases: [String] = [], summary: String) {
+        self.name = name
+        self.aliases = aliases
+        self.summary = summary
+    }
+
+    public static let upload = BotCommand("upload", aliases: ["enviar"], summary: "Store a file in the cluster")
+    public static let download = BotCommand("download", aliases: ["baixar"], summary: "Get a stored file")
+    public static let list = BotCommand("list", aliases: ["listar", "ls"], summary: "List stored files")
+    public static let delete = BotCommand(
+        "delete", aliases: ["apagar", "rm"], summary: "Delete a stored file (its uploader or an admin)")
+    public static let status = BotCommand("status", summary: "Health, load and free space of each node")
+    public static let help = BotCommand("help", aliases: ["ajuda"], summary: "Lists the commands")
+
+    public static let all: [BotCommand] = [.upload, .download, .list, .delete, .status, .help]
+
+    /// The command called `word` (a name or an alias, any case).
+    public static func named(_ word: String) -> BotCommand? {
+        let lower = word.lowercased()
+        return self.all.first { $0.name == lower || $0.aliases.contains(lower) }
+    }
+}

@@ -1,0 +1,199 @@
+public import Balancer
+import CoreMetrics
+import FTPKit
+import Foundation
+public import Logging
+public import NIOCore
+
+/// The file bot's use cases — upload, download, list, delete, status, name completion — for every front end
+/// (the console, Discord, the web). Each acts for a ``Caller`` inside the caller's space and answers with view
+/// models or a ``Refusal``, never with text: front ends only render.
+public struct FileBot: Sendable {
+    public let cluster: Cluster
+    public let settings: FileBotSettings
+    let logger: Logger
+
+    public init(cluster: Cluster, settings: FileBotSettings = FileBotSettings(), logger: Logger = Logger(label: "FileBot")) {
+        self.cluster = cluster
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: - Upload
+
+    /// Stores a file under `requested` (cleaned if needed) in the caller's space. The name and the room in the
+    /// caller's quota are reserved before `open` is called, so a refused upload never starts reading its source,
+    /// and concurrent uploads of one name or into one quota cannot both pass.
+    /// - Parameters:
+    ///   - size: the size the source announces, when known (a source delivering more is cut off and refused).
+    ///   - collision: what to do when the name exists; the settings' policy when `nil`.
+    public func upload<Source: AsyncSequence & Sendable>(
+        _ requested: String, size: UInt64?, by caller: Caller, collision: NameCollisionPolicy? = nil,
+        from open: () async throws -> Source
+    ) async -> Result<StoredFile, Refusal> where Source.Element == ByteBuffer {
+        guard let name = FileNames.clean(requested) else { return .failure(Refusal(.invalidName(requested))) }
+        if let size, size > self.settings.maxFileSize {
+            return .failure(Refusal(.tooLarge(name: name, size: size, limit: self.settings.maxFileSize)))
+        }
+        let reservation: UploadReservation
+        do {
+            reservation = try await self.cluster.reserve(
+                name, in: caller.space, size: size, uploader: caller.id, collision: collision ?? self.settings.collision,
+                quota: self.settings.quota)
+        } catch {
+            return .failure(await self.refusal(for: error, name: name, size: size, caller: caller))
+        }
+        do {
+            let source = SizeLimitedSequence(base: try await open(), limit: self.settings.maxFileSize, name: name)
+            let file = try await self.cluster.upload(reservation, from: source)
+            Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "stored")]).increment(by: Int64(clamping: file.size))
+            self.logger.info("stored", metadata: [
+                "space": "\(caller.space)", "file": "\(file.name)", "bytes": "\(file.size)", "by": "\(caller.id)"])
+            return .success(StoredFile(
+                row: FileRow(file, replicasWanted: self.cluster.replicas), requestedName: requested,
+                wasCleaned: name != requested, collidedWith: file.name != name ? name : nil))
+        } catch {
+            await self.cluster.cancel(reservation)  // no-op when the upload used it
+            self.logger.warning("upload failed", metadata: [
+                "space": "\(caller.space)", "file": "\(name)", "by": "\(caller.id)", "error": "\(error)"])
+            return .failure(await self.refusal(for: error, name: name, size: size, caller: caller))
+        }
+    }
+
+    private func refusal(for error: any Error, name: String, size: UInt64?, caller: Caller) async -> Refusal {
+        guard let error = error as? ClusterError else { return PlainWords.refusal(for: error) }
+        switch error.code {
+        case .invalidName: return Refusal(.invalidName(name))
+        case .nameTaken: return Refusal(.nameTaken(name))
+        case .nameBusy: return Refusal(.nameBusy(name))
+        case .quotaExceeded, .sizeExceeded:
+            let used = await self.cluster.usage(of: caller.id, in: caller.space)
+            if let maxFiles = self.settings.quota?.maxFiles, used.files >= maxFiles {
+                return Refusal(.tooManyFiles(name: name, limit: maxFiles))
+            }
+            if let limit = self.settings.quota?.maxBytes {
+                return Refusal(.overQuota(name: name, size: size, used: used.bytes, quota: limit))
+            }
+            return Refusal(.tooLarge(name: name, size: size ?? 0, limit: self.settings.maxFileSize))
+        default: return PlainWords.refusal(for: error)
+        }
+    }
+
+    // MARK: - Finding and downloading
+
+    /// The stored file `name` in the caller's space; a refusal with the closest names when there is none.
+    public func find(_ name: String, for caller: Caller) async -> Result<FileRow, Refusal> {
+        if let known = await self.cluster.knownFiles(in: caller.space).first(where: { $0.name == name }) {
+            return .success(FileRow(known, replicasWanted: self.cluster.replicas))
+        }
+        do {
+            let listing = try await self.cluster.list(in: caller.space)
+            if let found = listing.files.first(where: { $0.name == name }) {
+                return .success(FileRow(found, replicasWanted: self.cluster.replicas))
+            }
+            return .failure(Refusal(.notFound(
+                name: name, suggestions: FileNames.suggestions(for: name, among: listing.files.map(\.name)),
+                unreachableNodes: listing.unreachableNodes)))
+        } catch {
+            return .failure(PlainWords.refusal(for: error))
+        }
+    }
+
+    /// Streams the file to `consumer` (from another replica where one fails) and verifies its checksum at the
+    /// end: the consumer's data is provisional until this returns success.
+    public func download(
+        _ name: String, for caller: Caller, from offset: UInt64 = 0, to consumer: @Sendable (ByteBuffer) async throws -> Void
+    ) async -> Result<FileRow, Refusal> {
+        do {
+            let file = try await self.cluster.download(name, in: caller.space, from: offset, consumer)
+            Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "fetched")])
+                .increment(by: Int64(clamping: file.size - min(offset, file.size)))
+            return .success(FileRow(file, replicasWanted: self.cluster.replicas))
+        } catch let error as ClusterError where error.code == .notFound {
+            return await self.find(name, for: caller).flatMap { _ in .failure(PlainWords.refusal(for: error)) }
+        } catch {
+            self.logger.warning("download failed", metadata: [
+                "space": "\(caller.space)", "file": "\(name)", "error": "\(error)"])
+            return .failure(PlainWords.refusal(for: error))
+        }
+    }
+
+    // MARK: - Listing
+
+    /// One page of the caller's space, names containing `filter` (any case) when given.
+    public func list(filter: String? = nil, page: Int = 0, for caller: Caller) async -> Result<FilePage, Refusal> {
+        let listing: ClusterListing
+        do {
+            listing = try await self.cluster.list(in: caller.space)
+        } catch {
+            return .failure(PlainWords.refusal(for: error))
+        }
+        let filter = filter.flatMap { $0.isEmpty ? nil : $0 }
+        let matching = listing.files.filter { f in filter.map { f.name.localizedCaseInsensitiveContains($0) } ?? true }
+        let size = self.settings.pageSize
+        let pages = max(1, (matching.count + size - 1) / size)
+        let current = min(max(page, 0), pages - 1)
+        return .success(FilePage(
+            rows: matching.dropFirst(current * size).prefix(size).map { FileRow($0, replicasWanted: self.cluster.replicas) },
+            page: current, pageCount: pages, filter: filter, totalFiles: listing.files.count,
+            totalBytes: listing.files.reduce(0) { $0 + $1.size },
+            storedBytes: listing.files.reduce(0) { $0 + $1.size * UInt64(max(1, $1.nodes.count)) },
+            matchingFiles: matching.count, unreachableNodes: listing.unreachableNodes))
+    }
+
+    /// Stored names for completion as the caller types: names starting with `typed` first, then names containing
+    /// it (any case). From the catalog only: completion must answer quickly and ask no node.
+    public func names(matching typed: String, for caller: Caller, limit: Int = 25) async -> [String] {
+        let all = await self.cluster.knownFiles(in: caller.space).map(\.name)
+        guard !typed.isEmpty else { return Array(all.prefix(limit)) }
+        let lower = typed.lowercased()
+        let starts = all.filter { $0.lowercased().hasPrefix(lower) }
+        let contains = all.filter { !$0.lowercased().hasPrefix(lower) && $0.lowercased().contains(lower) }
+        return Array((starts + contains).prefix(limit))
+    }
+
+    // MARK: - Deleting
+
+    /// Whether the caller may delete `name`: it exists, and they uploaded it, are an operator or have an admin role.
+    public func deletable(_ name: String, by caller: Caller) async -> Result<FileRow, Refusal> {
+        await self.find(name, for: caller).flatMap { row in
+            row.uploader == caller.id || caller.isOperator || !self.settings.adminRoles.isDisjoint(with: caller.roles)
+                ? .success(row) : .failure(Refusal(.notAllowed(name: name, owner: row.uploader)))
+        }
+    }
+
+    /// Deletes `name` from every node, if the caller may (checked again now, not when a confirmation was asked).
+    public func delete(_ name: String, by caller: Caller) async -> Result<FileRow, Refusal> {
+        let row: FileRow
+        switch await self.deletable(name, by: caller) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let found): row = found
+        }
+        do {
+            try await self.cluster.delete(name, in: caller.space)
+            self.logger.info("deleted", metadata: ["space": "\(caller.space)", "file": "\(name)", "by": "\(caller.id)"])
+            return .success(row)
+        } catch {
+            self.logger.warning("delete failed", metadata: ["space": "\(caller.space)", "file": "\(name)", "error": "\(error)"])
+            return .failure(PlainWords.refusal(for: error))
+        }
+    }
+
+    // MARK: - Status
+
+    /// Every node's health, checked now.
+    public func status() async -> [NodeHealth] {
+        await self.cluster.refresh()
+        return await self.cluster.status().map { s in
+            NodeHealth(
+                name: s.name, isUp: s.isUp, usedBytes: s.load.usedBytes, freeBytes: s.load.freeBytes,
+                activeTransfers: s.load.activeTransfers, latency: s.latency,
+                problem: s.isUp ? nil : (s.lastError ?? "not answering"))
+        }
+    }
+
+    /// What the caller keeps in their space (uploads in flight included).
+    public func usage(of caller: Caller) async -> SpaceUsage {
+        await self.cluster.usage(of: caller.id, in: caller.space)
+    }
+}

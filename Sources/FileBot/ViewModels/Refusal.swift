@@ -1,0 +1,66 @@
+/// Why a request was not carried out: a reason with its facts, and one plain sentence for people. Front ends
+/// render the sentence with their own way of marking names (console: quotes; Discord: bold).
+public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Reason: Sendable, Hashable {
+        /// No usable name can be made of what was given.
+        case invalidName(String)
+        case tooLarge(name: String, size: UInt64, limit: UInt64)
+        /// The uploader's quota in the space leaves no room (`size` nil: the size was not known).
+        case overQuota(name: String, size: UInt64?, used: UInt64, quota: UInt64)
+        case tooManyFiles(name: String, limit: Int)
+        case nameTaken(String)
+        /// Another upload holds the name right now.
+        case nameBusy(String)
+        case notFound(name: String, suggestions: [String], unreachableNodes: [String])
+        /// Only the uploader (`owner`) or an admin may do that.
+        case notAllowed(name: String, owner: String?)
+        /// The configuration refuses commands in direct messages.
+        case directMessagesRefused
+        /// The file is bigger than what can be sent here (Discord's per-channel upload limit).
+        case overTransferLimit(name: String, size: UInt64, limit: UInt64)
+        /// The cluster could not do it; `problem` is already one plain sentence.
+        case failed(problem: String)
+    }
+
+    public var reason: Reason
+
+    public init(_ reason: Reason) { self.reason = reason }
+
+    /// The sentence, with names (file names, users) rendered by `name` and stored names offered as suggestions
+    /// by `suggestion`.
+    public func sentence(
+        name: (String) -> String = { "'\($0)'" }, suggestion: ((String) -> String)? = nil,
+        user: (String) -> String = { $0 }
+    ) -> String {
+        switch self.reason {
+        case .invalidName(let given):
+            return "\(name(given)) cannot be used as a file name."
+        case .tooLarge(let file, let size, let limit):
+            return "\(name(file)) is \(Format.bytes(size)); the limit is \(Format.bytes(limit)) per file."
+        case .overQuota(let file, let size, let used, let quota):
+            let what = size.map { "\(name(file)) (\(Format.bytes($0)))" } ?? name(file)
+            return "\(what) would put you over your quota: you use \(Format.bytes(used)) of \(Format.bytes(quota))."
+        case .tooManyFiles(let file, let limit):
+            return "\(name(file)) would be more than the \(limit) files you may keep here."
+        case .nameTaken(let file):
+            return "A file named \(name(file)) exists already."
+        case .nameBusy(let file):
+            return "\(name(file)) is being uploaded right now; try again when that is done."
+        case .notFound(let file, let suggestions, let unreachable):
+            var text = "No file named \(name(file))."
+            if !suggestions.isEmpty { text += " Did you mean " + suggestions.map { suggestion?($0) ?? name($0) }.joined(separator: ", ") + "?" }
+            if !unreachable.isEmpty { text += " (\(unreachable.joined(separator: ", ")) could not be reached.)" }
+            return text
+        case .notAllowed(let file, let owner):
+            return "Only \(owner.map { user($0) } ?? "its uploader") or a member of an admin role may delete \(name(file))."
+        case .directMessagesRefused:
+            return "I do not keep files in direct messages; use me in a server."
+        case .overTransferLimit(let file, let size, let limit):
+            return "\(name(file)) is \(Format.bytes(size)), over this channel's upload limit of \(Format.bytes(limit)), so I cannot attach it here."
+        case .failed(let problem):
+            return "Sorry, that failed: \(problem)"
+        }
+    }
+
+    public var description: String { self.sentence() }
+}
