@@ -66,10 +66,33 @@ import Testing
         #expect(out.contains("No file at missing.bin."), "\(out)")
         #expect(out.contains("Unknown command !frobnicate."), "\(out)")
 
+        // Paths and names with spaces work without quotes when they are unambiguous; otherwise the answer says to
+        // quote them.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        try Data("quarterly".utf8).write(to: dir.appendingPathComponent("reports/my report.pdf"))
+        let (_, spaced, _) = try await run("""
+            !upload reports/my report.pdf
+            !upload reports/my report.pdf final version.pdf
+            !upload reports/my notes.pdf
+            !download my report.pdf
+            !download final version.pdf copy of final.pdf
+            !delete my report.pdf
+
+            """, in: dir)
+        #expect(spaced.contains("Uploaded my report.pdf (9 B"), "\(spaced)")
+        #expect(spaced.contains("Uploaded final version.pdf (9 B"), "\(spaced)")
+        #expect(spaced.contains(#"No file at reports/my. Quote a path that has spaces: !upload "reports/my notes.pdf""#), "\(spaced)")
+        #expect(spaced.contains("Downloaded my report.pdf (9 B) to my report.pdf"), "\(spaced)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("copy of final.pdf")) == Data("quarterly".utf8))
+        #expect(spaced.contains("Deleted my report.pdf."), "\(spaced)")
+        // The console's files live in its own space on the nodes.
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/data/node0/console")
+            || FileManager.default.fileExists(atPath: dir.path + "/data/node1/console"))
+
         // The catalog outlives the process: a second run still knows what was stored.
         let (_, again, _) = try await run("!upload report.pdf kept.pdf\n", in: dir)
         #expect(again.contains("Uploaded kept.pdf"))
         let (_, listed, _) = try await run("!list\n", in: dir)
-        #expect(listed.contains("kept.pdf") && listed.contains("1 file,"), "\(listed)")
+        #expect(listed.contains("kept.pdf") && listed.contains("2 files,"), "\(listed)")
     }
 }

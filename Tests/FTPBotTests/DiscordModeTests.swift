@@ -136,7 +136,14 @@ final class BotHarness: Sendable {
     ) async throws -> BotHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("botd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var emulatorConfiguration = DiscordEmulator.Configuration(heartbeatIntervalMilliseconds: 2000)
+        // Two servers (3000 and 3001 are in 2000, 4000 in 2500) and a direct-message channel (4100, no server).
+        var emulatorConfiguration = DiscordEmulator.Configuration(
+            guilds: [Guild(id: "2000", name: "Emulated guild"), Guild(id: "2500", name: "Another guild")],
+            channels: [DiscordKit.Channel(id: "3000", type: 0, guildID: "2000", name: "files"),
+                       DiscordKit.Channel(id: "3001", type: 0, guildID: "2000", name: "other"),
+                       DiscordKit.Channel(id: "4000", type: 0, guildID: "2500", name: "files"),
+                       DiscordKit.Channel(id: "4100", type: 1, guildID: nil, name: nil)],
+            heartbeatIntervalMilliseconds: 2000)
         emulatorConfiguration.cdnBytesPerSecond = cdnBytesPerSecond
         let emulator = DiscordEmulator(configuration: emulatorConfiguration)
         try await emulator.start()
@@ -205,12 +212,12 @@ final class BotHarness: Sendable {
     /// Posts `content` as `user` and returns the bot's reply to it once `done` says it is final.
     func say(
         _ content: String, as user: User = ana, roles: [Snowflake] = [], files: [(filename: String, data: Data)] = [],
-        until done: @escaping @Sendable (Message) -> Bool = { _ in true }
+        in channel: Snowflake = BotHarness.channel, until done: @escaping @Sendable (Message) -> Bool = { _ in true }
     ) async throws -> Message {
-        let before = await self.emulator.messages(in: Self.channel).count
-        await self.emulator.postMessage(channel: Self.channel, author: user, roles: roles, content: content, files: files)
+        let before = await self.emulator.messages(in: channel).count
+        await self.emulator.postMessage(channel: channel, author: user, roles: roles, content: content, files: files)
         return try await self.emulator.wait(timeout: .seconds(60), "the reply to \(content)") { e in
-            e.messages(in: Self.channel).dropFirst(before).first { $0.author.id == "1000" && done($0) }
+            e.messages(in: channel).dropFirst(before).first { $0.author.id == "1000" && done($0) }
         }
     }
 
@@ -313,6 +320,46 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          #"seed_node_up{node="node0"} 1"#, #"seed_cluster_bytes_total{direction="stored"} "#] {
                 #expect(metrics.contains(line), "missing \(line) in:\n\(metrics)")
             }
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    @Test func eachServerAndEachDirectMessageSeesOnlyItsOwnFiles() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            let plans = bytes(20_000, seed: 21)
+            _ = try await bot.say("!upload", files: [("plans.txt", plans)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
+            #expect(bot.nodes.filter { $0.holds("plans.txt", in: "guild-2000") }.count == 2)
+
+            // Another server: nothing listed, found, downloaded or deleted; its own file of the same name is separate.
+            let listed = try await bot.say("!list", in: "4000")
+            #expect(listed.embeds.first?.description?.contains("No files yet") == true, "\(listed.embeds)")
+            let missing = try await bot.say("!download plans.txt", in: "4000")
+            #expect(missing.content.contains("No file named **plans.txt**"), "\(missing.content)")
+            let denied = try await bot.say("!delete plans.txt", in: "4000")
+            #expect(denied.content.contains("No file named **plans.txt**"), "\(denied.content)")
+            let theirs = bytes(5_000, seed: 22)
+            let stored = try await bot.say("!upload", files: [("plans.txt", theirs)], in: "4000") { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
+            #expect(stored.content.contains("✅ Stored **plans.txt**") && !stored.content.contains("existed"), "\(stored.content)")
+            let got = try await bot.say("!download plans.txt", in: "4000") { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: got.attachments[0].url) == theirs)
+            let ours = try await bot.say("!download plans.txt") { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: ours.attachments[0].url) == plans)
+
+            // Direct messages are a space of the person's own.
+            let dm = try await bot.say("!list", in: "4100")
+            #expect(dm.embeds.first?.description?.contains("No files yet") == true, "\(dm.embeds)")
+            // Completion offers only the server's names.
+            let ac = await bot.emulator.requestAutocomplete(
+                "download", option: "name", typed: "pl", user: BotHarness.ana, channel: "4000")
+            let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
+            #expect(choices.map(\.name) == ["plans.txt"])
+            #expect(bot.nodes.filter { $0.holds("plans.txt", in: "guild-2500") }.count == 2)
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()
@@ -516,6 +563,23 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try #"{"localNodes": 2, "replicas": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code3, _) = try await Self.checkConfig(path)
         #expect(code3 == 0)
+
+        // Misspelt keys are errors with their place, not silently ignored; so are unusable spaces.
+        try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite"}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (code4, err4) = try await Self.checkConfig(path)
+        #expect(code4 == 1)
+        for expected in ["catalgo: unknown key", "nodez: unknown key (did you mean 'nodes'?)",
+                         "nodes[0].pasword: unknown key (did you mean 'password'?)", "nodes[0].tls.mod: unknown key (did you mean 'mode'?)",
+                         "spaces.12x: '12x' is not a Discord server ID", "spaces.123: 'a/b' cannot name a space",
+                         "directMessages: must be private or refuse", "onNameCollision: must be keepBoth, replace or reject"] {
+            #expect(err4.contains(expected), "missing '\(expected)' in:\n\(err4)")
+        }
+        #expect(!err4.contains("Configuration OK"))
+        try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace"}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (code5, err5) = try await Self.checkConfig(path)
+        #expect(code5 == 0, "\(err5)")
     }
 
     static func fetch(_ url: String) async throws -> String {
