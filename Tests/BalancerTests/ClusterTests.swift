@@ -262,7 +262,7 @@ final class Collected: Sendable {
             let cluster = try Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
             let file = try await cluster.upload("mixed.bin", from: Source(count: 500_000, delay: nil))
             #expect(Set(file.nodes) == ["node0", "pyftpdlib"])
-            #expect(FileManager.default.fileExists(atPath: peer.root + "/mixed.bin"))
+            #expect(FileManager.default.fileExists(atPath: peer.root + "/default/mixed.bin"))
             await nodes[0].kill()
             let got = Collected()
             try await cluster.download("mixed.bin") { got.append($0) }
