@@ -217,6 +217,20 @@ final class Collected: Sendable {
         }
     }
 
+    @Test func deletingAnOlderVersionLeavesTheNewOne() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let old = try await cluster.upload("v.txt", from: Source(count: 10, delay: nil), uploader: "ana")
+            let new = try await cluster.upload("v.txt", from: Source(count: 20, delay: nil), uploader: "bruno", collision: .replace)
+            #expect(old.version != new.version && !new.version.isEmpty)
+            await #expect(throws: ClusterError.self) { try await cluster.delete("v.txt", version: old.version) }
+            #expect(try await cluster.list().files.map(\.size) == [20])
+            try await cluster.delete("v.txt", version: new.version)
+            #expect(try await cluster.list().files.isEmpty)
+            await cluster.close()
+        }
+    }
+
     @Test func repairRestoresLostReplicasAndEventsTellWhatHappened() async throws {
         try await withNodes(3) { nodes in
             let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)

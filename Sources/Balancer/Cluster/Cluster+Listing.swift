@@ -57,9 +57,14 @@ extension Cluster {
 
     /// Removes every replica. Replicas on nodes that are down are removed when they return (`refresh`), and the
     /// file stays hidden meanwhile: a deleted file never comes back.
-    public func delete(_ name: String, in space: Space = .default) async throws {
+    /// - Parameter version: delete only this version (what the caller checked); a newer one is left alone and the
+    ///   call fails with ``ClusterError/Code/versionChanged``.
+    public func delete(_ name: String, in space: Space = .default, version: String? = nil) async throws {
         let key = FileKey(space, name)
         try await self.withFileLock(key) {
+            if let version, let current = self.file(key), current.version != version {
+                throw ClusterError(.versionChanged, "'\(name)' was replaced since you looked at it; nothing was deleted")
+            }
             let listing = try await self.list(in: space)
             guard let file = listing.files.first(where: { $0.name == name }) else {
                 throw ClusterError(.notFound, "no file named '\(name)'")

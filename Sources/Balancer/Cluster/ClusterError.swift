@@ -19,6 +19,8 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case quotaExceeded
         /// The source delivered more bytes than the upload declared or reserved.
         case sizeExceeded
+        /// The file changed (a new version was uploaded) since the caller looked at it.
+        case versionChanged
         /// The catalog database could not be opened, read or written.
         case catalogUnavailable
     }

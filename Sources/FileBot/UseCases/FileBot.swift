@@ -170,7 +170,8 @@ public struct FileBot: Sendable {
         case .success(let found): row = found
         }
         do {
-            try await self.cluster.delete(name, in: caller.space)
+            // Only the version whose uploader was checked: a newer one uploaded meanwhile by someone else stays.
+            try await self.cluster.delete(name, in: caller.space, version: row.version.isEmpty ? nil : row.version)
             self.logger.info("deleted", metadata: ["space": "\(caller.space)", "file": "\(name)", "by": "\(caller.id)"])
             return .success(row)
         } catch {

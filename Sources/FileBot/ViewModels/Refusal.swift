@@ -34,7 +34,7 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
     ) -> String {
         switch self.reason {
         case .invalidName(let given):
-            return "\(name(given)) cannot be used as a file name."
+            return "\(name(given)) cannot be used as a file name: a name needs something besides dots, spaces and control characters, and at most 255 bytes."
         case .tooLarge(let file, let size, let limit):
             return "\(name(file)) is \(Format.bytes(size)); the limit is \(Format.bytes(limit)) per file."
         case .overQuota(let file, let size, let used, let quota):
