@@ -35,6 +35,11 @@ let package = Package(
         // Operations: metrics through the swift-metrics API, exposed in Prometheus' text format.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        // FileBot's web front end (share links, the upload page): streaming request and response bodies with
+        // backpressure, routing, and a server that runs as a swift-service-lifecycle service.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // A channel with backpressure between a multipart body's reader and the cluster's upload.
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.2"),
     ],
     targets: [
         // The system OpenSSL (libssl-dev): TLS for FTPS, PBKDF2 and digests (the `OpenSSL` trait).
@@ -144,6 +149,8 @@ let package = Package(
             name: "FileBot",
             dependencies: [
                 "FTPKit", "Balancer", "DiscordKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -26,8 +26,26 @@ struct BotConfiguration: Decodable, Sendable {
         var pinnedSHA256: String?
     }
 
+    /// The web front end: share links and the upload page.
+    struct HTTP: Decodable, Sendable {
+        /// `HOST:PORT` to listen on (default 127.0.0.1:8080, or the next free port).
+        var address: String?
+        /// What links point at (`https://files.example.net` behind a reverse proxy); default `http://ADDRESS`.
+        var publicURL: String?
+        /// Hours a download link works by default (24) and at most (168).
+        var linkLifetime: Double?
+        var maxLinkLifetime: Double?
+        /// The key that signs links (default: `DATA/link.key`, made on first start).
+        var keyFile: String?
+        /// Reverse proxies whose `X-Forwarded-For` names the client.
+        var trustedProxies: [String]?
+        /// `false` turns the web front end off.
+        var enabled: Bool?
+    }
+
     var nodes: [Node]?
     var localNodes: Int?
+    var http: HTTP?
     var dataDirectory: String?
     var strategy: String?
     var replicas: Int?
@@ -56,7 +74,8 @@ struct BotConfiguration: Decodable, Sendable {
     static let knownKeys: [String: Set<String>] = [
         "": ["nodes", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
-             "spaces", "directMessages", "onNameCollision"],
+             "spaces", "directMessages", "onNameCollision", "http"],
+        "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
         "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
                     "maxConnections", "tls"],
         "nodes[].tls": ["mode", "caFile", "pinnedSHA256"],
@@ -107,6 +126,7 @@ struct BotConfiguration: Decodable, Sendable {
             }
         }
         check(root, schema: "", at: "")
+        if let http = root["http"] as? [String: Any] { check(http, schema: "http", at: "http") }
         for (i, node) in ((root["nodes"] as? [Any]) ?? []).enumerated() {
             guard let node = node as? [String: Any] else { continue }
             check(node, schema: "nodes[]", at: "nodes[\(i)]")
@@ -154,6 +174,8 @@ struct BotConfiguration: Decodable, Sendable {
         if let v = environment["DISCORD_GATEWAY_URL"] { self.gatewayURL = v }
         if let v = environment["DISCORD_GUILD_ID"] { self.guildID = v }
         if let v = environment["FTPBOT_METRICS_ADDRESS"] { self.metricsAddress = v }
+        if let v = environment["FTPBOT_HTTP_ADDRESS"] { self.http = self.http ?? HTTP(); self.http?.address = v }
+        if let v = environment["FTPBOT_PUBLIC_URL"] { self.http = self.http ?? HTTP(); self.http?.publicURL = v }
     }
 
     func problems(environment: [String: String]) -> [Problem] {
@@ -223,6 +245,18 @@ struct BotConfiguration: Decodable, Sendable {
         }
         if let policy = self.onNameCollision, Self.collisionPolicy(policy) == nil {
             add("onNameCollision", "must be keepBoth, replace or reject")
+        }
+        if let http = self.http {
+            if let address = http.address, Self.hostPort(address) == nil { add("http.address", "'\(address)' is not HOST:PORT") }
+            if let url = http.publicURL, URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
+                add("http.publicURL", "'\(url)' is not an http(s) URL")
+            }
+            for (field, hours) in [("linkLifetime", http.linkLifetime), ("maxLinkLifetime", http.maxLinkLifetime)] {
+                if let hours, !(hours > 0 && hours <= 24 * 365) { add("http.\(field)", "must be a number of hours between 0 and 8760") }
+            }
+            if let key = http.keyFile, !FileManager.default.isReadableFile(atPath: key) {
+                add("http.keyFile", "\(key) cannot be read")
+            }
         }
         if let address = self.metricsAddress, Self.hostPort(address) == nil {
             add("metricsAddress", "'\(address)' is not HOST:PORT")

@@ -8,7 +8,7 @@ import Logging
 /// Discord mode: the file commands served over the gateway until SIGTERM/SIGINT.
 enum DiscordMode {
     static func run(
-        token: BotToken, configuration: BotConfiguration, bot: FileBot, prefixes: [String],
+        token: BotToken, configuration: BotConfiguration, bot: FileBot, web: WebWiring?, prefixes: [String],
         settings: DiscordFrontEnd.Settings, logger: Logger
     ) async throws {
         let rest = DiscordRESTClient(
@@ -17,7 +17,7 @@ enum DiscordMode {
             logger: logger)
         do {
             try await self.serve(
-                rest: rest, token: token, configuration: configuration, bot: bot, prefixes: prefixes,
+                rest: rest, token: token, configuration: configuration, bot: bot, web: web, prefixes: prefixes,
                 settings: settings, logger: logger)
         } catch {
             try? await rest.shutdown()
@@ -27,7 +27,7 @@ enum DiscordMode {
     }
 
     private static func serve(
-        rest: DiscordRESTClient, token: BotToken, configuration: BotConfiguration, bot: FileBot,
+        rest: DiscordRESTClient, token: BotToken, configuration: BotConfiguration, bot: FileBot, web: WebWiring?,
         prefixes: [String], settings: DiscordFrontEnd.Settings, logger: Logger
     ) async throws {
         let application: Application
@@ -38,7 +38,16 @@ enum DiscordMode {
         }
         let router = CommandRouter(
             rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFrontEnd.describe)
-        await DiscordFrontEnd(bot: bot, rest: rest, settings: settings).register(on: router)
+        let frontEnd = DiscordFrontEnd(bot: bot, links: web?.links, rest: rest, settings: settings)
+        await frontEnd.register(on: router)
+        let server = try await web?.start(logger: logger) { await frontEnd.announce($0) }
+        defer { server?.cancel() }
+        if let web {
+            logger.info("web links", metadata: ["url": "\(web.publicURL)"])
+            if !web.publicURLConfigured {
+                logger.warning("links point at \(web.publicURL), reachable from this machine only; set http.publicURL")
+            }
+        }
         let commands = await router.applicationCommands
         if let guild = configuration.guildID {
             try await rest.overwriteGuildCommands(applicationID: application.id, guild: Snowflake(guild), commands)

@@ -35,6 +35,9 @@ struct FTPBot: AsyncParsableCommand {
     @Option(name: .customLong("prefix"), help: "Command prefixes (repeatable; default !).")
     var prefixes: [String] = []
 
+    @Option(help: "HOST:PORT for the web links and upload page (default 127.0.0.1:8080, or the next free port).")
+    var httpAddress: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration = BotConfiguration.empty
@@ -52,6 +55,10 @@ struct FTPBot: AsyncParsableCommand {
         if let v = self.replicas { configuration.replicas = v }
         if let v = self.strategy { configuration.strategy = v }
         if !self.prefixes.isEmpty { configuration.prefixes = self.prefixes }
+        if let v = self.httpAddress {
+            configuration.http = configuration.http ?? BotConfiguration.HTTP()
+            configuration.http?.address = v
+        }
         if self.config == nil && environment["FTPBOT_CONFIG"] == nil {
             problems = configuration.problems(environment: environment)
         }
@@ -110,6 +117,15 @@ struct FTPBot: AsyncParsableCommand {
         }
         await cluster.refresh()  // health, and the moves of a catalog from before spaces
         let bot = FileBot(cluster: cluster, settings: configuration.fileBotSettings, logger: logger)
+        let web: WebWiring?
+        do {
+            web = try WebWiring.make(configuration: configuration, bot: bot, data: data, environment: environment, logger: logger)
+        } catch {
+            await cluster.close()
+            await local?.stop()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         var endpoint: MetricsEndpoint?
         var gauges: Task<Void, Never>?
         if let registry, let (host, port) = configuration.metricsAddress.flatMap(BotConfiguration.hostPort) {
@@ -128,10 +144,10 @@ struct FTPBot: AsyncParsableCommand {
                     allowedChannels: Set((configuration.allowedChannels ?? []).map { Snowflake($0) }),
                     scratchDirectory: data + "/scratch")
                 try await DiscordMode.run(
-                    token: token, configuration: configuration, bot: bot, prefixes: prefixes, settings: settings,
-                    logger: logger)
+                    token: token, configuration: configuration, bot: bot, web: web, prefixes: prefixes,
+                    settings: settings, logger: logger)
             } else {
-                try await self.console(bot: bot, prefixes: prefixes, data: data, local: local)
+                try await self.console(bot: bot, web: web, prefixes: prefixes, data: data, local: local, logger: logger)
             }
         } catch {
             await cluster.close()
@@ -146,15 +162,27 @@ struct FTPBot: AsyncParsableCommand {
         await local?.stop()
     }
 
-    private func console(bot: FileBot, prefixes: [String], data: String, local: LocalNodes?) async throws {
-        let console = ConsoleFrontEnd(bot: bot, prefixes: prefixes)
+    private func console(
+        bot: FileBot, web: WebWiring?, prefixes: [String], data: String, local: LocalNodes?, logger: Logger
+    ) async throws {
+        let console = ConsoleFrontEnd(bot: bot, links: web?.links, prefixes: prefixes)
+        let server = try await web?.start(logger: logger) { notice in
+            let row = notice.stored.row
+            FileHandle.standardOutput.write(Data("Web upload: \(row.name) (\(Format.bytes(row.size))) stored on \(row.nodes.joined(separator: ", ")).\n".utf8))
+        }
+        defer { server?.cancel() }
+        // Where the links point, on standard error: standard output carries only the commands' answers.
+        if let web { FileHandle.standardError.write(Data("Web links and upload pages: \(web.publicURL)/\n".utf8)) }
         if isatty(STDIN_FILENO) != 0 {
             let where_ = local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes"
             print("Seed file bot, console mode: \(where_). Type !help; Ctrl-D quits.")
         }
         for await line in StandardInput.lines() {
             let answer = await console.handle(line)
-            if !answer.isEmpty { print(answer) }
+            // Written at once: a pipe's reader (a script waiting for a link) must not wait for the buffer to fill.
+            if !answer.isEmpty { FileHandle.standardOutput.write(Data((answer + "\n").utf8)) }
         }
+        server?.cancel()
+        await server?.value
     }
 }

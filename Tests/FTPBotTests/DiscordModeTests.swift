@@ -247,7 +247,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         do {
             try await bot.waitUntilReady()
             let registered = await bot.emulator.guildCommands["2000"]?.map(\.name) ?? []
-            #expect(Set(registered) == ["upload", "download", "list", "delete", "status", "help"])
+            #expect(Set(registered) == ["upload", "download", "list", "delete", "share", "unshare", "uploadlink", "status", "help"])
 
             // Upload as a prefix command with an attachment, and as a slash command with a name.
             let report = bytes(300_000, seed: 1)

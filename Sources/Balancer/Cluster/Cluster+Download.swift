@@ -12,10 +12,13 @@ extension Cluster {
         try await self.download(name, in: space, from: 0, consumer)
     }
 
-    /// Like ``download(_:in:_:)`` from byte `offset` on; the checksum can only be verified when `offset` is 0.
+    /// Like ``download(_:in:_:)`` for `length` bytes (to the end when `nil`) from byte `offset` on; the checksum is
+    /// verified only for the whole file. A consumer that throws ends the download with its error at once (the node
+    /// is not blamed, no other replica is tried).
     @discardableResult
     public func download(
-        _ name: String, in space: Space, from offset: UInt64, _ consumer: @Sendable (ByteBuffer) async throws -> Void
+        _ name: String, in space: Space, from offset: UInt64, length: UInt64? = nil,
+        _ consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async throws -> ClusterFile {
         let key = FileKey(space, name)
         let file: ClusterFile
@@ -37,8 +40,11 @@ extension Cluster {
         }
         ranked.sort { ($0.available ? 0 : 1, $0.latency) < ($1.available ? 0 : 1, $1.latency) }
         // A file not uploaded through the cluster has no recorded checksum: ask a node that offers HASH.
-        var expected = offset == 0 ? file.sha256 : nil
-        if expected == nil && offset == 0 {
+        let available = file.size > offset ? file.size - offset : 0
+        let wanted = min(length ?? available, available)
+        let whole = offset == 0 && wanted == file.size
+        var expected = whole ? file.sha256 : nil
+        if expected == nil && whole {
             for entry in ranked where entry.available {
                 if let hex = try? await entry.node.withClient({ client -> String? in
                     await client.features.hashAlgorithms.contains("SHA-256") ? try await client.hash(of: entry.path) : nil
@@ -51,21 +57,29 @@ extension Cluster {
         let digest = SharedDigest()
         let delivered = ProgressBox()
         var lastError: (any Error)?
-        let wanted = file.size > offset ? file.size - offset : 0
-        var done = false
+        var done = wanted == 0
         for entry in ranked where !done {
             do {
                 let start = offset + delivered.value
                 try await entry.node.withClient { client in
                     try await client.download(entry.path, offset: start) { stream in
-                        for try await chunk in stream {
-                            try await consumer(chunk)
+                        for try await var chunk in stream {
+                            let left = wanted - delivered.value
+                            if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
+                            do {
+                                try await consumer(chunk)
+                            } catch {
+                                throw ConsumerFailure(error: error)
+                            }
                             digest.update(chunk)
                             delivered.add(chunk.readableBytes)
+                            if delivered.value == wanted { return }  // a range's end: the client aborts the rest
                         }
                     }
                 }
                 done = delivered.value == wanted
+            } catch let failure as ConsumerFailure {
+                throw failure.error
             } catch {
                 self.logger.warning("a replica failed during a download", metadata: [
                     "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
@@ -77,9 +91,14 @@ extension Cluster {
             throw ClusterError(.allReplicasFailed,
                 "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))\(reason)")
         }
-        if let expected, digest.finalize() != expected {
+        if whole, let expected, digest.finalize() != expected {
             throw ClusterError(.checksumMismatch, "'\(name)' does not match the checksum recorded at upload")
         }
         return file
     }
+}
+
+/// An error of a download's consumer, kept apart from the node's errors: it ends the download as it is.
+private struct ConsumerFailure: Error {
+    var error: any Error
 }

@@ -115,3 +115,21 @@ extension Cluster {
         }
     }
 }
+
+extension Cluster {
+    /// Gives a file a new version without touching its bytes: whatever was granted for the old version (a shared
+    /// link) no longer applies.
+    public func renewVersion(_ name: String, in space: Space) async throws -> ClusterFile {
+        let key = FileKey(space, name)
+        return try await self.withFileLock(key) {
+            guard var file = self.file(key) else { throw ClusterError(.notFound, "no file named '\(name)'") }
+            file.version = ClusterCatalog.newVersion()
+            try self.store?.save(file)
+            self.setFile(key, file)
+            return file
+        }
+    }
+
+    /// The catalog's record of a file, without asking a node.
+    public func knownFile(_ name: String, in space: Space) -> ClusterFile? { self.file(FileKey(space, name)) }
+}

@@ -7,13 +7,17 @@ import Foundation
 /// are relative to the process's working directory; the caller is the local operator, in the `console` space.
 public struct ConsoleFrontEnd: Sendable {
     let bot: FileBot
+    let links: ShareLinks?
     let parser: PrefixCommandParser
     let caller: Caller
 
-    /// - Parameter user: who is at the console (the process's user by default), recorded as the uploader.
-    public init(bot: FileBot, prefixes: [String] = ["!"], user: String? = nil) {
+    /// - Parameters:
+    ///   - links: share links and upload pages (`nil`: no web front end, the link commands say so).
+    ///   - user: who is at the console (the process's user by default), recorded as the uploader.
+    public init(bot: FileBot, links: ShareLinks? = nil, prefixes: [String] = ["!"], user: String? = nil) {
         let user = user ?? NSUserName()
         self.bot = bot
+        self.links = links
         self.parser = PrefixCommandParser(prefixes: prefixes)
         self.caller = Caller(id: user, displayName: user, isOperator: true, space: .console)
     }
@@ -40,6 +44,9 @@ public struct ConsoleFrontEnd: Sendable {
         case BotCommand.list.name: return await self.list(args.isEmpty ? nil : args.joined(separator: " "))
         case BotCommand.delete.name: return await self.delete(args)
         case BotCommand.status.name: return await self.status()
+        case BotCommand.share.name: return await self.share(args)
+        case BotCommand.unshare.name: return await self.unshare(args)
+        case BotCommand.uploadLink.name: return await self.uploadLink()
         default: return self.help()
         }
     }
@@ -54,6 +61,8 @@ public struct ConsoleFrontEnd: Sendable {
         case BotCommand.download.name: "\(self.prefix)download NAME [DEST]"
         case BotCommand.list.name: "\(self.prefix)list [FILTER]"
         case BotCommand.delete.name: "\(self.prefix)delete NAME"
+        case BotCommand.share.name: "\(self.prefix)link NAME [HOURS]"
+        case BotCommand.unshare.name: "\(self.prefix)unshare NAME"
         default: "\(self.prefix)\(command.name)"
         }
     }
@@ -159,6 +168,43 @@ public struct ConsoleFrontEnd: Sendable {
         case .failure(let refusal): return Self.render(refusal)
         case .success: return "Deleted \(name)."
         }
+    }
+
+    private static let noWeb = "Links need the web front end, which is not running (see --http-address)."
+
+    private func share(_ args: [String]) async -> String {
+        guard let links = self.links else { return Self.noWeb }
+        guard !args.isEmpty else { return "Usage: \(self.usage(.share))" }
+        // `NAME [HOURS]`: a last word that is a number is the lifetime, unless the whole line is a stored name.
+        let known = Set(await self.bot.names(matching: "", for: self.caller, limit: .max))
+        var words = args
+        var hours: Double?
+        if words.count > 1, let h = Double(words[words.count - 1]), !known.contains(words.joined(separator: " ")) {
+            hours = h
+            words.removeLast()
+        }
+        switch await links.share(words.joined(separator: " "), hours: hours, for: self.caller) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success(let link):
+            // The URL on a line of its own, so it can be copied or piped.
+            return "Link to \(link.name ?? "") until \(Format.date(link.expires)):\n\(link.url)"
+        }
+    }
+
+    private func unshare(_ args: [String]) async -> String {
+        guard let links = self.links else { return Self.noWeb }
+        guard !args.isEmpty else { return "Usage: \(self.usage(.unshare))" }
+        let name = args.joined(separator: " ")
+        switch await links.unshare(name, by: self.caller) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success: return "Every link to \(name) is revoked."
+        }
+    }
+
+    private func uploadLink() async -> String {
+        guard let links = self.links else { return Self.noWeb }
+        let link = await links.uploadLink(for: self.caller)
+        return "Upload page (works once, until \(Format.date(link.expires))):\n\(link.url)"
     }
 
     private func status() async -> String {

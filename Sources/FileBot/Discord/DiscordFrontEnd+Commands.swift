@@ -8,8 +8,10 @@ extension DiscordFrontEnd {
 
     func upload(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
         guard !invocation.attachments.isEmpty else {
-            try await reply.send(Self.text("Attach a file to `!upload` (or pick one in `/upload`)."))
-            return
+            guard self.links != nil else {
+                return try await reply.send(Self.text("Attach a file to `!upload` (or pick one in `/upload`)."))
+            }
+            return try await self.uploadLink(invocation, caller, reply)
         }
         var lines: [String] = []
         for attachment in invocation.attachments {
@@ -58,8 +60,13 @@ extension DiscordFrontEnd {
         }
         let limit = UInt64(await self.uploadLimit(invocation))
         if row.size > limit {
-            let refusal = Refusal(.overTransferLimit(name: name, size: row.size, limit: limit))
-            return try await reply.send(Self.text(Self.render(refusal)))
+            // Too big to attach here: a link instead, when the web front end runs.
+            guard let links = self.links, case .success(let link) = await links.share(name, for: caller) else {
+                let refusal = Refusal(.overTransferLimit(name: name, size: row.size, limit: limit))
+                return try await reply.send(Self.text(Self.render(refusal)))
+            }
+            return try await reply.send(Self.text(
+                "📎 **\(Self.escape(name))** is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(limit)); download it here until <t:\(Int(link.expires.timeIntervalSince1970)):f>:\n\(link.url)"))
         }
         try FileManager.default.createDirectory(atPath: self.settings.scratchDirectory, withIntermediateDirectories: true)
         let scratch = self.settings.scratchDirectory + "/" + UUID().uuidString
@@ -194,6 +201,55 @@ extension DiscordFrontEnd {
             text = "Kept **\(Self.escape(pending.name))**."
         }
         try await rest.respond(to: interaction, .update(MessagePayload(content: text, components: [])))
+    }
+
+    // MARK: - Links
+
+    private static let noWeb = "Links need the bot's web front end, which is not running."
+
+    func share(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        guard let links = self.links else { return try await reply.send(Self.text(Self.noWeb, ephemeral: true)) }
+        var name = invocation.string("name") ?? ""
+        var hours = invocation.arguments["hours"].flatMap { Double($0.description) }
+        // `!link NAME HOURS`: the prefix form's last word, when it is a number and the whole is not a stored name.
+        if hours == nil, !invocation.isSlashCommand, let last = name.split(separator: " ").last, let h = Double(last),
+            name.contains(" "), await self.bot.cluster.knownFile(name, in: caller.space) == nil
+        {
+            hours = h
+            name = String(name.dropLast(last.count)).trimmingCharacters(in: .whitespaces)
+        }
+        switch await links.share(name, hours: hours, for: caller) {
+        case .failure(let refusal): try await reply.send(Self.text(Self.render(refusal)))
+        case .success(let link):
+            try await reply.send(Self.text(
+                "🔗 **\(Self.escape(name))** until <t:\(Int(link.expires.timeIntervalSince1970)):f>:\n\(link.url)"))
+        }
+    }
+
+    func unshare(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        guard let links = self.links else { return try await reply.send(Self.text(Self.noWeb, ephemeral: true)) }
+        let name = invocation.string("name") ?? ""
+        switch await links.unshare(name, by: caller) {
+        case .failure(let refusal): try await reply.send(Self.text(Self.render(refusal)))
+        case .success: try await reply.send(Self.text("🔒 Every link to **\(Self.escape(name))** is revoked."))
+        }
+    }
+
+    func uploadLink(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        guard let links = self.links else { return try await reply.send(Self.text(Self.noWeb, ephemeral: true)) }
+        let link = await links.uploadLink(for: caller, channel: invocation.channelID.rawValue)
+        // Only for the asker where Discord allows it: the page stores files as theirs.
+        try await reply.send(Self.text(
+            "📤 Upload page for <@\(caller.id)> (works once, until <t:\(Int(link.expires.timeIntervalSince1970)):t>):\n\(link.url)",
+            ephemeral: true))
+    }
+
+    /// Says in the channel where an upload page was asked for that it was used.
+    public func announce(_ notice: WebUploadNotice) async {
+        guard let channel = notice.channel else { return }
+        let row = notice.stored.row
+        let text = "📥 <@\(notice.user)> stored **\(Self.escape(row.name))** (\(Format.bytes(row.size)), sha256 `\(row.sha256?.prefix(16) ?? "?")…`) through the upload page, on \(row.nodes.joined(separator: ", "))."
+        _ = try? await self.rest.createMessage(channel: Snowflake(channel), MessagePayload(content: text))
     }
 
     // MARK: - Status

@@ -21,13 +21,17 @@ public struct DiscordFrontEnd: Sendable {
     }
 
     let bot: FileBot
+    let links: ShareLinks?
     let rest: DiscordRESTClient
     let settings: Settings
     let confirmations = PendingDeletes()
     let guildLimits = GuildLimits()
 
-    public init(bot: FileBot, rest: DiscordRESTClient, settings: Settings) {
+    /// - Parameter links: share links and upload pages; `nil` without a web front end (files over a channel's
+    ///   limit are then refused, and the link commands say why).
+    public init(bot: FileBot, links: ShareLinks? = nil, rest: DiscordRESTClient, settings: Settings) {
         self.bot = bot
+        self.links = links
         self.rest = rest
         self.settings = settings
     }
@@ -37,7 +41,7 @@ public struct DiscordFrontEnd: Sendable {
     }
 
     static let upload = Self.spec(.upload, options: [
-        .init("file", "The file to store", kind: .attachment, required: true),
+        .init("file", "The file to store (without one: a link to an upload page)", kind: .attachment),
         .init("name", "Store it under this name", takesRest: true)])
     static let download = Self.spec(.download, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
@@ -45,6 +49,12 @@ public struct DiscordFrontEnd: Sendable {
     static let delete = Self.spec(.delete, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
     static let status = Self.spec(.status)
+    static let share = Self.spec(.share, options: [
+        .init("name", "The file's name", required: true, autocomplete: true, takesRest: true),
+        .init("hours", "How long the link works (hours)", kind: .integer)])
+    static let unshare = Self.spec(.unshare, options: [
+        .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
+    static let uploadLink = Self.spec(.uploadLink)
 
     /// Registers every command, the completion of stored names and the buttons.
     public func register(on router: CommandRouter) async {
@@ -57,6 +67,9 @@ public struct DiscordFrontEnd: Sendable {
         await router.register(Self.list, handler: self.guarded(self.list))
         await router.register(Self.delete, autocomplete: names, handler: self.guarded(self.delete))
         await router.register(Self.status, handler: self.guarded(self.status))
+        await router.register(Self.share, autocomplete: names, handler: self.guarded(self.share))
+        await router.register(Self.unshare, autocomplete: names, handler: self.guarded(self.unshare))
+        await router.register(Self.uploadLink, handler: self.guarded(self.uploadLink))
         await router.registerHelp(title: "Seed file bot")
         await router.registerComponent(prefix: "list:") { interaction, rest in
             try await self.turnPage(interaction, rest: rest)

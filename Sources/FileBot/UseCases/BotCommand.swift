@@ -17,9 +17,14 @@ public struct BotCommand: Sendable, Hashable {
     public static let delete = BotCommand(
         "delete", aliases: ["apagar", "rm"], summary: "Delete a stored file (its uploader or an admin)")
     public static let status = BotCommand("status", summary: "Health, load and free space of each node")
+    public static let share = BotCommand(
+        "share", aliases: ["link"], summary: "An expiring download link to a stored file, for files of any size")
+    public static let unshare = BotCommand("unshare", summary: "Revoke every link to a file")
+    public static let uploadLink = BotCommand(
+        "uploadlink", summary: "A one-time web page to upload a file bigger than a chat allows")
     public static let help = BotCommand("help", aliases: ["ajuda"], summary: "Lists the commands")
 
-    public static let all: [BotCommand] = [.upload, .download, .list, .delete, .status, .help]
+    public static let all: [BotCommand] = [.upload, .download, .list, .delete, .share, .unshare, .uploadLink, .status, .help]
 
     /// The command called `word` (a name or an alias, any case).
     public static func named(_ word: String) -> BotCommand? {

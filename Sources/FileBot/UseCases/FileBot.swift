@@ -102,10 +102,11 @@ public struct FileBot: Sendable {
     /// Streams the file to `consumer` (from another replica where one fails) and verifies its checksum at the
     /// end: the consumer's data is provisional until this returns success.
     public func download(
-        _ name: String, for caller: Caller, from offset: UInt64 = 0, to consumer: @Sendable (ByteBuffer) async throws -> Void
+        _ name: String, for caller: Caller, from offset: UInt64 = 0, length: UInt64? = nil,
+        to consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async -> Result<FileRow, Refusal> {
         do {
-            let file = try await self.cluster.download(name, in: caller.space, from: offset, consumer)
+            let file = try await self.cluster.download(name, in: caller.space, from: offset, length: length, consumer)
             Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "fetched")])
                 .increment(by: Int64(clamping: file.size - min(offset, file.size)))
             return .success(FileRow(file, replicasWanted: self.cluster.replicas))

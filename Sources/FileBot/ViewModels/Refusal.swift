@@ -18,6 +18,8 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case directMessagesRefused
         /// The file is bigger than what can be sent here (Discord's per-channel upload limit).
         case overTransferLimit(name: String, size: UInt64, limit: UInt64)
+        /// A link cannot live that long (hours).
+        case linkLifetime(requested: Double, maximum: Double)
         /// The cluster could not do it; `problem` is already one plain sentence.
         case failed(problem: String)
     }
@@ -57,10 +59,19 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
             return "I do not keep files in direct messages; use me in a server."
         case .overTransferLimit(let file, let size, let limit):
             return "\(name(file)) is \(Format.bytes(size)), over this channel's upload limit of \(Format.bytes(limit)), so I cannot attach it here."
+        case .linkLifetime(let requested, let maximum):
+            return requested <= 0 ? "A link must live for some time; give a number of hours."
+                : "A link can live at most \(Self.hours(maximum)); \(Self.hours(requested)) is too long."
         case .failed(let problem):
             return "Sorry, that failed: \(problem)"
         }
     }
 
     public var description: String { self.sentence() }
+
+    static func hours(_ h: Double) -> String {
+        let rounded = (h * 10).rounded() / 10
+        let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        return text + (rounded == 1 ? " hour" : " hours")
+    }
 }

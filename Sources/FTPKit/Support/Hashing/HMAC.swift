@@ -63,3 +63,18 @@ enum PBKDF2 {
         return out
     }
 }
+
+/// HMAC-SHA-256 for the package's own targets (signed links), with a comparison whose time does not depend on
+/// where two tags differ.
+package enum MessageAuthentication {
+    package static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        HMAC<SHA256Compression>(key: key).authenticate(message)
+    }
+
+    package static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

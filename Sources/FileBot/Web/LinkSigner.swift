@@ -1,0 +1,49 @@
+import FTPKit
+public import Foundation
+
+/// Signs and checks link tokens: `base64url(claims JSON) "." base64url(HMAC-SHA256(key, "seed-link-1." payload))`.
+/// A token that is malformed, forged, signed with another key or expired is simply not valid: callers answer
+/// them all the same way.
+public struct LinkSigner: Sendable {
+    private let key: [UInt8]
+
+    /// - Parameter key: at least 32 random bytes; rotating it revokes every link made with the old one.
+    public init(key: [UInt8]) {
+        self.key = key
+    }
+
+    public func token(for claims: LinkClaims) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let payload = Self.base64URL((try? encoder.encode(claims)) ?? Data())
+        return payload + "." + Self.base64URL(Data(self.tag(payload)))
+    }
+
+    /// The claims of a valid token, or `nil`.
+    public func claims(from token: Substring, now: Date) -> LinkClaims? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].utf8.count <= 4096, let tag = Self.data(base64URL: parts[1]),
+            MessageAuthentication.equal(Array(tag), self.tag(String(parts[0]))),
+            let json = Self.data(base64URL: parts[0]),
+            let claims = try? JSONDecoder().decode(LinkClaims.self, from: json),
+            TimeInterval(claims.expires) > now.timeIntervalSince1970
+        else { return nil }
+        return claims
+    }
+
+    private func tag(_ payload: String) -> [UInt8] {
+        MessageAuthentication.sha256(key: self.key, message: Array(("seed-link-1." + payload).utf8))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func data(base64URL text: Substring) -> Data? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64)
+    }
+}

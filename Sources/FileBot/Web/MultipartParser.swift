@@ -1,0 +1,189 @@
+import Foundation
+public import NIOCore
+
+/// A streaming `multipart/form-data` reader (RFC 7578): feed it the body as it arrives and it returns what it
+/// found — a part's headers, pieces of its data, its end. Nothing is held whole: data is passed on except the last
+/// few bytes that might begin a boundary. A pure state machine with no I/O, so it can be fuzzed and tested alone.
+public struct MultipartParser: Sendable {
+    public enum Event: Sendable, Hashable {
+        /// A part begins; header names in lower case.
+        case part(headers: [String: String])
+        case data(ByteBuffer)
+        case partEnd
+    }
+
+    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        public var description: String
+    }
+
+    private enum State: Sendable {
+        /// Before the first boundary (a preamble may come first).
+        case preamble
+        /// After a boundary: either `\r\n` (a part follows) or `--` (the end).
+        case afterBoundary
+        case headers
+        case body
+        case epilogue
+    }
+
+    /// `\r\n--boundary`: what ends a part's data.
+    private let delimiter: [UInt8]
+    private var state = State.preamble
+    private var buffer = ByteBuffer()
+    private let maxHeaderBytes = 16 * 1024
+
+    /// The boundary from `Content-Type: multipart/form-data; boundary=…`; `nil` when it is missing or not valid
+    /// (1–70 characters, RFC 2046).
+    public static func boundary(contentType: String) -> String? {
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
+        for p in parts.dropFirst() where p.lowercased().hasPrefix("boundary=") {
+            var value = String(p.dropFirst("boundary=".count))
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            guard (1...70).contains(value.utf8.count), value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }),
+                value.utf8.last != 0x20
+            else { return nil }
+            return value
+        }
+        return nil
+    }
+
+    public init(boundary: String) {
+        self.delimiter = Array("\r\n--\(boundary)".utf8)
+        // The first boundary may start the body, without the CRLF before it.
+        self.buffer.writeString("\r\n")
+    }
+
+    /// Reads the next bytes of the body.
+    public mutating func feed(_ chunk: ByteBuffer) throws(Failure) -> [Event] {
+        var chunk = chunk
+        self.buffer.writeBuffer(&chunk)
+        var events: [Event] = []
+        while true {
+            switch self.state {
+            case .preamble:
+                guard let at = self.find(self.delimiter) else {
+                    self.keepTail()  // preamble bytes are dropped, except what may start the boundary
+                    return events
+                }
+                self.buffer.moveReaderIndex(forwardBy: at + self.delimiter.count)
+                self.state = .afterBoundary
+            case .afterBoundary:
+                guard self.buffer.readableBytes >= 2, let two = self.buffer.readBytes(length: 2) else { return events }
+                if two == [0x2D, 0x2D] {
+                    self.state = .epilogue
+                } else if two == [0x0D, 0x0A] {
+                    self.state = .headers
+                } else {
+                    throw Failure(description: "a boundary is followed by neither a line break nor '--'")
+                }
+            case .headers:
+                guard let end = self.find(Array("\r\n\r\n".utf8)) else {
+                    if self.buffer.readableBytes > self.maxHeaderBytes { throw Failure(description: "a part's headers are too long") }
+                    return events
+                }
+                let text = self.buffer.readString(length: end) ?? ""
+                self.buffer.moveReaderIndex(forwardBy: 4)
+                events.append(.part(headers: try Self.headers(text)))
+                self.state = .body
+            case .body:
+                if let at = self.find(self.delimiter) {
+                    if at > 0, let data = self.buffer.readSlice(length: at) { events.append(.data(data)) }
+                    self.buffer.moveReaderIndex(forwardBy: self.delimiter.count)
+                    events.append(.partEnd)
+                    self.state = .afterBoundary
+                } else {
+                    let safe = self.buffer.readableBytes - (self.delimiter.count - 1)
+                    if safe > 0, let data = self.buffer.readSlice(length: safe) { events.append(.data(data)) }
+                    self.compact()
+                    return events
+                }
+            case .epilogue:
+                self.buffer.clear()
+                return events
+            }
+        }
+    }
+
+    /// The body ended: it must have ended with the closing boundary.
+    public func finish() throws(Failure) {
+        guard case .epilogue = self.state else {
+            throw Failure(description: "the body ended before its closing boundary")
+        }
+    }
+
+    private mutating func keepTail() {
+        let keep = self.delimiter.count - 1
+        if self.buffer.readableBytes > keep { self.buffer.moveReaderIndex(forwardBy: self.buffer.readableBytes - keep) }
+        self.compact()
+    }
+
+    private mutating func compact() {
+        if self.buffer.readerIndex > 64 * 1024 { self.buffer.discardReadBytes() }
+    }
+
+    /// Where `needle` starts in the readable bytes: `memchr` (vectorised) finds candidates for its first byte,
+    /// `memcmp` checks them.
+    private func find(_ needle: [UInt8]) -> Int? {
+        self.buffer.withUnsafeReadableBytes { haystack -> Int? in
+            needle.withUnsafeBytes { n -> Int? in
+                guard let base = haystack.baseAddress, let nb = n.baseAddress, haystack.count >= n.count else { return nil }
+                let last = haystack.count - n.count
+                var i = 0
+                while i <= last {
+                    guard let hit = memchr(base + i, Int32(needle[0]), last - i + 1) else { return nil }
+                    i = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + i, nb, n.count) == 0 { return i }
+                    i += 1
+                }
+                return nil
+            }
+        }
+    }
+
+    private static func headers(_ text: String) throws(Failure) -> [String: String] {
+        var headers: [String: String] = [:]
+        for line in text.split(separator: "\r\n", omittingEmptySubsequences: true) {
+            guard let colon = line.firstIndex(of: ":") else { throw Failure(description: "a part header has no ':'") }
+            headers[line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] =
+                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return headers
+    }
+
+    /// The `name` and `filename` of a part's `Content-Disposition: form-data; name="file"; filename="a.pdf"`
+    /// (quoted strings with backslash escapes; `filename*` of RFC 5987 preferred when present).
+    public static func disposition(_ value: String) -> (name: String?, filename: String?) {
+        var parameters: [String: String] = [:]
+        var rest = Substring(value)
+        guard let semicolon = rest.firstIndex(of: ";") else { return (nil, nil) }
+        rest = rest[rest.index(after: semicolon)...]
+        while !rest.isEmpty {
+            rest = rest.drop { $0 == " " || $0 == ";" }
+            guard let eq = rest.firstIndex(of: "=") else { break }
+            let key = rest[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            rest = rest[rest.index(after: eq)...]
+            var parsed = ""
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                var escaped = false
+                while let c = rest.first {
+                    rest = rest.dropFirst()
+                    if escaped { parsed.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { break } else { parsed.append(c) }
+                }
+            } else {
+                let end = rest.firstIndex(of: ";") ?? rest.endIndex
+                parsed = rest[..<end].trimmingCharacters(in: .whitespaces)
+                rest = rest[end...]
+            }
+            parameters[key] = parsed
+        }
+        var filename = parameters["filename"]
+        if let extended = parameters["filename*"], let quote = extended.range(of: "''"),
+            extended.lowercased().hasPrefix("utf-8"), let decoded = extended[quote.upperBound...].removingPercentEncoding
+        {
+            filename = decoded
+        }
+        return (parameters["name"], filename)
+    }
+}

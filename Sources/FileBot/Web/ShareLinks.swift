@@ -1,0 +1,158 @@
+public import Balancer
+public import Foundation
+public import Logging
+
+/// How links are made: where they point and how long they live.
+public struct LinkSettings: Sendable {
+    /// The address people open, without a trailing slash (`https://files.example.net`, or what a reverse proxy
+    /// publishes).
+    public var publicURL: String
+    public var linkLifetime: Duration
+    public var maxLinkLifetime: Duration
+    public var uploadLinkLifetime: Duration
+
+    public init(
+        publicURL: String, linkLifetime: Duration = .seconds(24 * 3600), maxLinkLifetime: Duration = .seconds(7 * 24 * 3600),
+        uploadLinkLifetime: Duration = .seconds(3600)
+    ) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.linkLifetime = linkLifetime
+        self.maxLinkLifetime = max(maxLinkLifetime, linkLifetime)
+        self.uploadLinkLifetime = uploadLinkLifetime
+    }
+}
+
+/// A link made for someone.
+public struct SharedLink: Sendable, Hashable {
+    public var url: String
+    public var expires: Date
+    /// The file, for download links.
+    public var name: String?
+}
+
+/// Expiring, signed links: downloads of files too big for a chat, and one-time upload pages. A link names one
+/// version of one file in one space; replacing or deleting the file, `unshare`, or a new key revokes it.
+public actor ShareLinks {
+    public let bot: FileBot
+    public let settings: LinkSettings
+    private let signer: LinkSigner
+    private let logger: Logger
+    /// Upload links already used (id → expiry), kept until they expire; persisted when `usedLinksFile` is set.
+    private var usedUploads: [String: Int64] = [:]
+    /// Upload links with an upload running: a second upload on one link is refused while the first runs.
+    private var running: Set<String> = []
+    private let usedLinksFile: String?
+
+    public init(bot: FileBot, key: [UInt8], settings: LinkSettings, usedLinksFile: String? = nil,
+                logger: Logger = Logger(label: "FileBot.Links")) {
+        self.bot = bot
+        self.signer = LinkSigner(key: key)
+        self.settings = settings
+        self.logger = logger
+        self.usedLinksFile = usedLinksFile
+        if let usedLinksFile, let text = try? String(contentsOfFile: usedLinksFile, encoding: .utf8) {
+            let now = Int64(Date().timeIntervalSince1970)
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let expiry = Int64(parts[1]), expiry > now { self.usedUploads[String(parts[0])] = expiry }
+            }
+        }
+    }
+
+    // MARK: - Making links
+
+    /// A download link to `name` for `hours` (the default lifetime when `nil`).
+    public func share(_ name: String, hours: Double? = nil, for caller: Caller, now: Date = Date()) async -> Result<SharedLink, Refusal> {
+        let maxHours = Self.hours(self.settings.maxLinkLifetime)
+        let wanted = hours ?? Self.hours(self.settings.linkLifetime)
+        guard wanted > 0, wanted <= maxHours else { return .failure(Refusal(.linkLifetime(requested: wanted, maximum: maxHours))) }
+        let row: FileRow
+        switch await self.bot.find(name, for: caller) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let found): row = found
+        }
+        // A file found on the nodes but never recorded gets a version now, so its links can be revoked.
+        var version = row.version
+        if version.isEmpty, let renewed = try? await self.bot.cluster.renewVersion(name, in: caller.space) {
+            version = renewed.version
+        }
+        let expires = now.addingTimeInterval(wanted * 3600)
+        let claims = LinkClaims(purpose: .download, space: caller.space.name, name: row.name, version: version, expires: expires)
+        let url = "\(self.settings.publicURL)/d/\(self.signer.token(for: claims))/\(Self.pathSegment(row.name))"
+        return .success(SharedLink(url: url, expires: claims.expiry, name: row.name))
+    }
+
+    /// A one-time upload page for the caller: their space, their quota, the per-file limit; `channel` is where to
+    /// say that it was used.
+    public func uploadLink(for caller: Caller, channel: String? = nil, now: Date = Date()) -> SharedLink {
+        let claims = LinkClaims(
+            purpose: .upload, space: caller.space.name, expires: now.addingTimeInterval(Self.hours(self.settings.uploadLinkLifetime) * 3600),
+            user: caller.id, channel: channel, maxBytes: self.bot.settings.maxFileSize)
+        return SharedLink(url: "\(self.settings.publicURL)/u/\(self.signer.token(for: claims))", expires: claims.expiry, name: nil)
+    }
+
+    /// Revokes every link to `name` (its uploader, an operator or an admin may).
+    public func unshare(_ name: String, by caller: Caller) async -> Result<FileRow, Refusal> {
+        switch await self.bot.deletable(name, by: caller) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let row):
+            do {
+                let file = try await self.bot.cluster.renewVersion(name, in: caller.space)
+                return .success(FileRow(file, replicasWanted: row.replicasWanted))
+            } catch {
+                return .failure(PlainWords.refusal(for: error))
+            }
+        }
+    }
+
+    // MARK: - Following links
+
+    /// What a download token leads to now: `nil` for anything not valid (forged, expired, revoked, deleted).
+    public func download(_ token: Substring, now: Date = Date()) async -> (caller: Caller, file: ClusterFile)? {
+        guard let claims = self.signer.claims(from: token, now: now), claims.purpose == .download,
+            let space = Space(claims.space), let name = claims.name,
+            let file = await self.bot.cluster.knownFile(name, in: space), file.version == claims.version
+        else { return nil }
+        return (Caller(id: "link", displayName: "link", space: space), file)
+    }
+
+    /// The claims of a valid upload token that is neither used nor in use.
+    public func uploadClaims(_ token: Substring, now: Date = Date()) -> LinkClaims? {
+        guard let claims = self.signer.claims(from: token, now: now), claims.purpose == .upload, Space(claims.space) != nil,
+            claims.user != nil, self.usedUploads[claims.id] == nil
+        else { return nil }
+        return claims
+    }
+
+    /// Starts an upload on a link: `nil` when the link is not valid, used, or busy with another upload.
+    public func beginUpload(_ token: Substring, now: Date = Date()) -> (claims: LinkClaims, caller: Caller)? {
+        guard let claims = self.uploadClaims(token, now: now), let space = Space(claims.space), let user = claims.user,
+            self.running.insert(claims.id).inserted
+        else { return nil }
+        return (claims, Caller(id: user, displayName: user, space: space))
+    }
+
+    /// Ends an upload begun with ``beginUpload(_:now:)``: a stored file uses the link up.
+    public func endUpload(_ claims: LinkClaims, stored: Bool) {
+        self.running.remove(claims.id)
+        guard stored else { return }
+        let now = Int64(Date().timeIntervalSince1970)
+        self.usedUploads = self.usedUploads.filter { $0.value > now }
+        self.usedUploads[claims.id] = claims.expires
+        if let file = self.usedLinksFile {
+            let text = self.usedUploads.map { "\($0.key) \($0.value)" }.sorted().joined(separator: "\n") + "\n"
+            do {
+                try text.write(toFile: file, atomically: true, encoding: .utf8)
+            } catch {
+                self.logger.error("used upload links could not be saved", metadata: ["file": "\(file)", "error": "\(error)"])
+            }
+        }
+    }
+
+    static func hours(_ d: Duration) -> Double { Double(d.components.seconds) / 3600 }
+
+    /// A file name as one path segment: everything but unreserved characters percent-encoded.
+    static func pathSegment(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? "file"
+    }
+}

@@ -1,0 +1,373 @@
+import AsyncAlgorithms
+public import Balancer
+import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+import Synchronization
+
+/// Share links and the upload page over HTTP, served with Hummingbird:
+/// - `GET`/`HEAD /d/TOKEN/NAME` streams a file from the cluster (single ranges, ETag from the SHA-256,
+///   `Content-Disposition` with the real name), with failover between replicas mid-stream;
+/// - `GET /u/TOKEN` serves the upload page, `POST /u/TOKEN` takes `multipart/form-data`, `PUT /u/TOKEN/NAME` a raw
+///   body (`curl -T file URL/`), each streamed into the cluster with backpressure.
+/// Forged, expired, revoked and unknown links all get the same 404 page; failed attempts are limited per address.
+public struct WebFrontEnd: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// Proxies whose `X-Forwarded-For` names the real client (a reverse proxy terminating TLS).
+        public var trustedProxies: Set<String>
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = []) {
+            self.host = host
+            self.port = port
+            self.trustedProxies = trustedProxies
+        }
+    }
+
+    let links: ShareLinks
+    let configuration: Configuration
+    let logger: Logger
+    let onUpload: @Sendable (WebUploadNotice) async -> Void
+    let limiter = LimiterBox()
+
+    public init(
+        links: ShareLinks, configuration: Configuration, logger: Logger = Logger(label: "FileBot.Web"),
+        onUpload: @escaping @Sendable (WebUploadNotice) async -> Void = { _ in }
+    ) {
+        self.links = links
+        self.configuration = configuration
+        self.logger = logger
+        self.onUpload = onUpload
+    }
+
+    /// Serves until the task is cancelled; `onListening` gets the port once the server accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: WebGuard(frontEnd: self))
+        for path in ["d/:token/:name", "d/:token"] {
+            router.get(RouterPath(path)) { request, context in try await self.download(request, context) }
+            router.head(RouterPath(path)) { request, context in try await self.download(request, context) }
+        }
+        router.get("u/:token") { request, context in try await self.uploadPage(request, context) }
+        router.post("u/:token") { request, context in try await self.uploadForm(request, context) }
+        router.put("u/:token/:name") { request, context in try await self.uploadRaw(request, context) }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: self.logger)
+        try await app.run()
+    }
+
+    // MARK: - Answers
+
+    static func nonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return LinkSigner.base64URL(Data((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }))
+    }
+
+    static func html(_ status: HTTPResponse.Status, nonce: String, _ text: String, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func notFound() -> Response {
+        let nonce = Self.nonce()
+        return Self.html(.notFound, nonce: nonce, WebPages.notFound(nonce: nonce))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The client's address: the peer's, or what a trusted proxy says in `X-Forwarded-For` (its last entry that is
+    /// not itself a trusted proxy).
+    func clientAddress(_ request: Request, _ context: WebRequestContext) -> String {
+        let peer = context.remoteAddress?.ipAddress ?? "unknown"
+        guard self.configuration.trustedProxies.contains(peer),
+            let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!]
+        else { return peer }
+        let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.last { !self.configuration.trustedProxies.contains($0) } ?? peer
+    }
+
+    // MARK: - Downloads
+
+    private func download(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let (caller, file) = await self.links.download(Substring(token)) else { throw LinkNotValid() }
+        let etag = "\"\(file.sha256 ?? file.version)\""
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .contentDisposition: ContentDisposition.attachment(filename: file.name),
+            .acceptRanges: "bytes",
+            .eTag: etag,
+            .cacheControl: "private, no-cache",
+        ]
+        if let date = file.uploadedAt { headers[.lastModified] = Self.httpDate(date) }
+        var range = ByteRange.parse(request.headers[.range], size: file.size)
+        if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
+        let start: UInt64, length: UInt64, status: HTTPResponse.Status
+        switch range {
+        case .whole:
+            (start, length, status) = (0, file.size, .ok)
+        case .partial(let s, let e):
+            (start, length, status) = (s, e - s + 1, .partialContent)
+            headers[.contentRange] = "bytes \(s)-\(e)/\(file.size)"
+        case .unsatisfiable:
+            headers[.contentRange] = "bytes */\(file.size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers, body: .init())
+        }
+        if request.method == .head {
+            headers[.contentLength] = String(length)
+            return Response(status: status, headers: headers, body: .init())
+        }
+        let bot = self.links.bot, logger = self.logger, name = file.name
+        let body = ResponseBody(contentLength: Int(length)) { writer in
+            // The cluster reads into a channel that holds one chunk: the client's pace is the cluster's pace.
+            let chunks = AsyncThrowingChannel<ByteBuffer, any Error>()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let result = await bot.download(name, for: caller, from: start, length: length) { chunk in
+                        await chunks.send(chunk)
+                        try Task.checkCancellation()  // the client went away: stop reading from the node
+                    }
+                    switch result {
+                    case .success: chunks.finish()
+                    case .failure(let refusal):
+                        logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
+                        chunks.fail(refusal)
+                    }
+                }
+                for try await chunk in chunks { try await writer.write(chunk) }
+                try await group.waitForAll()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f.string(from: date)
+    }
+
+    // MARK: - Uploads
+
+    private func uploadPage(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        guard let claims = await self.links.uploadClaims(Substring(context.parameters.get("token") ?? "")) else {
+            throw LinkNotValid()
+        }
+        let nonce = Self.nonce()
+        return Self.html(.ok, nonce: nonce, WebPages.upload(
+            nonce: nonce, space: claims.space, maxBytes: claims.maxBytes, expires: claims.expiry))
+    }
+
+    private func uploadRaw(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let name = (context.parameters.get("name") ?? "").removingPercentEncoding ?? ""
+        let size = request.headers[.contentLength].flatMap { UInt64($0) }
+        return try await self.upload(request, context, json: true) { caller in
+            await self.links.bot.upload(name, size: size, by: caller) { request.body }
+        }
+    }
+
+    private func uploadForm(_ request: Request, _ context: WebRequestContext) async throws -> Response {
+        let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+        guard let boundary = request.headers[.contentType].flatMap(MultipartParser.boundary(contentType:)) else {
+            return Self.answer(Refusal(.failed(problem: "the upload must be sent as multipart/form-data.")), status: .badRequest, json: wantsJSON)
+        }
+        return try await self.upload(request, context, json: wantsJSON) { caller in
+            let pieces = AsyncThrowingChannel<FilePiece, any Error>()
+            return await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.readForm(request.body, boundary: boundary, into: pieces) }
+                var first = pieces.makeAsyncIterator()
+                let head: FilePiece?
+                do { head = try await first.next() } catch { head = nil }
+                guard case .file(let name, let size) = head else {
+                    group.cancelAll()
+                    return .failure(Refusal(.failed(problem: "the form held no file.")))
+                }
+                let result = await self.links.bot.upload(name, size: size, by: caller) { FileData(pieces: pieces) }
+                group.cancelAll()
+                return result
+            }
+        }
+    }
+
+    /// The steps every upload shares: the link is checked and held, the body stored, the link used up, the
+    /// asker told.
+    private func upload(
+        _ request: Request, _ context: WebRequestContext, json: Bool,
+        _ store: (Caller) async -> Result<StoredFile, Refusal>
+    ) async throws -> Response {
+        let token = Substring(context.parameters.get("token") ?? "")
+        guard let (claims, caller) = await self.links.beginUpload(token) else { throw LinkNotValid() }
+        let result = await store(caller)
+        await self.links.endUpload(claims, stored: (try? result.get()) != nil)
+        switch result {
+        case .failure(let refusal):
+            return Self.answer(refusal, status: Self.status(for: refusal), json: json)
+        case .success(let stored):
+            self.logger.info("web upload", metadata: ["space": "\(caller.space)", "file": "\(stored.row.name)", "by": "\(caller.id)"])
+            await self.onUpload(WebUploadNotice(stored: stored, space: caller.space, user: caller.id, channel: claims.channel))
+            if json {
+                return Self.json(.created, ["name": stored.row.name, "size": stored.row.size, "sha256": stored.row.sha256 ?? "",
+                                            "nodes": stored.row.nodes])
+            }
+            let nonce = Self.nonce()
+            return Self.html(.created, nonce: nonce, WebPages.result(nonce: nonce, stored: stored))
+        }
+    }
+
+    static func answer(_ refusal: Refusal, status: HTTPResponse.Status, json: Bool) -> Response {
+        let sentence = refusal.sentence()
+        if json { return Self.json(status, ["error": sentence]) }
+        let nonce = Self.nonce()
+        return Self.html(status, nonce: nonce, WebPages.failure(nonce: nonce, sentence: sentence))
+    }
+
+    static func status(for refusal: Refusal) -> HTTPResponse.Status {
+        switch refusal.reason {
+        case .invalidName: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .overQuota, .tooManyFiles: .init(code: 507, reasonPhrase: "Insufficient Storage")
+        case .nameTaken, .nameBusy: .conflict
+        case .notFound: .notFound
+        case .notAllowed, .directMessagesRefused: .forbidden
+        case .overTransferLimit, .linkLifetime: .badRequest
+        case .failed: .serviceUnavailable
+        }
+    }
+
+    /// Reads a multipart body: the first file part's name (and the `size` field, when it came first), then its
+    /// data; the rest of the body is read to its end and checked.
+    static func readForm(_ body: RequestBody, boundary: String, into pieces: AsyncThrowingChannel<FilePiece, any Error>) async {
+        var parser = MultipartParser(boundary: boundary)
+        var field: String?
+        var fieldValue = ByteBuffer()
+        var size: UInt64?
+        var inFile = false, sentFile = false
+        do {
+            for try await chunk in body {
+                for event in try parser.feed(chunk) {
+                    switch event {
+                    case .part(let headers):
+                        let (name, filename) = MultipartParser.disposition(headers["content-disposition"] ?? "")
+                        if let filename, !sentFile {
+                            inFile = true
+                            await pieces.send(.file(name: filename, size: size))
+                        } else {
+                            field = name
+                            fieldValue.clear()
+                        }
+                    case .data(var data):
+                        if inFile {
+                            await pieces.send(.data(data))
+                            try Task.checkCancellation()
+                        } else if field == "size", fieldValue.readableBytes < 32 {
+                            fieldValue.writeBuffer(&data)
+                        }
+                    case .partEnd:
+                        if inFile {
+                            inFile = false
+                            sentFile = true
+                            await pieces.send(.end)
+                        } else if field == "size" {
+                            size = fieldValue.readString(length: fieldValue.readableBytes).flatMap { UInt64($0) }
+                        }
+                        field = nil
+                    }
+                }
+            }
+            try parser.finish()
+            pieces.finish()
+        } catch {
+            pieces.fail(error)
+        }
+    }
+}
+
+/// What the multipart reader passes on.
+enum FilePiece: Sendable {
+    case file(name: String, size: UInt64?)
+    case data(ByteBuffer)
+    case end
+}
+
+/// The file part's bytes, from the reader's channel; ends at the part's end.
+struct FileData: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let pieces: AsyncThrowingChannel<FilePiece, any Error>
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingChannel<FilePiece, any Error>.AsyncIterator
+        var ended = false
+        mutating func next() async throws -> ByteBuffer? {
+            guard !self.ended else { return nil }
+            switch try await self.base.next() {
+            case .data(let data): return data
+            case .end: self.ended = true
+            case .file, nil: throw MultipartParser.Failure(description: "the body ended inside the file")
+            }
+            return nil
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.pieces.makeAsyncIterator()) }
+}
+
+/// A link that does not lead anywhere: answered with the 404 page, counted against the address.
+struct LinkNotValid: Error {}
+
+/// The failed-attempt limiter, shared by the requests of one front end.
+final class LimiterBox: Sendable {
+    private let limiter = Mutex(AttemptLimiter())
+    func allows(_ address: String) -> (Bool, Int) {
+        self.limiter.withLock { l in (l.allows(address, now: .now), l.retryAfter(address, now: .now)) }
+    }
+    func fail(_ address: String) { self.limiter.withLock { $0.recordFailure(address, now: .now) } }
+}
+
+/// Before every route: refuses addresses that failed too often; turns not-valid links and unknown paths into the
+/// one 404 page; adds the headers every answer carries.
+struct WebGuard: RouterMiddleware {
+    typealias Context = WebRequestContext
+    let frontEnd: WebFrontEnd
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let address = self.frontEnd.clientAddress(request, context)
+        var response: Response
+        let (allowed, wait) = self.frontEnd.limiter.allows(address)
+        if !allowed {
+            let nonce = WebFrontEnd.nonce()
+            response = WebFrontEnd.html(.tooManyRequests, nonce: nonce, WebPages.tooManyAttempts(nonce: nonce, seconds: wait),
+                                        headers: [.retryAfter: String(wait)])
+        } else {
+            do {
+                response = try await next(request, context)
+            } catch is LinkNotValid {
+                self.frontEnd.limiter.fail(address)
+                response = WebFrontEnd.notFound()
+            } catch let error as HTTPError where error.status == .notFound {
+                self.frontEnd.limiter.fail(address)
+                response = WebFrontEnd.notFound()
+            }
+        }
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        }
+        return response
+    }
+}
