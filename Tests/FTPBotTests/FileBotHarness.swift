@@ -29,13 +29,13 @@ final class FileBotHarness: Sendable {
 
     static func start(
         settings: FileBotSettings = FileBotSettings(), catalogPath: String? = nil, legacySpace: Space = .default,
-        dir existing: URL? = nil, logger: Logger = FileBotHarness.quietLogger
+        dir existing: URL? = nil, slowNodes: Bool = false, logger: Logger = FileBotHarness.quietLogger
     ) async throws -> FileBotHarness {
         let dir = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("filebot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var nodes: [TestNode] = []
         for i in 0..<3 {
-            let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
+            let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)", slow: slowNodes)
             try await node.start()
             nodes.append(node)
         }

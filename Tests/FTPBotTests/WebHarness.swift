@@ -1,0 +1,71 @@
+import Balancer
+import FileBot
+import Foundation
+import Logging
+import SeedTestSupport
+import Synchronization
+
+/// FileBot's web front end on an ephemeral port over in-process nodes, for curl and a browser to talk to.
+final class WebHarness: Sendable {
+    let h: FileBotHarness
+    let links: ShareLinks
+    let port: Int
+    let server: Task<Void, Never>
+    let notices = Mutex<[WebUploadNotice]>([])
+    static let placeholder = "http://web.invalid"
+
+    private init(h: FileBotHarness, links: ShareLinks, port: Int, server: Task<Void, Never>) {
+        self.h = h
+        self.links = links
+        self.port = port
+        self.server = server
+    }
+
+    static func start(settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false,
+                      trustedProxies: Set<String> = []) async throws -> WebHarness {
+        let h = try await FileBotHarness.start(settings: settings, slowNodes: slowNodes)
+        let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let links = ShareLinks(bot: h.bot, key: key, settings: LinkSettings(publicURL: Self.placeholder))
+        let received = NoticeSink()
+        let web = WebFrontEnd(links: links, configuration: .init(host: "127.0.0.1", port: 0, trustedProxies: trustedProxies),
+                              logger: FileBotHarness.quietLogger) { received.add($0) }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = Task {
+            try? await web.run { continuation.yield($0) }
+            continuation.finish()
+        }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let harness = WebHarness(h: h, links: links, port: port, server: server)
+        received.target.withLock { $0 = harness }
+        return harness
+    }
+
+    func stop() async {
+        self.server.cancel()
+        await self.server.value
+        await self.h.stop()
+    }
+
+    /// A link's URL on this server.
+    func url(_ link: SharedLink) -> String { link.url.replacingOccurrences(of: Self.placeholder, with: "http://127.0.0.1:\(self.port)") }
+
+    var base: String { "http://127.0.0.1:\(self.port)" }
+
+    func curl(_ arguments: String...) async throws -> Command.Output { try await Command.run(["curl", "-sS"] + arguments) }
+
+    /// The status code of a request (`-w`), its body to `output` or discarded.
+    func status(_ arguments: String...) async throws -> Int {
+        let r = try await Command.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}"] + arguments)
+        return Int(r.text) ?? -1
+    }
+}
+
+/// Collects upload notices for the harness created after the front end.
+final class NoticeSink: Sendable {
+    let target = Mutex<WebHarness?>(nil)
+    func add(_ notice: WebUploadNotice) { self.target.withLock { $0?.notices.withLock { $0.append(notice) } } }
+}

@@ -1,0 +1,214 @@
+import Balancer
+import FileBot
+import Foundation
+import SeedTestSupport
+import Testing
+
+/// Share links and upload pages against curl, a client nobody here wrote.
+@Suite struct WebLinksTests {
+    static let ana = Caller(id: "501", displayName: "ana", space: Space.guild("2000")!)
+    static let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) })
+
+    static func temporaryFile(_ name: String = "f") -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)-\(name)").path
+    }
+
+    @Test func downloadsRangesHeadAndResume() async throws {
+        let w = try await WebHarness.start()
+        do {
+            _ = try await w.h.bot.put("report final.pdf", Self.data, by: Self.ana).get()
+            let url = w.url(try await w.links.share("report final.pdf", for: Self.ana).get())
+            #expect(url.hasSuffix("/report%20final.pdf"))
+
+            // The whole file, byte for byte, with the headers a download needs.
+            let out = Self.temporaryFile()
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let full = try await w.curl("-D", "-", "-o", out, url)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Self.data)
+            let head = full.text.lowercased()
+            for expected in ["http/1.1 200", "content-length: 3000000", "accept-ranges: bytes",
+                             #"content-disposition: attachment; filename="report final.pdf"; filename*=utf-8''report%20final.pdf"#,
+                             "etag: \"", "x-content-type-options: nosniff", "referrer-policy: no-referrer", "content-security-policy:"] {
+                #expect(head.contains(expected), "missing \(expected) in \(full.text)")
+            }
+            let file = try #require(await w.h.cluster.knownFile("report final.pdf", in: Self.ana.space))
+            #expect(full.text.contains("ETag: \"\(file.sha256 ?? "")\""))
+
+            // HEAD: the same headers, no body.
+            let headOnly = try await w.curl("-I", url)
+            #expect(headOnly.text.contains("200 OK") && headOnly.text.contains("Content-Length: 3000000"), "\(headOnly.text)")
+
+            // Single ranges: first byte, middle, suffix; past the end is 416.
+            for (range, slice) in [("0-0", 0..<1), ("1000-1999", 1000..<2000), ("-500", 2_999_500..<3_000_000),
+                                   ("2999990-", 2_999_990..<3_000_000)] {
+                let r = try await w.curl("-D", "/dev/stderr", "-r", range, url)
+                #expect(r.stdout == Self.data.subdata(in: slice), "range \(range)")
+                #expect(r.stderr.contains("206 Partial Content"), "\(r.stderr)")
+                #expect(r.stderr.contains("Content-Range: bytes \(slice.lowerBound)-\(slice.upperBound - 1)/3000000"), "\(r.stderr)")
+            }
+            let past = try await w.curl("-D", "-", "-o", "/dev/null", "-r", "3000000-", url)
+            #expect(past.text.contains("416") && past.text.contains("Content-Range: bytes */3000000"), "\(past.text)")
+            // A range whose If-Range names another version gets the whole file.
+            #expect(try await w.status("-r", "0-9", "-H", "If-Range: \"other\"", url) == 200)
+
+            // An interrupted download, continued with curl -C -: byte-identical.
+            let partial = Self.temporaryFile()
+            defer { try? FileManager.default.removeItem(atPath: partial) }
+            try Self.data.prefix(1_234_567).write(to: URL(fileURLWithPath: partial))
+            let resumed = try await w.curl("-C", "-", "-o", partial, url)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: partial)) == Self.data)
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
+
+    @Test func forgedExpiredRevokedAndDeletedLinksAreTheSame404() async throws {
+        let w = try await WebHarness.start()
+        do {
+            _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
+            _ = try await w.h.bot.put("b.txt", Data("b".utf8), by: Self.ana).get()
+            _ = try await w.h.bot.put("c.txt", Data("c".utf8), by: Self.ana).get()
+            let good = w.url(try await w.links.share("a.txt", for: Self.ana).get())
+            // Pages differ only in their CSP nonce.
+            func masked(_ page: String) -> String { page.replacingOccurrences(of: #"nonce="[^"]*""#, with: "nonce", options: .regularExpression) }
+            let notFoundPage = masked(try await w.curl(w.base + "/nothing/here").text)
+
+            // The same claims with a signature changed in its last characters.
+            var segments = good.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            let token = segments[segments.count - 2]
+            segments[segments.count - 2] = String(token.dropLast(4)) + (token.hasSuffix("AAAA") ? "BBBB" : "AAAA")
+            let forged = segments.joined(separator: "/")
+            let expired = w.url(try await w.links.share("a.txt", hours: 1, for: Self.ana, now: Date().addingTimeInterval(-7200)).get())
+            let revoked = w.url(try await w.links.share("b.txt", for: Self.ana).get())
+            _ = try await w.links.unshare("b.txt", by: Self.ana).get()
+            let deleted = w.url(try await w.links.share("c.txt", for: Self.ana).get())
+            _ = try await w.h.bot.delete("c.txt", by: Self.ana).get()
+            let replacedLink = w.url(try await w.links.share("a.txt", for: Self.ana).get())
+            #expect(try await w.curl(replacedLink).stdout == Data("a".utf8))
+            _ = try await w.h.bot.put("a.txt", Data("new a".utf8), by: Self.ana, collision: .replace).get()
+            let upload = w.url(await w.links.uploadLink(for: Self.ana))
+            let used = upload
+            #expect(try await w.status("-T", "/dev/null", used + "/empty.txt") == 201)
+
+            for (what, url) in [("forged", forged), ("expired", expired), ("revoked", revoked), ("deleted", deleted),
+                                ("replaced", replacedLink), ("used upload", used), ("garbage", w.base + "/d/xyz/a.txt")] {
+                let r = try await w.curl("-D", "/dev/stderr", url)
+                #expect(r.stderr.contains("404 Not Found"), "\(what): \(r.stderr)")
+                #expect(masked(r.text) == notFoundPage, "\(what) has another page")
+            }
+            // A new link to the new version works, and unshare's revocation did not touch a.txt.
+            #expect(try await w.curl(w.url(try await w.links.share("b.txt", for: Self.ana).get())).stdout == Data("b".utf8))
+
+            // Guessing is slowed down per address: after the burst of failures, 429 with Retry-After.
+            var statuses: [Int] = []
+            for _ in 0..<12 { statuses.append(try await w.status(w.base + "/d/guess/x")) }
+            #expect(statuses.contains(429), "\(statuses)")
+            let limited = try await w.curl("-D", "-", "-o", "/dev/null", good)
+            #expect(limited.text.contains("429") && limited.text.contains("Retry-After:"), "\(limited.text)")
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
+
+    @Test func uploadsByPutAndFormAreOneTimeAndEscaped() async throws {
+        let w = try await WebHarness.start(settings: FileBotSettings(maxFileSize: 2_000_000))
+        do {
+            let file = Self.temporaryFile("report.pdf")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            try Self.data.prefix(1_500_000).write(to: URL(fileURLWithPath: file))
+
+            // PUT of a raw body: curl -T FILE URL/ names it after the file.
+            let link = await w.links.uploadLink(for: Self.ana, channel: "3000")
+            let put = try await w.curl("-w", "\n%{http_code}", "-T", file, w.url(link) + "/")
+            #expect(put.text.hasSuffix("201"), "\(put.text)")
+            let answer = try JSONSerialization.jsonObject(with: Data(put.text.split(separator: "\n")[0].utf8)) as? [String: Any]
+            let name = try #require(answer?["name"] as? String)
+            #expect(name.hasSuffix("report.pdf") && answer?["size"] as? Int == 1_500_000)
+            #expect(try await w.h.bot.get(name, by: Self.ana).get() == Self.data.prefix(1_500_000))
+            #expect(w.notices.withLock { $0.last?.channel } == "3000")
+            #expect(w.notices.withLock { $0.last?.user } == "501")
+            // Once only.
+            #expect(try await w.status("-T", file, w.url(link) + "/again.pdf") == 404)
+
+            // A form post, as the page sends it; a name with markup is escaped on the result page.
+            let hostile = "<img src=x onerror=alert(1)>.png"
+            let form = await w.links.uploadLink(for: Self.ana)
+            let posted = try await w.curl("-F", "size=1500000", "-F", "file=@\(file);filename=\(hostile)", w.url(form))
+            #expect(posted.text.contains("&lt;img src=x onerror=alert(1)&gt;.png"), "\(posted.text)")
+            #expect(!posted.text.contains("<img"), "\(posted.text)")
+            #expect(try await w.h.bot.get(hostile, by: Self.ana).get().count == 1_500_000)
+            // The same link as JSON is used up too.
+            #expect(try await w.status("-H", "Accept: application/json", "-F", "file=@\(file)", w.url(form)) == 404)
+
+            // Too large for the per-file limit: 413, nothing stored, and the link still works for a smaller file.
+            let big = Self.temporaryFile("big.bin")
+            defer { try? FileManager.default.removeItem(atPath: big) }
+            try Self.data.write(to: URL(fileURLWithPath: big))
+            let limited = await w.links.uploadLink(for: Self.ana)
+            #expect(try await w.status("-T", big, w.url(limited) + "/big.bin") == 413)
+            #expect(try await w.status("-H", "Accept: application/json", "-F", "file=@\(big)", w.url(limited)) == 413)
+            #expect(await w.h.cluster.knownFile("big.bin", in: Self.ana.space) == nil)
+            #expect(try await w.status("-T", file, w.url(limited) + "/small.pdf") == 201)
+            #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
+
+            // A form cut off before its closing boundary stores nothing.
+            let cut = await w.links.uploadLink(for: Self.ana)
+            let truncated = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\r\nhalf of it"
+            let r = try await w.curl("-w", "%{http_code}", "-H", "Content-Type: multipart/form-data; boundary=XyZ",
+                                     "-H", "Accept: application/json", "--data-binary", truncated, w.url(cut))
+            #expect(!r.text.hasSuffix("201"), "\(r.text)")
+            #expect(await w.h.cluster.knownFile("cut.bin", in: Self.ana.space) == nil)
+            #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
+
+            // The page itself: self-contained, with a nonce-bound script, and the link not used by viewing it.
+            let pageLink = await w.links.uploadLink(for: Self.ana)
+            let page = try await w.curl("-D", "/dev/stderr", w.url(pageLink))
+            #expect(page.text.contains("<progress") && page.text.contains("<input type=\"file\""))
+            #expect(!page.text.contains("http://") && !page.text.contains("https://"), "no external resource")
+            #expect(page.stderr.contains("script-src 'nonce-"), "\(page.stderr)")
+            #expect(try await w.status(w.url(pageLink)) == 200)
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
+
+    @Test func aLinkCompletesWhenItsNodeDiesMidStream() async throws {
+        let w = try await WebHarness.start(slowNodes: true)
+        do {
+            let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
+            _ = try await w.h.bot.put("slow.bin", data, by: Self.ana).get()
+            let url = w.url(try await w.links.share("slow.bin", for: Self.ana).get())
+            let out = Self.temporaryFile()
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let download = Task { try await w.curl("-o", out, url) }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var victim: TestNode?
+            while victim == nil, ContinuousClock.now < deadline {
+                victim = w.h.nodes.first { $0.readers.withLock { $0 } > 0 }
+                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let dying = try #require(victim, "no node was serving the link")
+            // Let some bytes through first, then kill the node serving them.
+            while (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0 < 300_000,
+                ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            await dying.kill()
+            let r = try await download.value
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == data)
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
+}
