@@ -162,6 +162,7 @@ final class BotHarness: Sendable {
             "apiBaseURL": await emulator.apiBaseURL,
             "gatewayURL": await emulator.gatewayURL,
             "guildID": "2000",
+            "http": ["address": "127.0.0.1:0"],
         ]
         for (k, v) in extra { config[k] = v }
         let configPath = dir.appendingPathComponent("ftpbot.json")
@@ -387,6 +388,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
                     "\(tooBig.content)")
             let prefixTooBig = try await bot.say("!download big.iso")
             #expect(prefixTooBig.content.contains("over this channel's upload limit of 10.0 MiB"), "\(prefixTooBig.content)")
+            // … with a link that serves it, byte for byte.
+            let link = try #require(Self.url(in: prefixTooBig.content), "\(prefixTooBig.content)")
+            #expect(link.contains("/d/") && link.hasSuffix("/big.iso"))
+            let fetched = try await Command.run(["curl", "-sS", link])
+            #expect(fetched.stdout == big, "\(fetched.stderr)")
 
             // Size limit and quota.
             let huge = try await bot.say("!upload", files: [("huge.bin", bytes(12_500_000, seed: 6))]) { $0.content.contains("huge.bin") && !$0.content.contains("Uploading") }
@@ -401,8 +407,21 @@ func bytes(_ count: Int, seed: Int) -> Data {
             }
             #expect(cleaned.content.contains("cleaned from") || cleaned.content.contains("cannot be used"), "\(cleaned.content)")
             #expect(!FileManager.default.fileExists(atPath: bot.dir.path + "/etc/passwd"))
+            // Without an attachment, an upload page; using it is announced in the channel.
             let noFile = try await bot.say("!upload")
-            #expect(noFile.content.contains("Attach a file"))
+            let page = try #require(Self.url(in: noFile.content), "\(noFile.content)")
+            #expect(page.contains("/u/"))
+            let local = bot.dir.appendingPathComponent("web.bin")
+            try bytes(200_000, seed: 23).write(to: local)
+            let before = await bot.emulator.messages(in: BotHarness.channel).count
+            let put = try await Command.run(["curl", "-sS", "-w", "%{http_code}", "-T", local.path, page + "/"])
+            #expect(put.text.hasSuffix("201"), "\(put.text) \(put.stderr)")
+            let told = try await bot.emulator.wait("the upload notice") { e in
+                e.messages(in: BotHarness.channel).dropFirst(before).first { $0.content.contains("through the upload page") }
+            }
+            #expect(told.content.contains("<@501> stored **web.bin** (195.3 KiB"), "\(told.content)")
+            let back = try await bot.say("!download web.bin") { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: back.attachments[0].url) == bytes(200_000, seed: 23))
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()
@@ -580,6 +599,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code5, err5) = try await Self.checkConfig(path)
         #expect(code5 == 0, "\(err5)")
+    }
+
+    /// The first http(s) URL in a message.
+    static func url(in text: String) -> String? {
+        text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first { $0.hasPrefix("http://") || $0.hasPrefix("https://") }.map(String.init)
     }
 
     static func fetch(_ url: String) async throws -> String {
