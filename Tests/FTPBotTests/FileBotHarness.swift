@@ -29,7 +29,7 @@ final class FileBotHarness: Sendable {
 
     static func start(
         settings: FileBotSettings = FileBotSettings(), catalogPath: String? = nil, legacySpace: Space = .default,
-        dir existing: URL? = nil, slowNodes: Bool = false, logger: Logger = FileBotHarness.quietLogger
+        dir existing: URL? = nil, slowNodes: Bool = false, replicas: Int = 2, logger: Logger = FileBotHarness.quietLogger
     ) async throws -> FileBotHarness {
         let dir = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("filebot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -41,7 +41,7 @@ final class FileBotHarness: Sendable {
         }
         let cluster = try Cluster(
             nodes: nodes.map { NodeConfiguration(name: $0.name, host: "127.0.0.1", port: $0.port, user: "bot", password: "node-secret") },
-            replicas: 2, catalogPath: catalogPath, legacySpace: legacySpace, logger: logger)
+            replicas: replicas, catalogPath: catalogPath, legacySpace: legacySpace, logger: logger)
         return FileBotHarness(dir: dir, nodes: nodes, cluster: cluster, bot: FileBot(cluster: cluster, settings: settings, logger: logger))
     }
 

@@ -21,9 +21,9 @@ final class WebHarness: Sendable {
         self.server = server
     }
 
-    static func start(settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false,
+    static func start(settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
                       trustedProxies: Set<String> = []) async throws -> WebHarness {
-        let h = try await FileBotHarness.start(settings: settings, slowNodes: slowNodes)
+        let h = try await FileBotHarness.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let links = ShareLinks(bot: h.bot, key: key, settings: LinkSettings(publicURL: Self.placeholder))
         let received = NoticeSink()
