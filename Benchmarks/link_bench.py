@@ -21,13 +21,22 @@ class Bot:
         json.dump(config, open(path, "w"))
         env = dict(os.environ)
         env.pop("DISCORD_TOKEN", None)
-        self.proc = subprocess.Popen([os.path.join(ROOT, ".build/release/ftpbot"), "--config", path], cwd=work, env=env,
+        # LINK_BENCH_WRAP runs the bot under a profiler, e.g. "valgrind --tool=callgrind --callgrind-out-file=cg.out".
+        wrap = os.environ.get("LINK_BENCH_WRAP", "").split()
+        self.proc = subprocess.Popen(wrap + [os.path.join(ROOT, ".build/release/ftpbot"), "--config", path], cwd=work, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
-    def ask(self, line, lines=1):
+    def ask(self, line, until):
+        """Sends a command; returns the first answer line for which `until` holds (notices of web uploads finishing
+        arrive on the same output, in between)."""
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
-        return [self.proc.stdout.readline().rstrip("\n") for _ in range(lines)]
+        while True:
+            out = self.proc.stdout.readline()
+            if not out:
+                raise RuntimeError("ftpbot stopped while answering " + line)
+            if until(out.rstrip("\n")):
+                return out.rstrip("\n")
 
     def stop(self):
         self.proc.stdin.close()
@@ -68,9 +77,9 @@ def main():
                 f.write(block)
         bot = Bot(work, port)
         procs.append(bot.proc)
-        answer = bot.ask("!upload " + big)[0]
+        answer = bot.ask("!upload " + big, lambda l: l.startswith(("Uploaded", "Sorry", "No file")))
         assert answer.startswith("Uploaded big.bin"), answer
-        link = bot.ask("!link big.bin", 2)[1]
+        link = bot.ask("!link big.bin", lambda l: l.startswith("http"))
         direct = "ftp://bot:benchpw@127.0.0.1:%d/console/big.bin" % port
         gib = args.size_mib / 1024
         rows = {"download": {"link": [], "direct": []}, "upload": {"link": [], "direct": []}}
@@ -84,9 +93,9 @@ def main():
             for kind in (("direct", "link") if run % 2 == 0 else ("link", "direct")):
                 name = "up-%s-%d.bin" % (kind, run)
                 if kind == "link":
-                    page = bot.ask("!uploadlink", 2)[1]
-                    s, cpu = measured([bot.proc.pid, node.pid], ["-T", big, page + "/" + name])
-                    bot.ask("!delete " + name)
+                    page = bot.ask("!uploadlink", lambda l: l.startswith("http"))
+                    s, cpu = measured([bot.proc.pid, node.pid], ["-o", "/dev/null", "-T", big, page + "/" + name])
+                    bot.ask("!delete " + name, lambda l: l.startswith(("Deleted", "No file", "Sorry")))
                 else:
                     s, cpu = measured([node.pid], ["-T", big, "ftp://bot:benchpw@127.0.0.1:%d/%s" % (port, name)])
                     os.remove(os.path.join(root, name))

@@ -1,9 +1,9 @@
-import NIOCore
+package import NIOCore
 import Synchronization
 
 /// A bounded single-consumer queue of buffers: the producer waits while it is full (backpressure), the consumer
 /// reads it as an `AsyncSequence`. Used to stream one upload to several nodes at once without holding the file.
-final class ChunkQueue: Sendable {
+package final class ChunkQueue: Sendable {
     private struct State {
         var buffer: [ByteBuffer] = []
         var finished = false
@@ -16,10 +16,10 @@ final class ChunkQueue: Sendable {
     private let state = Mutex(State())
     let capacity: Int
 
-    init(capacity: Int = 4) { self.capacity = capacity }
+    package init(capacity: Int = 4) { self.capacity = capacity }
 
     /// Adds a chunk, waiting while the queue is full. Returns false once the consumer has gone away.
-    func push(_ chunk: ByteBuffer) async -> Bool {
+    package func push(_ chunk: ByteBuffer) async -> Bool {
         while true {
             enum Step { case done(Bool, CheckedContinuation<Void, Never>?), wait }
             let step: Step = self.state.withLock { s in
@@ -46,7 +46,7 @@ final class ChunkQueue: Sendable {
         }
     }
 
-    func finish(throwing error: (any Error)? = nil) {
+    package func finish(throwing error: (any Error)? = nil) {
         let wake = self.state.withLock { s in
             s.finished = true
             s.failure = error
@@ -57,7 +57,7 @@ final class ChunkQueue: Sendable {
     }
 
     /// The consumer stopped (its upload failed): release the producer for good.
-    func abandon() {
+    package func abandon() {
         let wake = self.state.withLock { s in
             s.consumerGone = true
             s.buffer.removeAll()
@@ -67,7 +67,7 @@ final class ChunkQueue: Sendable {
         wake?.resume()
     }
 
-    func next() async throws -> ByteBuffer? {
+    package func next() async throws -> ByteBuffer? {
         while true {
             enum Step { case chunk(ByteBuffer, CheckedContinuation<Void, Never>?), end, failed(any Error), wait }
             let step: Step = self.state.withLock { s in

@@ -54,44 +54,56 @@ extension Cluster {
                 }
             }
         }
-        let digest = SharedDigest()
+        let digest = BackgroundDigest()
         let delivered = ProgressBox()
         var lastError: (any Error)?
         var done = wanted == 0
-        for entry in ranked where !done {
+        let actual: String? = try await withThrowingTaskGroup(of: String?.self) { group in
+            if whole { group.addTask { await digest.run() } }
             do {
-                let start = offset + delivered.value
-                try await entry.node.withClient { client in
-                    try await client.download(entry.path, offset: start) { stream in
-                        for try await var chunk in stream {
-                            let left = wanted - delivered.value
-                            if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
-                            do {
-                                try await consumer(chunk)
-                            } catch {
-                                throw ConsumerFailure(error: error)
+                for entry in ranked where !done {
+                    do {
+                        let start = offset + delivered.value
+                        try await entry.node.withClient { client in
+                            try await client.download(entry.path, offset: start) { stream in
+                                for try await var chunk in stream {
+                                    let left = wanted - delivered.value
+                                    if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
+                                    do {
+                                        try await consumer(chunk)
+                                    } catch {
+                                        throw ConsumerFailure(error: error)
+                                    }
+                                    if whole { await digest.update(chunk) }
+                                    delivered.add(chunk.readableBytes)
+                                    if delivered.value == wanted { return }  // a range's end: the client aborts the rest
+                                }
                             }
-                            digest.update(chunk)
-                            delivered.add(chunk.readableBytes)
-                            if delivered.value == wanted { return }  // a range's end: the client aborts the rest
                         }
+                        done = delivered.value == wanted
+                    } catch let failure as ConsumerFailure {
+                        throw failure.error
+                    } catch {
+                        self.logger.warning("a replica failed during a download", metadata: [
+                            "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
+                        lastError = error
                     }
                 }
-                done = delivered.value == wanted
-            } catch let failure as ConsumerFailure {
-                throw failure.error
             } catch {
-                self.logger.warning("a replica failed during a download", metadata: [
-                    "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
-                lastError = error
+                digest.cancel()
+                throw error
             }
+            if done { digest.finish() } else { digest.cancel() }
+            var result: String?
+            for try await r in group where r != nil { result = r }
+            return result
         }
         guard done else {
             let reason = lastError.map { ": " + ClusterNode.plainReason($0) } ?? ""
             throw ClusterError(.allReplicasFailed,
                 "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))\(reason)")
         }
-        if whole, let expected, digest.finalize() != expected {
+        if whole, let expected, actual != expected {
             throw ClusterError(.checksumMismatch, "'\(name)' does not match the checksum recorded at upload")
         }
         return file

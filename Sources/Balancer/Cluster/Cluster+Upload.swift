@@ -107,9 +107,9 @@ extension Cluster {
         _ source: Source, to targets: [ClusterNode], as temporary: String, in space: Space, maxBytes: UInt64?
     ) async -> Result<(UInt64, String), any Error> where Source.Element == ByteBuffer {
         let queues = targets.map { _ in ChunkQueue() }
-        let digest = SharedDigest()
+        let digest = BackgroundDigest()
         let logger = self.logger
-        return await withTaskGroup(of: Void.self) { group in
+        return await withTaskGroup(of: String?.self) { group in
             for (node, queue) in zip(targets, queues) {
                 group.addTask {
                     do {
@@ -122,30 +122,53 @@ extension Cluster {
                             "node": "\(node.name)", "file": "\(space)/\(temporary)", "error": "\(error)"])
                         queue.abandon()
                     }
+                    return nil
                 }
             }
+            group.addTask { await digest.run() }
             var total: UInt64 = 0
+            // Sources such as HTTP bodies come in small pieces; nodes and queues get pieces of at least 256 KiB.
+            var pending = ByteBuffer()
+            func forward(_ chunk: ByteBuffer) async throws {
+                await digest.update(chunk)
+                var delivered = false
+                for q in queues where await q.push(chunk) { delivered = true }
+                if !delivered { throw ClusterError(.insufficientReplicas, "every storage node failed during the upload") }
+            }
             do {
-                for try await chunk in source {
+                for try await var chunk in source {
                     total += UInt64(chunk.readableBytes)
                     if let maxBytes, total > maxBytes {
                         throw ClusterError(.sizeExceeded, "the file is larger than the \(maxBytes) bytes it was allowed")
                     }
-                    digest.update(chunk)
-                    var delivered = false
-                    for q in queues where await q.push(chunk) { delivered = true }
-                    if !delivered { throw ClusterError(.insufficientReplicas, "every storage node failed during the upload") }
+                    if pending.readableBytes == 0 && chunk.readableBytes >= Self.transferChunk {
+                        try await forward(chunk)
+                        continue
+                    }
+                    if pending.readableBytes == 0 { pending = ByteBuffer(); pending.reserveCapacity(Self.transferChunk) }
+                    pending.writeBuffer(&chunk)
+                    if pending.readableBytes >= Self.transferChunk {
+                        try await forward(pending)
+                        pending = ByteBuffer()
+                    }
                 }
+                if pending.readableBytes > 0 { try await forward(pending) }
                 queues.forEach { $0.finish() }
-                await group.waitForAll()
-                return .success((total, digest.finalize()))
+                digest.finish()
+                var checksum: String?
+                for await result in group where result != nil { checksum = result }
+                return .success((total, checksum ?? ""))
             } catch {
                 queues.forEach { $0.finish(throwing: error) }
+                digest.cancel()
                 await group.waitForAll()
                 return .failure(error)
             }
         }
     }
+
+    /// The size of the pieces sent to nodes.
+    static let transferChunk = 256 * 1024
 
     /// Whether `node` holds all `size` bytes under `temporary` (logged when not).
     private func hasComplete(_ temporary: String, in space: Space, size: UInt64, on node: ClusterNode) async -> Bool {

@@ -58,6 +58,8 @@ public actor CommandReplier {
             if self.firstMessage == nil {
                 payload.messageReference = .init(messageID: message.id)
             }
+            // EPHEMERAL exists only for interaction responses; a channel message carrying it is refused.
+            if let flags = payload.flags { payload.flags = flags & ~MessagePayload.ephemeralFlag == 0 ? nil : flags & ~MessagePayload.ephemeralFlag }
             let sent = try await self.rest.createMessage(channel: message.channelID, payload, files: files)
             if self.firstMessage == nil { self.firstMessage = sent.id }
         case .interaction(let interaction):

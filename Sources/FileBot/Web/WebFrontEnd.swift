@@ -1,7 +1,7 @@
 import AsyncAlgorithms
-public import Balancer
+import Balancer
 import Foundation
-public import Hummingbird
+import Hummingbird
 import HTTPTypes
 public import Logging
 import NIOCore
@@ -131,23 +131,36 @@ public struct WebFrontEnd: Sendable {
         }
         let bot = self.links.bot, logger = self.logger, name = file.name
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            // The cluster reads into a channel that holds one chunk: the client's pace is the cluster's pace.
-            let chunks = AsyncThrowingChannel<ByteBuffer, any Error>()
+            // The cluster reads ahead into a queue of a few chunks while the client is written to: both sides run at
+            // once, and the client's pace is still the cluster's (a full queue stops the reading).
+            let chunks = ChunkQueue(capacity: 8)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     let result = await bot.download(name, for: caller, from: start, length: length) { chunk in
-                        await chunks.send(chunk)
-                        try Task.checkCancellation()  // the client went away: stop reading from the node
+                        // The client went away: stop reading from the node.
+                        guard await chunks.push(chunk) else { throw CancellationError() }
                     }
                     switch result {
                     case .success: chunks.finish()
                     case .failure(let refusal):
                         logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
-                        chunks.fail(refusal)
+                        chunks.finish(throwing: refusal)
                     }
                 }
-                for try await chunk in chunks { try await writer.write(chunk) }
+                // The last chunk is held back until the cluster has verified the whole file's SHA-256: bytes that do
+                // not match end the response short, so the client sees a failed download, never a wrong file.
+                var held: ByteBuffer?
+                do {
+                    while let chunk = try await chunks.next() {
+                        if let previous = held { try await writer.write(previous) }
+                        held = chunk
+                    }
+                } catch {
+                    chunks.abandon()
+                    throw error
+                }
                 try await group.waitForAll()
+                if let last = held { try await writer.write(last) }
             }
             try await writer.finish(nil)
         }

@@ -1,0 +1,136 @@
+import FileBot
+import Foundation
+import NIOCore
+import Testing
+
+/// The web front end's pure parts, without a server.
+@Suite struct WebPartsTests {
+    @Test func byteRanges() {
+        #expect(ByteRange.parse(nil, size: 100) == .whole)
+        #expect(ByteRange.parse("bytes=0-0", size: 100) == .partial(start: 0, end: 0))
+        #expect(ByteRange.parse("bytes=10-", size: 100) == .partial(start: 10, end: 99))
+        #expect(ByteRange.parse("bytes=-30", size: 100) == .partial(start: 70, end: 99))
+        #expect(ByteRange.parse("bytes=-300", size: 100) == .partial(start: 0, end: 99))
+        #expect(ByteRange.parse("bytes=90-500", size: 100) == .partial(start: 90, end: 99))
+        #expect(ByteRange.parse("bytes=100-", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=-0", size: 100) == .unsatisfiable)
+        #expect(ByteRange.parse("bytes=0-", size: 0) == .unsatisfiable)
+        // Not understood, or several ranges: the whole file is a valid answer.
+        for header in ["bytes=0-1,5-6", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=-", "bytes=99999999999999999999-"] {
+            #expect(ByteRange.parse(header, size: 100) == .whole, "\(header)")
+        }
+    }
+
+    @Test func contentDisposition() {
+        #expect(ContentDisposition.attachment(filename: "a b.pdf") == #"attachment; filename="a b.pdf"; filename*=UTF-8''a%20b.pdf"#)
+        #expect(ContentDisposition.attachment(filename: "relatório \"final\".pdf")
+            == #"attachment; filename="relat_rio _final_.pdf"; filename*=UTF-8''relat%C3%B3rio%20%22final%22.pdf"#)
+        #expect(!ContentDisposition.attachment(filename: "x\r\nSet-Cookie: a=b").contains("\r"))
+    }
+
+    @Test func linkTokensAreSignedAndExpire() throws {
+        let signer = LinkSigner(key: Array(repeating: 7, count: 32))
+        let now = Date()
+        let claims = LinkClaims(purpose: .download, space: "guild-1", name: "a.txt", version: "v1", expires: now.addingTimeInterval(60))
+        let token = signer.token(for: claims)
+        #expect(signer.claims(from: Substring(token), now: now) == claims)
+        #expect(signer.claims(from: Substring(token), now: now.addingTimeInterval(61)) == nil, "expired")
+        #expect(LinkSigner(key: Array(repeating: 8, count: 32)).claims(from: Substring(token), now: now) == nil, "another key")
+        // Any change to the claims or the tag breaks it.
+        let parts = token.split(separator: ".")
+        var altered = claims
+        altered.name = "b.txt"
+        let otherPayload = LinkSigner(key: Array(repeating: 7, count: 32)).token(for: altered).split(separator: ".")[0]
+        #expect(signer.claims(from: Substring(otherPayload + "." + parts[1]), now: now) == nil)
+        for bad in ["", ".", "a.b", token + "x", String(token.dropLast()), token.replacingOccurrences(of: ".", with: ".."),
+                    "!!!." + parts[1]] {
+            #expect(signer.claims(from: Substring(bad), now: now) == nil, "\(bad)")
+        }
+    }
+
+    @Test func attemptsAreLimitedPerAddress() {
+        var limiter = AttemptLimiter(burst: 3, refillPerSecond: 1)
+        let t0 = ContinuousClock.now
+        for _ in 0..<3 { limiter.recordFailure("a", now: t0) }
+        #expect(!limiter.allows("a", now: t0))
+        #expect(limiter.retryAfter("a", now: t0) == 1)
+        #expect(limiter.allows("b", now: t0), "another address is not affected")
+        #expect(limiter.allows("a", now: t0 + .seconds(1)))
+    }
+
+    static let body = """
+        preamble to ignore\r
+        --XyZ\r
+        Content-Disposition: form-data; name="size"\r
+        \r
+        12\r
+        --XyZ\r
+        Content-Disposition: form-data; name="file"; filename="we\\"ird name.txt"\r
+        Content-Type: text/plain\r
+        \r
+        hello\r
+        -XyZ is not the end\r
+        --Xy\r
+        --XyZ--\r
+        epilogue
+        """
+
+    /// Every way of cutting the body into two or three chunks gives the same events.
+    @Test func multipartUnderEveryChunking() throws {
+        let bytes = Array(Self.body.utf8)
+        func run(_ cuts: [Int]) throws -> (fields: [String: String], file: String, name: String?) {
+            var parser = MultipartParser(boundary: "XyZ")
+            var events: [MultipartParser.Event] = []
+            var last = 0
+            for cut in cuts + [bytes.count] {
+                events += try parser.feed(ByteBuffer(bytes: bytes[last..<cut]))
+                last = cut
+            }
+            try parser.finish()
+            var fields: [String: String] = [:], current: String?, filename: String?, data = ""
+            for e in events {
+                switch e {
+                case .part(let headers):
+                    let (n, f) = MultipartParser.disposition(headers["content-disposition"] ?? "")
+                    current = n
+                    if f != nil { filename = f }
+                case .data(let b): if current == "file" { data += String(buffer: b) } else { fields[current ?? "", default: ""] += String(buffer: b) }
+                case .partEnd: current = nil
+                }
+            }
+            return (fields, data, filename)
+        }
+        let expectedFile = "hello\r\n-XyZ is not the end\r\n--Xy"
+        for a in 0...bytes.count {
+            let r = try run([a])
+            #expect(r.file == expectedFile && r.fields["size"] == "12" && r.name == "we\"ird name.txt", "cut at \(a)")
+        }
+        for a in stride(from: 0, through: bytes.count, by: 7) {
+            for b in stride(from: a, through: bytes.count, by: 5) {
+                #expect(try run([a, b]).file == expectedFile, "cuts at \(a), \(b)")
+            }
+        }
+    }
+
+    @Test func malformedMultipartIsAnError() {
+        var cut = MultipartParser(boundary: "XyZ")
+        #expect(throws: MultipartParser.Failure.self) {
+            _ = try cut.feed(ByteBuffer(string: "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nhalf"))
+            try cut.finish()
+        }
+        var garbage = MultipartParser(boundary: "XyZ")
+        #expect(throws: MultipartParser.Failure.self) { _ = try garbage.feed(ByteBuffer(string: "--XyZ!!")) }
+        var headerless = MultipartParser(boundary: "XyZ")
+        #expect(throws: MultipartParser.Failure.self) { _ = try headerless.feed(ByteBuffer(string: "--XyZ\r\nno colon here\r\n\r\n")) }
+        var endless = MultipartParser(boundary: "XyZ")
+        #expect(throws: MultipartParser.Failure.self) {
+            _ = try endless.feed(ByteBuffer(string: "--XyZ\r\n" + String(repeating: "x", count: 20_000)))
+        }
+        #expect(MultipartParser.boundary(contentType: "multipart/form-data; boundary=\"a b\"") == "a b")
+        #expect(MultipartParser.boundary(contentType: "multipart/form-data; boundary=") == nil)
+        #expect(MultipartParser.boundary(contentType: "text/plain; boundary=x") == nil)
+        #expect(MultipartParser.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
+        let (name, filename) = MultipartParser.disposition("form-data; name=\"file\"; filename=\"a.txt\"; filename*=UTF-8''%C3%A9.txt")
+        #expect(name == "file" && filename == "é.txt")
+    }
+}
