@@ -89,6 +89,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.path + "/data/node0/console")
             || FileManager.default.fileExists(atPath: dir.path + "/data/node1/console"))
 
+        // Links: the web front end says where it listens; !link prints a URL on its own line (served: WebLinksTests).
+        let (_, linked, linkErr) = try await run("!link final version.pdf\n!link final version.pdf 2\n!link nothing.pdf\n", in: dir)
+        #expect(linkErr.contains("Web links and upload pages: http://127.0.0.1:"), "\(linkErr)")
+        let urls = linked.split(separator: "\n").filter { $0.hasPrefix("http://127.0.0.1:") }
+        #expect(urls.count == 2 && urls.allSatisfy { $0.hasSuffix("/final%20version.pdf") }, "\(linked)")
+        #expect(linked.contains("No file named 'nothing.pdf'."), "\(linked)")
+
         // The catalog outlives the process: a second run still knows what was stored.
         let (_, again, _) = try await run("!upload report.pdf kept.pdf\n", in: dir)
         #expect(again.contains("Uploaded kept.pdf"))

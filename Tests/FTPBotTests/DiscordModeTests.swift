@@ -595,6 +595,15 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(err4.contains(expected), "missing '\(expected)' in:\n\(err4)")
         }
         #expect(!err4.contains("Configuration OK"))
+        try #"{"localNodes": 1, "http": {"address": "nowhere", "publicURL": "ftp://x", "linkLifetime": -1, "keyFile": "/no/such/key", "ttl": 3}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (code6, err6) = try await Self.checkConfig(path)
+        #expect(code6 == 1)
+        for expected in ["http.address: 'nowhere' is not HOST:PORT", "http.publicURL: 'ftp://x' is not an http(s) URL",
+                         "http.linkLifetime: must be a number of hours", "http.keyFile: /no/such/key cannot be read",
+                         "http.ttl: unknown key"] {
+            #expect(err6.contains(expected), "missing '\(expected)' in:\n\(err6)")
+        }
         try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace"}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code5, err5) = try await Self.checkConfig(path)
