@@ -210,18 +210,11 @@ import Testing
             let out = Self.temporaryFile()
             defer { try? FileManager.default.removeItem(atPath: out) }
             let download = Task { try await w.curl("-o", out, url) }
-            let deadline = ContinuousClock.now + .seconds(20)
-            var victim: TestNode?
-            while victim == nil, ContinuousClock.now < deadline {
-                victim = w.h.nodes.first { $0.readers.withLock { $0 } > 0 }
-                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let dying = try #require(victim, "no node was serving the link")
+            try await eventually("a node serving the link") { w.h.nodes.contains { $0.readers.withLock { $0 } > 0 } }
+            let dying = try #require(w.h.nodes.first { $0.readers.withLock { $0 } > 0 })
             // Let some bytes through first, then kill the node serving them.
-            while (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0 < 300_000,
-                ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(20))
+            try await eventually("the first bytes") {
+                (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0 >= 300_000
             }
             await dying.kill()
             let r = try await download.value

@@ -2,7 +2,6 @@ import Balancer
 import FileBot
 import Foundation
 import SeedTestSupport
-import Synchronization
 import Testing
 
 /// A 1 GiB file up through an upload link and down through a share link: streamed both ways, so this process's
@@ -14,20 +13,9 @@ import Testing
         return (UInt64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
-    /// The highest resident size seen while `body` runs, sampled every 20 ms.
+    /// The highest resident size seen while `body` runs.
     static func peakResident<T: Sendable>(during body: () async throws -> T) async throws -> (T, UInt64) {
-        let peak = Atomic<UInt64>(Self.residentBytes())
-        let sampler = Task {
-            while !Task.isCancelled {
-                let now = Self.residentBytes()
-                _ = peak.max(now, ordering: .relaxed)
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
-        let result = try await body()
-        sampler.cancel()
-        await sampler.value
-        return (result, peak.load(ordering: .relaxed))
+        try await sampling({ Self.residentBytes() }, during: body)
     }
 
     @Test func aGigabyteThroughLinksInFlatMemory() async throws {

@@ -2,14 +2,18 @@ import Foundation
 
 /// Renders transfer progress as one line of text: `[██████░░░░] 60% · 12.0 MiB of 20.0 MiB · 4.0 MiB/s`.
 public enum ProgressBar {
-    public static func render(done: Int64, total: Int64?, elapsed: Duration, width: Int = 12) -> String {
+    /// - Parameter bytes: how sizes are written (``bytes(_:)`` by default; an application passes its own to keep one
+    ///   style everywhere).
+    public static func render(
+        done: Int64, total: Int64?, elapsed: Duration, width: Int = 12, bytes: (Int64) -> String = ProgressBar.bytes
+    ) -> String {
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
-        let rate = Self.bytes(Int64(Double(done) / seconds)) + "/s"
-        guard let total, total > 0 else { return "\(Self.bytes(done)) · \(rate)" }
+        let rate = bytes(Int64(Double(done) / seconds)) + "/s"
+        guard let total, total > 0 else { return "\(bytes(done)) · \(rate)" }
         let fraction = min(max(Double(done) / Double(total), 0), 1)
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        return "[\(bar)] \(Int((fraction * 100).rounded(.down)))% · \(Self.bytes(done)) of \(Self.bytes(total)) · \(rate)"
+        return "[\(bar)] \(Int((fraction * 100).rounded(.down)))% · \(bytes(done)) of \(bytes(total)) · \(rate)"
     }
 
     /// Sizes in binary units, one decimal: `999 B`, `1.5 KiB`, `20.0 MiB`.

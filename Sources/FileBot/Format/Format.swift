@@ -1,4 +1,5 @@
 public import Foundation
+import DiscordKit
 
 /// The one formatter of the product for sizes, dates, latencies and progress, used by every front end.
 public enum Format {
@@ -30,14 +31,8 @@ public enum Format {
         return seconds < 1 ? String(format: "%.1f ms", seconds * 1000) : String(format: "%.2f s", seconds)
     }
 
-    /// `[██████░░░░░░] 50% · 10.0 MiB of 20.0 MiB · 4.0 MiB/s`.
+    /// `[██████░░░░░░] 50% · 10.0 MiB of 20.0 MiB · 4.0 MiB/s`: DiscordKit's bar with this formatter's sizes.
     public static func progress(done: Int64, total: Int64?, elapsed: Duration, width: Int = 12) -> String {
-        let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
-        let rate = self.bytes(Int64(Double(done) / seconds)) + "/s"
-        guard let total, total > 0 else { return "\(self.bytes(done)) · \(rate)" }
-        let fraction = min(max(Double(done) / Double(total), 0), 1)
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        return "[\(bar)] \(Int((fraction * 100).rounded(.down)))% · \(self.bytes(done)) of \(self.bytes(total)) · \(rate)"
+        ProgressBar.render(done: done, total: total, elapsed: elapsed, width: width, bytes: { Self.bytes($0) })
     }
 }
