@@ -27,7 +27,8 @@ final class WebHarness: Sendable {
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let links = ShareLinks(bot: h.bot, key: key, settings: LinkSettings(publicURL: Self.placeholder))
         let received = NoticeSink()
-        let web = WebFrontEnd(links: links, configuration: .init(host: "127.0.0.1", port: 0, trustedProxies: trustedProxies),
+        let web = WebFrontEnd(links: links, configuration: .init(host: "127.0.0.1", port: 0, trustedProxies: trustedProxies,
+                                                    attemptBurst: 10, attemptRefill: .seconds(3600)),
                               logger: FileBotHarness.quietLogger) { received.add($0) }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = Task {

@@ -19,11 +19,19 @@ public struct WebFrontEnd: Sendable {
         public var port: Int
         /// Proxies whose `X-Forwarded-For` names the real client (a reverse proxy terminating TLS).
         public var trustedProxies: Set<String>
+        /// Failed link attempts per address: this many at once, then one more per `attemptRefill`.
+        public var attemptBurst: Double
+        public var attemptRefill: Duration
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = []) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], attemptBurst: Double = 10,
+            attemptRefill: Duration = .seconds(6)
+        ) {
             self.host = host
             self.port = port
             self.trustedProxies = trustedProxies
+            self.attemptBurst = attemptBurst
+            self.attemptRefill = attemptRefill
         }
     }
 
@@ -31,7 +39,7 @@ public struct WebFrontEnd: Sendable {
     let configuration: Configuration
     let logger: Logger
     let onUpload: @Sendable (WebUploadNotice) async -> Void
-    let limiter = LimiterBox()
+    let limiter: LimiterBox
 
     public init(
         links: ShareLinks, configuration: Configuration, logger: Logger = Logger(label: "FileBot.Web"),
@@ -41,6 +49,9 @@ public struct WebFrontEnd: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.onUpload = onUpload
+        let refill = configuration.attemptRefill.components
+        let seconds = max(Double(refill.seconds) + Double(refill.attoseconds) / 1e18, 0.001)
+        self.limiter = LimiterBox(AttemptLimiter(burst: configuration.attemptBurst, refillPerSecond: 1 / seconds))
     }
 
     /// Serves until the task is cancelled; `onListening` gets the port once the server accepts connections.
@@ -344,7 +355,8 @@ struct LinkNotValid: Error {}
 
 /// The failed-attempt limiter, shared by the requests of one front end.
 final class LimiterBox: Sendable {
-    private let limiter = Mutex(AttemptLimiter())
+    private let limiter: Mutex<AttemptLimiter>
+    init(_ limiter: AttemptLimiter) { self.limiter = Mutex(limiter) }
     func allows(_ address: String) -> (Bool, Int) {
         self.limiter.withLock { l in (l.allows(address, now: .now), l.retryAfter(address, now: .now)) }
     }
