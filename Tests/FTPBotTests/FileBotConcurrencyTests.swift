@@ -55,8 +55,7 @@ import Testing
     }
 
     @Test func rejectLetsExactlyOneWin() async throws {
-        let h = try await FileBotHarness.start()
-        do {
+        try await FileBotHarness.with { h in
             let results = await Self.race(h, "same.bin", .reject)
             let winners = results.filter { (try? $0.1.get()) != nil }
             #expect(winners.count == 1, "\(results.map { ($0.0, $0.1.failureValue?.reason) })")
@@ -67,16 +66,11 @@ import Testing
             let caller = Caller(id: "x", displayName: "x", space: Self.space)
             #expect(try await h.bot.get("same.bin", by: caller).get() == Self.contents[winner.0])
             try await Self.expectConsistent(h) { $0.name == "same.bin" ? Self.contents[winner.0] : nil }
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func keepBothGivesTenNames() async throws {
-        let h = try await FileBotHarness.start()
-        do {
+        try await FileBotHarness.with { h in
             let results = await Self.race(h, "report.pdf", .keepBoth)
             let stored = try results.map { try $0.1.get() }
             let names = stored.map(\.row.name)
@@ -89,16 +83,11 @@ import Testing
                 #expect(try await h.bot.get(s.row.name, by: caller).get() == Self.contents[i], "\(s.row.name)")
             }
             try await Self.expectConsistent(h) { byName[$0.name] }
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func replaceEndsWithExactlyOneUpload() async throws {
-        let h = try await FileBotHarness.start()
-        do {
+        try await FileBotHarness.with { h in
             _ = try await h.bot.put("live.bin", Data("the first version".utf8),
                                     by: Caller(id: "1", displayName: "", space: Self.space)).get()
             let results = await Self.race(h, "live.bin", .replace)
@@ -109,11 +98,7 @@ import Testing
             let file = try #require(await h.cluster.knownFiles(in: Self.space).first)
             #expect(file.uploader == "\(700 + which)")
             try await Self.expectConsistent(h) { $0.name == "live.bin" ? Self.contents[which] : nil }
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func aQuotaAdmitsExactlyWhatFits() async throws {
@@ -143,8 +128,7 @@ import Testing
     }
 
     @Test func aQuotaOfFilesAndAnUnknownSizeHoldToo() async throws {
-        let h = try await FileBotHarness.start(settings: FileBotSettings(quota: UploadQuota(maxBytes: 1000, maxFiles: 2)))
-        do {
+        try await FileBotHarness.with(settings: FileBotSettings(quota: UploadQuota(maxBytes: 1000, maxFiles: 2))) { h in
             let ana = Caller(id: "ana", displayName: "", space: Self.space)
             // Size not announced: the upload holds all that is left and is cut off past it.
             let big = await h.bot.upload("unsized.bin", size: nil, by: ana) { Bytes(data: Data(count: 1500)) }
@@ -162,10 +146,6 @@ import Testing
             _ = try await h.bot.put("ok.bin", Data(count: 900), by: ana, collision: .replace).get()
             #expect(await h.cluster.usage(of: "ana", in: Self.space) == SpaceUsage(bytes: 910, files: 2))
             #expect(h.temporaryFiles.isEmpty)
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 }

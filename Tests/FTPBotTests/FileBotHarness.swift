@@ -45,6 +45,21 @@ final class FileBotHarness: Sendable {
         return FileBotHarness(dir: dir, nodes: nodes, cluster: cluster, bot: FileBot(cluster: cluster, settings: settings, logger: logger))
     }
 
+    /// Runs `body` with a started harness and stops it afterwards, however `body` ends.
+    static func with(
+        settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
+        _ body: (FileBotHarness) async throws -> Void
+    ) async throws {
+        let h = try await Self.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
+        do {
+            try await body(h)
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+
     func stop(keepFiles: Bool = false) async {
         await self.cluster.close()
         for node in self.nodes { await node.kill() }

@@ -15,8 +15,7 @@ import Testing
     }
 
     @Test func spacesIsolateEveryCommand() async throws {
-        let h = try await FileBotHarness.start(settings: Self.settings)
-        do {
+        try await FileBotHarness.with(settings: Self.settings) { h in
             let a = try Self.caller(guild: "100"), b = try Self.caller(guild: "200")
             let dm = try Self.caller(guild: nil), console = Caller(id: "op", displayName: "op", isOperator: true, space: .console)
             #expect(a.space.name == "guild-100" && b.space.name == "guild-200" && dm.space.name == "dm-501")
@@ -73,11 +72,7 @@ import Testing
             #expect(try await h.bot.get("note.txt", by: dm).get() == Data("dm".utf8))
             #expect(try await h.bot.get("note.txt", by: console).get() == Data("console".utf8))
             #expect(h.nodes.contains { $0.holds("note.txt", in: "dm-501") } && h.nodes.contains { $0.holds("note.txt", in: "console") })
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func directMessagesCanBeRefused() throws {
@@ -89,8 +84,7 @@ import Testing
     }
 
     @Test func quotasAndTotalsCountOnlyTheSpace() async throws {
-        let h = try await FileBotHarness.start(settings: FileBotSettings(quota: UploadQuota(maxBytes: 100)))
-        do {
+        try await FileBotHarness.with(settings: FileBotSettings(quota: UploadQuota(maxBytes: 100))) { h in
             let a = Caller(id: "501", displayName: "ana", space: Space.guild("1")!)
             let b = Caller(id: "501", displayName: "ana", space: Space.guild("2")!)
             _ = try await h.bot.put("a.bin", Data(count: 80), by: a).get()
@@ -103,26 +97,17 @@ import Testing
             #expect(size == 30 && used == 80 && quota == 100)
             let page = try await h.bot.list(for: a).get()
             #expect(page.totalFiles == 1 && page.totalBytes == 80 && page.storedBytes == 160)
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func statusNamesTheProblemInPlainWords() async throws {
-        let h = try await FileBotHarness.start()
-        do {
+        try await FileBotHarness.with { h in
             await h.nodes[1].kill()
             let status = await h.bot.status()
             let down = try #require(status.first { $0.name == "node1" })
             #expect(!down.isUp && down.problem == "connection refused", "\(down)")
             #expect(status.filter(\.isUp).count == 2)
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 }
 

@@ -45,6 +45,21 @@ final class WebHarness: Sendable {
         return harness
     }
 
+    /// Runs `body` with a started front end and stops it afterwards, however `body` ends.
+    static func with(
+        settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
+        _ body: (WebHarness) async throws -> Void
+    ) async throws {
+        let w = try await Self.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
+        do {
+            try await body(w)
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
+
     func stop() async {
         self.server.cancel()
         await self.server.value

@@ -14,8 +14,7 @@ import Testing
     }
 
     @Test func downloadsRangesHeadAndResume() async throws {
-        let w = try await WebHarness.start()
-        do {
+        try await WebHarness.with { w in
             _ = try await w.h.bot.put("report final.pdf", Self.data, by: Self.ana).get()
             let url = w.url(try await w.links.share("report final.pdf", for: Self.ana).get())
             #expect(url.hasSuffix("/report%20final.pdf"))
@@ -58,16 +57,11 @@ import Testing
             let resumed = try await w.curl("-C", "-", "-o", partial, url)
             #expect(resumed.status == 0, "\(resumed.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: partial)) == Self.data)
-        } catch {
-            await w.stop()
-            throw error
         }
-        await w.stop()
     }
 
     @Test func forgedExpiredRevokedAndDeletedLinksAreTheSame404() async throws {
-        let w = try await WebHarness.start()
-        do {
+        try await WebHarness.with { w in
             _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
             _ = try await w.h.bot.put("b.txt", Data("b".utf8), by: Self.ana).get()
             _ = try await w.h.bot.put("c.txt", Data("c".utf8), by: Self.ana).get()
@@ -108,16 +102,11 @@ import Testing
             #expect(statuses.contains(429), "\(statuses)")
             let limited = try await w.curl("-D", "-", "-o", "/dev/null", good)
             #expect(limited.text.contains("429") && limited.text.contains("Retry-After:"), "\(limited.text)")
-        } catch {
-            await w.stop()
-            throw error
         }
-        await w.stop()
     }
 
     @Test func uploadsByPutAndFormAreOneTimeAndEscaped() async throws {
-        let w = try await WebHarness.start(settings: FileBotSettings(maxFileSize: 2_000_000))
-        do {
+        try await WebHarness.with(settings: FileBotSettings(maxFileSize: 2_000_000)) { w in
             let file = Self.temporaryFile("report.pdf")
             defer { try? FileManager.default.removeItem(atPath: file) }
             try Self.data.prefix(1_500_000).write(to: URL(fileURLWithPath: file))
@@ -172,16 +161,11 @@ import Testing
             #expect(!page.text.contains("http://") && !page.text.contains("https://"), "no external resource")
             #expect(page.stderr.contains("script-src 'nonce-"), "\(page.stderr)")
             #expect(try await w.status(w.url(pageLink)) == 200)
-        } catch {
-            await w.stop()
-            throw error
         }
-        await w.stop()
     }
 
     @Test func aCorruptedFileIsNeverServedWhole() async throws {
-        let w = try await WebHarness.start()
-        do {
+        try await WebHarness.with { w in
             _ = try await w.h.bot.put("bad.bin", Self.data, by: Self.ana).get()
             // Every replica altered on disk behind the cluster's back, same length.
             var altered = Self.data
@@ -194,16 +178,11 @@ import Testing
             #expect(r.status != 0, "curl took a corrupted file as complete")
             #expect(r.stdout.count < Self.data.count)
             #expect(r.stdout != altered)
-        } catch {
-            await w.stop()
-            throw error
         }
-        await w.stop()
     }
 
     @Test func aLinkCompletesWhenItsNodeDiesMidStream() async throws {
-        let w = try await WebHarness.start(slowNodes: true)
-        do {
+        try await WebHarness.with(slowNodes: true) { w in
             let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
             _ = try await w.h.bot.put("slow.bin", data, by: Self.ana).get()
             let url = w.url(try await w.links.share("slow.bin", for: Self.ana).get())
@@ -220,10 +199,6 @@ import Testing
             let r = try await download.value
             #expect(r.status == 0, "\(r.stderr)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == data)
-        } catch {
-            await w.stop()
-            throw error
         }
-        await w.stop()
     }
 }

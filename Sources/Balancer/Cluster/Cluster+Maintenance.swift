@@ -52,61 +52,78 @@ extension Cluster {
         }
     }
 
+    /// Work left on nodes that were down: deletions they missed, and moves of replicas from before spaces.
+    enum PendingWork {
+        case deletion, move
+    }
+
+    private func pending(_ kind: PendingWork) -> [FileKey: Set<String>] {
+        switch kind {
+        case .deletion: self.tombstones
+        case .move: self.moves
+        }
+    }
+
+    /// Records what is left of one file's pending work, in memory and in the catalog (logged if the catalog fails;
+    /// the work is then tried again on the next refresh).
+    private func setPending(_ kind: PendingWork, _ key: FileKey, _ nodes: Set<String>) {
+        let value = nodes.isEmpty ? nil : nodes
+        do {
+            switch kind {
+            case .deletion:
+                self.tombstones[key] = value
+                try self.store?.setTombstones(key, nodes: nodes)
+            case .move:
+                self.moves[key] = value
+                try self.store?.setMoves(key, nodes: nodes)
+            }
+        } catch {
+            self.logger.error("the catalog could not record pending work", metadata: [
+                "file": "\(key)", "work": "\(kind)", "error": "\(error)"])
+        }
+    }
+
+    /// Carries out `kind` on every node that answers, one file at a time under its lock; `act` says whether the
+    /// node is done with the file.
+    private func applyPending(_ kind: PendingWork, _ act: (FileKey, ClusterNode) async -> Bool) async {
+        for key in self.pending(kind).keys.sorted() {
+            await self.withFileLock(key) {
+                guard let nodes = self.pending(kind)[key] else { return }
+                var done = Set<String>()
+                for n in nodes {
+                    guard let node = self.node(n), await node.isAvailable(), await act(key, node) else { continue }
+                    done.insert(n)
+                }
+                if !done.isEmpty { self.setPending(kind, key, (self.pending(kind)[key] ?? []).subtracting(done)) }
+            }
+        }
+    }
+
     /// Applies deletions that a node missed while it was down.
     func applyTombstones() async {
-        for key in self.tombstones.keys.sorted() {
-            await self.withFileLock(key) {
-                guard let nodes = self.tombstones[key] else { return }
-                var removed = Set<String>()
-                for n in nodes {
-                    guard let node = self.node(n), await node.isAvailable(),
-                        await self.removeReplica(key.name, in: key.space, on: node, why: "pending deletion")
-                    else { continue }
-                    removed.insert(n)
-                }
-                guard !removed.isEmpty else { return }
-                let left = (self.tombstones[key] ?? []).subtracting(removed)
-                self.tombstones[key] = left.isEmpty ? nil : left
-                do {
-                    try self.store?.setTombstones(key, nodes: left)
-                } catch {
-                    self.logger.error("the catalog could not record a deletion", metadata: ["file": "\(key)", "error": "\(error)"])
-                }
-                for n in removed.sorted() { self.eventSink.yield(.reconciled(node: n, removed: [key])) }
-            }
+        await self.applyPending(.deletion) { key, node in
+            guard await self.removeReplica(key.name, in: key.space, on: node, why: "pending deletion") else { return false }
+            self.eventSink.yield(.reconciled(node: node.name, removed: [key]))
+            return true
         }
     }
 
     /// Moves replicas from before spaces into their space's directory on nodes that answer.
     func applyMoves() async {
-        for key in self.moves.keys.sorted() {
-            await self.withFileLock(key) {
-                guard let nodes = self.moves[key] else { return }
-                var moved = Set<String>()
-                for n in nodes {
-                    guard let node = self.node(n), await node.isAvailable() else { continue }
-                    do {
-                        try await node.withClient { client in
-                            await node.ensureDirectory(key.space, client: client)
-                            try await client.rename(node.path(key.name, in: .topLevel), to: node.path(key.name, in: key.space))
-                        }
-                        moved.insert(n)
-                        self.eventSink.yield(.movedIntoSpace(node: n, file: key))
-                    } catch let error as FTPClientError where error.replyCode == 550 {
-                        moved.insert(n)  // not at the top level any more: moved by an earlier run, or lost (repair sees)
-                    } catch {
-                        self.logger.warning("a replica could not be moved into its space", metadata: [
-                            "node": "\(n)", "file": "\(key)", "error": "\(error)"])
-                    }
+        await self.applyPending(.move) { key, node in
+            do {
+                try await node.withClient { client in
+                    await node.ensureDirectory(key.space, client: client)
+                    try await client.rename(node.path(key.name, in: .topLevel), to: node.path(key.name, in: key.space))
                 }
-                guard !moved.isEmpty else { return }
-                let left = (self.moves[key] ?? []).subtracting(moved)
-                self.moves[key] = left.isEmpty ? nil : left
-                do {
-                    try self.store?.setMoves(key, nodes: left)
-                } catch {
-                    self.logger.error("the catalog could not record a move", metadata: ["file": "\(key)", "error": "\(error)"])
-                }
+                self.eventSink.yield(.movedIntoSpace(node: node.name, file: key))
+                return true
+            } catch let error as FTPClientError where error.replyCode == 550 {
+                return true  // not at the top level any more: moved by an earlier run, or lost (repair sees)
+            } catch {
+                self.logger.warning("a replica could not be moved into its space", metadata: [
+                    "node": "\(node.name)", "file": "\(key)", "error": "\(error)"])
+                return false
             }
         }
     }
