@@ -11,14 +11,16 @@ final class WebHarness: Sendable {
     let links: ShareLinks
     let port: Int
     let server: Task<Void, Never>
-    let notices = Mutex<[WebUploadNotice]>([])
+    /// The notices of finished web uploads, in order.
+    let notices: NoticeLog
     static let placeholder = "http://web.invalid"
 
-    private init(h: FileBotHarness, links: ShareLinks, port: Int, server: Task<Void, Never>) {
+    private init(h: FileBotHarness, links: ShareLinks, port: Int, server: Task<Void, Never>, notices: NoticeLog) {
         self.h = h
         self.links = links
         self.port = port
         self.server = server
+        self.notices = notices
     }
 
     static func start(settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
@@ -26,10 +28,10 @@ final class WebHarness: Sendable {
         let h = try await FileBotHarness.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let links = ShareLinks(bot: h.bot, key: key, settings: LinkSettings(publicURL: Self.placeholder))
-        let received = NoticeSink()
+        let received = NoticeLog()
         let web = WebFrontEnd(links: links, configuration: .init(host: "127.0.0.1", port: 0, trustedProxies: trustedProxies,
                                                     attemptBurst: 10, attemptRefill: .seconds(3600)),
-                              logger: FileBotHarness.quietLogger) { received.add($0) }
+                              logger: FileBotHarness.quietLogger) { notice in received.entries.withLock { $0.append(notice) } }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = Task {
             try? await web.run { continuation.yield($0) }
@@ -40,9 +42,7 @@ final class WebHarness: Sendable {
             port = p
             break
         }
-        let harness = WebHarness(h: h, links: links, port: port, server: server)
-        received.target.withLock { $0 = harness }
-        return harness
+        return WebHarness(h: h, links: links, port: port, server: server, notices: received)
     }
 
     /// Runs `body` with a started front end and stops it afterwards, however `body` ends.
@@ -80,8 +80,8 @@ final class WebHarness: Sendable {
     }
 }
 
-/// Collects upload notices for the harness created after the front end.
-final class NoticeSink: Sendable {
-    let target = Mutex<WebHarness?>(nil)
-    func add(_ notice: WebUploadNotice) { self.target.withLock { $0?.notices.withLock { $0.append(notice) } } }
+/// Where the front end's upload notices go.
+final class NoticeLog: Sendable {
+    let entries = Mutex<[WebUploadNotice]>([])
+    func withLock<R: Sendable>(_ body: (inout [WebUploadNotice]) -> R) -> R { self.entries.withLock { body(&$0) } }
 }
