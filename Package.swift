@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "FileBot", targets: ["FileBot"]),
         // An offline Discord for bot tests (also usable by any DiscordKit user).
         .library(name: "DiscordEmulator", targets: ["DiscordEmulator"]),
+        // The emulator as a program with a JSON control API: for bots in any language (Docs/discord-emulator.md).
+        .executable(name: "discord-emulator", targets: ["discord-emulator"]),
         .executable(name: "ftpbot", targets: ["ftpbot"]),
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],
@@ -48,9 +50,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Linux system calls without a glibc wrapper (openat2, renameat2): the storage's path jail.
+        .systemLibrary(name: "CLinuxShims"),
         .target(
             name: "FTPKit",
             dependencies: [
+                "CLinuxShims",
                 .target(name: "COpenSSL", condition: .when(traits: ["OpenSSL"])),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -126,7 +131,7 @@ let package = Package(
         .target(
             name: "DiscordEmulator",
             dependencies: [
-                "DiscordKit", "CZlib",
+                "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,10 +140,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "discord-emulator",
+            dependencies: [
+                "DiscordEmulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // What the Discord test targets share: reading the emulator's wire JSON with DiscordKit's models.
+        .target(
+            name: "DiscordTestSupport",
+            dependencies: ["DiscordKit", "DiscordEmulator"],
+            path: "Tests/DiscordTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DiscordKitTests",
             dependencies: [
-                "DiscordKit", "DiscordEmulator",
+                "DiscordKit", "DiscordEmulator", "DiscordTestSupport", "SeedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -174,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "FTPBotTests",
             dependencies: [
-                "FTPKit", "DiscordKit", "DiscordEmulator", "FileBot", "Balancer", "SeedTestSupport",
+                "FTPKit", "DiscordKit", "DiscordEmulator", "DiscordTestSupport", "FileBot", "Balancer", "SeedTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -190,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "FTPKitTests",
             dependencies: [
-                "FTPKit", "SeedTestSupport",
+                "FTPKit", "SeedTestSupport", "CLinuxShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,4 +1,3 @@
-public import DiscordKit
 public import Foundation
 public import Logging
 import NIOCore
@@ -6,40 +5,62 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
-/// An offline Discord: REST API v10, the gateway (JSON, optional zlib-stream) and a CDN for attachments, on a
-/// loopback port. It keeps guilds, channels, messages, interactions and slash commands; enforces the rules a
-/// bot gets wrong (token, rate limits with real headers and 429s, upload size limits, the 3-second interaction
-/// deadline, empty or oversized messages, privileged intents); and lets a test act as users (messages with
-/// attachments, slash commands, buttons, autocomplete) and as a misbehaving Discord (429s, 5xx, dropped
-/// sockets, close codes, RECONNECT, INVALID_SESSION, missing heartbeat ACKs).
+/// An offline Discord: REST API v10, the gateway (JSON, optional zlib-stream, a separate resume URL) and a CDN for
+/// attachments, on loopback ports, plus a control API (JSON over HTTP under `/control`) through which a test in
+/// any language acts as users and as a misbehaving Discord.
+///
+/// Its rules are Discord's documented ones, stated in this module (``DiscordRules``, the route table, message,
+/// command and file-name rules) and checked on Discord's wire shapes; it imports no client's models, so a client
+/// that misreads a rule is refused here as it would be by Discord: intents, upload limits by boost tier,
+/// file-name rewriting, the 3-second first answer and 15-minute interaction tokens (on a clock tests can move),
+/// ephemeral messages, choice and embed limits with Discord's 400/50035 body, command registration checks,
+/// per-route and global rate limits, the invalid-request ban, and gateway close codes 4002–4014.
 public actor DiscordEmulator {
     public struct Configuration: Sendable {
         public var token: String
-        public var botUser: User
-        public var applicationID: Snowflake
-        public var guilds: [Guild]
-        public var channels: [DiscordKit.Channel]
+        public var botUser: EmulatedUser
+        public var applicationID: String
+        public var guilds: [EmulatedGuild]
+        public var channels: [EmulatedChannel]
         public var heartbeatIntervalMilliseconds: Int
         /// Whether the bot may ask for the privileged Message Content intent (else IDENTIFY gets 4014).
         public var messageContentIntentAllowed: Bool
         /// Message create/edit bucket per channel: `limit` requests per `window` seconds.
         public var messageBucket: (limit: Int, window: Double)
-        public var interactionDeadline: Duration
         /// What `GET /gateway/bot` recommends.
-        public var recommendedShards = 1
+        public var recommendedShards: Int
+        /// `session_start_limit.max_concurrency`: IDENTIFYs allowed per 5 seconds per rate-limit key.
+        public var maxConcurrency: Int
         /// The CDN's speed in bytes per second (`nil`: as fast as loopback), to make transfers last.
         public var cdnBytesPerSecond: Int?
+        /// Requests per second across routes (interaction endpoints excluded) before a global 429.
+        public var globalRequestsPerSecond: Int
+        /// Invalid requests (401, 403, 429 other than `shared`) per 10 minutes before the address is banned.
+        public var invalidRequestLimit: Int
+        /// How long a ban lasts (Cloudflare's HTML 429 to every request).
+        public var banDuration: Duration
+        /// How long a session whose socket closed stays resumable (then RESUME gets 4009).
+        public var sessionLifetime: Duration
+        /// The window for an interaction's first answer: Discord's 3 seconds; a test on a loaded machine may give
+        /// more (and ``DiscordEmulator/advanceClock(by:)`` ages interactions on demand).
+        public var interactionDeadline: Duration
+        /// How often each identify rate-limit key may IDENTIFY (Discord: 5 s; tests may shorten it).
+        public var identifyInterval: Duration = .seconds(5)
 
         public init(
             token: String = "emulator-token",
-            botUser: User = User(id: "1000", username: "seed-bot", bot: true),
-            applicationID: Snowflake = "1000",
-            guilds: [Guild] = [Guild(id: "2000", name: "Emulated guild")],
-            channels: [DiscordKit.Channel] = [DiscordKit.Channel(id: "3000", type: 0, guildID: "2000", name: "files"),
-                                   DiscordKit.Channel(id: "3001", type: 0, guildID: "2000", name: "other")],
+            botUser: EmulatedUser = EmulatedUser(id: "1000", username: "seed-bot", bot: true),
+            applicationID: String = "1000",
+            guilds: [EmulatedGuild] = [EmulatedGuild(id: "2000", name: "Emulated guild")],
+            channels: [EmulatedChannel] = [EmulatedChannel(id: "3000", guildID: "2000", name: "files"),
+                                           EmulatedChannel(id: "3001", guildID: "2000", name: "other")],
             heartbeatIntervalMilliseconds: Int = 41_250, messageContentIntentAllowed: Bool = true,
-            messageBucket: (limit: Int, window: Double) = (5, 5), interactionDeadline: Duration = .seconds(3)
+            messageBucket: (limit: Int, window: Double) = (5, 5), recommendedShards: Int = 1, maxConcurrency: Int = 1,
+            cdnBytesPerSecond: Int? = nil, globalRequestsPerSecond: Int = DiscordRules.globalRequestsPerSecond,
+            invalidRequestLimit: Int = DiscordRules.invalidRequestsPerWindow, banDuration: Duration = .seconds(60),
+            sessionLifetime: Duration = .seconds(120), interactionDeadline: Duration = DiscordRules.initialResponseWindow
         ) {
+            self.interactionDeadline = interactionDeadline
             self.token = token
             self.botUser = botUser
             self.applicationID = applicationID
@@ -48,7 +69,13 @@ public actor DiscordEmulator {
             self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
             self.messageContentIntentAllowed = messageContentIntentAllowed
             self.messageBucket = messageBucket
-            self.interactionDeadline = interactionDeadline
+            self.recommendedShards = recommendedShards
+            self.maxConcurrency = maxConcurrency
+            self.cdnBytesPerSecond = cdnBytesPerSecond
+            self.globalRequestsPerSecond = globalRequestsPerSecond
+            self.invalidRequestLimit = invalidRequestLimit
+            self.banDuration = banDuration
+            self.sessionLifetime = sessionLifetime
         }
     }
 
@@ -56,11 +83,12 @@ public actor DiscordEmulator {
     public struct Fault: Sendable {
         public var method: String?
         public var pathPrefix: String
+        /// 429 (with `scope`), any 4xx/5xx, or 200 with a `delay` (a slow Discord that then answers normally).
         public var status: Int
         public var remaining: Int
         public var retryAfter: Double
+        /// `user`, `global` or `shared`.
         public var scope: String
-        /// Held this long before answering (a slow Discord); with `status` 200 the request then proceeds.
         public var delay: Duration
 
         public init(method: String? = nil, pathPrefix: String, status: Int, count: Int = 1, retryAfter: Double = 0.2,
@@ -75,79 +103,105 @@ public actor DiscordEmulator {
         }
     }
 
-    struct InteractionRecord {
-        var interaction: Interaction
-        var created: ContinuousClock.Instant
-        var response: InteractionResponse?
-        var originalMessage: Snowflake?
-    }
-
     struct Session {
         var shard = (id: 0, count: 1)
+        var intents = 0
         var sequence = 0
         var buffer: [(seq: Int, text: String)] = []
         var connection: Int?
+        var disconnectedAt: ContinuousClock.Instant?
     }
 
     final class Connection: Sendable {
         let id: Int
         let channel: any NIOCore.Channel
         let compress: Bool
-        init(id: Int, channel: any NIOCore.Channel, compress: Bool) {
+        let onResumeURL: Bool
+        init(id: Int, channel: any NIOCore.Channel, compress: Bool, onResumeURL: Bool) {
             self.id = id
             self.channel = channel
             self.compress = compress
+            self.onResumeURL = onResumeURL
         }
     }
 
-    public let configuration: Configuration
-    private let logger: Logger
+    public private(set) var configuration: Configuration
+    let logger: Logger
     private var serverChannels: [any NIOCore.Channel] = []
-    /// The REST and CDN port.
+    /// The REST, CDN and control port.
     public internal(set) var port = 0
     public internal(set) var gatewayPort = 0
-    let clock = ContinuousClock()
+    /// The port of `resume_gateway_url` (Discord resumes on another host than the first connection's).
+    public internal(set) var resumeGatewayPort = 0
+    let realClock = ContinuousClock()
+    /// How far tests moved the clock ahead (interaction deadlines and tokens, session lifetimes).
+    private(set) var clockOffset: Duration = .zero
     private var nextID: UInt64 = 1
+    var routes: RouteTable
 
     // Discord's state.
-    var messages: [Snowflake: Message] = [:]
-    var channelOrder: [Snowflake: [Snowflake]] = [:]
-    var interactions: [String: InteractionRecord] = [:]
+    var users: [String: EmulatedUser] = [:]
+    var memberRoles: [String: [String: [String]]] = [:]
+    var messageStore: [String: EmulatorJSON] = [:]
+    var channelOrder: [String: [String]] = [:]
+    /// Ephemeral message → the only user who sees it.
+    var ephemeralViewer: [String: String] = [:]
+    var interactions: [String: EmulatedInteraction] = [:]
     var attachmentsByPath: [String: Data] = [:]
-    public internal(set) var globalCommands: [ApplicationCommand] = []
-    public internal(set) var guildCommands: [Snowflake: [ApplicationCommand]] = [:]
+    var globalCommandList: [EmulatorJSON] = []
+    var guildCommandLists: [String: [EmulatorJSON]] = [:]
 
     // REST bookkeeping.
     public internal(set) var requests: [RecordedRequest] = []
     var faults: [Fault] = []
     var buckets: [String: (count: Int, windowStart: ContinuousClock.Instant)] = [:]
+    var globalWindow: (count: Int, start: ContinuousClock.Instant)?
+    var invalidRequests: [ContinuousClock.Instant] = []
+    var bannedUntil: ContinuousClock.Instant?
+    /// How many REST answers were 400 with code 50035 (a client sending what Discord refuses).
+    public internal(set) var formErrorCount = 0
 
     // Gateway state.
     var connections: [Int: Connection] = [:]
-    var deflaters: [Int: ZlibStreamDeflater] = [:]
+    var compressors: [Int: StreamCompressor] = [:]
     var connectionSession: [Int: String] = [:]
+    var connectionSends: [Int: [ContinuousClock.Instant]] = [:]
     var sessions: [String: Session] = [:]
+    var identifyTimes: [Int: [ContinuousClock.Instant]] = [:]
     var nextConnection = 1
     public internal(set) var identifyCount = 0
     public internal(set) var resumeCount = 0
+    /// RESUMEs that came in on `resume_gateway_url`, as Discord asks.
+    public internal(set) var resumesOnResumeURL = 0
     public internal(set) var heartbeatCount = 0
     public internal(set) var gatewayConnectionCount = 0
+    /// Connections that asked for `compress=zlib-stream`.
+    public internal(set) var compressedConnectionCount = 0
+    /// Close codes the emulator sent, in order.
+    public internal(set) var sentCloseCodes: [Int] = []
     /// The last IDENTIFY's intents.
     public internal(set) var lastIntents: Int?
+    /// IDENTIFYs refused with INVALID_SESSION for coming sooner than `max_concurrency` allows.
+    public internal(set) var identifiesTooSoon = 0
+    /// When each IDENTIFY arrived, with its shard (to check `max_concurrency` pacing).
+    public internal(set) var identifies: [(shard: Int, at: ContinuousClock.Instant)] = []
     public var acknowledgesHeartbeats = true
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "DiscordEmulator")) {
         self.configuration = configuration
         self.logger = logger
+        self.routes = RouteTable(messageWrite: (configuration.messageBucket.limit,
+                                                .milliseconds(Int(configuration.messageBucket.window * 1000))))
+        self.users[configuration.botUser.id] = configuration.botUser
     }
 
     // MARK: - Lifecycle
 
-    /// Starts listening on two ephemeral loopback ports: REST and CDN on one, the gateway on the other (as
-    /// Discord's are different hosts: an HTTP client that pools connections never sends the WebSocket upgrade
-    /// on a connection that served REST calls).
+    /// Starts listening on ephemeral loopback ports (or `port` for REST): REST, CDN and control on one, the
+    /// gateway on another and the resume gateway on a third (Discord's are different hosts: an HTTP client that
+    /// pools connections never sends the WebSocket upgrade on a connection that served REST calls).
     @discardableResult
-    public func start() async throws -> Int {
+    public func start(host: String = "127.0.0.1", port: Int = 0, gatewayPort: Int = 0) async throws -> Int {
         let emulator = self
         let rest = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -157,45 +211,28 @@ public actor DiscordEmulator {
                     try channel.pipeline.syncOperations.addHandler(EmulatorHTTPHandler(emulator: emulator))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
-        let gateway = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.configureGateway(channel: channel, emulator: emulator)
+            .bind(host: host, port: port).get()
+        var listeners = [rest]
+        for (wanted, resume) in [(gatewayPort, false), (0, true)] {
+            let gateway = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try GatewayUpgrade.configure(channel: channel, emulator: emulator, resume: resume)
+                    }
                 }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        self.serverChannels = [rest, gateway]
+                .bind(host: host, port: wanted).get()
+            listeners.append(gateway)
+        }
+        self.serverChannels = listeners
+        self.host = host
         self.port = rest.localAddress?.port ?? 0
-        self.gatewayPort = gateway.localAddress?.port ?? 0
+        self.gatewayPort = listeners[1].localAddress?.port ?? 0
+        self.resumeGatewayPort = listeners[2].localAddress?.port ?? 0
         return self.port
     }
 
-    private static func configureGateway(channel: any NIOCore.Channel, emulator: DiscordEmulator) throws {
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: 1 << 20,
-            shouldUpgrade: { channel, head in
-                let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
-                return channel.eventLoop.makeSucceededFuture(path == "/" ? HTTPHeaders() : nil)
-            },
-            upgradePipelineHandler: { channel, head in
-                channel.eventLoop.makeCompletedFuture {
-                    let (_, query) = EmulatorHTTPHandler.split(head.uri)
-                    let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-                    try channel.pipeline.syncOperations.addHandler(EmulatorGatewayHandler(continuation: continuation))
-                    let compress = query["compress"] == "zlib-stream"
-                    Task { await emulator.gatewayOpened(channel: channel, compress: compress, frames: stream) }
-                }
-            })
-        // Anything that is not an upgrade gets the REST handler's 404.
-        let http = EmulatorHTTPHandler(emulator: emulator)
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-            withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
-                context.pipeline.removeHandler(name: "emulator-http", promise: nil)
-            }))
-        try channel.pipeline.syncOperations.addHandler(http, name: "emulator-http")
-    }
+    var host = "127.0.0.1"
 
     public func shutdown() async {
         for connection in self.connections.values { try? await connection.channel.close() }
@@ -204,136 +241,109 @@ public actor DiscordEmulator {
         self.serverChannels = []
     }
 
-    public var apiBaseURL: String { "http://127.0.0.1:\(self.port)/api/v10" }
-    public var gatewayURL: String { "ws://127.0.0.1:\(self.gatewayPort)" }
+    public var apiBaseURL: String { "http://\(self.host):\(self.port)/api/v10" }
+    public var gatewayURL: String { "ws://\(self.host):\(self.gatewayPort)" }
+    public var resumeGatewayURL: String { "ws://\(self.host):\(self.resumeGatewayPort)" }
+    public var controlURL: String { "http://\(self.host):\(self.port)/control" }
 
-    func makeID() -> Snowflake {
-        let ms = UInt64(Date().timeIntervalSince1970 * 1000) - 1_420_070_400_000
+    // MARK: - Time
+
+    /// The emulator's clock: real time plus what tests advanced.
+    var now: ContinuousClock.Instant { self.realClock.now + self.clockOffset }
+
+    /// Moves the emulator's clock ahead: interactions older than 3 s can no longer be answered, tokens older than
+    /// 15 minutes no longer take follow-ups, sessions past their lifetime no longer resume.
+    public func advanceClock(by duration: Duration) {
+        self.clockOffset += duration
+    }
+
+    func makeID() -> String {
+        let ms = UInt64(max(0, Date().timeIntervalSince1970 * 1000)) - 1_420_070_400_000
         self.nextID += 1
-        return Snowflake((ms << 22) | (self.nextID & 0x3FFFFF))
+        return String((ms << 22) | (self.nextID & 0x3FFFFF))
     }
 
-    // MARK: - Acting as users
+    // MARK: - World
 
-    /// A user posts a message (with files) in a channel; the bot receives MESSAGE_CREATE.
-    @discardableResult
-    public func postMessage(
-        channel: Snowflake, author: User, roles: [Snowflake] = [], content: String,
-        files: [(filename: String, data: Data)] = []
-    ) -> Message {
-        let id = self.makeID()
-        let attachments = files.map { self.storeAttachment(channel: channel, filename: $0.filename, data: $0.data) }
-        let guild = self.configuration.channels.first { $0.id == channel }?.guildID
-        let message = Message(
-            id: id, channelID: channel, guildID: guild, author: author,
-            member: guild == nil ? nil : GuildMember(roles: roles), content: content, attachments: attachments)
-        self.store(message)
-        self.dispatch("MESSAGE_CREATE", message, guild: guild)
-        return message
+    func guild(_ id: String?) -> EmulatedGuild? {
+        guard let id else { return nil }
+        return self.configuration.guilds.first { $0.id == id }
     }
 
-    func storeAttachment(channel: Snowflake, filename: String, data: Data) -> Attachment {
-        let id = self.makeID()
-        let safe = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "._-"))) ?? "file"
-        let path = "/attachments/\(channel)/\(id)/\(safe)"
-        self.attachmentsByPath[path] = data
-        return Attachment(id: id, filename: filename, size: data.count, url: "http://127.0.0.1:\(self.port)\(path)")
+    func channel(_ id: String) -> EmulatedChannel? {
+        self.configuration.channels.first { $0.id == id }
     }
 
-    func store(_ message: Message) {
-        if self.messages[message.id] == nil { self.channelOrder[message.channelID, default: []].append(message.id) }
-        self.messages[message.id] = message
+    /// Adds (or replaces) a guild.
+    public func addGuild(_ guild: EmulatedGuild) {
+        self.configuration.guilds.removeAll { $0.id == guild.id }
+        self.configuration.guilds.append(guild)
+        self.dispatch("GUILD_CREATE", self.guildCreate(guild), guild: guild.id, intent: DiscordRules.intentGuilds)
     }
 
-    /// A user runs a slash command; the bot receives INTERACTION_CREATE. `files` fill attachment options by name.
-    @discardableResult
-    public func invokeCommand(
-        _ name: String, options: [String: JSONValue] = [:], files: [String: (filename: String, data: Data)] = [:],
-        user: User, roles: [Snowflake] = [], channel: Snowflake, attachmentSizeLimit: Int? = nil
-    ) -> Interaction {
-        var opts = options.sorted { $0.key < $1.key }.map {
-            Interaction.Option(name: $0.key, type: Self.optionType($0.value), value: $0.value)
-        }
-        var resolved: [String: Attachment] = [:]
-        for (option, file) in files.sorted(by: { $0.key < $1.key }) {
-            let attachment = self.storeAttachment(channel: channel, filename: file.filename, data: file.data)
-            resolved[attachment.id.rawValue] = attachment
-            opts.append(Interaction.Option(name: option, type: .attachment, value: .string(attachment.id.rawValue)))
-        }
-        let data = Interaction.Data(
-            id: self.makeID(), name: name, options: opts,
-            resolved: resolved.isEmpty ? nil : Interaction.Resolved(attachments: resolved))
-        return self.interact(type: .applicationCommand, data: data, user: user, roles: roles, channel: channel,
-                             attachmentSizeLimit: attachmentSizeLimit)
-    }
-
-    /// A user types in an autocompleted option; returns the interaction (its choices arrive as its response).
-    @discardableResult
-    public func requestAutocomplete(
-        _ name: String, option: String, typed: String, user: User, channel: Snowflake
-    ) -> Interaction {
-        let data = Interaction.Data(
-            id: self.makeID(), name: name,
-            options: [Interaction.Option(name: option, type: .string, value: .string(typed), focused: true)])
-        return self.interact(type: .autocomplete, data: data, user: user, roles: [], channel: channel,
-                             attachmentSizeLimit: nil)
-    }
-
-    /// A user presses a button on a message.
-    @discardableResult
-    public func pressButton(message: Snowflake, customID: String, user: User, roles: [Snowflake] = []) -> Interaction? {
-        guard let target = self.messages[message] else { return nil }
-        let data = Interaction.Data(customID: customID, componentType: 2)
-        return self.interact(type: .messageComponent, data: data, user: user, roles: roles, channel: target.channelID,
-                             attachmentSizeLimit: nil, message: target)
-    }
-
-    private func interact(
-        type: Interaction.Kind, data: Interaction.Data, user: User, roles: [Snowflake], channel: Snowflake,
-        attachmentSizeLimit: Int?, message: Message? = nil
-    ) -> Interaction {
-        let guild = self.configuration.channels.first { $0.id == channel }?.guildID
-        let limit = attachmentSizeLimit ?? self.uploadLimit(channel: channel)
-        let interaction = Interaction(
-            id: self.makeID(), applicationID: self.configuration.applicationID, type: type, data: data,
-            guildID: guild, channelID: channel,
-            member: guild == nil ? nil : GuildMember(user: user, roles: roles), user: guild == nil ? user : nil,
-            token: "itk-" + UUID().uuidString, attachmentSizeLimit: limit, message: message)
-        self.interactions[interaction.token] = InteractionRecord(interaction: interaction, created: self.clock.now)
-        self.dispatch("INTERACTION_CREATE", interaction, guild: guild)
-        return interaction
-    }
-
-    static func optionType(_ value: JSONValue) -> ApplicationCommand.OptionType {
-        switch value {
-        case .string: .string
-        case .integer: .integer
-        case .number: .number
-        case .bool: .boolean
+    /// Adds (or replaces) a channel.
+    public func addChannel(_ channel: EmulatedChannel) {
+        self.configuration.channels.removeAll { $0.id == channel.id }
+        self.configuration.channels.append(channel)
+        if let guild = channel.guildID {
+            var json = channel.json
+            json["guild_id"] = .string(guild)
+            self.dispatch("CHANNEL_CREATE", json, guild: guild, intent: DiscordRules.intentGuilds)
         }
     }
 
-    func uploadLimit(channel: Snowflake) -> Int {
-        let guildID = self.configuration.channels.first { $0.id == channel }?.guildID
-        return self.configuration.guilds.first { $0.id == guildID }?.attachmentSizeLimit ?? (10 << 20)
+    public func addUser(_ user: EmulatedUser) { self.users[user.id] = user }
+
+    /// Gives `user` these roles in `guild` (used when an action names no roles).
+    public func setRoles(_ roles: [String], user: String, guild: String) {
+        self.memberRoles[guild, default: [:]][user] = roles
+    }
+
+    /// Changes a guild's boost tier (its upload limit follows).
+    public func setBoostTier(_ tier: Int, guild: String) {
+        guard let index = self.configuration.guilds.firstIndex(where: { $0.id == guild }) else { return }
+        self.configuration.guilds[index].boostTier = tier
+    }
+
+    func uploadLimit(channel: String) -> Int {
+        DiscordRules.uploadLimit(boostTier: self.guild(self.channel(channel)?.guildID)?.boostTier ?? 0)
     }
 
     // MARK: - Observing
 
-    public func messages(in channel: Snowflake) -> [Message] {
-        (self.channelOrder[channel] ?? []).compactMap { self.messages[$0] }
+    /// A channel's messages as everyone sees them (ephemeral ones excluded), oldest first.
+    public func channelMessages(_ channel: String) -> [EmulatedMessage] {
+        (self.channelOrder[channel] ?? []).compactMap { id in
+            guard self.ephemeralViewer[id] == nil else { return nil }
+            return self.messageStore[id].map(EmulatedMessage.init)
+        }
     }
 
-    public func message(_ id: Snowflake) -> Message? { self.messages[id] }
-
-    public func response(to interaction: Interaction) -> InteractionResponse? {
-        self.interactions[interaction.token]?.response
+    /// Ephemeral messages only `user` saw, oldest first.
+    public func ephemeralMessages(for user: String) -> [EmulatedMessage] {
+        self.channelOrder.values.joined().filter { self.ephemeralViewer[$0] == user }
+            .compactMap { self.messageStore[$0].map(EmulatedMessage.init) }
+            .sorted { (UInt64($0.id) ?? 0) < (UInt64($1.id) ?? 0) }
     }
 
-    /// The message an interaction's response created (or a deferred one was edited into).
-    public func originalMessage(of interaction: Interaction) -> Message? {
-        self.interactions[interaction.token]?.originalMessage.flatMap { self.messages[$0] }
+    public func storedMessage(_ id: String) -> EmulatedMessage? { self.messageStore[id].map(EmulatedMessage.init) }
+
+    public func interaction(_ idOrToken: String) -> EmulatedInteraction? {
+        self.interactions[idOrToken] ?? self.interactions.values.first { $0.id == idOrToken }
     }
+
+    /// The message an interaction's answer created (or a deferred one was edited into).
+    public func originalMessage(ofInteraction idOrToken: String) -> EmulatedMessage? {
+        self.interaction(idOrToken)?.originalMessageID.flatMap { self.storedMessage($0) }
+    }
+
+    /// Follow-up messages of an interaction, in order.
+    public func followups(ofInteraction idOrToken: String) -> [EmulatedMessage] {
+        (self.interaction(idOrToken)?.followupIDs ?? []).compactMap { self.storedMessage($0) }
+    }
+
+    public var globalCommands: [EmulatorJSON] { self.globalCommandList }
+    public func registeredCommands(guild: String) -> [EmulatorJSON] { self.guildCommandLists[guild] ?? [] }
 
     /// The bytes behind an attachment URL this emulator issued.
     public func attachmentData(url: String) -> Data? {
@@ -347,10 +357,13 @@ public actor DiscordEmulator {
         timeout: Duration = .seconds(20), _ what: String = "condition",
         _ probe: @Sendable (isolated DiscordEmulator) -> T?
     ) async throws -> T {
-        let deadline = self.clock.now + timeout
+        let deadline = self.realClock.now + timeout
         while true {
             if let value = probe(self) { return value }
-            guard self.clock.now < deadline else { throw EmulatorTimeout(what: what) }
+            guard self.realClock.now < deadline else {
+                // The gateway's state says why most waits fail; it goes into the message.
+                throw EmulatorError.timeout("\(what) (gateway sockets \(self.connections.count), identifies \(self.identifyCount), too soon \(self.identifiesTooSoon), resumes \(self.resumeCount), closes \(self.sentCloseCodes))")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -359,14 +372,34 @@ public actor DiscordEmulator {
 
     public func inject(_ fault: Fault) { self.faults.append(fault) }
 
-    /// Ages an interaction past its 3-second deadline, as if the bot had been too slow.
-    public func expire(_ interaction: Interaction) {
-        self.interactions[interaction.token]?.created = self.clock.now - self.configuration.interactionDeadline
+    /// Ages an interaction past its 3-second window, as if the bot had been too slow.
+    public func expire(interaction idOrToken: String) {
+        guard let token = self.interaction(idOrToken)?.token else { return }
+        self.interactions[token]?.created = self.now - self.configuration.interactionDeadline
     }
 }
 
-public struct EmulatorTimeout: Error, CustomStringConvertible {
-    public var what: String
-    public init(what: String) { self.what = what }
-    public var description: String { "timed out waiting for \(self.what)" }
+/// What the emulator's Swift API refuses.
+public enum EmulatorError: Error, CustomStringConvertible, Equatable {
+    case timeout(String)
+    case unknownChannel(String)
+    case unknownMessage(String)
+    case unknownCommand(String)
+    case unknownOption(command: String, option: String)
+    case notAutocompleted(command: String, option: String)
+    case unknownButton(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .timeout(let what): "timed out waiting for \(what)"
+        case .unknownChannel(let id): "no channel \(id)"
+        case .unknownMessage(let id): "no message \(id)"
+        case .unknownCommand(let name): "the bot has not registered a command named \(name)"
+        case .unknownOption(let command, let option): "/\(command) has no option \(option)"
+        case .notAutocompleted(let command, let option): "/\(command)'s option \(option) is not autocompleted"
+        case .unknownButton(let id): "the message has no button \(id)"
+        case .invalid(let why): why
+        }
+    }
 }

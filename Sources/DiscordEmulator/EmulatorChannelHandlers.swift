@@ -8,8 +8,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// Discord refuses requests over 25 MiB (attachments included).
-    static let maxRequestSize = 25 << 20
+    /// Above the largest per-file limit (100 MiB at boost tier 3) plus the rest of a request.
+    static let maxRequestSize = 110 << 20
 
     private let emulator: DiscordEmulator
     private var head: HTTPRequestHead?
@@ -51,7 +51,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         _ request: EmulatorRequest, by emulator: DiscordEmulator, on channel: any Channel, keepAlive: Bool
     ) {
         Task {
-            let response = await emulator.handleREST(request)
+            let response = await emulator.handleHTTP(request)
             Self.write(response, to: channel, keepAlive: keepAlive)
         }
     }
@@ -72,7 +72,13 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        headers.replaceOrAdd(name: "Via", value: "1.1 google")
+        // Discord's API answers through Google's front end; Cloudflare's ban page does not (clients tell them apart
+        // by this header).
+        if headers.contains(name: "X-No-Via") {
+            headers.remove(name: "X-No-Via")
+        } else {
+            headers.replaceOrAdd(name: "Via", value: "1.1 google")
+        }
         let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         if let rate = response.bytesPerSecond, rate > 0 {

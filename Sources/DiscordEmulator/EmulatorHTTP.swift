@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// A request as the emulator's REST side sees it.
+/// A request as the emulator's HTTP side sees it.
 struct EmulatorRequest: Sendable {
     var method: HTTPMethod
     var path: String
@@ -19,20 +19,15 @@ struct EmulatorResponse: Sendable {
     /// Send the body at this many bytes per second (the CDN's throttle).
     var bytesPerSecond: Int?
 
-    static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
-        let data = WireFormat.data(value)
+    static func json(_ value: EmulatorJSON, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
-        return EmulatorResponse(status: status, headers: headers, body: data)
+        return EmulatorResponse(status: status, headers: headers, body: value.serialized())
     }
 
     /// Discord's error body: `{"code": …, "message": …}`.
     static func error(_ status: HTTPResponseStatus, code: Int, _ message: String) -> EmulatorResponse {
-        struct Body: Encodable {
-            var code: Int
-            var message: String
-        }
-        return .json(Body(code: code, message: message), status: status)
+        .json(["code": .int(code), "message": .string(message)], status: status)
     }
 
     static let noContent = EmulatorResponse(status: .noContent)

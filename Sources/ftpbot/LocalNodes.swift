@@ -26,8 +26,13 @@ final class LocalNodes: Sendable {
         for i in 0..<count {
             let root = "\(data)/node\(i)"
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            let storage = try LocalFileStorage(root: root)
+            // A previous ftpbot killed mid-upload left its nodes' temporary files; nobody else removes them.
+            for path in (try? await storage.removeAbandonedUploads()) ?? [] {
+                Logger(label: "ftpbot.node").notice("removed an upload left by a process that stopped", metadata: ["node": "node\(i)", "path": "\(path)"])
+            }
             let config = FTPServerConfiguration(
-                host: "127.0.0.1", port: 0, storage: try LocalFileStorage(root: root),
+                host: "127.0.0.1", port: 0, storage: storage,
                 authenticator: StaticAuthenticator([("bot", password, .all)]))
             let server = try await FTPServer.bind(configuration: config, logger: logger)
             servers.append(server)

@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("passive-ports"), help: "The passive port range, LOW-HIGH.")
     var passivePorts: String?
 
-    @Option(name: .customLong("advertised-address"), help: "The IPv4 address announced in PASV replies.")
+    @Option(name: .customLong("advertised-address"), help: "The address announced in PASV replies: IPv4 or a DNS name, or by client network as CIDR=ADDRESS,… (e.g. 10.8.0.0/16=10.8.0.2,0.0.0.0/0=ftp.example.net); names are resolved at start and on SIGHUP.")
     var advertisedAddress: String?
 
     @Option(name: .customLong("max-sessions"), help: "The most sessions at once.")
@@ -43,8 +43,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-per-ip"), help: "The most sessions from one address.")
     var maxPerIP: Int?
 
+    @Option(name: .customLong("max-per-user"), help: "The most sessions one user may have at once (users file: maxSessions per user).")
+    var maxPerUser: Int?
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle session is closed.")
     var idleTimeout: Int?
+
+    @Option(name: .customLong("audit-log"), help: "Append one JSON line per login, transfer, delete, rename and mkdir to this file (reopened on SIGHUP).")
+    var auditLog: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
@@ -63,6 +69,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("trusted-proxy"), help: "A load balancer's address allowed to send PROXY protocol headers (v1/v2) with the client's real address (repeatable).")
     var trustedProxies: [String] = []
+
+    @Option(name: .customLong("allow"), help: "Only clients in this CIDR block or address may connect (repeatable; IPv4 or IPv6).")
+    var allow: [String] = []
+
+    @Option(name: .customLong("deny"), help: "Clients in this CIDR block or address are refused (repeatable; wins over --allow).")
+    var deny: [String] = []
 
     @Option(name: .customLong("metrics-address"), help: "Serve Prometheus metrics (/metrics) and a health check (/health) on HOST:PORT (port 0: any free port, logged).")
     var metricsAddress: String?
@@ -107,7 +119,17 @@ struct Serve: AsyncParsableCommand {
             guard let root = self.root ?? file.root else {
                 throw ValidationError("give --root DIR (or \"root\" in the configuration file), or --memory")
             }
-            do { storage = try LocalFileStorage(root: root) } catch { throw ValidationError("root: \(error)") }
+            let local: LocalFileStorage
+            do { local = try LocalFileStorage(root: root) } catch { throw ValidationError("root: \(error)") }
+            // Uploads a previous process was writing when it died stay hidden forever otherwise.
+            do {
+                for path in try await local.removeAbandonedUploads() {
+                    logger.notice("removed an upload left by a process that stopped", metadata: ["path": "\(path)"])
+                }
+            } catch {
+                logger.warning("could not look for abandoned uploads", metadata: ["error": "\(error)"])
+            }
+            storage = local
         }
 
         let usersPath = self.users ?? file.users
@@ -132,9 +154,16 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.passivePorts = parsed
         }
-        configuration.advertisedAddress = self.advertisedAddress ?? file.advertisedAddress
+        let advertised: FTPAdvertisedAddresses?
+        do {
+            advertised = try (self.advertisedAddress ?? file.advertisedAddress).map(FTPAdvertisedAddresses.init(parsing:))
+            configuration.advertisedAddresses = try advertised?.resolved()
+        } catch {
+            throw ValidationError(error.message)
+        }
         if let v = self.maxSessions ?? file.maxSessions { configuration.maxSessions = v }
         if let v = self.maxPerIP ?? file.maxSessionsPerAddress { configuration.maxSessionsPerAddress = v }
+        configuration.maxSessionsPerUser = self.maxPerUser ?? file.maxSessionsPerUser
         if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
         if let cert = self.tlsCert ?? file.tlsCert {
             guard let key = self.tlsKey ?? file.tlsKey else { throw ValidationError("--tls-cert needs --tls-key") }
@@ -161,6 +190,18 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-key, --tls-policy, --implicit-tls-port and the other --tls-* options need --tls-cert")
         }
         configuration.trustedProxies = self.trustedProxies.isEmpty ? (file.trustedProxies ?? []) : self.trustedProxies
+        do {
+            configuration.addressPolicy = try FTPAddressPolicy(
+                allow: self.allow.isEmpty ? (file.allow ?? []) : self.allow,
+                deny: self.deny.isEmpty ? (file.deny ?? []) : self.deny)
+        } catch {
+            throw ValidationError("--allow/--deny: \(error)")
+        }
+        let auditLog: FTPAuditLog?
+        do { auditLog = try (self.auditLog ?? file.auditLog).map(FTPAuditLog.init(path:)) } catch {
+            throw ValidationError(error.message)
+        }
+        configuration.auditSink = auditLog
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 
         // Metrics are bootstrapped before the server exists: swift-metrics binds each metric to the backend at
@@ -203,6 +244,25 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 logger.error("users not reloaded, keeping the previous ones", metadata: ["error": "\(error)"])
             }
+            if let advertised {
+                // DNS names may point elsewhere now (a new public address).
+                do {
+                    let fresh = try advertised.resolved()
+                    try server.updateAdvertisedAddresses(fresh)
+                    logger.info("advertised addresses resolved", metadata: ["addresses": "\(fresh)"])
+                } catch {
+                    logger.error("advertised addresses not resolved, keeping the previous ones", metadata: ["error": "\(error)"])
+                }
+            }
+            if let auditLog {
+                // After a rotation tool renamed the file: new records go to a new file at the same path.
+                do {
+                    try auditLog.reopen()
+                    logger.info("audit log reopened")
+                } catch {
+                    logger.error("audit log not reopened, writing to the previous file", metadata: ["error": "\(error)"])
+                }
+            }
             guard server.configuration.tls != nil else { return }
             do {
                 try server.reloadTLSCertificate()
@@ -213,6 +273,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await server.run()
         signals.cancel()
+        auditLog?.flush()
         await metricsEndpoint?.stop()
     }
 

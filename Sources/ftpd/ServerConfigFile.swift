@@ -12,6 +12,7 @@ struct ServerConfigFile: Codable {
     var advertisedAddress: String?
     var maxSessions: Int?
     var maxSessionsPerAddress: Int?
+    var maxSessionsPerUser: Int?
     var idleTimeout: Int?
     var logLevel: String?
     var shutdownGrace: Int?
@@ -26,6 +27,9 @@ struct ServerConfigFile: Codable {
     var tlsGroups: String?
     var trustedProxies: [String]?
     var metricsAddress: String?
+    var auditLog: String?
+    var allow: [String]?
+    var deny: [String]?
 
     struct LoadError: Error, CustomStringConvertible {
         var description: String

@@ -2,6 +2,7 @@ import Balancer
 import FTPKit
 import Foundation
 import Logging
+import SeedTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -266,6 +267,55 @@ final class Collected: Sendable {
             #expect(seen.contains { if case .nodeDown("node2", _) = $0 { return true } else { return false } }, "\(seen)")
             #expect(seen.contains(.nodeUp("node2")), "\(seen)")
             #expect(seen.contains(.unknownFiles(node: "node1", files: [FileKey(.default, "stranger.txt")])), "\(seen)")
+        }
+    }
+
+    /// Temporary uploads left on nodes by a process that stopped mid-upload are removed by repair once they are
+    /// older than the configured age, and logged as events; a younger one (perhaps another process's upload in
+    /// progress) and this cluster's own upload in flight stay, however old they look. pyftpdlib is one node: it
+    /// writes in place, so an upload's temporary file is visible there while it is written.
+    @Test func repairRemovesAbandonedTemporaryUploads() async throws {
+        let peer = try await PyftpdlibNode.start()
+        defer { peer.stop() }
+        try await withNodes(1) { nodes in
+            let cluster = try Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2, abandonedPartAge: 60)
+            let events = Task {
+                var seen: [ClusterEvent] = []
+                for await e in cluster.events { seen.append(e) }
+                return seen
+            }
+            _ = try await cluster.upload("kept.bin", from: Source(count: 1000, delay: nil))
+            let space = peer.root + "/default/"
+            let longAgo = Date().addingTimeInterval(-7200)
+            for (name, date) in [(".old.bin.part-aaaa1111", longAgo), (".young.bin.part-bbbb2222", Date())] {
+                try Data("partial".utf8).write(to: URL(fileURLWithPath: space + name))
+                try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: space + name)
+            }
+            // An upload of this cluster in flight (held after its first chunk), whose temporary file looks old.
+            let (chunks, feed) = AsyncStream<ByteBuffer>.makeStream()
+            let slow = Task { try await cluster.upload("slow.bin", from: chunks) }
+            feed.yield(ByteBuffer(repeating: 1, count: 1000))
+            var inFlight: String?
+            try await eventually("the slow upload's temporary file") {
+                inFlight = try FileManager.default.contentsOfDirectory(atPath: space).first { $0.hasPrefix(".slow.bin.part-") }
+                return inFlight != nil
+            }
+            let part = try #require(inFlight)
+            try FileManager.default.setAttributes([.modificationDate: longAgo], ofItemAtPath: space + part)
+            await cluster.repair()
+            #expect(FileManager.default.fileExists(atPath: space + part), "repair removed an upload in flight")
+            #expect(!FileManager.default.fileExists(atPath: space + ".old.bin.part-aaaa1111"))
+            #expect(FileManager.default.fileExists(atPath: space + ".young.bin.part-bbbb2222"))
+            #expect(FileManager.default.fileExists(atPath: space + "kept.bin"))
+            feed.yield(ByteBuffer(repeating: 2, count: 1000))
+            feed.finish()
+            let stored = try await slow.value
+            #expect(stored.size == 2000)
+            #expect(FileManager.default.fileExists(atPath: space + "slow.bin"))
+            #expect(!FileManager.default.fileExists(atPath: space + part))
+            await cluster.close()
+            let seen = await events.value
+            #expect(seen.contains(.removedAbandonedUpload(node: "pyftpdlib", file: FileKey(.default, ".old.bin.part-aaaa1111"))), "\(seen)")
         }
     }
 

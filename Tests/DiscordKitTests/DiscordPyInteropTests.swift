@@ -1,6 +1,8 @@
 import DiscordEmulator
+import DiscordTestSupport
 import DiscordKit
 import Foundation
+import SeedTestSupport
 import Testing
 
 /// discord.py, a client nobody here wrote, against the emulator: login, gateway (zlib-stream), a message with an
@@ -28,7 +30,7 @@ import Testing
                 #expect(await emulator.requests.contains { $0.path == "/api/v10/users/@me" && $0.status == 200 })
                 let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
                 try await Task.sleep(for: .milliseconds(300))  // let it process READY and GUILD_CREATE
-                await emulator.postMessage(
+                try await emulator.postMessage(
                     channel: filesChannel, author: ana, content: "!reverse", files: [("data.bin", payload)])
                 let reply = try await emulator.wait(timeout: .seconds(30), "discord.py's reply") { e in
                     e.messages(in: filesChannel).first { $0.author.id == "1000" }
@@ -44,6 +46,26 @@ import Testing
                 bot.kill()
                 throw error
             }
+        }
+    }
+
+    /// discord.py's `app_commands` against the standalone `discord-emulator`, driven through its control API only:
+    /// a deferred slash command with a file follow-up, autocomplete, a button, an ephemeral answer, and the
+    /// zlib-stream compression discord.py negotiates (the script states each check; see its docstring).
+    @Test func discordPyAppCommandsAgainstTheStandaloneEmulator() async throws {
+        let probe = try await Self.python(["-c", "import discord, yarl"], wait: true)
+        #expect(probe.status == 0, "discord.py is not installed: run scripts/setup (pip install discord.py)\n\(probe.output)")
+        guard probe.status == 0 else { return }
+        let binary = Binaries.path("discord-emulator")
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the discord-emulator product first")
+        let script = URL(fileURLWithPath: Self.script).deletingLastPathComponent()
+            .appendingPathComponent("discordpy_app_commands.py").path
+        let run = try await Self.python([script, binary], wait: false)
+        let status = try await run.exit(timeout: .seconds(120))
+        let output = run.output
+        #expect(status == 0, "\(output)")
+        for check in ["autocomplete", "deferred", "follow-up with a file", "button", "ephemeral", "zlib-stream"] {
+            #expect(output.contains("PASS \(check)"), "\(output)")
         }
     }
 
@@ -64,7 +86,7 @@ import Testing
             while self.process.isRunning {
                 guard ContinuousClock.now < deadline else {
                     self.kill()
-                    throw EmulatorTimeout(what: "python to exit")
+                    throw EmulatorError.timeout("python to exit")
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }

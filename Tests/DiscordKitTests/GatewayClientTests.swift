@@ -1,4 +1,5 @@
 import DiscordEmulator
+import DiscordTestSupport
 import DiscordKit
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ actor EventLog {
 func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while !(await condition()) {
-        guard ContinuousClock.now < deadline else { throw EmulatorTimeout(what: what) }
+        guard ContinuousClock.now < deadline else { throw EmulatorError.timeout(what) }
         try await Task.sleep(for: .milliseconds(20))
     }
 }
@@ -54,7 +55,7 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
         try await withGateway(compress: compress) { emulator, gateway, log, _ in
             try await waitFor("READY") { await log.readyCount == 1 }
             #expect(await emulator.lastIntents == GatewayIntents.commandBot.rawValue)
-            await emulator.postMessage(channel: filesChannel, author: ana, content: "hello 👋")
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "hello 👋")
             try await waitFor("the message") { await log.messages == ["hello 👋"] }
             // Heartbeats flow (interval 300 ms).
             try await waitFor("heartbeats") { await emulator.heartbeatCount >= 2 }
@@ -69,11 +70,13 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
         try await withGateway { emulator, gateway, log, _ in
             try await waitFor("READY") { await log.readyCount == 1 }
             await emulator.disconnectGateway(code: nil)
-            await emulator.postMessage(channel: filesChannel, author: ana, content: "while away")
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "while away")
             try await waitFor("RESUMED") { await log.resumedCount == 1 }
             try await waitFor("the missed message") { await log.messages == ["while away"] }
             #expect(await emulator.identifyCount == 1)
             #expect(await emulator.resumeCount == 1)
+            // Discord wants resumes on READY's resume_gateway_url, which the emulator serves on its own port.
+            #expect(await emulator.resumesOnResumeURL == 1)
         }
     }
 
@@ -88,13 +91,13 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             await emulator.sendRawFrame(#"{"op":42,"d":null}"#)
             await emulator.dispatchRaw("MESSAGE_CREATE", json: #"{"id":5,"content":["not","text"]}"#)
             await emulator.dispatchRaw("INTERACTION_CREATE", json: "null")
-            await emulator.postMessage(channel: filesChannel, author: ana, content: "after the garbage")
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "after the garbage")
             try await waitFor("the real message") { await log.messages == ["after the garbage"] }
             let others = await log.events.compactMap { if case .other(let name, _) = $0 { name } else { nil } }
             #expect(others.contains("MESSAGE_CREATE") && others.contains("INTERACTION_CREATE"), "\(others)")
             // A resume replays nothing twice and loses nothing.
             await emulator.disconnectGateway(code: nil)
-            await emulator.postMessage(channel: filesChannel, author: ana, content: "while away")
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "while away")
             try await waitFor("RESUMED") { await log.resumedCount == 1 }
             try await waitFor("the missed message") { await log.messages == ["after the garbage", "while away"] }
             #expect(await emulator.identifyCount == 1)
@@ -120,7 +123,7 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             await emulator.invalidateSessions(resumable: false)
             try await waitFor("a second READY") { await log.readyCount == 2 }
             #expect(await emulator.identifyCount == 2)
-            await emulator.postMessage(channel: filesChannel, author: ana, content: "still here")
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "still here")
             try await waitFor("the message") { await log.messages == ["still here"] }
         }
     }
@@ -136,15 +139,55 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
         }
     }
 
-    @Test func aDisallowedIntentStopsWithAClearError() async throws {
+    /// Slash commands need no intent: a refused Message Content intent (4014) is not a reason to stop. The client
+    /// identifies again without it; messages then arrive without their text, as Discord sends them.
+    @Test func aDisallowedIntentContinuesWithoutIt() async throws {
         let config = DiscordEmulator.Configuration(heartbeatIntervalMilliseconds: 300, messageContentIntentAllowed: false)
-        try await withGateway(config) { _, _, _, run in
-            let result = await run.result
-            #expect(throws: GatewayError.disallowedIntents) { try result.get() }
-        }
-        // Without the privileged intent it connects.
-        try await withGateway(config, intents: [.guilds, .guildMessages]) { _, _, log, _ in
+        try await withGateway(config) { emulator, _, log, _ in
             try await waitFor("READY") { await log.readyCount == 1 }
+            #expect(await emulator.sentCloseCodes == [4014])
+            let intents = try #require(await emulator.lastIntents)
+            #expect(intents & GatewayIntents.messageContent.rawValue == 0)
+            #expect(intents & GatewayIntents.guildMessages.rawValue != 0)
+            try await emulator.postMessage(channel: filesChannel, author: ana, content: "!list")
+            try await waitFor("the message, without its text") { await log.messages == [""] }
         }
+        // Told to, it stops with what to fix instead.
+        try await withEmulator(config) { _, rest in
+            let gateway = GatewayClient(
+                configuration: GatewayConfiguration(token: BotToken(config.token), continueWithoutPrivilegedIntents: false),
+                rest: rest)
+            await #expect(throws: GatewayError.disallowedIntents) { try await gateway.run() }
+        }
+    }
+
+    /// A session past its lifetime cannot be resumed (close 4009): the client identifies anew.
+    @Test func anExpiredSessionIsIdentifiedAnew() async throws {
+        var config = DiscordEmulator.Configuration(heartbeatIntervalMilliseconds: 1000)
+        config.sessionLifetime = .zero
+        try await withGateway(config) { emulator, _, log, _ in
+            try await waitFor("READY") { await log.readyCount == 1 }
+            await emulator.disconnectGateway(code: nil)
+            try await waitFor("a second READY") { await log.readyCount == 2 }
+            #expect(await emulator.sentCloseCodes.contains(4009))
+            #expect(await emulator.identifyCount == 2)
+        }
+    }
+
+    /// After a non-resumable INVALID_SESSION Discord asks for a wait of 1–5 s before identifying again.
+    @Test func aNewSessionWaitsAfterAnInvalidSession() async throws {
+        try await withGateway { emulator, _, log, _ in
+            try await waitFor("READY") { await log.readyCount == 1 }
+            let sent = ContinuousClock.now
+            await emulator.invalidateSessions(resumable: false)
+            try await waitFor("a second READY") { await log.readyCount == 2 }
+            let second = try #require(await emulator.identifies.last?.at)
+            #expect(second - sent >= .seconds(1))
+        }
+        var machine = GatewayStateMachine(gatewayURL: "ws://x")
+        machine.connected()
+        _ = machine.received(.hello(heartbeatIntervalMilliseconds: 1000), jitter: 0)
+        _ = machine.received(.invalidSession(resumable: false), jitter: 0)
+        #expect(machine.closed(code: nil, jitter: 1) == [.reconnect(url: "ws://x", delay: .seconds(5))])
     }
 }

@@ -1,4 +1,5 @@
 import DiscordEmulator
+import DiscordTestSupport
 import DiscordKit
 import Foundation
 import Testing
@@ -8,10 +9,11 @@ import Testing
         // Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2); a second guild on shard 1.
         let onShardOne = Snowflake((UInt64(1) << 22) | 7)
         var config = DiscordEmulator.Configuration(
-            guilds: [Guild(id: "2000", name: "zero"), Guild(id: onShardOne, name: "one")],
-            channels: [Channel(id: "3000", guildID: "2000", name: "a"), Channel(id: "3100", guildID: onShardOne, name: "b")],
+            guilds: [EmulatedGuild(id: "2000", name: "zero"), EmulatedGuild(id: onShardOne.rawValue, name: "one")],
+            channels: [EmulatedChannel(id: "3000", guildID: "2000", name: "a"), EmulatedChannel(id: "3100", guildID: onShardOne.rawValue, name: "b")],
             heartbeatIntervalMilliseconds: 1000)
         config.recommendedShards = 2
+        config.identifyInterval = .milliseconds(80)
         try await withEmulator(config) { emulator, rest in
             let gateway = ShardedGateway(
                 configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
@@ -23,8 +25,8 @@ import Testing
                 try await emulator.wait("two identifies") { $0.identifyCount == 2 ? true : nil }
                 try await waitFor("both READYs") { await seen.readyShards == [0, 1] }
                 // Each guild's events reach only its shard.
-                await emulator.postMessage(channel: "3000", author: ana, content: "to zero")
-                await emulator.postMessage(channel: "3100", author: ana, content: "to one")
+                try await emulator.postMessage(channel: "3000", author: ana, content: "to zero")
+                try await emulator.postMessage(channel: "3100", author: ana, content: "to one")
                 try await waitFor("both messages") { await seen.messages.count == 2 }
                 #expect(await seen.messages.sorted { $0.1 < $1.1 }.map(\.0) == [1, 0])
                 #expect(await gateway.health().count == 2)
@@ -32,7 +34,7 @@ import Testing
                 // Shard 1 stops for good (bad shard settings); shard 0 carries on.
                 await emulator.disconnectGateway(code: 4010, shard: 1)
                 try await Task.sleep(for: .milliseconds(300))
-                await emulator.postMessage(channel: "3000", author: ana, content: "still zero")
+                try await emulator.postMessage(channel: "3000", author: ana, content: "still zero")
                 try await waitFor("shard 0's next message") { await seen.messages.contains { $0.1 == "still zero" } }
                 let states = await gateway.health().map(\.state)
                 #expect(states == [.ready, .stopped])
@@ -43,6 +45,42 @@ import Testing
             await gateway.stop()
             try await run.value
             await consumer.value
+        }
+    }
+}
+
+extension ShardedGatewayTests {
+    /// Re-identifies after an invalid session keep `max_concurrency`'s pace like first connections: the emulator
+    /// never has to refuse one for coming too soon.
+    @Test func reidentifiesArePacedByMaxConcurrency() async throws {
+        let onShardOne = (UInt64(1) << 22) | 7
+        var config = DiscordEmulator.Configuration(
+            guilds: [EmulatedGuild(id: "2000", name: "zero"), EmulatedGuild(id: String(onShardOne), name: "one")],
+            channels: [EmulatedChannel(id: "3000", guildID: "2000", name: "a")], heartbeatIntervalMilliseconds: 1000)
+        config.recommendedShards = 2
+        // The client paces at 2 s; the emulator allows 1 s, so that a loaded machine delaying one shard's send
+        // by up to a second (the time between the client's slot and the emulator's receipt) is no failure.
+        config.identifyInterval = .seconds(1)
+        try await withEmulator(config) { emulator, rest in
+            let gateway = ShardedGateway(
+                configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
+                rest: rest, roundInterval: .seconds(2))
+            let run = Task { try await gateway.run() }
+            let drain = Task { for await _ in gateway.events {} }
+            do {
+                try await emulator.wait("two identifies") { $0.identifyCount == 2 ? true : nil }
+                await emulator.invalidateSessions(resumable: false)
+                try await emulator.wait(timeout: .seconds(30), "two more identifies") { $0.identifyCount == 4 ? true : nil }
+                #expect(await emulator.identifiesTooSoon == 0)
+                let times = await emulator.identifies.map(\.at)
+                for (a, b) in zip(times, times.dropFirst()) { #expect(b - a >= .seconds(1)) }
+            } catch {
+                await gateway.stop()
+                throw error
+            }
+            await gateway.stop()
+            _ = await run.result
+            await drain.value
         }
     }
 }

@@ -1,4 +1,5 @@
 import DiscordEmulator
+import DiscordTestSupport
 import DiscordKit
 import FTPKit
 import Foundation
@@ -14,6 +15,8 @@ final class TestNode: Sendable {
     let root: String
     /// Reads in progress on this node (slow nodes only): tells which replica serves a download.
     let readers = Mutex(0)
+    /// How long a delete takes on this node (slow nodes only).
+    let deleteDelay = Mutex(Duration.zero)
     let slow: Bool
     private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
 
@@ -98,7 +101,11 @@ struct SlowReads: FTPStorage {
     func openForWriting(_ path: FTPPath, mode: FTPWriteMode) async throws -> any FTPWriteHandle {
         try await self.base.openForWriting(path, mode: mode)
     }
-    func remove(_ path: FTPPath) async throws { try await self.base.remove(path) }
+    func remove(_ path: FTPPath) async throws {
+        let delay = self.node.deleteDelay.withLock { $0 }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        try await self.base.remove(path)
+    }
     func rename(_ from: FTPPath, to: FTPPath) async throws { try await self.base.rename(from, to: to) }
     func makeDirectory(_ path: FTPPath) async throws { try await self.base.makeDirectory(path) }
     func removeDirectory(_ path: FTPPath) async throws { try await self.base.removeDirectory(path) }
@@ -132,18 +139,18 @@ final class BotHarness: Sendable {
 
     static func start(
         extra: [String: Any] = [:], token: String = "emulator-token", cdnBytesPerSecond: Int? = nil,
-        slowNodes: Bool = false
+        slowNodes: Bool = false, guildCommands: Bool = true, messageContentIntent: Bool = true
     ) async throws -> BotHarness {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("botd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         // Two servers (3000 and 3001 are in 2000, 4000 in 2500) and a direct-message channel (4100, no server).
         var emulatorConfiguration = DiscordEmulator.Configuration(
-            guilds: [Guild(id: "2000", name: "Emulated guild"), Guild(id: "2500", name: "Another guild")],
-            channels: [DiscordKit.Channel(id: "3000", type: 0, guildID: "2000", name: "files"),
-                       DiscordKit.Channel(id: "3001", type: 0, guildID: "2000", name: "other"),
-                       DiscordKit.Channel(id: "4000", type: 0, guildID: "2500", name: "files"),
-                       DiscordKit.Channel(id: "4100", type: 1, guildID: nil, name: nil)],
-            heartbeatIntervalMilliseconds: 2000)
+            guilds: [EmulatedGuild(id: "2000", name: "Emulated guild"), EmulatedGuild(id: "2500", name: "Another guild")],
+            channels: [EmulatedChannel(id: "3000", type: 0, guildID: "2000", name: "files"),
+                       EmulatedChannel(id: "3001", type: 0, guildID: "2000", name: "other"),
+                       EmulatedChannel(id: "4000", type: 0, guildID: "2500", name: "files"),
+                       EmulatedChannel(id: "4100", type: 1, guildID: nil, name: nil)],
+            heartbeatIntervalMilliseconds: 2000, messageContentIntentAllowed: messageContentIntent)
         emulatorConfiguration.cdnBytesPerSecond = cdnBytesPerSecond
         let emulator = DiscordEmulator(configuration: emulatorConfiguration)
         try await emulator.start()
@@ -165,6 +172,8 @@ final class BotHarness: Sendable {
             "http": ["address": "127.0.0.1:0"],
         ]
         for (k, v) in extra { config[k] = v }
+        // Without a guild, the commands are registered globally (every server the bot is in gets them).
+        if !guildCommands { config["guildID"] = nil }
         let configPath = dir.appendingPathComponent("ftpbot.json")
         try JSONSerialization.data(withJSONObject: config).write(to: configPath)
         let process = Process()
@@ -188,7 +197,7 @@ final class BotHarness: Sendable {
 
     func waitUntilReady() async throws {
         try await self.emulator.wait(timeout: .seconds(60), "the bot's READY and commands") {
-            $0.identifyCount >= 1 && !($0.guildCommands["2000"] ?? []).isEmpty ? true : nil
+            $0.identifyCount >= 1 && (!($0.guildCommands["2000"] ?? []).isEmpty || !$0.globalCommands.isEmpty) ? true : nil
         }
     }
 
@@ -196,7 +205,7 @@ final class BotHarness: Sendable {
     func exitStatus(timeout: Duration = .seconds(60)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while self.process.isRunning {
-            guard ContinuousClock.now < deadline else { throw EmulatorTimeout(what: "ftpbot to exit") }
+            guard ContinuousClock.now < deadline else { throw EmulatorError.timeout("ftpbot to exit") }
             try await Task.sleep(for: .milliseconds(50))
         }
         return self.process.terminationStatus
@@ -216,7 +225,7 @@ final class BotHarness: Sendable {
         in channel: Snowflake = BotHarness.channel, until done: @escaping @Sendable (Message) -> Bool = { _ in true }
     ) async throws -> Message {
         let before = await self.emulator.messages(in: channel).count
-        await self.emulator.postMessage(channel: channel, author: user, roles: roles, content: content, files: files)
+        try await self.emulator.postMessage(channel: channel, author: user, roles: roles, content: content, files: files)
         return try await self.emulator.wait(timeout: .seconds(60), "the reply to \(content)") { e in
             e.messages(in: channel).dropFirst(before).first { $0.author.id == "1000" && done($0) }
         }
@@ -225,12 +234,11 @@ final class BotHarness: Sendable {
     /// Runs a slash command and returns its original response once `done` says it is final.
     func slash(
         _ name: String, _ options: [String: JSONValue] = [:], as user: User = ana, roles: [Snowflake] = [],
-        files: [String: (filename: String, data: Data)] = [:], attachmentSizeLimit: Int? = nil,
+        files: [String: (filename: String, data: Data)] = [:],
         until done: @escaping @Sendable (Message) -> Bool = { !$0.content.isEmpty || !$0.embeds.isEmpty }
     ) async throws -> (Interaction, Message) {
-        let interaction = await self.emulator.invokeCommand(
-            name, options: options, files: files, user: user, roles: roles, channel: Self.channel,
-            attachmentSizeLimit: attachmentSizeLimit)
+        let interaction = try await self.emulator.invokeCommand(
+            name, options: options, files: files, user: user, roles: roles, channel: Self.channel)
         let message = try await self.emulator.wait(timeout: .seconds(60), "/\(name)") { e in
             e.originalMessage(of: interaction).flatMap { done($0) ? $0 : nil }
         }
@@ -282,7 +290,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(typo.content.contains("No file named **reprot.pdf**. Did you mean `report.pdf`?"), "\(typo.content)")
 
             // Autocomplete offers stored names.
-            let ac = await bot.emulator.requestAutocomplete(
+            let ac = try await bot.emulator.requestAutocomplete(
                 "download", option: "name", typed: "rep", user: BotHarness.ana, channel: BotHarness.channel)
             let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
             #expect(choices.map(\.name) == ["report.pdf"])
@@ -302,12 +310,15 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let (_, ask) = try await bot.slash("delete", ["name": .string("report.pdf")])
             let yes = try #require(ask.components.first?.components?.first?.customID)
             // Someone else's click does nothing.
-            let intruder = try #require(await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.bruno))
+            let intruder = try await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.bruno)
             try await bot.emulator.wait("the refusal") { $0.response(to: intruder) }
             #expect(bot.nodes.filter { $0.holds("report.pdf") }.count == 2)
-            let press = try #require(await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.ana))
-            try await bot.emulator.wait("the deletion") { $0.response(to: press) }
-            #expect(await bot.emulator.message(ask.id)?.content.contains("Deleted **report.pdf**") == true)
+            let press = try await bot.emulator.pressButton(message: ask.id, customID: yes, user: BotHarness.ana)
+            // Acknowledged at once, the message edited when the delete is done.
+            #expect(try await bot.emulator.wait("the acknowledgement") { $0.response(to: press) }.type == .deferredUpdateMessage)
+            try await bot.emulator.wait("the deletion") { e in
+                e.message(ask.id)?.content.contains("Deleted **report.pdf**") == true ? true : nil
+            }
             #expect(bot.nodes.allSatisfy { !$0.holds("report.pdf") })
             // An admin may delete someone else's file with the prefix command.
             let adminDelete = try await bot.say("!delete notes v2.txt", as: BotHarness.admin, roles: [BotHarness.adminRole])
@@ -330,7 +341,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
     }
 
     @Test func eachServerAndEachDirectMessageSeesOnlyItsOwnFiles() async throws {
-        let bot = try await BotHarness.start()
+        let bot = try await BotHarness.start(guildCommands: false)
         do {
             try await bot.waitUntilReady()
             let plans = bytes(20_000, seed: 21)
@@ -356,7 +367,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let dm = try await bot.say("!list", in: "4100")
             #expect(dm.embeds.first?.description?.contains("No files yet") == true, "\(dm.embeds)")
             // Completion offers only the server's names.
-            let ac = await bot.emulator.requestAutocomplete(
+            let ac = try await bot.emulator.requestAutocomplete(
                 "download", option: "name", typed: "pl", user: BotHarness.ana, channel: "4000")
             let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
             #expect(choices.map(\.name) == ["plans.txt"])
@@ -380,10 +391,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(ra.content.contains("✅") && rb.1.content.contains("✅"), "\(ra.content) / \(rb.1.content)")
 
             // A file over the channel's upload limit gets its size and the limit, not a failed upload.
+            // (The server is boosted while a user posts it — users cannot attach more than their server allows — and
+            // loses the boost before it is asked for.)
             let big = bytes(10_600_000, seed: 5)
+            await bot.emulator.setBoostTier(2, guild: "2000")
             _ = try await bot.say("!upload", files: [("big.iso", big)]) { $0.content.contains("big.iso") && !$0.content.contains("Uploading") }
-            let (_, tooBig) = try await bot.slash(
-                "download", ["name": .string("big.iso")], attachmentSizeLimit: 10 << 20)
+            await bot.emulator.setBoostTier(0, guild: "2000")
+            let (_, tooBig) = try await bot.slash("download", ["name": .string("big.iso")])
             #expect(tooBig.content.contains("**big.iso** is 10.1 MiB, over this channel's upload limit of 10.0 MiB"),
                     "\(tooBig.content)")
             let prefixTooBig = try await bot.say("!download big.iso")
@@ -394,8 +408,10 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let fetched = try await Command.run(["curl", "-sS", link])
             #expect(fetched.stdout == big, "\(fetched.stderr)")
 
-            // Size limit and quota.
+            // Size limit and quota (the server is boosted so that its members can attach 12.5 MB at all).
+            await bot.emulator.setBoostTier(2, guild: "2000")
             let huge = try await bot.say("!upload", files: [("huge.bin", bytes(12_500_000, seed: 6))]) { $0.content.contains("huge.bin") && !$0.content.contains("Uploading") }
+            await bot.emulator.setBoostTier(0, guild: "2000")
             #expect(huge.content.contains("the limit is 11.4 MiB per file"), "\(huge.content)")
             let over = try await bot.say("!upload", files: [("more.bin", bytes(1_000_000, seed: 7))]) { $0.content.contains("more.bin") && !$0.content.contains("Uploading") }
             #expect(over.content.contains("would put you over your quota"), "\(over.content)")
@@ -512,6 +528,78 @@ func bytes(_ count: Int, seed: Int) -> Data {
         await bot.stop()
     }
 
+    /// Discord for real: a button press is acknowledged before the slow work it starts (else "This interaction
+    /// failed" after 3 s, with the delete done anyway); a long stored name is offered within Discord's
+    /// 100-character choices and found again from the cut choice; the name an attachment shows is said.
+    @Test func buttonsLongNamesAndAttachmentNamesAsDiscordHasThem() async throws {
+        let bot = try await BotHarness.start(slowNodes: true)
+        do {
+            try await bot.waitUntilReady()
+            _ = try await bot.say("!upload", files: [("old report.txt", Data("old".utf8))]) { $0.content.contains("Stored") }
+            // Users' attachments are renamed by Discord before the bot sees them.
+            #expect(bot.nodes.contains { $0.holds("old_report.txt") })
+            let (ask, question) = try await bot.slash("delete", ["name": .string("old_report.txt")]) { !$0.components.isEmpty }
+            _ = ask
+            let yes = try #require(question.components.first?.components?.first?.customID)
+            for node in bot.nodes { node.deleteDelay.withLock { $0 = .seconds(4) } }
+            let press = try await bot.emulator.pressButton(message: question.id, customID: yes, user: BotHarness.ana)
+            let answered = try await bot.emulator.wait("the press's acknowledgement") { $0.response(to: press) }
+            #expect(answered.type == .deferredUpdateMessage)
+            try await bot.emulator.wait(timeout: .seconds(60), "the deletion") { e in
+                e.message(question.id)?.content.contains(#"Deleted **old\_report.txt**"#) == true ? true : nil
+            }
+            #expect(bot.nodes.allSatisfy { !$0.holds("old_report.txt") })
+            for node in bot.nodes { node.deleteDelay.withLock { $0 = .zero } }
+
+            let long = "quarterly report " + String(repeating: "with many words ", count: 8) + "final version.txt"
+            #expect(long.count > 100)
+            _ = try await bot.say("!upload \(long)", files: [("x.txt", Data("long".utf8))]) { $0.content.contains("Stored") }
+            let ac = try await bot.emulator.requestAutocomplete(
+                "download", option: "name", typed: "quarterly", user: BotHarness.ana, channel: BotHarness.channel)
+            let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
+            let choice = try #require(choices.first)
+            #expect(choice.name.count == 100 && choice.value.description.count == 100)
+            #expect(await bot.emulator.formErrorCount == 0)
+            let (_, got) = try await bot.slash("download", ["name": choice.value]) { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: got.attachments[0].url) == Data("long".utf8))
+            // The attachment's name as Discord shows it, and the bot says so.
+            #expect(got.attachments[0].filename == long.replacingOccurrences(of: " ", with: "_"))
+            #expect(got.content.contains("Discord shows it as `\(got.attachments[0].filename)`"), "\(got.content)")
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    /// A bot whose Message Content intent is not enabled in the developer portal (close 4014) goes on without
+    /// it: slash commands work, prefix commands are not seen (and not answered), the log says what to enable.
+    @Test func withoutTheMessageContentIntentSlashCommandsStillWork() async throws {
+        let bot = try await BotHarness.start(messageContentIntent: false)
+        do {
+            try await bot.waitUntilReady()
+            #expect(await bot.emulator.sentCloseCodes.contains(4014))
+            let (_, listed) = try await bot.slash("list")
+            #expect(listed.embeds.first?.description?.contains("No files yet") == true)
+            let before = await bot.emulator.messages(in: BotHarness.channel).filter { $0.author.id == "1000" }.count
+            try await bot.emulator.postMessage(channel: BotHarness.channel, author: BotHarness.ana, content: "!list")
+            try await bot.emulator.postMessage(channel: BotHarness.channel, author: BotHarness.ana, content: "<@1000> hi")
+            let (_, status) = try await bot.slash("status")
+            #expect(status.embeds.first?.fields?.count == 3)
+            // Only the slash command was answered: the prefix command arrived without its text.
+            let after = await bot.emulator.messages(in: BotHarness.channel).filter { $0.author.id == "1000" }.count
+            #expect(after == before + 1)
+            #expect(bot.process.isRunning)
+            #expect(bot.stderr.contains("Message Content"), "\(bot.stderr)")
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
     @Test func aNodeKilledDuringADownloadLosesNothing() async throws {
         // Nodes send about 1 MB/s, so the bot is still fetching when the replica it reads from dies.
         let bot = try await BotHarness.start(extra: ["allowedChannels": ["3000"]], slowNodes: true)
@@ -542,7 +630,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(help.embeds.first?.description?.contains("/download") == true)
 
             // Commands in a channel the configuration does not allow get a pointer to the right one.
-            await bot.emulator.postMessage(channel: "3001", author: BotHarness.ana, content: "!list")
+            try await bot.emulator.postMessage(channel: "3001", author: BotHarness.ana, content: "!list")
             let pointer = try await bot.emulator.wait("the channel pointer") { e in
                 e.messages(in: "3001").first { $0.author.id == "1000" }
             }

@@ -27,7 +27,7 @@ import Testing
             // 1 GiB that is not all zeros: a 1 MiB random block repeated.
             let source = dir.appendingPathComponent("big.bin").path
             let block = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255) })
-            FileManager.default.createFile(atPath: source, contents: nil)
+            _ = FileManager.default.createFile(atPath: source, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
             for _ in 0..<1024 { try handle.write(contentsOf: block) }
             try handle.close()

@@ -1,9 +1,10 @@
+import Foundation
 import FTPKit
 
 extension Cluster {
     /// Every file of `space` on every node, merged, with the nodes that could not be reached.
     public func list(in space: Space = .default) async throws -> ClusterListing {
-        let (holders, unreachable) = await self.scan(space)
+        let (holders, unreachable, _) = await self.scan(space)
         var files: [ClusterFile] = []
         for (name, h) in holders where self.tombstones[FileKey(space, name)] == nil {
             let key = FileKey(space, name)
@@ -20,9 +21,11 @@ extension Cluster {
         return ClusterListing(files: files.sorted { $0.name < $1.name }, unreachableNodes: unreachable)
     }
 
-    /// What each node holds in `space` (a node without the space's directory holds nothing there), and the nodes
-    /// that could not be asked.
-    func scan(_ space: Space) async -> (holders: [String: (size: UInt64, nodes: [String])], unreachable: [String]) {
+    /// What each node holds in `space` (a node without the space's directory holds nothing there), the nodes
+    /// that could not be asked, and the temporary uploads (`.name.part-…`) found.
+    func scan(_ space: Space) async -> (
+        holders: [String: (size: UInt64, nodes: [String])], unreachable: [String], parts: [TemporaryPart]
+    ) {
         let logger = self.logger
         let results = await withTaskGroup(of: (String, [FTPListEntry]?).self) { group in
             for node in self.nodes {
@@ -43,16 +46,21 @@ extension Cluster {
         }
         var holders: [String: (size: UInt64, nodes: [String])] = [:]
         var unreachable: [String] = []
+        var parts: [TemporaryPart] = []
         for (node, entries) in results.sorted(by: { $0.0 < $1.0 }) {
             guard let entries else {
                 unreachable.append(node)
                 continue
             }
-            for e in entries where e.isFile && !e.name.hasPrefix(".") {
-                holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
+            for e in entries where e.isFile {
+                if !e.name.hasPrefix(".") {
+                    holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
+                } else if Self.isTemporaryName(e.name) {
+                    parts.append(TemporaryPart(node: node, name: e.name, modified: e.modified))
+                }
             }
         }
-        return (holders, unreachable)
+        return (holders, unreachable, parts)
     }
 
     /// Removes every replica. Replicas on nodes that are down are removed when they return (`refresh`), and the
@@ -132,4 +140,22 @@ extension Cluster {
 
     /// The catalog's record of a file, without asking a node.
     public func knownFile(_ name: String, in space: Space) -> ClusterFile? { self.file(FileKey(space, name)) }
+}
+
+/// A temporary upload (`.name.part-…`) seen on a node.
+struct TemporaryPart: Sendable, Hashable {
+    var node: String
+    var name: String
+    var modified: Date?
+}
+
+extension Cluster {
+    /// The name a replica is written under until every replica is complete.
+    static func temporaryName(for name: String) -> String {
+        ".\(name).part-\(UUID().uuidString.prefix(8))"
+    }
+
+    static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(".part-")
+    }
 }

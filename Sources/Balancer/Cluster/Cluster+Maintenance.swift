@@ -1,4 +1,5 @@
 import FTPKit
+import Foundation
 
 extension Cluster {
     /// Gives every known file its required replica count back, copying from a node that has it to the next
@@ -6,7 +7,8 @@ extension Cluster {
     /// Reports files on nodes that the catalog does not know.
     public func repair() async {
         for space in self.spaces {
-            let (holders, unreachable) = await self.scan(space)
+            let (holders, unreachable, parts) = await self.scan(space)
+            await self.removeAbandoned(parts, in: space)
             var unknown: [String: Set<FileKey>] = [:]
             for (name, h) in holders where self.file(FileKey(space, name)) == nil && self.tombstones[FileKey(space, name)] == nil {
                 for n in h.nodes { unknown[n, default: []].insert(FileKey(space, name)) }
@@ -17,6 +19,22 @@ extension Cluster {
             }
             for name in holders.keys.sorted() {
                 await self.repair(FileKey(space, name), present: Set(holders[name]?.nodes ?? []), unreachable: unreachable)
+            }
+        }
+    }
+
+    /// Removes temporary uploads that no upload of this cluster is writing and that nobody has touched for
+    /// ``abandonedPartAge`` (left by a process killed mid-upload, or by a node that failed before its rename), and
+    /// logs each one. A part without a modification time in the listing is kept: its age is unknown.
+    private func removeAbandoned(_ parts: [TemporaryPart], in space: Space, now: Date = Date()) async {
+        for part in parts where !self.partsInFlight.contains(FileKey(space, part.name)) {
+            guard let modified = part.modified, now.timeIntervalSince(modified) >= self.abandonedPartAge,
+                let node = self.node(part.node)
+            else { continue }
+            if await self.removeReplica(part.name, in: space, on: node, why: "abandoned temporary upload") {
+                self.logger.notice("removed an abandoned temporary upload", metadata: [
+                    "node": "\(part.node)", "file": "\(FileKey(space, part.name))"])
+                self.eventSink.yield(.removedAbandonedUpload(node: part.node, file: FileKey(space, part.name)))
             }
         }
     }

@@ -56,7 +56,9 @@ extension Cluster {
             nodes: loads)
         guard !ranking.isEmpty else { throw ClusterError(.noNodeAvailable, "no storage node is available") }
         let targets = Array(ranking.prefix(self.replicas)).compactMap(self.node)
-        let temporary = ".\(key.name).part-\(UUID().uuidString.prefix(8))"
+        let temporary = Self.temporaryName(for: key.name)
+        self.partsInFlight.insert(FileKey(key.space, temporary))
+        defer { self.partsInFlight.remove(FileKey(key.space, temporary)) }
 
         let streamed = await self.stream(source, to: targets, as: temporary, in: key.space,
                                          maxBytes: reservation.ticket.maxBytes)
@@ -227,7 +229,9 @@ extension Cluster {
     /// Re-replication: streams a committed file from one node to another and renames it into place there.
     func copy(_ key: FileKey, size: UInt64, from source: String, to target: String) async -> Bool {
         guard let from = self.node(source), let to = self.node(target) else { return false }
-        let temporary = ".\(key.name).part-\(UUID().uuidString.prefix(8))"
+        let temporary = Self.temporaryName(for: key.name)
+        self.partsInFlight.insert(FileKey(key.space, temporary))
+        defer { self.partsInFlight.remove(FileKey(key.space, temporary)) }
         let sourcePath = from.path(key.name, in: self.place(of: key, on: source))
         guard await self.copy(from: from, sourcePath, to: to, as: temporary, in: key.space, size: size) else {
             return false

@@ -30,6 +30,11 @@ public actor Cluster {
     private var refreshing: Task<Void, Never>?
     /// Unknown files already reported per node, so each is reported once.
     var reportedUnknown: [String: Set<FileKey>] = [:]
+    /// Temporary names (`.name.part-…`) this cluster is writing now: repair never takes them for leftovers.
+    var partsInFlight: Set<FileKey> = []
+    /// How long a temporary upload on a node must have been left untouched before repair removes it (the age
+    /// covers uploads of other processes sharing the nodes, which this one cannot see in flight).
+    public nonisolated let abandonedPartAge: Double
     /// Events as they happen; the newest 1000 are kept if nobody reads them.
     public nonisolated let events: AsyncStream<ClusterEvent>
     let eventSink: AsyncStream<ClusterEvent>.Continuation
@@ -40,10 +45,14 @@ public actor Cluster {
     ///   - catalogPath: an SQLite file that keeps the catalog across restarts; `nil` keeps it in memory (rebuild
     ///     it from the nodes with ``rebuildCatalog()``).
     ///   - legacySpace: where the files of a catalog from before spaces go (migrated on open, logged).
+    ///   - abandonedPartAge: seconds after which ``repair()`` removes a temporary upload left on a node by a
+    ///     process that stopped mid-upload.
     public init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil,
-        catalogPath: String? = nil, legacySpace: Space = .default, logger: Logger = Logger(label: "Balancer.Cluster")
+        catalogPath: String? = nil, legacySpace: Space = .default, abandonedPartAge: Double = 3600,
+        logger: Logger = Logger(label: "Balancer.Cluster")
     ) throws(ClusterError) {
+        self.abandonedPartAge = abandonedPartAge
         self.nodes = nodes.map { ClusterNode(configuration: $0, logger: logger) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))

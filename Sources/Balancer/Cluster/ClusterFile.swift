@@ -50,6 +50,8 @@ public enum ClusterEvent: Sendable, Hashable {
     case unknownFiles(node: String, files: [FileKey])
     /// A replica from before spaces was moved into its space's directory on a node.
     case movedIntoSpace(node: String, file: FileKey)
+    /// A temporary upload left on a node (its writer stopped mid-upload) was removed by repair.
+    case removedAbandonedUpload(node: String, file: FileKey)
 }
 
 /// How an upload treats a name that exists already.

@@ -119,20 +119,18 @@ public actor CommandRouter {
         guard let parsed = self.parser.parse(message.content) else { return }
         let replier = CommandReplier(rest: self.rest, origin: .message(message))
         let prefix = self.primaryPrefix
+        // Only this bot's commands get an answer: a busy server's other `!` messages (another bot's prefix, "!!!",
+        // "!it's") are not ours to reply to, and replies would spend the channel's rate limit.
         let command: PrefixCommand
         switch parsed {
         case .failure(let error):
+            guard let word = self.parser.commandName(message.content), self.names[word] != nil else { return }
             self.spawn { try? await replier.send(MessagePayload(content: "That command is malformed: \(error).")) }
             return
         case .success(let c):
             command = c
         }
         guard let name = self.names[command.name], let spec = self.specs[name], let handler = self.handlers[name] else {
-            let known = self.specs.keys.sorted().map { prefix + $0 }.joined(separator: ", ")
-            self.spawn {
-                try? await replier.send(MessagePayload(
-                    content: "Unknown command `\(prefix)\(command.name.prefix(32))`. Commands: \(known)."))
-            }
             return
         }
         var arguments: [String: JSONValue] = [:]
@@ -222,7 +220,7 @@ public actor CommandRouter {
             let completer = self.completers[invocation.command]
             self.spawn {
                 let names = await completer?(invocation, focused.name, focused.value?.description ?? "") ?? []
-                let choices = names.prefix(25).map { ApplicationCommand.Choice(name: String($0.prefix(100)), value: .string($0)) }
+                let choices = names.prefix(25).map(ApplicationCommand.Choice.fitting)
                 try? await rest.respond(to: interaction, .autocomplete(Array(choices)))
             }
         case .messageComponent:

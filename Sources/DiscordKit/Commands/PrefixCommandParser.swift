@@ -33,6 +33,15 @@ public struct PrefixCommandParser: Sendable {
         self.prefixes = prefixes.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
     }
 
+    /// The word right after the prefix, lower-cased, whatever follows it: tells whether a malformed message was
+    /// meant for this bot (`!upload "a`) or for another one, or was no command at all (`!!!`, `!it's`).
+    public func commandName(_ text: String) -> String? {
+        let trimmed = text.unicodeScalars.drop(while: { $0 == " " || $0 == "\t" })
+        guard let prefix = self.prefixes.first(where: { trimmed.starts(with: $0.unicodeScalars) }) else { return nil }
+        let word = trimmed.dropFirst(prefix.unicodeScalars.count).prefix { !$0.properties.isWhitespace }
+        return word.isEmpty ? nil : String(String.UnicodeScalarView(word)).lowercased()
+    }
+
     /// `nil` when the text is not a command (no prefix); an error when it is one but malformed.
     ///
     /// Works on Unicode scalars, not `Character`s: Swift folds a space or a prefix with a combining mark after

@@ -21,6 +21,8 @@ public actor GatewayClient {
     private var reconnectWait: Task<Void, any Error>?
     private var stopRequested = false
     private var identifyRemaining: Int?
+    /// The intents IDENTIFY asks for (the configured ones, less any privileged one Discord refused).
+    private var intents: GatewayIntents
     private var sendTimes: [ContinuousClock.Instant] = []
     private let clock = ContinuousClock()
 
@@ -36,6 +38,7 @@ public actor GatewayClient {
     /// `rest` is asked for the gateway URL and identify budget unless `configuration.gatewayURL` is set.
     public init(configuration: GatewayConfiguration, rest: DiscordRESTClient?, logger: Logger = Logger(label: "DiscordKit.Gateway")) {
         self.configuration = configuration
+        self.intents = configuration.intents
         self.rest = rest
         self.logger = logger
         (self.events, self.continuation) = AsyncStream.makeStream(of: GatewayEvent.self)
@@ -65,15 +68,35 @@ public actor GatewayClient {
         } else {
             throw GatewayError.unreachable("no gateway URL and no REST client to ask for one")
         }
-        self.machine = GatewayStateMachine(gatewayURL: url, maximumBackoff: self.configuration.maximumBackoff)
+        self.machine = GatewayStateMachine(
+            gatewayURL: url, maximumBackoff: self.configuration.maximumBackoff,
+            mayDropPrivilegedIntents: self.configuration.continueWithoutPrivilegedIntents)
         while !self.stopRequested {
+            // Shards sharing a rate-limit key identify one per 5 seconds (max_concurrency), reconnects too. The
+            // turn is awaited before connecting (as discord.py does): waiting on an open socket would hold back
+            // its heartbeat ACKs and get it closed as a zombie, taking a fresh turn each time.
+            if let gate = self.configuration.identifyGate, self.machine?.nextConnectionIdentifies == true {
+                let shard = self.configuration.shard.id
+                let turn = Task { try await gate.waitTurn(shard: shard) }
+                self.reconnectWait = turn
+                _ = try? await turn.value
+                self.reconnectWait = nil
+                guard !self.stopRequested else { return }
+            }
             let code = await self.connectOnce(url)
             self.heartbeatTask?.cancel()
             self.heartbeatTask = nil
             self.outbound = nil
-            guard let actions = self.machine?.closed(code: code), !actions.isEmpty else { return }
+            guard let actions = self.machine?.closed(code: code, jitter: .random(in: 0...1)), !actions.isEmpty else { return }
             for action in actions {
                 switch action {
+                case .dropPrivilegedIntents:
+                    self.intents.subtract([.messageContent, .guildMembers, .guildPresences])
+                    self.logger.warning("""
+                        Discord refused the Message Content intent (close code 4014): continuing without it. Slash \
+                        commands keep working; prefix commands cannot be read until it is enabled in the developer \
+                        portal (Bot → Privileged Gateway Intents).
+                        """)
                 case .fail(let error):
                     self.logger.error("gateway stopped", metadata: ["reason": "\(error)"])
                     throw error
@@ -264,7 +287,7 @@ public actor GatewayClient {
                     Task { try? await outbound.close(errorCode, reason: nil) }
                 }
                 self.heartbeatTask?.cancel()
-            case .reconnect, .fail:
+            case .reconnect, .fail, .dropPrivilegedIntents:
                 break
             }
         }
@@ -294,7 +317,7 @@ public actor GatewayClient {
                 }
                 self.identifies += 1
                 json = try encoder.encode(GatewayOutgoing(op: 2, d: IdentifyPayload(
-                    token: self.configuration.token.secret, intents: self.configuration.intents.rawValue,
+                    token: self.configuration.token.secret, intents: self.intents.rawValue,
                     properties: .init(os: "linux", browser: "DiscordKit", device: "DiscordKit"),
                     shard: [self.configuration.shard.id, self.configuration.shard.count])))
             case .resume(let sessionID, let sequence):

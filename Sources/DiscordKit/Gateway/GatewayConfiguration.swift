@@ -10,11 +10,19 @@ public struct GatewayConfiguration: Sendable {
     public var maximumBackoff: Duration
     /// Largest inflated message accepted.
     public var maxMessageSize: Int
+    /// When Discord refuses a privileged intent (close 4014), go on without it instead of stopping: slash
+    /// commands need no intent. Off, 4014 stops the client with ``GatewayError/disallowedIntents``.
+    public var continueWithoutPrivilegedIntents: Bool
+    /// Paces IDENTIFY across the shards that share it (``ShardedGateway`` sets one); `nil`: not paced.
+    public var identifyGate: IdentifyGate?
 
     public init(
         token: BotToken, intents: GatewayIntents = .commandBot, gatewayURL: String? = nil, compress: Bool = true,
-        shard: (id: Int, count: Int) = (0, 1), maximumBackoff: Duration = .seconds(60), maxMessageSize: Int = 64 << 20
+        shard: (id: Int, count: Int) = (0, 1), maximumBackoff: Duration = .seconds(60), maxMessageSize: Int = 64 << 20,
+        continueWithoutPrivilegedIntents: Bool = true, identifyGate: IdentifyGate? = nil
     ) {
+        self.continueWithoutPrivilegedIntents = continueWithoutPrivilegedIntents
+        self.identifyGate = identifyGate
         self.token = token
         self.intents = intents
         self.gatewayURL = gatewayURL

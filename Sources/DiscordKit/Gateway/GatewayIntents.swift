@@ -8,6 +8,7 @@ public struct GatewayIntents: OptionSet, Sendable, Hashable, Codable {
     public static let guildMessages = GatewayIntents(rawValue: 1 << 9)
     public static let directMessages = GatewayIntents(rawValue: 1 << 12)
     public static let messageContent = GatewayIntents(rawValue: 1 << 15)
+    public static let guildPresences = GatewayIntents(rawValue: 1 << 8)
 
     /// What a prefix-and-slash command bot needs.
     public static let commandBot: GatewayIntents = [.guilds, .guildMessages, .directMessages, .messageContent]

@@ -35,6 +35,9 @@ public struct GatewayStateMachine: Sendable {
         case reconnect(url: String, delay: Duration)
         /// Stop for good.
         case fail(GatewayError)
+        /// Discord refused a privileged intent (4014): identify from now on without Message Content (messages
+        /// arrive without their text; slash commands, buttons and autocomplete need no intent and keep working).
+        case dropPrivilegedIntents
     }
 
     public enum State: Sendable, Hashable {
@@ -58,13 +61,23 @@ public struct GatewayStateMachine: Sendable {
     private var resumeAfterClose = true
     public let gatewayURL: String
     public var maximumBackoff: Duration
+    /// Whether a 4014 close may be answered by identifying without the privileged intents (once).
+    public let mayDropPrivilegedIntents: Bool
+    private var droppedPrivilegedIntents = false
+    /// A non-resumable INVALID_SESSION: Discord asks for a wait of 1–5 s before the next IDENTIFY.
+    private var invalidSessionWait = false
 
-    public init(gatewayURL: String, maximumBackoff: Duration = .seconds(60)) {
+    public init(gatewayURL: String, maximumBackoff: Duration = .seconds(60), mayDropPrivilegedIntents: Bool = false) {
         self.gatewayURL = gatewayURL
         self.maximumBackoff = maximumBackoff
+        self.mayDropPrivilegedIntents = mayDropPrivilegedIntents
     }
 
     private var canResume: Bool { self.sessionID != nil && self.sequence != nil }
+
+    /// Whether the next connection will IDENTIFY (no session to resume): the driver waits for its
+    /// `max_concurrency` turn before connecting, so the wait never stalls an open socket's heartbeats.
+    public var nextConnectionIdentifies: Bool { !self.canResume }
 
     /// The socket is open; `jitter` in 0...1 spreads the first heartbeat.
     public mutating func connected() {
@@ -93,7 +106,10 @@ public struct GatewayStateMachine: Sendable {
         case .reconnect:
             return self.closeAndReconnect(resume: true)
         case .invalidSession(let resumable):
-            if !resumable { self.forgetSession() }
+            if !resumable {
+                self.forgetSession()
+                self.invalidSessionWait = true
+            }
             return self.closeAndReconnect(resume: resumable)
         case .ready(let seq, let id, let url):
             self.note(seq)
@@ -150,11 +166,17 @@ public struct GatewayStateMachine: Sendable {
         return wasOpen ? [.close(code: 1000)] : []
     }
 
-    /// The socket is gone, with the peer's close code if it sent one (nil: dropped or never opened).
-    public mutating func closed(code: Int?) -> [Action] {
+    /// The socket is gone, with the peer's close code if it sent one (nil: dropped or never opened). `jitter` in
+    /// 0...1 picks the wait Discord asks for after a non-resumable INVALID_SESSION (1–5 s).
+    public mutating func closed(code: Int?, jitter: Double = 0.5) -> [Action] {
         if self.state == .stopped { return [] }
         let weClosed = self.state == .closing
         self.state = .disconnected
+        if code == 4014, self.mayDropPrivilegedIntents, !self.droppedPrivilegedIntents {
+            self.droppedPrivilegedIntents = true
+            self.forgetSession()
+            return [.dropPrivilegedIntents, .reconnect(url: self.gatewayURL, delay: .seconds(1))]
+        }
         if let code, let error = GatewayError(closeCode: code) {
             self.state = .stopped
             return [.fail(error)]
@@ -171,8 +193,11 @@ public struct GatewayStateMachine: Sendable {
         }
         // An orderly reconnect (op 7, zombie) goes at once; repeated failures back off 1, 2, 4… s up to the cap,
         // and a fresh IDENTIFY never comes sooner than 1 s after a failure so the daily identify budget lasts.
-        let delay: Duration
-        if weClosed && self.canResume && self.failures == 0 {
+        var delay: Duration
+        if self.invalidSessionWait {
+            self.invalidSessionWait = false
+            delay = .seconds(1) + .milliseconds(Int(4000 * min(max(jitter, 0), 1)))
+        } else if weClosed && self.canResume && self.failures == 0 {
             delay = .zero
         } else {
             let exponent = min(self.failures, 16)

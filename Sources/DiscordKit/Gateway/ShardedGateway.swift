@@ -1,7 +1,8 @@
 public import Logging
 
-/// Several gateway shards in one process: the shard count Discord recommends (or a fixed one), identifies paced
-/// by `max_concurrency` (one round of shards per 5 seconds), every shard's events merged into one stream. A shard
+/// Several gateway shards in one process: the shard count Discord recommends (or a fixed one), every IDENTIFY
+/// (first ones and re-identifies after an invalid session) paced by `max_concurrency` through one
+/// ``IdentifyGate``, every shard's events merged into one stream. A shard
 /// that stops for good (a final close code) is logged and the others go on; ``run()`` throws only when every
 /// shard has stopped with an error.
 public actor ShardedGateway {
@@ -47,20 +48,19 @@ public actor ShardedGateway {
         guard info.sessionStartLimit.remaining >= count else {
             throw GatewayError.identifyBudgetExhausted(resetAfterSeconds: info.sessionStartLimit.resetAfter / 1000)
         }
+        // One gate for every shard: first connections and every later re-identify keep Discord's pace.
+        let gate = IdentifyGate(maxConcurrency: concurrency, interval: self.roundInterval)
         for id in 0..<count {
             var configuration = self.configuration
             configuration.shard = (id, count)
+            configuration.identifyGate = gate
             configuration.gatewayURL = configuration.gatewayURL ?? info.url
             self.shards.append(GatewayClient(configuration: configuration, rest: self.rest, logger: self.logger))
         }
         let shards = self.shards
-        let roundInterval = self.roundInterval
         let failures = try await withThrowingTaskGroup(of: (any Error)?.self) { group in
             for (id, shard) in shards.enumerated() {
-                // Shards with the same rate-limit key (id % max_concurrency) identify one round apart.
-                let round = id / concurrency
                 group.addTask {
-                    if round > 0 { try? await Task.sleep(for: roundInterval * round) }
                     guard await !self.isStopped else { return nil }
                     let forward = Task {
                         for await event in shard.events { self.continuation.yield(ShardEvent(shard: id, event: event)) }

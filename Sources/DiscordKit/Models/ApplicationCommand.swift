@@ -21,6 +21,24 @@ public struct ApplicationCommand: Codable, Sendable, Hashable {
             self.name = name
             self.value = value
         }
+
+        /// Discord refuses a whole autocomplete answer when one choice's name or string value is over 100 characters.
+        public static let maximumLength = 100
+        /// What ends a value that was cut to fit (``fitting(_:)``).
+        public static let cutMark: Character = "…"
+
+        /// A choice for `text` within Discord's limits: longer text is cut to 99 characters and `…`, in the name
+        /// shown and in the value sent back; ``isCut(_:)`` tells a handler to resolve such a value by its prefix.
+        public static func fitting(_ text: String) -> Choice {
+            let fitted = text.count <= Self.maximumLength ? text : String(text.prefix(Self.maximumLength - 1)) + String(Self.cutMark)
+            return Choice(name: fitted, value: .string(fitted))
+        }
+
+        /// Whether `value` is a cut value from ``fitting(_:)`` (100 characters ending in `…`), and the prefix it stands for.
+        public static func cutPrefix(_ value: String) -> String? {
+            guard value.count == Self.maximumLength, value.last == Self.cutMark else { return nil }
+            return String(value.dropLast())
+        }
     }
 
     public struct Option: Codable, Sendable, Hashable {

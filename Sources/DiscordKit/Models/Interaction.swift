@@ -167,6 +167,12 @@ public struct InteractionResponse: Codable, Sendable, Hashable {
         InteractionResponse(type: .autocompleteResult, data: CallbackData(choices: Array(choices.prefix(25))))
     }
 
+    /// A button press acknowledged now, its message edited later (``DiscordRESTClient/editOriginalResponse``):
+    /// work that may take longer than Discord's 3 seconds happens after this.
+    public static func deferredUpdate() -> InteractionResponse {
+        InteractionResponse(type: .deferredUpdateMessage)
+    }
+
     public static func update(_ payload: MessagePayload) -> InteractionResponse {
         InteractionResponse(type: .updateMessage, data: CallbackData(message: payload))
     }

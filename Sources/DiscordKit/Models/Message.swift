@@ -159,17 +159,20 @@ public struct MessageComponent: Codable, Sendable, Hashable {
 /// not ping `@everyone`.
 public struct AllowedMentions: Codable, Sendable, Hashable {
     public var parse: [String]
+    /// Users who may be pinged even though `parse` does not name "users".
+    public var users: [Snowflake]?
     public var repliedUser: Bool?
 
-    public init(parse: [String] = [], repliedUser: Bool? = nil) {
+    public init(parse: [String] = [], users: [Snowflake]? = nil, repliedUser: Bool? = nil) {
         self.parse = parse
+        self.users = users
         self.repliedUser = repliedUser
     }
 
     public static let none = AllowedMentions(parse: [], repliedUser: false)
 
     enum CodingKeys: String, CodingKey {
-        case parse
+        case parse, users
         case repliedUser = "replied_user"
     }
 }

@@ -43,7 +43,7 @@ extension DiscordRESTClient {
     public func editMessage(channel: Snowflake, message: Snowflake, _ payload: MessagePayload) async throws -> Message {
         let route = Route(
             .PATCH, "/channels/\(Route.segment(channel.rawValue))/messages/\(Route.segment(message.rawValue))")
-        return try await self.send(route, body: .json(self.encode(payload, route: route)), as: Message.self)
+        return try await self.send(route, body: self.body(payload, files: [], route: route), as: Message.self)
     }
 
     public func deleteMessage(channel: Snowflake, message: Snowflake) async throws {
@@ -60,6 +60,7 @@ extension DiscordRESTClient {
         let route = Route(
             .POST,
             "/interactions/\(Route.segment(interaction.id.rawValue))/\(Route.segment(interaction.token))/callback")
+        let response = response.fittingLimits()
         if files.isEmpty {
             try await self.send(route, body: .json(self.encode(response, route: route)))
         } else {
@@ -92,7 +93,8 @@ extension DiscordRESTClient {
     public func createFollowup(
         applicationID: Snowflake, token: String, _ payload: MessagePayload, files: [FileUpload] = []
     ) async throws -> Message {
-        let route = Route(.POST, "/webhooks/\(Route.segment(applicationID.rawValue))/\(Route.segment(token))")
+        // `wait=true`: Discord answers a follow-up with the message only when asked (else 204, no body).
+        let route = Route(.POST, "/webhooks/\(Route.segment(applicationID.rawValue))/\(Route.segment(token))?wait=true")
         return try await self.send(route, body: self.body(payload, files: files, route: route), as: Message.self)
     }
 
@@ -120,9 +122,10 @@ extension DiscordRESTClient {
 
     // MARK: -
 
+    /// Every message body passes here: fitted to Discord's limits (``MessageLimits``), then JSON or multipart.
     private func body(_ payload: MessagePayload, files: [FileUpload], route: Route) throws(DiscordRESTError) -> Body {
+        var payload = payload.fittingLimits()
         guard !files.isEmpty else { return .json(try self.encode(payload, route: route)) }
-        var payload = payload
         payload.attachments = files.enumerated().map { .init(id: $0.offset, filename: $0.element.filename) }
         return .multipart(MultipartBody(payloadJSON: try self.encode(payload, route: route), files: files))
     }

@@ -1,8 +1,8 @@
 public import NIOHTTP1
 
 /// One REST call's method and path, with what rate limiting needs: the route's shape (IDs other than the
-/// major parameter replaced) and its major parameter (channel, guild or webhook), which splits Discord's
-/// buckets.
+/// major parameter replaced) and its major parameter (channel, guild, webhook or interaction), which splits
+/// Discord's buckets.
 public struct Route: Sendable, Hashable, CustomStringConvertible {
     public var method: HTTPMethod
     /// The path after the API base, starting with `/`, already percent-encoded.
@@ -24,7 +24,12 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
             let isMajor = ["channels", "guilds", "webhooks"].contains(previous) && i == 1
             let isWebhookToken = i == 2 && parts.first == "webhooks"
             let isInteractionToken = i == 2 && parts.first == "interactions"
-            if isMajor || isWebhookToken {
+            // Each interaction's callback is its own bucket: one user's answer never waits on another's.
+            let isInteractionID = i == 1 && parts.first == "interactions"
+            if isInteractionID {
+                major += (major.isEmpty ? "" : "/") + part
+                shaped.append("{interaction}")
+            } else if isMajor || isWebhookToken {
                 major += (major.isEmpty ? "" : "/") + part
                 shaped.append(isMajor ? "{\(previous)}" : "{token}")
             } else if isInteractionToken {

@@ -39,11 +39,14 @@ public struct FTPUser: Sendable, Hashable {
     public var name: String
     public var root: FTPPath
     public var permissions: FTPPermissions
+    /// The most sessions this user may have at once (`nil`: the server's ``FTPServerConfiguration/maxSessionsPerUser``).
+    public var maxSessions: Int?
 
-    public init(name: String, root: FTPPath = .root, permissions: FTPPermissions = .all) {
+    public init(name: String, root: FTPPath = .root, permissions: FTPPermissions = .all, maxSessions: Int? = nil) {
         self.name = name
         self.root = root
         self.permissions = permissions
+        self.maxSessions = maxSessions
     }
 }
 

@@ -13,12 +13,32 @@ public struct UsersFile: Sendable, Hashable {
         public var password: String
         public var root: String?
         public var permissions: [String]?
+        /// CIDR blocks or addresses this user may log in from (empty or absent: anywhere the server allows).
+        public var allow: [String]?
+        /// CIDR blocks or addresses this user may never log in from.
+        public var deny: [String]?
+        /// The most sessions this user may have at once.
+        public var maxSessions: Int?
 
-        public init(name: String, password: String, root: String? = nil, permissions: [String]? = nil) {
+        public init(
+            name: String, password: String, root: String? = nil, permissions: [String]? = nil, allow: [String]? = nil,
+            deny: [String]? = nil, maxSessions: Int? = nil
+        ) {
+            self.maxSessions = maxSessions
             self.name = name
             self.password = password
             self.root = root
             self.permissions = permissions
+            self.allow = allow
+            self.deny = deny
+        }
+
+        /// The entry's address policy (validated when the file is read).
+        public var addressPolicy: FTPAddressPolicy {
+            (try? FTPAddressPolicy(allow: self.allow ?? [], deny: self.deny ?? [])) ?? FTPAddressPolicy(deny: [
+                // Unreachable for a file that was read through `UsersFile(contentsOf:)`; refuse everyone otherwise.
+                .allIPv4, .allIPv6,
+            ])
         }
     }
 
@@ -50,6 +70,10 @@ public struct UsersFile: Sendable, Hashable {
             if let root = e.root, !root.hasPrefix("/") { throw FTPConfigurationError("\(at): root must start with /") }
             do { _ = try FTPPermissions(names: e.permissions ?? ["all"]) } catch {
                 throw FTPConfigurationError("\(at): \(error.message)")
+            }
+            if let n = e.maxSessions, n < 1 { throw FTPConfigurationError("\(at): maxSessions must be at least 1") }
+            do { _ = try FTPAddressPolicy(allow: e.allow ?? [], deny: e.deny ?? []) } catch {
+                throw FTPConfigurationError("\(at): \(error)")
             }
         }
         self.entries = document.users

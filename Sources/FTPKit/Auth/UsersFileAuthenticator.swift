@@ -53,8 +53,12 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
             if ok { self.state.withLock { $0.verified[user] = digest } }
         }
         guard ok, let entry else { return nil }
+        // Checked after the password, so the answer (and its timing) is the same as for a wrong password: a client
+        // at a refused address learns nothing about the account.
+        guard entry.addressPolicy.permits(client) else { return nil }
         let permissions = (try? FTPPermissions(names: entry.permissions ?? ["all"])) ?? []
-        return FTPUser(name: entry.name, root: FTPPath(entry.root ?? "/"), permissions: permissions)
+        return FTPUser(
+            name: entry.name, root: FTPPath(entry.root ?? "/"), permissions: permissions, maxSessions: entry.maxSessions)
     }
 
     private func cacheDigest(stored: String, password: String) -> [UInt8] {

@@ -33,4 +33,22 @@ final class ConnectionLimiter: Sendable {
     }
 
     var total: Int { self.counts.withLock { $0.total } }
+
+    private let users = Mutex<[String: Int]>([:])
+
+    /// Takes one of `limit` session slots of `user`; `false` when all are taken. Pair with ``releaseUser(_:)``.
+    func acquireUser(_ user: String, limit: Int) -> Bool {
+        self.users.withLock { u in
+            guard u[user, default: 0] < limit else { return false }
+            u[user, default: 0] += 1
+            return true
+        }
+    }
+
+    func releaseUser(_ user: String) {
+        self.users.withLock { u in
+            let n = u[user, default: 1] - 1
+            u[user] = n > 0 ? n : nil
+        }
+    }
 }

@@ -155,6 +155,15 @@ public final class FTPServer: Sendable {
         try self.context.reloadTLS()
     }
 
+    /// Replaces the passive addresses by client network (after their DNS names changed, say); sessions started
+    /// from now on announce the new ones.
+    public func updateAdvertisedAddresses(_ addresses: FTPAdvertisedAddresses) throws(FTPConfigurationError) {
+        guard addresses.isResolved else {
+            throw FTPConfigurationError("advertised addresses must be resolved to IPv4 addresses first: \(addresses)")
+        }
+        self.context.setAdvertisedAddresses(addresses)
+    }
+
     /// The number of open sessions.
     public var sessionCount: Int { self.context.limiter.total }
 
@@ -188,6 +197,11 @@ public final class FTPServer: Sendable {
         }
         let local = connection.channel.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
         var logger = self.logger
+        guard self.configuration.addressPolicy.permits(peer) else {
+            logger.notice("connection refused", metadata: ["client": "\(peer)", "reason": "address not allowed"])
+            await Self.refuse(connection, FTPReply(421, "Connections from your address are not allowed."))
+            return
+        }
         if let refusal = self.context.limiter.acquire(peer) {
             let text = refusal == .serverFull ? "Too many users, try again later." : "Too many connections from your address."
             logger.notice("connection refused", metadata: ["client": "\(peer)", "reason": "\(refusal)"])

@@ -15,10 +15,17 @@ public struct FTPServerConfiguration: Sendable {
     /// The IPv4 address announced in `227` replies (the public, VPN or proxy address). Defaults to the address the
     /// client reached.
     public var advertisedAddress: String?
+    /// The address announced in `227` replies by client network (`10.8.0.0/16=10.8.0.2,0.0.0.0/0=203.0.113.7`);
+    /// wins over ``advertisedAddress`` for the clients it covers. Must be ``FTPAdvertisedAddresses/resolved()``.
+    /// Replace it on a running server with ``FTPServer/updateAdvertisedAddresses(_:)``.
+    public var advertisedAddresses: FTPAdvertisedAddresses?
     public var allowActiveMode: Bool = true
 
     public var maxSessions: Int = 2000
     public var maxSessionsPerAddress: Int = 50
+    /// The most sessions one user may have logged in at once, from any addresses (`nil`: no limit); a user's own
+    /// ``FTPUser/maxSessions`` wins. The login over the limit gets 421 and the connection closes.
+    public var maxSessionsPerUser: Int?
     /// A session with no command for this long is closed with 421 (transfers in progress keep it alive).
     public var idleTimeout: Duration = .seconds(300)
     /// How long to wait for a data connection, and the longest a data connection may stall.
@@ -51,6 +58,12 @@ public struct FTPServerConfiguration: Sendable {
     /// logs and the PORT bounce check then use the real address, and a passive data connection may come from the
     /// proxy (which forwards the client's) as well as from the client.
     public var trustedProxies: [String] = []
+    /// Which client addresses may connect at all (checked on the real address, after PROXY); refused ones get
+    /// 421 before the greeting. Users can be restricted further in the users file (`allow`, `deny`).
+    public var addressPolicy = FTPAddressPolicy()
+    /// Receives one record per login (ok or failed), transfer, delete, rename, mkdir and rmdir (``FTPAuditLog``
+    /// writes them to a file as JSON lines).
+    public var auditSink: (any FTPAuditSink)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
@@ -80,7 +93,10 @@ public struct FTPServerConfiguration: Sendable {
         if let a = self.advertisedAddress, !IPAddressText.isIPv4(a) {
             throw FTPConfigurationError("advertised address must be an IPv4 address, got '\(a)'")
         }
-        if self.maxSessions < 1 || self.maxSessionsPerAddress < 1 {
+        if let map = self.advertisedAddresses, !map.isResolved {
+            throw FTPConfigurationError("advertised addresses must be resolved to IPv4 addresses first: \(map)")
+        }
+        if self.maxSessions < 1 || self.maxSessionsPerAddress < 1 || (self.maxSessionsPerUser ?? 1) < 1 {
             throw FTPConfigurationError("session limits must be at least 1")
         }
         if !(0...65535).contains(self.port) { throw FTPConfigurationError("port \(self.port) is out of range") }

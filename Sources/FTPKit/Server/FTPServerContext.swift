@@ -13,6 +13,7 @@ final class FTPServerContext: Sendable {
     private let currentTLS: Mutex<TLSContext?>
     private let throttle: Mutex<LoginThrottle>
     private let eventSink: AsyncStream<FTPServerEvent>.Continuation
+    private let advertised: Mutex<FTPAdvertisedAddresses?>
     let metrics = FTPServerMetrics()
 
     init(
@@ -30,6 +31,16 @@ final class FTPServerContext: Sendable {
             threshold: configuration.banThreshold, window: configuration.loginFailureWindow,
             banDuration: configuration.banDuration))
         self.eventSink = eventSink
+        self.advertised = Mutex(configuration.advertisedAddresses)
+    }
+
+    /// The address a new session announces in `227` replies to `client`, or `nil` for the local address.
+    func passiveAddress(for client: String) -> String? {
+        self.advertised.withLock { $0?.address(for: client) } ?? self.configuration.advertisedAddress
+    }
+
+    func setAdvertisedAddresses(_ addresses: FTPAdvertisedAddresses?) {
+        self.advertised.withLock { $0 = addresses }
     }
 
     /// Reads the certificate and key again (after a renewal). On error the current context stays.
@@ -42,6 +53,10 @@ final class FTPServerContext: Sendable {
     func emit(_ event: FTPServerEvent) {
         self.metrics.record(event)
         self.eventSink.yield(event)
+    }
+
+    func audit(_ record: FTPAuditRecord) {
+        self.configuration.auditSink?.record(record)
     }
 
     func isBanned(_ address: String) -> Bool {

@@ -63,9 +63,13 @@ struct FTPSession {
         // This session's TLS context, kept for its whole life (see FTPServerContext.tls).
         let sessionTLS = self.context.tls
         let (events, sink) = AsyncStream<Event>.makeStream()
+        // The user whose session slot this session holds (see maxSessionsPerUser).
+        var heldUserSlot: String?
+        defer { if let heldUserSlot { self.context.limiter.releaseUser(heldUserSlot) } }
         var machine = FTPSessionStateMachine(
             configuration: config.session, clientAddress: self.clientAddress,
-            passiveAddress: config.advertisedAddress ?? self.localAddress, implicitTLS: self.implicitTLS)
+            passiveAddress: self.context.passiveAddress(for: self.clientAddress) ?? self.localAddress,
+            implicitTLS: self.implicitTLS)
         var pending: [Pending] = []
         var holding = false
         var listener: PassiveListener?
@@ -143,6 +147,9 @@ struct FTPSession {
                     holding = true
                     let banned = self.context.recordLoginFailure(self.clientAddress)
                     self.context.emit(.loginFailed(user: userName ?? "", client: self.clientAddress))
+                    self.context.audit(FTPAuditRecord(
+                        event: .loginFailed, user: userName ?? "", address: self.clientAddress, result: .failed,
+                        reason: reply.lines.joined(separator: " ")))
                     self.logger.notice("login failed", metadata: ["user": "\(userName ?? "")", "banned": "\(banned)"])
                     let delay = config.loginFailureDelay
                     group.addTask {
@@ -270,10 +277,28 @@ struct FTPSession {
                 case .inputClosed:
                     break eventLoop
                 case .authenticated(let user):
+                    // A new login (after REIN) gives up the previous user's slot first.
+                    if let held = heldUserSlot, user != nil {
+                        self.context.limiter.releaseUser(held)
+                        heldUserSlot = nil
+                    }
+                    if let user, let limit = user.maxSessions ?? config.maxSessionsPerUser {
+                        guard self.context.limiter.acquireUser(user.name, limit: limit) else {
+                            self.logger.notice("login refused", metadata: [
+                                "user": "\(user.name)", "reason": "too many sessions for this user", "limit": "\(limit)"])
+                            self.context.audit(FTPAuditRecord(
+                                event: .loginFailed, user: user.name, address: self.clientAddress, result: .failed,
+                                reason: "too many sessions for this user"))
+                            try await send(FTPReply(421, "Too many sessions for this user; try again later."))
+                            break eventLoop
+                        }
+                        heldUserSlot = user.name
+                    }
                     let action = machine.authenticationCompleted(user)
                     if let user {
                         self.context.recordLoginSuccess(self.clientAddress)
                         self.context.emit(.loggedIn(user: user.name, client: self.clientAddress))
+                        self.context.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))
                         self.logger.info("logged in", metadata: ["user": "\(user.name)"])
                     }
                     keepGoing = try await perform(action)
@@ -343,6 +368,22 @@ struct FTPSession {
     }
 
     private func emitFileEvent(_ operation: FTPFileOperation, _ result: FTPFileOperationResult, user: String) {
+        let audit: (FTPAuditRecord.Event, FTPPath, FTPPath?)? = switch operation {
+        case .delete(_, let d): (.delete, d, nil)
+        case .makeDirectory(_, let d): (.mkdir, d, nil)
+        case .removeDirectory(_, let d): (.rmdir, d, nil)
+        case .rename(let from, _, let d): (.rename, from, d)
+        default: nil
+        }
+        if let (event, path, to) = audit {
+            var record = FTPAuditRecord(
+                event: event, user: user, address: self.clientAddress, path: path.description, to: to?.description)
+            if case .failed(let error) = result {
+                record.result = .failed
+                record.reason = error.reply.lines.joined(separator: " ")
+            }
+            self.context.audit(record)
+        }
         if case .failed = result { return }
         switch operation {
         case .delete(_, let d): self.context.emit(.deleted(path: d, user: user))
@@ -360,8 +401,11 @@ struct FTPSession {
         switch result {
         case .completed(let b, _): bytes = b; complete = true
         case .connectionLost(let b), .aborted(let b), .localError(_, let b): bytes = b
-        case .storageFailed, .dataConnectionFailed, .securityFailure: return
+        case .storageFailed, .dataConnectionFailed, .securityFailure:
+            self.auditTransfer(transfer, result, user: user, bytes: 0, seconds: Self.seconds(elapsed))
+            return
         }
+        self.auditTransfer(transfer, result, user: user, bytes: bytes, seconds: Self.seconds(elapsed))
         let direction: String
         switch transfer.kind {
         case .retrieve:
@@ -375,12 +419,45 @@ struct FTPSession {
         case .list:
             direction = "listed"
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = Self.seconds(elapsed)
         self.context.metrics.transfer(direction: direction, complete: complete, bytes: bytes, seconds: seconds)
         self.logger.info("transfer \(complete ? "complete" : "failed")", metadata: [
             "direction": "\(direction)", "path": "\(transfer.virtualPath)", "bytes": "\(bytes)",
-            "seconds": "\(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)",
+            "seconds": "\(seconds)",
         ])
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private func auditTransfer(
+        _ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, bytes: UInt64, seconds: Double
+    ) {
+        let event: FTPAuditRecord.Event
+        var path = transfer.virtualPath
+        switch transfer.kind {
+        case .retrieve: event = .download
+        case .store, .storeUnique:
+            event = .upload
+            if case .storeUnique = transfer.kind, case .completed(_, let name?) = result { path = path.appending(name) }
+        case .list: return
+        }
+        var record = FTPAuditRecord(
+            event: event, user: user, address: self.clientAddress, path: path.description, bytes: bytes,
+            duration: seconds)
+        switch result {
+        case .completed: record.result = .ok
+        case .connectionLost, .aborted:
+            record.result = .incomplete
+        case .localError(let error, _), .storageFailed(let error):
+            record.result = .failed
+            record.reason = error.reply.lines.joined(separator: " ")
+        case .dataConnectionFailed(let reason), .securityFailure(let reason):
+            record.result = .failed
+            record.reason = reason
+        }
+        self.context.audit(record)
     }
 }
 

@@ -8,31 +8,40 @@ import Glibc
 import Darwin
 #endif
 
-/// Stores files in a local directory. Every path is confined to that directory: `..` is resolved before it gets
-/// here, and symbolic links whose target lies outside the root are refused.
+/// Stores files in a local directory. Every path is confined to that directory, also while other programs with
+/// write access inside it rename directories or swap them for symbolic links: paths are resolved from a descriptor
+/// of the root held open (``RootDirectory``) and every operation uses the `*at` system calls on the descriptor of
+/// the entry's directory, never a path the kernel could follow elsewhere. Links that stay inside the root are
+/// followed; links that leave it are refused (`Docs/ftpd.md`).
 ///
 /// Blocking system calls run on a `NIOThreadPool`, never on an event loop. Uploads go to a hidden temporary file
-/// next to the target and are renamed into place on commit, so readers never see a partial file.
+/// next to the target and are renamed into place on commit, so readers never see a partial file; the writer holds
+/// a lock on it, so ``removeAbandonedUploads()`` can tell the leftovers of a crashed process from live uploads.
 public struct LocalFileStorage: FTPStorage {
     /// The real (symlink-free) path of the root directory.
     public let root: String
     /// Flush uploaded data to disk before a commit reports success (slower; survives power loss).
     public var syncOnCommit: Bool
     let threadPool: NIOThreadPool
+    let directory: RootDirectory
 
     static let temporaryPrefix = ".seed-upload-"
 
     /// - Parameter root: an existing directory.
     public init(root: String, syncOnCommit: Bool = false, threadPool: NIOThreadPool = .singleton) throws {
+        try self.init(root: root, syncOnCommit: syncOnCommit, threadPool: threadPool, useOpenat2: true)
+    }
+
+    /// - Parameter useOpenat2: `false` resolves every path with the component walk (for tests of that path).
+    package init(root: String, syncOnCommit: Bool = false, threadPool: NIOThreadPool = .singleton, useOpenat2: Bool)
+        throws
+    {
         guard let real = realpath(root, nil) else {
             throw FTPStorageError(.notFound, "storage root \(root)")
         }
         defer { free(real) }
         self.root = String(cString: real)
-        var st = stat()
-        guard stat(self.root, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw FTPStorageError(.notADirectory, "storage root \(root)")
-        }
+        self.directory = try RootDirectory(path: self.root, useOpenat2: useOpenat2)
         self.syncOnCommit = syncOnCommit
         self.threadPool = threadPool
     }
@@ -57,34 +66,8 @@ public struct LocalFileStorage: FTPStorage {
         }
     }
 
-    // MARK: - Path confinement
-
-    func isInsideRoot(_ real: String) -> Bool {
-        real == self.root || real.hasPrefix(self.root == "/" ? "/" : self.root + "/")
-    }
-
-    /// Maps a virtual path to a real one. The parent directory is resolved through `realpath` and must lie in the
-    /// root; when `followFinal` is set a final symbolic link is resolved and checked too.
-    func realPath(_ path: FTPPath, followFinal: Bool) throws -> String {
-        if path.isRoot { return self.root }
-        let parentVirtual = self.root + path.parent.components.map { "/" + $0 }.joined()
-        guard let resolved = realpath(parentVirtual, nil) else {
-            throw FTPStorageError.fromErrno(errno, path.parent)
-        }
-        let parent = String(cString: resolved)
-        free(resolved)
-        guard self.isInsideRoot(parent) else { throw FTPStorageError(.outsideRoot, path.description) }
-        let candidate = (parent == "/" ? "" : parent) + "/" + path.name
-        guard followFinal else { return candidate }
-        var st = stat()
-        if lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
-            guard let target = realpath(candidate, nil) else { throw FTPStorageError(.notFound, path.description) }
-            defer { free(target) }
-            let real = String(cString: target)
-            guard self.isInsideRoot(real) else { throw FTPStorageError(.outsideRoot, path.description) }
-            return real
-        }
-        return candidate
+    func resolve(_ path: FTPPath, followFinal: Bool) throws(FTPStorageError) -> ResolvedPath {
+        try self.directory.resolve(path, followFinal: followFinal)
     }
 
     static func info(name: String, st: stat, kind: FTPFileInfo.Kind? = nil) -> FTPFileInfo {
@@ -97,23 +80,29 @@ public struct LocalFileStorage: FTPStorage {
             uniqueID: String(UInt64(st.st_dev), radix: 16) + "U" + String(UInt64(st.st_ino), radix: 16))
     }
 
+    /// The status of the entry `path` leads to, following links inside the root.
+    func status(_ path: FTPPath) throws(FTPStorageError) -> stat {
+        let (st, code) = try self.resolve(path, followFinal: true).status()
+        guard code == 0 else { throw FTPStorageError.fromErrno(code, path) }
+        return st
+    }
+
     // MARK: - FTPStorage
 
     public func info(at path: FTPPath) async throws -> FTPFileInfo {
-        try await self.run {
-            let real = try self.realPath(path, followFinal: true)
-            var st = stat()
-            guard stat(real, &st) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
-            return Self.info(name: path.name, st: st)
-        }
+        try await self.run { Self.info(name: path.name, st: try self.status(path)) }
     }
 
     public func list(directory path: FTPPath) async throws -> [FTPFileInfo] {
         try await self.run {
-            let real = try self.realPath(path, followFinal: true)
-            guard let dir = opendir(real) else { throw FTPStorageError.fromErrno(errno, path) }
+            let fd = try self.resolve(path, followFinal: true).open(O_RDONLY | O_DIRECTORY)
+            guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            guard let dir = fdopendir(fd) else {
+                let code = errno
+                close(fd)
+                throw FTPStorageError.fromErrno(code, path)
+            }
             defer { closedir(dir) }
-            let fd = dirfd(dir)
             var entries: [FTPFileInfo] = []
             while let entry = readdir(dir) {
                 let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -124,14 +113,11 @@ public struct LocalFileStorage: FTPStorage {
                 guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
                 if (st.st_mode & S_IFMT) == S_IFLNK {
                     // Show a link as what it points to when that stays inside the root, else as a bare link.
-                    if let target = try? self.realPath(path.appending(name), followFinal: true) {
-                        var tst = stat()
-                        if stat(target, &tst) == 0 {
-                            entries.append(Self.info(name: name, st: tst))
-                            continue
-                        }
+                    if let target = try? self.status(path.appending(name)), (target.st_mode & S_IFMT) != S_IFLNK {
+                        entries.append(Self.info(name: name, st: target))
+                    } else {
+                        entries.append(Self.info(name: name, st: st, kind: .symbolicLink))
                     }
-                    entries.append(Self.info(name: name, st: st, kind: .symbolicLink))
                     continue
                 }
                 entries.append(Self.info(name: name, st: st))
@@ -142,8 +128,7 @@ public struct LocalFileStorage: FTPStorage {
 
     public func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {
         try await self.run {
-            let real = try self.realPath(path, followFinal: true)
-            let fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            let fd = try self.resolve(path, followFinal: true).open(O_RDONLY)
             guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
             var st = stat()
             guard fstat(fd, &st) == 0 else {
@@ -168,13 +153,22 @@ public struct LocalFileStorage: FTPStorage {
         try await self.run { try LocalWriteHandle.open(storage: self, path: path, mode: mode) }
     }
 
+    /// The entry `path` names itself (a link stays a link), refusing the root.
+    private func entry(_ path: FTPPath) throws(FTPStorageError) -> (directory: DirectoryDescriptor, name: String) {
+        let resolved = try self.resolve(path, followFinal: false)
+        guard let name = resolved.name else { throw FTPStorageError(.permissionDenied, path.description) }
+        return (resolved.directory, name)
+    }
+
     public func remove(_ path: FTPPath) async throws {
         try await self.run {
-            let real = try self.realPath(path, followFinal: false)
+            let (directory, name) = try self.entry(path)
             var st = stat()
-            guard lstat(real, &st) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            guard fstatat(directory.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw FTPStorageError.fromErrno(errno, path)
+            }
             if (st.st_mode & S_IFMT) == S_IFDIR { throw FTPStorageError(.isADirectory, path.description) }
-            guard unlink(real) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            guard unlinkat(directory.fd, name, 0) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
         }
     }
 
@@ -182,50 +176,59 @@ public struct LocalFileStorage: FTPStorage {
         try await self.run {
             guard !from.isRoot, !to.isRoot else { throw FTPStorageError(.permissionDenied, "/") }
             if from.contains(to), from != to { throw FTPStorageError(.invalidName, "\(to) is inside \(from)") }
-            let source = try self.realPath(from, followFinal: false)
-            let target = try self.realPath(to, followFinal: false)
+            let source = try self.entry(from)
+            let target = try self.entry(to)
             var st = stat()
-            guard lstat(source, &st) == 0 else { throw FTPStorageError.fromErrno(errno, from) }
-            guard Glibc.rename(source, target) == 0 else { throw FTPStorageError.fromErrno(errno, to) }
+            guard fstatat(source.directory.fd, source.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw FTPStorageError.fromErrno(errno, from)
+            }
+            guard renameat(source.directory.fd, source.name, target.directory.fd, target.name) == 0 else {
+                throw FTPStorageError.fromErrno(errno, to)
+            }
         }
     }
 
     public func makeDirectory(_ path: FTPPath) async throws {
         try await self.run {
             guard !path.isRoot else { throw FTPStorageError(.alreadyExists, "/") }
-            let real = try self.realPath(path, followFinal: false)
-            guard mkdir(real, 0o755) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            let (directory, name) = try self.entry(path)
+            guard mkdirat(directory.fd, name, 0o755) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
         }
     }
 
     public func removeDirectory(_ path: FTPPath) async throws {
         try await self.run {
-            guard !path.isRoot else { throw FTPStorageError(.permissionDenied, "/") }
-            let real = try self.realPath(path, followFinal: false)
-            guard rmdir(real) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            let (directory, name) = try self.entry(path)
+            guard unlinkat(directory.fd, name, AT_REMOVEDIR) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
         }
     }
 
     public func setModificationTime(_ path: FTPPath, to date: Date) async throws {
         try await self.run {
-            let real = try self.realPath(path, followFinal: true)
+            let resolved = try self.resolve(path, followFinal: true)
             let t = date.timeIntervalSince1970
             let whole = t.rounded(.down)
-            var times = [
-                timespec(tv_sec: Int(whole), tv_nsec: Int((t - whole) * 1e9)),
-                timespec(tv_sec: Int(whole), tv_nsec: Int((t - whole) * 1e9)),
-            ]
-            guard utimensat(AT_FDCWD, real, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
-                throw FTPStorageError.fromErrno(errno, path)
+            let time = timespec(tv_sec: Int(whole), tv_nsec: Int((t - whole) * 1e9))
+            var times = [time, time]
+            let rc: CInt
+            if let name = resolved.name {
+                rc = utimensat(resolved.directory.fd, name, &times, AT_SYMLINK_NOFOLLOW)
+            } else {
+                // The directory itself, held as an O_PATH descriptor, which futimens does not take: reopen it.
+                let fd = resolved.open(O_RDONLY | O_DIRECTORY)
+                guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+                defer { close(fd) }
+                rc = futimens(fd, &times)
             }
+            guard rc == 0 else { throw FTPStorageError.fromErrno(errno, path) }
         }
     }
 
     public func availableSpace(at path: FTPPath) async throws -> UInt64? {
         try await self.run {
-            let real = try self.realPath(path, followFinal: true)
+            let resolved = try self.resolve(path, followFinal: true)
             var s = statvfs()
-            guard statvfs(real, &s) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            guard fstatvfs(resolved.directory.fd, &s) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
             return UInt64(s.f_bavail) * UInt64(s.f_frsize)
         }
     }

@@ -15,21 +15,33 @@ import Darwin
 ///   the middle of a file: the kept prefix is copied in the kernel first);
 /// - writing at the end of the existing file and truncating back to its old length on abort (`APPE`, and
 ///   `REST n`+`STOR` where `n` is the current size, the common "resume an upload" case), which avoids copying.
+///
+/// Every name is used relative to the descriptor of the target's directory, opened once when the upload starts,
+/// so a directory renamed or swapped for a link meanwhile cannot move the upload's files out of the root. The
+/// temporary file is locked (`flock`) while the handle lives: an unlocked one was left by a process that died.
 final class LocalWriteHandle: FTPWriteHandle {
     enum Strategy {
-        case temporary(path: String, target: String)
-        case inPlace(target: String, originalSize: UInt64, created: Bool)
+        case temporary(name: String)
+        case inPlace(originalSize: UInt64, created: Bool)
     }
 
     let descriptor: CInt
     let strategy: Strategy
+    /// The target's directory and name.
+    let directory: DirectoryDescriptor
+    let name: String
     let storage: LocalFileStorage
     let virtualPath: FTPPath
     private let finished = Mutex(false)
 
-    private init(descriptor: CInt, strategy: Strategy, storage: LocalFileStorage, virtualPath: FTPPath) {
+    private init(
+        descriptor: CInt, strategy: Strategy, directory: DirectoryDescriptor, name: String, storage: LocalFileStorage,
+        virtualPath: FTPPath
+    ) {
         self.descriptor = descriptor
         self.strategy = strategy
+        self.directory = directory
+        self.name = name
         self.storage = storage
         self.virtualPath = virtualPath
     }
@@ -44,59 +56,69 @@ final class LocalWriteHandle: FTPWriteHandle {
         if path.name.hasPrefix(LocalFileStorage.temporaryPrefix) {
             throw FTPStorageError(.invalidName, path.description)
         }
-        let target = try storage.realPath(path, followFinal: true)
-        var st = stat()
-        let exists = stat(target, &st) == 0
-        if exists, (st.st_mode & S_IFMT) == S_IFDIR { throw FTPStorageError(.isADirectory, path.description) }
+        let target = try storage.resolve(path, followFinal: true)
+        guard let name = target.name else { throw FTPStorageError(.isADirectory, path.description) }
+        let (st, code) = target.status()
+        let exists = code == 0
+        if !exists, code != ENOENT { throw FTPStorageError.fromErrno(code, path) }
+        if exists {
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: throw FTPStorageError(.isADirectory, path.description)
+            // Swapped for a link since it was resolved: refuse rather than resolve again.
+            case S_IFLNK: throw FTPStorageError(.outsideRoot, path.description)
+            default: break
+            }
+        }
         let currentSize = exists ? UInt64(st.st_size) : 0
-
+        let inPlace: Bool
         switch mode {
-        case .append:
-            return try Self.openInPlace(storage: storage, path: path, target: target, exists: exists, size: currentSize)
-        case .replaceFrom(let offset) where offset == currentSize && offset > 0:
-            return try Self.openInPlace(storage: storage, path: path, target: target, exists: exists, size: currentSize)
+        case .append: inPlace = true
+        case .replaceFrom(let offset) where offset == currentSize && offset > 0: inPlace = true
         case .replaceFrom(let offset) where offset > currentSize:
             throw FTPStorageError(.invalidOffset, "\(path) is \(currentSize) bytes, restart at \(offset)")
-        case .replace, .replaceFrom:
-            let (fd, temp) = try Self.createTemporary(near: target, path: path, mode: exists ? st.st_mode & 0o777 : 0o644)
-            if case .replaceFrom(let offset) = mode, offset > 0 {
-                do {
-                    try Self.copyPrefix(from: target, to: fd, length: offset, path: path)
-                } catch {
-                    Glibc.close(fd)
-                    unlink(temp)
-                    throw error
-                }
-            }
-            return LocalWriteHandle(
-                descriptor: fd, strategy: .temporary(path: temp, target: target), storage: storage, virtualPath: path)
+        case .replace, .replaceFrom: inPlace = false
         }
-    }
-
-    private static func openInPlace(
-        storage: LocalFileStorage, path: FTPPath, target: String, exists: Bool, size: UInt64
-    ) throws -> LocalWriteHandle {
-        let fd = Glibc.open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+        if inPlace {
+            let fd = target.open(O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
+            guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            return LocalWriteHandle(
+                descriptor: fd, strategy: .inPlace(originalSize: currentSize, created: !exists),
+                directory: target.directory, name: name, storage: storage, virtualPath: path)
+        }
+        let (fd, temp) = try Self.createTemporary(in: target.directory, path: path, mode: exists ? st.st_mode & 0o777 : 0o644)
+        if case .replaceFrom(let offset) = mode, offset > 0 {
+            do {
+                try Self.copyPrefix(from: target, to: fd, length: offset, path: path)
+            } catch {
+                Glibc.close(fd)
+                unlinkat(target.directory.fd, temp, 0)
+                throw error
+            }
+        }
         return LocalWriteHandle(
-            descriptor: fd, strategy: .inPlace(target: target, originalSize: size, created: !exists),
+            descriptor: fd, strategy: .temporary(name: temp), directory: target.directory, name: name,
             storage: storage, virtualPath: path)
     }
 
-    private static func createTemporary(near target: String, path: FTPPath, mode: mode_t) throws -> (CInt, String) {
-        let directory = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
+    private static func createTemporary(
+        in directory: DirectoryDescriptor, path: FTPPath, mode: mode_t
+    ) throws -> (CInt, String) {
         for _ in 0..<8 {
             let suffix = (0..<12).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }
-            let temp = directory + "/" + LocalFileStorage.temporaryPrefix + String(suffix)
-            let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-            if fd >= 0 { return (fd, temp) }
+            let temp = LocalFileStorage.temporaryPrefix + String(suffix)
+            let fd = Glibc.openat(directory.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+            if fd >= 0 {
+                // New and unseen by anyone else, so the lock is free; it marks the file as a live upload.
+                _ = flock(fd, LOCK_EX | LOCK_NB)
+                return (fd, temp)
+            }
             if errno != EEXIST { throw FTPStorageError.fromErrno(errno, path.parent) }
         }
         throw FTPStorageError(.io, "\(path): could not create a temporary file")
     }
 
-    private static func copyPrefix(from source: String, to fd: CInt, length: UInt64, path: FTPPath) throws {
-        let input = Glibc.open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    private static func copyPrefix(from source: ResolvedPath, to fd: CInt, length: UInt64, path: FTPPath) throws {
+        let input = source.open(O_RDONLY)
         guard input >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
         defer { Glibc.close(input) }
         var left = length
@@ -124,24 +146,31 @@ final class LocalWriteHandle: FTPWriteHandle {
         guard self.finished.withLock({ f in defer { f = true }; return !f }) else { return }
         let sync = self.storage.syncOnCommit
         let path = self.virtualPath
-        do {
-            try await self.storage.runToCompletion { [self] in
-                // Closed on every path: a failed sync must not leak the descriptor.
-                let syncError = sync && fdatasync(self.descriptor) != 0 ? errno : 0
-                let closeError = Glibc.close(self.descriptor) != 0 ? errno : 0
-                if syncError != 0 { throw FTPStorageError.fromErrno(syncError, path) }
-                if closeError != 0 { throw FTPStorageError.fromErrno(closeError, path) }
-                if case .temporary(let temp, let target) = self.strategy {
-                    guard Glibc.rename(temp, target) == 0 else {
-                        let e = errno
-                        unlink(temp)
-                        throw FTPStorageError.fromErrno(e, path)
-                    }
-                }
+        try await self.storage.runToCompletion { [self] in
+            if case .temporary(let temp) = self.strategy, !self.temporaryIsOurs(temp) {
+                // Something replaced the temporary name (a link to a file outside the root, say): publishing it
+                // under the target's name would hand it to every reader. Leave it be and fail the upload.
+                Glibc.close(self.descriptor)
+                throw FTPStorageError(.io, "\(path): the upload's temporary file was replaced")
             }
-        } catch {
-            self.rollBack()
-            throw error
+            if sync, fdatasync(self.descriptor) != 0 {
+                let code = errno
+                self.discard()
+                throw FTPStorageError.fromErrno(code, path)
+            }
+            // Closed on every path: a failed close must not leak the descriptor either.
+            if Glibc.close(self.descriptor) != 0 {
+                let code = errno
+                self.rollBack(reopening: true)
+                throw FTPStorageError.fromErrno(code, path)
+            }
+            if case .temporary(let temp) = self.strategy,
+                renameat(self.directory.fd, temp, self.directory.fd, self.name) != 0
+            {
+                let code = errno
+                self.rollBack(reopening: true)
+                throw FTPStorageError.fromErrno(code, path)
+            }
         }
     }
 
@@ -150,17 +179,39 @@ final class LocalWriteHandle: FTPWriteHandle {
         _ = try? await self.storage.runToCompletion { [self] in self.discard() }
     }
 
-    private func discard() {
-        Glibc.close(self.descriptor)
-        self.rollBack()
+    private func temporaryIsOurs(_ temp: String) -> Bool {
+        var mine = stat()
+        var named = stat()
+        return fstat(self.descriptor, &mine) == 0
+            && fstatat(self.directory.fd, temp, &named, AT_SYMLINK_NOFOLLOW) == 0
+            && mine.st_ino == named.st_ino && mine.st_dev == named.st_dev
     }
 
-    private func rollBack() {
+    private func discard() {
+        if case .inPlace(let originalSize, false) = self.strategy {
+            // Cut back through our own descriptor: the name may lead elsewhere by now.
+            _ = ftruncate(self.descriptor, off_t(originalSize))
+        }
+        let ours = if case .temporary(let temp) = self.strategy { self.temporaryIsOurs(temp) } else { true }
+        Glibc.close(self.descriptor)
+        if ours { self.rollBack(reopening: false) }
+    }
+
+    /// Removes what this upload created, after its descriptor is closed; `reopening` also cuts an appended file
+    /// back to its old length through the name (when the descriptor could not do it). Only names in the upload's
+    /// directory are touched, and never through a link.
+    private func rollBack(reopening: Bool) {
         switch self.strategy {
-        case .temporary(let temp, _):
-            unlink(temp)
-        case .inPlace(let target, let originalSize, let created):
-            if created { unlink(target) } else { truncate(target, off_t(originalSize)) }
+        case .temporary(let temp):
+            unlinkat(self.directory.fd, temp, 0)
+        case .inPlace(_, true):
+            unlinkat(self.directory.fd, self.name, 0)
+        case .inPlace(let originalSize, false):
+            guard reopening else { return }
+            let fd = Glibc.openat(self.directory.fd, self.name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            _ = ftruncate(fd, off_t(originalSize))
+            Glibc.close(fd)
         }
     }
 }

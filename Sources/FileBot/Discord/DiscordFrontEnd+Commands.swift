@@ -90,8 +90,11 @@ extension DiscordFrontEnd {
         }
         try sink.commit()
         if shown { try await reply.edit(Self.text("✅ Fetched **\(Self.escape(name))**; sending it…")) }
+        // Discord renames attachments (spaces to `_`, other characters dropped): say which name it will show.
+        let shownAs = AttachmentName.displayed(name)
+        let renamed = shownAs == name ? "" : " — Discord shows it as `\(shownAs)`"
         try await reply.send(
-            Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))"),
+            Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))\(renamed)"),
             files: [try FileUpload.file(path: scratch, filename: name)])
     }
 
@@ -154,7 +157,10 @@ extension DiscordFrontEnd {
         case .failure(let refusal):
             try await rest.respond(to: interaction, .message(Self.text(Self.render(refusal), ephemeral: true)))
         case .success(let caller):
-            try await rest.respond(to: interaction, .update(await self.page(filter: filter, page: page, for: caller)))
+            // Acknowledge first: listing asks every node, and Discord fails the press after 3 seconds.
+            try await rest.respond(to: interaction, .deferredUpdate())
+            let payload = await self.page(filter: filter, page: page, for: caller)
+            try await rest.editOriginalResponse(applicationID: interaction.applicationID, token: interaction.token, payload)
         }
     }
 
@@ -191,6 +197,9 @@ extension DiscordFrontEnd {
                 "Only the person who asked can answer this, and only once.", ephemeral: true)))
             return
         }
+        // Acknowledge before deleting: with a slow node the delete outlasts Discord's 3 seconds, and a press that
+        // "failed" must not have deleted anything the user was not told about.
+        try await rest.respond(to: interaction, .deferredUpdate())
         let text: String
         if parts[1] == "yes" {
             switch await self.bot.delete(pending.name, by: pending.caller) {
@@ -200,7 +209,8 @@ extension DiscordFrontEnd {
         } else {
             text = "Kept **\(Self.escape(pending.name))**."
         }
-        try await rest.respond(to: interaction, .update(MessagePayload(content: text, components: [])))
+        try await rest.editOriginalResponse(
+            applicationID: interaction.applicationID, token: interaction.token, MessagePayload(content: text, components: []))
     }
 
     // MARK: - Links

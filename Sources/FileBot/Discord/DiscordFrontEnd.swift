@@ -92,6 +92,19 @@ public struct DiscordFrontEnd: Sendable {
 
     typealias Handler = @Sendable (CommandInvocation, Caller, CommandReplier) async throws -> Void
 
+    /// A name picked from autocomplete that Discord's 100-character limit made us cut (`…`) stands for the one
+    /// stored name it begins; with none or several, the cut text is left to be refused as an unknown name.
+    private func expandingCutName(_ invocation: CommandInvocation, _ caller: Caller) async -> CommandInvocation {
+        guard invocation.isSlashCommand, let typed = invocation.string("name"),
+            let prefix = ApplicationCommand.Choice.cutPrefix(typed)
+        else { return invocation }
+        let matches = await self.bot.names(matching: prefix, for: caller, limit: .max).filter { $0.hasPrefix(prefix) }
+        guard matches.count == 1 else { return invocation }
+        var expanded = invocation
+        expanded.arguments["name"] = .string(matches[0])
+        return expanded
+    }
+
     /// Applies the channel restriction and finds the caller's space before any command.
     private func guarded(_ handler: @escaping Handler) -> CommandRouter.Handler {
         let allowed = self.settings.allowedChannels
@@ -103,7 +116,7 @@ public struct DiscordFrontEnd: Sendable {
             }
             switch self.caller(invocation) {
             case .failure(let refusal): try await reply.send(Self.text(Self.render(refusal), ephemeral: true))
-            case .success(let caller): try await handler(invocation, caller, reply)
+            case .success(let caller): try await handler(await self.expandingCutName(invocation, caller), caller, reply)
             }
         }
     }

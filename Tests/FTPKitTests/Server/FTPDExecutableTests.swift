@@ -72,9 +72,11 @@ import Testing
         (["--root", "/nonexistent-dir-xyz", "--anonymous"], "root"),
         (["--memory"], "nobody could log in"),
         (["--memory", "--anonymous", "--passive-ports", "9-2"], "passive ports"),
-        (["--memory", "--anonymous", "--advertised-address", "not-an-ip"], "advertised address"),
+        (["--memory", "--anonymous", "--advertised-address", "not an ip"], "advertised address"),
+        (["--memory", "--anonymous", "--advertised-address", "10.8.0.0/99=10.8.0.2"], "advertised address"),
         (["--config", "/nonexistent.json"], "cannot read configuration"),
         (["--memory", "--anonymous", "--tls-groups", "X25519"], "need --tls-cert"),
+        (["--memory", "--anonymous", "--deny", "10.0.0.0/33"], "'10.0.0.0/33' is not an IP address or CIDR block"),
     ])
     func badOptionsAreExplained(_ args: [String], _ message: String) async throws {
         let r = try await runProcess(Self.binary, args, timeout: .seconds(30))
@@ -104,5 +106,149 @@ import Testing
             #expect(r.status != 0, "\(json)")
             #expect(r.stderr.contains(message), "\(json): \(r)")
         }
+    }
+
+    /// `kill -9` mid-upload leaves the upload's temporary file; the next ftpd on that root removes it on start and
+    /// logs it, while a temporary file another live process is writing (its lock held) stays.
+    @Test func anUploadLeftByAKilledServerIsRemovedOnTheNextStart() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let root = dir.path + "/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let users = dir.path + "/users.json"
+        let added = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "dave"], stdin: "pw\n")
+        #expect(added.status == 0, "\(added)")
+        try Data(count: 8 << 20).write(to: URL(fileURLWithPath: dir.path + "/big.bin"))
+
+        func startServer(log: String, port: Int) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port), "--log-level", "info"]
+            try Data().write(to: URL(fileURLWithPath: log))
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            try process.run()
+            return process
+        }
+        func leftovers() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix(".seed-upload-") }
+        }
+
+        // A live upload of another process: an open, locked temporary file that must survive the next start.
+        let liveName = ".seed-upload-livelivelive"
+        let live = open(root + "/" + liveName, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        #expect(live >= 0 && flock(live, LOCK_EX | LOCK_NB) == 0)
+        defer { close(live) }
+
+        let port = try freeTCPPort()
+        let first = try startServer(log: dir.path + "/log1", port: port)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let curl = try requireTool("curl", package: "curl")
+        let upload = Process()
+        upload.executableURL = URL(fileURLWithPath: curl)
+        upload.arguments = ["-sS", "--limit-rate", "200k", "--retry", "20", "--retry-connrefused", "--retry-delay", "0",
+                            "-T", dir.path + "/big.bin", "ftp://dave:pw@127.0.0.1:\(port)/big.bin"]
+        upload.standardError = FileHandle.nullDevice
+        try upload.run()
+        defer { if upload.isRunning { upload.terminate() } }
+        try await eventually("an upload in progress") { leftovers().count == 2 }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        upload.terminate()
+        let abandoned = try #require(leftovers().first { $0 != liveName })
+
+        let log = dir.path + "/log2"
+        let second = try startServer(log: log, port: try freeTCPPort())
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        try await eventually("the leftover removed") { !leftovers().contains(abandoned) }
+        try await eventually("the removal logged") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("removed an upload left by a process that stopped")
+        }
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains(abandoned), "\(text)")
+        #expect(leftovers() == [liveName], "a live upload's file was removed")
+        #expect(!FileManager.default.fileExists(atPath: root + "/big.bin"))
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+    }
+}
+
+/// `ftpd --audit-log`: one JSON line per login (ok or failed), transfer, rename, mkdir and delete, driven by curl;
+/// the file is reopened on SIGHUP for rotation, and no password ever appears in it.
+@Suite struct FTPDAuditLogTests {
+    @Test func auditLogRecordsWhatHappenedAndRotatesOnSIGHUP() async throws {
+        let binary = Binaries.ftpd
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        let added = try await runProcess(binary, ["user", "add", "--users", users, "--iterations", "2000", "erin"], stdin: "pa ss\n")
+        #expect(added.status == 0, "\(added)")
+        try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
+        try Data("twelve bytes".utf8).write(to: URL(fileURLWithPath: dir.path + "/up.txt"))
+        let audit = dir.path + "/audit.log"
+        let port = try freeTCPPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--root", dir.path + "/root", "--users", users, "--address", "127.0.0.1", "--port", String(port),
+                             "--audit-log", audit]
+        let log = dir.path + "/stderr"
+        try Data().write(to: URL(fileURLWithPath: log))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let curl = try requireTool("curl", package: "curl")
+        let base = "ftp://127.0.0.1:\(port)"
+        try await eventually("ftpd listening") {
+            try await runProcess(curl, ["-sS", "-u", "erin:pa ss", base + "/"]).status == 0
+        }
+        let wrong = try await runProcess(curl, ["-sS", "-u", "erin:wrong-pw", base + "/"])
+        #expect(wrong.status != 0)
+        for args in [
+            ["-T", dir.path + "/up.txt", base + "/a.txt"],
+            [base + "/a.txt"],
+            ["-Q", "MKD sub", "-Q", "RNFR a.txt", "-Q", "RNTO sub/b.txt", "-Q", "DELE sub/b.txt", base + "/"],
+        ] {
+            let r = try await runProcess(curl, ["-sS", "-u", "erin:pa ss"] + args)
+            #expect(r.status == 0, "\(args): \(r)")
+        }
+
+        func records(_ path: String) throws -> [[String: Any]] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "\($0)")
+            }
+        }
+        func find(_ all: [[String: Any]], _ event: String, _ path: String? = nil) -> [String: Any]? {
+            all.first { $0["event"] as? String == event && (path == nil || $0["path"] as? String == path) }
+        }
+        // The rename and delete come from the last session: wait for its records (written off the session's path).
+        try await eventually("the audit records") { (try? records(audit)).map { find($0, "delete") != nil } ?? false }
+        let all = try records(audit)
+        let failed = try #require(find(all, "login_failed"), "\(all)")
+        #expect(failed["user"] as? String == "erin" && failed["address"] as? String == "127.0.0.1" && failed["result"] as? String == "failed")
+        #expect(find(all, "login") != nil)
+        let upload = try #require(find(all, "upload", "/a.txt"), "\(all)")
+        #expect(upload["bytes"] as? Int == 12 && upload["result"] as? String == "ok" && upload["duration"] is Double)
+        let download = try #require(find(all, "download", "/a.txt"), "\(all)")
+        #expect(download["bytes"] as? Int == 12 && download["user"] as? String == "erin")
+        #expect(find(all, "mkdir", "/sub")?["result"] as? String == "ok")
+        #expect(find(all, "rename", "/a.txt")?["to"] as? String == "/sub/b.txt")
+        #expect(find(all, "delete", "/sub/b.txt")?["result"] as? String == "ok")
+        #expect(all.allSatisfy { ($0["time"] as? String)?.hasPrefix("20") == true })
+        let text = try String(contentsOfFile: audit, encoding: .utf8)
+        #expect(!text.contains("pa ss") && !text.contains("wrong-pw"), "a password reached the audit log")
+
+        // Rotation: rename the file, SIGHUP, and new records go to a new file at the same path.
+        try FileManager.default.moveItem(atPath: audit, toPath: audit + ".1")
+        kill(process.processIdentifier, SIGHUP)
+        try await eventually("the audit log reopened") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("audit log reopened")
+        }
+        let again = try await runProcess(curl, ["-sS", "-u", "erin:pa ss", base + "/sub/"])
+        #expect(again.status == 0)
+        try await eventually("a record in the new file") { ((try? records(audit)) ?? []).contains { $0["event"] as? String == "login" } }
+        #expect(try records(audit + ".1").count == all.count, "a record went to the rotated file")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
     }
 }
