@@ -46,6 +46,24 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-per-user"), help: "The most sessions one user may have at once (users file: maxSessions per user).")
     var maxPerUser: Int?
 
+    @Option(name: .customLong("quota-bytes"), help: "Each user's quota in bytes (512K, 10M, 2G…) for users without their own (users file: quotaBytes).")
+    var quotaBytes: String?
+
+    @Option(name: .customLong("quota-files"), help: "Each user's quota in files, for users without their own (users file: quotaFiles).")
+    var quotaFiles: Int?
+
+    @Option(name: .customLong("max-upload-rate"), help: "The whole server's upload rate in bytes per second (512K, 10M…).")
+    var maxUploadRate: String?
+
+    @Option(name: .customLong("max-download-rate"), help: "The whole server's download rate in bytes per second.")
+    var maxDownloadRate: String?
+
+    @Option(name: .customLong("user-upload-rate"), help: "Each user's upload rate, shared by their sessions (users file: uploadRate).")
+    var userUploadRate: String?
+
+    @Option(name: .customLong("user-download-rate"), help: "Each user's download rate, shared by their sessions (users file: downloadRate).")
+    var userDownloadRate: String?
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle session is closed.")
     var idleTimeout: Int?
 
@@ -164,6 +182,25 @@ struct Serve: AsyncParsableCommand {
         if let v = self.maxSessions ?? file.maxSessions { configuration.maxSessions = v }
         if let v = self.maxPerIP ?? file.maxSessionsPerAddress { configuration.maxSessionsPerAddress = v }
         configuration.maxSessionsPerUser = self.maxPerUser ?? file.maxSessionsPerUser
+        func size(_ option: String, _ flag: String?, _ fromFile: FTPByteSize?) throws -> UInt64? {
+            guard let flag else { return fromFile?.value }
+            guard let value = FTPByteCount.parse(flag) else {
+                throw ValidationError("--\(option) must be a byte count such as 1048576, 512K, 10M or 2G, got '\(flag)'")
+            }
+            return value
+        }
+        let quotaBytes = try size("quota-bytes", self.quotaBytes, file.quotaBytes)
+        let quotaFiles = self.quotaFiles ?? file.quotaFiles
+        if quotaBytes != nil || quotaFiles != nil {
+            guard (quotaFiles ?? 0) >= 0 else { throw ValidationError("--quota-files must not be negative") }
+            configuration.defaultQuota = FTPQuota(bytes: quotaBytes, files: quotaFiles)
+        }
+        configuration.bandwidth = FTPBandwidthLimits(
+            uploadBytesPerSecond: try size("max-upload-rate", self.maxUploadRate, file.maxUploadRate),
+            downloadBytesPerSecond: try size("max-download-rate", self.maxDownloadRate, file.maxDownloadRate))
+        configuration.userBandwidth = FTPBandwidthLimits(
+            uploadBytesPerSecond: try size("user-upload-rate", self.userUploadRate, file.userUploadRate),
+            downloadBytesPerSecond: try size("user-download-rate", self.userDownloadRate, file.userDownloadRate))
         if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
         if let cert = self.tlsCert ?? file.tlsCert {
             guard let key = self.tlsKey ?? file.tlsKey else { throw ValidationError("--tls-cert needs --tls-key") }

@@ -1,3 +1,4 @@
+import FTPKit
 import Foundation
 
 /// The JSON form of `ftpd serve`'s options (`--config FILE`): the same names, in camel case.
@@ -13,6 +14,12 @@ struct ServerConfigFile: Codable {
     var maxSessions: Int?
     var maxSessionsPerAddress: Int?
     var maxSessionsPerUser: Int?
+    var quotaBytes: FTPByteSize?
+    var quotaFiles: Int?
+    var maxUploadRate: FTPByteSize?
+    var maxDownloadRate: FTPByteSize?
+    var userUploadRate: FTPByteSize?
+    var userDownloadRate: FTPByteSize?
     var idleTimeout: Int?
     var logLevel: String?
     var shutdownGrace: Int?
@@ -59,6 +66,9 @@ struct ServerConfigFile: Codable {
             throw LoadError(description: key.isEmpty
                 ? "configuration \(path) must be a JSON object of options"
                 : "configuration \(path): wrong type for '\(key)'")
+        } catch DecodingError.dataCorrupted(let c) where !c.codingPath.isEmpty {
+            let key = c.codingPath.map(\.stringValue).joined(separator: ".")
+            throw LoadError(description: "configuration \(path): '\(key)' is \(c.debugDescription)")
         } catch {
             throw LoadError(description: "configuration \(path) is not valid JSON: \(error)")
         }

@@ -41,12 +41,22 @@ public struct FTPUser: Sendable, Hashable {
     public var permissions: FTPPermissions
     /// The most sessions this user may have at once (`nil`: the server's ``FTPServerConfiguration/maxSessionsPerUser``).
     public var maxSessions: Int?
+    /// What this user may keep below their root (`nil`: the server's ``FTPServerConfiguration/defaultQuota``).
+    public var quota: FTPQuota?
+    /// This user's transfer rates, shared by their sessions (`nil`: the server's
+    /// ``FTPServerConfiguration/userBandwidth``).
+    public var bandwidth: FTPBandwidthLimits?
 
-    public init(name: String, root: FTPPath = .root, permissions: FTPPermissions = .all, maxSessions: Int? = nil) {
+    public init(
+        name: String, root: FTPPath = .root, permissions: FTPPermissions = .all, maxSessions: Int? = nil,
+        quota: FTPQuota? = nil, bandwidth: FTPBandwidthLimits? = nil
+    ) {
         self.name = name
         self.root = root
         self.permissions = permissions
         self.maxSessions = maxSessions
+        self.quota = quota
+        self.bandwidth = bandwidth
     }
 }
 

@@ -19,18 +19,41 @@ public struct UsersFile: Sendable, Hashable {
         public var deny: [String]?
         /// The most sessions this user may have at once.
         public var maxSessions: Int?
+        /// The most bytes this user's files may hold together, and the most files (see ``FTPQuota``).
+        public var quotaBytes: FTPByteSize?
+        public var quotaFiles: Int?
+        /// This user's transfer rates in bytes per second, shared by their sessions (see ``FTPBandwidthLimits``).
+        public var uploadRate: FTPByteSize?
+        public var downloadRate: FTPByteSize?
 
         public init(
             name: String, password: String, root: String? = nil, permissions: [String]? = nil, allow: [String]? = nil,
-            deny: [String]? = nil, maxSessions: Int? = nil
+            deny: [String]? = nil, maxSessions: Int? = nil, quotaBytes: FTPByteSize? = nil, quotaFiles: Int? = nil,
+            uploadRate: FTPByteSize? = nil, downloadRate: FTPByteSize? = nil
         ) {
             self.maxSessions = maxSessions
+            self.quotaBytes = quotaBytes
+            self.quotaFiles = quotaFiles
+            self.uploadRate = uploadRate
+            self.downloadRate = downloadRate
             self.name = name
             self.password = password
             self.root = root
             self.permissions = permissions
             self.allow = allow
             self.deny = deny
+        }
+
+        /// The entry's quota, when it sets one.
+        public var quota: FTPQuota? {
+            guard self.quotaBytes != nil || self.quotaFiles != nil else { return nil }
+            return FTPQuota(bytes: self.quotaBytes?.value, files: self.quotaFiles)
+        }
+
+        /// The entry's rates, when it sets any.
+        public var bandwidth: FTPBandwidthLimits? {
+            guard self.uploadRate != nil || self.downloadRate != nil else { return nil }
+            return FTPBandwidthLimits(uploadBytesPerSecond: self.uploadRate?.value, downloadBytesPerSecond: self.downloadRate?.value)
         }
 
         /// The entry's address policy (validated when the file is read).
@@ -72,6 +95,10 @@ public struct UsersFile: Sendable, Hashable {
                 throw FTPConfigurationError("\(at): \(error.message)")
             }
             if let n = e.maxSessions, n < 1 { throw FTPConfigurationError("\(at): maxSessions must be at least 1") }
+            if let n = e.quotaFiles, n < 0 { throw FTPConfigurationError("\(at): quotaFiles must not be negative") }
+            for (key, rate) in [("uploadRate", e.uploadRate), ("downloadRate", e.downloadRate)] {
+                if let rate, rate.value < 1024 { throw FTPConfigurationError("\(at): \(key) must be at least 1K per second") }
+            }
             do { _ = try FTPAddressPolicy(allow: e.allow ?? [], deny: e.deny ?? []) } catch {
                 throw FTPConfigurationError("\(at): \(error)")
             }
@@ -117,6 +144,7 @@ public struct UsersFile: Sendable, Hashable {
 
     static func describe(_ error: any Error) -> String {
         switch error as? DecodingError {
+        case .dataCorrupted(let c) where !c.codingPath.isEmpty: return "\(path(c)): \(c.debugDescription)"
         case .dataCorrupted(let c): return "malformed JSON \(c.debugDescription)"
         case .keyNotFound(let k, let c): return "missing '\(k.stringValue)' at \(path(c))"
         case .typeMismatch(_, let c), .valueNotFound(_, let c): return "wrong type at \(path(c))"

@@ -58,7 +58,8 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         guard entry.addressPolicy.permits(client) else { return nil }
         let permissions = (try? FTPPermissions(names: entry.permissions ?? ["all"])) ?? []
         return FTPUser(
-            name: entry.name, root: FTPPath(entry.root ?? "/"), permissions: permissions, maxSessions: entry.maxSessions)
+            name: entry.name, root: FTPPath(entry.root ?? "/"), permissions: permissions, maxSessions: entry.maxSessions,
+            quota: entry.quota, bandwidth: entry.bandwidth)
     }
 
     private func cacheDigest(stored: String, password: String) -> [UInt8] {

@@ -47,10 +47,10 @@ enum FTPDataConnection {
     /// reader's copy out of it (measured here with curl: one 1 GiB region ran at 2.0-2.6 GB/s, 64 KiB regions with
     /// one write per event-loop turn at 3.2-4.0 GB/s, like pyftpdlib's 64 KiB calls). Regions are queued in
     /// batches, two batches in flight, and each batch's completion moves the progress counter the stall watchdog
-    /// reads.
+    /// reads. Under a rate limit each batch is one slice of the ``BandwidthPacer``, queued when its turn comes.
     static func sendFile(
         _ region: (descriptor: CInt, offset: UInt64, length: UInt64), length: UInt64, channel: any Channel,
-        progress: @escaping @Sendable (Int) -> Void
+        pacer: BandwidthPacer? = nil, progress: @escaping @Sendable (Int) -> Void
     ) async throws {
         guard length > 0 else { return }
         let descriptor = dup(region.descriptor)
@@ -58,7 +58,7 @@ enum FTPDataConnection {
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
         defer { try? handle.close() }
         let chunk: UInt64 = 64 * 1024
-        let batch: UInt64 = 32 * 1024 * 1024
+        let batch: UInt64 = pacer.map { UInt64($0.slice) } ?? 32 * 1024 * 1024
         let end = region.offset + length
         var next = region.offset
         var inFlight: [EventLoopFuture<Void>] = []
@@ -67,6 +67,7 @@ enum FTPDataConnection {
                 let start = next
                 let stop = min(end, start + batch)
                 next = stop
+                try await pacer?.take(Int(stop - start))
                 let done: EventLoopFuture<Void> = try await channel.eventLoop.submit {
                     var offset = start
                     var last: EventLoopFuture<Void>?

@@ -26,6 +26,14 @@ public struct FTPServerConfiguration: Sendable {
     /// The most sessions one user may have logged in at once, from any addresses (`nil`: no limit); a user's own
     /// ``FTPUser/maxSessions`` wins. The login over the limit gets 421 and the connection closes.
     public var maxSessionsPerUser: Int?
+    /// The quota of users who have none of their own (``FTPUser/quota``): bytes and files below their root
+    /// (`nil`: no quota). Uploads past it get 552; `AVBL` reports what it leaves.
+    public var defaultQuota: FTPQuota?
+    /// The whole server's transfer rates, shared by every session (token buckets; listings are not counted).
+    public var bandwidth: FTPBandwidthLimits = .unlimited
+    /// Each user's rates, shared by all that user's sessions, for users with none of their own
+    /// (``FTPUser/bandwidth``). Both this and ``bandwidth`` apply: a transfer goes at the lower.
+    public var userBandwidth: FTPBandwidthLimits = .unlimited
     /// A session with no command for this long is closed with 421 (transfers in progress keep it alive).
     public var idleTimeout: Duration = .seconds(300)
     /// How long to wait for a data connection, and the longest a data connection may stall.
@@ -98,6 +106,9 @@ public struct FTPServerConfiguration: Sendable {
         }
         if self.maxSessions < 1 || self.maxSessionsPerAddress < 1 || (self.maxSessionsPerUser ?? 1) < 1 {
             throw FTPConfigurationError("session limits must be at least 1")
+        }
+        for rate in [self.bandwidth, self.userBandwidth].flatMap({ [$0.uploadBytesPerSecond, $0.downloadBytesPerSecond] }) {
+            if let rate, rate < 1024 { throw FTPConfigurationError("bandwidth limits must be at least 1K per second, got \(rate)") }
         }
         if !(0...65535).contains(self.port) { throw FTPConfigurationError("port \(self.port) is out of range") }
         if self.maxCommandLength < 512 { throw FTPConfigurationError("maximum command length must be at least 512") }

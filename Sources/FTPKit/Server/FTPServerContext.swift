@@ -15,6 +15,10 @@ final class FTPServerContext: Sendable {
     private let eventSink: AsyncStream<FTPServerEvent>.Continuation
     private let advertised: Mutex<FTPAdvertisedAddresses?>
     let metrics = FTPServerMetrics()
+    /// Quota-limited users' accounts, shared by their sessions.
+    let quotas = QuotaBook()
+    /// The server's and each user's transfer rates.
+    let bandwidth: BandwidthBook
 
     init(
         configuration: FTPServerConfiguration, group: any EventLoopGroup,
@@ -32,6 +36,7 @@ final class FTPServerContext: Sendable {
             banDuration: configuration.banDuration))
         self.eventSink = eventSink
         self.advertised = Mutex(configuration.advertisedAddresses)
+        self.bandwidth = BandwidthBook(global: configuration.bandwidth)
     }
 
     /// The address a new session announces in `227` replies to `client`, or `nil` for the local address.

@@ -12,7 +12,8 @@ struct FTPSession {
     enum Event: Sendable {
         case line(FTPControlLine)
         case inputClosed
-        case authenticated(FTPUser?)
+        /// The login's result and, for a user with a quota, their account (already joined).
+        case authenticated(FTPUser?, QuotaAccount?)
         case delayElapsed(FTPReply, close: Bool)
         case passiveOpened(PassiveListener)
         case passiveFailed(String)
@@ -79,6 +80,11 @@ struct FTPSession {
         var lastActivity = ContinuousClock.now
         var closeAfterTransfer = false
         var userName: String?
+        // What the logged-in user's files go through (their quota) and their transfers draw on (rates).
+        var storage: any FTPStorage = config.storage
+        var quotaAccount: QuotaAccount?
+        defer { quotaAccount?.detach() }
+        var pacers = self.context.bandwidth.globalPacers
 
         // Replies are written on the channel and awaited one by one (not through the async writer, which hands
         // writes to the event loop later): AUTH TLS must know its 234 left in clear text before TLS starts.
@@ -134,14 +140,31 @@ struct FTPSession {
                 case .authenticate(let user, let password):
                     userName = user
                     if self.context.isBanned(self.clientAddress) {
-                        sink.yield(.authenticated(nil))
+                        sink.yield(.authenticated(nil, nil))
                         return true
                     }
                     let authenticator = config.authenticator
                     let client = self.clientAddress
+                    let quotas = self.context.quotas
+                    let logger = self.logger
                     group.addTask {
                         let result = await authenticator.authenticate(user: user, password: password, client: client)
-                        sink.yield(.authenticated(result))
+                        guard let result, let quota = result.quota ?? config.defaultQuota, !quota.isUnlimited else {
+                            sink.yield(.authenticated(result, nil))
+                            return
+                        }
+                        // The quota's ledger is joined (its first session counts the user's files) before the
+                        // login completes, so the first upload is already charged against the real usage.
+                        do {
+                            let account = try await quotas.attach(user: result.name, quota: quota) {
+                                try await QuotaStorage.usage(of: config.storage, below: result.root)
+                            }
+                            sink.yield(.authenticated(result, account))
+                        } catch {
+                            logger.error("login refused: the user's quota usage could not be counted", metadata: [
+                                "user": "\(result.name)", "error": "\(error)"])
+                            sink.yield(.authenticated(nil, nil))
+                        }
                     }
                 case .rejectLogin(let reply, let close):
                     holding = true
@@ -181,7 +204,7 @@ struct FTPSession {
                     listener = nil
                     try await send(reply)
                 case .fileOperation(let operation):
-                    let performer = FTPFileOperationPerformer(storage: config.storage)
+                    let performer = FTPFileOperationPerformer(storage: storage)
                     group.addTask {
                         sink.yield(.fileOperationDone(operation, await performer.perform(operation)))
                     }
@@ -191,10 +214,11 @@ struct FTPSession {
                     currentTransfer = transfer
                     transferStart = .now
                     let runner = FTPTransferRunner(
-                        transfer: transfer, storage: config.storage, group: self.context.group, listener: listener,
+                        transfer: transfer, storage: storage, group: self.context.group, listener: listener,
                         control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
                         permissions: machine.user?.permissions ?? [], logger: self.logger,
-                        tls: transfer.secure ? sessionTLS : nil, requireSessionReuse: config.requireTLSSessionReuse)
+                        tls: transfer.secure ? sessionTLS : nil, requireSessionReuse: config.requireTLSSessionReuse,
+                        pacer: transfer.isUpload ? pacers.upload : pacers.download)
                     listener = nil
                     group.addTask {
                         let result = await runner.run { sink.yield(.transferStarting) }
@@ -222,6 +246,10 @@ struct FTPSession {
                     if let name = machine.user?.name ?? userName {
                         self.context.emit(.loggedOut(user: name, client: self.clientAddress))
                     }
+                    quotaAccount?.detach()
+                    quotaAccount = nil
+                    storage = config.storage
+                    pacers = self.context.bandwidth.globalPacers
                     try await send(reply)
                 }
                 return true
@@ -276,7 +304,7 @@ struct FTPSession {
                     }
                 case .inputClosed:
                     break eventLoop
-                case .authenticated(let user):
+                case .authenticated(let user, let account):
                     // A new login (after REIN) gives up the previous user's slot first.
                     if let held = heldUserSlot, user != nil {
                         self.context.limiter.releaseUser(held)
@@ -290,12 +318,18 @@ struct FTPSession {
                                 event: .loginFailed, user: user.name, address: self.clientAddress, result: .failed,
                                 reason: "too many sessions for this user"))
                             try await send(FTPReply(421, "Too many sessions for this user; try again later."))
+                            account?.detach()
                             break eventLoop
                         }
                         heldUserSlot = user.name
                     }
                     let action = machine.authenticationCompleted(user)
                     if let user {
+                        quotaAccount?.detach()
+                        quotaAccount = account
+                        storage = account.map { QuotaStorage(base: config.storage, account: $0) } ?? config.storage
+                        pacers = self.context.bandwidth.pacers(
+                            user: user.name, limits: user.bandwidth ?? config.userBandwidth)
                         self.context.recordLoginSuccess(self.clientAddress)
                         self.context.emit(.loggedIn(user: user.name, client: self.clientAddress))
                         self.context.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))

@@ -315,7 +315,12 @@ public struct FTPSessionStateMachine: Sendable {
         case .aborted(let bytes):
             replies = [FTPReply(426, "Transfer aborted after \(bytes) bytes."), FTPReply(226, "ABOR successful.")]
         case .localError(let error, _):
-            replies = [FTPReply(error.code == .insufficientSpace ? 452 : 451, "Transfer failed: \(error.message).")]
+            let code = switch error.code {
+            case .insufficientSpace: 452
+            case .quotaExceeded: 552
+            default: 451
+            }
+            replies = [FTPReply(code, "Transfer failed: \(error.message).")]
             if aborting { replies.append(FTPReply(226, "ABOR successful.")) }
         }
         if quitAfter {

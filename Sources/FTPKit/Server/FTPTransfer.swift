@@ -25,6 +25,14 @@ public struct FTPTransfer: Sendable, Hashable {
     public var endpoint: FTPDataEndpoint
     /// PROT P: the data connection is TLS.
     public var secure: Bool = false
+
+    /// True for STOR, APPE and STOU: data flows to the server.
+    public var isUpload: Bool {
+        switch self.kind {
+        case .store, .storeUnique: true
+        case .retrieve, .list: false
+        }
+    }
 }
 
 /// TYPE (RFC 959 §3.1.1): image (binary) or ASCII with CRLF line ends on the wire.

@@ -22,6 +22,8 @@ struct FTPTransferRunner: Sendable {
     /// Set for PROT P transfers.
     var tls: TLSContext? = nil
     var requireSessionReuse = true
+    /// The rates this transfer draws on (the server's and its user's), if any are limited.
+    var pacer: BandwidthPacer? = nil
 
     /// The outcome, plus the stored name for STOU.
     func run(starting: @escaping @Sendable () -> Void) async -> FTPTransferResult {
@@ -192,12 +194,15 @@ struct FTPTransferRunner: Sendable {
                     let total = min(handle.remaining, limit ?? .max)
                     // sendfile cannot pass through TLS: encrypted transfers read and write.
                     if !ascii, self.tls == nil, let region = handle.fileRegion {
-                        try await FTPDataConnection.sendFile(region, length: total, channel: channel.channel) { progress.add($0) }
+                        try await FTPDataConnection.sendFile(region, length: total, channel: channel.channel, pacer: self.pacer) {
+                            progress.add($0)
+                        }
                     } else {
                         var converter = ASCIIConverter(.toNetwork)
                         var left = total
                         // Over TLS, 1 MiB reads: each costs a hop to the file thread pool and back.
-                        let chunkSize: UInt64 = self.tls == nil ? 256 * 1024 : 1 << 20
+                        // A limited rate reads in its pacer's slices, so each wait is short.
+                        let chunkSize: UInt64 = self.pacer.map { UInt64($0.slice) } ?? (self.tls == nil ? 256 * 1024 : 1 << 20)
                         // A local file is read ahead, two reads in flight while earlier chunks are encrypted and
                         // sent, so a slow disk overlaps the cipher (from page cache the A/B difference was within
                         // noise); other storages chunk by chunk.
@@ -216,6 +221,7 @@ struct FTPTransferRunner: Sendable {
                             }
                             guard let chunk = next else { break }
                             left -= UInt64(chunk.readableBytes)
+                            try await self.pacer?.take(chunk.readableBytes)
                             let out = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
                             try await writer.write(out)
                             progress.add(chunk.readableBytes)
@@ -229,6 +235,8 @@ struct FTPTransferRunner: Sendable {
                     do {
                         for try await chunk in inbound {
                             if self.control.isAborted { break }
+                            // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
+                            try await self.pacer?.take(chunk.readableBytes)
                             let data = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
                             do {
                                 try await handle.write(data)

@@ -11,6 +11,8 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case outsideRoot
         case invalidName
         case insufficientSpace
+        /// The user's quota (bytes or files) would be passed.
+        case quotaExceeded
         case invalidOffset
         /// Anything else the system reported, with its message.
         case io
@@ -37,6 +39,7 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .permissionDenied, .outsideRoot: FTPReply(550, "\(self.message): Permission denied.")
         case .invalidName: FTPReply(553, "\(self.message): File name not allowed.")
         case .insufficientSpace: FTPReply(452, "\(self.message): Insufficient storage space.")
+        case .quotaExceeded: FTPReply(552, "\(self.message): Exceeded storage allocation.")
         case .invalidOffset: FTPReply(554, "\(self.message): Invalid restart offset.")
         case .io: FTPReply(451, "\(self.message): Local error in processing.")
         }

@@ -98,7 +98,11 @@ import Testing
             ("{\(tls), \"tlsMinVersion\": \"1.1\"}", "must be 1.2 or 1.3"),
             ("{\(tls), \"tlsCipherSuites\": \"TLS_AES_256\"}", "invalid TLS 1.3 cipher suites"),
             ("{\(tls), \"tlsGroups\": \"P-999\"}", "invalid key exchange groups"),
+            (#"{"memory": true, "anonymous": true, "quotaBytes": "lots"}"#, "'quotaBytes' is not a byte count"),
+            (#"{"memory": true, "anonymous": true, "userDownloadRate": 100}"#, "bandwidth limits must be at least 1K per second"),
         ]
+        let flags = try await runProcess(Self.binary, ["--memory", "--anonymous", "--port", "0", "--max-upload-rate", "10X"], timeout: .seconds(30))
+        #expect(flags.status != 0 && flags.stderr.contains("--max-upload-rate must be a byte count"), "\(flags)")
         for (i, (json, message)) in cases.enumerated() {
             let path = dir.path + "/c\(i).json"
             try json.write(toFile: path, atomically: true, encoding: .utf8)

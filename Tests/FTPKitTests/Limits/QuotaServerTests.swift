@@ -1,0 +1,73 @@
+import FTPKit
+import Foundation
+import Testing
+
+/// Quotas through the whole server, driven by a client nobody here wrote (Python's ftplib): see
+/// `Tests/Peers/quota.py` for the answers it expects.
+@Suite struct QuotaServerTests {
+    @Test func uploadsPastTheQuotaAreRefusedWithoutLosingAnything() async throws {
+        let hash = try PasswordHasher.hash("pw", iterations: 1000)
+        let file = UsersFile(entries: [
+            .init(name: "q", password: hash, root: "/q", quotaBytes: FTPByteSize(1 << 20), quotaFiles: 3),
+        ])
+        try await withServer({ $0.authenticator = UsersFileAuthenticator(file: file) }) { server in
+            try server.write("q/old.bin", randomData(300_000))
+            // Files outside the user's root do not count.
+            try server.write("other/huge.bin", randomData(2_000_000))
+            let python = try requireTool("python3", package: "python3")
+            let r = try await runProcess(python, [
+                peersDirectory.appendingPathComponent("quota.py").path, "127.0.0.1", String(server.port), "q", "pw",
+                server.root.path,
+            ])
+            #expect(r.status == 0 && r.stdout.contains("ok"), "\(r)")
+            // What is on disk stays within the quota, and no refused upload left a temporary file.
+            let names = try FileManager.default.contentsOfDirectory(atPath: server.root.path + "/q")
+            #expect(!names.contains { $0.hasPrefix(".") }, "\(names)")
+            let bytes = try names.reduce(UInt64(0)) {
+                $0 + ((try FileManager.default.attributesOfItem(atPath: server.root.path + "/q/" + $1)[.size] as? UInt64) ?? 0)
+            }
+            #expect(bytes <= 1 << 20 && names.count <= 3, "\(names): \(bytes) bytes")
+        }
+    }
+
+    /// The server's default quota applies to users without their own; an unlimited user is not counted.
+    @Test func theDefaultQuotaAndItsAVBL() async throws {
+        try await withServer({ $0.defaultQuota = FTPQuota(bytes: 5000) }) { server in
+            try server.write("f.bin", randomData(1000))
+            let python = try requireTool("python3", package: "python3")
+            let r = try await runProcess(python, ["-c", """
+                import ftplib, io
+                f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
+                f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+                print(f.sendcmd("AVBL"))
+                try:
+                    f.storbinary("STOR g.bin", io.BytesIO(b"x" * 4001))
+                except ftplib.error_perm as e:
+                    print(str(e)[:3])
+                print(f.storbinary("STOR g.bin", io.BytesIO(b"x" * 4000))[:3])
+                print(f.sendcmd("AVBL"))
+                """])
+            #expect(r.stdout == "213 4000\n552\n226\n213 0\n", "\(r)")
+        }
+    }
+
+    @Test func badQuotasAndRatesInTheUsersFileNameTheirEntry() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let hash = try PasswordHasher.hash("pw", iterations: 1000)
+        func load(_ fields: String) throws -> UsersFile {
+            try #"{"users": [{"name": "a", "password": "\#(hash)", \#(fields)}]}"#
+                .write(toFile: dir.path + "/u.json", atomically: true, encoding: .utf8)
+            return try UsersFile(contentsOf: dir.path + "/u.json")
+        }
+        let good = try load(#""quotaBytes": "10M", "quotaFiles": 100, "uploadRate": 65536, "downloadRate": "1M""#)
+        #expect(good.entries[0].quota == FTPQuota(bytes: 10 << 20, files: 100))
+        #expect(good.entries[0].bandwidth == FTPBandwidthLimits(uploadBytesPerSecond: 65536, downloadBytesPerSecond: 1 << 20))
+        #expect(throws: FTPConfigurationError(
+            "users file \(dir.path)/u.json is not valid: .users[0].quotaBytes: not a byte count (write a number, or one like 512K, 10M, 2G)"
+        )) { _ = try load(#""quotaBytes": "ten megs""#) }
+        #expect(throws: FTPConfigurationError("users file \(dir.path)/u.json, entry 1 ('a'): uploadRate must be at least 1K per second")) {
+            _ = try load(#""uploadRate": 10"#)
+        }
+    }
+}
