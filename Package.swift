@@ -65,6 +65,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The parsers that read network and operator input, as functions of bytes: fuzzed by libFuzzer through
+        // seed-fuzz (scripts/fuzz), replayed from the committed corpus by FuzzRegressionTests.
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["FTPKit", "DiscordKit", "FileBot", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/FuzzTargets"
+        ),
+        .executableTarget(
+            name: "seed-fuzz",
+            dependencies: ["FuzzTargets"],
+            path: "Sources/seed-fuzz"
+        ),
         .executableTarget(
             name: "ftpd",
             dependencies: [
@@ -207,6 +219,11 @@ let package = Package(
             dependencies: ["FTPKit"],
             path: "Benchmarks/FTPClientBench",
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FuzzTargetsTests",
+            dependencies: ["FuzzTargets"],
+            path: "Tests/FuzzTargetsTests"
         ),
         .testTarget(
             name: "FTPKitTests",

@@ -51,7 +51,7 @@ with open(os.path.join(root, "f.txt"), "wb") as fh:
     fh.write(b"fuzz target")
 
 for _ in range(sessions):
-    s = socket.create_connection((host, port), timeout=10)
+    s = socket.create_connection((host, port), timeout=60)
     s.recv(1000)
     s.sendall(b"USER " + user.encode() + b"\r\nPASS " + password.encode() + b"\r\n")
     for _ in range(rng.randint(1, 30)):
@@ -67,7 +67,7 @@ for _ in range(sessions):
 
 # The server is alive and still serves a login and a download.
 f = ftplib.FTP()
-f.connect(host, port, timeout=10)
+f.connect(host, port, timeout=60)
 f.login(user, password)
 names = f.nlst("/")
 check(isinstance(names, list), "listing after fuzzing")

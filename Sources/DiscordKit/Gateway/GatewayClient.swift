@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 public import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -245,7 +245,7 @@ public actor GatewayClient {
         await self.perform(actions)
     }
 
-    static func decodeDispatch(name: String, data: Data, logger: Logger) -> GatewayEvent {
+    package static func decodeDispatch(name: String, data: Data, logger: Logger) -> GatewayEvent {
         func decode<T: Decodable>(_ type: T.Type) -> T? {
             do {
                 return try JSONDecoder().decode(GatewayData<T>.self, from: data).d

@@ -37,14 +37,14 @@ public enum GatewayEvent: Sendable {
 }
 
 /// The envelope every gateway payload shares; `d` is decoded separately once `op`/`t` say what it is.
-struct GatewayEnvelope: Decodable {
-    var op: Int
-    var s: Int?
-    var t: String?
+package struct GatewayEnvelope: Decodable {
+    package var op: Int
+    package var s: Int?
+    package var t: String?
 }
 
-struct GatewayData<T: Decodable>: Decodable {
-    var d: T
+package struct GatewayData<T: Decodable>: Decodable {
+    package var d: T
 }
 
 struct GatewayOutgoing<T: Encodable>: Encodable {
@@ -82,7 +82,7 @@ struct ResumePayload: Encodable {
     }
 }
 
-struct HelloPayload: Decodable {
-    var heartbeatInterval: Int
+package struct HelloPayload: Decodable {
+    package var heartbeatInterval: Int
     enum CodingKeys: String, CodingKey { case heartbeatInterval = "heartbeat_interval" }
 }

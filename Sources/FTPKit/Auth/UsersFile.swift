@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The users file of `ftpd`: JSON with one entry per user.
 ///
@@ -77,6 +77,11 @@ public struct UsersFile: Sendable, Hashable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw FTPConfigurationError("cannot read users file \(path): \(error.localizedDescription)")
         }
+        try self.init(data: data, source: path)
+    }
+
+    /// Reads and validates a users file's content; `source` names it in messages.
+    package init(data: Data, source path: String) throws(FTPConfigurationError) {
         if data.isEmpty { self.entries = []; return }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {

@@ -136,8 +136,9 @@ import Testing
             _ = try await FTPClient.connect(host: "127.0.0.1", port: port, configuration: config(timeout: .seconds(3)))
         }
         #expect(e?.code == .timeout && e?.isTransient == true, "\(String(describing: e))")
-        // Bounded by the reply timeout (3 s) plus starting the fake server on a loaded machine: no hang.
-        #expect(ContinuousClock.now - start < .seconds(30))
+        // Bounded by the reply timeout (3 s) plus starting the fake server while every other suite starts its
+        // own servers and peers on 2 cores (measured up to 28 s): no hang.
+        #expect(ContinuousClock.now - start < .seconds(120))
     }
 
     @Test func refusedGreeting() async throws {

@@ -5,7 +5,7 @@ import Testing
 @Suite struct LftpInteropTests {
     func lftp(_ server: TestFTPServer, _ script: String, in dir: URL) async throws -> ProcessResult {
         let lftp = try requireTool("lftp", package: "lftp")
-        let settings = "set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 20; set cmd:fail-exit yes; "
+        let settings = "set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 60; set cmd:fail-exit yes; "
         return try await runProcess(
             lftp, ["-u", "\(TestFTPServer.user),\(TestFTPServer.password)", "-p", String(server.port),
                 "-e", settings + script + "; bye", "127.0.0.1"], directory: dir)
