@@ -28,8 +28,10 @@ final class LocalNodes: Sendable {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             let storage = try LocalFileStorage(root: root)
             // A previous ftpbot killed mid-upload left its nodes' temporary files; nobody else removes them.
-            for path in (try? await storage.removeAbandonedUploads()) ?? [] {
-                Logger(label: "ftpbot.node").notice("removed an upload left by a process that stopped", metadata: ["node": "node\(i)", "path": "\(path)"])
+            for leftover in (try? await storage.removeAbandonedUploads()) ?? [] {
+                Logger(label: "ftpbot.node").notice("cleaned up an upload left by a process that stopped", metadata: [
+                    "node": "node\(i)", "path": "\(leftover.path)", "undo": "\(leftover)",
+                ])
             }
             let config = FTPServerConfiguration(
                 host: "127.0.0.1", port: 0, storage: storage,

@@ -70,6 +70,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("audit-log"), help: "Append one JSON line per login, transfer, delete, rename and mkdir to this file (reopened on SIGHUP).")
     var auditLog: String?
 
+    @Flag(name: .customLong("audit-sha256"), help: "Record each transfer's SHA-256 in the audit log (costs a digest pass; downloads then skip sendfile).")
+    var auditSHA256 = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -141,8 +144,10 @@ struct Serve: AsyncParsableCommand {
             do { local = try LocalFileStorage(root: root) } catch { throw ValidationError("root: \(error)") }
             // Uploads a previous process was writing when it died stay hidden forever otherwise.
             do {
-                for path in try await local.removeAbandonedUploads() {
-                    logger.notice("removed an upload left by a process that stopped", metadata: ["path": "\(path)"])
+                for leftover in try await local.removeAbandonedUploads() {
+                    logger.notice("cleaned up an upload left by a process that stopped", metadata: [
+                        "path": "\(leftover.path)", "undo": "\(leftover)",
+                    ])
                 }
             } catch {
                 logger.warning("could not look for abandoned uploads", metadata: ["error": "\(error)"])
@@ -239,6 +244,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         configuration.auditSink = auditLog
+        configuration.auditDigests = self.auditSHA256 || (file.auditSHA256 ?? false)
+        if configuration.auditDigests, auditLog == nil {
+            throw ValidationError("--audit-sha256 needs --audit-log (the digests are written there)")
+        }
         do { try configuration.validate() } catch { throw ValidationError(error.message) }
 
         // Metrics are bootstrapped before the server exists: swift-metrics binds each metric to the backend at

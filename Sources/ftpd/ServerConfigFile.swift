@@ -35,6 +35,7 @@ struct ServerConfigFile: Codable {
     var trustedProxies: [String]?
     var metricsAddress: String?
     var auditLog: String?
+    var auditSHA256: Bool?
     var allow: [String]?
     var deny: [String]?
 

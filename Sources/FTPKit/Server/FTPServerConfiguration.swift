@@ -72,6 +72,10 @@ public struct FTPServerConfiguration: Sendable {
     /// Receives one record per login (ok or failed), transfer, delete, rename, mkdir and rmdir (``FTPAuditLog``
     /// writes them to a file as JSON lines).
     public var auditSink: (any FTPAuditSink)?
+    /// Computes the SHA-256 of every upload's stored bytes and every download's file bytes while they stream,
+    /// for the audit records' `sha256`. It costs a digest pass over the data, and downloads then read and write
+    /// through memory instead of `sendfile(2)`; off by default.
+    public var auditDigests = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,

@@ -19,7 +19,7 @@ struct FTPSession {
         case passiveFailed(String)
         case fileOperationDone(FTPFileOperation, FTPFileOperationResult)
         case transferStarting
-        case transferDone(FTPTransferResult)
+        case transferDone(FTPTransferRunner.Outcome)
         case tick
         case shutdown
     }
@@ -218,11 +218,12 @@ struct FTPSession {
                         control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
                         permissions: machine.user?.permissions ?? [], logger: self.logger,
                         tls: transfer.secure ? sessionTLS : nil, requireSessionReuse: config.requireTLSSessionReuse,
-                        pacer: transfer.isUpload ? pacers.upload : pacers.download)
+                        pacer: transfer.isUpload ? pacers.upload : pacers.download,
+                        digest: self.context.configuration.auditDigests && self.context.configuration.auditSink != nil)
                     listener = nil
                     group.addTask {
-                        let result = await runner.run { sink.yield(.transferStarting) }
-                        sink.yield(.transferDone(result))
+                        let outcome = await runner.run { sink.yield(.transferStarting) }
+                        sink.yield(.transferDone(outcome))
                     }
                 case .abortTransfer:
                     transferControl?.abort()
@@ -351,13 +352,13 @@ struct FTPSession {
                     keepGoing = try await perform(machine.fileOperationCompleted(operation, result))
                 case .transferStarting:
                     try await send(machine.transferStarting())
-                case .transferDone(let result):
+                case .transferDone(let outcome):
                     transferControl = nil
                     if let transfer = currentTransfer {
-                        self.logTransfer(transfer, result, user: machine.user?.name ?? "", started: transferStart)
+                        self.logTransfer(transfer, outcome, user: machine.user?.name ?? "", started: transferStart)
                     }
                     currentTransfer = nil
-                    keepGoing = try await perform(machine.transferCompleted(result))
+                    keepGoing = try await perform(machine.transferCompleted(outcome.result))
                     if closeAfterTransfer {
                         try await send(FTPReply(421, "Server shutting down."))
                         keepGoing = false
@@ -383,9 +384,9 @@ struct FTPSession {
                 transferControl.abort()
                 // Let the transfer task clean up (abort the upload) before the session goes away.
                 for await event in events {
-                    if case .transferDone(let result) = event {
+                    if case .transferDone(let outcome) = event {
                         if let transfer = currentTransfer {
-                            self.logTransfer(transfer, result, user: machine.user?.name ?? "", started: transferStart)
+                            self.logTransfer(transfer, outcome, user: machine.user?.name ?? "", started: transferStart)
                         }
                         break
                     }
@@ -428,7 +429,10 @@ struct FTPSession {
         }
     }
 
-    private func logTransfer(_ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, started: ContinuousClock.Instant) {
+    private func logTransfer(
+        _ transfer: FTPTransfer, _ outcome: FTPTransferRunner.Outcome, user: String, started: ContinuousClock.Instant
+    ) {
+        let result = outcome.result
         let elapsed = ContinuousClock.now - started
         var bytes: UInt64 = 0
         var complete = false
@@ -439,7 +443,7 @@ struct FTPSession {
             self.auditTransfer(transfer, result, user: user, bytes: 0, seconds: Self.seconds(elapsed))
             return
         }
-        self.auditTransfer(transfer, result, user: user, bytes: bytes, seconds: Self.seconds(elapsed))
+        self.auditTransfer(transfer, result, user: user, bytes: bytes, seconds: Self.seconds(elapsed), sha256: outcome.sha256)
         let direction: String
         switch transfer.kind {
         case .retrieve:
@@ -466,7 +470,8 @@ struct FTPSession {
     }
 
     private func auditTransfer(
-        _ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, bytes: UInt64, seconds: Double
+        _ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, bytes: UInt64, seconds: Double,
+        sha256: String? = nil
     ) {
         let event: FTPAuditRecord.Event
         var path = transfer.virtualPath
@@ -479,7 +484,7 @@ struct FTPSession {
         }
         var record = FTPAuditRecord(
             event: event, user: user, address: self.clientAddress, path: path.description, bytes: bytes,
-            duration: seconds)
+            duration: seconds, sha256: sha256)
         switch result {
         case .completed: record.result = .ok
         case .connectionLost, .aborted:

@@ -24,9 +24,24 @@ struct FTPTransferRunner: Sendable {
     var requireSessionReuse = true
     /// The rates this transfer draws on (the server's and its user's), if any are limited.
     var pacer: BandwidthPacer? = nil
+    /// Computes the SHA-256 of the bytes moved (``FTPServerConfiguration/auditDigests``).
+    var digest = false
 
-    /// The outcome, plus the stored name for STOU.
-    func run(starting: @escaping @Sendable () -> Void) async -> FTPTransferResult {
+    /// How a transfer ended, and the SHA-256 of its bytes when ``digest`` was asked for and it completed.
+    struct Outcome: Sendable {
+        var result: FTPTransferResult
+        var sha256: String? = nil
+    }
+
+    /// The outcome, plus the stored name for STOU and the digest.
+    func run(starting: @escaping @Sendable () -> Void) async -> Outcome {
+        let progress = Progress()
+        let result = await self.transferring(progress: progress, starting: starting)
+        guard case .completed = result else { return Outcome(result: result) }
+        return Outcome(result: result, sha256: progress.sha256)
+    }
+
+    private func transferring(progress: Progress, starting: @escaping @Sendable () -> Void) async -> FTPTransferResult {
         // 1. The storage side first, so a missing file is answered with 550 before any data connection.
         let prepared: Prepared
         do {
@@ -72,7 +87,6 @@ struct FTPTransferRunner: Sendable {
         }
 
         // 3. The bytes, watched for stalls.
-        let progress = Progress()
         return await withTaskGroup(of: FTPTransferResult?.self) { group in
             group.addTask {
                 await self.move(prepared, over: channel, progress: progress)
@@ -192,8 +206,8 @@ struct FTPTransferRunner: Sendable {
                 case .read(let handle, let limit):
                     defer { Task { await handle.close() } }
                     let total = min(handle.remaining, limit ?? .max)
-                    // sendfile cannot pass through TLS: encrypted transfers read and write.
-                    if !ascii, self.tls == nil, let region = handle.fileRegion {
+                    // sendfile cannot pass through TLS (encrypted transfers read and write), nor through a digest.
+                    if !ascii, self.tls == nil, !self.digest, let region = handle.fileRegion {
                         try await FTPDataConnection.sendFile(region, length: total, channel: channel.channel, pacer: self.pacer) {
                             progress.add($0)
                         }
@@ -212,6 +226,7 @@ struct FTPTransferRunner: Sendable {
                                 depth: 2, loop: channel.channel.eventLoop)
                         }
                         var writer = ChunkWriter(channel: channel.channel, window: 4)
+                        let digest = self.digest ? Digest(.sha256) : nil
                         while left > 0 {
                             let next: ByteBuffer?
                             if let ahead {
@@ -221,23 +236,28 @@ struct FTPTransferRunner: Sendable {
                             }
                             guard let chunk = next else { break }
                             left -= UInt64(chunk.readableBytes)
+                            if let digest { chunk.withUnsafeReadableBytes { digest.update($0) } }
                             try await self.pacer?.take(chunk.readableBytes)
                             let out = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
                             try await writer.write(out)
                             progress.add(chunk.readableBytes)
                         }
                         try await writer.finish()
+                        if let digest, left == 0 { progress.sha256 = digest.finalizeHex() }
                     }
                     return self.finished(progress)
 
                 case .write(let handle, let name):
                     var converter = ASCIIConverter(.fromNetwork)
+                    // Of the bytes stored (after ASCII conversion), so it matches a HASH of the file after STOR.
+                    let digest = self.digest ? Digest(.sha256) : nil
                     do {
                         for try await chunk in inbound {
                             if self.control.isAborted { break }
                             // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
                             try await self.pacer?.take(chunk.readableBytes)
                             let data = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
+                            if let digest { data.withUnsafeReadableBytes { digest.update($0) } }
                             do {
                                 try await handle.write(data)
                             } catch {
@@ -247,6 +267,7 @@ struct FTPTransferRunner: Sendable {
                             progress.add(chunk.readableBytes)
                         }
                         if ascii, let rest = converter.finish(allocator: channel.channel.allocator) {
+                            if let digest { rest.withUnsafeReadableBytes { digest.update($0) } }
                             try await handle.write(rest)
                         }
                     } catch {
@@ -270,6 +291,7 @@ struct FTPTransferRunner: Sendable {
                     } catch {
                         return .localError(Self.storageError(error), bytes: progress.bytes)
                     }
+                    if let digest { progress.sha256 = digest.finalizeHex() }
                     return .completed(bytes: progress.bytes, name: name)
                 }
             }
@@ -319,7 +341,13 @@ struct FTPTransferRunner: Sendable {
 /// Also counts a client upload's progress from event-loop callbacks.
 final class Progress: Sendable {
     private let state: Mutex<(bytes: UInt64, stalled: Bool)>
+    private let digest = Mutex<String?>(nil)
     init(start: UInt64 = 0) { self.state = Mutex((start, false)) }
+    /// The transfer's SHA-256 (hex), once it has moved all its bytes.
+    var sha256: String? {
+        get { self.digest.withLock { $0 } }
+        set { self.digest.withLock { $0 = newValue } }
+    }
     var bytes: UInt64 { self.state.withLock { $0.bytes } }
     var stalled: Bool { self.state.withLock { $0.stalled } }
     /// Adds `n` bytes and returns the new total.

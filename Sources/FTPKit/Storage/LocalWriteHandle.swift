@@ -19,10 +19,12 @@ import Darwin
 /// Every name is used relative to the descriptor of the target's directory, opened once when the upload starts,
 /// so a directory renamed or swapped for a link meanwhile cannot move the upload's files out of the root. The
 /// temporary file is locked (`flock`) while the handle lives: an unlocked one was left by a process that died.
+/// An in-place upload writes an ``AppendJournal`` first, locked the same way, so the appended bytes of a process
+/// that died can be cut off again by ``LocalFileStorage/removeAbandonedUploads()``.
 final class LocalWriteHandle: FTPWriteHandle {
     enum Strategy {
         case temporary(name: String)
-        case inPlace(originalSize: UInt64, created: Bool)
+        case inPlace(originalSize: UInt64, created: Bool, journal: (fd: CInt, name: String))
     }
 
     let descriptor: CInt
@@ -48,7 +50,10 @@ final class LocalWriteHandle: FTPWriteHandle {
 
     deinit {
         // A handle dropped without commit or abort (a bug in the caller) must still not publish anything.
-        if !self.finished.withLock({ $0 }) { self.discard() }
+        if !self.finished.withLock({ $0 }) {
+            self.discard()
+            self.closeJournal()
+        }
     }
 
     static func open(storage: LocalFileStorage, path: FTPPath, mode: FTPWriteMode) throws -> LocalWriteHandle {
@@ -81,8 +86,17 @@ final class LocalWriteHandle: FTPWriteHandle {
         if inPlace {
             let fd = target.open(O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
             guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            let journal: (CInt, String)
+            do {
+                journal = try Self.writeJournal(for: fd, originalSize: currentSize, created: !exists, name: name,
+                                                in: target.directory, path: path)
+            } catch {
+                Glibc.close(fd)
+                if !exists { unlinkat(target.directory.fd, name, 0) }
+                throw error
+            }
             return LocalWriteHandle(
-                descriptor: fd, strategy: .inPlace(originalSize: currentSize, created: !exists),
+                descriptor: fd, strategy: .inPlace(originalSize: currentSize, created: !exists, journal: journal),
                 directory: target.directory, name: name, storage: storage, virtualPath: path)
         }
         let (fd, temp) = try Self.createTemporary(in: target.directory, path: path, mode: exists ? st.st_mode & 0o777 : 0o644)
@@ -100,12 +114,31 @@ final class LocalWriteHandle: FTPWriteHandle {
             storage: storage, virtualPath: path)
     }
 
+    /// Records how to undo an in-place upload into `fd` (the file named `name`) should this process die: an
+    /// ``AppendJournal`` in a locked temporary file beside it, held until commit or abort.
+    private static func writeJournal(
+        for fd: CInt, originalSize: UInt64, created: Bool, name: String, in directory: DirectoryDescriptor, path: FTPPath
+    ) throws -> (CInt, String) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+        let journal = AppendJournal(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), originalSize: originalSize, created: created, name: name)
+        let (jfd, jname) = try Self.createTemporary(in: directory, path: path, mode: 0o600, prefix: AppendJournal.prefix)
+        let failure = Array(journal.encoded.utf8).withUnsafeBytes { writeAll(jfd, $0) }
+        guard failure == 0 else {
+            Glibc.close(jfd)
+            unlinkat(directory.fd, jname, 0)
+            throw FTPStorageError.fromErrno(failure, path)
+        }
+        return (jfd, jname)
+    }
+
     private static func createTemporary(
-        in directory: DirectoryDescriptor, path: FTPPath, mode: mode_t
+        in directory: DirectoryDescriptor, path: FTPPath, mode: mode_t, prefix: String = LocalFileStorage.temporaryPrefix
     ) throws -> (CInt, String) {
         for _ in 0..<8 {
             let suffix = (0..<12).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }
-            let temp = LocalFileStorage.temporaryPrefix + String(suffix)
+            let temp = prefix + String(suffix)
             let fd = Glibc.openat(directory.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
             if fd >= 0 {
                 // New and unseen by anyone else, so the lock is free; it marks the file as a live upload.
@@ -147,6 +180,8 @@ final class LocalWriteHandle: FTPWriteHandle {
         let sync = self.storage.syncOnCommit
         let path = self.virtualPath
         try await self.storage.runToCompletion { [self] in
+            // Last, on every path: by then the file is committed or undone.
+            defer { self.closeJournal() }
             if case .temporary(let temp) = self.strategy, !self.temporaryIsOurs(temp) {
                 // Something replaced the temporary name (a link to a file outside the root, say): publishing it
                 // under the target's name would hand it to every reader. Leave it be and fail the upload.
@@ -176,7 +211,10 @@ final class LocalWriteHandle: FTPWriteHandle {
 
     func abort() async {
         guard self.finished.withLock({ f in defer { f = true }; return !f }) else { return }
-        _ = try? await self.storage.runToCompletion { [self] in self.discard() }
+        _ = try? await self.storage.runToCompletion { [self] in
+            self.discard()
+            self.closeJournal()
+        }
     }
 
     private func temporaryIsOurs(_ temp: String) -> Bool {
@@ -188,13 +226,21 @@ final class LocalWriteHandle: FTPWriteHandle {
     }
 
     private func discard() {
-        if case .inPlace(let originalSize, false) = self.strategy {
+        if case .inPlace(let originalSize, false, _) = self.strategy {
             // Cut back through our own descriptor: the name may lead elsewhere by now.
             _ = ftruncate(self.descriptor, off_t(originalSize))
         }
         let ours = if case .temporary(let temp) = self.strategy { self.temporaryIsOurs(temp) } else { true }
         Glibc.close(self.descriptor)
         if ours { self.rollBack(reopening: false) }
+    }
+
+    /// The upload is committed or undone: its journal goes (unlinked before its lock is released, so no cleanup
+    /// in another process can act on it in between).
+    private func closeJournal() {
+        guard case .inPlace(_, _, let journal) = self.strategy else { return }
+        unlinkat(self.directory.fd, journal.name, 0)
+        Glibc.close(journal.fd)
     }
 
     /// Removes what this upload created, after its descriptor is closed; `reopening` also cuts an appended file
@@ -204,9 +250,9 @@ final class LocalWriteHandle: FTPWriteHandle {
         switch self.strategy {
         case .temporary(let temp):
             unlinkat(self.directory.fd, temp, 0)
-        case .inPlace(_, true):
+        case .inPlace(_, true, _):
             unlinkat(self.directory.fd, self.name, 0)
-        case .inPlace(let originalSize, false):
+        case .inPlace(let originalSize, false, _):
             guard reopening else { return }
             let fd = Glibc.openat(self.directory.fd, self.name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { return }

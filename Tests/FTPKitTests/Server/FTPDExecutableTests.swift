@@ -7,6 +7,27 @@ import Testing
 @Suite struct FTPDExecutableTests {
     static var binary: String { Binaries.ftpd }
 
+    /// `DIR/root` and a users file `DIR/users.json` with `name` (password `pw`) in it.
+    static func rootAndUser(_ name: String, in dir: TemporaryDirectory) async throws -> (root: String, users: String) {
+        let root = dir.path + "/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let users = dir.path + "/users.json"
+        let added = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", name], stdin: "pw\n")
+        #expect(added.status == 0, "\(added)")
+        return (root, users)
+    }
+
+    /// ftpd on `root` with `users`, its standard error (info level) in `log`.
+    static func startServer(root: String, users: String, log: String, port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port), "--log-level", "info"]
+        try Data().write(to: URL(fileURLWithPath: log))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        return process
+    }
+
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
@@ -118,22 +139,9 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let root = dir.path + "/root"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let users = dir.path + "/users.json"
-        let added = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "dave"], stdin: "pw\n")
-        #expect(added.status == 0, "\(added)")
+        let (root, users) = try await Self.rootAndUser("dave", in: dir)
         try Data(count: 8 << 20).write(to: URL(fileURLWithPath: dir.path + "/big.bin"))
 
-        func startServer(log: String, port: Int) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port), "--log-level", "info"]
-            try Data().write(to: URL(fileURLWithPath: log))
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            try process.run()
-            return process
-        }
         func leftovers() -> [String] {
             ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.hasPrefix(".seed-upload-") }
         }
@@ -145,7 +153,7 @@ import Testing
         defer { close(live) }
 
         let port = try freeTCPPort()
-        let first = try startServer(log: dir.path + "/log1", port: port)
+        let first = try Self.startServer(root: root, users: users, log: dir.path + "/log1", port: port)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         let curl = try requireTool("curl", package: "curl")
         let upload = Process()
@@ -162,16 +170,67 @@ import Testing
         let abandoned = try #require(leftovers().first { $0 != liveName })
 
         let log = dir.path + "/log2"
-        let second = try startServer(log: log, port: try freeTCPPort())
+        let second = try Self.startServer(root: root, users: users, log: log, port: try freeTCPPort())
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await eventually("the leftover removed") { !leftovers().contains(abandoned) }
         try await eventually("the removal logged") {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("removed an upload left by a process that stopped")
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("cleaned up an upload left by a process that stopped")
         }
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(text.contains(abandoned), "\(text)")
         #expect(leftovers() == [liveName], "a live upload's file was removed")
         #expect(!FileManager.default.fileExists(atPath: root + "/big.bin"))
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+    }
+
+    /// `kill -9` mid-APPE: the appended bytes were written in place, so the next start cuts the file back to its
+    /// size before the upload (from the upload's journal) and removes a file the APPE had created.
+    @Test func anAppendCutByAKilledServerIsUndoneOnTheNextStart() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (root, users) = try await Self.rootAndUser("fay", in: dir)
+        let original = Data("the original content\n".utf8)
+        try original.write(to: URL(fileURLWithPath: root + "/kept.log"))
+        try Data(count: 8 << 20).write(to: URL(fileURLWithPath: dir.path + "/big.bin"))
+        func size(_ name: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: root + "/" + name)[.size] as? Int) ?? nil
+        }
+        let port = try freeTCPPort()
+        let first = try Self.startServer(root: root, users: users, log: dir.path + "/log1", port: port)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let curl = try requireTool("curl", package: "curl")
+        var uploads: [Process] = []
+        defer { for u in uploads where u.isRunning { u.terminate() } }
+        for name in ["kept.log", "created.log"] {
+            let upload = Process()
+            upload.executableURL = URL(fileURLWithPath: curl)
+            upload.arguments = ["-sS", "--limit-rate", "200k", "--retry", "20", "--retry-connrefused", "--retry-delay", "0",
+                                "--append", "-T", dir.path + "/big.bin", "ftp://fay:pw@127.0.0.1:\(port)/\(name)"]
+            upload.standardError = FileHandle.nullDevice
+            try upload.run()
+            uploads.append(upload)
+        }
+        try await eventually("both appends under way") {
+            (size("kept.log") ?? 0) > original.count + 100_000 && (size("created.log") ?? 0) > 100_000
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        for u in uploads { u.terminate() }
+        #expect((size("kept.log") ?? 0) > original.count, "the appended bytes are on disk before the restart")
+
+        let log = dir.path + "/log2"
+        let second = try Self.startServer(root: root, users: users, log: log, port: try freeTCPPort())
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        try await eventually("the appends undone") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "cleaned up an upload").count == 3
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/kept.log")) == original)
+        #expect(size("created.log") == nil, "the file the APPE created is removed")
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.hasPrefix(".seed-upload-") }
+        #expect(hidden.isEmpty, "\(hidden)")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("cut /kept.log back to \(original.count) bytes"), "\(text)")
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
     }
@@ -233,6 +292,7 @@ import Testing
         #expect(find(all, "login") != nil)
         let upload = try #require(find(all, "upload", "/a.txt"), "\(all)")
         #expect(upload["bytes"] as? Int == 12 && upload["result"] as? String == "ok" && upload["duration"] is Double)
+        #expect(upload["sha256"] == nil, "digests are computed only with --audit-sha256")
         let download = try #require(find(all, "download", "/a.txt"), "\(all)")
         #expect(download["bytes"] as? Int == 12 && download["user"] as? String == "erin")
         #expect(find(all, "mkdir", "/sub")?["result"] as? String == "ok")
@@ -254,5 +314,86 @@ import Testing
         #expect(try records(audit + ".1").count == all.count, "a record went to the rotated file")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
+    }
+
+    /// `--audit-sha256`: uploads (binary and ASCII, whose stored bytes are hashed) and downloads carry the SHA-256
+    /// of their bytes, the same one `HASH` reports for the stored file; an incomplete transfer carries none.
+    @Test func auditSHA256RecordsEachTransfersDigest() async throws {
+        let binary = Binaries.ftpd
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
+        let content = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try content.write(to: URL(fileURLWithPath: dir.path + "/up.bin"))
+        // curl sends it with CRLF line ends in ASCII mode; the server stores local (LF) ones.
+        try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/up.txt"))
+        func sha256(_ data: Data) -> String {
+            let digest = Digest(.sha256)!
+            data.withUnsafeBytes { digest.update($0) }
+            return digest.finalizeHex()
+        }
+        let users = dir.path + "/users.json"
+        let added = try await runProcess(binary, ["user", "add", "--users", users, "--iterations", "2000", "gil"], stdin: "pw\n")
+        #expect(added.status == 0, "\(added)")
+        let audit = dir.path + "/audit.log"
+        let port = try freeTCPPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--root", dir.path + "/root", "--users", users, "--address", "127.0.0.1", "--port", String(port),
+                             "--audit-log", audit, "--audit-sha256"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let curl = try requireTool("curl", package: "curl")
+        let base = "ftp://127.0.0.1:\(port)"
+        try await eventually("ftpd listening") { try await runProcess(curl, ["-sS", "-u", "gil:pw", base + "/"]).status == 0 }
+        for args in [
+            ["-T", dir.path + "/up.bin", base + "/a.bin"],
+            ["-o", dir.path + "/down.bin", base + "/a.bin"],
+            ["--use-ascii", "-T", dir.path + "/up.txt", base + "/t.txt"],
+            ["-r", "0-99", "-o", "/dev/null", base + "/a.bin"],
+        ] {
+            let r = try await runProcess(curl, ["-sS", "-u", "gil:pw"] + args)
+            #expect(r.status == 0, "\(args): \(r)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/down.bin")) == content)
+        let stored = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/root/t.txt"))
+        #expect(stored == Data("one\ntwo\n".utf8), "ASCII upload stored with local line ends")
+
+        func records() throws -> [[String: Any]] {
+            try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "\($0)")
+            }
+        }
+        try await eventually("four transfer records") {
+            ((try? records()) ?? []).filter { ["upload", "download"].contains($0["event"] as? String) }.count >= 4
+        }
+        let all = try records()
+        let transfers = all.filter { ["upload", "download"].contains($0["event"] as? String) }
+        let upload = try #require(transfers.first { $0["event"] as? String == "upload" && $0["path"] as? String == "/a.bin" })
+        #expect(upload["sha256"] as? String == sha256(content))
+        let download = try #require(transfers.first { $0["event"] as? String == "download" && $0["bytes"] as? Int == content.count })
+        #expect(download["sha256"] as? String == sha256(content))
+        let ascii = try #require(transfers.first { $0["path"] as? String == "/t.txt" })
+        #expect(ascii["sha256"] as? String == sha256(stored))
+        // curl's range download closes the data connection after 100 bytes; unless the server had already sent
+        // everything into the socket (then it is a complete download), the record is incomplete and has no digest.
+        let partial = try #require(transfers.last { $0["event"] as? String == "download" }, "\(transfers)")
+        if partial["result"] as? String != "ok" {
+            #expect(partial["sha256"] == nil, "\(partial)")
+        } else {
+            #expect(partial["sha256"] as? String == sha256(content), "\(partial)")
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    @Test func auditSHA256WithoutAnAuditLogIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let r = try await runProcess(Binaries.ftpd, ["--root", dir.path, "--anonymous", "--port", "0", "--audit-sha256"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--audit-sha256 needs --audit-log"), "\(r)")
     }
 }

@@ -356,7 +356,8 @@ import Glibc
         let live = try await s.openForWriting(FTPPath("/d/live"), mode: .replace)
         try await live.write(ByteBuffer(string: "live"))
         let removed = try await s.removeAbandonedUploads()
-        #expect(removed == [FTPPath("/.seed-upload-deadbeef0001"), FTPPath("/d/.seed-upload-deadbeef0000")])
+        #expect(removed.map(\.path) == [FTPPath("/.seed-upload-deadbeef0001"), FTPPath("/d/.seed-upload-deadbeef0000")])
+        #expect(removed.allSatisfy { $0.undo == .removedTemporaryFile })
         try await live.commit()
         #expect(try await Self.read(s, "/d/live") == "live")
         // Nothing under the outside folder was looked at through the link.
