@@ -30,6 +30,8 @@ public enum FTPListParser {
         }
         let factsText = trimmed[..<space]
         let name = String(trimmed[trimmed.index(after: space)...])
+        // Facts and no name (found by fuzzing): an entry named "" would stand for the directory itself.
+        if name.isEmpty { return FTPListEntry(name: trimmed, kind: .unparsed, raw: trimmed) }
         var entry = FTPListEntry(name: name, kind: .file, raw: trimmed)
         var sawType = false
         for fact in factsText.split(separator: ";") {
@@ -105,6 +107,8 @@ public enum FTPListParser {
             kind = .symbolicLink(target: target)
         default: kind = .other
         }
+        // " -> target" with nothing before the arrow names nothing.
+        guard !name.isEmpty else { return nil }
         let date = unixDate(
             month: months.firstIndex(of: tokens[m].text.lowercased())! + 1, day: Int(tokens[m + 1].text)!,
             timeOrYear: String(timeToken.text), now: now)
@@ -171,6 +175,8 @@ public enum FTPListParser {
         guard let tab = line.firstIndex(of: "\t") else { return nil }
         let facts = line[line.index(after: line.startIndex)..<tab].split(separator: ",")
         let name = String(line[line.index(after: tab)...])
+        // A tab and no name (found by fuzzing) is not an EPLF entry.
+        guard !name.isEmpty else { return nil }
         var entry = FTPListEntry(name: name, kind: .file, raw: line)
         var sawKind = false
         for fact in facts {

@@ -76,6 +76,8 @@ import Testing
         #expect(FTPListParser.parseMachine("type=OS.unix=slink:/target; l")?.kind == .symbolicLink(target: "/target"))
         #expect(FTPListParser.parseMachine("type=file;size=1;  leading")?.name == " leading")
         #expect(FTPListParser.parseMachine("garbage")?.kind == .unparsed)
+        // Found by fuzzing: facts, a space and no name is not an entry named "".
+        #expect(FTPListParser.parseMachine("type=dir;modify=20240101; ")?.kind == .unparsed)
         #expect(FTPListParser.isSelfOrParent("type=cdir;modify=20240101000000; /x"))
     }
 }
