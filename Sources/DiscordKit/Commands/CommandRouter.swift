@@ -20,7 +20,6 @@ public actor CommandRouter {
     private var completers: [String: Autocomplete] = [:]
     private var components: [(prefix: String, handler: ComponentHandler)] = []
     private var botUserID: Snowflake?
-    private var running: [Task<Void, Never>] = []
     /// Turns a handler's error into the one sentence users see.
     private let describe: @Sendable (any Error) -> String
 
@@ -70,29 +69,69 @@ public actor CommandRouter {
 
     public var primaryPrefix: String { self.parser.prefixes.last ?? "!" }
 
-    /// Consumes gateway events until the stream ends, then waits for running commands.
+    /// Consumes gateway events until the stream ends, then waits for the commands still running: each runs as a
+    /// child task of a group this call owns, so none can outlive it or fall out of its wait. After `drainTimeout`
+    /// (from the end of the stream), those still running are cancelled (their transfers abort cleanly) and
+    /// waited for as they unwind. Cancelling the task that runs this cancels every command at once.
     public func run(_ events: AsyncStream<GatewayEvent>, drainTimeout: Duration? = nil) async {
-        for await event in events { self.handle(event) }
-        await self.drain(timeout: drainTimeout)
+        let (idle, idleContinuation) = AsyncStream.makeStream(of: Void.self)
+        self.idle = idleContinuation
+        defer { self.idle = nil }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for await event in events { self.handle(event, in: &group) }
+                self.eventsEnded = true
+                self.finishIfIdle()
+                guard let drainTimeout else { return }
+                // Ends at once when the last command does; throwing cancels those still running.
+                group.addTask {
+                    let timedOut = await withTaskGroup(of: Bool.self) { race in
+                        race.addTask { for await _ in idle {}; return false }
+                        race.addTask { (try? await Task.sleep(for: drainTimeout)) != nil }
+                        let first = await race.next() ?? false
+                        race.cancelAll()
+                        return first
+                    }
+                    if timedOut { throw DrainTimedOut() }
+                }
+            }
+        } catch {
+            self.logger.notice("commands still running after the drain timeout were cancelled")
+        }
+        self.eventsEnded = false
     }
 
-    /// Waits for every command already started; after `timeout`, cancels those still running (their transfers
-    /// abort cleanly) and waits for them to unwind.
-    public func drain(timeout: Duration? = nil) async {
-        let tasks = self.running
-        self.running.removeAll()
-        let canceller = timeout.map { limit in
-            Task {
-                try await Task.sleep(for: limit)
-                for task in tasks { task.cancel() }
+    private struct DrainTimedOut: Error {}
+
+    /// Commands running now (for the drain's "all done" signal).
+    private var runningCount = 0
+    private var eventsEnded = false
+    private var idle: AsyncStream<Void>.Continuation?
+    /// Work the event being handled started, for ``handle(_:in:)`` to add to the group.
+    private var started: [@Sendable () async -> Void] = []
+
+    private func finishIfIdle() {
+        if self.eventsEnded, self.runningCount == 0 { self.idle?.finish() }
+    }
+
+    private func commandFinished() {
+        self.runningCount -= 1
+        self.finishIfIdle()
+    }
+
+    private func handle(_ event: GatewayEvent, in group: inout ThrowingDiscardingTaskGroup<any Error>) {
+        self.handle(event)
+        for work in self.started {
+            self.runningCount += 1
+            group.addTask { [weak self] in
+                await work()
+                await self?.commandFinished()
             }
         }
-        for task in tasks { await task.value }
-        canceller?.cancel()
+        self.started.removeAll()
     }
 
-    public func handle(_ event: GatewayEvent) {
-        self.running.removeAll { $0.isCancelled }
+    private func handle(_ event: GatewayEvent) {
         switch event {
         case .ready(let ready):
             self.botUserID = ready.user.id
@@ -106,12 +145,7 @@ public actor CommandRouter {
     }
 
     private func spawn(_ work: @escaping @Sendable () async -> Void) {
-        let task = Task { await work() }
-        self.running.append(task)
-        if self.running.count > 256 {
-            // Finished tasks are dropped lazily; keep the list short.
-            self.running = Array(self.running.suffix(128))
-        }
+        self.started.append(work)
     }
 
     private func handleMessage(_ message: Message) {
