@@ -1,8 +1,8 @@
 import ArgumentParser
 import DiscordEmulator
-import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `discord-emulator`: an offline Discord for testing any bot, in any language. It prints one JSON line with its
 /// URLs (API base, gateway, control API) and runs until SIGINT or SIGTERM. See `Docs/discord-emulator.md`.
@@ -49,16 +49,14 @@ struct DiscordEmulatorCommand: AsyncParsableCommand {
         let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) + Data("\n".utf8)
         FileHandle.standardOutput.write(data)
         if let readyFile { try data.write(to: URL(fileURLWithPath: readyFile)) }
-        let (stop, stopped) = AsyncStream.makeStream(of: Void.self)
-        let sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stopped.yield() }
-            source.resume()
-            return source
+        // Until SIGINT or SIGTERM (a graceful shutdown of the group), or cancellation.
+        let serving = ClosureService {
+            try? await gracefulShutdown()
+            await emulator.shutdown()
         }
-        for await _ in stop { break }
-        for source in sources { source.cancel() }
-        await emulator.shutdown()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [serving], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "discord-emulator")))
+        try await group.run()
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the FTP server (the default command).")
@@ -245,6 +246,7 @@ struct Serve: AsyncParsableCommand {
         }
         configuration.auditSink = auditLog
         configuration.auditDigests = self.auditSHA256 || (file.auditSHA256 ?? false)
+        configuration.shutdownGracePeriod = .seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
         if configuration.auditDigests, auditLog == nil {
             throw ValidationError("--audit-sha256 needs --audit-log (the digests are written there)")
         }
@@ -278,12 +280,9 @@ struct Serve: AsyncParsableCommand {
             metricsEndpoint = endpoint
             logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint.port)"])
         }
-        let grace = Duration.seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
-        let signals = SignalHandlers()
-        signals.onTerminate {
-            Task { await server.shutdown(gracePeriod: grace) }
-        }
-        signals.onReload {
+        // SIGTERM/SIGINT: a graceful shutdown of the group (the server drains its sessions for the grace period);
+        // SIGHUP: the reloads below.
+        let reloader = SignalActions(trapping: [.sighup], name: "reload") {
             do {
                 try authenticator.reload()
                 logger.info("users reloaded")
@@ -317,8 +316,9 @@ struct Serve: AsyncParsableCommand {
                 logger.error("TLS certificate not reloaded, keeping the previous one", metadata: ["error": "\(error)"])
             }
         }
-        try await server.run()
-        signals.cancel()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [server, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         auditLog?.flush()
         await metricsEndpoint?.stop()
     }

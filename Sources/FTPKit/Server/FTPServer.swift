@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 public import NIOPosix
+public import ServiceLifecycle
 import Synchronization
 
 /// An FTP server: listens, enforces session limits and runs an ``FTPSessionStateMachine`` per connection.
@@ -10,7 +11,10 @@ import Synchronization
 /// print("listening on", server.localPort)
 /// try await server.run()          // until shutdown() or cancellation
 /// ```
-public final class FTPServer: Sendable {
+///
+/// It is a swift-service-lifecycle `Service`: in a `ServiceGroup`, a graceful shutdown (SIGTERM, say) stops it as
+/// ``beginShutdown(gracePeriod:)`` does, with ``FTPServerConfiguration/shutdownGracePeriod``.
+public final class FTPServer: Service, Sendable {
     typealias ControlChannel = NIOAsyncChannel<FTPControlLine, ByteBuffer>
 
     public let configuration: FTPServerConfiguration
@@ -32,6 +36,19 @@ public final class FTPServer: Sendable {
         var nextSession = 0
         var sessions: [Int: (trigger: AsyncStream<Void>.Continuation, channel: any Channel)] = [:]
         var shuttingDown = false
+        /// Closes the sessions left when the grace period ends.
+        var graceTimer: Scheduled<Void>?
+        /// ``shutdown(gracePeriod:)`` calls waiting for the last session to end.
+        var drainWaiters: [AsyncStream<Void>.Continuation] = []
+
+        /// Once shutting down with no session left: the waiters to wake (the timer is cancelled).
+        mutating func drainedIfDone() -> [AsyncStream<Void>.Continuation] {
+            guard self.shuttingDown, self.sessions.isEmpty else { return [] }
+            self.graceTimer?.cancel()
+            self.graceTimer = nil
+            defer { self.drainWaiters = [] }
+            return self.drainWaiters
+        }
     }
 
     private init(
@@ -102,15 +119,21 @@ public final class FTPServer: Sendable {
         return server
     }
 
-    /// Accepts and serves sessions until ``shutdown(gracePeriod:)`` is called or the task is cancelled.
+    /// Accepts and serves sessions until ``shutdown(gracePeriod:)`` is called, a service group shuts down
+    /// gracefully, or the task is cancelled.
     public func run() async throws {
         defer { self.context.finishEvents() }
-        try await withThrowingTaskGroup(of: Void.self) { listeners in
-            if let implicit = self.implicitChannel {
-                listeners.addTask { try await self.accept(on: implicit, implicitTLS: true) }
+        let grace = self.configuration.shutdownGracePeriod
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { listeners in
+                if let implicit = self.implicitChannel {
+                    listeners.addTask { try await self.accept(on: implicit, implicitTLS: true) }
+                }
+                listeners.addTask { try await self.accept(on: self.serverChannel, implicitTLS: false) }
+                try await listeners.waitForAll()
             }
-            listeners.addTask { try await self.accept(on: self.serverChannel, implicitTLS: false) }
-            try await listeners.waitForAll()
+        } onGracefulShutdown: {
+            self.beginShutdown(gracePeriod: grace)
         }
         self.logger.info("server stopped")
     }
@@ -128,25 +151,43 @@ public final class FTPServer: Sendable {
     }
 
     /// Stops accepting connections, asks every session to end (sessions in a transfer finish it first), and after
-    /// `gracePeriod` closes whatever is left.
+    /// `gracePeriod` closes whatever is left; returns when the last session has ended.
     public func shutdown(gracePeriod: Duration = .seconds(30)) async {
-        let sessions = self.state.withLock { s in
+        let (drained, waiter) = AsyncStream.makeStream(of: Void.self)
+        self.state.withLock { $0.drainWaiters.append(waiter) }
+        self.beginShutdown(gracePeriod: gracePeriod)
+        self.state.withLock { $0.drainedIfDone() }.forEach { $0.finish() }
+        for await _ in drained {}
+    }
+
+    /// Starts what ``shutdown(gracePeriod:)`` does and returns at once: ``run()`` returns when the last session has
+    /// ended. Calls after the first change nothing.
+    public func beginShutdown(gracePeriod: Duration = .seconds(30)) {
+        let sessions: [AsyncStream<Void>.Continuation]? = self.state.withLock { s in
+            guard !s.shuttingDown else { return nil }
             s.shuttingDown = true
-            return Array(s.sessions.values)
+            return s.sessions.values.map(\.trigger)
         }
+        guard let sessions else { return }
         self.logger.info("shutting down", metadata: ["sessions": "\(sessions.count)"])
-        try? await self.serverChannel.channel.close()
-        try? await self.implicitChannel?.channel.close()
-        for s in sessions { s.trigger.yield() }
-        let deadline = ContinuousClock.now + gracePeriod
-        while ContinuousClock.now < deadline, self.context.limiter.total > 0 {
-            try? await Task.sleep(for: .milliseconds(50))
+        self.serverChannel.channel.close(promise: nil)
+        self.implicitChannel?.channel.close(promise: nil)
+        for trigger in sessions { trigger.yield() }
+        let timer = self.serverChannel.channel.eventLoop.scheduleTask(in: TimeAmount(gracePeriod)) {
+            self.closeSessionsLeft()
         }
-        if self.context.limiter.total > 0 {
-            self.logger.warning("closing sessions still open after the grace period")
-            let left = self.state.withLock { $0.sessions.values.map(\.channel) }
-            for channel in left { channel.close(promise: nil) }
+        let woken = self.state.withLock { s in
+            s.graceTimer = timer
+            return s.drainedIfDone()
         }
+        woken.forEach { $0.finish() }
+    }
+
+    private func closeSessionsLeft() {
+        let left = self.state.withLock { $0.sessions.values.map(\.channel) }
+        guard !left.isEmpty else { return }
+        self.logger.warning("closing sessions still open after the grace period", metadata: ["sessions": "\(left.count)"])
+        for channel in left { channel.close(promise: nil) }
     }
 
     /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
@@ -224,7 +265,13 @@ public final class FTPServer: Sendable {
             await Self.refuse(connection, FTPReply(421, "Server shutting down."))
             return
         }
-        defer { _ = self.state.withLock { $0.sessions.removeValue(forKey: id) } }
+        defer {
+            let woken = self.state.withLock { s in
+                s.sessions.removeValue(forKey: id)
+                return s.drainedIfDone()
+            }
+            woken.forEach { $0.finish() }
+        }
         logger[metadataKey: "session"] = "\(id)"
         logger[metadataKey: "client"] = "\(peer)"
         logger.info("session opened")

@@ -76,6 +76,9 @@ public struct FTPServerConfiguration: Sendable {
     /// for the audit records' `sha256`. It costs a digest pass over the data, and downloads then read and write
     /// through memory instead of `sendfile(2)`; off by default.
     public var auditDigests = false
+    /// How long a graceful shutdown from a service group (``FTPServer/run()`` in a `ServiceGroup`) lets sessions
+    /// finish their transfers before closing them.
+    public var shutdownGracePeriod: Duration = .seconds(30)
 
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,

@@ -1,5 +1,7 @@
 import FTPKit
 import Foundation
+import SeedTestSupport
+import ServiceLifecycle
 import Testing
 
 /// Limits, events and shutdown of a running server, driven by real clients.
@@ -29,14 +31,25 @@ import Testing
         let server = try await TestFTPServer.start()
         async let client = runPython("hostile.py", server, ["shutdown"])
         // Shut down once the upload is under way (its temporary file exists).
-        for _ in 0..<200 {
-            if server.allFiles().contains(where: { $0.hasPrefix(".seed-upload-") }) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await eventually("the upload under way") { server.allFiles().contains { $0.hasPrefix(".seed-upload-") } }
         await server.server.shutdown(gracePeriod: .seconds(15))
         let r = try await client
         #expect(r.status == 0, "\(r)")
         await server.stop()
+    }
+
+    /// In a `ServiceGroup` (as ftpd runs it), a graceful shutdown of the group is the server's: the upload under
+    /// way completes, the session then gets 421, and the group's run returns.
+    @Test func aServiceGroupsGracefulShutdownDrainsTheServer() async throws {
+        let server = try await TestFTPServer.start(inServiceGroup: true) { $0.shutdownGracePeriod = .seconds(15) }
+        async let client = runPython("hostile.py", server, ["shutdown"])
+        try await eventually("the upload under way") { server.allFiles().contains { $0.hasPrefix(".seed-upload-") } }
+        await server.group?.triggerGracefulShutdown()
+        let r = try await client
+        #expect(r.status == 0, "\(r)")
+        try await server.task.value
+        #expect(server.read("slow.bin")?.count == 2_000_000)
+        server.directory.cleanup()
     }
 
     @Test func eventsReportWhatHappened() async throws {

@@ -1,6 +1,7 @@
 import FTPKit
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 
 /// A problem with the test environment, said plainly.
@@ -85,19 +86,31 @@ final class TestFTPServer: Sendable {
     let server: FTPServer
     let directory: TemporaryDirectory
     let task: Task<Void, any Error>
+    /// The service group running the server, when started in one.
+    let group: ServiceGroup?
     var port: Int { self.server.localPort }
     var root: URL { self.directory.url.appendingPathComponent("root") }
 
     static let user = "alice"
     static let password = "s3cret pass"
 
-    private init(server: FTPServer, directory: TemporaryDirectory) {
+    private init(server: FTPServer, directory: TemporaryDirectory, inServiceGroup: Bool) {
         self.server = server
         self.directory = directory
-        self.task = Task { try await server.run() }
+        if inServiceGroup {
+            let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+                services: [server], logger: Logger(label: "test-service-group")))
+            self.group = group
+            self.task = Task { try await group.run() }
+        } else {
+            self.group = nil
+            self.task = Task { try await server.run() }
+        }
     }
 
-    static func start(_ configure: (inout FTPServerConfiguration) -> Void = { _ in }) async throws -> TestFTPServer {
+    static func start(
+        inServiceGroup: Bool = false, _ configure: (inout FTPServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestFTPServer {
         let dir = try TemporaryDirectory()
         let root = dir.url.appendingPathComponent("root")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -110,7 +123,7 @@ final class TestFTPServer: Sendable {
         var logger = Logger(label: "test-ftpd")
         logger.logLevel = ProcessInfo.processInfo.environment["SEED_TEST_LOG"] != nil ? .debug : .critical
         let server = try await FTPServer.bind(configuration: config, logger: logger)
-        return TestFTPServer(server: server, directory: dir)
+        return TestFTPServer(server: server, directory: dir, inServiceGroup: inServiceGroup)
     }
 
     func stop() async {
