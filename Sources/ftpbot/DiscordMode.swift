@@ -1,9 +1,9 @@
 import Balancer
 import DiscordKit
-import Dispatch
 import FileBot
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Discord mode: the file commands served over the gateway until SIGTERM/SIGINT.
 enum DiscordMode {
@@ -60,28 +60,15 @@ enum DiscordMode {
         let gateway = ShardedGateway(
             configuration: GatewayConfiguration(token: token, gatewayURL: configuration.gatewayURL), rest: rest,
             logger: logger)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) {
-            logger.notice("stopping: no new commands; running transfers get 60 s to finish")
-            Task { await gateway.stop() }
+        // SIGTERM/SIGINT: a graceful shutdown, the Discord service first (no new commands, running ones drain),
+        // then the cluster's maintenance.
+        let maintenance = ClosureService {
+            await cancelWhenGracefulShutdown { await bot.cluster.run(every: .seconds(30)) }
         }
-        defer { signals.cancel() }
-        let maintenance = Task { await bot.cluster.run(every: .seconds(30)) }
-        defer { maintenance.cancel() }
-        let events = AsyncStream<GatewayEvent> { continuation in
-            let forward = Task {
-                for await shardEvent in gateway.events { continuation.yield(shardEvent.event) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in forward.cancel() }
-        }
-        let serving = Task { await router.run(events, drainTimeout: .seconds(60)) }
-        do {
-            try await gateway.run()
-        } catch {
-            await serving.value
-            throw StartupError("\(error)")
-        }
-        await serving.value
+        let discord = DiscordService(gateway: gateway, router: router, drainTimeout: .seconds(60), logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [maintenance, discord], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
 
@@ -89,21 +76,4 @@ enum DiscordMode {
 struct StartupError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Runs `handler` on the given signals (which are then no longer fatal) until cancelled.
-final class SignalWatcher {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
-        self.sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() { for s in self.sources { s.cancel() } }
 }

@@ -528,6 +528,33 @@ func bytes(_ count: Int, seed: Int) -> Data {
         await bot.stop()
     }
 
+    /// SIGTERM while an upload streams into the nodes: the gateway closes at once (no new commands), the upload
+    /// still completes and is answered, then the process exits 0 (the graceful shutdown of its service group).
+    @Test func sigtermLetsARunningUploadFinish() async throws {
+        let bot = try await BotHarness.start(cdnBytesPerSecond: 1_000_000)
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(3_000_000, seed: 13)
+            let upload = Task {
+                try await bot.say("!upload", files: [("drained.bin", data)]) {
+                    $0.content.contains("drained.bin") && !$0.content.contains("Uploading")
+                }
+            }
+            try await eventually("a node receiving the upload", timeout: .seconds(20)) { bot.nodes.contains { $0.isReceiving } }
+            bot.process.terminate()
+            try await bot.emulator.wait("the gateway to close") { $0.openGatewayConnections == 0 ? true : nil }
+            let answer = try await upload.value
+            #expect(answer.content.contains("✅ Stored **drained.bin**"), "\(answer.content)")
+            #expect(bot.nodes.filter { $0.contents("drained.bin") == data }.count == 2)
+            #expect(try await bot.exitStatus() == 0)
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
     /// Discord for real: a button press is acknowledged before the slow work it starts (else "This interaction
     /// failed" after 3 s, with the delete done anyway); a long stored name is offered within Discord's
     /// 100-character choices and found again from the cut choice; the name an attachment shows is said.

@@ -16,6 +16,8 @@ public final class ZlibStreamInflater {
 
     private var stream = z_stream()
     private var pending: [UInt8] = []
+    /// Inflate's output window, reused by every message (not a fresh zeroed 64 KiB per message).
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private let maxMessageSize: Int
 
     public init(maxMessageSize: Int = 64 << 20) throws(Error) {
@@ -33,19 +35,18 @@ public final class ZlibStreamInflater {
         }
         defer { self.pending.removeAll(keepingCapacity: true) }
         var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let count = self.pending.count
         let status: Int32 = self.pending.withUnsafeMutableBufferPointer { input in
             self.stream.next_in = input.baseAddress
             self.stream.avail_in = UInt32(count)
             while true {
-                let (ret, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
+                let (ret, produced) = self.chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
                     self.stream.next_out = out.baseAddress
                     self.stream.avail_out = UInt32(out.count)
                     let ret = inflate(&self.stream, Z_SYNC_FLUSH)
                     return (ret, out.count - Int(self.stream.avail_out))
                 }
-                output.append(contentsOf: chunk[0..<produced])
+                output.append(contentsOf: self.chunk[0..<produced])
                 if output.count > self.maxMessageSize { return Z_MEM_ERROR }
                 if ret == Z_BUF_ERROR && self.stream.avail_in == 0 { return Z_OK }
                 if ret != Z_OK && ret != Z_STREAM_END { return ret }
