@@ -26,11 +26,11 @@ import Testing
         p.standardError = handle
         let input = Pipe()
         p.standardInput = input
-        try p.run()
+        // Written before the start: the pipe's buffer holds it until the process reads.
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
-        while p.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+        let status = try await p.runToExit()
+        return (status, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
     }
 
     struct Host {

@@ -506,13 +506,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
                     $0.content.contains("stream.bin") && !$0.content.contains("Uploading")
                 }
             }
-            let deadline = ContinuousClock.now + .seconds(20)
-            var victim: TestNode?
-            while victim == nil, ContinuousClock.now < deadline {
-                victim = bot.nodes.first { $0.isReceiving }
-                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let dying = try #require(victim, "no node was receiving the upload")
+            try await eventually("a node receiving the upload") { bot.nodes.contains { $0.isReceiving } }
+            let dying = try #require(bot.nodes.first { $0.isReceiving }, "no node was receiving the upload")
             await dying.kill()
             let answer = try await upload.value
             #expect(answer.content.contains("✅ Stored **stream.bin**"), "\(answer.content)")
@@ -637,13 +632,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let download = Task {
                 try await bot.say("!download slow.bin") { !$0.attachments.isEmpty || $0.content.contains("Sorry") }
             }
-            let deadline = ContinuousClock.now + .seconds(20)
-            var victim: TestNode?
-            while victim == nil, ContinuousClock.now < deadline {
-                victim = bot.nodes.first { $0.readers.withLock { $0 } > 0 }
-                if victim == nil { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            let dying = try #require(victim, "no node was serving the download")
+            try await eventually("a node serving the download") { bot.nodes.contains { $0.readers.withLock { $0 } > 0 } }
+            let dying = try #require(bot.nodes.first { $0.readers.withLock { $0 } > 0 }, "no node was serving the download")
             try await Task.sleep(for: .milliseconds(500))
             await dying.kill()
             let got = try await download.value
@@ -738,8 +728,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try Data().write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }
         p.standardOutput = try FileHandle(forWritingTo: out)
-        try p.run()
-        while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        _ = try await p.runToExit()
         return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     }
 
@@ -755,8 +744,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         defer { try? FileManager.default.removeItem(at: errPath) }
         p.standardError = try FileHandle(forWritingTo: errPath)
         p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return (p.terminationStatus, (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
+        let status = try await p.runToExit()
+        return (status, (try? String(contentsOf: errPath, encoding: .utf8)) ?? "")
     }
 }

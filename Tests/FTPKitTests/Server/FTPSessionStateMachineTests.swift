@@ -169,7 +169,7 @@ import Testing
         #expect(t.endpoint == .active(FTPHostPort(host: "10.0.0.5", port: 5120)))
     }
 
-    @Test func restApplesToTheNextTransferOnly() {
+    @Test func restApplesToTheNextTransferOnly() throws {
         var m = loggedIn()
         #expect(code(send(&m, "REST 100")) == 504)  // ASCII mode
         _ = send(&m, "TYPE I")
@@ -186,7 +186,7 @@ import Testing
         _ = send(&m, "REST 5")
         _ = send(&m, "PWD")  // not a transfer: the marker is gone
         _ = send(&m, "PORT 10,0,0,5,20,0")
-        guard case .transfer(let t2) = send(&m, "STOR f") else { return }
+        let t2 = try #require(send(&m, "STOR f").transfer)
         #expect(t2.kind == .store(FTPPath("/f"), mode: .replace))
     }
 
@@ -234,7 +234,7 @@ import Testing
         #expect(code(send(&m, "SIZE f")) == 550)  // ASCII mode
     }
 
-    @Test func optsAndFeatures() {
+    @Test func optsAndFeatures() throws {
         var m = loggedIn()
         #expect(code(send(&m, "OPTS UTF8 ON")) == 200)
         #expect(code(send(&m, "OPTS HASH SHA-1")) == 200)
@@ -242,7 +242,7 @@ import Testing
         #expect(code(send(&m, "OPTS HASH CRC99")) == 501)
         #expect(send(&m, "OPTS MLST size;type;") == .reply(FTPReply(200, "MLST OPTS size;type;")))
         #expect(code(send(&m, "OPTS BOGUS")) == 501)
-        guard case .reply(let feat) = send(&m, "FEAT") else { return }
+        let feat = try #require(send(&m, "FEAT").reply)
         #expect(feat.lines.contains("HASH SHA-256;SHA-1*;MD5"))
         #expect(feat.lines.contains("MLST type*;size*;modify;perm;unique;"))
     }
@@ -275,11 +275,19 @@ import Testing
         #expect(code(send(&m, "PWD")) == 530)
     }
 
-    @Test func listOptionsAreIgnored() {
+    @Test func listOptionsAreIgnored() throws {
         var m = loggedIn()
         _ = send(&m, "PORT 10,0,0,5,20,0")
-        guard case .transfer(let t) = send(&m, "LIST -la") else { return }
+        let t = try #require(send(&m, "LIST -la").transfer)
         #expect(t.kind == .list(.root, format: .long))
         #expect(FTPSessionStateMachine.stripListOptions("-a -l sub dir") == "sub dir")
+    }
+}
+
+extension FTPSessionStateMachine.Action {
+    /// The transfer this action starts, if it starts one.
+    var transfer: FTPTransfer? {
+        if case .transfer(let t) = self { return t }
+        return nil
     }
 }
