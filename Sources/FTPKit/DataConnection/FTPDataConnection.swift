@@ -6,7 +6,8 @@ import Glibc
 import NIOPosix
 import Synchronization
 
-/// Helpers for the data connection of a transfer.
+/// Helpers for the data connection of a transfer, shared by the server (FTPTransferRunner) and the client
+/// (FTPClient+Transfers): buffer sizes, backpressure, and sendfile with pacing.
 enum FTPDataConnection {
     typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
