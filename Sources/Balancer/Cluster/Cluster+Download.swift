@@ -46,11 +46,18 @@ extension Cluster {
         var expected = whole ? file.sha256 : nil
         if expected == nil && whole {
             for entry in ranked where entry.available {
-                if let hex = try? await entry.node.withClient({ client -> String? in
-                    await client.features.hashAlgorithms.contains("SHA-256") ? try await client.hash(of: entry.path) : nil
-                }) {
-                    expected = hex
-                    break
+                do {
+                    if let hex = try await entry.node.withClient({ client -> String? in
+                        await client.features.hashAlgorithms.contains("SHA-256") ? try await client.hash(of: entry.path) : nil
+                    }) {
+                        expected = hex
+                        break
+                    }
+                } catch {
+                    // Another node may answer; without any, the download is delivered unchecked.
+                    self.logger.notice("a node could not hash a file for its download", metadata: [
+                        "node": "\(entry.node.name)", "file": "\(entry.path)", "error": "\(error)",
+                    ])
                 }
             }
         }

@@ -152,7 +152,16 @@ extension Cluster {
     public func rebuildCatalog() async throws {
         var spaces = Set(self.spaces)
         for node in self.nodes {
-            guard let entries = try? await node.withClient({ try await $0.list(node.configuration.directory) }) else { continue }
+            let entries: [FTPListEntry]
+            do {
+                entries = try await node.withClient { try await $0.list(node.configuration.directory) }
+            } catch {
+                // The other nodes still count; this one's spaces are found when it answers again.
+                self.logger.warning("a node could not be listed while rebuilding the catalog", metadata: [
+                    "node": "\(node.name)", "error": "\(error)",
+                ])
+                continue
+            }
             for e in entries where !e.isFile { if let space = Space(e.name) { spaces.insert(space) } }
         }
         for space in spaces.sorted() {
