@@ -62,7 +62,6 @@ let package = Package(
                 .target(name: "COpenSSL", condition: .when(traits: ["OpenSSL"])),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,10 +80,20 @@ let package = Package(
             dependencies: ["FuzzTargets"],
             path: "Sources/seed-fuzz"
         ),
+        // The programs' operations endpoint (`/metrics`, `/health`): not part of any library.
+        .target(
+            name: "OperationsHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ftpd",
             dependencies: [
-                "FTPKit",
+                "FTPKit", "OperationsHTTP",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,7 +210,7 @@ let package = Package(
         .executableTarget(
             name: "ftpbot",
             dependencies: [
-                "FTPKit", "Balancer", "DiscordKit", "FileBot",
+                "FTPKit", "Balancer", "DiscordKit", "FileBot", "OperationsHTTP",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import OperationsHTTP
 
 @main
 struct FTPBot: AsyncParsableCommand {

@@ -1,43 +1,8 @@
-public import NIOCore
+import NIOCore
 import NIOHTTP1
-public import NIOPosix
 
-/// A tiny HTTP endpoint for operations: `GET /metrics` answers with `render()` (Prometheus' text format, say) and
-/// `GET /health` with 200 or 503 from `healthy()`. Anything else is 404. For programs (ftpd, ftpbot); the library
-/// itself only records metrics through the swift-metrics API.
-public final class MetricsEndpoint: Sendable {
-    private let channel: any Channel
-    /// The port actually bound (useful with port 0).
-    public let port: Int
-
-    private init(channel: any Channel) {
-        self.channel = channel
-        self.port = channel.localAddress?.port ?? 0
-    }
-
-    public static func start(
-        host: String, port: Int, render: @escaping @Sendable () -> String,
-        healthy: @escaping @Sendable () -> Bool = { true },
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws -> MetricsEndpoint {
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try child.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render, healthy: healthy))
-                }
-            }
-            .bind(host: host, port: port).get()
-        return MetricsEndpoint(channel: channel)
-    }
-
-    public func stop() async {
-        try? await self.channel.close()
-    }
-}
-
-private final class MetricsHTTPHandler: ChannelInboundHandler {
+/// Answers `/metrics` and `/health` for ``MetricsEndpoint``; one per connection.
+final class MetricsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
