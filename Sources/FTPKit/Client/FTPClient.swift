@@ -29,7 +29,8 @@ public actor FTPClient {
     let executor: EventLoopTaskExecutor
     private var replies: AsyncThrowingStream<FTPReply, any Error>.AsyncIterator
     private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers waiting for the control connection (one command exchange at a time).
+    private let waiters = WaiterQueue()
     var epsvUnsupported = false
     var eprtUnsupported = false
     private(set) var type: FTPDataType?
@@ -177,12 +178,12 @@ public actor FTPClient {
     @discardableResult
     func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         while self.busy {
-            await withCheckedContinuation { self.waiters.append($0) }
+            try await self.waiters.wait()
         }
         self.busy = true
         defer {
             self.busy = false
-            if !self.waiters.isEmpty { self.waiters.removeFirst().resume() }
+            self.waiters.resumeNext()
         }
         if let broken { throw broken }
         do {

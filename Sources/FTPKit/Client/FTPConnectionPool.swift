@@ -40,7 +40,8 @@ public actor FTPConnectionPool {
     private let group: any EventLoopGroup
     private var idle: [(client: FTPClient, since: ContinuousClock.Instant)] = []
     private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers waiting for a connection; a cancelled one leaves the queue.
+    private let waiters = WaiterQueue()
     private var keepAlive: Task<Void, Never>?
     private var closed = false
 
@@ -77,8 +78,7 @@ public actor FTPConnectionPool {
             self.open -= 1
             try? await entry.client.quit()
         }
-        for waiter in self.waiters { waiter.resume() }
-        self.waiters = []
+        self.waiters.resumeAll()
     }
 
     private func acquire() async throws -> FTPClient {
@@ -111,7 +111,7 @@ public actor FTPConnectionPool {
                     throw error
                 }
             }
-            await withCheckedContinuation { self.waiters.append($0) }
+            try await self.waiters.wait()
         }
     }
 
@@ -126,7 +126,7 @@ public actor FTPConnectionPool {
     }
 
     private func wakeOne() {
-        if !self.waiters.isEmpty { self.waiters.removeFirst().resume() }
+        self.waiters.resumeNext()
     }
 
     private func startKeepAliveIfNeeded() {

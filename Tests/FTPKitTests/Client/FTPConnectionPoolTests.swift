@@ -12,6 +12,30 @@ import Testing
             maxConnections: max, keepAliveInterval: keepAlive))
     }
 
+    /// A caller waiting for a connection (all in use) can be cancelled: it gets `CancellationError` at once, and the
+    /// pool goes on serving the others.
+    @Test func aCallerWaitingForAConnectionCanBeCancelled() async throws {
+        try await withServer { server in
+            let pool = pool(server, max: 1)
+            let (holding, held) = AsyncStream.makeStream(of: Void.self)
+            let (releases, release) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    held.yield()
+                    for await _ in releases { break }
+                }
+            }
+            for await _ in holding { break }
+            let waiting = Task { try await pool.withConnection { try await $0.raw("PWD").code } }
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+            release.yield()
+            try await holder.value
+            #expect(try await pool.withConnection { try await $0.raw("PWD").code } == 257)
+            await pool.close()
+        }
+    }
+
     @Test func manyTransfersShareAFewConnections() async throws {
         try await withServer { server in
             let pool = pool(server, max: 3)
