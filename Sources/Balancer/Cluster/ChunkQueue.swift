@@ -3,6 +3,7 @@ import Synchronization
 
 /// A bounded single-consumer queue of buffers: the producer waits while it is full (backpressure), the consumer
 /// reads it as an `AsyncSequence`. Used to stream one upload to several nodes at once without holding the file.
+/// Both waits end when their task is cancelled: `push` then returns `false`, `next` throws `CancellationError`.
 package final class ChunkQueue: Sendable {
     private struct State {
         var buffer: [ByteBuffer] = []
@@ -18,7 +19,8 @@ package final class ChunkQueue: Sendable {
 
     package init(capacity: Int = 4) { self.capacity = capacity }
 
-    /// Adds a chunk, waiting while the queue is full. Returns false once the consumer has gone away.
+    /// Adds a chunk, waiting while the queue is full. Returns false once the consumer has gone away (or this task
+    /// was cancelled while waiting).
     package func push(_ chunk: ByteBuffer) async -> Bool {
         while true {
             enum Step { case done(Bool, CheckedContinuation<Void, Never>?), wait }
@@ -34,14 +36,23 @@ package final class ChunkQueue: Sendable {
                 wake?.resume()
                 return accepted
             case .wait:
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let ready = self.state.withLock { s in
-                        if s.consumerGone || s.buffer.count < self.capacity { return true }
-                        s.producer = c
-                        return false
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                        let ready = self.state.withLock { s in
+                            if s.consumerGone || s.buffer.count < self.capacity || Task.isCancelled { return true }
+                            s.producer = c
+                            return false
+                        }
+                        if ready { c.resume() }
                     }
-                    if ready { c.resume() }
+                } onCancel: {
+                    self.state.withLock { s in
+                        defer { s.producer = nil }
+                        return s.producer
+                    }?.resume()
                 }
+                // A cancelled producer stops as if the consumer had gone.
+                if Task.isCancelled { return false }
             }
         }
     }
@@ -87,14 +98,22 @@ package final class ChunkQueue: Sendable {
             case .end: return nil
             case .failed(let e): throw e
             case .wait:
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    let ready = self.state.withLock { s in
-                        if !s.buffer.isEmpty || s.finished { return true }
-                        s.consumer = c
-                        return false
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                        let ready = self.state.withLock { s in
+                            if !s.buffer.isEmpty || s.finished || Task.isCancelled { return true }
+                            s.consumer = c
+                            return false
+                        }
+                        if ready { c.resume() }
                     }
-                    if ready { c.resume() }
+                } onCancel: {
+                    self.state.withLock { s in
+                        defer { s.consumer = nil }
+                        return s.consumer
+                    }?.resume()
                 }
+                try Task.checkCancellation()
             }
         }
     }
