@@ -36,21 +36,7 @@ package final class ChunkQueue: Sendable {
                 wake?.resume()
                 return accepted
             case .wait:
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                        let ready = self.state.withLock { s in
-                            if s.consumerGone || s.buffer.count < self.capacity || Task.isCancelled { return true }
-                            s.producer = c
-                            return false
-                        }
-                        if ready { c.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { s in
-                        defer { s.producer = nil }
-                        return s.producer
-                    }?.resume()
-                }
+                await self.suspend(.producer) { s in s.consumerGone || s.buffer.count < self.capacity }
                 // A cancelled producer stops as if the consumer had gone.
                 if Task.isCancelled { return false }
             }
@@ -98,23 +84,36 @@ package final class ChunkQueue: Sendable {
             case .end: return nil
             case .failed(let e): throw e
             case .wait:
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                        let ready = self.state.withLock { s in
-                            if !s.buffer.isEmpty || s.finished || Task.isCancelled { return true }
-                            s.consumer = c
-                            return false
-                        }
-                        if ready { c.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { s in
-                        defer { s.consumer = nil }
-                        return s.consumer
-                    }?.resume()
-                }
+                await self.suspend(.consumer) { s in !s.buffer.isEmpty || s.finished }
                 try Task.checkCancellation()
             }
+        }
+    }
+
+    private enum Side { case producer, consumer }
+
+    /// Waits in `side`'s slot until the other side wakes it, unless `ready` already holds; a cancellation of the
+    /// task wakes it too (the caller checks for it).
+    private func suspend(_ side: Side, unless ready: @escaping (State) -> Bool) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = self.state.withLock { s in
+                    if ready(s) || Task.isCancelled { return true }
+                    switch side {
+                    case .producer: s.producer = c
+                    case .consumer: s.consumer = c
+                    }
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            self.state.withLock { s in
+                switch side {
+                case .producer: defer { s.producer = nil }; return s.producer
+                case .consumer: defer { s.consumer = nil }; return s.consumer
+                }
+            }?.resume()
         }
     }
 
