@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SeedTestSupport
 import Synchronization
 import Testing
 
@@ -79,7 +80,8 @@ import Testing
         try await withServer({ $0.idleTimeout = .seconds(6) }) { server in
             let pool = pool(server, max: 1)
             try await pool.withConnection { try await $0.noop() }
-            try await Task.sleep(for: .seconds(9))  // the server closes the idle session
+            // The server closes the idle session (its 421 sits unread in the pooled connection).
+            try await eventually("the server closing the idle session", timeout: .seconds(60)) { server.server.sessionCount == 0 }
             try await pool.withConnection { try await $0.noop() }  // a new connection, transparently
             #expect(await pool.openConnections == 1)
             await pool.close()
