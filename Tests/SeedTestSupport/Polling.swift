@@ -15,6 +15,20 @@ public func eventually(
     }
 }
 
+/// Like ``eventually(_:timeout:interval:_:)``, for a value that appears (a port a program writes into a file):
+/// returns the first non-nil one.
+public func eventuallyValue<T>(
+    _ what: String, timeout: Duration = .seconds(20), interval: Duration = .milliseconds(20),
+    _ produce: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if let value = try await produce() { return value }
+        guard ContinuousClock.now < deadline else { throw PollTimeout(description: "timed out waiting for \(what)") }
+        try await Task.sleep(for: interval)
+    }
+}
+
 /// Calls `sample` every `interval` while `body` runs; returns `body`'s result and the samples' maximum.
 public func sampling<T: Sendable>(
     every interval: Duration = .milliseconds(20), _ sample: @escaping @Sendable () -> UInt64, during body: () async throws -> T

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SeedTestSupport
 import Testing
 
 @testable import FTPKit
@@ -17,14 +18,15 @@ import Testing
         p.arguments = [peersDirectory.appendingPathComponent("fake_server.py").path, scenario]
         p.standardOutput = try FileHandle(forWritingTo: out)
         try p.run()
-        for _ in 0..<100 {
-            if let t = try? String(contentsOf: out, encoding: .utf8), let port = Int(t.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                dir.cleanup()
-                return (port, p)
+        defer { dir.cleanup() }
+        do {
+            let port = try await eventuallyValue("the fake server's port", timeout: .seconds(30)) {
+                (try? String(contentsOf: out, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            return (port, p)
+        } catch {
+            throw TestEnvironmentError(description: "fake server did not start")
         }
-        throw TestEnvironmentError(description: "fake server did not start")
     }
 
     /// Long enough for a loaded machine (the suite runs gigabyte transfers in parallel) to deliver what was sent;
@@ -62,12 +64,9 @@ import Testing
         process.standardOutput = try FileHandle(forWritingTo: out)
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var port: Int?
-        for _ in 0..<100 where port == nil {
-            port = (try? String(contentsOf: out, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        let serverPort = try await eventuallyValue("the chaos server's port", timeout: .seconds(30)) {
+            (try? String(contentsOf: out, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
-        let serverPort = try #require(port, "the chaos server did not start")
         let config = self.config(timeout: .seconds(2))
         var outcomes: [String] = []
         var client: FTPClient?

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SeedTestSupport
 import Testing
 
 @testable import FTPKit
@@ -17,14 +18,11 @@ import Testing
     }
 
     func connect(_ port: Int) async throws -> FTPClient {
-        for _ in 0..<100 {
-            if let c = try? await FTPClient.connect(host: "127.0.0.1", port: port) {
-                try await c.login(user: "dan", password: "pw")
-                return c
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        let client = try await eventuallyValue("ftpd accepting connections", timeout: .seconds(30)) {
+            try? await FTPClient.connect(host: "127.0.0.1", port: port)
         }
-        throw TestEnvironmentError(description: "ftpd did not start")
+        try await client.login(user: "dan", password: "pw")
+        return client
     }
 
     @Test func downloadResumesAfterTheServerIsKilled() async throws {

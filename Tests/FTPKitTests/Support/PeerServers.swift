@@ -1,4 +1,5 @@
 import Foundation
+import SeedTestSupport
 import Testing
 
 /// A third-party FTP server run by the tests on loopback: pyftpdlib (pip) or vsftpd (apt).
@@ -59,15 +60,16 @@ final class PeerServer: @unchecked Sendable {
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()
-        for _ in 0..<100 {
-            if let text = try? String(contentsOf: out, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return PeerServer(kind: .pyftpdlib, port: port, root: root, user: "peer", password: "peer-pw", process: p, directory: dir)
+        do {
+            let port = try await eventuallyValue("pyftpdlib's port", timeout: .seconds(30)) {
+                (try? String(contentsOf: out, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return PeerServer(kind: .pyftpdlib, port: port, root: root, user: "peer", password: "peer-pw", process: p, directory: dir)
+        } catch {
+            p.terminate()
+            dir.cleanup()
+            throw TestEnvironmentError(description: "pyftpdlib did not start")
         }
-        p.terminate()
-        dir.cleanup()
-        throw TestEnvironmentError(description: "pyftpdlib did not start")
     }
 
     /// vsftpd as documented in shared/notes/peers.md: anonymous with a writable pub/, its own passive range.
@@ -124,12 +126,13 @@ final class PeerServer: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         try p.run()
         let server = PeerServer(kind: .vsftpd, port: port, root: pub, user: "anonymous", password: "test@", process: p, directory: dir)
-        for _ in 0..<100 {
-            if (try? await FTPClientProbe.greets(port: port)) == true { return server }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await eventually("vsftpd's greeting", timeout: .seconds(30)) { (try? await FTPClientProbe.greets(port: port)) == true }
+            return server
+        } catch {
+            server.stop()
+            throw TestEnvironmentError(description: "vsftpd did not start")
         }
-        server.stop()
-        throw TestEnvironmentError(description: "vsftpd did not start")
     }
 
     /// The directory clients should work in (vsftpd's anonymous users may only write below pub/).
