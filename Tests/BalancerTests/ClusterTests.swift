@@ -441,14 +441,15 @@ final class PyftpdlibNode: Sendable {
         p.standardOutput = try FileHandle(forWritingTo: portFile)
         p.standardError = FileHandle.nullDevice
         try p.run()
-        for _ in 0..<100 {
-            if let t = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(t.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                return PyftpdlibNode(root: dir.path + "/root", port: port, pid: p.processIdentifier)
+        do {
+            let port = try await eventuallyValue("pyftpdlib's port", timeout: .seconds(30)) {
+                (try? String(contentsOf: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            return PyftpdlibNode(root: dir.path + "/root", port: port, pid: p.processIdentifier)
+        } catch {
+            kill(p.processIdentifier, SIGKILL)
+            throw ClusterError(.noNodeAvailable, "pyftpdlib did not start: run scripts/setup (pip install pyftpdlib)")
         }
-        kill(p.processIdentifier, SIGKILL)
-        throw ClusterError(.noNodeAvailable, "pyftpdlib did not start: run scripts/setup (pip install pyftpdlib)")
     }
 
     var configuration: NodeConfiguration {

@@ -102,12 +102,9 @@ import Testing
         }
         // Every node greets over its link.
         for h in hosts {
-            var up = false
-            for _ in 0..<100 where !up {
-                up = (try? await FTPClient.connect(host: h.address, port: 2121).quit()) != nil
-                if !up { try await Task.sleep(for: .milliseconds(100)) }
+            try await eventually("ftpd in \(h.namespace) greeting over its link", timeout: .seconds(30)) {
+                (try? await FTPClient.connect(host: h.address, port: 2121).quit()) != nil
             }
-            try #require(up, "ftpd in \(h.namespace) did not come up")
         }
 
         let nodes = hosts.enumerated().map { i, h in

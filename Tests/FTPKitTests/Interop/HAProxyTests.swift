@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import SeedTestSupport
 import Testing
 
 @testable import FTPKit
@@ -114,12 +115,12 @@ import Testing
         proxy.standardError = try FileHandle(forWritingTo: log)
         try proxy.run()
         defer { if proxy.isRunning { proxy.terminate() } }
-        var greeted = false
-        for _ in 0..<300 where !greeted {
-            greeted = (try? await FTPClientProbe.greets(port: control)) == true
-            if !greeted { try await Task.sleep(for: .milliseconds(100)) }
+        do {
+            try await eventually("haproxy's greeting", timeout: .seconds(30)) { (try? await FTPClientProbe.greets(port: control)) == true }
+        } catch {
+            Issue.record("haproxy did not come up: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            throw error
         }
-        #expect(greeted, "haproxy did not come up: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         do {
             let local = try TemporaryDirectory()
             defer { local.cleanup() }
