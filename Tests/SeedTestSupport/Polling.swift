@@ -21,12 +21,13 @@ public func eventuallyValue<T>(
     _ what: String, timeout: Duration = .seconds(20), interval: Duration = .milliseconds(20),
     _ produce: () async throws -> T?
 ) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if let value = try await produce() { return value }
-        guard ContinuousClock.now < deadline else { throw PollTimeout(description: "timed out waiting for \(what)") }
-        try await Task.sleep(for: interval)
+    var found: T?
+    try await eventually(what, timeout: timeout, interval: interval) {
+        found = try await produce()
+        return found != nil
     }
+    guard let found else { throw PollTimeout(description: "timed out waiting for \(what)") }
+    return found
 }
 
 /// Calls `sample` every `interval` while `body` runs; returns `body`'s result and the samples' maximum.
