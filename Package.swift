@@ -45,6 +45,11 @@ let package = Package(
         // Lifetimes: servers, the bot and the emulator run as services in a ServiceGroup that turns SIGTERM/SIGINT
         // into a graceful shutdown (already in the graph through Hummingbird).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.8.0"),
+        // The Balancer's shared catalog for several bot processes: PostgreSQL's wire protocol, SCRAM, TLS and a
+        // connection pool, which no few lines of ours could replace (brings swift-crypto, also wanted for digests).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // TLS settings for the catalog's PostgreSQL connections (already in the graph through async-http-client).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The system OpenSSL (libssl-dev): TLS for FTPS, PBKDF2 and digests (the `OpenSSL` trait).
@@ -113,7 +118,12 @@ let package = Package(
         ),
         .target(
             name: "Balancer",
-            dependencies: ["FTPKit", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FTPKit", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -43,7 +43,46 @@ struct BotConfiguration: Decodable, Sendable {
         var enabled: Bool?
     }
 
+    /// Where the catalog lives: `"sqlite:PATH"` or `"postgres://USER@HOST:PORT/DB"`, or an object with `url` and
+    /// where its password is (`passwordFile`, `passwordEnv`; default `$PGPASSWORD`).
+    struct Catalog: Decodable, Sendable {
+        var url: String
+        var passwordFile: String?
+        var passwordEnv: String?
+
+        init(url: String, passwordFile: String? = nil, passwordEnv: String? = nil) {
+            self.url = url
+            self.passwordFile = passwordFile
+            self.passwordEnv = passwordEnv
+        }
+
+        private enum Keys: String, CodingKey { case url, passwordFile, passwordEnv }
+
+        init(from decoder: any Decoder) throws {
+            if let url = try? decoder.singleValueContainer().decode(String.self) {
+                self.init(url: url)
+                return
+            }
+            let object = try decoder.container(keyedBy: Keys.self)
+            self.init(url: try object.decode(String.self, forKey: .url),
+                      passwordFile: try object.decodeIfPresent(String.self, forKey: .passwordFile),
+                      passwordEnv: try object.decodeIfPresent(String.self, forKey: .passwordEnv))
+        }
+
+        /// The location, its password read now (never logged).
+        func location(environment: [String: String]) throws -> CatalogLocation {
+            var password = environment["PGPASSWORD"]
+            if let file = self.passwordFile {
+                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } else if let env = self.passwordEnv {
+                password = environment[env]
+            }
+            return try CatalogLocation(parsing: self.url, password: password)
+        }
+    }
+
     var nodes: [Node]?
+    var catalog: Catalog?
     var localNodes: Int?
     var http: HTTP?
     var dataDirectory: String?
@@ -72,13 +111,14 @@ struct BotConfiguration: Decodable, Sendable {
     /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
-        "": ["nodes", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
+        "": ["nodes", "catalog", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
         "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
                     "maxConnections", "tls"],
         "nodes[].tls": ["mode", "caFile", "pinnedSHA256"],
+        "catalog": ["url", "passwordFile", "passwordEnv"],
     ]
 
     /// A problem and where it is (`nodes[1].port`).
@@ -127,6 +167,7 @@ struct BotConfiguration: Decodable, Sendable {
         }
         check(root, schema: "", at: "")
         if let http = root["http"] as? [String: Any] { check(http, schema: "http", at: "http") }
+        if let catalog = root["catalog"] as? [String: Any] { check(catalog, schema: "catalog", at: "catalog") }
         for (i, node) in ((root["nodes"] as? [Any]) ?? []).enumerated() {
             guard let node = node as? [String: Any] else { continue }
             check(node, schema: "nodes[]", at: "nodes[\(i)]")
@@ -170,6 +211,7 @@ struct BotConfiguration: Decodable, Sendable {
         if let v = environment["FTPBOT_STRATEGY"] { self.strategy = v }
         if let v = environment["FTPBOT_REPLICAS"], let n = Int(v) { self.replicas = n }
         if let v = environment["FTPBOT_DATA"] { self.dataDirectory = v }
+        if let v = environment["FTPBOT_CATALOG"] { self.catalog = Catalog(url: v, passwordFile: self.catalog?.passwordFile, passwordEnv: self.catalog?.passwordEnv) }
         if let v = environment["DISCORD_API_URL"] { self.apiBaseURL = v }
         if let v = environment["DISCORD_GATEWAY_URL"] { self.gatewayURL = v }
         if let v = environment["DISCORD_GUILD_ID"] { self.guildID = v }
@@ -258,6 +300,21 @@ struct BotConfiguration: Decodable, Sendable {
                 add("http.keyFile", "\(key) cannot be read")
             }
         }
+        if let catalog = self.catalog {
+            if let file = catalog.passwordFile, !FileManager.default.isReadableFile(atPath: file) {
+                add("catalog.passwordFile", "\(file) cannot be read")
+            } else if let env = catalog.passwordEnv, environment[env] == nil {
+                add("catalog.passwordEnv", "the environment variable \(env) is not set")
+            } else if catalog.passwordFile != nil && catalog.passwordEnv != nil {
+                add("catalog", "give only one of passwordFile, passwordEnv")
+            } else {
+                do {
+                    _ = try catalog.location(environment: environment)
+                } catch {
+                    add("catalog", "\(error)")
+                }
+            }
+        }
         if let address = self.metricsAddress, Self.hostPort(address) == nil {
             add("metricsAddress", "'\(address)' is not HOST:PORT")
         }
@@ -288,6 +345,11 @@ struct BotConfiguration: Decodable, Sendable {
             spaces: SpaceMap(
                 joined: (self.spaces ?? [:]).compactMapValues { Space($0) },
                 directMessages: self.directMessages.flatMap(SpaceMap.DirectMessages.init(rawValue:)) ?? .private))
+    }
+
+    /// Where the catalog lives: the configured one, else `DATA/catalog.sqlite`.
+    func catalogLocation(data: String, environment: [String: String]) throws -> CatalogLocation {
+        try self.catalog.map { try $0.location(environment: environment) } ?? .sqlite(path: data + "/catalog.sqlite")
     }
 
     /// Where the files of a catalog from before spaces go: the configured guild's space; in console mode (`console`

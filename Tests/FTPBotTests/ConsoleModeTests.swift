@@ -6,10 +6,12 @@ import Testing
 @Suite struct ConsoleModeTests {
     static var binary: String { Binaries.ftpbot }
 
-    func run(_ script: String, in dir: URL, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+    func run(
+        _ script: String, in dir: URL, environment: [String: String] = [:], arguments: [String] = []
+    ) async throws -> (Int32, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--data", dir.path + "/data"]
+        p.arguments = (arguments.first == "catalog" ? [] : ["--data", dir.path + "/data"]) + arguments
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["DISCORD_TOKEN"] = nil

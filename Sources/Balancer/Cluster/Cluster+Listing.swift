@@ -91,19 +91,19 @@ extension Cluster {
                     leftTopLevel.insert(n)
                 }
             }
+            var changes: [CatalogChange] = []
             if self.moves[key] != nil {
                 self.moves[key] = nil
-                try self.store?.setMoves(key, nodes: [])
+                changes.append(.setMoves(key, []))
             }
             if !leftTopLevel.isEmpty {
                 let topLevel = FileKey(.topLevel, name)
                 self.tombstones[topLevel, default: []].formUnion(leftTopLevel)
-                try self.store?.setTombstones(topLevel, nodes: self.tombstones[topLevel] ?? [])
+                changes.append(.setTombstones(topLevel, self.tombstones[topLevel] ?? []))
             }
             self.setFile(key, nil)
             self.tombstones[key] = left.isEmpty ? nil : left
-            try self.store?.remove(key)
-            try self.store?.setTombstones(key, nodes: left)
+            try await self.store?.apply(changes + [.remove(key), .setTombstones(key, left)])
         }
     }
 
@@ -131,8 +131,8 @@ extension Cluster {
         let key = FileKey(space, name)
         return try await self.withFileLock(key) {
             guard var file = self.file(key) else { throw ClusterError(.notFound, "no file named '\(name)'") }
-            file.version = ClusterCatalog.newVersion()
-            try self.store?.save(file)
+            file.version = FileVersion.make()
+            try await self.store?.apply([.save(file)])
             self.setFile(key, file)
             return file
         }

@@ -62,7 +62,7 @@ extension Cluster {
             updated.nodes = (present.union(restored).union(away)).sorted()
             self.setFile(key, updated)
             do {
-                try self.store?.save(updated)
+                try await self.store?.apply([.save(updated)])
             } catch {
                 self.logger.error("the catalog could not record a repair", metadata: ["file": "\(key)", "error": "\(error)"])
             }
@@ -84,16 +84,16 @@ extension Cluster {
 
     /// Records what is left of one file's pending work, in memory and in the catalog (logged if the catalog fails;
     /// the work is then tried again on the next refresh).
-    private func setPending(_ kind: PendingWork, _ key: FileKey, _ nodes: Set<String>) {
+    private func setPending(_ kind: PendingWork, _ key: FileKey, _ nodes: Set<String>) async {
         let value = nodes.isEmpty ? nil : nodes
         do {
             switch kind {
             case .deletion:
                 self.tombstones[key] = value
-                try self.store?.setTombstones(key, nodes: nodes)
+                try await self.store?.apply([.setTombstones(key, nodes)])
             case .move:
                 self.moves[key] = value
-                try self.store?.setMoves(key, nodes: nodes)
+                try await self.store?.apply([.setMoves(key, nodes)])
             }
         } catch {
             self.logger.error("the catalog could not record pending work", metadata: [
@@ -112,7 +112,7 @@ extension Cluster {
                     guard let node = self.node(n), await node.isAvailable(), await act(key, node) else { continue }
                     done.insert(n)
                 }
-                if !done.isEmpty { self.setPending(kind, key, (self.pending(kind)[key] ?? []).subtracting(done)) }
+                if !done.isEmpty { await self.setPending(kind, key, (self.pending(kind)[key] ?? []).subtracting(done)) }
             }
         }
     }
@@ -167,9 +167,9 @@ extension Cluster {
         for space in spaces.sorted() {
             for file in try await self.list(in: space).files where self.file(file.key) == nil {
                 var found = file
-                found.version = ClusterCatalog.newVersion()
+                found.version = FileVersion.make()
                 self.setFile(file.key, found)
-                try self.store?.save(found)
+                try await self.store?.apply([.save(found)])
             }
         }
     }

@@ -98,7 +98,7 @@ extension Cluster {
             // A rename that failed after the others succeeded leaves fewer replicas: repair restores them.
             try await self.record(ClusterFile(
                 space: key.space, name: key.name, size: total, sha256: checksum, uploader: reservation.uploader,
-                uploadedAt: Date(), nodes: committed, version: ClusterCatalog.newVersion()))
+                uploadedAt: Date(), nodes: committed, version: FileVersion.make()))
             return self.file(key) ?? ClusterFile(space: key.space, name: key.name, size: total, nodes: committed)
         }
     }
@@ -213,17 +213,17 @@ extension Cluster {
             }
         }
         // An old replica from before spaces still at the top level is deleted there instead of moved.
+        var changes: [CatalogChange] = []
         if let unmoved = self.moves[key] {
             self.moves[key] = nil
-            try self.store?.setMoves(key, nodes: [])
+            changes.append(.setMoves(key, []))
             let topLevel = FileKey(.topLevel, key.name)
             self.tombstones[topLevel, default: []].formUnion(unmoved)
-            try self.store?.setTombstones(topLevel, nodes: self.tombstones[topLevel] ?? [])
+            changes.append(.setTombstones(topLevel, self.tombstones[topLevel] ?? []))
         }
         self.setFile(key, file)
         self.tombstones[key] = pending.isEmpty ? nil : pending
-        try self.store?.save(file)
-        try self.store?.setTombstones(key, nodes: pending)
+        try await self.store?.apply(changes + [.save(file), .setTombstones(key, pending)])
     }
 
     /// Re-replication: streams a committed file from one node to another and renames it into place there.

@@ -39,8 +39,9 @@ public actor Cluster {
     public nonisolated let events: AsyncStream<ClusterEvent>
     let eventSink: AsyncStream<ClusterEvent>.Continuation
 
-    let store: ClusterCatalog?
+    let store: (any CatalogStore)?
 
+    /// A cluster whose catalog lives in an SQLite file (or only in memory).
     /// - Parameters:
     ///   - catalogPath: an SQLite file that keeps the catalog across restarts; `nil` keeps it in memory (rebuild
     ///     it from the nodes with ``rebuildCatalog()``).
@@ -52,26 +53,46 @@ public actor Cluster {
         catalogPath: String? = nil, legacySpace: Space = .default, abandonedPartAge: Double = 3600,
         logger: Logger = Logger(label: "Balancer.Cluster")
     ) throws(ClusterError) {
+        var store: SQLiteCatalogStore?
+        var snapshot = CatalogSnapshot()
+        if let catalogPath {
+            let opened = try SQLiteCatalogStore(path: catalogPath, legacySpace: legacySpace)
+            snapshot = try opened.load()
+            store = opened
+            if opened.migratedFiles > 0 {
+                logger.notice("catalog migrated to spaces", metadata: [
+                    "files": "\(opened.migratedFiles)", "space": "\(legacySpace)", "catalog": "\(catalogPath)"])
+            }
+        }
+        self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: store, snapshot: snapshot,
+                  abandonedPartAge: abandonedPartAge, logger: logger)
+    }
+
+    /// A cluster whose catalog lives in `catalog` (see ``CatalogLocation`` to open one from a URL). The cluster
+    /// keeps its own copy in memory and writes every change through; it does not close the store.
+    public init(
+        nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil,
+        catalog: any CatalogStore, abandonedPartAge: Double = 3600, logger: Logger = Logger(label: "Balancer.Cluster")
+    ) async throws(ClusterError) {
+        let snapshot = try await catalog.load()
+        self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: catalog, snapshot: snapshot,
+                  abandonedPartAge: abandonedPartAge, logger: logger)
+    }
+
+    private init(
+        nodes: [NodeConfiguration], strategy: any PlacementStrategy, replicas: Int?, store: (any CatalogStore)?,
+        snapshot: CatalogSnapshot, abandonedPartAge: Double, logger: Logger
+    ) {
         self.abandonedPartAge = abandonedPartAge
         self.nodes = nodes.map { ClusterNode(configuration: $0, logger: logger) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
         self.logger = logger
         (self.events, self.eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
-        if let catalogPath {
-            let store = try ClusterCatalog(path: catalogPath, legacySpace: legacySpace)
-            let state = try store.load()
-            for (key, file) in state.files { self.files[key.space, default: [:]][key.name] = file }
-            self.tombstones = state.tombstones
-            self.moves = state.moves
-            self.store = store
-            if store.migratedFiles > 0 {
-                logger.notice("catalog migrated to spaces", metadata: [
-                    "files": "\(store.migratedFiles)", "space": "\(legacySpace)", "catalog": "\(catalogPath)"])
-            }
-        } else {
-            self.store = nil
-        }
+        for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
+        self.tombstones = snapshot.tombstones
+        self.moves = snapshot.moves
+        self.store = store
     }
 
     // MARK: - The catalog in memory

@@ -23,6 +23,8 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case versionChanged
         /// The catalog database could not be opened, read or written.
         case catalogUnavailable
+        /// A setting (a catalog location, its TLS files) is malformed or names something unusable.
+        case invalidConfiguration
     }
 
     public var code: Code

@@ -15,6 +15,10 @@ public struct Space: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// maintenance use it: no front end maps a caller to it.
     static let topLevel = Space(unchecked: "")
 
+    /// A space as a catalog stores it: a valid name, or "" for the top level (where replicas from before spaces
+    /// lie).
+    package static func stored(_ name: String) -> Space? { name.isEmpty ? .topLevel : Space(name) }
+
     private init(unchecked name: String) { self.name = name }
 
     /// ASCII letters, digits, `.`, `_` and `-`, 1–64 of them, starting with a letter or digit: safe as a directory

@@ -13,7 +13,7 @@ public enum PlainWords {
             case .nameTaken, .nameBusy, .quotaExceeded, .invalidName, .notFound, .sizeExceeded, .noNodeAvailable,
                  .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
-            case .catalogUnavailable:
+            case .catalogUnavailable, .invalidConfiguration:
                 return Refusal(.failed(problem: "the catalog could not be read or written."))
             }
         case let e as FTPClientError:

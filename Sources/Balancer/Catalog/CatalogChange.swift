@@ -1,0 +1,11 @@
+/// One change to a catalog.
+public enum CatalogChange: Sendable, Hashable {
+    /// Records a file (replacing what the catalog held under its key).
+    case save(ClusterFile)
+    /// Forgets a file.
+    case remove(FileKey)
+    /// The nodes that still hold a deleted copy of a file (empty: none).
+    case setTombstones(FileKey, Set<String>)
+    /// The nodes whose replica of a file still lies outside its space (empty: none).
+    case setMoves(FileKey, Set<String>)
+}

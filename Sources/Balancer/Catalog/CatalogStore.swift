@@ -1,0 +1,21 @@
+/// Where the cluster keeps its catalog: the files (space, name, size, SHA-256, uploader, replicas, version), the
+/// deletions still owed to nodes that were down (tombstones) and the replicas still to move into their space.
+///
+/// Two implementations: ``SQLiteCatalogStore`` (one file, the embedded default) and ``PostgresCatalogStore``
+/// (a PostgreSQL database several bot processes can share). ``CatalogLocation`` opens either from a URL.
+///
+/// A store applies each batch of changes in one transaction, so a commit (the file, and the deletions left of
+/// its older version) is never half recorded. Schemas are versioned and migrated when a store opens.
+public protocol CatalogStore: Sendable {
+    /// Where the store is, for logs and reports; never carries a password.
+    var location: String { get }
+
+    /// Everything the catalog holds.
+    func load() async throws(ClusterError) -> CatalogSnapshot
+
+    /// Applies `changes` in order, in one transaction: all of them or none.
+    func apply(_ changes: [CatalogChange]) async throws(ClusterError)
+
+    /// Releases the store's connections; nothing may be called after.
+    func close() async
+}

@@ -1,0 +1,285 @@
+import FTPKit
+import Foundation
+public import Logging
+import NIOSSL
+import PostgresNIO
+
+/// The catalog in a PostgreSQL database (through postgres-nio), which several bot processes can share.
+///
+/// Tables are prefixed `seed_` so the database can hold other things. The schema's version is kept in
+/// `seed_catalog_schema`; migrations run in one transaction under an advisory lock, so processes starting together
+/// migrate once. Each ``apply(_:)`` is one transaction.
+public final class PostgresCatalogStore: CatalogStore {
+    /// How to reach the server.
+    public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+        public enum Endpoint: Sendable, Hashable {
+            case tcp(host: String, port: Int)
+            /// The server's socket directory (it listens on `DIRECTORY/.s.PGSQL.PORT`).
+            case unixSocket(directory: String, port: Int)
+
+            var isLocal: Bool {
+                switch self {
+                case .unixSocket: true
+                case .tcp(let host, _): host == "localhost" || host == "::1" || host.hasPrefix("127.")
+                }
+            }
+        }
+
+        public enum TLSMode: Sendable, Hashable {
+            case disable
+            /// TLS that verifies the server's certificate chain (system roots, or `caFile`) and name.
+            case verifyFull
+        }
+
+        public var endpoint: Endpoint
+        public var user: String
+        public var password: String?
+        public var database: String
+        public var tls: TLSMode
+        /// PEM certificates to trust instead of the system's.
+        public var caFile: String?
+
+        public init(endpoint: Endpoint, user: String, password: String? = nil, database: String, tls: TLSMode = .disable, caFile: String? = nil) {
+            self.endpoint = endpoint
+            self.user = user
+            self.password = password
+            self.database = database
+            self.tls = tls
+            self.caFile = caFile
+        }
+
+        /// `postgres://user@host:port/db`, without the password.
+        public var description: String {
+            switch self.endpoint {
+            case .tcp(let host, let port):
+                let h = host.contains(":") ? "[\(host)]" : host
+                return "postgres://\(self.user)@\(h):\(port)/\(self.database)" + (self.tls == .verifyFull ? "?sslmode=verify-full" : "")
+            case .unixSocket(let directory, let port):
+                return "postgres://\(self.user)@/\(self.database)?host=\(directory)&port=\(port)"
+            }
+        }
+
+        /// TLS settings that verify the server: its chain against the system's roots (or `caFile`) and its name.
+        private func tlsSettings() throws(ClusterError) -> NIOSSL.TLSConfiguration? {
+            guard self.tls == .verifyFull else { return nil }
+            var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
+            settings.certificateVerification = .fullVerification
+            if let caFile = self.caFile {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw ClusterError(.invalidConfiguration, "the catalog's CA file \(caFile) cannot be read")
+                }
+                settings.trustRoots = .file(caFile)
+            }
+            return settings
+        }
+
+        func connection() throws(ClusterError) -> PostgresConnection.Configuration {
+            switch self.endpoint {
+            case .unixSocket(let directory, let port):
+                return PostgresConnection.Configuration(
+                    unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: self.user, password: self.password,
+                    database: self.database)
+            case .tcp(let host, let port):
+                var tls = PostgresConnection.Configuration.TLS.disable
+                if let settings = try self.tlsSettings() {
+                    do {
+                        tls = .require(try NIOSSLContext(configuration: settings))
+                    } catch {
+                        throw ClusterError(.invalidConfiguration, "the catalog's TLS settings are not usable: \(error)")
+                    }
+                }
+                return PostgresConnection.Configuration(
+                    host: host, port: port, username: self.user, password: self.password, database: self.database, tls: tls)
+            }
+        }
+
+        func client() throws(ClusterError) -> PostgresClient.Configuration {
+            var client: PostgresClient.Configuration
+            switch self.endpoint {
+            case .unixSocket(let directory, let port):
+                client = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: self.user,
+                               password: self.password, database: self.database)
+            case .tcp(let host, let port):
+                var tls = PostgresClient.Configuration.TLS.disable
+                if let settings = try self.tlsSettings() { tls = .require(settings) }
+                client = .init(host: host, port: port, username: self.user, password: self.password,
+                               database: self.database, tls: tls)
+            }
+            client.options.maximumConnections = 8
+            return client
+        }
+    }
+
+    /// Each entry brings the schema from its index to the next version (entry 0: from nothing to version 1).
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE seed_files (
+                space TEXT NOT NULL, name TEXT NOT NULL, size BIGINT NOT NULL CHECK (size >= 0), sha256 TEXT,
+                uploader TEXT, uploaded_at BIGINT, nodes TEXT[] NOT NULL, version TEXT NOT NULL,
+                PRIMARY KEY (space, name))
+            """,
+            "CREATE TABLE seed_tombstones (space TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (space, name, node))",
+            "CREATE TABLE seed_moves (space TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (space, name, node))",
+        ],
+    ]
+    static var schemaVersion: Int { Self.migrations.count }
+    /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
+    static let migrationLock: Int64 = 0x7365_6564_0063_6174
+
+    public let location: String
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let logger: Logger
+
+    private init(location: String, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+        // The pool's lifetime: it runs until close() cancels it.
+        self.running = Task { await client.run() }
+    }
+
+    /// Connects, checks the server and migrates the schema. One plain connection does that first, so a wrong
+    /// address, password or database is reported at once (a pool would keep retrying).
+    public static func open(_ configuration: Configuration, logger: Logger) async throws(ClusterError) -> PostgresCatalogStore {
+        let connectionSettings = try configuration.connection()
+        let clientSettings = try configuration.client()
+        do {
+            let connection = try await PostgresConnection.connect(configuration: connectionSettings, id: 0, logger: logger)
+            do {
+                try await Self.migrate(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        } catch let error as ClusterError {
+            throw error
+        } catch {
+            throw ClusterError(.catalogUnavailable, "the catalog \(configuration): \(Self.describe(error))")
+        }
+        return PostgresCatalogStore(
+            location: configuration.description, client: PostgresClient(configuration: clientSettings, backgroundLogger: logger),
+            logger: logger)
+    }
+
+    private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { c in
+            try await c.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await c.query("CREATE TABLE IF NOT EXISTS seed_catalog_schema (version INTEGER NOT NULL)", logger: logger)
+            var version = 0
+            for try await v in try await c.query("SELECT version FROM seed_catalog_schema", logger: logger).decode(Int.self) {
+                version = max(version, v)
+            }
+            guard version <= Self.schemaVersion else {
+                throw ClusterError(.catalogUnavailable,
+                    "the catalog has schema version \(version), newer than this program's \(Self.schemaVersion)")
+            }
+            guard version < Self.schemaVersion else { return }
+            for statements in Self.migrations[version...] {
+                for sql in statements { try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+            }
+            try await c.query("DELETE FROM seed_catalog_schema", logger: logger)
+            try await c.query("INSERT INTO seed_catalog_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
+            logger.notice("catalog schema migrated", metadata: ["from": "\(version)", "to": "\(Self.schemaVersion)"])
+        }
+    }
+
+    public func load() async throws(ClusterError) -> CatalogSnapshot {
+        do {
+            var snapshot = CatalogSnapshot()
+            let files = try await self.client.query(
+                "SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version FROM seed_files", logger: self.logger)
+            for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version)
+                in files.decode((String, String, Int64, String?, String?, Int64?, [String], String).self) {
+                guard let space = Space(spaceName), size >= 0 else { continue }
+                snapshot.files[FileKey(space, name)] = ClusterFile(
+                    space: space, name: name, size: UInt64(size), sha256: sha256, uploader: uploader,
+                    uploadedAt: uploadedAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }, nodes: nodes,
+                    version: version)
+            }
+            for try await (spaceName, name, node) in try await self.client.query(
+                "SELECT space, name, node FROM seed_tombstones", logger: self.logger).decode((String, String, String).self) {
+                if let space = Space.stored(spaceName) { snapshot.tombstones[FileKey(space, name), default: []].insert(node) }
+            }
+            for try await (spaceName, name, node) in try await self.client.query(
+                "SELECT space, name, node FROM seed_moves", logger: self.logger).decode((String, String, String).self) {
+                if let space = Space.stored(spaceName) { snapshot.moves[FileKey(space, name), default: []].insert(node) }
+            }
+            return snapshot
+        } catch {
+            throw self.failure("read", error)
+        }
+    }
+
+    public func apply(_ changes: [CatalogChange]) async throws(ClusterError) {
+        guard !changes.isEmpty else { return }
+        let logger = self.logger
+        do {
+            try await self.client.withTransaction(logger: logger) { c in
+                for change in changes { try await Self.apply(change, on: c, logger: logger) }
+            }
+        } catch {
+            throw self.failure("write", error)
+        }
+    }
+
+    private static func apply(_ change: CatalogChange, on c: PostgresConnection, logger: Logger) async throws {
+        switch change {
+        case .save(let f):
+            let uploadedAt = f.uploadedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+            try await c.query("""
+                INSERT INTO seed_files (space, name, size, sha256, uploader, uploaded_at, nodes, version)
+                VALUES (\(f.space.name), \(f.name), \(Int64(f.size)), \(f.sha256), \(f.uploader), \(uploadedAt), \(f.nodes), \(f.version))
+                ON CONFLICT (space, name) DO UPDATE SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
+                    uploader = EXCLUDED.uploader, uploaded_at = EXCLUDED.uploaded_at, nodes = EXCLUDED.nodes,
+                    version = EXCLUDED.version
+                """, logger: logger)
+        case .remove(let key):
+            try await c.query("DELETE FROM seed_files WHERE space = \(key.space.name) AND name = \(key.name)", logger: logger)
+        case .setTombstones(let key, let nodes):
+            try await Self.setRows("seed_tombstones", key, nodes, on: c, logger: logger)
+        case .setMoves(let key, let nodes):
+            try await Self.setRows("seed_moves", key, nodes, on: c, logger: logger)
+        }
+    }
+
+    private static func setRows(
+        _ table: String, _ key: FileKey, _ nodes: Set<String>, on c: PostgresConnection, logger: Logger
+    ) async throws {
+        try await c.query("DELETE FROM \(unescaped: table) WHERE space = \(key.space.name) AND name = \(key.name)", logger: logger)
+        guard !nodes.isEmpty else { return }
+        try await c.query("""
+            INSERT INTO \(unescaped: table) (space, name, node) SELECT \(key.space.name), \(key.name), unnest(\(nodes.sorted())::text[])
+            """, logger: logger)
+    }
+
+    public func close() async {
+        self.running.cancel()
+        await self.running.value
+    }
+
+    private func failure(_ what: String, _ error: any Error) -> ClusterError {
+        if let error = error as? ClusterError { return error }
+        let description = Self.describe(error)
+        self.logger.error("the catalog could not be \(what == "read" ? "read" : "written")", metadata: [
+            "catalog": "\(self.location)", "error": "\(description)"])
+        return ClusterError(.catalogUnavailable, "the catalog \(self.location) could not be \(what == "read" ? "read" : "written"): \(description)")
+    }
+
+    /// One line an operator can act on: the server's own message, or what failed on the way to it. (postgres-nio
+    /// hides details from `description` on purpose; these carry no password.)
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PostgresTransactionError {
+            if let inner = error.closureError ?? error.beginError ?? error.commitError { return Self.describe(inner) }
+        }
+        if let error = error as? ClusterError { return error.message }
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let server = error.serverInfo, let message = server[.message] {
+            return message + (server[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}

@@ -1,0 +1,65 @@
+import Balancer
+import Testing
+
+/// How operators write where the catalog is, and what a malformed location answers.
+@Suite struct CatalogLocationTests {
+    @Test func sqliteLocations() throws {
+        #expect(try CatalogLocation(parsing: "sqlite:/var/lib/ftpbot/catalog.sqlite") == .sqlite(path: "/var/lib/ftpbot/catalog.sqlite"))
+        #expect(try CatalogLocation(parsing: "sqlite:///srv/c.sqlite") == .sqlite(path: "/srv/c.sqlite"))
+        #expect(try CatalogLocation(parsing: "data/catalog.sqlite") == .sqlite(path: "data/catalog.sqlite"))
+    }
+
+    @Test func postgresLocations() throws {
+        guard case .postgres(let remote) = try CatalogLocation(parsing: "postgres://bot@db.example.net/files") else {
+            Issue.record("not a PostgreSQL location")
+            return
+        }
+        #expect(remote.endpoint == .tcp(host: "db.example.net", port: 5432))
+        #expect(remote.user == "bot" && remote.database == "files" && remote.password == nil)
+        #expect(remote.tls == .verifyFull, "a remote host gets verified TLS unless told otherwise")
+
+        let local = try CatalogLocation(parsing: "postgresql://bot:s%40cret@127.0.0.1:6543/?sslmode=disable")
+        guard case .postgres(let loopback) = local else {
+            Issue.record("not a PostgreSQL location")
+            return
+        }
+        #expect(loopback.endpoint == .tcp(host: "127.0.0.1", port: 6543) && loopback.tls == .disable)
+        #expect(loopback.password == "s@cret" && loopback.database == "bot", "no database: the user's, as libpq does")
+        #expect(!local.description.contains("s@cret") && !local.description.contains("cret"))
+
+        guard case .postgres(let socket) = try CatalogLocation(parsing: "postgres://bot@/files?host=/run/postgresql", password: "given") else {
+            Issue.record("not a PostgreSQL location")
+            return
+        }
+        #expect(socket.endpoint == .unixSocket(directory: "/run/postgresql", port: 5432) && socket.password == "given")
+
+        guard case .postgres(let v6) = try CatalogLocation(parsing: "postgres://bot@[::1]:5433/db") else {
+            Issue.record("not a PostgreSQL location")
+            return
+        }
+        #expect(v6.endpoint == .tcp(host: "::1", port: 5433) && v6.tls == .disable)
+        guard case .postgres(let ca) = try CatalogLocation(parsing: "postgres://bot@db/x?sslmode=require&sslrootcert=/etc/ca.pem") else {
+            Issue.record("not a PostgreSQL location")
+            return
+        }
+        #expect(ca.tls == .verifyFull && ca.caFile == "/etc/ca.pem", "require verifies too")
+    }
+
+    @Test(arguments: [
+        ("", "empty"),
+        ("sqlite:", "no file"),
+        ("mysql://u@h/db", "not a catalog kind"),
+        ("postgres://db.example.net/files", "no user"),
+        ("postgres://u@h/db?sslmode=prefer", "sslmode=prefer"),
+        ("postgres://u@h/db?pool=3", "unknown option 'pool'"),
+        ("postgres://u@h/db?host=relative", "not an absolute socket directory"),
+        ("postgres://u@127.0.0.1/db?sslmode=disable&sslrootcert=/ca.pem", "TLS is off"),
+        ("postgres://u:hunter2@h:99999/db", "out of range"),
+    ])
+    func malformedLocationsAreRefusedClearly(text: String, why: String) {
+        let error = #expect(throws: ClusterError.self) { _ = try CatalogLocation(parsing: text) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains(why) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("hunter2") == false, "a password never appears in a message")
+    }
+}

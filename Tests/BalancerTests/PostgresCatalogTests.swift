@@ -1,0 +1,128 @@
+import Balancer
+import Foundation
+import Logging
+import SeedTestSupport
+import Testing
+
+/// What only a catalog on a PostgreSQL server meets: a wrong password, database or address, TLS that cannot be
+/// had, several processes opening one database at once; and a copy between stores that loses nothing.
+@Suite(.enabled(if: PostgresTestServer.isAvailable))
+struct PostgresCatalogTests {
+    static let logger = CatalogStoreTests.logger
+
+    @Test func connectionProblemsAreClearErrorsWithoutThePassword() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let server = try #require(fixture.server)
+            func failure(_ url: String, password: String?) async -> ClusterError? {
+                await #expect(throws: ClusterError.self) {
+                    _ = try await CatalogLocation(parsing: url, password: password).open(logger: Self.logger)
+                }
+            }
+            let wrong = await failure(server.url(), password: "not-the-password")
+            #expect(wrong?.code == .catalogUnavailable)
+            #expect(wrong?.message.contains("password authentication failed") == true, "\(wrong?.message ?? "")")
+            #expect(wrong?.message.contains("not-the-password") == false)
+
+            let missing = await failure(server.url(database: "nowhere"), password: server.password)
+            #expect(missing?.message.contains("\"nowhere\" does not exist") == true, "\(missing?.message ?? "")")
+
+            // verify-full against a server without TLS: refused, never a silent plain-text connection.
+            let plain = await failure(server.url() + "?sslmode=verify-full", password: server.password)
+            #expect(plain?.code == .catalogUnavailable)
+
+            // The socket in the server's directory (trusted locally, no password).
+            let socket = try await CatalogLocation(
+                parsing: "postgres://seed@/postgres?host=\(server.directory)&port=\(server.port)").open(logger: Self.logger)
+            #expect(try await socket.load().isEmpty)
+            await socket.close()
+
+            await server.stop()
+            let down = await failure(server.url(), password: server.password)
+            #expect(down?.code == .catalogUnavailable)
+        }
+    }
+
+    /// Bot processes starting together on a new database migrate it once and all open it.
+    @Test func processesOpeningANewDatabaseTogetherMigrateItOnce() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            let stores = try await withThrowingTaskGroup(of: (any CatalogStore).self) { group in
+                for _ in 0..<6 { group.addTask { try await location.open(logger: Self.logger) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(stores.count == 6)
+            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|1")
+            // What one writes, the others read.
+            try await stores[0].apply([.save(CatalogStoreTests.file(.default, "shared.txt"))])
+            for store in stores { #expect(try await store.load().files.keys.map(\.name) == ["shared.txt"]) }
+            for store in stores { await store.close() }
+        }
+    }
+
+    /// SQLite → PostgreSQL → SQLite: the same counts and checksum at every step; a target that holds anything is
+    /// refused.
+    @Test func aCatalogCopiedBetweenStoresLosesNothing() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let directory = fixture.directory
+            let source = try CatalogLocation(parsing: "sqlite:\(directory)/source.sqlite")
+            let original = try await source.open(logger: Self.logger)
+            var changes: [CatalogChange] = []
+            for i in 0..<2500 {
+                let space = try #require(Space(i % 3 == 0 ? "default" : "guild-\(i % 7)"))
+                var file = CatalogStoreTests.file(space, "file \(i) ünïcode.bin", size: UInt64(i) * 1000, nodes: ["node\(i % 3)", "node\((i + 1) % 3)"])
+                if i % 5 == 0 { file.sha256 = nil; file.uploader = nil; file.uploadedAt = nil }
+                changes.append(.save(file))
+                if i % 11 == 0 { changes.append(.setTombstones(FileKey(space, "gone \(i)"), ["node2"])) }
+                if i % 13 == 0 { changes.append(.setMoves(file.key, ["node0"])) }
+            }
+            try await original.apply(changes)
+            let expected = try await original.load()
+
+            let (middle, _) = try await fixture.newLocation()
+            let postgres = try await middle.open(logger: Self.logger)
+            let first = try await CatalogCopy.run(from: original, to: postgres)
+            #expect(first.counts == expected.counts && first.checksum == expected.checksum)
+            #expect(first.counts.files == 2500)
+
+            let back = try await CatalogLocation(parsing: "sqlite:\(directory)/back.sqlite").open(logger: Self.logger)
+            let second = try await CatalogCopy.run(from: postgres, to: back)
+            #expect(second.checksum == expected.checksum)
+            #expect(try await back.load() == expected)
+
+            let refused = await #expect(throws: ClusterError.self) { _ = try await CatalogCopy.run(from: original, to: postgres) }
+            #expect(refused?.message.contains("not empty") == true)
+            for store in [original, postgres, back] { await store.close() }
+        }
+    }
+
+    /// The cluster on a PostgreSQL catalog: what it knew (files, a deletion still owed to a node that was down)
+    /// is known to the next cluster on the same database.
+    @Test func aClusterOnPostgresKeepsItsCatalogAcrossARestart() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, _) = try await fixture.newLocation()
+            try await withNodes(2) { nodes in
+                var store = try await location.open(logger: Self.logger)
+                var cluster = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: store)
+                let file = try await cluster.upload("kept.txt", from: Source(count: 5000, delay: nil), uploader: "ana")
+                _ = try await cluster.upload("deleted.txt", from: Source(count: 10, delay: nil))
+                await nodes[1].kill()
+                try await cluster.delete("deleted.txt")
+                await cluster.close()
+                await store.close()
+
+                store = try await location.open(logger: Self.logger)
+                cluster = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: store)
+                let known = await cluster.knownFiles(in: .default)
+                #expect(known.map(\.name) == ["kept.txt"])
+                #expect(known.first?.sha256 == file.sha256 && known.first?.version == file.version)
+                try await nodes[1].start()
+                #expect(try await cluster.list().files.map(\.name) == ["kept.txt"], "the deleted file stays deleted")
+                await cluster.refresh()
+                #expect(!(await nodes[1].has("deleted.txt")))
+                #expect(try await store.load().tombstones.isEmpty, "the owed deletion was carried out and forgotten")
+                await cluster.close()
+                await store.close()
+            }
+        }
+    }
+}

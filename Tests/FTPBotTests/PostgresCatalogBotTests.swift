@@ -1,0 +1,84 @@
+import Foundation
+import SeedTestSupport
+import Testing
+
+/// `ftpbot` with its catalog on a real PostgreSQL server (Debian's, started by the test): files outlive the
+/// process, `--check-config` reaches the server, and `ftpbot catalog migrate` moves an SQLite catalog over.
+@Suite(.enabled(if: PostgresTestServer.isAvailable))
+struct PostgresCatalogBotTests {
+    let console = ConsoleModeTests()
+
+    func withServer(_ body: (PostgresTestServer, URL) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pgbot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let server = try await PostgresTestServer.start()
+        do {
+            try await body(server, dir)
+        } catch {
+            await server.stop()
+            try? FileManager.default.removeItem(at: dir)
+            throw error
+        }
+        await server.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @Test func theBotKeepsItsFilesInPostgresAcrossRestarts() async throws {
+        try await withServer { server, dir in
+            try await server.createDatabase("bot")
+            try Data("quarterly numbers".utf8).write(to: dir.appendingPathComponent("report.pdf"))
+            let settings = ["--catalog", server.url(database: "bot")]
+            let environment = ["PGPASSWORD": server.password]
+            let (status, out, err) = try await self.console.run("!upload report.pdf\n", in: dir, environment: environment, arguments: settings)
+            #expect(status == 0, "\(err)")
+            #expect(out.contains("Uploaded report.pdf"), "\(out)")
+            #expect(try await server.psql("SELECT space || '/' || name || ' ' || size FROM seed_files", database: "bot") == "console/report.pdf 17")
+
+            let (again, listed, err2) = try await self.console.run("!list\n", in: dir, environment: environment, arguments: settings)
+            #expect(again == 0, "\(err2)")
+            #expect(listed.contains("report.pdf"), "\(listed)")
+            #expect(!err2.contains(server.password), "the password never appears in the output")
+        }
+    }
+
+    @Test func checkConfigReachesTheCatalog() async throws {
+        try await withServer { server, dir in
+            try await server.createDatabase("bot")
+            let check = ["--check-config", "--catalog", server.url(database: "bot")]
+            let (bad, _, badErr) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": "wrong-secret"], arguments: check)
+            #expect(bad == 1)
+            #expect(badErr.contains("password authentication failed"), "\(badErr)")
+            #expect(!badErr.contains("wrong-secret"))
+            let (good, out, goodErr) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": server.password], arguments: check)
+            #expect(good == 0, "\(goodErr)")
+            #expect(out.contains("catalog postgres://seed@127.0.0.1:\(server.port)/bot (0 files)"), "\(out)")
+            let (malformed, _, why) = try await self.console.run("", in: dir, arguments: ["--check-config", "--catalog", "mysql://x@y/z"])
+            #expect(malformed == 1)
+            #expect(why.contains("'mysql' is not a catalog kind"), "\(why)")
+        }
+    }
+
+    @Test func anSQLiteCatalogMigratesToPostgres() async throws {
+        try await withServer { server, dir in
+            try await server.createDatabase("moved")
+            for name in ["a.txt", "b.txt"] { try Data(name.utf8).write(to: dir.appendingPathComponent(name)) }
+            let (status, out, err) = try await self.console.run("!upload a.txt\n!upload b.txt\n!delete a.txt\n", in: dir)
+            #expect(status == 0, "\(err)")
+            #expect(out.contains("Deleted a.txt"), "\(out)")
+
+            let migrate = ["catalog", "migrate", "--from", "sqlite:\(dir.path)/data/catalog.sqlite", "--to", server.url(database: "moved")]
+            let (copied, report, copyErr) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": server.password], arguments: migrate)
+            #expect(copied == 0, "\(copyErr)")
+            #expect(report.contains("Copied 1 files"), "\(report)")
+            #expect(report.contains("verified"), "\(report)")
+
+            let settings = ["--catalog", server.url(database: "moved")]
+            let (_, listed, _) = try await self.console.run("!list\n", in: dir, environment: ["PGPASSWORD": server.password], arguments: settings)
+            #expect(listed.contains("b.txt") && !listed.contains("a.txt"), "\(listed)")
+
+            let (again, _, refused) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": server.password], arguments: migrate)
+            #expect(again == 1)
+            #expect(refused.contains("not empty"), "\(refused)")
+        }
+    }
+}
