@@ -51,7 +51,7 @@ struct PostgresCatalogTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 6)
-            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|1")
+            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|2")
             // What one writes, the others read.
             try await stores[0].apply([.save(CatalogStoreTests.file(.default, "shared.txt"))])
             for store in stores { #expect(try await store.load().files.keys.map(\.name) == ["shared.txt"]) }
@@ -123,6 +123,84 @@ struct PostgresCatalogTests {
                 await cluster.close()
                 await store.close()
             }
+        }
+    }
+
+    /// Two bot processes (two clusters, two stores) on one catalog and one set of nodes: what one stores or
+    /// deletes the other lists, downloads or hides; a deletion owed to a node that was down is carried out by
+    /// whichever process leads, and forgotten by both.
+    @Test func clustersSharingACatalogSeeEachOthersChanges() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            try await withNodes(3) { nodes in
+                let storeA = try await location.open(logger: Self.logger), storeB = try await location.open(logger: Self.logger)
+                let a = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeA)
+                let b = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeB)
+
+                let stored = try await a.upload("a.txt", from: Source(count: 70_000, delay: nil), uploader: "ana")
+                let listed = try await b.list().files
+                #expect(listed.map(\.name) == ["a.txt"])
+                #expect(listed.first?.sha256 == stored.sha256 && listed.first?.version == stored.version && listed.first?.uploader == "ana")
+                let got = Collected()
+                try await b.download("a.txt") { got.append($0) }
+                #expect(got.value == Source.bytes(70_000))
+
+                // Deleted through A while a node holding it is down: B hides it at once and never brings it back.
+                let doomed = try await a.upload("b.txt", from: Source(count: 10, delay: nil))
+                let holder = try #require(nodes.first { $0.name == doomed.nodes.first })
+                await holder.kill()
+                try await a.delete("b.txt")
+                await b.syncCatalog()
+                #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt"])
+                try await holder.start()
+                #expect(try await b.list().files.map(\.name) == ["a.txt"], "the deleted file stays deleted in the other process")
+                #expect(await holder.has("b.txt"), "the node came back with its old copy")
+                // B leads (A never claimed): its maintenance removes the copy and clears the pending deletion.
+                #expect(await storeB.claimLeadership())
+                await b.refresh()
+                #expect(!(await holder.has("b.txt")))
+                await a.syncCatalog()
+                #expect(try await storeA.load().tombstones.isEmpty)
+
+                // A process that has not followed the feed for longer than it is kept reloads everything.
+                _ = try await a.upload("c.txt", from: Source(count: 10, delay: nil))
+                _ = try await fixture.server!.psql("""
+                    WITH gone AS (DELETE FROM seed_changes RETURNING seq)
+                    UPDATE seed_catalog_state SET pruned_through = (SELECT max(seq) FROM gone)
+                    """, database: name)
+                #expect(try await storeB.changes(since: 0) == nil)
+                await b.syncCatalog()
+                #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt", "c.txt"])
+
+                for cluster in [a, b] { await cluster.close() }
+                for store in [storeA, storeB] { await store.close() }
+            }
+        }
+    }
+
+    /// Exactly one process leads maintenance; when it goes (closed, or its connection killed as a crash would),
+    /// the next claim of another process takes over.
+    @Test func exactlyOneProcessLeadsAndAnotherTakesOver() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            let first = try await location.open(logger: Self.logger)
+            let second = try await location.open(logger: Self.logger)
+            let third = try await location.open(logger: Self.logger)
+            #expect(await first.claimLeadership())
+            #expect(!(await second.claimLeadership()))
+            #expect(await first.claimLeadership(), "a leader stays leader")
+            await first.close()
+            #expect(await second.claimLeadership(), "the next claim after the leader left wins")
+            #expect(!(await third.claimLeadership()))
+
+            // The leader's connection dies (its process was killed): the server drops its lock.
+            _ = try await fixture.server!.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = '\(name)')",
+                database: name)
+            #expect(await third.claimLeadership())
+            #expect(!(await second.claimLeadership()), "the old leader learns it lost its lock")
+            await second.close()
+            await third.close()
         }
     }
 }

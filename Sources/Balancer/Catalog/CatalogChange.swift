@@ -9,3 +9,13 @@ public enum CatalogChange: Sendable, Hashable {
     /// The nodes whose replica of a file still lies outside its space (empty: none).
     case setMoves(FileKey, Set<String>)
 }
+
+extension CatalogChange {
+    /// The file the change is about.
+    public var key: FileKey {
+        switch self {
+        case .save(let file): file.key
+        case .remove(let key), .setTombstones(let key, _), .setMoves(let key, _): key
+        }
+    }
+}

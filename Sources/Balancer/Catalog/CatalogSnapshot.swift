@@ -8,11 +8,18 @@ public struct CatalogSnapshot: Sendable, Hashable {
     public var tombstones: [FileKey: Set<String>]
     /// Replicas still at the top level of a node's directory (from before spaces): file → nodes to move it on.
     public var moves: [FileKey: Set<String>]
+    /// Where the store's change feed stood when this was read (``CatalogStore/changes(since:)``); 0 for a store
+    /// without one. Not part of ``checksum``.
+    public var sequence: Int64
 
-    public init(files: [FileKey: ClusterFile] = [:], tombstones: [FileKey: Set<String>] = [:], moves: [FileKey: Set<String>] = [:]) {
+    public init(
+        files: [FileKey: ClusterFile] = [:], tombstones: [FileKey: Set<String>] = [:], moves: [FileKey: Set<String>] = [:],
+        sequence: Int64 = 0
+    ) {
         self.files = files
         self.tombstones = tombstones
         self.moves = moves
+        self.sequence = sequence
     }
 
     public var isEmpty: Bool { self.files.isEmpty && self.tombstones.isEmpty && self.moves.isEmpty }

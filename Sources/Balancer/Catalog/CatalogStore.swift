@@ -16,6 +16,17 @@ public protocol CatalogStore: Sendable {
     /// Applies `changes` in order, in one transaction: all of them or none.
     func apply(_ changes: [CatalogChange]) async throws(ClusterError)
 
+    /// What other processes sharing the store changed since `sequence` (a ``CatalogSnapshot/sequence`` or an
+    /// earlier delta's), or `nil` when the store no longer remembers changes that old: reload everything then.
+    /// A store for one process only answers with no changes.
+    func changes(since sequence: Int64) async throws(ClusterError) -> CatalogDelta?
+
+    /// Whether this process should run the cluster's maintenance (health of pending work, repair) now: true
+    /// for exactly one of the processes sharing the store, kept while it lives. Called every maintenance
+    /// interval; when the leader dies, another process takes over at its next call. A store for one process
+    /// always answers true.
+    func claimLeadership() async -> Bool
+
     /// Releases the store's connections; nothing may be called after.
     func close() async
 }

@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The catalog in a PostgreSQL database (through postgres-nio), which several bot processes can share.
 ///
@@ -122,19 +123,40 @@ public final class PostgresCatalogStore: CatalogStore {
             "CREATE TABLE seed_tombstones (space TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (space, name, node))",
             "CREATE TABLE seed_moves (space TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (space, name, node))",
         ],
+        // 2: the change feed other processes follow (``changes(since:)``), and how far it was pruned.
+        [
+            """
+            CREATE TABLE seed_changes (seq BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, name TEXT NOT NULL,
+                at TIMESTAMPTZ NOT NULL DEFAULT now())
+            """,
+            "CREATE TABLE seed_catalog_state (pruned_through BIGINT NOT NULL)",
+            "INSERT INTO seed_catalog_state (pruned_through) VALUES (0)",
+        ],
     ]
     static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
     static let migrationLock: Int64 = 0x7365_6564_0063_6174
+    /// The lock every writing transaction holds: change numbers are then committed in the order they are
+    /// taken, so a reader that has seen number N has seen every change before it. (Writes are per upload or
+    /// delete; serialising them costs nothing that matters.)
+    static let writeLock: Int64 = 0x7365_6564_0077_7274
+    /// The session lock the maintenance leader holds on its own connection.
+    static let leaderLock: Int64 = 0x7365_6564_006C_6472
+    /// How long the change feed keeps a change; a process that has not looked for longer reloads everything.
+    static let changeRetention = "1 hour"
 
     public let location: String
     private let client: PostgresClient
     private let running: Task<Void, Never>
     private let logger: Logger
+    private let connectionSettings: PostgresConnection.Configuration
+    /// The leader's own connection, which holds ``leaderLock`` for as long as it lives.
+    private let leadership = Mutex<Leadership?>(nil)
 
-    private init(location: String, client: PostgresClient, logger: Logger) {
+    private init(location: String, client: PostgresClient, connectionSettings: PostgresConnection.Configuration, logger: Logger) {
         self.location = location
         self.client = client
+        self.connectionSettings = connectionSettings
         self.logger = logger
         // The pool's lifetime: it runs until close() cancels it.
         self.running = Task { await client.run() }
@@ -161,7 +183,7 @@ public final class PostgresCatalogStore: CatalogStore {
         }
         return PostgresCatalogStore(
             location: configuration.description, client: PostgresClient(configuration: clientSettings, backgroundLogger: logger),
-            logger: logger)
+            connectionSettings: connectionSettings, logger: logger)
     }
 
     private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
@@ -187,27 +209,92 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func load() async throws(ClusterError) -> CatalogSnapshot {
+        let logger = self.logger
         do {
-            var snapshot = CatalogSnapshot()
-            let files = try await self.client.query(
-                "SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version FROM seed_files", logger: self.logger)
-            for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version)
-                in files.decode((String, String, Int64, String?, String?, Int64?, [String], String).self) {
-                guard let space = Space(spaceName), size >= 0 else { continue }
-                snapshot.files[FileKey(space, name)] = ClusterFile(
-                    space: space, name: name, size: UInt64(size), sha256: sha256, uploader: uploader,
-                    uploadedAt: uploadedAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }, nodes: nodes,
-                    version: version)
+            return try await self.client.withTransaction(logger: logger) { c in
+                // One snapshot of the database for the rows and the sequence number that goes with them.
+                try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+                var snapshot = CatalogSnapshot()
+                snapshot.sequence = try await Self.sequence(on: c, logger: logger)
+                snapshot.files = try await Self.files(where: "TRUE", on: c, logger: logger)
+                snapshot.tombstones = try await Self.nodes(in: "seed_tombstones", where: "TRUE", on: c, logger: logger)
+                snapshot.moves = try await Self.nodes(in: "seed_moves", where: "TRUE", on: c, logger: logger)
+                return snapshot
             }
-            for try await (spaceName, name, node) in try await self.client.query(
-                "SELECT space, name, node FROM seed_tombstones", logger: self.logger).decode((String, String, String).self) {
-                if let space = Space.stored(spaceName) { snapshot.tombstones[FileKey(space, name), default: []].insert(node) }
+        } catch {
+            throw self.failure("read", error)
+        }
+    }
+
+    /// The newest change number committed (or pruned).
+    private static func sequence(on c: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var sequence: Int64 = 0
+        for try await n in try await c.query(
+            "SELECT greatest((SELECT coalesce(max(seq), 0) FROM seed_changes), (SELECT pruned_through FROM seed_catalog_state))",
+            logger: logger
+        ).decode(Int64.self) {
+            sequence = n
+        }
+        return sequence
+    }
+
+    /// The keys changed after `sequence`, as a condition on `space` and `name`.
+    private static let changedSince = "(space, name) IN (SELECT space, name FROM seed_changes WHERE seq > $1)"
+
+    private static func files(where condition: String, after: Int64? = nil, on c: PostgresConnection, logger: Logger) async throws -> [FileKey: ClusterFile] {
+        var query = PostgresQuery(unsafeSQL: "SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version FROM seed_files WHERE \(condition)")
+        if let after { query.binds.append(after) }
+        var files: [FileKey: ClusterFile] = [:]
+        for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version)
+            in try await c.query(query, logger: logger).decode((String, String, Int64, String?, String?, Int64?, [String], String).self) {
+            guard let space = Space(spaceName), size >= 0 else { continue }
+            files[FileKey(space, name)] = ClusterFile(
+                space: space, name: name, size: UInt64(size), sha256: sha256, uploader: uploader,
+                uploadedAt: uploadedAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }, nodes: nodes,
+                version: version)
+        }
+        return files
+    }
+
+    private static func nodes(in table: String, where condition: String, after: Int64? = nil, on c: PostgresConnection, logger: Logger) async throws -> [FileKey: Set<String>] {
+        var query = PostgresQuery(unsafeSQL: "SELECT space, name, node FROM \(table) WHERE \(condition)")
+        if let after { query.binds.append(after) }
+        var rows: [FileKey: Set<String>] = [:]
+        for try await (spaceName, name, node) in try await c.query(query, logger: logger).decode((String, String, String).self) {
+            if let space = Space.stored(spaceName) { rows[FileKey(space, name), default: []].insert(node) }
+        }
+        return rows
+    }
+
+    public func changes(since sequence: Int64) async throws(ClusterError) -> CatalogDelta? {
+        let logger = self.logger
+        do {
+            return try await self.client.withTransaction(logger: logger) { c -> CatalogDelta? in
+                try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
+                var pruned: Int64 = 0
+                for try await n in try await c.query("SELECT pruned_through FROM seed_catalog_state", logger: logger).decode(Int64.self) {
+                    pruned = n
+                }
+                guard sequence >= pruned else { return nil }
+                let latest = max(sequence, try await Self.sequence(on: c, logger: logger))
+                guard latest > sequence else { return CatalogDelta(sequence: sequence) }
+                var keys: [FileKey] = []
+                for try await (spaceName, name) in try await c.query(
+                    "SELECT DISTINCT space, name FROM seed_changes WHERE seq > \(sequence)", logger: logger
+                ).decode((String, String).self) {
+                    if let space = Space.stored(spaceName) { keys.append(FileKey(space, name)) }
+                }
+                let files = try await Self.files(where: Self.changedSince, after: sequence, on: c, logger: logger)
+                let tombstones = try await Self.nodes(in: "seed_tombstones", where: Self.changedSince, after: sequence, on: c, logger: logger)
+                let moves = try await Self.nodes(in: "seed_moves", where: Self.changedSince, after: sequence, on: c, logger: logger)
+                var delta = CatalogDelta(sequence: latest)
+                for key in keys {
+                    delta.files[key] = .some(files[key])
+                    delta.tombstones[key] = tombstones[key] ?? []
+                    delta.moves[key] = moves[key] ?? []
+                }
+                return delta
             }
-            for try await (spaceName, name, node) in try await self.client.query(
-                "SELECT space, name, node FROM seed_moves", logger: self.logger).decode((String, String, String).self) {
-                if let space = Space.stored(spaceName) { snapshot.moves[FileKey(space, name), default: []].insert(node) }
-            }
-            return snapshot
         } catch {
             throw self.failure("read", error)
         }
@@ -218,7 +305,16 @@ public final class PostgresCatalogStore: CatalogStore {
         let logger = self.logger
         do {
             try await self.client.withTransaction(logger: logger) { c in
+                try await c.query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", logger: logger)
                 for change in changes { try await Self.apply(change, on: c, logger: logger) }
+                var touched: [FileKey] = []
+                for change in changes {
+                    let key = change.key
+                    if !touched.contains(key) { touched.append(key) }
+                }
+                try await c.query("""
+                    INSERT INTO seed_changes (space, name) SELECT * FROM unnest(\(touched.map(\.space.name))::text[], \(touched.map(\.name))::text[])
+                    """, logger: logger)
             }
         } catch {
             throw self.failure("write", error)
@@ -255,7 +351,79 @@ public final class PostgresCatalogStore: CatalogStore {
             """, logger: logger)
     }
 
+    public func claimLeadership() async -> Bool {
+        if let held = self.leadership.withLock({ $0 }) {
+            // Still ours while the server says our backend holds the lock. Asked over the pool, not over the
+            // leader's own connection: a query on a connection the server has just terminated was seen to hang.
+            if await self.stillLeads(held) {
+                await self.pruneChanges()
+                return true
+            }
+            self.leadership.withLock { $0 = nil }
+            if !held.connection.isClosed { let _: EventLoopFuture<Void> = held.connection.close() }
+            self.logger.warning("catalog leadership lost with its connection", metadata: ["catalog": "\(self.location)"])
+        }
+        guard let connection = try? await PostgresConnection.connect(
+            configuration: self.connectionSettings, id: 1, logger: self.logger)
+        else { return false }
+        var backend: Int32?
+        do {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(Self.leaderLock)), pg_backend_pid()", logger: self.logger)
+            for try await (granted, pid) in rows.decode((Bool, Int32).self) where granted { backend = pid }
+        } catch {
+            backend = nil
+        }
+        guard let backend else {
+            try? await connection.close()
+            return false
+        }
+        self.leadership.withLock { $0 = Leadership(connection: connection, backend: backend) }
+        self.logger.notice("this process now leads the cluster's maintenance", metadata: ["catalog": "\(self.location)"])
+        return true
+    }
+
+    /// The leader's connection and the server process behind it.
+    struct Leadership: Sendable {
+        var connection: PostgresConnection
+        var backend: Int32
+    }
+
+    private func stillLeads(_ held: Leadership) async -> Bool {
+        guard !held.connection.isClosed else { return false }
+        let key = UInt64(bitPattern: Self.leaderLock)
+        do {
+            var holds = false
+            for try await found in try await self.client.query("""
+                SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                    AND classid::bigint = \(Int64(key >> 32)) AND objid::bigint = \(Int64(key & 0xFFFF_FFFF)) AND pid = \(held.backend))
+                """, logger: self.logger).decode(Bool.self) {
+                holds = found
+            }
+            return holds
+        } catch {
+            return false
+        }
+    }
+
+    /// Forgets changes older than ``changeRetention`` (the leader does it, once per interval).
+    private func pruneChanges() async {
+        do {
+            try await self.client.query("""
+                WITH gone AS (DELETE FROM seed_changes WHERE at < now() - interval '\(unescaped: Self.changeRetention)' RETURNING seq)
+                UPDATE seed_catalog_state SET pruned_through = greatest(pruned_through, (SELECT coalesce(max(seq), 0) FROM gone))
+                """, logger: self.logger)
+        } catch {
+            self.logger.warning("old catalog changes could not be pruned", metadata: ["error": "\(Self.describe(error))"])
+        }
+    }
+
     public func close() async {
+        if let held = self.leadership.withLock({ leadership in defer { leadership = nil }; return leadership }),
+            !held.connection.isClosed
+        {
+            try? await held.connection.close()
+        }
         self.running.cancel()
         await self.running.value
     }

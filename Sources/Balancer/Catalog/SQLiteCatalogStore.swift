@@ -146,5 +146,10 @@ public final class SQLiteCatalogStore: CatalogStore {
         }
     }
 
+    /// One process owns an SQLite catalog: nobody else changes it.
+    public func changes(since sequence: Int64) -> CatalogDelta? { CatalogDelta(sequence: sequence) }
+
+    public func claimLeadership() -> Bool { true }
+
     public func close() {}
 }

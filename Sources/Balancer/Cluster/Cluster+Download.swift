@@ -21,6 +21,7 @@ extension Cluster {
         _ consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async throws -> ClusterFile {
         let key = FileKey(space, name)
+        await self.syncCatalog()  // a file another process replaced or deleted is not read from a stale record
         let file: ClusterFile
         if let known = self.file(key) {
             file = known

@@ -4,6 +4,7 @@ import FTPKit
 extension Cluster {
     /// Every file of `space` on every node, merged, with the nodes that could not be reached.
     public func list(in space: Space = .default) async throws -> ClusterListing {
+        await self.syncCatalog()  // what other processes sharing the catalog stored or deleted
         let (holders, unreachable, _) = await self.scan(space)
         var files: [ClusterFile] = []
         for (name, h) in holders where self.tombstones[FileKey(space, name)] == nil {

@@ -40,6 +40,9 @@ public actor Cluster {
     let eventSink: AsyncStream<ClusterEvent>.Continuation
 
     let store: (any CatalogStore)?
+    /// How far this cluster has followed the store's change feed.
+    var catalogSequence: Int64 = 0
+    private var syncing: Task<Void, Never>?
 
     /// A cluster whose catalog lives in an SQLite file (or only in memory).
     /// - Parameters:
@@ -92,6 +95,7 @@ public actor Cluster {
         for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
         self.tombstones = snapshot.tombstones
         self.moves = snapshot.moves
+        self.catalogSequence = snapshot.sequence
         self.store = store
     }
 
@@ -157,12 +161,54 @@ public actor Cluster {
     func node(_ name: String) -> ClusterNode? { self.nodes.first { $0.name == name } }
 
     /// Refreshes and repairs every `interval` until the task is cancelled: health checks, load figures, pending
-    /// deletions and moves, and re-replication of files that lost a replica.
+    /// deletions and moves, and re-replication of files that lost a replica. With a catalog several processes
+    /// share, only the one its store names leader (``CatalogStore/claimLeadership()``) applies pending work and
+    /// repairs; the others follow the catalog and check their nodes' health.
     public func run(every interval: Duration = .seconds(30)) async {
         while !Task.isCancelled {
-            await self.refresh()
-            await self.repair()
+            await self.syncCatalog()
+            if await self.store?.claimLeadership() ?? true {
+                await self.refresh()
+                await self.repair()
+            } else {
+                await self.refreshHealth()
+            }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Brings the catalog in memory up to date with what other processes sharing the store wrote. Callers
+    /// arriving while a sync runs wait for that one.
+    public func syncCatalog() async {
+        guard self.store != nil else { return }
+        if let running = self.syncing { return await running.value }
+        let task = Task { await self.syncOnce() }
+        self.syncing = task
+        await task.value
+        self.syncing = nil
+    }
+
+    private func syncOnce() async {
+        guard let store = self.store else { return }
+        do {
+            guard let delta = try await store.changes(since: self.catalogSequence) else {
+                // Changes this old are forgotten: read everything again.
+                let snapshot = try await store.load()
+                self.files = [:]
+                for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
+                self.tombstones = snapshot.tombstones
+                self.moves = snapshot.moves
+                self.catalogSequence = snapshot.sequence
+                self.logger.notice("catalog reloaded", metadata: ["files": "\(snapshot.files.count)"])
+                return
+            }
+            guard delta.sequence > self.catalogSequence else { return }
+            for (key, file) in delta.files { self.setFile(key, file) }
+            for (key, nodes) in delta.tombstones { self.tombstones[key] = nodes.isEmpty ? nil : nodes }
+            for (key, nodes) in delta.moves { self.moves[key] = nodes.isEmpty ? nil : nodes }
+            self.catalogSequence = delta.sequence
+        } catch {
+            self.logger.warning("the catalog could not be followed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -177,6 +223,13 @@ public actor Cluster {
     }
 
     private func refreshOnce() async {
+        await self.refreshHealth()
+        await self.applyTombstones()
+        await self.applyMoves()
+    }
+
+    /// Health checks and load figures for every node, in parallel, without touching their files.
+    public func refreshHealth() async {
         await withTaskGroup(of: Void.self) { group in
             for node in self.nodes { group.addTask { await node.refresh() } }
         }
@@ -192,8 +245,6 @@ public actor Cluster {
             }
             self.wasAvailable[node.name] = up
         }
-        await self.applyTombstones()
-        await self.applyMoves()
     }
 
     public func close() async {
