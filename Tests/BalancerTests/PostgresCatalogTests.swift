@@ -203,4 +203,79 @@ struct PostgresCatalogTests {
             await third.close()
         }
     }
+
+    /// Uploads of one name in two processes obey the collision policy as uploads in one process do: both kept
+    /// under two names, the second refused while the first runs and after it, replacements one after the other.
+    @Test func uploadsOfOneNameInTwoProcessesObeyTheCollisionPolicy() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            let server = try #require(fixture.server)
+            try await withNodes(2) { nodes in
+                let storeA = try await location.open(logger: Self.logger), storeB = try await location.open(logger: Self.logger)
+                let a = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeA)
+                let b = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeB)
+                func isHeld(_ file: String) async throws -> Bool {
+                    let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(FileKey(.default, file)))
+                    return try await server.psql(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = \(lock >> 32) AND objid::bigint = \(lock & 0xFFFF_FFFF)",
+                        database: name) != "0"
+                }
+
+                // keepBoth: two uploads of one name at once keep both files.
+                async let first = a.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+                async let second = b.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+                let names = try await Set([first.name, second.name])
+                #expect(names == ["same.txt", "same (2).txt"])
+                #expect(Set(try await a.list().files.map(\.name)) == names)
+                for file in names {
+                    let got = Collected()
+                    try await b.download(file) { got.append($0) }
+                    #expect(got.value == Source.bytes(640_000), "\(file)")
+                }
+
+                // reject: refused while another process uploads the name, and after it stored it.
+                let running = Task { try await a.upload("r.txt", from: Source(count: 640_000, delay: .milliseconds(30)), collision: .reject) }
+                try await eventually("the first upload to hold r.txt") { try await isHeld("r.txt") }
+                let busy = await #expect(throws: ClusterError.self) {
+                    _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
+                }
+                #expect(busy?.code == .nameBusy)
+                _ = try await running.value
+                #expect(!(try await isHeld("r.txt")), "the hold goes with the upload")
+                let taken = await #expect(throws: ClusterError.self) {
+                    _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
+                }
+                #expect(taken?.code == .nameTaken)
+
+                // replace: replacements from both processes both succeed; one file remains.
+                async let one = a.upload("x.txt", from: Source(count: 100_000, delay: .milliseconds(5)), collision: .replace)
+                async let two = b.upload("x.txt", from: Source(count: 200_000, delay: .milliseconds(5)), collision: .replace)
+                _ = try await (one, two)
+                let replaced = try await b.list().files.filter { $0.name.hasPrefix("x") }
+                #expect(replaced.map(\.name) == ["x.txt"])
+
+                for cluster in [a, b] { await cluster.close() }
+                for store in [storeA, storeB] { await store.close() }
+            }
+        }
+    }
+
+    /// A hold dies with the process (its connection) that took it: a crash never leaves a name held.
+    @Test func aCrashedProcessLeavesNoNameHeld() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            let crashed = try await location.open(logger: Self.logger), alive = try await location.open(logger: Self.logger)
+            let key = FileKey(.default, "held.bin")
+            #expect(try await crashed.hold(key, exclusive: true))
+            #expect(!(try await alive.hold(key, exclusive: false)))
+            let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(key))
+            _ = try await fixture.server!.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = \(lock >> 32) AND objid::bigint = \(lock & 0xFFFF_FFFF)",
+                database: name)
+            try await eventually("the hold to go with its connection") { try await alive.hold(key, exclusive: true) }
+            await alive.release(key, exclusive: true)
+            await crashed.close()
+            await alive.close()
+        }
+    }
 }

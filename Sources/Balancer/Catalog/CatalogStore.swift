@@ -27,6 +27,17 @@ public protocol CatalogStore: Sendable {
     /// always answers true.
     func claimLeadership() async -> Bool
 
+    /// Whether other processes may share the store (and so its names): uploads then hold their name in it.
+    var isShared: Bool { get }
+
+    /// Holds a file's name for an upload across every process sharing the store: `exclusive` (a new name, kept
+    /// from every other upload) or shared (a replacement, kept only from exclusive holds). False when another
+    /// process's hold conflicts. Holds die with the process that took them, so a crash never leaves a name held.
+    func hold(_ key: FileKey, exclusive: Bool) async throws(ClusterError) -> Bool
+
+    /// Gives back a hold taken by ``hold(_:exclusive:)``.
+    func release(_ key: FileKey, exclusive: Bool) async
+
     /// Releases the store's connections; nothing may be called after.
     func close() async
 }

@@ -152,6 +152,9 @@ public final class PostgresCatalogStore: CatalogStore {
     private let connectionSettings: PostgresConnection.Configuration
     /// The leader's own connection, which holds ``leaderLock`` for as long as it lives.
     private let leadership = Mutex<Leadership?>(nil)
+    /// The connection that holds this process's name holds (session advisory locks: the server drops them when
+    /// the process dies, so a crash never leaves a name held).
+    private let holdsConnection = Mutex<PostgresConnection?>(nil)
 
     private init(location: String, client: PostgresClient, connectionSettings: PostgresConnection.Configuration, logger: Logger) {
         self.location = location
@@ -406,6 +409,59 @@ public final class PostgresCatalogStore: CatalogStore {
         }
     }
 
+    public var isShared: Bool { true }
+
+    public func hold(_ key: FileKey, exclusive: Bool) async throws(ClusterError) -> Bool {
+        let lock = Self.holdKey(key)
+        do {
+            let connection = try await self.holdingConnection()
+            var granted = false
+            let query: PostgresQuery = exclusive
+                ? "SELECT pg_try_advisory_lock(\(lock))" : "SELECT pg_try_advisory_lock_shared(\(lock))"
+            for try await ok in try await connection.query(query, logger: self.logger).decode(Bool.self) { granted = ok }
+            return granted
+        } catch {
+            throw self.failure("read", error)
+        }
+    }
+
+    public func release(_ key: FileKey, exclusive: Bool) async {
+        let lock = Self.holdKey(key)
+        guard let connection = self.holdsConnection.withLock({ $0 }), !connection.isClosed else { return }
+        let query: PostgresQuery = exclusive ? "SELECT pg_advisory_unlock(\(lock))" : "SELECT pg_advisory_unlock_shared(\(lock))"
+        do {
+            try await connection.query(query, logger: self.logger)
+        } catch {
+            self.logger.warning("a name hold could not be released", metadata: ["file": "\(key)", "error": "\(Self.describe(error))"])
+        }
+    }
+
+    /// The holds' connection, opened on first use and again after it was lost (its holds went with it).
+    private func holdingConnection() async throws -> PostgresConnection {
+        if let connection = self.holdsConnection.withLock({ $0 }), !connection.isClosed { return connection }
+        let connection = try await PostgresConnection.connect(configuration: self.connectionSettings, id: 2, logger: self.logger)
+        let kept = self.holdsConnection.withLock { held -> PostgresConnection? in
+            if let held, !held.isClosed { return held }  // another task connected meanwhile: use that one
+            held = connection
+            return nil
+        }
+        if let kept {
+            try? await connection.close()
+            return kept
+        }
+        return connection
+    }
+
+    /// A name's advisory lock: 64 bits of SHA-256 over the space and the name (the top byte fixed apart from the
+    /// store's own locks).
+    package static func holdKey(_ key: FileKey) -> Int64 {
+        let digest = Digest(.sha256)!
+        Array("seed-name-hold\u{0}\(key.space.name)\u{0}\(key.name)".utf8).withUnsafeBytes { digest.update($0) }
+        let hex = digest.finalizeHex()
+        let value = UInt64(hex.prefix(16), radix: 16) ?? 0
+        return Int64(bitPattern: (value & 0x00FF_FFFF_FFFF_FFFF) | 0x4800_0000_0000_0000)
+    }
+
     /// Forgets changes older than ``changeRetention`` (the leader does it, once per interval).
     private func pruneChanges() async {
         do {
@@ -419,6 +475,9 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func close() async {
+        if let holds = self.holdsConnection.withLock({ c in defer { c = nil }; return c }), !holds.isClosed {
+            try? await holds.close()
+        }
         if let held = self.leadership.withLock({ leadership in defer { leadership = nil }; return leadership }),
             !held.connection.isClosed
         {

@@ -151,5 +151,10 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     public func claimLeadership() -> Bool { true }
 
+    /// One process: its own ``UploadBook`` already decides between its uploads.
+    public var isShared: Bool { false }
+    public func hold(_ key: FileKey, exclusive: Bool) -> Bool { true }
+    public func release(_ key: FileKey, exclusive: Bool) {}
+
     public func close() {}
 }

@@ -46,7 +46,44 @@ extension Cluster {
             throw ClusterError(.invalidName, "the reservation for '\(reservation.key.name)' was already used or cancelled")
         }
         defer { self.book.release(reservation.ticket) }
-        let key = reservation.key
+        let key = try await self.holdAcrossProcesses(reservation.ticket)
+        do {
+            let file = try await self.upload(reservation, as: key, from: source)
+            await self.store?.release(key, exclusive: reservation.ticket.policy != .replace)
+            return file
+        } catch {
+            await self.store?.release(key, exclusive: reservation.ticket.policy != .replace)
+            throw error
+        }
+    }
+
+    /// With a catalog other processes share, holds the upload's name in the store too, so uploads of one name in
+    /// different processes obey the collision policy as uploads in one process do; returns the name to use
+    /// (another free one for `.keepBoth` when another process holds or has stored the first). A name is held
+    /// before the catalog is read again, so a file another process commits under it is always seen.
+    private func holdAcrossProcesses(_ ticket: UploadBook.Ticket) async throws(ClusterError) -> FileKey {
+        guard let store = self.store, store.isShared else { return ticket.key }
+        let exclusive = ticket.policy != .replace
+        var key = ticket.key
+        var tried: Set<FileKey> = []
+        while tried.count < 1000 {
+            if try await store.hold(key, exclusive: exclusive) {
+                await self.syncCatalog()
+                guard exclusive, self.file(key) != nil else { return key }
+                await store.release(key, exclusive: exclusive)
+                if ticket.policy == .reject { throw ClusterError(.nameTaken, "a file named '\(key.name)' exists already") }
+            } else if ticket.policy != .keepBoth {
+                throw ClusterError(.nameBusy, "'\(key.name)' is being uploaded right now; try again when it is done")
+            }
+            tried.insert(key)
+            key = self.book.moveToFreeName(ticket, excluding: tried, existing: { self.file($0) })
+        }
+        throw ClusterError(.nameBusy, "no free name near '\(ticket.key.name)' could be held")
+    }
+
+    private func upload<Source: AsyncSequence & Sendable>(
+        _ reservation: UploadReservation, as key: FileKey, from source: Source
+    ) async throws -> ClusterFile where Source.Element == ByteBuffer {
         var loads: [NodeLoad] = []
         for node in self.nodes { loads.append(await node.load()) }
         self.sequence += 1

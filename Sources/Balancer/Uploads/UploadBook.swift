@@ -19,6 +19,7 @@ struct UploadBook: Sendable {
     struct Ticket: Sendable, Hashable {
         var id: UInt64
         var key: FileKey
+        var policy: NameCollisionPolicy
         /// The most bytes the upload may stream: the declared size, or what the quota leaves when none was given.
         var maxBytes: UInt64?
     }
@@ -80,10 +81,18 @@ struct UploadBook: Sendable {
         self.lastID += 1
         self.holds[self.lastID] = Hold(
             key: key, exclusive: policy != .replace, owner: owner, bytes: maxBytes ?? 0, replacing: replacing)
-        return .success(Ticket(id: self.lastID, key: key, maxBytes: maxBytes))
+        return .success(Ticket(id: self.lastID, key: key, policy: policy, maxBytes: maxBytes))
     }
 
     mutating func release(_ ticket: Ticket) { self.holds[ticket.id] = nil }
+
+    /// Moves a `.keepBoth` hold to another name (another process held or committed the first): the next free
+    /// one after `original` that is not in `tried`, held at once, before any suspension point.
+    mutating func moveToFreeName(_ ticket: Ticket, excluding tried: Set<FileKey>, existing: (FileKey) -> ClusterFile?) -> FileKey {
+        let key = self.freeKey(after: ticket.key, excluding: tried, existing: existing)
+        self.holds[ticket.id]?.key = key
+        return key
+    }
 
     func isHeld(_ key: FileKey) -> Bool { self.holds.values.contains { $0.key == key } }
 
@@ -95,8 +104,8 @@ struct UploadBook: Sendable {
         }
     }
 
-    /// `name (2).ext`, `name (3).ext`…: the first neither committed nor held.
-    private func freeKey(after key: FileKey, existing: (FileKey) -> ClusterFile?) -> FileKey {
+    /// `name (2).ext`, `name (3).ext`…: the first neither committed nor held (nor in `excluded`).
+    private func freeKey(after key: FileKey, excluding excluded: Set<FileKey> = [], existing: (FileKey) -> ClusterFile?) -> FileKey {
         let name = key.name
         let dot = name.lastIndex(of: ".").flatMap { $0 == name.startIndex ? nil : $0 }
         let stem = dot.map { String(name[..<$0]) } ?? name
@@ -104,7 +113,7 @@ struct UploadBook: Sendable {
         var n = 2
         while true {
             let candidate = FileKey(key.space, "\(stem) (\(n))\(ext)")
-            if existing(candidate) == nil && !self.isHeld(candidate) { return candidate }
+            if existing(candidate) == nil && !self.isHeld(candidate) && !excluded.contains(candidate) { return candidate }
             n += 1
         }
     }
