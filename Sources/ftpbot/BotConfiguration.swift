@@ -1,4 +1,5 @@
 import Balancer
+import DiscordKit
 import FTPKit
 import FileBot
 import Foundation
@@ -83,6 +84,8 @@ struct BotConfiguration: Decodable, Sendable {
 
     var nodes: [Node]?
     var catalog: Catalog?
+    /// The gateway shards this process runs, `IDS/COUNT` (`0-1/4`); default: all, as many as Discord recommends.
+    var shards: String?
     var localNodes: Int?
     var http: HTTP?
     var dataDirectory: String?
@@ -111,7 +114,7 @@ struct BotConfiguration: Decodable, Sendable {
     /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
-        "": ["nodes", "catalog", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
+        "": ["nodes", "catalog", "shards", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
@@ -211,6 +214,7 @@ struct BotConfiguration: Decodable, Sendable {
         if let v = environment["FTPBOT_STRATEGY"] { self.strategy = v }
         if let v = environment["FTPBOT_REPLICAS"], let n = Int(v) { self.replicas = n }
         if let v = environment["FTPBOT_DATA"] { self.dataDirectory = v }
+        if let v = environment["FTPBOT_SHARDS"] { self.shards = v }
         if let v = environment["FTPBOT_CATALOG"] { self.catalog = Catalog(url: v, passwordFile: self.catalog?.passwordFile, passwordEnv: self.catalog?.passwordEnv) }
         if let v = environment["DISCORD_API_URL"] { self.apiBaseURL = v }
         if let v = environment["DISCORD_GATEWAY_URL"] { self.gatewayURL = v }
@@ -298,6 +302,13 @@ struct BotConfiguration: Decodable, Sendable {
             }
             if let key = http.keyFile, !FileManager.default.isReadableFile(atPath: key) {
                 add("http.keyFile", "\(key) cannot be read")
+            }
+        }
+        if let shards = self.shards {
+            do {
+                _ = try ShardSelection(parsing: shards)
+            } catch {
+                add("shards", error.description)
             }
         }
         if let catalog = self.catalog {

@@ -56,10 +56,13 @@ enum DiscordMode {
         }
         logger.info("slash commands registered", metadata: ["count": "\(commands.count)"])
 
-        // Shards as Discord recommends for the bot's size, in this one process.
+        // Shards as Discord recommends for the bot's size, in this one process, or the part `shards` names when
+        // several processes share the bot (and its catalog).
+        let selection = try configuration.shards.map { try ShardSelection(parsing: $0) }
+        if let selection { logger.info("running part of the bot's shards", metadata: ["shards": "\(selection)"]) }
         let gateway = ShardedGateway(
             configuration: GatewayConfiguration(token: token, gatewayURL: configuration.gatewayURL), rest: rest,
-            logger: logger)
+            selection: selection, logger: logger)
         // SIGTERM/SIGINT: a graceful shutdown, the Discord service first (no new commands, running ones drain),
         // then the cluster's maintenance.
         let maintenance = ClosureService {

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HOST:PORT for the web links and upload page (default 127.0.0.1:8080, or the next free port).")
     var httpAddress: String?
 
+    @Option(help: "The gateway shards this process runs, IDS/COUNT (0-1/4; also $FTPBOT_SHARDS). Default: all of them.")
+    var shards: String?
+
     @Option(help: "Where the catalog lives (also $FTPBOT_CATALOG): sqlite:PATH (default DATA/catalog.sqlite) or postgres://USER@HOST:PORT/DB.")
     var catalog: String?
 
@@ -60,6 +63,7 @@ struct Serve: AsyncParsableCommand {
         if let v = self.strategy { configuration.strategy = v }
         if !self.prefixes.isEmpty { configuration.prefixes = self.prefixes }
         if let v = self.catalog { configuration.catalog = BotConfiguration.Catalog(url: v) }
+        if let v = self.shards { configuration.shards = v }
         if let v = self.httpAddress {
             configuration.http = configuration.http ?? BotConfiguration.HTTP()
             configuration.http?.address = v

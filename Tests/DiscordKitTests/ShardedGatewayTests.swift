@@ -5,6 +5,52 @@ import Foundation
 import Testing
 
 @Suite struct ShardedGatewayTests {
+    /// A process that runs part of the bot's shards gets only their guilds' events; the others' go to other
+    /// processes.
+    @Test func aProcessRunsOnlyItsShards() async throws {
+        let onShardOne = Snowflake((UInt64(1) << 22) | 7)
+        var config = DiscordEmulator.Configuration(
+            guilds: [EmulatedGuild(id: "2000", name: "zero"), EmulatedGuild(id: onShardOne.rawValue, name: "one")],
+            channels: [EmulatedChannel(id: "3000", guildID: "2000", name: "a"), EmulatedChannel(id: "3100", guildID: onShardOne.rawValue, name: "b")],
+            heartbeatIntervalMilliseconds: 1000)
+        config.recommendedShards = 2
+        config.identifyInterval = .milliseconds(80)
+        try await withEmulator(config) { emulator, rest in
+            let selection = try ShardSelection(parsing: "1/2")
+            #expect(selection.serves(guild: onShardOne) && !selection.serves(guild: "2000"))
+            let gateway = ShardedGateway(
+                configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
+                rest: rest, selection: selection, roundInterval: .milliseconds(100))
+            let seen = ShardLog()
+            let consumer = Task { for await e in gateway.events { await seen.add(e) } }
+            let run = Task { try await gateway.run() }
+            do {
+                try await waitFor("shard 1's READY") { await seen.readyShards == [1] }
+                try await emulator.wait("one identify") { $0.identifyCount == 1 ? true : nil }
+                try await emulator.postMessage(channel: "3000", author: ana, content: "to zero")
+                try await emulator.postMessage(channel: "3100", author: ana, content: "to one")
+                try await waitFor("shard 1's message") { await seen.messages.contains { $0.1 == "to one" } }
+                #expect(await seen.messages.map(\.1) == ["to one"], "guild 2000 is another process's (shard 0)")
+                #expect(await gateway.health().count == 1)
+            } catch {
+                await gateway.stop()
+                throw error
+            }
+            await gateway.stop()
+            try await run.value
+            await consumer.value
+        }
+    }
+
+    @Test func shardSelectionsAreReadAsOperatorsWriteThem() throws {
+        #expect(try ShardSelection(parsing: "0-1/4").ids == [0, 1])
+        #expect(try ShardSelection(parsing: "0,3/4").ids == [0, 3])
+        #expect(try ShardSelection(parsing: "all/3").ids == [0, 1, 2])
+        #expect(try ShardSelection(parsing: "2/4").description == "2/4")
+        for bad in ["", "1", "4/4", "-1/4", "1-0/4", "a/4", "1/0", "0/5000", "1//4", "1,,2/4"] {
+            #expect(throws: ShardSelectionError.self, "\(bad)") { _ = try ShardSelection(parsing: bad) }
+        }
+    }
     @Test func recommendedShardsRunInOneProcessAndSurviveEachOther() async throws {
         // Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2); a second guild on shard 1.
         let onShardOne = Snowflake((UInt64(1) << 22) | 7)

@@ -55,6 +55,9 @@ struct PostgresCatalogBotTests {
             let (malformed, _, why) = try await self.console.run("", in: dir, arguments: ["--check-config", "--catalog", "mysql://x@y/z"])
             #expect(malformed == 1)
             #expect(why.contains("'mysql' is not a catalog kind"), "\(why)")
+            let (badShards, _, shardsWhy) = try await self.console.run("", in: dir, arguments: ["--check-config", "--shards", "4/4"])
+            #expect(badShards == 1)
+            #expect(shardsWhy.contains("shards: shard ids go from 0 to 3"), "\(shardsWhy)")
         }
     }
 

@@ -16,20 +16,26 @@ public actor ShardedGateway {
     private let configuration: GatewayConfiguration
     private let rest: DiscordRESTClient
     private let shardCount: Int?
+    private let selection: ShardSelection?
     private let logger: Logger
     private var shards: [GatewayClient] = []
     private var stopped = false
     /// Time between identify rounds (Discord: 5 s).
     private let roundInterval: Duration
 
-    /// - Parameter shardCount: `nil` uses `GET /gateway/bot`'s recommendation.
+    /// - Parameters:
+    ///   - shardCount: `nil` uses `GET /gateway/bot`'s recommendation.
+    ///   - selection: only these shards of a fixed count, when several processes share the bot's shards (it
+    ///     overrides `shardCount`).
     public init(
         configuration: GatewayConfiguration, rest: DiscordRESTClient, shardCount: Int? = nil,
-        roundInterval: Duration = .seconds(5), logger: Logger = Logger(label: "DiscordKit.Shards")
+        selection: ShardSelection? = nil, roundInterval: Duration = .seconds(5),
+        logger: Logger = Logger(label: "DiscordKit.Shards")
     ) {
         self.configuration = configuration
         self.rest = rest
         self.shardCount = shardCount
+        self.selection = selection
         self.roundInterval = roundInterval
         self.logger = logger
         (self.events, self.continuation) = AsyncStream.makeStream(of: ShardEvent.self)
@@ -43,14 +49,15 @@ public actor ShardedGateway {
         } catch let error as DiscordRESTError where error.status == 401 {
             throw GatewayError.authenticationFailed
         }
-        let count = max(1, self.shardCount ?? info.shards)
+        let count = self.selection?.count ?? max(1, self.shardCount ?? info.shards)
+        let ids = self.selection?.ids ?? Array(0..<count)
         let concurrency = max(1, info.sessionStartLimit.maxConcurrency)
-        guard info.sessionStartLimit.remaining >= count else {
+        guard info.sessionStartLimit.remaining >= ids.count else {
             throw GatewayError.identifyBudgetExhausted(resetAfterSeconds: info.sessionStartLimit.resetAfter / 1000)
         }
         // One gate for every shard: first connections and every later re-identify keep Discord's pace.
         let gate = IdentifyGate(maxConcurrency: concurrency, interval: self.roundInterval)
-        for id in 0..<count {
+        for id in ids {
             var configuration = self.configuration
             configuration.shard = (id, count)
             configuration.identifyGate = gate
@@ -59,7 +66,7 @@ public actor ShardedGateway {
         }
         let shards = self.shards
         let failures = try await withThrowingTaskGroup(of: (any Error)?.self) { group in
-            for (id, shard) in shards.enumerated() {
+            for (id, shard) in zip(ids, shards) {
                 group.addTask {
                     guard await !self.isStopped else { return nil }
                     let forward = Task {
@@ -80,7 +87,7 @@ public actor ShardedGateway {
             for try await result in group { if let result { errors.append(result) } }
             return errors
         }
-        if failures.count == count, let first = failures.first { throw first }
+        if failures.count == ids.count, let first = failures.first { throw first }
     }
 
     private var isStopped: Bool { self.stopped }
