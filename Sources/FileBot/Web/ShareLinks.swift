@@ -110,9 +110,10 @@ public actor ShareLinks {
     /// What a download token leads to now: `nil` for anything not valid (forged, expired, revoked, deleted).
     public func download(_ token: Substring, now: Date = Date()) async -> (caller: Caller, file: ClusterFile)? {
         guard let claims = self.signer.claims(from: token, now: now), claims.purpose == .download,
-            let space = Space(claims.space), let name = claims.name,
-            let file = await self.bot.cluster.knownFile(name, in: space), file.version == claims.version
+            let space = Space(claims.space), let name = claims.name
         else { return nil }
+        await self.bot.cluster.syncCatalog()  // a version replaced or deleted in another bot process is gone here too
+        guard let file = await self.bot.cluster.knownFile(name, in: space), file.version == claims.version else { return nil }
         return (Caller(id: "link", displayName: "link", space: space), file)
     }
 
