@@ -9,6 +9,8 @@ public struct CatalogDelta: Sendable, Hashable {
     public var tombstones: [FileKey: Set<String>]
     /// Every changed key's pending moves now (empty: none).
     public var moves: [FileKey: Set<String>]
+    /// The nodes being drained now (`nil`: unchanged).
+    public var draining: Set<String>?
 
     public init(sequence: Int64, files: [FileKey: ClusterFile?] = [:], tombstones: [FileKey: Set<String>] = [:],
                 moves: [FileKey: Set<String>] = [:]) {

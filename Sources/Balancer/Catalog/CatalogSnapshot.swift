@@ -8,6 +8,8 @@ public struct CatalogSnapshot: Sendable, Hashable {
     public var tombstones: [FileKey: Set<String>]
     /// Replicas still at the top level of a node's directory (from before spaces): file → nodes to move it on.
     public var moves: [FileKey: Set<String>]
+    /// Nodes being drained: nothing new is placed on them.
+    public var draining: Set<String> = []
     /// Where the store's change feed stood when this was read (``CatalogStore/changes(since:)``); 0 for a store
     /// without one. Not part of ``checksum``.
     public var sequence: Int64
@@ -22,13 +24,14 @@ public struct CatalogSnapshot: Sendable, Hashable {
         self.sequence = sequence
     }
 
-    public var isEmpty: Bool { self.files.isEmpty && self.tombstones.isEmpty && self.moves.isEmpty }
+    public var isEmpty: Bool { self.files.isEmpty && self.tombstones.isEmpty && self.moves.isEmpty && self.draining.isEmpty }
 
     /// The changes that write this snapshot into an empty store.
     public var changes: [CatalogChange] {
         self.files.keys.sorted().map { .save(self.files[$0]!) }
             + self.tombstones.keys.sorted().map { .setTombstones($0, self.tombstones[$0]!) }
             + self.moves.keys.sorted().map { .setMoves($0, self.moves[$0]!) }
+            + self.draining.sorted().map { .setDraining($0, true) }
     }
 }
 
@@ -77,6 +80,9 @@ extension CatalogSnapshot {
                     field(kind); field(key.space.name); field(key.name); field(node)
                 }
             }
+        }
+        for node in self.draining.sorted() {
+            field("draining"); field(node)
         }
         return digest.finalizeHex()
     }

@@ -132,6 +132,8 @@ public final class PostgresCatalogStore: CatalogStore {
             "CREATE TABLE seed_catalog_state (pruned_through BIGINT NOT NULL)",
             "INSERT INTO seed_catalog_state (pruned_through) VALUES (0)",
         ],
+        // 3: nodes being drained.
+        ["CREATE TABLE seed_draining (node TEXT PRIMARY KEY)"],
     ]
     static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
@@ -222,6 +224,7 @@ public final class PostgresCatalogStore: CatalogStore {
                 snapshot.files = try await Self.files(where: "TRUE", on: c, logger: logger)
                 snapshot.tombstones = try await Self.nodes(in: "seed_tombstones", where: "TRUE", on: c, logger: logger)
                 snapshot.moves = try await Self.nodes(in: "seed_moves", where: "TRUE", on: c, logger: logger)
+                snapshot.draining = try await Self.draining(on: c, logger: logger)
                 return snapshot
             }
         } catch {
@@ -239,6 +242,12 @@ public final class PostgresCatalogStore: CatalogStore {
             sequence = n
         }
         return sequence
+    }
+
+    private static func draining(on c: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        var nodes: Set<String> = []
+        for try await node in try await c.query("SELECT node FROM seed_draining", logger: logger).decode(String.self) { nodes.insert(node) }
+        return nodes
     }
 
     /// The keys changed after `sequence`, as a condition on `space` and `name`.
@@ -291,6 +300,7 @@ public final class PostgresCatalogStore: CatalogStore {
                 let tombstones = try await Self.nodes(in: "seed_tombstones", where: Self.changedSince, after: sequence, on: c, logger: logger)
                 let moves = try await Self.nodes(in: "seed_moves", where: Self.changedSince, after: sequence, on: c, logger: logger)
                 var delta = CatalogDelta(sequence: latest)
+                delta.draining = try await Self.draining(on: c, logger: logger)
                 for key in keys {
                     delta.files[key] = .some(files[key])
                     delta.tombstones[key] = tombstones[key] ?? []
@@ -341,6 +351,10 @@ public final class PostgresCatalogStore: CatalogStore {
             try await Self.setRows("seed_tombstones", key, nodes, on: c, logger: logger)
         case .setMoves(let key, let nodes):
             try await Self.setRows("seed_moves", key, nodes, on: c, logger: logger)
+        case .setDraining(let node, true):
+            try await c.query("INSERT INTO seed_draining (node) VALUES (\(node)) ON CONFLICT DO NOTHING", logger: logger)
+        case .setDraining(let node, false):
+            try await c.query("DELETE FROM seed_draining WHERE node = \(node)", logger: logger)
         }
     }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// still lie at the top of each node's directory, so each gets a pending move (``CatalogState/moves``) that the
 /// cluster carries out as nodes answer.
 public final class SQLiteCatalogStore: CatalogStore {
-    static let schemaVersion: Int64 = 1
+    static let schemaVersion: Int64 = 2
 
     /// The connection, used by one caller at a time. SQLite's calls are short and local; they run on the caller's
     /// thread.
@@ -29,6 +29,13 @@ public final class SQLiteCatalogStore: CatalogStore {
                 "the catalog \(path) has schema version \(version), newer than this program's \(Self.schemaVersion)")
         }
         self.migratedFiles = version < 1 ? try Self.migrateToSpaces(db, legacySpace) : 0
+        if version < 2 {
+            // Version 2: nodes being drained.
+            try db.transaction { () throws(ClusterError) in
+                try db.execute("CREATE TABLE IF NOT EXISTS draining (node TEXT PRIMARY KEY)")
+                try db.execute("PRAGMA user_version = 2")
+            }
+        }
         self.db = Mutex(db)
         self.location = "sqlite:" + path
     }
@@ -56,7 +63,7 @@ public final class SQLiteCatalogStore: CatalogStore {
         try db.transaction { () throws(ClusterError) in
             guard hadFiles else {
                 try Self.createTables(db)
-                try db.execute("PRAGMA user_version = \(Self.schemaVersion)")
+                try db.execute("PRAGMA user_version = 1")
                 return
             }
             try db.execute("ALTER TABLE files RENAME TO files_v0")
@@ -77,7 +84,7 @@ public final class SQLiteCatalogStore: CatalogStore {
             try db.execute("INSERT INTO tombstones (space, name, node) SELECT '', name, node FROM tombstones_v0")
             try db.execute("DROP TABLE files_v0")
             try db.execute("DROP TABLE tombstones_v0")
-            try db.execute("PRAGMA user_version = \(Self.schemaVersion)")
+            try db.execute("PRAGMA user_version = 1")
             migrated = rows.count
         }
         return migrated
@@ -102,6 +109,7 @@ public final class SQLiteCatalogStore: CatalogStore {
             for row in try db.execute("SELECT space, name, node FROM moves") {
                 if let key = Self.key(row), let node = row[2].string { snapshot.moves[key, default: []].insert(node) }
             }
+            for row in try db.execute("SELECT node FROM draining") { if let node = row[0].string { snapshot.draining.insert(node) } }
             return snapshot
         }
     }
@@ -135,6 +143,8 @@ public final class SQLiteCatalogStore: CatalogStore {
             try Self.setRows("tombstones", key, nodes, db)
         case .setMoves(let key, let nodes):
             try Self.setRows("moves", key, nodes, db)
+        case .setDraining(let node, let draining):
+            try db.execute(draining ? "INSERT OR IGNORE INTO draining (node) VALUES (?)" : "DELETE FROM draining WHERE node = ?", [.text(node)])
         }
     }
 

@@ -48,10 +48,7 @@ extension Cluster {
             let away = Set(file.nodes).subtracting(present).intersection(unreachable)
             let missing = self.replicas - present.count - away.count
             guard missing > 0, let source = present.sorted().first else { return }
-            var loads: [NodeLoad] = []
-            for node in self.nodes where !present.contains(node.name) && !away.contains(node.name) {
-                loads.append(await node.load())
-            }
+            let loads = await self.placeableLoads(excluding: present.union(away))
             let candidates = self.strategy.rank(
                 PlacementRequest(fileName: key.description, size: file.size, replicas: missing), nodes: loads)
             var restored: [String] = []

@@ -84,8 +84,7 @@ extension Cluster {
     private func upload<Source: AsyncSequence & Sendable>(
         _ reservation: UploadReservation, as key: FileKey, from source: Source
     ) async throws -> ClusterFile where Source.Element == ByteBuffer {
-        var loads: [NodeLoad] = []
-        for node in self.nodes { loads.append(await node.load()) }
+        let loads = await self.placeableLoads()
         self.sequence += 1
         let ranking = self.strategy.rank(
             PlacementRequest(fileName: key.description, size: reservation.size ?? 0, replicas: self.replicas,

@@ -23,6 +23,8 @@ public actor Cluster {
     var tombstones: [FileKey: Set<String>] = [:]
     /// Replicas still at the top of a node's directory, from before spaces: file → nodes to move it on.
     var moves: [FileKey: Set<String>] = [:]
+    /// Nodes being drained: no upload, copy or repair places anything new on them.
+    public internal(set) var draining: Set<String> = []
     var book = UploadBook()
     var locks = FileLocks()
     var sequence: UInt64 = 0
@@ -96,6 +98,7 @@ public actor Cluster {
         self.tombstones = snapshot.tombstones
         self.moves = snapshot.moves
         self.catalogSequence = snapshot.sequence
+        self.draining = snapshot.draining
         self.store = store
     }
 
@@ -160,6 +163,15 @@ public actor Cluster {
 
     func node(_ name: String) -> ClusterNode? { self.nodes.first { $0.name == name } }
 
+    /// Load figures of the nodes that may receive new data (all but those being drained, and `excluding`).
+    func placeableLoads(excluding: Set<String> = []) async -> [NodeLoad] {
+        var loads: [NodeLoad] = []
+        for node in self.nodes where !self.draining.contains(node.name) && !excluding.contains(node.name) {
+            loads.append(await node.load())
+        }
+        return loads
+    }
+
     /// Refreshes and repairs every `interval` until the task is cancelled: health checks, load figures, pending
     /// deletions and moves, and re-replication of files that lost a replica. With a catalog several processes
     /// share, only the one its store names leader (``CatalogStore/claimLeadership()``) applies pending work and
@@ -198,6 +210,7 @@ public actor Cluster {
                 for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
                 self.tombstones = snapshot.tombstones
                 self.moves = snapshot.moves
+                self.draining = snapshot.draining
                 self.catalogSequence = snapshot.sequence
                 self.logger.notice("catalog reloaded", metadata: ["files": "\(snapshot.files.count)"])
                 return
@@ -206,6 +219,7 @@ public actor Cluster {
             for (key, file) in delta.files { self.setFile(key, file) }
             for (key, nodes) in delta.tombstones { self.tombstones[key] = nodes.isEmpty ? nil : nodes }
             for (key, nodes) in delta.moves { self.moves[key] = nodes.isEmpty ? nil : nodes }
+            if let draining = delta.draining { self.draining = draining }
             self.catalogSequence = delta.sequence
         } catch {
             self.logger.warning("the catalog could not be followed", metadata: ["error": "\(error)"])

@@ -1,0 +1,58 @@
+import FTPKit
+
+extension Cluster {
+    /// Moves replicas from the most-used node to the least-used one until the most-used is within `tolerance`
+    /// (10%) of the mean — after a node is added, say. Only nodes in service that answer take part; bytes count
+    /// from the catalog. Each move is a copy, a catalog record and a removal, so the command is safe to
+    /// interrupt and run again.
+    public func rebalance(tolerance: Double = 0.10, progress: @Sendable (String) -> Void = { _ in }) async -> OperationReport {
+        await self.syncCatalog()
+        var report = OperationReport()
+        var stuck: Set<FileKey> = []
+        while true {
+            var participants: [String] = []
+            for node in self.nodes where !self.draining.contains(node.name) {
+                if await node.isAvailable() { participants.append(node.name) }
+            }
+            guard participants.count >= 2 else {
+                report.problems.append("fewer than two nodes in service answer: nothing to balance")
+                return report
+            }
+            var used = Dictionary(uniqueKeysWithValues: participants.map { ($0, UInt64(0)) })
+            for file in self.files.values.flatMap(\.values) {
+                for n in file.nodes where used[n] != nil { used[n]! += file.size }
+            }
+            let mean = Double(used.values.reduce(0, +)) / Double(participants.count)
+            let ordered = participants.sorted { (used[$0]!, $0) < (used[$1]!, $1) }
+            let least = ordered.first!, most = ordered.last!
+            guard Double(used[most]!) > mean * (1 + tolerance) else {
+                progress("balanced: the most-used node holds \(used[most]!) bytes, the mean is \(Int(mean))")
+                return report
+            }
+            // The largest file that does not overshoot: moving it brings the two nodes closest together.
+            let gap = (used[most]! - used[least]!) / 2
+            let movable = self.files.values.flatMap(\.values)
+                .filter { $0.nodes.contains(most) && !$0.nodes.contains(least) && !stuck.contains($0.key) }
+            guard let file = movable.filter({ $0.size <= gap && $0.size > 0 }).max(by: { ($0.size, $0.key) < ($1.size, $1.key) })
+                ?? movable.min(by: { ($0.size, $0.key) < ($1.size, $1.key) })
+            else {
+                report.problems.append("no file on \(most) can move to \(least)")
+                return report
+            }
+            report.examined += 1
+            let moved = await self.withFileLock(file.key) { () -> Bool in
+                guard let current = self.file(file.key), current.nodes.contains(most), !current.nodes.contains(least) else { return true }
+                guard await self.copy(file.key, size: current.size, from: most, to: least) else { return false }
+                report.copied += 1
+                let holders = current.nodes.filter { $0 != most } + [least]
+                if await self.replaceHolders(of: current, with: holders, removing: most, why: "rebalanced") { report.removed += 1 }
+                progress("\(file.key): moved from \(most) to \(least)")
+                return true
+            }
+            if !moved {
+                stuck.insert(file.key)
+                report.problems.append("\(file.key) could not be copied from \(most) to \(least)")
+            }
+        }
+    }
+}

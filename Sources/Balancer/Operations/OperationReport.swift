@@ -1,0 +1,26 @@
+/// What an operator command (drain, rebalance, scrub) did. Each command is safe to interrupt and run again:
+/// every file it finished is recorded in the catalog before it goes on to the next.
+public struct OperationReport: Sendable, Hashable, CustomStringConvertible {
+    /// Files looked at.
+    public var examined = 0
+    /// Replicas copied to another node (or restored in place by a scrub).
+    public var copied = 0
+    /// Replicas removed (a drained node's, a rebalanced node's, or a corrupt one).
+    public var removed = 0
+    /// Replicas whose bytes did not match the recorded SHA-256 (scrub).
+    public var corrupt = 0
+    /// Replicas that could not be checked because their node did not answer (scrub).
+    public var unreachable = 0
+    /// What could not be done, one sentence each.
+    public var problems: [String] = []
+
+    public init() {}
+
+    public var description: String {
+        var parts = ["\(self.examined) files examined", "\(self.copied) replicas copied", "\(self.removed) removed"]
+        if self.corrupt > 0 { parts.append("\(self.corrupt) corrupt") }
+        if self.unreachable > 0 { parts.append("\(self.unreachable) not reachable") }
+        if !self.problems.isEmpty { parts.append("\(self.problems.count) problems") }
+        return parts.joined(separator: ", ")
+    }
+}
