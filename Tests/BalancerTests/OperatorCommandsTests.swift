@@ -91,6 +91,20 @@ import Testing
         }
     }
 
+    /// When the files' sizes do not allow 10% (one file, two replicas, three nodes), rebalance stops instead of
+    /// moving the file back and forth.
+    @Test func rebalanceStopsWhenSizesAllowNoBetter() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            _ = try await cluster.upload("only.bin", from: Source(count: 50_000, delay: nil))
+            let lines = LineLog()
+            let report = await cluster.rebalance { lines.add($0) }
+            #expect(report.copied == 0 && report.problems.isEmpty, "\(report)")
+            #expect(lines.all.last?.contains("as balanced as the files' sizes allow") == true, "\(lines.all)")
+            await cluster.close()
+        }
+    }
+
     /// A replica corrupted on disk: scrub finds it (the node's HASH against the recorded SHA-256), reports it,
     /// and restores it from a good replica.
     @Test func scrubFindsAndRepairsACorruptReplica() async throws {

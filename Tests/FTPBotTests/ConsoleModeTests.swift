@@ -11,7 +11,12 @@ import Testing
     ) async throws -> (Int32, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = (arguments.first == "catalog" ? [] : ["--data", dir.path + "/data"]) + arguments
+        let data = ["--data", dir.path + "/data"]
+        switch arguments.first {
+        case "catalog": p.arguments = arguments
+        case "drain", "rebalance", "scrub": p.arguments = [arguments[0]] + data + arguments.dropFirst()
+        default: p.arguments = data + arguments
+        }
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["DISCORD_TOKEN"] = nil

@@ -9,7 +9,9 @@ extension Cluster {
         await self.syncCatalog()
         var report = OperationReport()
         var stuck: Set<FileKey> = []
-        while true {
+        // Every move narrows the gap between the most- and least-used node, so this ends; the bound is a guard.
+        let bound = self.files.values.map(\.count).reduce(0, +) * self.replicas * 4 + 16
+        for _ in 0..<bound {
             var participants: [String] = []
             for node in self.nodes where !self.draining.contains(node.name) {
                 if await node.isAvailable() { participants.append(node.name) }
@@ -29,14 +31,13 @@ extension Cluster {
                 progress("balanced: the most-used node holds \(used[most]!) bytes, the mean is \(Int(mean))")
                 return report
             }
-            // The largest file that does not overshoot: moving it brings the two nodes closest together.
-            let gap = (used[most]! - used[least]!) / 2
+            // Only a move that narrows the gap between the two helps (else a lone big file would bounce between
+            // nodes forever): the largest file smaller than the gap, which brings the two closest together.
+            let gap = used[most]! - used[least]!
             let movable = self.files.values.flatMap(\.values)
-                .filter { $0.nodes.contains(most) && !$0.nodes.contains(least) && !stuck.contains($0.key) }
-            guard let file = movable.filter({ $0.size <= gap && $0.size > 0 }).max(by: { ($0.size, $0.key) < ($1.size, $1.key) })
-                ?? movable.min(by: { ($0.size, $0.key) < ($1.size, $1.key) })
-            else {
-                report.problems.append("no file on \(most) can move to \(least)")
+                .filter { $0.nodes.contains(most) && !$0.nodes.contains(least) && !stuck.contains($0.key) && $0.size > 0 && $0.size < gap }
+            guard let file = movable.max(by: { ($0.size, $0.key) < ($1.size, $1.key) }) else {
+                progress("as balanced as the files' sizes allow: \(most) holds \(used[most]!) bytes, the mean is \(Int(mean))")
                 return report
             }
             report.examined += 1
@@ -54,5 +55,7 @@ extension Cluster {
                 report.problems.append("\(file.key) could not be copied from \(most) to \(least)")
             }
         }
+        report.problems.append("rebalancing did not settle after \(bound) moves")
+        return report
     }
 }

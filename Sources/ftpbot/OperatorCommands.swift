@@ -1,0 +1,154 @@
+import ArgumentParser
+import Balancer
+import Foundation
+import Logging
+
+/// Where an operator command finds the cluster: the bot's configuration, data directory and catalog.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "The bot's JSON configuration file (also $FTPBOT_CONFIG).")
+    var config: String?
+
+    @Option(help: "The bot's data directory (local nodes, the default catalog; default .data/bot).")
+    var data: String?
+
+    @Option(help: "The catalog (also $FTPBOT_CATALOG): sqlite:PATH or postgres://USER@HOST:PORT/DB.")
+    var catalog: String?
+
+    /// Opens the cluster the bot would run (its local nodes too, when it has no configured ones), runs `body`,
+    /// and closes everything.
+    func withCluster<T>(_ body: (Cluster) async throws -> T) async throws -> T {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = BotConfiguration.empty
+        var problems: [BotConfiguration.Problem] = []
+        if let path = self.config ?? environment["FTPBOT_CONFIG"] {
+            let (loaded, found) = BotConfiguration.load(path: path, environment: environment)
+            configuration = loaded ?? .empty
+            problems = found
+        } else {
+            configuration.applyEnvironment(environment)
+        }
+        if let v = self.data { configuration.dataDirectory = v }
+        if let v = self.catalog { configuration.catalog = BotConfiguration.Catalog(url: v) }
+        if self.config == nil && environment["FTPBOT_CONFIG"] == nil { problems = configuration.problems(environment: environment) }
+        guard problems.isEmpty else { throw OperatorFailure(problems.map(\.description).joined(separator: "\n")) }
+        var logger = Logger(label: "ftpbot")
+        logger.logLevel = .warning
+        let data = configuration.dataDirectory ?? ".data/bot"
+        var local: LocalNodes?
+        let nodes: [NodeConfiguration]
+        if configuration.nodes != nil {
+            nodes = try configuration.nodeConfigurations(environment: environment)
+        } else {
+            let started = try await LocalNodes.start(count: configuration.localNodes ?? 3, under: data)
+            local = started
+            nodes = started.configurations
+        }
+        let store: any CatalogStore
+        let cluster: Cluster
+        do {
+            store = try await configuration.catalogLocation(data: data, environment: environment).open(logger: logger)
+            cluster = try await Cluster(
+                nodes: nodes, strategy: PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes(),
+                replicas: configuration.replicas, catalog: store, logger: logger)
+        } catch {
+            await local?.stop()
+            throw OperatorFailure("\(error)")
+        }
+        await cluster.refresh()
+        do {
+            let result = try await body(cluster)
+            await cluster.close()
+            await store.close()
+            await local?.stop()
+            return result
+        } catch {
+            await cluster.close()
+            await store.close()
+            await local?.stop()
+            throw error
+        }
+    }
+
+    /// Prints the report; a report with problems fails the command.
+    static func finish(_ report: OperationReport) throws {
+        print("Done: \(report).")
+        for problem in report.problems { FileHandle.standardError.write(Data("problem: \(problem)\n".utf8)) }
+        if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// A sentence for standard error and exit status 1.
+struct OperatorFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct DrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain",
+        abstract: "Copy every replica off a node and keep new files off it (safe to interrupt and run again).")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Flag(help: "Put the node back in service instead.")
+    var undo = false
+
+    @Argument(help: "The node's name.")
+    var node: String
+
+    func run() async throws {
+        do {
+            let report: OperationReport? = try await self.cluster.withCluster { cluster in
+                if self.undo {
+                    try await cluster.undrain(self.node)
+                    return nil
+                }
+                return try await cluster.drain(self.node) { print($0) }
+            }
+            if let report { try ClusterOptions.finish(report) } else { print("\(self.node) is in service again.") }
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct RebalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebalance",
+        abstract: "Move replicas until the most-used node is within 10% of the mean (after adding a node).")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        do {
+            try ClusterOptions.finish(try await self.cluster.withCluster { await $0.rebalance { print($0) } })
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct ScrubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scrub",
+        abstract: "Check every replica against its SHA-256 and restore bad ones from a good copy.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        do {
+            try ClusterOptions.finish(try await self.cluster.withCluster { await $0.scrub { print($0) } })
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

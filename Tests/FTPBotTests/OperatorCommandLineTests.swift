@@ -1,0 +1,53 @@
+import Foundation
+import SeedTestSupport
+import Testing
+
+/// `ftpbot scrub`, `drain` and `rebalance` on the embedded default's cluster (its local nodes and catalog),
+/// after files were stored through the console.
+@Suite struct OperatorCommandLineTests {
+    let console = ConsoleModeTests()
+
+    @Test func scrubDrainAndRebalanceFromTheCommandLine() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let contents = ["a.txt": Data(repeating: 0x61, count: 30_000), "b.txt": Data(repeating: 0x62, count: 20_000),
+                        "c.txt": Data(repeating: 0x63, count: 10_000)]
+        for (name, data) in contents { try data.write(to: dir.appendingPathComponent(name)) }
+        let (stored, _, storeErr) = try await self.console.run("!upload a.txt\n!upload b.txt\n!upload c.txt\n", in: dir)
+        #expect(stored == 0, "\(storeErr)")
+
+        // A replica rots on disk: same size, other bytes.
+        let nodesDir = dir.path + "/data"
+        let replica = try #require((0..<3).map { "\(nodesDir)/node\($0)/console/a.txt" }.first { FileManager.default.fileExists(atPath: $0) })
+        try Data(repeating: 0x7A, count: 30_000).write(to: URL(fileURLWithPath: replica))
+        let (scrubbed, scrubOut, scrubErr) = try await self.console.run("", in: dir, arguments: ["scrub"])
+        #expect(scrubbed == 0, "\(scrubErr)")
+        #expect(scrubOut.contains("console/a.txt: the replica on") && scrubOut.contains("does not match"), "\(scrubOut)")
+        #expect(scrubOut.contains("Done: 3 files examined") && scrubOut.contains("1 corrupt"), "\(scrubOut)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: replica)) == contents["a.txt"])
+
+        // Drained: node0 ends up empty; every file still has two replicas elsewhere.
+        let (drained, drainOut, drainErr) = try await self.console.run("", in: dir, arguments: ["drain", "node0"])
+        #expect(drained == 0, "\(drainErr)")
+        #expect(drainOut.contains("Done:"), "\(drainOut)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: "\(nodesDir)/node0/console")) ?? []
+        #expect(left.isEmpty, "\(left)")
+        for name in contents.keys {
+            let holders = (1..<3).filter { FileManager.default.fileExists(atPath: "\(nodesDir)/node\($0)/console/\(name)") }
+            #expect(holders.count == 2, "\(name)")
+        }
+        let (unknown, _, unknownErr) = try await self.console.run("", in: dir, arguments: ["drain", "node7"])
+        #expect(unknown == 1)
+        #expect(unknownErr.contains("there is no node named 'node7'"), "\(unknownErr)")
+
+        // Back in service and rebalanced: replicas move onto node0 again.
+        let (undone, undoOut, _) = try await self.console.run("", in: dir, arguments: ["drain", "--undo", "node0"])
+        #expect(undone == 0 && undoOut.contains("node0 is in service again"), "\(undoOut)")
+        let (balanced, balanceOut, balanceErr) = try await self.console.run("", in: dir, arguments: ["rebalance"])
+        #expect(balanced == 0, "\(balanceErr)")
+        #expect(balanceOut.contains("to node0"), "\(balanceOut)")
+        let (_, listed, _) = try await self.console.run("!list\n", in: dir)
+        #expect(listed.contains("a.txt") && listed.contains("replicas 2/2"), "\(listed)")
+    }
+}
