@@ -256,7 +256,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         do {
             try await bot.waitUntilReady()
             let registered = await bot.emulator.guildCommands["2000"]?.map(\.name) ?? []
-            #expect(Set(registered) == ["upload", "download", "list", "delete", "share", "unshare", "uploadlink", "status", "help"])
+            #expect(Set(registered) == ["upload", "download", "list", "delete", "share", "unshare", "uploadlink", "status", "cluster", "help"])
 
             // Upload as a prefix command with an attachment, and as a slash command with a name.
             let report = bytes(300_000, seed: 1)
@@ -323,6 +323,16 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // An admin may delete someone else's file with the prefix command.
             let adminDelete = try await bot.say("!delete notes v2.txt", as: BotHarness.admin, roles: [BotHarness.adminRole])
             #expect(adminDelete.content.contains("Deleted **notes v2.txt**"), "\(adminDelete.content)")
+
+            // Operator commands: admins only; a scrub checks every replica and answers with the summary.
+            let refused = try await bot.say("!cluster scrub", as: BotHarness.bruno)
+            #expect(refused.content.contains("Only a member of an admin role may run cluster scrub"), "\(refused.content)")
+            let scrub = try await bot.say("!cluster scrub", as: BotHarness.admin, roles: [BotHarness.adminRole]) {
+                $0.content.contains("cluster scrub:")
+            }
+            #expect(scrub.content.contains("✅ cluster scrub:") && scrub.content.contains("0 replicas copied"), "\(scrub.content)")
+            let usage = try await bot.say("!cluster defrag", as: BotHarness.admin, roles: [BotHarness.adminRole])
+            #expect(usage.content.contains("Use: cluster drain NODE"), "\(usage.content)")
 
             // Metrics: commands by result, node health, bytes through the cluster.
             let port = try #require(bot.stderr.split(separator: "metrics_port=").dropFirst().first

@@ -49,5 +49,11 @@ import Testing
         #expect(balanceOut.contains("to node0"), "\(balanceOut)")
         let (_, listed, _) = try await self.console.run("!list\n", in: dir)
         #expect(listed.contains("a.txt") && listed.contains("replicas 2/2"), "\(listed)")
+
+        // The same from the console's own commands (its operator may run them).
+        let (_, answers, _) = try await self.console.run("!cluster scrub\n!cluster drain node2\n!cluster undrain node2\n!cluster fix\n", in: dir)
+        #expect(answers.contains("Done: 3 files examined, 0 replicas copied"), "\(answers)")
+        #expect(answers.contains("draining node2:") && answers.contains("node2 is in service again."), "\(answers)")
+        #expect(answers.contains("Use: !cluster drain NODE"), "\(answers)")
     }
 }

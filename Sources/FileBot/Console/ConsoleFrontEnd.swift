@@ -47,6 +47,7 @@ public struct ConsoleFrontEnd: Sendable {
         case BotCommand.share.name: return await self.share(args)
         case BotCommand.unshare.name: return await self.unshare(args)
         case BotCommand.uploadLink.name: return await self.uploadLink()
+        case BotCommand.cluster.name: return await self.cluster(args)
         default: return self.help()
         }
     }
@@ -63,6 +64,7 @@ public struct ConsoleFrontEnd: Sendable {
         case BotCommand.delete.name: "\(self.prefix)delete NAME"
         case BotCommand.share.name: "\(self.prefix)link NAME [HOURS]"
         case BotCommand.unshare.name: "\(self.prefix)unshare NAME"
+        case BotCommand.cluster.name: "\(self.prefix)cluster drain|undrain NODE, rebalance, scrub"
         default: "\(self.prefix)\(command.name)"
         }
     }
@@ -205,6 +207,19 @@ public struct ConsoleFrontEnd: Sendable {
         guard let links = self.links else { return Self.noWeb }
         let link = await links.uploadLink(for: self.caller)
         return "Upload page (works once, until \(Format.date(link.expires))):\n\(link.url)"
+    }
+
+    private func cluster(_ args: [String]) async -> String {
+        guard let action = args.first.flatMap({ ClusterAction(rawValue: $0.lowercased()) }), args.count == (action.needsNode ? 2 : 1) else {
+            return ClusterAction.usage.replacingOccurrences(of: "cluster ", with: "\(self.prefix)cluster ")
+        }
+        let lines = LineBuffer()
+        switch await self.bot.maintain(action, node: args.dropFirst().first, by: self.caller, progress: { lines.add($0) }) {
+        case .failure(let refusal): return Self.render(refusal)
+        case .success(let report):
+            guard let report else { return "\(args[1]) is in service again." }
+            return (lines.all + ["Done: \(report)."] + report.problems.map { "Problem: \($0)" }).joined(separator: "\n")
+        }
     }
 
     private func status() async -> String {

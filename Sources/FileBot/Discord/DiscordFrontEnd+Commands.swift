@@ -278,4 +278,32 @@ extension DiscordFrontEnd {
         }
         try await reply.send(MessagePayload(embeds: [Embed(title: "Nodes", fields: Array(fields))]))
     }
+
+    // MARK: - Operators
+
+    /// `!cluster drain NODE` and friends: acknowledged at once, answered with the summary when done (a drain or a
+    /// scrub reads every replica it moves or checks: minutes on a big cluster).
+    func cluster(_ invocation: CommandInvocation, _ caller: Caller, _ reply: CommandReplier) async throws {
+        guard let action = invocation.string("action").flatMap({ ClusterAction(rawValue: $0.lowercased()) }) else {
+            return try await reply.send(Self.text(ClusterAction.usage, ephemeral: true))
+        }
+        let node = invocation.string("node")
+        guard caller.isOperator || !self.bot.settings.adminRoles.isDisjoint(with: caller.roles) else {
+            return try await reply.send(Self.text(Self.render(Refusal(.adminOnly(command: "cluster \(action.rawValue)"))), ephemeral: true))
+        }
+        try await reply.send(Self.text("🛠️ Running **cluster \(action.rawValue)**\(node.map { " \(Self.escape($0))" } ?? "")…"))
+        let lines = LineBuffer()
+        switch await self.bot.maintain(action, node: node, by: caller, progress: { lines.add($0) }) {
+        case .failure(let refusal):
+            try await reply.edit(Self.text("❌ " + Self.render(refusal)))
+        case .success(nil):
+            try await reply.edit(Self.text("✅ **\(Self.escape(node ?? ""))** is in service again."))
+        case .success(let report?):
+            var text = "\(report.problems.isEmpty ? "✅" : "⚠️") cluster \(action.rawValue): \(report)."
+            let changes = lines.all.suffix(10).map { "• " + Self.escape($0) }
+            if !changes.isEmpty { text += "\n" + changes.joined(separator: "\n") }
+            for problem in report.problems.prefix(5) { text += "\n❌ " + Self.escape(problem) }
+            try await reply.edit(Self.text(String(text.prefix(1900))))
+        }
+    }
 }

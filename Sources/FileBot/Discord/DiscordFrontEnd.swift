@@ -55,6 +55,9 @@ public struct DiscordFrontEnd: Sendable {
     static let unshare = Self.spec(.unshare, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
     static let uploadLink = Self.spec(.uploadLink)
+    static let cluster = Self.spec(.cluster, options: [
+        .init("action", "drain, undrain, rebalance or scrub", required: true),
+        .init("node", "The node to drain or put back in service")])
 
     /// Registers every command, the completion of stored names and the buttons.
     public func register(on router: CommandRouter) async {
@@ -70,6 +73,7 @@ public struct DiscordFrontEnd: Sendable {
         await router.register(Self.share, autocomplete: names, handler: self.guarded(self.share))
         await router.register(Self.unshare, autocomplete: names, handler: self.guarded(self.unshare))
         await router.register(Self.uploadLink, handler: self.guarded(self.uploadLink))
+        await router.register(Self.cluster, handler: self.guarded(self.cluster))
         await router.registerHelp(title: "Seed file bot")
         await router.registerComponent(prefix: "list:") { interaction, rest in
             try await self.turnPage(interaction, rest: rest)

@@ -13,8 +13,10 @@ public enum PlainWords {
             case .nameTaken, .nameBusy, .quotaExceeded, .invalidName, .notFound, .sizeExceeded, .noNodeAvailable,
                  .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
-            case .catalogUnavailable, .invalidConfiguration:
+            case .catalogUnavailable:
                 return Refusal(.failed(problem: "the catalog could not be read or written."))
+            case .invalidConfiguration:
+                return Refusal(.failed(problem: Self.sentence(e.message)))
             }
         case let e as FTPClientError:
             return Refusal(.failed(problem: "a storage node: \(e.plainReason)."))

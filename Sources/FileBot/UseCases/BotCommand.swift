@@ -22,9 +22,11 @@ public struct BotCommand: Sendable, Hashable {
     public static let unshare = BotCommand("unshare", summary: "Revoke every link to a file")
     public static let uploadLink = BotCommand(
         "uploadlink", summary: "A one-time web page to upload a file bigger than a chat allows")
+    public static let cluster = BotCommand(
+        "cluster", summary: "Operators: drain NODE, undrain NODE, rebalance or scrub (admin roles only)")
     public static let help = BotCommand("help", aliases: ["ajuda"], summary: "Lists the commands")
 
-    public static let all: [BotCommand] = [.upload, .download, .list, .delete, .share, .unshare, .uploadLink, .status, .help]
+    public static let all: [BotCommand] = [.upload, .download, .list, .delete, .share, .unshare, .uploadLink, .status, .cluster, .help]
 
     /// The command called `word` (a name or an alias, any case).
     public static func named(_ word: String) -> BotCommand? {

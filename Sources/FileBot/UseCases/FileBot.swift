@@ -185,6 +185,30 @@ public struct FileBot: Sendable {
     // MARK: - Status
 
     /// Every node's health, checked now.
+    /// Runs an operator action on the cluster, for a member of an admin role or the console's operator only;
+    /// `progress` gets a line per file changed. `nil` report: the action (undrain) has none.
+    public func maintain(
+        _ action: ClusterAction, node: String?, by caller: Caller, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async -> Result<OperationReport?, Refusal> {
+        guard caller.isOperator || !self.settings.adminRoles.isDisjoint(with: caller.roles) else {
+            return .failure(Refusal(.adminOnly(command: "cluster \(action.rawValue)")))
+        }
+        if action.needsNode && (node ?? "").isEmpty { return .failure(Refusal(.usage(ClusterAction.usage))) }
+        self.logger.notice("cluster command", metadata: ["action": "\(action.rawValue)", "node": "\(node ?? "-")", "by": "\(caller.id)"])
+        do {
+            switch action {
+            case .drain: return .success(try await self.cluster.drain(node ?? "", progress: progress))
+            case .undrain:
+                try await self.cluster.undrain(node ?? "")
+                return .success(nil)
+            case .rebalance: return .success(await self.cluster.rebalance(progress: progress))
+            case .scrub: return .success(await self.cluster.scrub(progress: progress))
+            }
+        } catch {
+            return .failure(PlainWords.refusal(for: error))
+        }
+    }
+
     public func status() async -> [NodeHealth] {
         await self.cluster.refresh()
         return await self.cluster.status().map { s in

@@ -14,6 +14,10 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound(name: String, suggestions: [String], unreachableNodes: [String])
         /// Only the uploader (`owner`) or an admin may do that.
         case notAllowed(name: String, owner: String?)
+        /// Only a member of an admin role (or the console's operator) may run cluster commands.
+        case adminOnly(command: String)
+        /// The command was not written as it must be; `usage` says how.
+        case usage(String)
         /// The configuration refuses commands in direct messages.
         case directMessagesRefused
         /// The file is bigger than what can be sent here (Discord's per-channel upload limit).
@@ -55,6 +59,10 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
             return text
         case .notAllowed(let file, let owner):
             return "Only \(owner.map { user($0) } ?? "its uploader") or a member of an admin role may delete \(name(file))."
+        case .adminOnly(let command):
+            return "Only a member of an admin role may run \(command)."
+        case .usage(let text):
+            return text
         case .directMessagesRefused:
             return "I do not keep files in direct messages; use me in a server."
         case .overTransferLimit(let file, let size, let limit):

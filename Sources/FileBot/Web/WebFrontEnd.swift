@@ -267,8 +267,8 @@ public struct WebFrontEnd: Sendable {
         case .overQuota, .tooManyFiles: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .nameTaken, .nameBusy: .conflict
         case .notFound: .notFound
-        case .notAllowed, .directMessagesRefused: .forbidden
-        case .overTransferLimit, .linkLifetime: .badRequest
+        case .notAllowed, .directMessagesRefused, .adminOnly: .forbidden
+        case .overTransferLimit, .linkLifetime, .usage: .badRequest
         case .failed: .serviceUnavailable
         }
     }
