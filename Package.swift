@@ -126,6 +126,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Not a product: scripts/bench-catalog runs it against SQLite and PostgreSQL.
+        .executableTarget(
+            name: "catalog-bench",
+            dependencies: ["Balancer", "FileBot", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/CatalogBench",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "balancer-sim",
             dependencies: ["Balancer"],

@@ -10,38 +10,23 @@ import Testing
     }
 
     @Test func postgresLocations() throws {
-        guard case .postgres(let remote) = try CatalogLocation(parsing: "postgres://bot@db.example.net/files") else {
-            Issue.record("not a PostgreSQL location")
-            return
-        }
+        let remote = try #require(try CatalogLocation(parsing: "postgres://bot@db.example.net/files").postgres)
         #expect(remote.endpoint == .tcp(host: "db.example.net", port: 5432))
         #expect(remote.user == "bot" && remote.database == "files" && remote.password == nil)
         #expect(remote.tls == .verifyFull, "a remote host gets verified TLS unless told otherwise")
 
         let local = try CatalogLocation(parsing: "postgresql://bot:s%40cret@127.0.0.1:6543/?sslmode=disable")
-        guard case .postgres(let loopback) = local else {
-            Issue.record("not a PostgreSQL location")
-            return
-        }
+        let loopback = try #require(local.postgres)
         #expect(loopback.endpoint == .tcp(host: "127.0.0.1", port: 6543) && loopback.tls == .disable)
         #expect(loopback.password == "s@cret" && loopback.database == "bot", "no database: the user's, as libpq does")
         #expect(!local.description.contains("s@cret") && !local.description.contains("cret"))
 
-        guard case .postgres(let socket) = try CatalogLocation(parsing: "postgres://bot@/files?host=/run/postgresql", password: "given") else {
-            Issue.record("not a PostgreSQL location")
-            return
-        }
+        let socket = try #require(try CatalogLocation(parsing: "postgres://bot@/files?host=/run/postgresql", password: "given").postgres)
         #expect(socket.endpoint == .unixSocket(directory: "/run/postgresql", port: 5432) && socket.password == "given")
 
-        guard case .postgres(let v6) = try CatalogLocation(parsing: "postgres://bot@[::1]:5433/db") else {
-            Issue.record("not a PostgreSQL location")
-            return
-        }
+        let v6 = try #require(try CatalogLocation(parsing: "postgres://bot@[::1]:5433/db").postgres)
         #expect(v6.endpoint == .tcp(host: "::1", port: 5433) && v6.tls == .disable)
-        guard case .postgres(let ca) = try CatalogLocation(parsing: "postgres://bot@db/x?sslmode=require&sslrootcert=/etc/ca.pem") else {
-            Issue.record("not a PostgreSQL location")
-            return
-        }
+        let ca = try #require(try CatalogLocation(parsing: "postgres://bot@db/x?sslmode=require&sslrootcert=/etc/ca.pem").postgres)
         #expect(ca.tls == .verifyFull && ca.caFile == "/etc/ca.pem", "require verifies too")
     }
 
@@ -61,5 +46,12 @@ import Testing
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains(why) == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("hunter2") == false, "a password never appears in a message")
+    }
+}
+
+extension CatalogLocation {
+    /// The PostgreSQL settings, when this is a PostgreSQL location.
+    var postgres: PostgresCatalogStore.Configuration? {
+        if case .postgres(let configuration) = self { configuration } else { nil }
     }
 }

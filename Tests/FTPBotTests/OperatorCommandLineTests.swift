@@ -6,6 +6,8 @@ import Testing
 /// after files were stored through the console.
 @Suite struct OperatorCommandLineTests {
     let console = ConsoleModeTests()
+    /// Console runs take any free port for their web links: several at once must not race for 8080's neighbours.
+    let web = ["--http-address", "127.0.0.1:0"]
 
     @Test func scrubDrainAndRebalanceFromTheCommandLine() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ops-\(UUID().uuidString)")
@@ -14,7 +16,7 @@ import Testing
         let contents = ["a.txt": Data(repeating: 0x61, count: 30_000), "b.txt": Data(repeating: 0x62, count: 20_000),
                         "c.txt": Data(repeating: 0x63, count: 10_000)]
         for (name, data) in contents { try data.write(to: dir.appendingPathComponent(name)) }
-        let (stored, _, storeErr) = try await self.console.run("!upload a.txt\n!upload b.txt\n!upload c.txt\n", in: dir)
+        let (stored, _, storeErr) = try await self.console.run("!upload a.txt\n!upload b.txt\n!upload c.txt\n", in: dir, arguments: self.web)
         #expect(stored == 0, "\(storeErr)")
 
         // A replica rots on disk: same size, other bytes.
@@ -47,11 +49,14 @@ import Testing
         let (balanced, balanceOut, balanceErr) = try await self.console.run("", in: dir, arguments: ["rebalance"])
         #expect(balanced == 0, "\(balanceErr)")
         #expect(balanceOut.contains("to node0"), "\(balanceOut)")
-        let (_, listed, _) = try await self.console.run("!list\n", in: dir)
+        let (listStatus, listed, listErr) = try await self.console.run("!list\n", in: dir, arguments: self.web)
+        #expect(listStatus == 0, "\(listErr)")
         #expect(listed.contains("a.txt") && listed.contains("replicas 2/2"), "\(listed)")
 
         // The same from the console's own commands (its operator may run them).
-        let (_, answers, _) = try await self.console.run("!cluster scrub\n!cluster drain node2\n!cluster undrain node2\n!cluster fix\n", in: dir)
+        let (answered, answers, answerErr) = try await self.console.run(
+            "!cluster scrub\n!cluster drain node2\n!cluster undrain node2\n!cluster fix\n", in: dir, arguments: self.web)
+        #expect(answered == 0, "\(answerErr)")
         #expect(answers.contains("Done: 3 files examined, 0 replicas copied"), "\(answers)")
         #expect(answers.contains("draining node2:") && answers.contains("node2 is in service again."), "\(answers)")
         #expect(answers.contains("Use: !cluster drain NODE"), "\(answers)")

@@ -14,7 +14,7 @@ extension Cluster {
             f.nodes = h.nodes + (self.moves[key] ?? []).subtracting(h.nodes).sorted()
             files.append(f)
         }
-        for file in (self.files[space] ?? [:]).values where holders[file.name] == nil {
+        for file in self.knownFiles(in: space) where holders[file.name] == nil {
             // Known files whose holders are unreachable, or whose replicas still wait at the top level for a move.
             let away = file.nodes.filter { unreachable.contains($0) || self.place(of: file.key, on: $0) != space }
             if !away.isEmpty { files.append(file) }

@@ -18,7 +18,7 @@ public actor Cluster {
     public nonisolated let replicas: Int
     let logger: Logger
     /// The catalog in memory, by space so a space's listing does not walk every file.
-    var files: [Space: [String: ClusterFile]] = [:]
+    var files: [Space: SpaceIndex] = [:]
     /// Deletions not yet applied to a node that was down: file → nodes still holding a copy.
     var tombstones: [FileKey: Set<String>] = [:]
     /// Replicas still at the top of a node's directory, from before spaces: file → nodes to move it on.
@@ -94,7 +94,7 @@ public actor Cluster {
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
         self.logger = logger
         (self.events, self.eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
-        for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
+        self.files = Self.indexes(snapshot.files.values)
         self.tombstones = snapshot.tombstones
         self.moves = snapshot.moves
         self.catalogSequence = snapshot.sequence
@@ -107,17 +107,28 @@ public actor Cluster {
     func file(_ key: FileKey) -> ClusterFile? { self.files[key.space]?[key.name] }
 
     func setFile(_ key: FileKey, _ file: ClusterFile?) {
-        self.files[key.space, default: [:]][key.name] = file
+        self.files[key.space, default: SpaceIndex()].set(key.name, file)
         if self.files[key.space]?.isEmpty == true { self.files[key.space] = nil }
     }
 
+    /// Every file in memory, in no order.
+    var everyFile: [ClusterFile] { self.files.values.flatMap(\.byName) }
+
+    static func indexes(_ files: some Sequence<ClusterFile>) -> [Space: SpaceIndex] {
+        Dictionary(grouping: files, by: \.space).mapValues { SpaceIndex($0) }
+    }
+
     /// Every file the catalog knows in `space`, by name: for autocompletion and suggestions, without asking nodes.
-    public func knownFiles(in space: Space) -> [ClusterFile] {
-        (self.files[space] ?? [:]).values.sorted { $0.name < $1.name }
+    public func knownFiles(in space: Space) -> [ClusterFile] { self.files[space]?.byName ?? [] }
+
+    /// Up to `limit` names in `space` for completing `typed`: those starting with it (any case) first, then those
+    /// containing it. From the catalog in memory, kept in order as it changes (no sort per call).
+    public func knownNames(in space: Space, matching typed: String, limit: Int = 25) -> [String] {
+        self.files[space]?.names(matching: typed, limit: limit) ?? []
     }
 
     /// Every file the catalog knows, in every space.
-    public var allKnownFiles: [ClusterFile] { self.files.values.flatMap(\.values).sorted { $0.key < $1.key } }
+    public var allKnownFiles: [ClusterFile] { self.everyFile.sorted { $0.key < $1.key } }
 
     /// The spaces that hold at least one file.
     public var spaces: [Space] { self.files.keys.sorted() }
@@ -132,7 +143,7 @@ public actor Cluster {
     }
 
     func committedUsage(of uploader: String, in space: Space) -> SpaceUsage {
-        (self.files[space] ?? [:]).values.reduce(into: SpaceUsage()) { usage, file in
+        (self.files[space]?.byName ?? []).reduce(into: SpaceUsage()) { usage, file in
             guard file.uploader == uploader else { return }
             usage.bytes += file.size
             usage.files += 1
@@ -206,8 +217,7 @@ public actor Cluster {
             guard let delta = try await store.changes(since: self.catalogSequence) else {
                 // Changes this old are forgotten: read everything again.
                 let snapshot = try await store.load()
-                self.files = [:]
-                for (key, file) in snapshot.files { self.files[key.space, default: [:]][key.name] = file }
+                self.files = Self.indexes(snapshot.files.values)
                 self.tombstones = snapshot.tombstones
                 self.moves = snapshot.moves
                 self.draining = snapshot.draining
@@ -248,7 +258,7 @@ public actor Cluster {
             for node in self.nodes { group.addTask { await node.refresh() } }
         }
         var used: [String: UInt64] = [:]
-        for file in self.files.values.flatMap(\.values) {
+        for file in self.everyFile {
             for n in file.nodes { used[n, default: 0] += file.size }
         }
         for node in self.nodes {

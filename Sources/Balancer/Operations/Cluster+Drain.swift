@@ -14,7 +14,7 @@ extension Cluster {
             try await self.store?.apply([.setDraining(name, true)])
         }
         var report = OperationReport()
-        let keys = self.files.values.flatMap(\.values).filter { $0.nodes.contains(name) }.map(\.key).sorted()
+        let keys = self.everyFile.filter { $0.nodes.contains(name) }.map(\.key).sorted()
         progress("draining \(name): \(keys.count) files hold a replica there")
         for key in keys {
             report.examined += 1

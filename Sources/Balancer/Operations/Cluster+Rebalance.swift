@@ -10,7 +10,7 @@ extension Cluster {
         var report = OperationReport()
         var stuck: Set<FileKey> = []
         // Every move narrows the gap between the most- and least-used node, so this ends; the bound is a guard.
-        let bound = self.files.values.map(\.count).reduce(0, +) * self.replicas * 4 + 16
+        let bound = self.everyFile.count * self.replicas * 4 + 16
         for _ in 0..<bound {
             var participants: [String] = []
             for node in self.nodes where !self.draining.contains(node.name) {
@@ -21,7 +21,7 @@ extension Cluster {
                 return report
             }
             var used = Dictionary(uniqueKeysWithValues: participants.map { ($0, UInt64(0)) })
-            for file in self.files.values.flatMap(\.values) {
+            for file in self.everyFile {
                 for n in file.nodes where used[n] != nil { used[n]! += file.size }
             }
             let mean = Double(used.values.reduce(0, +)) / Double(participants.count)
@@ -34,7 +34,7 @@ extension Cluster {
             // Only a move that narrows the gap between the two helps (else a lone big file would bounce between
             // nodes forever): the largest file smaller than the gap, which brings the two closest together.
             let gap = used[most]! - used[least]!
-            let movable = self.files.values.flatMap(\.values)
+            let movable = self.everyFile
                 .filter { $0.nodes.contains(most) && !$0.nodes.contains(least) && !stuck.contains($0.key) && $0.size > 0 && $0.size < gap }
             guard let file = movable.max(by: { ($0.size, $0.key) < ($1.size, $1.key) }) else {
                 progress("as balanced as the files' sizes allow: \(most) holds \(used[most]!) bytes, the mean is \(Int(mean))")

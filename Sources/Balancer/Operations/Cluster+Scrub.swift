@@ -8,7 +8,7 @@ extension Cluster {
     public func scrub(progress: @Sendable (String) -> Void = { _ in }) async -> OperationReport {
         await self.syncCatalog()
         var report = OperationReport()
-        let keys = self.files.values.flatMap(\.values).filter { $0.sha256 != nil }.map(\.key).sorted()
+        let keys = self.everyFile.filter { $0.sha256 != nil }.map(\.key).sorted()
         for key in keys {
             report.examined += 1
             await self.withFileLock(key) {

@@ -146,12 +146,7 @@ public struct FileBot: Sendable {
     /// Stored names for completion as the caller types: names starting with `typed` first, then names containing
     /// it (any case). From the catalog only: completion must answer quickly and ask no node.
     public func names(matching typed: String, for caller: Caller, limit: Int = 25) async -> [String] {
-        let all = await self.cluster.knownFiles(in: caller.space).map(\.name)
-        guard !typed.isEmpty else { return Array(all.prefix(limit)) }
-        let lower = typed.lowercased()
-        let starts = all.filter { $0.lowercased().hasPrefix(lower) }
-        let contains = all.filter { !$0.lowercased().hasPrefix(lower) && $0.lowercased().contains(lower) }
-        return Array((starts + contains).prefix(limit))
+        await self.cluster.knownNames(in: caller.space, matching: typed, limit: limit)
     }
 
     // MARK: - Deleting
