@@ -84,6 +84,8 @@ struct BotConfiguration: Decodable, Sendable {
 
     var nodes: [Node]?
     var catalog: Catalog?
+    /// Seconds between maintenance rounds (health, pending deletions, repair; default 30).
+    var maintenanceInterval: Double?
     /// The gateway shards this process runs, `IDS/COUNT` (`0-1/4`); default: all, as many as Discord recommends.
     var shards: String?
     var localNodes: Int?
@@ -114,7 +116,7 @@ struct BotConfiguration: Decodable, Sendable {
     /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
-        "": ["nodes", "catalog", "shards", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
+        "": ["nodes", "catalog", "shards", "maintenanceInterval", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
@@ -303,6 +305,9 @@ struct BotConfiguration: Decodable, Sendable {
             if let key = http.keyFile, !FileManager.default.isReadableFile(atPath: key) {
                 add("http.keyFile", "\(key) cannot be read")
             }
+        }
+        if let interval = self.maintenanceInterval, !(interval >= 0.1 && interval <= 86400) {
+            add("maintenanceInterval", "must be between 0.1 and 86400 seconds")
         }
         if let shards = self.shards {
             do {

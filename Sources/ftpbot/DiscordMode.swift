@@ -66,7 +66,9 @@ enum DiscordMode {
         // SIGTERM/SIGINT: a graceful shutdown, the Discord service first (no new commands, running ones drain),
         // then the cluster's maintenance.
         let maintenance = ClosureService {
-            await cancelWhenGracefulShutdown { await bot.cluster.run(every: .seconds(30)) }
+            await cancelWhenGracefulShutdown {
+                await bot.cluster.run(every: .milliseconds(Int((configuration.maintenanceInterval ?? 30) * 1000)))
+            }
         }
         let discord = DiscordService(gateway: gateway, router: router, drainTimeout: .seconds(60), logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

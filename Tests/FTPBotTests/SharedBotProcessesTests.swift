@@ -1,6 +1,7 @@
 import FTPKit
 import Foundation
 import SeedTestSupport
+import Synchronization
 import Testing
 
 /// Two real `ftpbot` processes serving one bot: each runs half of the gateway shards (`--shards 0/2`, `1/2`),
@@ -10,121 +11,201 @@ import Testing
 struct SharedBotProcessesTests {
     typealias Control = StandaloneEmulatorTests.Control
 
-    /// Every message of a channel as JSON text (content and embeds alike).
-    static func channelText(_ control: Control, _ channel: String) async throws -> String {
-        let messages = try await control.call("GET", "/channels/\(channel)/messages")
-        return String(decoding: try JSONSerialization.data(withJSONObject: messages ?? []), as: UTF8.self)
+    /// The world both tests use: the standalone emulator (2 shards; guild 2000 on shard 0, guild 4194311 =
+    /// (1 << 22) | 7 on shard 1, sharing the space "team"), PostgreSQL, two ftpd nodes and the two bots.
+    final class World: Sendable {
+        let dir: URL
+        let postgres: PostgresTestServer
+        let control: Control
+        let nodes: [TestNode]
+        private let processes: Mutex<[Process?]>
+        private let emulator: Mutex<Process?>
+
+        private init(dir: URL, postgres: PostgresTestServer, control: Control, nodes: [TestNode], processes: [Process], emulator: Process) {
+            self.dir = dir
+            self.postgres = postgres
+            self.control = control
+            self.nodes = nodes
+            self.processes = Mutex(processes)
+            self.emulator = Mutex(emulator)
+        }
+
+        static func run(extraConfig: [String: Any] = [:], _ body: (World) async throws -> Void) async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let postgres = try await PostgresTestServer.start()
+            let ready = dir.appendingPathComponent("ready.json").path
+            let emulator = Process()
+            emulator.executableURL = URL(fileURLWithPath: Binaries.path("discord-emulator"))
+            emulator.arguments = ["--empty", "--shards", "2", "--ready-file", ready]
+            emulator.standardOutput = FileHandle.nullDevice
+            emulator.standardError = FileHandle.nullDevice
+            var nodes: [TestNode] = []
+            var bots: [Process] = []
+            func stopEarly() async {
+                for bot in bots where bot.isRunning { bot.terminate() }
+                if emulator.isRunning { emulator.terminate() }
+                for node in nodes { await node.kill() }
+                await postgres.stop()
+            }
+            let world: World
+            do {
+                try emulator.run()
+                try await eventually("the emulator's ready file", timeout: .seconds(30)) {
+                    (FileManager.default.contents(atPath: ready)?.count ?? 0) > 0
+                }
+                let urls = try #require(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ready))) as? [String: String])
+                let control = Control(base: try #require(urls["control"]))
+                try await control.call("POST", "/guilds", ["id": "2000", "name": "zero"])
+                try await control.call("POST", "/guilds", ["id": "4194311", "name": "one"])
+                try await control.call("POST", "/channels", ["id": "3000", "guild_id": "2000", "name": "files"])
+                try await control.call("POST", "/channels", ["id": "3100", "guild_id": "4194311", "name": "files"])
+                try await control.call("POST", "/users", ["id": "501", "username": "ana"])
+                try await postgres.createDatabase("bots")
+                for i in 0..<2 {
+                    let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
+                    try await node.start()
+                    nodes.append(node)
+                }
+                var config: [String: Any] = [
+                    "nodes": nodes.map { ["name": $0.name, "host": "127.0.0.1", "port": $0.port, "user": "bot", "password": "node-secret"] },
+                    "replicas": 2, "spaces": ["2000": "team", "4194311": "team"],
+                    "catalog": ["url": postgres.url(database: "bots"), "passwordEnv": "CATALOG_PASSWORD"],
+                    "apiBaseURL": try #require(urls["api"]), "gatewayURL": try #require(urls["gateway"]),
+                    "http": ["enabled": false],
+                ]
+                config.merge(extraConfig) { $1 }
+                let configPath = dir.appendingPathComponent("ftpbot.json")
+                try JSONSerialization.data(withJSONObject: config).write(to: configPath)
+                for shard in 0..<2 {
+                    let bot = Process()
+                    bot.executableURL = URL(fileURLWithPath: Binaries.ftpbot)
+                    bot.arguments = ["--config", configPath.path, "--data", dir.path + "/bot\(shard)", "--shards", "\(shard)/2"]
+                    var environment = ProcessInfo.processInfo.environment
+                    environment["DISCORD_TOKEN"] = urls["token"]
+                    environment["CATALOG_PASSWORD"] = postgres.password
+                    bot.environment = environment
+                    let log = dir.appendingPathComponent("bot\(shard).log")
+                    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+                    bot.standardOutput = FileHandle.nullDevice
+                    bot.standardError = try FileHandle(forWritingTo: log)
+                    bot.standardInput = FileHandle.nullDevice
+                    try bot.run()
+                    bots.append(bot)
+                }
+                try await control.poll("two identifies", "/state") { state -> Bool? in
+                    ((state as? [String: Any])?["identify_count"] as? Int ?? 0) >= 2 ? true : nil
+                }
+                try await control.poll("the bot's commands", "/commands") { ($0 as? [Any])?.isEmpty == false ? true : nil }
+                world = World(dir: dir, postgres: postgres, control: control, nodes: nodes, processes: bots, emulator: emulator)
+            } catch {
+                await stopEarly()
+                throw error
+            }
+            do {
+                try await body(world)
+            } catch {
+                Issue.record("bot logs:\n\((0..<2).map(world.log).joined(separator: "\n---\n"))")
+                await world.stop()
+                throw error
+            }
+            await world.stop()
+        }
+
+        func log(_ shard: Int) -> String {
+            (try? String(contentsOfFile: self.dir.path + "/bot\(shard).log", encoding: .utf8)) ?? ""
+        }
+
+        /// Every message of a channel as JSON text (content and embeds alike).
+        func channelText(_ channel: String) async throws -> String {
+            let messages = try await self.control.call("GET", "/channels/\(channel)/messages")
+            return String(decoding: try JSONSerialization.data(withJSONObject: messages ?? []), as: UTF8.self)
+        }
+
+        func say(_ content: String, in channel: String) async throws {
+            try await self.control.call("POST", "/messages", ["channel_id": channel, "user_id": "501", "content": content])
+        }
+
+        func upload(_ name: String, _ data: Data, in channel: String) async throws {
+            try await self.control.call("POST", "/messages", [
+                "channel_id": channel, "user_id": "501", "content": "!upload",
+                "files": [["filename": name, "data_base64": data.base64EncodedString()]],
+            ])
+            try await eventually("the upload's answer", timeout: .seconds(60)) {
+                try await self.channelText(channel).contains("Stored **\(name)**")
+            }
+        }
+
+        /// kill -9, as a crash.
+        func crash(_ shard: Int) {
+            self.processes.withLock { bots in
+                if let bot = bots[shard], bot.isRunning { kill(bot.processIdentifier, SIGKILL) }
+            }
+        }
+
+        func stop() async {
+            for bot in self.processes.withLock({ $0 }) { if let bot, bot.isRunning { bot.terminate() } }
+            self.emulator.withLock { if let e = $0, e.isRunning { e.terminate() } }
+            for node in self.nodes { await node.kill() }
+            await self.postgres.stop()
+        }
     }
 
     @Test func twoProcessesSplitTheShardsAndShareOneCatalog() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let postgres = try await PostgresTestServer.start()
-        let ready = dir.appendingPathComponent("ready.json").path
-        let emulator = Process()
-        emulator.executableURL = URL(fileURLWithPath: Binaries.path("discord-emulator"))
-        emulator.arguments = ["--empty", "--shards", "2", "--ready-file", ready]
-        emulator.standardOutput = FileHandle.nullDevice
-        emulator.standardError = FileHandle.nullDevice
-        try emulator.run()
-        var nodes: [TestNode] = []
-        var bots: [Process] = []
-        func stopAll() async {
-            for bot in bots where bot.isRunning { bot.terminate() }
-            if emulator.isRunning { emulator.terminate() }
-            for node in nodes { await node.kill() }
-            await postgres.stop()
-        }
-        do {
-            try await eventually("the emulator's ready file", timeout: .seconds(30)) {
-                (FileManager.default.contents(atPath: ready)?.count ?? 0) > 0
-            }
-            let urls = try #require(
-                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ready))) as? [String: String])
-            let control = Control(base: try #require(urls["control"]))
-            // Guild 2000 is on shard 0 of 2; guild 4194311 ((1 << 22) | 7) on shard 1. They share the space "team".
-            try await control.call("POST", "/guilds", ["id": "2000", "name": "zero"])
-            try await control.call("POST", "/guilds", ["id": "4194311", "name": "one"])
-            try await control.call("POST", "/channels", ["id": "3000", "guild_id": "2000", "name": "files"])
-            try await control.call("POST", "/channels", ["id": "3100", "guild_id": "4194311", "name": "files"])
-            try await control.call("POST", "/users", ["id": "501", "username": "ana"])
-            try await postgres.createDatabase("bots")
-            for i in 0..<2 {
-                let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
-                try await node.start()
-                nodes.append(node)
-            }
-            let config: [String: Any] = [
-                "nodes": nodes.map { ["name": $0.name, "host": "127.0.0.1", "port": $0.port, "user": "bot", "password": "node-secret"] },
-                "replicas": 2, "spaces": ["2000": "team", "4194311": "team"],
-                "catalog": ["url": postgres.url(database: "bots"), "passwordEnv": "CATALOG_PASSWORD"],
-                "apiBaseURL": try #require(urls["api"]), "gatewayURL": try #require(urls["gateway"]),
-                "http": ["enabled": false],
-            ]
-            let configPath = dir.appendingPathComponent("ftpbot.json")
-            try JSONSerialization.data(withJSONObject: config).write(to: configPath)
-            for shard in 0..<2 {
-                let bot = Process()
-                bot.executableURL = URL(fileURLWithPath: Binaries.ftpbot)
-                bot.arguments = ["--config", configPath.path, "--data", dir.path + "/bot\(shard)", "--shards", "\(shard)/2"]
-                var environment = ProcessInfo.processInfo.environment
-                environment["DISCORD_TOKEN"] = urls["token"]
-                environment["CATALOG_PASSWORD"] = postgres.password
-                bot.environment = environment
-                bot.standardOutput = FileHandle.nullDevice
-                bot.standardError = try FileHandle(forWritingTo: {
-                    let log = dir.appendingPathComponent("bot\(shard).log")
-                    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-                    return log
-                }())
-                bot.standardInput = FileHandle.nullDevice
-                try bot.run()
-                bots.append(bot)
-            }
-            // Both processes connected, each with its one shard.
-            try await control.poll("two identifies", "/state") { state -> Bool? in
-                ((state as? [String: Any])?["identify_count"] as? Int ?? 0) >= 2 ? true : nil
-            }
-            try await control.poll("the bot's commands", "/commands") { ($0 as? [Any])?.isEmpty == false ? true : nil }
-
+        try await World.run { world in
             // Stored through the process of shard 0…
-            let data = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
-            try await control.call("POST", "/messages", [
-                "channel_id": "3000", "user_id": "501", "content": "!upload",
-                "files": [["filename": "shared.bin", "data_base64": data.base64EncodedString()]],
-            ])
-            try await control.poll("the upload's answer", "/channels/3000/messages") { answer -> Bool? in
-                (answer as? [[String: Any]])?.contains { ($0["content"] as? String)?.contains("Stored **shared.bin**") == true } == true ? true : nil
-            }
+            try await world.upload("shared.bin", Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 11) }), in: "3000")
             // …listed and deleted through the process of shard 1…
-            try await control.call("POST", "/messages", ["channel_id": "3100", "user_id": "501", "content": "!list"])
+            try await world.say("!list", in: "3100")
             try await eventually("the other process to list the file", timeout: .seconds(60)) {
-                try await Self.channelText(control, "3100").contains("shared.bin")
+                try await world.channelText("3100").contains("shared.bin")
             }
-            try await control.call("POST", "/messages", ["channel_id": "3100", "user_id": "501", "content": "!delete shared.bin"])
+            try await world.say("!delete shared.bin", in: "3100")
             try await eventually("the other process to delete it", timeout: .seconds(60)) {
-                try await Self.channelText(control, "3100").contains("Deleted **shared.bin**")
+                try await world.channelText("3100").contains("Deleted **shared.bin**")
             }
             // …and gone in the first process too, never coming back.
-            try await control.call("POST", "/messages", ["channel_id": "3000", "user_id": "501", "content": "!list"])
+            try await world.say("!list", in: "3000")
             try await eventually("the first process to list nothing", timeout: .seconds(60)) {
-                try await Self.channelText(control, "3000").contains("No files yet")
+                try await world.channelText("3000").contains("No files yet")
             }
-            #expect(nodes.allSatisfy { $0.contents("shared.bin", in: "team") == nil })
-            #expect(try await postgres.psql("SELECT count(*) FROM seed_files", database: "bots") == "0")
-            let state = try #require(try await control.call("GET", "/state") as? [String: Any])
+            #expect(world.nodes.allSatisfy { $0.contents("shared.bin", in: "team") == nil })
+            #expect(try await world.postgres.psql("SELECT count(*) FROM seed_files", database: "bots") == "0")
+            let state = try #require(try await world.control.call("GET", "/state") as? [String: Any])
             #expect(state["identify_count"] as? Int == 2, "one shard per process, each identified once")
-            for shard in 0..<2 {
-                let log = try String(contentsOfFile: dir.path + "/bot\(shard).log", encoding: .utf8)
-                #expect(log.contains("shards=\(shard)/2"), "\(log)")
-            }
-        } catch {
-            let logs = (0..<2).map { (try? String(contentsOfFile: dir.path + "/bot\($0).log", encoding: .utf8)) ?? "" }
-            await stopAll()
-            Issue.record("bot logs:\n\(logs.joined(separator: "\n---\n"))")
-            throw error
+            for shard in 0..<2 { #expect(world.log(shard).contains("shards=\(shard)/2"), "\(world.log(shard))") }
         }
-        await stopAll()
+    }
+
+    /// The process leading maintenance is killed (kill -9) while a deletion is still owed to a node that was
+    /// down: the other process takes the lead and carries the deletion out when the node is back.
+    @Test func whenTheLeaderIsKilledTheOtherTakesOverItsPendingWork() async throws {
+        try await World.run(extraConfig: ["maintenanceInterval": 0.5]) { world in
+            try await world.upload("owed.bin", Data(repeating: 7, count: 20_000), in: "3000")
+            let leader = try await eventuallyValue("a leader", timeout: .seconds(30)) {
+                (0..<2).first { world.log($0).contains("now leads the cluster's maintenance") }
+            }
+            let follower = 1 - leader
+            await world.nodes[1].kill()
+            try await world.say("!delete owed.bin", in: "3000")
+            try await eventually("the deletion", timeout: .seconds(60)) {
+                try await world.channelText("3000").contains("Deleted **owed.bin**")
+            }
+            #expect(try await world.postgres.psql("SELECT count(*) FROM seed_tombstones", database: "bots") == "1")
+            world.crash(leader)
+            try await world.nodes[1].start()
+            #expect(world.nodes[1].contents("owed.bin", in: "team") != nil, "the node came back with the deleted copy")
+            try await eventually("the other process to take the lead", timeout: .seconds(60)) {
+                world.log(follower).contains("now leads the cluster's maintenance")
+            }
+            try await eventually("the owed deletion to be carried out", timeout: .seconds(60)) {
+                world.nodes[1].contents("owed.bin", in: "team") == nil
+            }
+            try await eventually("the catalog to forget it", timeout: .seconds(30)) {
+                try await world.postgres.psql("SELECT count(*) FROM seed_tombstones", database: "bots") == "0"
+            }
+        }
     }
 }
