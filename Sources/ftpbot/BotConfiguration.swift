@@ -135,6 +135,27 @@ struct BotConfiguration: Decodable, Sendable {
 
     static let empty = BotConfiguration()
 
+    /// The configuration a command runs with: the file (`file`, else `$FTPBOT_CONFIG`) or the environment alone,
+    /// then the command line's settings (`override`), which win; and every problem found. Without a file the
+    /// settings are checked after the overrides, so a bad command-line value is reported too.
+    static func resolve(
+        file: String?, environment: [String: String], override: (inout BotConfiguration) -> Void
+    ) -> (BotConfiguration, [Problem]) {
+        var configuration = BotConfiguration.empty
+        var problems: [Problem] = []
+        if let path = file ?? environment["FTPBOT_CONFIG"] {
+            let (loaded, found) = Self.load(path: path, environment: environment)
+            configuration = loaded ?? .empty
+            problems = found
+            override(&configuration)
+        } else {
+            configuration.applyEnvironment(environment)
+            override(&configuration)
+            problems = configuration.problems(environment: environment)
+        }
+        return (configuration, problems)
+    }
+
     /// Reads and checks a file; returns every problem found, not only the first.
     static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
         let data: Data

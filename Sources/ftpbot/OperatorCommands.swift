@@ -18,18 +18,10 @@ struct ClusterOptions: ParsableArguments {
     /// and closes everything.
     func withCluster<T>(_ body: (Cluster) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
-        var configuration = BotConfiguration.empty
-        var problems: [BotConfiguration.Problem] = []
-        if let path = self.config ?? environment["FTPBOT_CONFIG"] {
-            let (loaded, found) = BotConfiguration.load(path: path, environment: environment)
-            configuration = loaded ?? .empty
-            problems = found
-        } else {
-            configuration.applyEnvironment(environment)
+        let (configuration, problems) = BotConfiguration.resolve(file: self.config, environment: environment) { c in
+            if let v = self.data { c.dataDirectory = v }
+            if let v = self.catalog { c.catalog = BotConfiguration.Catalog(url: v) }
         }
-        if let v = self.data { configuration.dataDirectory = v }
-        if let v = self.catalog { configuration.catalog = BotConfiguration.Catalog(url: v) }
-        if self.config == nil && environment["FTPBOT_CONFIG"] == nil { problems = configuration.problems(environment: environment) }
         guard problems.isEmpty else { throw OperatorFailure(problems.map(\.description).joined(separator: "\n")) }
         var logger = Logger(label: "ftpbot")
         logger.logLevel = .warning

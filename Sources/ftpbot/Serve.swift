@@ -47,29 +47,19 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var configuration = BotConfiguration.empty
-        var problems: [BotConfiguration.Problem] = []
-        if let path = self.config ?? environment["FTPBOT_CONFIG"] {
-            let (loaded, found) = BotConfiguration.load(path: path, environment: environment)
-            configuration = loaded ?? .empty
-            problems = found
-        } else {
-            configuration.applyEnvironment(environment)
-        }
         // Command-line options win over the file.
-        if let v = self.data { configuration.dataDirectory = v }
-        if let v = self.nodes { configuration.localNodes = v }
-        if let v = self.replicas { configuration.replicas = v }
-        if let v = self.strategy { configuration.strategy = v }
-        if !self.prefixes.isEmpty { configuration.prefixes = self.prefixes }
-        if let v = self.catalog { configuration.catalog = BotConfiguration.Catalog(url: v) }
-        if let v = self.shards { configuration.shards = v }
-        if let v = self.httpAddress {
-            configuration.http = configuration.http ?? BotConfiguration.HTTP()
-            configuration.http?.address = v
-        }
-        if self.config == nil && environment["FTPBOT_CONFIG"] == nil {
-            problems = configuration.problems(environment: environment)
+        var (configuration, problems) = BotConfiguration.resolve(file: self.config, environment: environment) { c in
+            if let v = self.data { c.dataDirectory = v }
+            if let v = self.nodes { c.localNodes = v }
+            if let v = self.replicas { c.replicas = v }
+            if let v = self.strategy { c.strategy = v }
+            if !self.prefixes.isEmpty { c.prefixes = self.prefixes }
+            if let v = self.catalog { c.catalog = BotConfiguration.Catalog(url: v) }
+            if let v = self.shards { c.shards = v }
+            if let v = self.httpAddress {
+                c.http = c.http ?? BotConfiguration.HTTP()
+                c.http?.address = v
+            }
         }
         var token: BotToken?
         do {
