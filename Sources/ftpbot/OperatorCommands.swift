@@ -61,6 +61,18 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
+    /// Runs a command's work: a failure is one line on standard error and exit status 1.
+    static func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
     /// Prints the report; a report with problems fails the command.
     static func finish(_ report: OperationReport) throws {
         print("Done: \(report).")
@@ -89,7 +101,7 @@ struct DrainCommand: AsyncParsableCommand {
     var node: String
 
     func run() async throws {
-        do {
+        try await ClusterOptions.reportingFailures {
             let report: OperationReport? = try await self.cluster.withCluster { cluster in
                 if self.undo {
                     try await cluster.undrain(self.node)
@@ -98,11 +110,6 @@ struct DrainCommand: AsyncParsableCommand {
                 return try await cluster.drain(self.node) { print($0) }
             }
             if let report { try ClusterOptions.finish(report) } else { print("\(self.node) is in service again.") }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }
@@ -115,13 +122,8 @@ struct RebalanceCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        do {
+        try await ClusterOptions.reportingFailures {
             try ClusterOptions.finish(try await self.cluster.withCluster { await $0.rebalance { print($0) } })
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }
@@ -134,13 +136,8 @@ struct ScrubCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        do {
+        try await ClusterOptions.reportingFailures {
             try ClusterOptions.finish(try await self.cluster.withCluster { await $0.scrub { print($0) } })
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
         }
     }
 }

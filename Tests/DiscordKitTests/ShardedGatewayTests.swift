@@ -5,19 +5,24 @@ import Foundation
 import Testing
 
 @Suite struct ShardedGatewayTests {
-    /// A process that runs part of the bot's shards gets only their guilds' events; the others' go to other
-    /// processes.
-    @Test func aProcessRunsOnlyItsShards() async throws {
-        let onShardOne = Snowflake((UInt64(1) << 22) | 7)
+    /// Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2), `onShardOne` on shard 1; a channel in each.
+    static let onShardOne = Snowflake((UInt64(1) << 22) | 7)
+    static var twoShards: DiscordEmulator.Configuration {
         var config = DiscordEmulator.Configuration(
             guilds: [EmulatedGuild(id: "2000", name: "zero"), EmulatedGuild(id: onShardOne.rawValue, name: "one")],
             channels: [EmulatedChannel(id: "3000", guildID: "2000", name: "a"), EmulatedChannel(id: "3100", guildID: onShardOne.rawValue, name: "b")],
             heartbeatIntervalMilliseconds: 1000)
         config.recommendedShards = 2
         config.identifyInterval = .milliseconds(80)
-        try await withEmulator(config) { emulator, rest in
+        return config
+    }
+
+    /// A process that runs part of the bot's shards gets only their guilds' events; the others' go to other
+    /// processes.
+    @Test func aProcessRunsOnlyItsShards() async throws {
+        try await withEmulator(Self.twoShards) { emulator, rest in
             let selection = try ShardSelection(parsing: "1/2")
-            #expect(selection.serves(guild: onShardOne) && !selection.serves(guild: "2000"))
+            #expect(selection.serves(guild: Self.onShardOne) && !selection.serves(guild: "2000"))
             let gateway = ShardedGateway(
                 configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
                 rest: rest, selection: selection, roundInterval: .milliseconds(100))
@@ -52,15 +57,7 @@ import Testing
         }
     }
     @Test func recommendedShardsRunInOneProcessAndSurviveEachOther() async throws {
-        // Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2); a second guild on shard 1.
-        let onShardOne = Snowflake((UInt64(1) << 22) | 7)
-        var config = DiscordEmulator.Configuration(
-            guilds: [EmulatedGuild(id: "2000", name: "zero"), EmulatedGuild(id: onShardOne.rawValue, name: "one")],
-            channels: [EmulatedChannel(id: "3000", guildID: "2000", name: "a"), EmulatedChannel(id: "3100", guildID: onShardOne.rawValue, name: "b")],
-            heartbeatIntervalMilliseconds: 1000)
-        config.recommendedShards = 2
-        config.identifyInterval = .milliseconds(80)
-        try await withEmulator(config) { emulator, rest in
+        try await withEmulator(Self.twoShards) { emulator, rest in
             let gateway = ShardedGateway(
                 configuration: GatewayConfiguration(token: BotToken("emulator-token"), maximumBackoff: .milliseconds(200)),
                 rest: rest, roundInterval: .milliseconds(100))
