@@ -244,6 +244,7 @@ let package = Package(
                 "FTPKit", "DiscordKit", "DiscordEmulator", "DiscordTestSupport", "FileBot", "Balancer", "SeedTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -80,7 +80,8 @@ class FTPD(Server):
         subprocess.run([binary, "user", "add", "--users", users, "--iterations", "1000", self.user],
                        input=self.password + "\n", text=True, check=True)
         self.proc = subprocess.Popen([binary, "--root", root, "--users", users, "--anonymous", "--address", "127.0.0.1",
-                                      "--port", str(self.port), "--max-sessions", "5000", "--max-per-ip", "5000",
+                                      "--port", str(self.port), "--max-sessions", str(getattr(self, "max_sessions", 5000)),
+                                      "--max-per-ip", str(getattr(self, "max_sessions", 5000)),
                                       "--log-level", "error"] + getattr(self, "extra", []))
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")

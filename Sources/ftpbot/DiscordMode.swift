@@ -41,11 +41,11 @@ enum DiscordMode {
         let frontEnd = DiscordFrontEnd(bot: bot, links: web?.links, rest: rest, settings: settings)
         await frontEnd.register(on: router)
         let server = try await web?.start(logger: logger) { await frontEnd.announce($0) }
-        defer { server?.cancel() }
-        if let web {
-            logger.info("web links", metadata: ["url": "\(web.publicURL)"])
-            if !web.publicURLConfigured {
-                logger.warning("links point at \(web.publicURL), reachable from this machine only; set http.publicURL")
+        defer { server?.task.cancel() }
+        if let web, let server {
+            logger.info("web links", metadata: ["url": "\(server.publicURL)"])
+            if web.configuredPublicURL == nil {
+                logger.warning("links point at \(server.publicURL), reachable from this machine only; set http.publicURL")
             }
         }
         let commands = await router.applicationCommands

@@ -200,9 +200,9 @@ struct Serve: AsyncParsableCommand {
             let row = notice.stored.row
             FileHandle.standardOutput.write(Data("Web upload: \(row.name) (\(Format.bytes(row.size))) stored on \(row.nodes.joined(separator: ", ")).\n".utf8))
         }
-        defer { server?.cancel() }
+        defer { server?.task.cancel() }
         // Where the links point, on standard error: standard output carries only the commands' answers.
-        if let web { FileHandle.standardError.write(Data("Web links and upload pages: \(web.publicURL)/\n".utf8)) }
+        if let server { FileHandle.standardError.write(Data("Web links and upload pages: \(server.publicURL)/\n".utf8)) }
         if isatty(STDIN_FILENO) != 0 {
             let where_ = local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes"
             print("Seed file bot, console mode: \(where_). Type !help; Ctrl-D quits.")
@@ -212,7 +212,7 @@ struct Serve: AsyncParsableCommand {
             // Written at once: a pipe's reader (a script waiting for a link) must not wait for the buffer to fill.
             if !answer.isEmpty { FileHandle.standardOutput.write(Data((answer + "\n").utf8)) }
         }
-        server?.cancel()
-        await server?.value
+        server?.task.cancel()
+        await server?.task.value
     }
 }

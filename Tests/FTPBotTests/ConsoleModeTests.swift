@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import SeedTestSupport
 import Testing
 
@@ -108,5 +110,33 @@ import Testing
         #expect(again.contains("Uploaded kept.pdf"))
         let (_, listed, _) = try await run("!list\n", in: dir)
         #expect(listed.contains("kept.pdf") && listed.contains("2 files,"), "\(listed)")
+    }
+
+    /// Without an address the web front end takes 127.0.0.1:8080 or the next free port, by binding (not by probing
+    /// first): consoles starting together while 8080 is taken each start, and their links name the port each got.
+    @Test func defaultWebPortMovesOnWhenTaken() async throws {
+        // Hold 8080 (if something else already holds it, the effect is the same).
+        let held = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: "127.0.0.1", port: 8080).get()
+        let dirs = try (0..<3).map { _ in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            return dir
+        }
+        defer { for dir in dirs { try? FileManager.default.removeItem(at: dir) } }
+        try await withThrowingTaskGroup(of: (Int32, String, String).self) { group in
+            for dir in dirs {
+                group.addTask { try await self.run("!uploadlink\n", in: dir) }
+            }
+            for try await (status, out, err) in group {
+                #expect(status == 0, "\(err)")
+                let line = try #require(err.split(separator: "\n").first { $0.hasPrefix("Web links and upload pages: ") })
+                let port = try #require(Int(line.split(separator: ":").last?.dropLast() ?? ""))
+                #expect(port != 8080 && (8081..<8180).contains(port), "\(line)")
+                let url = try #require(out.split(separator: "\n").first { $0.hasPrefix("http://") })
+                #expect(url.hasPrefix("http://127.0.0.1:\(port)/u/"), "\(out)")
+            }
+        }
+        try await held?.close()
     }
 }

@@ -280,6 +280,35 @@ elif scenario == "shutdown":
     check(last.startswith("421"), "then 421: %r" % last)
     check(os.path.getsize(os.path.join(root, "slow.bin")) == 2_000_000, "upload committed")
 
+elif scenario == "deaf":
+    # A client that sends commands and never reads the replies: the server stops reading from it (TCP's window
+    # closes) or drops it, and keeps serving others meanwhile; read at last, the replies come in order.
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((host, port))
+    s.settimeout(3)
+    chunk = b"NOOP\r\n" * 40
+    sent, outcome = 0, None
+    deadline = time.time() + 60
+    while outcome is None and time.time() < deadline:
+        try:
+            s.sendall(chunk)
+            sent += len(chunk)
+        except socket.timeout:
+            outcome = "stopped reading"
+        except OSError:
+            outcome = "closed"
+    check(outcome is not None, "the server kept reading %d bytes of commands whose replies nobody read" % sent)
+    other = Raw()
+    check(other.greeting == "220" and other.send(b"NOOP\r\n") == "200", "another session is served meanwhile")
+    if outcome == "stopped reading":
+        s.settimeout(30)
+        f = s.makefile("rb")
+        check(f.readline().startswith(b"220"), "greeting first")
+        for i in range(1000):
+            line = f.readline()
+            check(line.startswith(b"200"), "reply %d in order: %r" % (i, line))
+
 else:
     print("unknown scenario", scenario)
     sys.exit(2)

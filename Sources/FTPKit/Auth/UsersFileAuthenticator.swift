@@ -3,25 +3,52 @@ import Synchronization
 
 /// Authenticates against a ``UsersFile``. PBKDF2 runs on a thread pool so logins never stall an event loop.
 ///
-/// A successful login is remembered as a keyed digest of the password (the key is random per process), so a
+/// Concurrent logins with the same name and password share one key derivation. A successful login is remembered
+/// as a keyed digest of the password (the key is random per process), so a
 /// client that logs in again with the same password costs one SHA-256 instead of a full KDF. The file's slow hash
 /// is what protects passwords at rest; the cache lives only in this process's memory and is dropped on reload.
 public final class UsersFileAuthenticator: FTPAuthenticator {
     private struct State {
         var users: [String: UsersFile.Entry]
         var verified: [String: [UInt8]] = [:]
+        /// Key derivations under way, by user and password digest: concurrent logins with the same credentials
+        /// (a client opening many sessions at once) wait for one derivation instead of each running its own.
+        var running: [Attempt: Derivation] = [:]
+    }
+
+    private struct Derivation {
+        let task: Task<Bool, Never>
+        var logins: Int
+    }
+
+    private struct Attempt: Hashable {
+        let user: String
+        let digest: [UInt8]
     }
 
     private let state: Mutex<State>
     private let cacheKey: [UInt8]
     private let threadPool: NIOThreadPool
+    private let verifier: @Sendable (_ password: String, _ stored: String) -> Bool
     public let path: String?
+
+    /// Logins waiting for a key derivation (each derivation may serve several).
+    package var loginsAwaitingDerivation: Int { self.state.withLock { $0.running.values.reduce(0) { $0 + $1.logins } } }
 
     public convenience init(path: String, threadPool: NIOThreadPool = .singleton) throws(FTPConfigurationError) {
         try self.init(file: UsersFile(contentsOf: path), path: path, threadPool: threadPool)
     }
 
-    public init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
+    public convenience init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
+        self.init(file: file, path: path, threadPool: threadPool, verifier: PasswordHasher.verify)
+    }
+
+    /// `verifier` checks a password against a stored hash, on `threadPool` (tests count and hold its calls).
+    package init(
+        file: UsersFile, path: String? = nil, threadPool: NIOThreadPool,
+        verifier: @escaping @Sendable (_ password: String, _ stored: String) -> Bool
+    ) {
+        self.verifier = verifier
         self.state = Mutex(State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
         // The system generator is the kernel's CSPRNG (getrandom(2)).
         self.cacheKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
@@ -48,9 +75,28 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         if let entry, let cached, PasswordHasher.constantTimeEqual(cached, digest), entry.password == stored {
             ok = true
         } else {
-            ok = (try? await self.threadPool.runIfActive { PasswordHasher.verify(password, against: stored) }) ?? false
-            ok = ok && entry != nil
-            if ok { self.state.withLock { $0.verified[user] = digest } }
+            let attempt = Attempt(user: user, digest: digest)
+            let pool = self.threadPool
+            let verifier = self.verifier
+            // Joined or started in one step under the lock, so two logins never both decide to start one.
+            let derivation = self.state.withLock { state in
+                if let running = state.running[attempt]?.task {
+                    state.running[attempt]?.logins += 1
+                    return running
+                }
+                let task = Task { (try? await pool.runIfActive { verifier(password, stored) }) ?? false }
+                state.running[attempt] = Derivation(task: task, logins: 1)
+                return task
+            }
+            ok = await derivation.value && entry != nil
+            self.state.withLock { state in
+                if state.running[attempt]?.task == derivation {
+                    state.running[attempt]?.logins -= 1
+                    if state.running[attempt]?.logins == 0 { state.running[attempt] = nil }
+                }
+                // Only if the users file was not reloaded meanwhile with another password for this user.
+                if ok, state.users[user]?.password == stored { state.verified[user] = digest }
+            }
         }
         guard ok, let entry else { return nil }
         // Checked after the password, so the answer (and its timing) is the same as for a wrong password: a client

@@ -15,7 +15,8 @@ import Synchronization
 /// It is a swift-service-lifecycle `Service`: in a `ServiceGroup`, a graceful shutdown (SIGTERM, say) stops it as
 /// ``beginShutdown(gracePeriod:)`` does, with ``FTPServerConfiguration/shutdownGracePeriod``.
 public final class FTPServer: Service, Sendable {
-    typealias ControlChannel = NIOAsyncChannel<FTPControlLine, ByteBuffer>
+    /// An accepted control connection, its ``FTPSession`` installed but not started.
+    typealias ControlChannel = any Channel
 
     public let configuration: FTPServerConfiguration
     /// The port actually bound (useful with port 0).
@@ -34,7 +35,7 @@ public final class FTPServer: Service, Sendable {
 
     private struct State {
         var nextSession = 0
-        var sessions: [Int: (trigger: AsyncStream<Void>.Continuation, channel: any Channel)] = [:]
+        var sessions: [Int: (shutDown: @Sendable () -> Void, channel: any Channel)] = [:]
         var shuttingDown = false
         /// Closes the sessions left when the grace period ends.
         var graceTimer: Scheduled<Void>?
@@ -85,7 +86,8 @@ public final class FTPServer: Service, Sendable {
                 child.eventLoop.makeCompletedFuture {
                     try proxyHeaders.install(on: child)
                     try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
-                    return try ControlChannel(wrappingChannelSynchronously: child)
+                    try child.pipeline.syncOperations.addHandler(FTPSession(server: context, implicitTLS: false))
+                    return child
                 }
             }
         var implicitChannel: NIOAsyncChannel<ControlChannel, Never>?
@@ -101,7 +103,8 @@ public final class FTPServer: Service, Sendable {
                             guard let tls = context.tls else { throw TLSError("TLS is not configured") }
                             try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                             try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
-                            return try ControlChannel(wrappingChannelSynchronously: child)
+                            try child.pipeline.syncOperations.addHandler(FTPSession(server: context, implicitTLS: true))
+                            return child
                         }
                     }
             } catch {
@@ -127,9 +130,9 @@ public final class FTPServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { listeners in
                 if let implicit = self.implicitChannel {
-                    listeners.addTask { try await self.accept(on: implicit, implicitTLS: true) }
+                    listeners.addTask { try await self.accept(on: implicit) }
                 }
-                listeners.addTask { try await self.accept(on: self.serverChannel, implicitTLS: false) }
+                listeners.addTask { try await self.accept(on: self.serverChannel) }
                 try await listeners.waitForAll()
             }
         } onGracefulShutdown: {
@@ -139,11 +142,11 @@ public final class FTPServer: Service, Sendable {
     }
 
     /// Serves one listener's connections; returns when it is closed and its sessions have ended.
-    private func accept(on listener: NIOAsyncChannel<ControlChannel, Never>, implicitTLS: Bool) async throws {
+    private func accept(on listener: NIOAsyncChannel<ControlChannel, Never>) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { inbound in
                 for try await connection in inbound {
-                    group.addTask { await self.serve(connection, implicitTLS: implicitTLS) }
+                    group.addTask { await self.serve(connection) }
                 }
             }
             // The listener is closed: wait for the sessions, which were told to finish.
@@ -163,16 +166,16 @@ public final class FTPServer: Service, Sendable {
     /// Starts what ``shutdown(gracePeriod:)`` does and returns at once: ``run()`` returns when the last session has
     /// ended. Calls after the first change nothing.
     public func beginShutdown(gracePeriod: Duration = .seconds(30)) {
-        let sessions: [AsyncStream<Void>.Continuation]? = self.state.withLock { s in
+        let sessions: [@Sendable () -> Void]? = self.state.withLock { s in
             guard !s.shuttingDown else { return nil }
             s.shuttingDown = true
-            return s.sessions.values.map(\.trigger)
+            return s.sessions.values.map(\.shutDown)
         }
         guard let sessions else { return }
         self.logger.info("shutting down", metadata: ["sessions": "\(sessions.count)"])
         self.serverChannel.channel.close(promise: nil)
         self.implicitChannel?.channel.close(promise: nil)
-        for trigger in sessions { trigger.yield() }
+        for shutDown in sessions { shutDown() }
         let timer = self.serverChannel.channel.eventLoop.scheduleTask(in: TimeAmount(gracePeriod)) {
             self.closeSessionsLeft()
         }
@@ -208,22 +211,19 @@ public final class FTPServer: Service, Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { self.context.limiter.total }
 
-    /// Answers a connection that will not get a session, and closes it. Through `executeThenClose`: a wrapped
-    /// channel dropped after `close()` returns can still be open as far as its writer knows (NIO completes the
-    /// close before it fires channelInactive), and NIO traps on such a writer.
+    /// Answers a connection that will not get a session, and closes it once the answer has gone out.
     private static func refuse(_ connection: ControlChannel, _ reply: FTPReply) async {
-        try? await connection.executeThenClose { _, outbound in
-            try await outbound.write(ByteBuffer(string: reply.encoded))
-        }
+        try? await connection.writeAndFlush(ByteBuffer(string: reply.encoded))
+        try? await connection.close()
     }
 
-    private func serve(_ connection: ControlChannel, implicitTLS: Bool = false) async {
-        let tcpPeer = connection.channel.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
+    private func serve(_ connection: ControlChannel) async {
+        let tcpPeer = connection.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? "unknown"
         var peer = tcpPeer
         var viaProxy: String?
-        if let pending = self.proxyHeaders.take(for: connection.channel), self.proxyHeaders.trusts(tcpPeer) {
+        if let pending = self.proxyHeaders.take(for: connection), self.proxyHeaders.trusts(tcpPeer) {
             // The proxy sends its header at once; a proxy that does not within 5 s is cut off.
-            let timer = connection.channel.eventLoop.scheduleTask(in: .seconds(5)) { connection.channel.close(promise: nil) }
+            let timer = connection.eventLoop.scheduleTask(in: .seconds(5)) { connection.close(promise: nil) }
             defer { timer.cancel() }
             do {
                 if let header = try await pending.get(), header.command == .proxy, let source = header.source {
@@ -232,11 +232,11 @@ public final class FTPServer: Service, Sendable {
                 }
             } catch {
                 self.logger.notice("connection from the proxy refused", metadata: ["proxy": "\(tcpPeer)", "reason": "\(error)"])
-                try? await connection.executeThenClose { _, _ in }
+                try? await connection.close()
                 return
             }
         }
-        let local = connection.channel.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
+        let local = connection.localAddress?.ipAddress.map(IPAddressText.canonical) ?? self.configuration.host
         var logger = self.logger
         guard self.configuration.addressPolicy.permits(peer) else {
             logger.notice("connection refused", metadata: ["client": "\(peer)", "reason": "address not allowed"])
@@ -254,11 +254,15 @@ public final class FTPServer: Service, Sendable {
             await Self.refuse(connection, FTPReply(421, "Too many failed logins from your address; try later."))
             return
         }
-        let (shutdown, trigger) = AsyncStream<Void>.makeStream()
+        let shutDown: @Sendable () -> Void = {
+            connection.eventLoop.execute {
+                try? connection.pipeline.syncOperations.handler(type: FTPSession.self).shutDown()
+            }
+        }
         let id: Int? = self.state.withLock { s in
             if s.shuttingDown { return nil }
             s.nextSession += 1
-            s.sessions[s.nextSession] = (trigger, connection.channel)
+            s.sessions[s.nextSession] = (shutDown, connection)
             return s.nextSession
         }
         guard let id else {
@@ -278,10 +282,20 @@ public final class FTPServer: Service, Sendable {
         self.context.metrics.sessions.increment()
         defer { self.context.metrics.sessions.decrement() }
         if let viaProxy { logger[metadataKey: "proxy"] = "\(viaProxy)" }
-        let session = FTPSession(
-            context: self.context, channel: connection, clientAddress: peer, localAddress: local, logger: logger,
-            implicitTLS: implicitTLS, proxyAddress: viaProxy)
-        await session.run(shutdown: shutdown)
+        let sessionPeer = FTPSession.Peer(clientAddress: peer, localAddress: local, proxyAddress: viaProxy, logger: logger)
+        let ended = connection.eventLoop.flatSubmit {
+            do {
+                return try connection.pipeline.syncOperations.handler(type: FTPSession.self).start(sessionPeer)
+            } catch {
+                return connection.eventLoop.makeFailedFuture(error)
+            }
+        }
+        do {
+            try await ended.get()
+        } catch {
+            logger.error("session could not start", metadata: ["error": "\(error)"])
+            try? await connection.close()
+        }
         logger.info("session closed")
     }
 }

@@ -3,25 +3,37 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Drives one control connection: reads lines, feeds them to the ``FTPSessionStateMachine`` and carries out its
-/// actions. All session state is owned by the single loop in ``run()``; slow work (authentication, storage,
-/// transfers) runs in child tasks that report back as events, so the loop never blocks and ABOR is always heard.
-struct FTPSession {
-    typealias ControlChannel = NIOAsyncChannel<FTPControlLine, ByteBuffer>
+/// Drives one control connection on its event loop: each decoded line goes to the ``FTPSessionStateMachine`` and
+/// its actions are carried out here, in the same event-loop turn — a reply is written with no task hop or await.
+/// Slow work (authentication, storage, opening a passive port, transfers) runs in tasks that report back as
+/// ``Event``s on the loop, so the session never blocks and ABOR is always heard.
+///
+/// Installed when the connection is accepted; it holds the lines that arrive until ``start(_:)`` (after the PROXY
+/// header and the server's admission checks). Not `Sendable`: everything here runs on the channel's event loop.
+final class FTPSession: ChannelDuplexHandler {
+    typealias InboundIn = FTPControlLine
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
+    /// What the tasks the session starts report back.
     enum Event: Sendable {
-        case line(FTPControlLine)
-        case inputClosed
         /// The login's result and, for a user with a quota, their account (already joined).
         case authenticated(FTPUser?, QuotaAccount?)
-        case delayElapsed(FTPReply, close: Bool)
         case passiveOpened(PassiveListener)
         case passiveFailed(String)
         case fileOperationDone(FTPFileOperation, FTPFileOperationResult)
         case transferStarting
         case transferDone(FTPTransferRunner.Outcome)
-        case tick
-        case shutdown
+    }
+
+    /// Who is on the other end, known once the connection is admitted.
+    struct Peer: Sendable {
+        var clientAddress: String
+        var localAddress: String
+        /// The trusted proxy the control connection came through (its PROXY header gave `clientAddress`): passive
+        /// data connections may come from it too, since it forwards the client's.
+        var proxyAddress: String?
+        var logger: Logger
     }
 
     private enum Pending {
@@ -29,474 +41,518 @@ struct FTPSession {
         case command(FTPCommand)
     }
 
-    let context: FTPServerContext
-    let channel: ControlChannel
-    let clientAddress: String
-    let localAddress: String
-    var logger: Logger
+    let server: FTPServerContext
     /// Accepted on the implicit FTPS listener: the control connection is TLS from the start.
-    var implicitTLS = false
-    /// The trusted proxy the control connection came through (its PROXY header gave `clientAddress`): passive
-    /// data connections may come from it too, since it forwards the client's.
-    var proxyAddress: String?
+    let implicitTLS: Bool
 
-    /// 227/229 (passive) and the 200 that accepts PORT/EPRT: the client opens or awaits a data connection next.
-    static func setsUpDataConnection(_ reply: FTPReply) -> Bool {
-        reply.code == 227 || reply.code == 229
-            || (reply.code == 200 && (reply.text.hasPrefix("PORT command") || reply.text.hasPrefix("EPRT command")))
+    private var context: ChannelHandlerContext?
+    private var peer: Peer?
+    private var machine: FTPSessionStateMachine?
+    /// Completed when the session has ended and cleaned up (the server then releases its slot).
+    private var finished: EventLoopPromise<Void>?
+    private var ended = false
+    private var inputClosed = false
+    /// Lines and commands that arrived while the session was busy, held, or not yet started; replayed in order.
+    private var pending: [Pending] = []
+    /// A failed login's delay is running: nothing else is answered until it ends.
+    private var holding = false
+    private var listener: PassiveListener?
+    private var transferControl: TransferControl?
+    private var currentTransfer: FTPTransfer?
+    private var transferStart = ContinuousClock.now
+    private var lastActivity = NIODeadline.now()
+    private var idleTimer: Scheduled<Void>?
+    private var closeAfterTransfer = false
+    private var userName: String?
+    /// The user whose session slot this session holds (see maxSessionsPerUser).
+    private var heldUserSlot: String?
+    // What the logged-in user's files go through (their quota) and their transfers draw on (rates).
+    private var storage: any FTPStorage
+    private var quotaAccount: QuotaAccount?
+    private var pacers: (upload: BandwidthPacer?, download: BandwidthPacer?)
+    /// This session's TLS context, kept for its whole life (see FTPServerContext.tls).
+    private let sessionTLS: TLSContext?
+    /// Authentication and file operations under way, cancelled if the session ends first.
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var nextTask = 0
+    /// A read held back while the client does not take its replies (TCP's window then slows its commands).
+    private var readHeld = false
+    /// The newest reply's write: the connection closes once it (and so every reply before it) has gone out.
+    private var lastWrite: EventLoopFuture<Void>?
+
+    init(server: FTPServerContext, implicitTLS: Bool) {
+        self.server = server
+        self.implicitTLS = implicitTLS
+        self.storage = server.configuration.storage
+        self.pacers = server.bandwidth.globalPacers
+        self.sessionTLS = server.tls
     }
 
-    func run(shutdown: AsyncStream<Void>) async {
-        do {
-            try await self.channel.executeThenClose { inbound, outbound in
-                try await self.serve(inbound: inbound, outbound: outbound, shutdown: shutdown)
-            }
-        } catch {
-            self.logger.debug("session ended with error", metadata: ["error": "\(error)"])
+    private var configuration: FTPServerConfiguration { self.server.configuration }
+    var logger: Logger { self.peer?.logger ?? Logger(label: "ftpd") }
+    var clientAddress: String { self.peer?.clientAddress ?? "unknown" }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = self.unwrapInboundIn(data)
+        guard self.machine != nil, !self.ended else {
+            self.queue(.line(line))
+            return
+        }
+        self.lastActivity = .now()
+        if self.holding || !self.machine!.isIdle && !self.machine!.isTransferring || !self.pending.isEmpty
+            || !context.channel.isWritable
+        {
+            self.queue(.line(line))
+        } else if !self.handleLine(line) {
+            self.end()
+        } else {
+            self.drain()
         }
     }
 
-    private func serve(
-        inbound: NIOAsyncChannelInboundStream<FTPControlLine>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        shutdown: AsyncStream<Void>
-    ) async throws {
-        let config = self.context.configuration
-        // This session's TLS context, kept for its whole life (see FTPServerContext.tls).
-        let sessionTLS = self.context.tls
-        let (events, sink) = AsyncStream<Event>.makeStream()
-        // The user whose session slot this session holds (see maxSessionsPerUser).
-        var heldUserSlot: String?
-        defer { if let heldUserSlot { self.context.limiter.releaseUser(heldUserSlot) } }
-        var machine = FTPSessionStateMachine(
-            configuration: config.session, clientAddress: self.clientAddress,
-            passiveAddress: self.context.passiveAddress(for: self.clientAddress) ?? self.localAddress,
+    func channelInactive(context: ChannelHandlerContext) {
+        self.inputClosed = true
+        if self.machine != nil { self.end() }
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Lines wait while the client does not read its replies; they are answered, and reading resumes, once it does.
+        if context.channel.isWritable {
+            if self.machine != nil { self.drain() }
+            if self.readHeld {
+                self.readHeld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable { context.read() } else { self.readHeld = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("control connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: - Life
+
+    /// Begins the session (greeting, then the lines held so far); the future completes once it has ended.
+    func start(_ peer: Peer) -> EventLoopFuture<Void> {
+        let context = self.context!
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        self.finished = promise
+        self.peer = peer
+        self.machine = FTPSessionStateMachine(
+            configuration: self.configuration.session, clientAddress: peer.clientAddress,
+            passiveAddress: self.server.passiveAddress(for: peer.clientAddress) ?? peer.localAddress,
             implicitTLS: self.implicitTLS)
-        var pending: [Pending] = []
-        var holding = false
-        var listener: PassiveListener?
-        var transferControl: TransferControl?
-        var currentTransfer: FTPTransfer?
-        var transferStart = ContinuousClock.now
-        var lastActivity = ContinuousClock.now
-        var closeAfterTransfer = false
-        var userName: String?
-        // What the logged-in user's files go through (their quota) and their transfers draw on (rates).
-        var storage: any FTPStorage = config.storage
-        var quotaAccount: QuotaAccount?
-        defer { quotaAccount?.detach() }
-        var pacers = self.context.bandwidth.globalPacers
-
-        // Replies are written on the channel and awaited one by one (not through the async writer, which hands
-        // writes to the event loop later): AUTH TLS must know its 234 left in clear text before TLS starts.
-        let control = self.channel.channel
-        func send(_ reply: FTPReply) async throws {
-            if machine.controlSecure, machine.protectData, Self.setsUpDataConnection(reply) {
-                // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
-                // single-use: send a fresh one ahead of the reply it is about to act on.
-                try? await control.eventLoop.submit {
-                    try control.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
-                }.get()
-            }
-            try await control.writeAndFlush(ByteBuffer(string: reply.encoded))
+        if self.inputClosed {
+            self.end()
+            return promise.futureResult
         }
+        self.send(self.machine!.greeting().reply!)
+        self.armIdleTimer(after: self.configuration.idleTimeout)
+        self.drain()
+        return promise.futureResult
+    }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    for try await line in inbound { sink.yield(.line(line)) }
-                } catch {}
-                sink.yield(.inputClosed)
-            }
-            group.addTask {
-                let period = min(config.idleTimeout / 4, .seconds(5))
-                while !Task.isCancelled {
-                    try await Task.sleep(for: period)
-                    sink.yield(.tick)
-                }
-            }
-            group.addTask {
-                for await _ in shutdown { sink.yield(.shutdown); return }
-            }
-            defer {
-                listener?.close()
-                transferControl?.abort()
-                group.cancelAll()
-            }
-
-            try await send(machine.greeting().reply!)
-
-            /// Carries out one action; returns false when the session must end.
-            func perform(_ action: FTPSessionStateMachine.Action) async throws -> Bool {
-                switch action {
-                case .none:
-                    return true
-                case .reply(let r):
-                    try await send(r)
-                case .replies(let rs):
-                    for r in rs { try await send(r) }
-                case .close(let rs):
-                    for r in rs { try await send(r) }
-                    return false
-                case .authenticate(let user, let password):
-                    userName = user
-                    if self.context.isBanned(self.clientAddress) {
-                        sink.yield(.authenticated(nil, nil))
-                        return true
-                    }
-                    let authenticator = config.authenticator
-                    let client = self.clientAddress
-                    let quotas = self.context.quotas
-                    let logger = self.logger
-                    group.addTask {
-                        let result = await authenticator.authenticate(user: user, password: password, client: client)
-                        guard let result, let quota = result.quota ?? config.defaultQuota, !quota.isUnlimited else {
-                            sink.yield(.authenticated(result, nil))
-                            return
-                        }
-                        // The quota's ledger is joined (its first session counts the user's files) before the
-                        // login completes, so the first upload is already charged against the real usage.
-                        do {
-                            let account = try await quotas.attach(user: result.name, quota: quota) {
-                                try await QuotaStorage.usage(of: config.storage, below: result.root)
-                            }
-                            sink.yield(.authenticated(result, account))
-                        } catch {
-                            logger.error("login refused: the user's quota usage could not be counted", metadata: [
-                                "user": "\(result.name)", "error": "\(error)"])
-                            sink.yield(.authenticated(nil, nil))
-                        }
-                    }
-                case .rejectLogin(let reply, let close):
-                    holding = true
-                    let banned = self.context.recordLoginFailure(self.clientAddress)
-                    self.context.emit(.loginFailed(user: userName ?? "", client: self.clientAddress))
-                    self.context.audit(FTPAuditRecord(
-                        event: .loginFailed, user: userName ?? "", address: self.clientAddress, result: .failed,
-                        reason: reply.lines.joined(separator: " ")))
-                    self.logger.notice("login failed", metadata: ["user": "\(userName ?? "")", "banned": "\(banned)"])
-                    let delay = config.loginFailureDelay
-                    group.addTask {
-                        try await Task.sleep(for: delay)
-                        sink.yield(.delayElapsed(banned ? FTPReply(421, "Too many failed logins from your address.") : reply,
-                            close: close || banned))
-                    }
-                case .openPassiveListener:
-                    listener?.close()
-                    listener = nil
-                    let group2 = self.context.group
-                    let host = self.localAddress
-                    let client = self.clientAddress
-                    let proxy = self.proxyAddress
-                    let logger = self.logger
-                    let tls = machine.protectData ? sessionTLS : nil
-                    group.addTask {
-                        do {
-                            let l = try await PassiveListener.open(
-                                group: group2, host: host, range: config.passivePorts, expectedPeer: client,
-                                logger: logger, tls: tls, alsoAccept: proxy)
-                            sink.yield(.passiveOpened(l))
-                        } catch {
-                            sink.yield(.passiveFailed("\(error)"))
-                        }
-                    }
-                case .closeDataEndpoint(let reply):
-                    listener?.close()
-                    listener = nil
-                    try await send(reply)
-                case .fileOperation(let operation):
-                    let performer = FTPFileOperationPerformer(storage: storage)
-                    group.addTask {
-                        sink.yield(.fileOperationDone(operation, await performer.perform(operation)))
-                    }
-                case .transfer(let transfer):
-                    let control = TransferControl()
-                    transferControl = control
-                    currentTransfer = transfer
-                    transferStart = .now
-                    let runner = FTPTransferRunner(
-                        transfer: transfer, storage: storage, group: self.context.group, listener: listener,
-                        control: control, controlChannel: self.channel.channel, timeout: config.dataTimeout,
-                        permissions: machine.user?.permissions ?? [], logger: self.logger,
-                        tls: transfer.secure ? sessionTLS : nil, requireSessionReuse: config.requireTLSSessionReuse,
-                        pacer: transfer.isUpload ? pacers.upload : pacers.download,
-                        digest: self.context.configuration.auditDigests && self.context.configuration.auditSink != nil)
-                    listener = nil
-                    group.addTask {
-                        let outcome = await runner.run { sink.yield(.transferStarting) }
-                        sink.yield(.transferDone(outcome))
-                    }
-                case .abortTransfer:
-                    transferControl?.abort()
-                case .deferCommand(let command):
-                    pending.append(.command(command))
-                    if pending.count > config.maxQueuedCommands {
-                        try await send(FTPReply(421, "Too many commands queued; closing."))
-                        return false
-                    }
-                case .startTLS(let reply):
-                    guard let tls = sessionTLS else { return false }
-                    // One event-loop step writes the 234 in clear text and inserts TLS in front: no read can
-                    // happen in between, so the client's ClientHello (sent as soon as it sees 234) meets TLS.
-                    try await control.eventLoop.submit {
-                        control.writeAndFlush(ByteBuffer(string: reply.encoded), promise: nil)
-                        try control.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls), position: .first)
-                    }.get()
-                case .reinitialize(let reply):
-                    listener?.close()
-                    listener = nil
-                    if let name = machine.user?.name ?? userName {
-                        self.context.emit(.loggedOut(user: name, client: self.clientAddress))
-                    }
-                    quotaAccount?.detach()
-                    quotaAccount = nil
-                    storage = config.storage
-                    pacers = self.context.bandwidth.globalPacers
-                    try await send(reply)
-                }
-                return true
-            }
-
-            func handleLine(_ line: FTPControlLine) async throws -> Bool {
-                lastActivity = .now
-                switch line {
-                case .tooLong:
-                    return try await perform(.reply(FTPCommandParseError.tooLong.reply))
-                case .line(let bytes):
-                    switch FTPCommandParser.parse(bytes.readableBytesView) {
-                    case .failure(let error):
-                        // A bare empty line is common keep-alive noise from some clients; answer it like any error.
-                        return try await perform(.reply(error.reply))
-                    case .success(let command):
-                        if Self.looksLikeHTTP(command) {
-                            try await send(FTPReply(421, "This is an FTP server, not HTTP."))
-                            return false
-                        }
-                        self.logger.trace("command", metadata: ["command": "\(command)"])
-                        return try await perform(machine.commandReceived(command))
-                    }
-                }
-            }
-
-            /// Replays commands that arrived while the session was busy, in order, as long as it stays free.
-            func drain() async throws -> Bool {
-                while !pending.isEmpty, !holding, machine.isIdle {
-                    switch pending.removeFirst() {
-                    case .line(let l):
-                        if try await !handleLine(l) { return false }
-                    case .command(let c):
-                        if try await !perform(machine.commandReceived(c)) { return false }
-                    }
-                }
-                return true
-            }
-
-            eventLoop: for await event in events {
-                var keepGoing = true
-                switch event {
-                case .line(let line):
-                    if holding || (!machine.isIdle && !machine.isTransferring) || !pending.isEmpty {
-                        pending.append(.line(line))
-                        if pending.count > config.maxQueuedCommands {
-                            try await send(FTPReply(421, "Too many commands queued; closing."))
-                            break eventLoop
-                        }
-                    } else {
-                        keepGoing = try await handleLine(line)
-                    }
-                case .inputClosed:
-                    break eventLoop
-                case .authenticated(let user, let account):
-                    // A new login (after REIN) gives up the previous user's slot first.
-                    if let held = heldUserSlot, user != nil {
-                        self.context.limiter.releaseUser(held)
-                        heldUserSlot = nil
-                    }
-                    if let user, let limit = user.maxSessions ?? config.maxSessionsPerUser {
-                        guard self.context.limiter.acquireUser(user.name, limit: limit) else {
-                            self.logger.notice("login refused", metadata: [
-                                "user": "\(user.name)", "reason": "too many sessions for this user", "limit": "\(limit)"])
-                            self.context.audit(FTPAuditRecord(
-                                event: .loginFailed, user: user.name, address: self.clientAddress, result: .failed,
-                                reason: "too many sessions for this user"))
-                            try await send(FTPReply(421, "Too many sessions for this user; try again later."))
-                            account?.detach()
-                            break eventLoop
-                        }
-                        heldUserSlot = user.name
-                    }
-                    let action = machine.authenticationCompleted(user)
-                    if let user {
-                        quotaAccount?.detach()
-                        quotaAccount = account
-                        storage = account.map { QuotaStorage(base: config.storage, account: $0) } ?? config.storage
-                        pacers = self.context.bandwidth.pacers(
-                            user: user.name, limits: user.bandwidth ?? config.userBandwidth)
-                        self.context.recordLoginSuccess(self.clientAddress)
-                        self.context.emit(.loggedIn(user: user.name, client: self.clientAddress))
-                        self.context.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))
-                        self.logger.info("logged in", metadata: ["user": "\(user.name)"])
-                    }
-                    keepGoing = try await perform(action)
-                case .delayElapsed(let reply, let close):
-                    holding = false
-                    try await send(reply)
-                    keepGoing = !close
-                case .passiveOpened(let l):
-                    listener = l
-                    let action = machine.passiveListenerOpened(port: l.port)
-                    keepGoing = try await perform(action)
-                case .passiveFailed(let reason):
-                    keepGoing = try await perform(machine.passiveListenerFailed(reason))
-                case .fileOperationDone(let operation, let result):
-                    self.emitFileEvent(operation, result, user: machine.user?.name ?? "")
-                    keepGoing = try await perform(machine.fileOperationCompleted(operation, result))
-                case .transferStarting:
-                    try await send(machine.transferStarting())
-                case .transferDone(let outcome):
-                    transferControl = nil
-                    if let transfer = currentTransfer {
-                        self.logTransfer(transfer, outcome, user: machine.user?.name ?? "", started: transferStart)
-                    }
-                    currentTransfer = nil
-                    keepGoing = try await perform(machine.transferCompleted(outcome.result))
-                    if closeAfterTransfer {
-                        try await send(FTPReply(421, "Server shutting down."))
-                        keepGoing = false
-                    }
-                case .tick:
-                    if machine.isIdle, !holding, ContinuousClock.now - lastActivity > config.idleTimeout {
-                        try await send(FTPReply(421, "Idle timeout; closing control connection."))
-                        keepGoing = false
-                    }
-                case .shutdown:
-                    if machine.isTransferring {
-                        closeAfterTransfer = true
-                    } else {
-                        try await send(FTPReply(421, "Server shutting down."))
-                        keepGoing = false
-                    }
-                }
-                if !keepGoing { break }
-                if try await !drain() { break }
-            }
-
-            if let transferControl {
-                transferControl.abort()
-                // Let the transfer task clean up (abort the upload) before the session goes away.
-                for await event in events {
-                    if case .transferDone(let outcome) = event {
-                        if let transfer = currentTransfer {
-                            self.logTransfer(transfer, outcome, user: machine.user?.name ?? "", started: transferStart)
-                        }
-                        break
-                    }
-                }
-            }
-            self.context.emit(.loggedOut(user: machine.user?.name, client: self.clientAddress))
+    /// The server is shutting down: end now, or after the running transfer.
+    func shutDown() {
+        guard let machine = self.machine, !self.ended else { return }
+        if machine.isTransferring {
+            self.closeAfterTransfer = true
+        } else {
+            self.send(FTPReply(421, "Server shutting down."))
+            self.end()
         }
     }
+
+    /// Ends the session: stops what runs, closes the connection and, once a running transfer has cleaned up (an
+    /// aborted upload removed), completes ``start(_:)``'s future.
+    private func end() {
+        guard !self.ended else { return }
+        self.ended = true
+        self.idleTimer?.cancel()
+        self.listener?.close()
+        self.listener = nil
+        for task in self.tasks.values { task.cancel() }
+        self.tasks = [:]
+        if let channel = self.context?.channel {
+            if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+        }
+        if let transferControl {
+            transferControl.abort()  // its transferDone event finishes the session
+        } else {
+            self.finish()
+        }
+    }
+
+    private func finish() {
+        self.server.emit(.loggedOut(user: self.machine?.user?.name, client: self.clientAddress))
+        if let heldUserSlot { self.server.limiter.releaseUser(heldUserSlot) }
+        self.heldUserSlot = nil
+        self.quotaAccount?.detach()
+        self.quotaAccount = nil
+        self.finished?.succeed()
+    }
+
+    // MARK: - Events from tasks
+
+    private func handle(_ event: Event) {
+        if self.ended {
+            switch event {
+            case .authenticated(_, let account): account?.detach()
+            case .passiveOpened(let listener): listener.close()
+            case .transferDone(let outcome):
+                self.transferControl = nil
+                if let transfer = self.currentTransfer {
+                    self.logTransfer(transfer, outcome, user: self.machine?.user?.name ?? "", started: self.transferStart)
+                }
+                self.currentTransfer = nil
+                self.finish()
+            default: break
+            }
+            return
+        }
+        var keepGoing = true
+        switch event {
+        case .authenticated(let user, let account):
+            keepGoing = self.authenticated(user, account)
+        case .passiveOpened(let l):
+            self.listener = l
+            keepGoing = self.perform(self.machine!.passiveListenerOpened(port: l.port))
+        case .passiveFailed(let reason):
+            keepGoing = self.perform(self.machine!.passiveListenerFailed(reason))
+        case .fileOperationDone(let operation, let result):
+            self.emitFileEvent(operation, result, user: self.machine!.user?.name ?? "")
+            keepGoing = self.perform(self.machine!.fileOperationCompleted(operation, result))
+        case .transferStarting:
+            self.send(self.machine!.transferStarting())
+        case .transferDone(let outcome):
+            self.transferControl = nil
+            if let transfer = self.currentTransfer {
+                self.logTransfer(transfer, outcome, user: self.machine!.user?.name ?? "", started: self.transferStart)
+            }
+            self.currentTransfer = nil
+            keepGoing = self.perform(self.machine!.transferCompleted(outcome.result))
+            if keepGoing, self.closeAfterTransfer {
+                self.send(FTPReply(421, "Server shutting down."))
+                keepGoing = false
+            }
+        }
+        if keepGoing { self.drain() } else { self.end() }
+    }
+
+    private func authenticated(_ user: FTPUser?, _ account: QuotaAccount?) -> Bool {
+        // A new login (after REIN) gives up the previous user's slot first.
+        if let held = self.heldUserSlot, user != nil {
+            self.server.limiter.releaseUser(held)
+            self.heldUserSlot = nil
+        }
+        if let user, let limit = user.maxSessions ?? self.configuration.maxSessionsPerUser {
+            guard self.server.limiter.acquireUser(user.name, limit: limit) else {
+                self.logger.notice("login refused", metadata: [
+                    "user": "\(user.name)", "reason": "too many sessions for this user", "limit": "\(limit)"])
+                self.server.audit(FTPAuditRecord(
+                    event: .loginFailed, user: user.name, address: self.clientAddress, result: .failed,
+                    reason: "too many sessions for this user"))
+                self.send(FTPReply(421, "Too many sessions for this user; try again later."))
+                account?.detach()
+                return false
+            }
+            self.heldUserSlot = user.name
+        }
+        let action = self.machine!.authenticationCompleted(user)
+        if let user {
+            self.quotaAccount?.detach()
+            self.quotaAccount = account
+            self.storage = account.map { QuotaStorage(base: self.configuration.storage, account: $0) } ?? self.configuration.storage
+            self.pacers = self.server.bandwidth.pacers(user: user.name, limits: user.bandwidth ?? self.configuration.userBandwidth)
+            self.server.recordLoginSuccess(self.clientAddress)
+            self.server.emit(.loggedIn(user: user.name, client: self.clientAddress))
+            self.server.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))
+            self.logger.info("logged in", metadata: ["user": "\(user.name)"])
+        }
+        return self.perform(action)
+    }
+
+    // MARK: - Lines
+
+    private func queue(_ item: Pending) {
+        self.pending.append(item)
+        guard self.pending.count > self.configuration.maxQueuedCommands, !self.ended else { return }
+        if self.machine != nil {
+            self.send(FTPReply(421, "Too many commands queued; closing."))
+            self.end()
+        } else {
+            self.context?.close(promise: nil)  // flooding before the session even started
+        }
+    }
+
+    /// Returns false when the session must end.
+    private func handleLine(_ line: FTPControlLine) -> Bool {
+        switch line {
+        case .tooLong:
+            return self.perform(.reply(FTPCommandParseError.tooLong.reply))
+        case .line(let bytes):
+            switch FTPCommandParser.parse(bytes.readableBytesView) {
+            case .failure(let error):
+                // A bare empty line is common keep-alive noise from some clients; answer it like any error.
+                return self.perform(.reply(error.reply))
+            case .success(let command):
+                if Self.looksLikeHTTP(command) {
+                    self.send(FTPReply(421, "This is an FTP server, not HTTP."))
+                    return false
+                }
+                self.logger.trace("command", metadata: ["command": "\(command)"])
+                return self.perform(self.machine!.commandReceived(command))
+            }
+        }
+    }
+
+    /// Replays what arrived while the session was busy, in order, as long as it stays free.
+    private func drain() {
+        while !self.ended, !self.pending.isEmpty, !self.holding, self.machine!.isIdle,
+            self.context?.channel.isWritable ?? false
+        {
+            let next = self.pending.removeFirst()
+            let keepGoing: Bool
+            switch next {
+            case .line(let l): keepGoing = self.handleLine(l)
+            case .command(let c): keepGoing = self.perform(self.machine!.commandReceived(c))
+            }
+            if !keepGoing {
+                self.end()
+                return
+            }
+        }
+    }
+
+    // MARK: - Actions
+
+    private func send(_ reply: FTPReply) {
+        guard let context = self.context, !self.ended else { return }
+        if self.machine!.controlSecure, self.machine!.protectData, reply.setsUpDataConnection {
+            // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
+            // single-use: send a fresh one ahead of the reply it is about to act on.
+            try? context.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
+        }
+        self.lastWrite = context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: reply.encoded)))
+    }
+
+    /// Runs `body` in a task that reports its event back on this event loop.
+    private func spawn(_ body: @escaping @Sendable () async -> Event) {
+        guard let loop = self.context?.eventLoop else { return }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        self.nextTask += 1
+        let id = self.nextTask
+        self.tasks[id] = Task {
+            let event = await body()
+            loop.execute {
+                me.value.tasks[id] = nil
+                me.value.handle(event)
+            }
+        }
+    }
+
+    /// Carries out one action; returns false when the session must end.
+    private func perform(_ action: FTPSessionStateMachine.Action) -> Bool {
+        switch action {
+        case .none:
+            return true
+        case .reply(let r):
+            self.send(r)
+        case .replies(let rs):
+            for r in rs { self.send(r) }
+        case .close(let rs):
+            for r in rs { self.send(r) }
+            return false
+        case .authenticate(let user, let password):
+            self.userName = user
+            if self.server.isBanned(self.clientAddress) {
+                self.handleSoon(.authenticated(nil, nil))
+                return true
+            }
+            let config = self.configuration
+            let client = self.clientAddress
+            let quotas = self.server.quotas
+            let logger = self.logger
+            self.spawn {
+                let result = await config.authenticator.authenticate(user: user, password: password, client: client)
+                guard let result, let quota = result.quota ?? config.defaultQuota, !quota.isUnlimited else {
+                    return .authenticated(result, nil)
+                }
+                // The quota's ledger is joined (its first session counts the user's files) before the login
+                // completes, so the first upload is already charged against the real usage.
+                do {
+                    let account = try await quotas.attach(user: result.name, quota: quota) {
+                        try await QuotaStorage.usage(of: config.storage, below: result.root)
+                    }
+                    return .authenticated(result, account)
+                } catch {
+                    logger.error("login refused: the user's quota usage could not be counted", metadata: [
+                        "user": "\(result.name)", "error": "\(error)"])
+                    return .authenticated(nil, nil)
+                }
+            }
+        case .rejectLogin(let reply, let close):
+            self.holding = true
+            let banned = self.server.recordLoginFailure(self.clientAddress)
+            self.server.emit(.loginFailed(user: self.userName ?? "", client: self.clientAddress))
+            self.server.audit(FTPAuditRecord(
+                event: .loginFailed, user: self.userName ?? "", address: self.clientAddress, result: .failed,
+                reason: reply.lines.joined(separator: " ")))
+            self.logger.notice("login failed", metadata: ["user": "\(self.userName ?? "")", "banned": "\(banned)"])
+            guard let loop = self.context?.eventLoop else { return false }
+            let me = NIOLoopBound(self, eventLoop: loop)
+            let answer = banned ? FTPReply(421, "Too many failed logins from your address.") : reply
+            loop.scheduleTask(in: TimeAmount(self.configuration.loginFailureDelay)) {
+                me.value.loginDelayElapsed(answer, close: close || banned)
+            }
+        case .openPassiveListener:
+            self.listener?.close()
+            self.listener = nil
+            let group = self.server.group
+            let host = self.peer!.localAddress
+            let client = self.clientAddress
+            let proxy = self.peer!.proxyAddress
+            let logger = self.logger
+            let range = self.configuration.passivePorts
+            let tls = self.machine!.protectData ? self.sessionTLS : nil
+            self.spawn {
+                do {
+                    return .passiveOpened(try await PassiveListener.open(
+                        group: group, host: host, range: range, expectedPeer: client, logger: logger, tls: tls,
+                        alsoAccept: proxy))
+                } catch {
+                    return .passiveFailed("\(error)")
+                }
+            }
+        case .closeDataEndpoint(let reply):
+            self.listener?.close()
+            self.listener = nil
+            self.send(reply)
+        case .fileOperation(let operation):
+            let performer = FTPFileOperationPerformer(storage: self.storage)
+            self.spawn { .fileOperationDone(operation, await performer.perform(operation)) }
+        case .transfer(let transfer):
+            self.startTransfer(transfer)
+        case .abortTransfer:
+            self.transferControl?.abort()
+        case .deferCommand(let command):
+            self.pending.append(.command(command))
+            if self.pending.count > self.configuration.maxQueuedCommands {
+                self.send(FTPReply(421, "Too many commands queued; closing."))
+                return false
+            }
+        case .startTLS(let reply):
+            guard let tls = self.sessionTLS, let context = self.context else { return false }
+            // The 234 leaves in clear text and TLS goes in front in the same event-loop turn: no read can happen
+            // in between, so the client's ClientHello (sent as soon as it sees 234) meets TLS.
+            context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: reply.encoded)), promise: nil)
+            do {
+                try context.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls), position: .first)
+            } catch {
+                self.logger.error("TLS could not start", metadata: ["error": "\(error)"])
+                return false
+            }
+        case .reinitialize(let reply):
+            self.listener?.close()
+            self.listener = nil
+            if let name = self.machine!.user?.name ?? self.userName {
+                self.server.emit(.loggedOut(user: name, client: self.clientAddress))
+            }
+            self.quotaAccount?.detach()
+            self.quotaAccount = nil
+            self.storage = self.configuration.storage
+            self.pacers = self.server.bandwidth.globalPacers
+            self.send(reply)
+        }
+        return true
+    }
+
+    /// An event for a decision taken at once, delivered after the current action like a task's would be.
+    private func handleSoon(_ event: Event) {
+        guard let loop = self.context?.eventLoop else { return }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        loop.execute { me.value.handle(event) }
+    }
+
+    private func startTransfer(_ transfer: FTPTransfer) {
+        guard let context = self.context else { return }
+        let control = TransferControl()
+        self.transferControl = control
+        self.currentTransfer = transfer
+        self.transferStart = .now
+        let runner = FTPTransferRunner(
+            transfer: transfer, storage: self.storage, group: self.server.group, listener: self.listener,
+            control: control, controlChannel: context.channel, timeout: self.configuration.dataTimeout,
+            permissions: self.machine!.user?.permissions ?? [], logger: self.logger,
+            tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
+            pacer: transfer.isUpload ? self.pacers.upload : self.pacers.download,
+            digest: self.configuration.auditDigests && self.configuration.auditSink != nil)
+        self.listener = nil
+        let loop = context.eventLoop
+        let me = NIOLoopBound(self, eventLoop: loop)
+        // Not in `tasks`: a transfer is stopped through its control, and always reports how it ended.
+        Task {
+            let outcome = await runner.run { loop.execute { me.value.handle(.transferStarting) } }
+            loop.execute { me.value.handle(.transferDone(outcome)) }
+        }
+    }
+
+    private func loginDelayElapsed(_ reply: FTPReply, close: Bool) {
+        guard !self.ended else { return }
+        self.holding = false
+        self.send(reply)
+        if close { self.end() } else { self.drain() }
+    }
+
+    // MARK: - Idle timeout
+
+    private func armIdleTimer(after delay: Duration) {
+        guard let loop = self.context?.eventLoop, !self.ended else { return }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        self.idleTimer = loop.scheduleTask(in: TimeAmount(delay)) { me.value.idleTimerFired() }
+    }
+
+    /// One timer per session, re-armed for the rest of the timeout when there was activity since it was set.
+    private func idleTimerFired() {
+        guard !self.ended, let machine = self.machine else { return }
+        let timeout = TimeAmount(self.configuration.idleTimeout)
+        let idleFor = NIODeadline.now() - self.lastActivity
+        if machine.isIdle, !self.holding, idleFor >= timeout {
+            self.send(FTPReply(421, "Idle timeout; closing control connection."))
+            self.end()
+        } else {
+            let rest = machine.isIdle && !self.holding ? timeout - idleFor : timeout
+            self.armIdleTimer(after: .nanoseconds(max(rest.nanoseconds, 1_000_000)))
+        }
+    }
+
+    // MARK: - Records
 
     private static func looksLikeHTTP(_ command: FTPCommand) -> Bool {
         // ALPACA-style cross-protocol requests: an HTTP request line ends the session at once.
         ["GET", "POST", "PUT", "HEAD", "OPTIONS", "CONNECT", "DELETE", "PATCH", "TRACE"].contains(command.verb)
             && (command.argument.hasSuffix("HTTP/1.1") || command.argument.hasSuffix("HTTP/1.0"))
     }
+}
 
-    private func emitFileEvent(_ operation: FTPFileOperation, _ result: FTPFileOperationResult, user: String) {
-        let audit: (FTPAuditRecord.Event, FTPPath, FTPPath?)? = switch operation {
-        case .delete(_, let d): (.delete, d, nil)
-        case .makeDirectory(_, let d): (.mkdir, d, nil)
-        case .removeDirectory(_, let d): (.rmdir, d, nil)
-        case .rename(let from, _, let d): (.rename, from, d)
-        default: nil
-        }
-        if let (event, path, to) = audit {
-            var record = FTPAuditRecord(
-                event: event, user: user, address: self.clientAddress, path: path.description, to: to?.description)
-            if case .failed(let error) = result {
-                record.result = .failed
-                record.reason = error.reply.lines.joined(separator: " ")
-            }
-            self.context.audit(record)
-        }
-        if case .failed = result { return }
-        switch operation {
-        case .delete(_, let d): self.context.emit(.deleted(path: d, user: user))
-        case .makeDirectory(_, let d): self.context.emit(.directoryCreated(path: d, user: user))
-        case .removeDirectory(_, let d): self.context.emit(.directoryRemoved(path: d, user: user))
-        case .rename(let from, _, let d): self.context.emit(.renamed(from: from, to: d, user: user))
-        default: break
-        }
-    }
-
-    private func logTransfer(
-        _ transfer: FTPTransfer, _ outcome: FTPTransferRunner.Outcome, user: String, started: ContinuousClock.Instant
-    ) {
-        let result = outcome.result
-        let elapsed = ContinuousClock.now - started
-        var bytes: UInt64 = 0
-        var complete = false
-        switch result {
-        case .completed(let b, _): bytes = b; complete = true
-        case .connectionLost(let b), .aborted(let b), .localError(_, let b): bytes = b
-        case .storageFailed, .dataConnectionFailed, .securityFailure:
-            self.auditTransfer(transfer, result, user: user, bytes: 0, seconds: Self.seconds(elapsed))
-            return
-        }
-        self.auditTransfer(transfer, result, user: user, bytes: bytes, seconds: Self.seconds(elapsed), sha256: outcome.sha256)
-        let direction: String
-        switch transfer.kind {
-        case .retrieve:
-            direction = "sent"
-            self.context.emit(.fileSent(path: transfer.virtualPath, user: user, bytes: bytes, complete: complete))
-        case .store, .storeUnique:
-            direction = "received"
-            var path = transfer.virtualPath
-            if case .storeUnique = transfer.kind, case .completed(_, let name?) = result { path = path.appending(name) }
-            self.context.emit(.fileReceived(path: path, user: user, bytes: bytes, complete: complete))
-        case .list:
-            direction = "listed"
-        }
-        let seconds = Self.seconds(elapsed)
-        self.context.metrics.transfer(direction: direction, complete: complete, bytes: bytes, seconds: seconds)
-        self.logger.info("transfer \(complete ? "complete" : "failed")", metadata: [
-            "direction": "\(direction)", "path": "\(transfer.virtualPath)", "bytes": "\(bytes)",
-            "seconds": "\(seconds)",
-        ])
-    }
-
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    private func auditTransfer(
-        _ transfer: FTPTransfer, _ result: FTPTransferResult, user: String, bytes: UInt64, seconds: Double,
-        sha256: String? = nil
-    ) {
-        let event: FTPAuditRecord.Event
-        var path = transfer.virtualPath
-        switch transfer.kind {
-        case .retrieve: event = .download
-        case .store, .storeUnique:
-            event = .upload
-            if case .storeUnique = transfer.kind, case .completed(_, let name?) = result { path = path.appending(name) }
-        case .list: return
-        }
-        var record = FTPAuditRecord(
-            event: event, user: user, address: self.clientAddress, path: path.description, bytes: bytes,
-            duration: seconds, sha256: sha256)
-        switch result {
-        case .completed: record.result = .ok
-        case .connectionLost, .aborted:
-            record.result = .incomplete
-        case .localError(let error, _), .storageFailed(let error):
-            record.result = .failed
-            record.reason = error.reply.lines.joined(separator: " ")
-        case .dataConnectionFailed(let reason), .securityFailure(let reason):
-            record.result = .failed
-            record.reason = reason
-        }
-        self.context.audit(record)
+extension FTPReply {
+    /// 227/229 (passive) and the 200 that accepts PORT/EPRT: the client opens or awaits a data connection next.
+    var setsUpDataConnection: Bool {
+        self.code == 227 || self.code == 229
+            || (self.code == 200 && (self.text.hasPrefix("PORT command") || self.text.hasPrefix("EPRT command")))
     }
 }
 

@@ -34,7 +34,7 @@ public struct SharedLink: Sendable, Hashable {
 /// version of one file in one space; replacing or deleting the file, `unshare`, or a new key revokes it.
 public actor ShareLinks {
     public let bot: FileBot
-    public let settings: LinkSettings
+    public private(set) var settings: LinkSettings
     private let signer: LinkSigner
     private let logger: Logger
     /// Upload links already used (id → expiry), kept until they expire; persisted when `usedLinksFile` is set.
@@ -42,6 +42,12 @@ public actor ShareLinks {
     /// Upload links with an upload running: a second upload on one link is refused while the first runs.
     private var running: Set<String> = []
     private let usedLinksFile: String?
+
+    /// Points new links at `publicURL`: for a web server whose port is chosen as it starts (port 0, or the first
+    /// free one of a range), so links name the port it really listens on.
+    public func point(at publicURL: String) {
+        self.settings.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
 
     public init(bot: FileBot, key: [UInt8], settings: LinkSettings, usedLinksFile: String? = nil,
                 logger: Logger = Logger(label: "FileBot.Links")) {

@@ -20,6 +20,13 @@ import Testing
         }
     }
 
+    @Test func aClientThatDoesNotReadItsRepliesIsHeldBack() async throws {
+        try await withServer { server in
+            let r = try await runPython("hostile.py", server, ["deaf"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
     @Test func serverWideSessionLimit() async throws {
         try await withServer({ $0.maxSessions = 2 }) { server in
             let r = try await runPython("hostile.py", server, ["limits"])

@@ -1,5 +1,8 @@
 import Foundation
 import NIOCore
+import NIOPosix
+import Synchronization
+import SeedTestSupport
 import Testing
 
 @testable import FTPKit
@@ -169,6 +172,39 @@ import Testing
         try auth.reload()
         #expect(await auth.authenticate(user: "bob", password: "pw", client: "x") == nil)
         #expect(await auth.authenticate(user: "bob", password: "new", client: "x") != nil)
+    }
+
+    /// A client opening many sessions at once with one user's password costs one key derivation, not one each;
+    /// a different password does not join it.
+    @Test func concurrentLoginsShareOneKeyDerivation() async throws {
+        var file = UsersFile()
+        try file.setUser("bob", password: "pw", root: nil, permissions: nil, iterations: 1000)
+        let calls = Mutex(0)
+        let gate = DispatchSemaphore(value: 0)
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        let auth = UsersFileAuthenticator(file: file, threadPool: pool) { password, stored in
+            calls.withLock { $0 += 1 }
+            gate.wait()  // on the pool's thread, held until every login has joined
+            return PasswordHasher.verify(password, against: stored)
+        }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { await auth.authenticate(user: "bob", password: "pw", client: "x") != nil } }
+            group.addTask { await auth.authenticate(user: "bob", password: "wrong", client: "x") != nil }
+            try await eventually("21 logins waiting") { auth.loginsAwaitingDerivation == 21 }
+            try await eventually("two derivations running") { calls.withLock { $0 } == 2 }
+            gate.signal()
+            gate.signal()
+            var accepted = 0
+            for try await ok in group where ok { accepted += 1 }
+            #expect(accepted == 20)
+        }
+        #expect(calls.withLock { $0 } == 2)
+        #expect(auth.loginsAwaitingDerivation == 0)
+        // Cached now: no derivation at all.
+        #expect(await auth.authenticate(user: "bob", password: "pw", client: "x") != nil)
+        #expect(calls.withLock { $0 } == 2)
+        try await pool.shutdownGracefully()
     }
 
     @Test(arguments: [

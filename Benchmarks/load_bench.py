@@ -1,0 +1,289 @@
+"""ftpd under many clients and per byte, against pyftpdlib and vsftpd in the same run (scripts/bench runs it).
+
+- pyftpdlib's own benchmark, `ftpbench` (transfer and concurrence benches, N clients, file size S), against each
+  server in turn, alternating servers round by round; medians of the rounds, and the CPU seconds each server
+  process (with its children) spent over the whole bench.
+- FTPS: the server's CPU seconds per GiB sent and received with curl, against the cost of the cipher curl
+  negotiated on this machine (`openssl speed -evp`), measured in the same run.
+- Logins of a user with a PBKDF2 password hash (the default 600,000 iterations): N at once, cold (one key
+  derivation for all: concurrent logins of one user share it) and once cached, against N anonymous logins.
+- Idle logged-in sessions: the server's memory (PSS) per session at 10,000 sessions.
+
+Prints Markdown tables with ratios; never bare times only.
+"""
+import argparse, asyncio, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ftp_bench import (FTPD, FTPD_TLS, PYFTPDLIB, ROOT, VSFTPD, cpu_seconds, make_certificate, pss_kib,  # noqa: E402
+                       publish)
+
+LINE = re.compile(r"^(?P<what>.+?)\s+(?P<value>[\d.]+)\s+(?P<unit>MB/sec|secs)")
+
+
+class VSFTPD_Writable(VSFTPD):
+    """vsftpd whose anonymous root is writable, since ftpbench stores its test file in the login directory."""
+    extra_conf = ["allow_writeable_chroot=YES", "anon_world_readable_only=NO"]
+
+    def start(self):
+        VSFTPD.start(self)
+        shutil.chown(os.path.join(self.workdir, "anon"), "ftp")
+
+
+def ftpbench(server, bench, clients, size):
+    """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds)."""
+    before = cpu_seconds(server.proc.pid)
+    out = subprocess.run(["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1",
+                          "-P", str(server.port), "-b", bench, "-n", str(clients), "-s", size],
+                         capture_output=True, text=True, timeout=900)
+    time.sleep(0.3)
+    cpu = cpu_seconds(server.proc.pid) - before
+    if out.returncode != 0:
+        raise RuntimeError("ftpbench against %s failed: %s" % (server.name, out.stderr[-2000:]))
+    values, units = {}, {}
+    for line in out.stdout.splitlines():
+        m = LINE.match(line.strip())
+        if m:
+            values[m["what"].strip()] = float(m["value"])
+            units[m["what"].strip()] = m["unit"]
+    return values, units, cpu
+
+
+def start(cls, name, work):
+    server = cls(name, os.path.join(work, name))
+    os.makedirs(server.workdir, exist_ok=True)
+    server.start()
+    if cls is FTPD:
+        # ftpbench stores its file in the login directory: the bench user's root is the server root.
+        server.user, server.password = "bench", "bench"
+    if cls is VSFTPD_Writable:
+        server.user, server.password = "anonymous", "x"
+    return server
+
+
+def load(work, servers, rounds, clients, size):
+    """Medians per server of each ftpbench figure and of the server CPU, servers alternating each round."""
+    figures = {n: {} for n in servers}
+    cpu = {n: [] for n in servers}
+    units = {}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
+    for r in range(rounds):
+        for name in servers:
+            server = start(classes[name], name + "-load%d" % r, work)
+            try:
+                total = 0.0
+                for bench in ("transfer", "concurrence"):
+                    values, u, c = ftpbench(server, bench, clients, size)
+                    units.update(u)
+                    total += c
+                    for k, v in values.items():
+                        figures[name].setdefault(k, []).append(v)
+                cpu[name].append(total)
+                print(name, "round", r, {k: v[-1] for k, v in figures[name].items()}, "cpu", total,
+                      file=sys.stderr, flush=True)
+            finally:
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+    med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
+    return med, {n: statistics.median(c) for n, c in cpu.items()}, units
+
+
+async def login_many(port, n, user, password):
+    async def one():
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=4096)
+
+        async def reply():
+            line = await r.readline()
+            code = line[:3]
+            if line[3:4] == b"-":
+                while not (await r.readline()).startswith(code + b" "):
+                    pass
+            return code
+        if await reply() != b"220":
+            raise RuntimeError("no greeting")
+        w.write(b"USER %s\r\n" % user.encode())
+        await reply()
+        w.write(b"PASS %s\r\n" % password.encode())
+        code = await reply()
+        if code != b"230":
+            raise RuntimeError("login failed: %r" % code)
+        return w
+    start_ = time.perf_counter()
+    writers = []
+    # Opened in batches so the client's own connect burst does not overflow the listen backlog.
+    for i in range(0, n, 1000):
+        writers += await asyncio.wait_for(asyncio.gather(*[one() for _ in range(min(1000, n - i))]), 300)
+    return time.perf_counter() - start_, writers
+
+
+def hashed_logins(work, n):
+    """(anonymous s, PBKDF2 cold s, PBKDF2 cached s) for n concurrent logins to ftpd, and the KDF's iterations."""
+    server = FTPD("ftpd", os.path.join(work, "ftpd-kdf"))
+    os.makedirs(server.workdir, exist_ok=True)
+    server.start()
+    binary = os.path.join(ROOT, ".build/release/ftpd")
+    users = os.path.join(server.workdir, "users.json")
+    # A user with the default (slow) hash, added to the running server's users file and loaded on SIGHUP.
+    subprocess.run([binary, "user", "add", "--users", users, "slow"], input="slow-secret\n", text=True, check=True)
+    server.proc.send_signal(__import__("signal").SIGHUP)
+    time.sleep(1)
+
+    async def run(user, password):
+        seconds, writers = await login_many(server.port, n, user, password)
+        for w in writers:
+            w.close()
+        await asyncio.sleep(0.5)
+        return seconds
+    try:
+        anonymous = asyncio.run(run("anonymous", "bench@"))
+        cold = asyncio.run(run("slow", "slow-secret"))
+        cached = asyncio.run(run("slow", "slow-secret"))
+        anonymous2 = asyncio.run(run("anonymous", "bench@"))
+    finally:
+        server.stop()
+    return statistics.median([anonymous, anonymous2]), cold, cached
+
+
+def idle_sessions(work, servers, n):
+    """KiB of server memory (PSS) per idle logged-in session at n sessions."""
+    result = {}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB}
+    for name in servers:
+        if name not in classes:
+            continue
+        server = classes[name](name, os.path.join(work, name + "-idle"))
+        os.makedirs(server.workdir, exist_ok=True)
+        if name == "ftpd":
+            server.max_sessions = n + 100
+        server.start()
+        try:
+            async def run():
+                await asyncio.sleep(0.5)
+                before = pss_kib(server.proc.pid)
+                _, writers = await login_many(server.port, n, "anonymous", "x@")
+                await asyncio.sleep(2.0)
+                after = pss_kib(server.proc.pid)
+                for w in writers:
+                    w.close()
+                return (after - before) / n
+            result[name] = asyncio.run(run())
+            print(name, "idle KiB per session", result[name], file=sys.stderr, flush=True)
+        finally:
+            server.stop()
+    return result
+
+
+def cipher_cost(cipher):
+    """CPU seconds per GiB of `cipher` alone on one core, from `openssl speed -evp` (16 KiB blocks)."""
+    out = subprocess.run(["openssl", "speed", "-seconds", "3", "-bytes", "16384", "-evp", cipher],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.lower().startswith(cipher.lower()):
+            kbytes = float(line.split()[-1].rstrip("k"))
+            return (1 << 30) / (kbytes * 1000)
+    raise RuntimeError("no figure for %s in openssl speed's output" % cipher)
+
+
+def ftps_cost(work, size_mib, runs):
+    """Server CPU s/GiB for FTPS RETR and STOR with curl, the negotiated suite, and the cipher's own cost."""
+    big = os.path.join(work, "tls-big.bin")
+    with open(big, "wb") as f:
+        chunk = os.urandom(1 << 20)
+        for _ in range(size_mib):
+            f.write(chunk)
+    gib = size_mib / 1024
+    server = FTPD_TLS("ftpd", os.path.join(work, "ftpd-tls-cost"))
+    os.makedirs(server.workdir, exist_ok=True)
+    server.start()
+    try:
+        publish(server, big)
+        tls = ["--ssl-reqd", "--cacert", server.cert + "/cert.pem", "-sS"]
+        probe = subprocess.run(["curl", "-v"] + tls + [server.url + "big.bin", "-o", "/dev/null", "--max-filesize",
+                               "1"], capture_output=True, text=True)
+        suite = re.search(r"SSL connection using (\S+) / (\S+)", probe.stderr)
+        suite = "%s %s" % (suite[1], suite[2]) if suite else "unknown"
+        retr, stor = [], []
+        for i in range(runs):
+            before = cpu_seconds(server.proc.pid)
+            subprocess.run(["curl"] + tls + [server.url + "big.bin", "-o", "/dev/null"], check=True)
+            retr.append((cpu_seconds(server.proc.pid) - before) / gib)
+            before = cpu_seconds(server.proc.pid)
+            subprocess.run(["curl"] + tls + ["-T", big, server.url + "up%d.bin" % i], check=True)
+            stor.append((cpu_seconds(server.proc.pid) - before) / gib)
+            os.remove(os.path.join(server.pub, "up%d.bin" % i))
+    finally:
+        server.stop()
+        os.remove(big)
+    cipher = "aes-256-gcm" if "AES_256_GCM" in suite or "AES256-GCM" in suite else (
+        "aes-128-gcm" if "AES_128_GCM" in suite or "AES128-GCM" in suite else "chacha20-poly1305")
+    return suite, cipher, cipher_cost(cipher), statistics.median(retr), statistics.median(stor)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--size", default="10M")
+    ap.add_argument("--servers", default="ftpd,pyftpdlib,vsftpd")
+    ap.add_argument("--logins", type=int, default=1000)
+    ap.add_argument("--idle", type=int, default=10000)
+    ap.add_argument("--tls-mib", type=int, default=512)
+    ap.add_argument("--only", default="load,tls,logins,idle")
+    ap.add_argument("--output")
+    args = ap.parse_args()
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    only = args.only.split(",")
+    servers = args.servers.split(",")
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    work = tempfile.mkdtemp(prefix="seed-load-", dir=base)
+    os.chmod(work, 0o755)
+    lines = []
+    try:
+        if "load" in only:
+            med, cpu, units = load(work, servers, args.rounds, args.clients, args.size)
+            lines += ["ftpbench (`-b transfer` and `-b concurrence -n %d -s %s`), medians of %d rounds; ratio: ftpd "
+                      "against pyftpdlib, above 1 is better for ftpd:" % (args.clients, args.size, args.rounds), "",
+                      "| figure | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(servers) + 1)]
+            for figure in med.get("ftpd", {}):
+                row = [("%.2f" % med[n][figure]) if figure in med[n] else "-" for n in servers]
+                ratio = "-"
+                if "pyftpdlib" in med and figure in med["pyftpdlib"] and med["ftpd"][figure] > 0:
+                    o, p = med["ftpd"][figure], med["pyftpdlib"][figure]
+                    ratio = "%.2f×" % ((o / p) if units[figure] == "MB/sec" else (p / o if o else 0))
+                lines.append("| %s (%s) | %s | %s |" % (figure, units[figure], " | ".join(row), ratio))
+            lines.append("| server CPU over both benches (s) | %s | %s |" % (
+                " | ".join("%.2f" % cpu[n] for n in servers),
+                "%.2f× (target ≤ 0.67×)" % (cpu["ftpd"] / cpu["pyftpdlib"]) if "pyftpdlib" in cpu else "-"))
+            lines.append("")
+        if "tls" in only:
+            suite, cipher, cost, retr, stor = ftps_cost(work, args.tls_mib, args.rounds)
+            lines += ["FTPS with curl (%d MiB, median of %d): ftpd's CPU seconds per GiB against %s alone "
+                      "(`openssl speed -evp %s -bytes 16384`, one core: %.3f s/GiB); curl negotiated %s:"
+                      % (args.tls_mib, args.rounds, cipher, cipher, cost, suite), "",
+                      "| direction | server CPU s/GiB | × cipher | target |", "|---|---|---|---|",
+                      "| RETR (sent) | %.3f | %.2f× | ≤ 2.0× |" % (retr, retr / cost),
+                      "| STOR (received) | %.3f | %.2f× | ≤ 2.5× |" % (stor, stor / cost), ""]
+        if "logins" in only:
+            anonymous, cold, cached = hashed_logins(work, args.logins)
+            lines += ["%d concurrent logins to ftpd (seconds): a user whose password is a PBKDF2-SHA256 hash (600,000 "
+                      "iterations), first cold then cached, against anonymous:" % args.logins, "",
+                      "| anonymous | PBKDF2 cold | PBKDF2 cached | cached vs anonymous |", "|---|---|---|---|",
+                      "| %.3f | %.3f | %.3f | %.2f× (target ≤ 2×) |" % (anonymous, cold, cached, cached / anonymous), ""]
+        if "idle" in only:
+            idle = idle_sessions(work, servers, args.idle)
+            lines += ["Memory per idle logged-in session at %d sessions (PSS growth / sessions):" % args.idle, "",
+                      "| server | KiB per session |", "|---|---|"]
+            lines += ["| %s | %.1f%s |" % (n, v, " (target ≤ 32)" if n == "ftpd" else "") for n, v in idle.items()]
+            lines.append("")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table = "\n".join(lines)
+    print(table)
+    if args.output:
+        open(args.output, "w").write(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
