@@ -7,6 +7,8 @@ ratios against the best peer. Run through scripts/bench.
 import argparse, asyncio, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# SEED_FTPD measures another build of ftpd (an earlier commit's, for before/after figures).
+FTPD_BINARY = os.environ.get("SEED_FTPD") or os.path.join(ROOT, ".build/release/ftpd")
 
 
 def free_port():
@@ -74,7 +76,7 @@ class FTPD(Server):
         root = os.path.join(self.workdir, "root")
         os.makedirs(os.path.join(root, "pub"), exist_ok=True)
         users = os.path.join(self.workdir, "users.json")
-        binary = os.path.join(ROOT, ".build/release/ftpd")
+        binary = FTPD_BINARY
         # A low iteration count so the login benchmark measures the server, not PBKDF2 (named users are only
         # used for transfers; the login benchmark is anonymous on every server).
         subprocess.run([binary, "user", "add", "--users", users, "--iterations", "1000", self.user],
@@ -166,7 +168,7 @@ def publish(server, big):
 
 def make_certificate(workdir):
     out = os.path.join(workdir, "cert")
-    subprocess.run([os.path.join(ROOT, ".build/release/ftpd"), "cert", "--out", out, "--force"],
+    subprocess.run([FTPD_BINARY, "cert", "--out", out, "--force"],
                    check=True, capture_output=True)
     return out
 

@@ -14,33 +14,62 @@ Prints Markdown tables with ratios; never bare times only.
 import argparse, asyncio, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftp_bench import (FTPD, FTPD_TLS, PYFTPDLIB, ROOT, VSFTPD, cpu_seconds, make_certificate, pss_kib,  # noqa: E402
-                       publish)
+from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, pss_kib, publish,  # noqa: E402
+                       wait_port)
 
 LINE = re.compile(r"^(?P<what>.+?)\s+(?P<value>[\d.]+)\s+(?P<unit>MB/sec|secs)")
 
 
 class VSFTPD_Writable(VSFTPD):
-    """vsftpd whose anonymous root is writable, since ftpbench stores its test file in the login directory."""
-    extra_conf = ["allow_writeable_chroot=YES", "anon_world_readable_only=NO"]
+    """vsftpd with a local user whose login directory is writable, since ftpbench stores its test file there
+    (vsftpd refuses a writable root for anonymous users). The user is a system account without a shell, created
+    when missing, with a random password per run and a PAM service of its own (pam_unix only)."""
+    user, password = "seedbench", None
 
     def start(self):
-        VSFTPD.start(self)
-        shutil.chown(os.path.join(self.workdir, "anon"), "ftp")
+        import secrets, pwd
+        self.password = secrets.token_hex(12)
+        root = os.path.join(self.workdir, "home")
+        os.makedirs(root, exist_ok=True)
+        try:
+            pwd.getpwnam(self.user)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", self.user],
+                           check=True)
+        subprocess.run(["usermod", "--home", root, self.user], check=True)  # vsftpd enters it on login
+        subprocess.run(["chpasswd"], input="%s:%s\n" % (self.user, self.password), text=True, check=True)
+        shutil.chown(root, self.user)
+        open("/etc/pam.d/seed-bench-vsftpd", "w").write("auth required pam_unix.so\naccount required pam_unix.so\n")
+        os.makedirs("/var/run/vsftpd/empty", exist_ok=True)
+        conf = os.path.join(self.workdir, "vsftpd.conf")
+        open(conf, "w").write("\n".join([
+            "listen=YES", "listen_port=%d" % self.port, "listen_address=127.0.0.1", "anonymous_enable=NO",
+            "local_enable=YES", "write_enable=YES", "local_root=" + root, "chroot_local_user=NO", "check_shell=NO",
+            "pam_service_name=seed-bench-vsftpd", "pasv_min_port=40000", "pasv_max_port=60000", "seccomp_sandbox=NO",
+            "secure_chroot_dir=/var/run/vsftpd/empty", "background=NO", "max_per_ip=0", "max_clients=0",
+            "local_umask=022", "xferlog_enable=NO", "idle_session_timeout=600", "data_connection_timeout=600", ""]))
+        self.proc = subprocess.Popen(["vsftpd", conf])
+        wait_port(self.port)
 
 
-def ftpbench(server, bench, clients, size):
-    """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds)."""
+def ftpbench(server, bench, clients, size, timeout=180):
+    """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds). A run that does not
+    finish within `timeout` keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
     before = cpu_seconds(server.proc.pid)
-    out = subprocess.run(["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1",
-                          "-P", str(server.port), "-b", bench, "-n", str(clients), "-s", size],
-                         capture_output=True, text=True, timeout=900)
+    command = ["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1", "-P", str(server.port),
+               "-b", bench, "-n", str(clients), "-s", size]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        stdout = out.stdout
+        if out.returncode != 0:
+            raise RuntimeError("ftpbench against %s failed: %s" % (server.name, out.stderr[-2000:]))
+    except subprocess.TimeoutExpired as e:
+        stdout = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        print("ftpbench against %s did not finish in %d s" % (server.name, timeout), file=sys.stderr, flush=True)
     time.sleep(0.3)
     cpu = cpu_seconds(server.proc.pid) - before
-    if out.returncode != 0:
-        raise RuntimeError("ftpbench against %s failed: %s" % (server.name, out.stderr[-2000:]))
     values, units = {}, {}
-    for line in out.stdout.splitlines():
+    for line in stdout.splitlines():
         m = LINE.match(line.strip())
         if m:
             values[m["what"].strip()] = float(m["value"])
@@ -55,8 +84,6 @@ def start(cls, name, work):
     if cls is FTPD:
         # ftpbench stores its file in the login directory: the bench user's root is the server root.
         server.user, server.password = "bench", "bench"
-    if cls is VSFTPD_Writable:
-        server.user, server.password = "anonymous", "x"
     return server
 
 
@@ -120,7 +147,7 @@ def hashed_logins(work, n):
     server = FTPD("ftpd", os.path.join(work, "ftpd-kdf"))
     os.makedirs(server.workdir, exist_ok=True)
     server.start()
-    binary = os.path.join(ROOT, ".build/release/ftpd")
+    binary = FTPD_BINARY
     users = os.path.join(server.workdir, "users.json")
     # A user with the default (slow) hash, added to the running server's users file and loaded on SIGHUP.
     subprocess.run([binary, "user", "add", "--users", users, "slow"], input="slow-secret\n", text=True, check=True)
@@ -249,9 +276,12 @@ def main():
             for figure in med.get("ftpd", {}):
                 row = [("%.2f" % med[n][figure]) if figure in med[n] else "-" for n in servers]
                 ratio = "-"
-                if "pyftpdlib" in med and figure in med["pyftpdlib"] and med["ftpd"][figure] > 0:
+                if "pyftpdlib" in med and figure in med["pyftpdlib"]:
                     o, p = med["ftpd"][figure], med["pyftpdlib"][figure]
-                    ratio = "%.2f×" % ((o / p) if units[figure] == "MB/sec" else (p / o if o else 0))
+                    if units[figure] == "secs" and max(o, p) <= 0.01:
+                        ratio = "n/a (both ≤ 0.01 s)"
+                    elif min(o, p) > 0:
+                        ratio = "%.2f×" % ((o / p) if units[figure] == "MB/sec" else (p / o))
                 lines.append("| %s (%s) | %s | %s |" % (figure, units[figure], " | ".join(row), ratio))
             lines.append("| server CPU over both benches (s) | %s | %s |" % (
                 " | ".join("%.2f" % cpu[n] for n in servers),

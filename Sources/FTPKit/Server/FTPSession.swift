@@ -421,7 +421,9 @@ final class FTPSession: ChannelDuplexHandler {
         case .openPassiveListener:
             self.listener?.close()
             self.listener = nil
-            let group = self.server.group
+            // On this session's event loop: a bootstrap on the group would take `next()` twice per transfer (the
+            // listener, then the accepted child), so with two loops every data connection landed on the same one.
+            guard let group = self.context?.eventLoop else { return false }
             let host = self.peer!.localAddress
             let client = self.clientAddress
             let proxy = self.peer!.proxyAddress
@@ -494,7 +496,7 @@ final class FTPSession: ChannelDuplexHandler {
         self.currentTransfer = transfer
         self.transferStart = .now
         let runner = FTPTransferRunner(
-            transfer: transfer, storage: self.storage, group: self.server.group, listener: self.listener,
+            transfer: transfer, storage: self.storage, group: context.eventLoop, listener: self.listener,
             control: control, controlChannel: context.channel, timeout: self.configuration.dataTimeout,
             permissions: self.machine!.user?.permissions ?? [], logger: self.logger,
             tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
