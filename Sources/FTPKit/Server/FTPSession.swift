@@ -341,11 +341,6 @@ final class FTPSession: ChannelDuplexHandler {
 
     private func send(_ reply: FTPReply) {
         guard let context = self.context, !self.ended else { return }
-        if self.machine!.controlSecure, self.machine!.protectData, reply.setsUpDataConnection {
-            // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
-            // single-use: send a fresh one ahead of the reply it is about to act on.
-            try? context.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
-        }
         self.lastWrite = context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: reply.encoded)))
     }
 
@@ -421,9 +416,9 @@ final class FTPSession: ChannelDuplexHandler {
         case .openPassiveListener:
             self.listener?.close()
             self.listener = nil
-            // On this session's event loop: a bootstrap on the group would take `next()` twice per transfer (the
-            // listener, then the accepted child), so with two loops every data connection landed on the same one.
-            guard let group = self.context?.eventLoop else { return false }
+            // On the group, not pinned to this session's loop: see Docs/benchmarks.md ("where data connections
+            // run") for why pinning was measured and not kept.
+            let group = self.server.group
             let host = self.peer!.localAddress
             let client = self.clientAddress
             let proxy = self.peer!.proxyAddress
@@ -442,6 +437,17 @@ final class FTPSession: ChannelDuplexHandler {
         case .closeDataEndpoint(let reply):
             self.listener?.close()
             self.listener = nil
+            self.send(reply)
+        case .dataEndpointReady(let reply, let closePassiveListener):
+            if closePassiveListener {
+                self.listener?.close()
+                self.listener = nil
+            }
+            if self.machine!.controlSecure, self.machine!.protectData, let context = self.context {
+                // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
+                // single-use: send a fresh one ahead of the reply it is about to act on.
+                try? context.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
+            }
             self.send(reply)
         case .fileOperation(let operation):
             let performer = FTPFileOperationPerformer(storage: self.storage)
@@ -496,7 +502,7 @@ final class FTPSession: ChannelDuplexHandler {
         self.currentTransfer = transfer
         self.transferStart = .now
         let runner = FTPTransferRunner(
-            transfer: transfer, storage: self.storage, group: context.eventLoop, listener: self.listener,
+            transfer: transfer, storage: self.storage, group: self.server.group, listener: self.listener,
             control: control, controlChannel: context.channel, timeout: self.configuration.dataTimeout,
             permissions: self.machine!.user?.permissions ?? [], logger: self.logger,
             tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
@@ -547,14 +553,6 @@ final class FTPSession: ChannelDuplexHandler {
         // ALPACA-style cross-protocol requests: an HTTP request line ends the session at once.
         ["GET", "POST", "PUT", "HEAD", "OPTIONS", "CONNECT", "DELETE", "PATCH", "TRACE"].contains(command.verb)
             && (command.argument.hasSuffix("HTTP/1.1") || command.argument.hasSuffix("HTTP/1.0"))
-    }
-}
-
-extension FTPReply {
-    /// 227/229 (passive) and the 200 that accepts PORT/EPRT: the client opens or awaits a data connection next.
-    var setsUpDataConnection: Bool {
-        self.code == 227 || self.code == 229
-            || (self.code == 200 && (self.text.hasPrefix("PORT command") || self.text.hasPrefix("EPRT command")))
     }
 }
 

@@ -22,6 +22,10 @@ public struct FTPSessionStateMachine: Sendable {
         case openPassiveListener
         /// Close the passive listener, if any, and send the reply.
         case closeDataEndpoint(FTPReply)
+        /// A data endpoint is set up and the reply tells the client so (227/229 after PASV/EPSV, 200 after PORT/EPRT):
+        /// the client connects or waits for a connection next. With `closePassiveListener` (active mode) the passive
+        /// listener, if any, is closed first. Over TLS the driver sends a fresh session ticket ahead of this reply.
+        case dataEndpointReady(FTPReply, closePassiveListener: Bool)
         case fileOperation(FTPFileOperation)
         /// Run a transfer: open the storage handle, get the data connection, call ``transferStarting()`` for the
         /// preliminary reply, move the data, then call ``transferCompleted(_:)``.
@@ -192,7 +196,7 @@ public struct FTPSessionStateMachine: Sendable {
         let extended = self.pendingPassiveExtended
         self.data = .passive(port: port, extended: extended)
         if extended {
-            return .reply(FTPReply(229, "Entering Extended Passive Mode (|||\(port)|)."))
+            return .dataEndpointReady(FTPReply(229, "Entering Extended Passive Mode (|||\(port)|)."), closePassiveListener: false)
         }
         guard let address = self.passiveAddress,
             let tuple = FTPHostPort(host: IPAddressText.canonical(address), port: port).pasvTuple
@@ -200,7 +204,7 @@ public struct FTPSessionStateMachine: Sendable {
             self.data = .none
             return .closeDataEndpoint(FTPReply(425, "PASV needs an IPv4 address; use EPSV."))
         }
-        return .reply(FTPReply(227, "Entering Passive Mode (\(tuple))."))
+        return .dataEndpointReady(FTPReply(227, "Entering Passive Mode (\(tuple))."), closePassiveListener: false)
     }
 
     public mutating func passiveListenerFailed(_ reason: String) -> Action {
@@ -714,7 +718,7 @@ public struct FTPSessionStateMachine: Sendable {
             return .reply(FTPReply(504, "\(verb) refused: privileged port."))
         }
         self.data = .active(target)
-        return .closeDataEndpoint(FTPReply(200, "\(verb) command successful. Consider using EPSV."))
+        return .dataEndpointReady(FTPReply(200, "\(verb) command successful. Consider using EPSV."), closePassiveListener: true)
     }
 
     private mutating func startTransfer(_ kind: FTPTransfer.Kind, display: FTPPath) -> Action {

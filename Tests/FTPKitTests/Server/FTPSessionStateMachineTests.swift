@@ -22,6 +22,7 @@ import Testing
         case .reply(let r): r.code
         case .close(let rs): rs.last?.code
         case .closeDataEndpoint(let r): r.code
+        case .dataEndpointReady(let r, _): r.code
         case .reinitialize(let r): r.code
         case .rejectLogin(let r, _): r.code
         default: nil
@@ -130,7 +131,8 @@ import Testing
         var m = loggedIn()
         #expect(code(send(&m, "RETR f")) == 425)
         #expect(send(&m, "PASV") == .openPassiveListener)
-        #expect(m.passiveListenerOpened(port: 5001) == .reply(FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137).")))
+        #expect(m.passiveListenerOpened(port: 5001) == .dataEndpointReady(
+            FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137)."), closePassiveListener: false))
         guard case .transfer(let t) = send(&m, "RETR f") else {
             Issue.record("expected a transfer")
             return
@@ -146,7 +148,8 @@ import Testing
     @Test func epsvAndEpsvAll() {
         var m = loggedIn()
         #expect(send(&m, "EPSV") == .openPassiveListener)
-        #expect(m.passiveListenerOpened(port: 6000) == .reply(FTPReply(229, "Entering Extended Passive Mode (|||6000|).")))
+        #expect(m.passiveListenerOpened(port: 6000) == .dataEndpointReady(
+            FTPReply(229, "Entering Extended Passive Mode (|||6000|)."), closePassiveListener: false))
         #expect(code(send(&m, "EPSV 2")) == 522)
         #expect(code(send(&m, "EPSV 9")) == 501)
         #expect(code(send(&m, "EPSV ALL")) == 200)
