@@ -123,17 +123,23 @@ public final class FTPServer: Service, Sendable {
     }
 
     /// Accepts and serves sessions until ``shutdown(gracePeriod:)`` is called, a service group shuts down
-    /// gracefully, or the task is cancelled.
+    /// gracefully, or the task is cancelled (which closes every session at once).
     public func run() async throws {
         defer { self.context.finishEvents() }
         let grace = self.configuration.shutdownGracePeriod
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { listeners in
-                if let implicit = self.implicitChannel {
-                    listeners.addTask { try await self.accept(on: implicit) }
+            try await withTaskCancellationHandler {
+                try await withThrowingTaskGroup(of: Void.self) { listeners in
+                    if let implicit = self.implicitChannel {
+                        listeners.addTask { try await self.accept(on: implicit) }
+                    }
+                    listeners.addTask { try await self.accept(on: self.serverChannel) }
+                    try await listeners.waitForAll()
                 }
-                listeners.addTask { try await self.accept(on: self.serverChannel) }
-                try await listeners.waitForAll()
+            } onCancel: {
+                // Sessions run on their event loops, not in these tasks: cancelling does not reach them, so they
+                // are closed here (at once, transfers included).
+                self.beginShutdown(gracePeriod: .zero)
             }
         } onGracefulShutdown: {
             self.beginShutdown(gracePeriod: grace)

@@ -51,6 +51,9 @@ final class FTPSession: ChannelDuplexHandler {
     /// Completed when the session has ended and cleaned up (the server then releases its slot).
     private var finished: EventLoopPromise<Void>?
     private var ended = false
+    private var connectionClosed = false
+    /// ``finish()`` ran: the server was told the session is over.
+    private var finishedAll = false
     private var inputClosed = false
     /// Lines and commands that arrived while the session was busy, held, or not yet started; replayed in order.
     private var pending: [Pending] = []
@@ -186,14 +189,24 @@ final class FTPSession: ChannelDuplexHandler {
         self.listener = nil
         for task in self.tasks.values { task.cancel() }
         self.tasks = [:]
-        if let channel = self.context?.channel {
-            if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+        self.transferControl?.abort()  // its transferDone event comes back to finishIfDone
+        guard let context = self.context else { return self.finishIfDone() }
+        let channel = context.channel
+        if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+        // The session is over for the server (its slot, its count) only once the connection is closed.
+        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
+        channel.closeFuture.whenComplete { _ in
+            me.value.connectionClosed = true
+            me.value.finishIfDone()
         }
-        if let transferControl {
-            transferControl.abort()  // its transferDone event finishes the session
-        } else {
-            self.finish()
-        }
+    }
+
+    /// Completes the session once it has ended, its connection is closed and no transfer is still cleaning up.
+    private func finishIfDone() {
+        guard self.ended, self.connectionClosed || self.context == nil, self.transferControl == nil, !self.finishedAll
+        else { return }
+        self.finishedAll = true
+        self.finish()
     }
 
     private func finish() {
@@ -218,7 +231,7 @@ final class FTPSession: ChannelDuplexHandler {
                     self.logTransfer(transfer, outcome, user: self.machine?.user?.name ?? "", started: self.transferStart)
                 }
                 self.currentTransfer = nil
-                self.finish()
+                self.finishIfDone()
             default: break
             }
             return

@@ -110,4 +110,21 @@ import Testing
         await server.shutdown(gracePeriod: .seconds(2))
         try await task.value
     }
+
+    /// Cancelling `run()` ends it even while clients stay connected: their sessions are closed.
+    @Test func cancellingRunClosesOpenSessions() async throws {
+        var config = FTPServerConfiguration(
+            host: "127.0.0.1", port: 0, storage: MemoryStorage(), authenticator: StaticAuthenticator([("u", "p", .all)]))
+        config.shutdownGracePeriod = .seconds(60)
+        let server = try await FTPServer.bind(configuration: config)
+        let task = Task { try await server.run() }
+        let client = try await FTPClient.connect(host: "127.0.0.1", port: server.localPort)
+        try await client.login(user: "u", password: "p")
+        try await eventually("the session counted") { server.sessionCount == 1 }
+        task.cancel()
+        _ = await task.result  // returns (with CancellationError): it does not wait for the client to leave
+        #expect(server.sessionCount == 0)
+        await #expect(throws: FTPClientError.self) { try await client.noop() }
+        await client.close()
+    }
 }
