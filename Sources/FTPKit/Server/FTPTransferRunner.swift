@@ -282,7 +282,7 @@ struct FTPTransferRunner: Sendable {
                     }
                     // The client may have died: without its control connection we cannot tell a complete upload
                     // from a truncated one, so nothing is committed.
-                    guard self.controlChannel.isActive else {
+                    guard await Self.connectionIsOpen(self.controlChannel) else {
                         await handle.abort()
                         return .connectionLost(bytes: progress.bytes)
                     }
@@ -302,6 +302,19 @@ struct FTPTransferRunner: Sendable {
             if let e = error as? FTPStorageError { return .localError(e, bytes: progress.bytes) }
             return .connectionLost(bytes: progress.bytes)
         }
+    }
+
+    /// Whether the client still holds its control connection. `isActive` alone lags when the control connection's
+    /// event loop is busy and has not read the client's FIN yet; the kernel already knows (the socket left
+    /// ESTABLISHED for CLOSE_WAIT), so on Linux its TCP state is asked too.
+    static func connectionIsOpen(_ channel: any Channel) async -> Bool {
+        guard channel.isActive else { return false }
+        #if os(Linux)
+        if let socket = channel as? any SocketOptionProvider, let info = try? await socket.getTCPInfo().get() {
+            return info.tcpi_state == UInt8(TCP_ESTABLISHED)
+        }
+        #endif
+        return true
     }
 
     private func finished(_ progress: Progress) -> FTPTransferResult {
