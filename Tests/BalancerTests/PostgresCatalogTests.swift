@@ -42,6 +42,42 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// Over TLS with the server verified (`verify-full` against its certificate): the catalog works and its
+    /// connections are encrypted; a server whose certificate the given CA did not sign is refused.
+    @Test func aCatalogOverVerifiedTLS() async throws {
+        let server = try await PostgresTestServer.start(tls: true)
+        do {
+            let certificate = try #require(server.certificate)
+            let secure = try await CatalogLocation(
+                parsing: server.url() + "?sslmode=verify-full&sslrootcert=\(certificate)", password: server.password
+            ).open(logger: Self.logger)
+            try await secure.apply([.save(CatalogStoreTests.file(.default, "over-tls.txt"))])
+            #expect(try await secure.load().files.keys.map(\.name) == ["over-tls.txt"])
+            // The store's connections (TCP) are encrypted; psql's (the socket) is not.
+            let encrypted = try await server.psql(
+                "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND client_addr IS NOT NULL")
+            #expect((Int(encrypted) ?? 0) >= 1, "\(encrypted)")
+            let plain = try await server.psql(
+                "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE NOT ssl AND client_addr IS NOT NULL")
+            #expect(plain == "0")
+            await secure.close()
+
+            // A CA that did not sign the server's certificate: refused.
+            let other = try await PostgresTestServer.start(tls: true)
+            let wrongCA = try #require(other.certificate)
+            await #expect(throws: ClusterError.self) {
+                _ = try await CatalogLocation(
+                    parsing: server.url() + "?sslmode=verify-full&sslrootcert=\(wrongCA)", password: server.password
+                ).open(logger: Self.logger)
+            }
+            await other.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     /// Bot processes starting together on a new database migrate it once and all open it.
     @Test func processesOpeningANewDatabaseTogetherMigrateItOnce() async throws {
         try await CatalogFixture.with(.postgres) { fixture in

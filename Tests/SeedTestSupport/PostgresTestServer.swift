@@ -17,6 +17,8 @@ public final class PostgresTestServer: Sendable {
     public let directory: String
     private let binaries: String
     private let asPostgres: Bool
+    /// With TLS: the server's self-signed certificate (for `sslrootcert`), valid for 127.0.0.1.
+    public let certificate: String?
     private let process = Mutex<Process?>(nil)
 
     /// Where Debian installs the newest server's programs; `nil` when none is installed.
@@ -33,7 +35,8 @@ public final class PostgresTestServer: Sendable {
         Self.binaryDirectory != nil || ProcessInfo.processInfo.environment["CI"] == "true"
     }
 
-    private init(password: String, port: Int, directory: String, binaries: String, asPostgres: Bool) {
+    private init(password: String, port: Int, directory: String, binaries: String, asPostgres: Bool, certificate: String?) {
+        self.certificate = certificate
         self.password = password
         self.port = port
         self.directory = directory
@@ -47,7 +50,8 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Creates and starts a server (a few seconds).
-    public static func start() async throws -> PostgresTestServer {
+    /// `tls`: the server also offers TLS, with a fresh self-signed certificate for 127.0.0.1 (``certificate``).
+    public static func start(tls: Bool = false) async throws -> PostgresTestServer {
         guard let binaries = Self.binaryDirectory else {
             throw Failure(description: "PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb): run scripts/setup")
         }
@@ -60,7 +64,23 @@ public final class PostgresTestServer: Sendable {
             guard let pw = getpwnam("postgres") else { throw Failure(description: "there is no postgres user to run the server as") }
             for path in [directory, directory + "/pwfile"] { chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
         }
-        let server = PostgresTestServer(password: password, port: 0, directory: directory, binaries: binaries, asPostgres: asPostgres)
+        var certificate: String?
+        if tls {
+            let made = try await Command.run([
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", directory + "/server.key", "-out", directory + "/server.crt", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
+            guard made.status == 0 else { throw Failure(description: "openssl req: \(made.stderr)") }
+            chmod(directory + "/server.key", 0o600)
+            if asPostgres, let pw = getpwnam("postgres") {
+                for file in ["server.key", "server.crt"] { chown(directory + "/" + file, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+            }
+            certificate = directory + "/server.crt"
+        }
+        let server = PostgresTestServer(
+            password: password, port: 0, directory: directory, binaries: binaries, asPostgres: asPostgres,
+            certificate: certificate)
         let initdb = try await Command.run(server.wrap([
             binaries + "/initdb", "-D", directory + "/data", "-U", "seed", "--pwfile=" + directory + "/pwfile",
             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
@@ -73,7 +93,9 @@ public final class PostgresTestServer: Sendable {
         var lastError = ""
         for _ in 0..<5 {
             let port = try Self.freePort()
-            let started = PostgresTestServer(password: password, port: port, directory: directory, binaries: binaries, asPostgres: asPostgres)
+            let started = PostgresTestServer(
+                password: password, port: port, directory: directory, binaries: binaries, asPostgres: asPostgres,
+                certificate: certificate)
             if let error = try await started.launch() { lastError = error } else { return started }
         }
         try? FileManager.default.removeItem(atPath: directory)
@@ -90,7 +112,10 @@ public final class PostgresTestServer: Sendable {
             self.binaries + "/postgres", "-D", self.directory + "/data", "-p", "\(self.port)", "-k", self.directory,
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off",
             "-c", "synchronous_commit=off", "-c", "max_connections=200",
-        ])
+        ] + (self.certificate == nil ? [] : [
+            "-c", "ssl=on", "-c", "ssl_cert_file=\(self.directory)/server.crt",
+            "-c", "ssl_key_file=\(self.directory)/server.key",
+        ]))
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = output
         process.standardError = output
