@@ -179,6 +179,42 @@ struct SharedBotProcessesTests {
         }
     }
 
+    /// The same name uploaded at the same moment through both processes (two guilds sharing the space "team"):
+    /// the collision policy (keepBoth, the default) holds across processes — both files are kept, under two names,
+    /// each with its own bytes; nothing is overwritten.
+    @Test func sameNameUploadsThroughBothProcessesKeepBoth() async throws {
+        try await World.run { world in
+            let first = Data(repeating: 1, count: 60_000), second = Data(repeating: 2, count: 60_000)
+            // Both posted before either is answered; the one that loses the name is stored under another.
+            for (data, channel) in [(first, "3000"), (second, "3100")] {
+                try await world.control.call("POST", "/messages", [
+                    "channel_id": channel, "user_id": "501", "content": "!upload",
+                    "files": [["filename": "same.bin", "data_base64": data.base64EncodedString()]],
+                ])
+            }
+            for channel in ["3000", "3100"] {
+                try await eventually("the upload's answer in \(channel)", timeout: .seconds(60)) {
+                    try await world.channelText(channel).contains("Stored **")
+                }
+            }
+            let rows = try await world.postgres.psql(
+                "SELECT name FROM seed_files WHERE space = 'team' ORDER BY name", database: "bots")
+            let names = rows.split(separator: "\n").map(String.init)
+            #expect(names.count == 2 && names.contains("same.bin") && Set(names).count == 2, "\(rows)")
+            // Each name holds one upload's bytes, whole: one of each.
+            let stored = names.map { name in world.nodes.lazy.compactMap { $0.contents(name, in: "team") }.first }
+            #expect(Set(stored.compactMap { $0 }) == [first, second], "\(names): \(stored.map { $0?.first.map(String.init) ?? "missing" })")
+            // Both processes list both.
+            for channel in ["3000", "3100"] {
+                try await world.say("!list", in: channel)
+                try await eventually("both files listed in \(channel)", timeout: .seconds(60)) {
+                    let text = try await world.channelText(channel)
+                    return names.allSatisfy { text.contains($0) } && text.contains("2 files")
+                }
+            }
+        }
+    }
+
     /// The process leading maintenance is killed (kill -9) while a deletion is still owed to a node that was
     /// down: the other process takes the lead and carries the deletion out when the node is back.
     @Test func whenTheLeaderIsKilledTheOtherTakesOverItsPendingWork() async throws {
