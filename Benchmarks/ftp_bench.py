@@ -290,10 +290,12 @@ def transfer(server, big, runs):
     return max(retr), max(stor)
 
 
-async def login_many(port, n):
-    """Opens n control connections at once, logs each in anonymously; returns (seconds, writers)."""
+async def login_many(port, n, user="anonymous", password="bench@"):
+    """Opens n control connections at once (in batches of 1000, so the client's own burst does not overflow the
+    listen backlog) and logs each in; returns (seconds, writers)."""
     async def one():
-        r, w = await asyncio.open_connection("127.0.0.1", port)
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=4096)
+
         async def reply():
             line = await r.readline()
             code = line[:3]
@@ -303,15 +305,17 @@ async def login_many(port, n):
             return code
         if await reply() != b"220":
             raise RuntimeError("no greeting")
-        w.write(b"USER anonymous\r\n")
+        w.write(b"USER %s\r\n" % user.encode())
         await reply()
-        w.write(b"PASS bench@\r\n")
+        w.write(b"PASS %s\r\n" % password.encode())
         code = await reply()
         if code != b"230":
             raise RuntimeError("login failed: %r" % code)
         return w
     start = time.perf_counter()
-    writers = await asyncio.wait_for(asyncio.gather(*[one() for _ in range(n)]), 60)
+    writers = []
+    for i in range(0, n, 1000):
+        writers += await asyncio.wait_for(asyncio.gather(*[one() for _ in range(min(1000, n - i))]), 300 if n > 1000 else 60)
     return time.perf_counter() - start, writers
 
 

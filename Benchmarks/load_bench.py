@@ -14,8 +14,8 @@ Prints Markdown tables with ratios; never bare times only.
 import argparse, asyncio, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, pss_kib, publish,  # noqa: E402
-                       wait_port)
+from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many, pss_kib,  # noqa: E402
+                       publish, wait_port)
 
 LINE = re.compile(r"^(?P<what>.+?)\s+(?P<value>[\d.]+)\s+(?P<unit>MB/sec|secs)")
 
@@ -112,34 +112,6 @@ def load(work, servers, rounds, clients, size):
                 shutil.rmtree(server.workdir, ignore_errors=True)
     med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
     return med, {n: statistics.median(c) for n, c in cpu.items()}, units
-
-
-async def login_many(port, n, user, password):
-    async def one():
-        r, w = await asyncio.open_connection("127.0.0.1", port, limit=4096)
-
-        async def reply():
-            line = await r.readline()
-            code = line[:3]
-            if line[3:4] == b"-":
-                while not (await r.readline()).startswith(code + b" "):
-                    pass
-            return code
-        if await reply() != b"220":
-            raise RuntimeError("no greeting")
-        w.write(b"USER %s\r\n" % user.encode())
-        await reply()
-        w.write(b"PASS %s\r\n" % password.encode())
-        code = await reply()
-        if code != b"230":
-            raise RuntimeError("login failed: %r" % code)
-        return w
-    start_ = time.perf_counter()
-    writers = []
-    # Opened in batches so the client's own connect burst does not overflow the listen backlog.
-    for i in range(0, n, 1000):
-        writers += await asyncio.wait_for(asyncio.gather(*[one() for _ in range(min(1000, n - i))]), 300)
-    return time.perf_counter() - start_, writers
 
 
 def hashed_logins(work, n):
