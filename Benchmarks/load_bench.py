@@ -11,7 +11,7 @@
 
 Prints Markdown tables with ratios; never bare times only.
 """
-import argparse, asyncio, os, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, asyncio, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many, pss_kib,  # noqa: E402
@@ -123,7 +123,7 @@ def hashed_logins(work, n):
     users = os.path.join(server.workdir, "users.json")
     # A user with the default (slow) hash, added to the running server's users file and loaded on SIGHUP.
     subprocess.run([binary, "user", "add", "--users", users, "slow"], input="slow-secret\n", text=True, check=True)
-    server.proc.send_signal(__import__("signal").SIGHUP)
+    server.proc.send_signal(signal.SIGHUP)
     time.sleep(1)
 
     async def run(user, password):

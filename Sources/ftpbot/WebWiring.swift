@@ -87,8 +87,7 @@ struct WebWiring: Sendable {
     }
 
     private static func isAddressInUse(_ error: any Error) -> Bool {
-        if let io = error as? IOError { return io.errnoCode == EADDRINUSE }
-        return "\(error)".contains("Address already in use")
+        (error as? IOError)?.errnoCode == EADDRINUSE
     }
 }
 

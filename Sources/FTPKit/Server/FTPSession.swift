@@ -48,13 +48,11 @@ final class FTPSession: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var peer: Peer?
     private var machine: FTPSessionStateMachine?
-    /// Completed when the session has ended and cleaned up (the server then releases its slot).
+    /// Completed (and dropped) when the session has ended and cleaned up: the server then releases its slot.
     private var finished: EventLoopPromise<Void>?
     private var ended = false
+    /// The connection closed (before the session started, or after it ended).
     private var connectionClosed = false
-    /// ``finish()`` ran: the server was told the session is over.
-    private var finishedAll = false
-    private var inputClosed = false
     /// Lines and commands that arrived while the session was busy, held, or not yet started; replayed in order.
     private var pending: [Pending] = []
     /// A failed login's delay is running: nothing else is answered until it ends.
@@ -120,8 +118,11 @@ final class FTPSession: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.inputClosed = true
-        if self.machine != nil { self.end() }
+        self.connectionClosed = true
+        if self.machine != nil {
+            self.end()
+            self.finishIfDone()
+        }
         context.fireChannelInactive()
     }
 
@@ -158,8 +159,9 @@ final class FTPSession: ChannelDuplexHandler {
             configuration: self.configuration.session, clientAddress: peer.clientAddress,
             passiveAddress: self.server.passiveAddress(for: peer.clientAddress) ?? peer.localAddress,
             implicitTLS: self.implicitTLS)
-        if self.inputClosed {
+        if self.connectionClosed {  // the client left before it was admitted
             self.end()
+            self.finishIfDone()
             return promise.futureResult
         }
         self.send(self.machine!.greeting().reply!)
@@ -190,32 +192,22 @@ final class FTPSession: ChannelDuplexHandler {
         for task in self.tasks.values { task.cancel() }
         self.tasks = [:]
         self.transferControl?.abort()  // its transferDone event comes back to finishIfDone
-        guard let context = self.context else { return self.finishIfDone() }
+        guard let context = self.context else { return }
         let channel = context.channel
+        // The session is over for the server (its slot, its count) once the connection is closed: channelInactive.
         if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
-        // The session is over for the server (its slot, its count) only once the connection is closed.
-        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
-        channel.closeFuture.whenComplete { _ in
-            me.value.connectionClosed = true
-            me.value.finishIfDone()
-        }
     }
 
     /// Completes the session once it has ended, its connection is closed and no transfer is still cleaning up.
     private func finishIfDone() {
-        guard self.ended, self.connectionClosed || self.context == nil, self.transferControl == nil, !self.finishedAll
-        else { return }
-        self.finishedAll = true
-        self.finish()
-    }
-
-    private func finish() {
+        guard self.ended, self.connectionClosed, self.transferControl == nil, let finished = self.finished else { return }
+        self.finished = nil
         self.server.emit(.loggedOut(user: self.machine?.user?.name, client: self.clientAddress))
         if let heldUserSlot { self.server.limiter.releaseUser(heldUserSlot) }
         self.heldUserSlot = nil
         self.quotaAccount?.detach()
         self.quotaAccount = nil
-        self.finished?.succeed()
+        finished.succeed()
     }
 
     // MARK: - Events from tasks
@@ -226,11 +218,7 @@ final class FTPSession: ChannelDuplexHandler {
             case .authenticated(_, let account): account?.detach()
             case .passiveOpened(let listener): listener.close()
             case .transferDone(let outcome):
-                self.transferControl = nil
-                if let transfer = self.currentTransfer {
-                    self.logTransfer(transfer, outcome, user: self.machine?.user?.name ?? "", started: self.transferStart)
-                }
-                self.currentTransfer = nil
+                self.transferEnded(outcome)
                 self.finishIfDone()
             default: break
             }
@@ -251,11 +239,7 @@ final class FTPSession: ChannelDuplexHandler {
         case .transferStarting:
             self.send(self.machine!.transferStarting())
         case .transferDone(let outcome):
-            self.transferControl = nil
-            if let transfer = self.currentTransfer {
-                self.logTransfer(transfer, outcome, user: self.machine!.user?.name ?? "", started: self.transferStart)
-            }
-            self.currentTransfer = nil
+            self.transferEnded(outcome)
             keepGoing = self.perform(self.machine!.transferCompleted(outcome.result))
             if keepGoing, self.closeAfterTransfer {
                 self.send(FTPReply(421, "Server shutting down."))
@@ -263,6 +247,14 @@ final class FTPSession: ChannelDuplexHandler {
             }
         }
         if keepGoing { self.drain() } else { self.end() }
+    }
+
+    private func transferEnded(_ outcome: FTPTransferRunner.Outcome) {
+        self.transferControl = nil
+        if let transfer = self.currentTransfer {
+            self.logTransfer(transfer, outcome, user: self.machine?.user?.name ?? "", started: self.transferStart)
+        }
+        self.currentTransfer = nil
     }
 
     private func authenticated(_ user: FTPUser?, _ account: QuotaAccount?) -> Bool {
@@ -470,11 +462,8 @@ final class FTPSession: ChannelDuplexHandler {
         case .abortTransfer:
             self.transferControl?.abort()
         case .deferCommand(let command):
-            self.pending.append(.command(command))
-            if self.pending.count > self.configuration.maxQueuedCommands {
-                self.send(FTPReply(421, "Too many commands queued; closing."))
-                return false
-            }
+            self.queue(.command(command))
+            return !self.ended
         case .startTLS(let reply):
             guard let tls = self.sessionTLS, let context = self.context else { return false }
             // The 234 leaves in clear text and TLS goes in front in the same event-loop turn: no read can happen

@@ -15,11 +15,13 @@ public struct LinkSettings: Sendable {
         publicURL: String, linkLifetime: Duration = .seconds(24 * 3600), maxLinkLifetime: Duration = .seconds(7 * 24 * 3600),
         uploadLinkLifetime: Duration = .seconds(3600)
     ) {
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.publicURL = Self.withoutTrailingSlash(publicURL)
         self.linkLifetime = linkLifetime
         self.maxLinkLifetime = max(maxLinkLifetime, linkLifetime)
         self.uploadLinkLifetime = uploadLinkLifetime
     }
+
+    static func withoutTrailingSlash(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 }
 
 /// A link made for someone.
@@ -46,7 +48,7 @@ public actor ShareLinks {
     /// Points new links at `publicURL`: for a web server whose port is chosen as it starts (port 0, or the first
     /// free one of a range), so links name the port it really listens on.
     public func point(at publicURL: String) {
-        self.settings.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.settings.publicURL = LinkSettings.withoutTrailingSlash(publicURL)
     }
 
     public init(bot: FileBot, key: [UInt8], settings: LinkSettings, usedLinksFile: String? = nil,
