@@ -22,9 +22,9 @@ let package = Package(
         .executable(name: "ftpd", targets: ["ftpd"]),
     ],
     traits: [
-        // FTPS and libcrypto's hashes. Off (`--disable-default-traits`), FTPKit builds without libssl-dev: plain FTP
-        // only (TLS settings fail with a clear TLSError), SHA-256/SHA-1/MD5 and PBKDF2 in Swift.
-        .trait(name: "OpenSSL", description: "FTPS and hashing through the system OpenSSL (libssl-dev)."),
+        // FTPS through the system OpenSSL. Off (`--disable-default-traits`), FTPKit builds without libssl-dev: plain
+        // FTP only (TLS settings fail with a clear TLSError); digests and PBKDF2 come from swift-crypto either way.
+        .trait(name: "OpenSSL", description: "FTPS through the system OpenSSL (libssl-dev)."),
         .default(enabledTraits: ["OpenSSL"]),
     ],
     dependencies: [
@@ -50,9 +50,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // TLS settings for the catalog's PostgreSQL connections (already in the graph through async-http-client).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // SHA-256/SHA-1/MD5, HMAC and PBKDF2 in every build (BoringSSL's reviewed, assembly-backed code, vendored):
+        // replaces our own Swift hashes and libcrypto's digests (already in the graph through postgres-nio).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"6.0.0"),
     ],
     targets: [
-        // The system OpenSSL (libssl-dev): TLS for FTPS, PBKDF2 and digests (the `OpenSSL` trait).
+        // The system OpenSSL (libssl-dev): TLS for FTPS (the `OpenSSL` trait).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
@@ -65,6 +68,8 @@ let package = Package(
             dependencies: [
                 "CLinuxShims",
                 .target(name: "COpenSSL", condition: .when(traits: ["OpenSSL"])),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -215,6 +220,7 @@ let package = Package(
             name: "FileBot",
             dependencies: [
                 "FTPKit", "Balancer", "DiscordKit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

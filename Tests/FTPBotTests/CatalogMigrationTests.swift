@@ -34,7 +34,7 @@ import Testing
     }
 
     static func sha256(_ data: Data) -> String {
-        let digest = Digest(.sha256)!
+        let digest = Digest(.sha256)
         data.withUnsafeBytes { digest.update($0) }
         return digest.finalizeHex()
     }

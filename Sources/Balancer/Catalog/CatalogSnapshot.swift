@@ -59,7 +59,7 @@ extension CatalogSnapshot {
     /// A SHA-256 of everything the snapshot holds, in a canonical order and encoding: two stores with the same
     /// checksum hold the same catalog. (Upload times count to the millisecond, the precision both stores keep.)
     public var checksum: String {
-        let digest = Digest(.sha256)!
+        let digest = Digest(.sha256)
         func field(_ s: String) {
             // Length-prefixed, so no choice of names can make two different catalogs encode alike.
             let bytes = Array(s.utf8)

@@ -469,7 +469,7 @@ public final class PostgresCatalogStore: CatalogStore {
     /// A name's advisory lock: 64 bits of SHA-256 over the space and the name (the top byte fixed apart from the
     /// store's own locks).
     package static func holdKey(_ key: FileKey) -> Int64 {
-        let digest = Digest(.sha256)!
+        let digest = Digest(.sha256)
         Array("seed-name-hold\u{0}\(key.space.name)\u{0}\(key.name)".utf8).withUnsafeBytes { digest.update($0) }
         let hex = digest.finalizeHex()
         let value = UInt64(hex.prefix(16), radix: 16) ?? 0

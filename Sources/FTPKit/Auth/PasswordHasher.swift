@@ -1,10 +1,8 @@
-#if OpenSSL
-import COpenSSL
-#endif
+import CryptoExtras
 import Foundation
 
 /// Salted, slow password hashes in the form `pbkdf2-sha256$ITERATIONS$SALT$HASH` (base64 salt and hash), computed by
-/// OpenSSL's libcrypto (or, built without the `OpenSSL` trait, by FTPKit's own PBKDF2, about half as fast).
+/// swift-crypto's PBKDF2 (BoringSSL's).
 /// The iteration count is stored with each hash so it can be raised without breaking old ones.
 public enum PasswordHasher {
     /// OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
@@ -41,19 +39,16 @@ public enum PasswordHasher {
     }
 
     static func derive(_ password: String, salt: [UInt8], iterations: Int, length: Int = 32) throws(FTPConfigurationError) -> [UInt8] {
-        #if OpenSSL
-        var out = [UInt8](repeating: 0, count: length)
-        let pw = Array(password.utf8)
-        let ok = pw.withUnsafeBufferPointer { p in
-            PKCS5_PBKDF2_HMAC(
-                p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(pw.count),
-                salt, Int32(salt.count), Int32(iterations), EVP_sha256(), Int32(length), &out)
+        do {
+            // Unchecked: swift-crypto's checked variant refuses fewer than 210,000 rounds, and hashes made with fewer
+            // (down to our floor of 1000, for tests and old files) must still verify. New hashes default to 600,000.
+            let key = try KDF.Insecure.PBKDF2.deriveKey(
+                from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: length,
+                unsafeUncheckedRounds: iterations)
+            return key.withUnsafeBytes { Array($0) }
+        } catch {
+            throw FTPConfigurationError("PBKDF2 failed: \(error)")
         }
-        guard ok == 1 else { throw FTPConfigurationError("PBKDF2 failed in OpenSSL") }
-        return out
-        #else
-        return PBKDF2.sha256(password: Array(password.utf8), salt: salt, iterations: iterations, length: length)
-        #endif
     }
 
     /// Compares in time that depends only on the length, so a mismatch does not tell where it is.

@@ -1,3 +1,4 @@
+import Crypto
 public import NIOPosix
 import Synchronization
 
@@ -27,7 +28,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     }
 
     private let state: Mutex<State>
-    private let cacheKey: [UInt8]
+    private let cacheKey: SymmetricKey
     private let threadPool: NIOThreadPool
     private let verifier: @Sendable (_ password: String, _ stored: String) -> Bool
     public let path: String?
@@ -51,7 +52,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         self.verifier = verifier
         self.state = Mutex(State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
         // The system generator is the kernel's CSPRNG (getrandom(2)).
-        self.cacheKey = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        self.cacheKey = SymmetricKey(size: .bits256)
         self.threadPool = threadPool
         self.path = path
     }
@@ -109,7 +110,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     }
 
     private func cacheDigest(stored: String, password: String) -> [UInt8] {
-        HMAC<SHA256Compression>(key: self.cacheKey).authenticate(Array(stored.utf8) + [0] + Array(password.utf8))
+        Array(HMAC<SHA256>.authenticationCode(for: Array(stored.utf8) + [0] + Array(password.utf8), using: self.cacheKey))
     }
 
     /// A valid hash of a random string, so unknown users go through the same work as known ones.

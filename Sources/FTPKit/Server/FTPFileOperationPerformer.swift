@@ -48,7 +48,7 @@ struct FTPFileOperationPerformer: Sendable {
         defer { Task { await handle.close() } }
         var left = min(handle.remaining, range.map { $0.upperBound - $0.lowerBound + 1 } ?? .max)
         let count = left
-        guard let digest = Digest(algorithm) else { throw FTPStorageError(.io, "digest \(algorithm.rawValue) unavailable") }
+        let digest = Digest(algorithm)
         let allocator = ByteBufferAllocator()
         while left > 0, let chunk = try await handle.read(maxLength: Int(min(left, 1 << 20)), allocator: allocator) {
             chunk.withUnsafeReadableBytes { digest.update($0) }

@@ -1,58 +1,37 @@
-#if OpenSSL
-import COpenSSL
-#endif
+import Crypto
 
-/// An incremental message digest (SHA-256, SHA-1, MD5) for checksums computed while data streams by: through
-/// OpenSSL's EVP interface (hardware SHA where the CPU has it), or in Swift when FTPKit is built without its
-/// `OpenSSL` trait. Not thread-safe: feed it from one task.
+/// An incremental message digest (SHA-256, SHA-1, MD5) for checksums computed while data streams by, through
+/// swift-crypto in every build (BoringSSL's assembly, with the CPU's SHA extensions where it has them). Not
+/// thread-safe: feed it from one task.
 public final class Digest {
-    #if OpenSSL
-    private let context: OpaquePointer
+    // One of the three is set. Optionals rather than an enum with payloads: `self.sha256?.update(…)` mutates the
+    // hasher in place, where taking a payload out of an enum case and putting it back would leave two references
+    // to swift-crypto's copy-on-write context, and every update would copy it.
+    private var sha256: SHA256?
+    private var sha1: Insecure.SHA1?
+    private var md5: Insecure.MD5?
 
-    public init?(_ algorithm: FTPHashAlgorithm) {
-        guard let ctx = EVP_MD_CTX_new() else { return nil }
-        let md: OpaquePointer? = switch algorithm {
-        case .sha256: EVP_sha256()
-        case .sha1: EVP_sha1()
-        case .md5: EVP_md5()
+    public init(_ algorithm: FTPHashAlgorithm) {
+        switch algorithm {
+        case .sha256: self.sha256 = SHA256()
+        case .sha1: self.sha1 = Insecure.SHA1()
+        case .md5: self.md5 = Insecure.MD5()
         }
-        guard EVP_DigestInit_ex(ctx, md, nil) == 1 else {
-            EVP_MD_CTX_free(ctx)
-            return nil
-        }
-        self.context = ctx
     }
 
-    deinit { EVP_MD_CTX_free(self.context) }
-
     public func update(_ bytes: UnsafeRawBufferPointer) {
-        _ = EVP_DigestUpdate(self.context, bytes.baseAddress, bytes.count)
+        self.sha256?.update(bufferPointer: bytes)
+        self.sha1?.update(bufferPointer: bytes)
+        self.md5?.update(bufferPointer: bytes)
     }
 
     /// The digest's bytes. Call once.
     public func finalize() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = EVP_DigestFinal_ex(self.context, &out, &length)
-        return Array(out.prefix(Int(length)))
+        if let sha256 { return Array(sha256.finalize()) }
+        if let sha1 { return Array(sha1.finalize()) }
+        if let md5 { return Array(md5.finalize()) }
+        return []
     }
-    #else
-    private var hasher: SwiftDigest
-
-    /// Never `nil` in this build; failable because OpenSSL's digests can fail to initialise.
-    public init?(_ algorithm: FTPHashAlgorithm) {
-        self.hasher = SwiftDigest(algorithm)
-    }
-
-    public func update(_ bytes: UnsafeRawBufferPointer) {
-        self.hasher.update(bytes)
-    }
-
-    /// The digest's bytes. Call once.
-    public func finalize() -> [UInt8] {
-        self.hasher.finalize()
-    }
-    #endif
 
     /// The digest as lower-case hex. Call once.
     public func finalizeHex() -> String {

@@ -11,7 +11,7 @@ enum CertificateFingerprint {
             let end = lines[begin...].firstIndex(of: "-----END CERTIFICATE-----"),
             let der = Data(base64Encoded: lines[(begin + 1)..<end].joined()), !der.isEmpty
         else { return "" }
-        var digest = SwiftDigest(.sha256)
+        let digest = Digest(.sha256)
         der.withUnsafeBytes { digest.update($0) }
         return digest.finalize().map { String(format: "%02X", $0) }.joined(separator: ":")
     }

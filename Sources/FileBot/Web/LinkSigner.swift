@@ -1,15 +1,15 @@
-import FTPKit
+import Crypto
 public import Foundation
 
 /// Signs and checks link tokens: `base64url(claims JSON) "." base64url(HMAC-SHA256(key, "seed-link-1." payload))`.
 /// A token that is malformed, forged, signed with another key or expired is simply not valid: callers answer
 /// them all the same way.
 public struct LinkSigner: Sendable {
-    private let key: [UInt8]
+    private let key: SymmetricKey
 
     /// - Parameter key: at least 32 random bytes; rotating it revokes every link made with the old one.
     public init(key: [UInt8]) {
-        self.key = key
+        self.key = SymmetricKey(data: key)
     }
 
     public func token(for claims: LinkClaims) -> String {
@@ -23,7 +23,8 @@ public struct LinkSigner: Sendable {
     public func claims(from token: Substring, now: Date) -> LinkClaims? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].utf8.count <= 4096, let tag = Self.data(base64URL: parts[1]),
-            MessageAuthentication.equal(Array(tag), self.tag(String(parts[0]))),
+            // In time that does not depend on where a forged tag differs.
+            HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: Self.signed(parts[0]), using: self.key),
             let json = Self.data(base64URL: parts[0]),
             let claims = try? JSONDecoder().decode(LinkClaims.self, from: json),
             TimeInterval(claims.expires) > now.timeIntervalSince1970
@@ -32,8 +33,11 @@ public struct LinkSigner: Sendable {
     }
 
     private func tag(_ payload: String) -> [UInt8] {
-        MessageAuthentication.sha256(key: self.key, message: Array(("seed-link-1." + payload).utf8))
+        Array(HMAC<SHA256>.authenticationCode(for: Self.signed(payload[...]), using: self.key))
     }
+
+    /// What the tag covers: the payload behind a version label, so a tag cannot be reused for another format.
+    private static func signed(_ payload: Substring) -> [UInt8] { Array(("seed-link-1." + payload).utf8) }
 
     static func base64URL(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

@@ -211,7 +211,7 @@ final class ProgressLog: Sendable {
 }
 
 func sha256Hex(_ data: Data) -> String {
-    let digest = Digest(.sha256)!
+    let digest = Digest(.sha256)
     data.withUnsafeBytes { digest.update($0) }
     return digest.finalizeHex()
 }

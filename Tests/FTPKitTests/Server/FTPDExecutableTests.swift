@@ -328,7 +328,7 @@ import Testing
         // curl sends it with CRLF line ends in ASCII mode; the server stores local (LF) ones.
         try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/up.txt"))
         func sha256(_ data: Data) -> String {
-            let digest = Digest(.sha256)!
+            let digest = Digest(.sha256)
             data.withUnsafeBytes { digest.update($0) }
             return digest.finalizeHex()
         }
