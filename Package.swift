@@ -138,6 +138,16 @@ let package = Package(
             path: "Benchmarks/CatalogBench",
             swiftSettings: strict
         ),
+        // Not a product: Benchmarks/cluster_bench.py runs it to compare the cluster path with a direct transfer.
+        .executableTarget(
+            name: "cluster-bench",
+            dependencies: [
+                "Balancer", "FTPKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ClusterBench",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "balancer-sim",
             dependencies: ["Balancer"],

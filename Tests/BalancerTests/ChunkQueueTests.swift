@@ -18,6 +18,24 @@ import Testing
         #expect(got == (0..<10).map(String.init))
     }
 
+    @Test func aWaitingProducerIsWokenAtHalfAQueueNotAtEveryChunk() async throws {
+        let queue = ChunkQueue(capacity: 4)
+        for i in 0..<4 { #expect(await queue.push(ByteBuffer(string: "\(i)"))) }
+        let producer = Task { await queue.push(ByteBuffer(string: "4")) }
+        while !queue.producerIsWaiting { await Task.yield() }
+        // Three left: above the low-water mark of two, so the producer sleeps on.
+        #expect(try await queue.next().map { String(buffer: $0) } == "0")
+        #expect(queue.producerIsWaiting)
+        // Two left: the producer is woken and its chunk goes in behind them.
+        #expect(try await queue.next().map { String(buffer: $0) } == "1")
+        #expect(!queue.producerIsWaiting)
+        #expect(await producer.value)
+        queue.finish()
+        var rest: [String] = []
+        for try await chunk in queue.sequence { rest.append(String(buffer: chunk)) }
+        #expect(rest == ["2", "3", "4"])
+    }
+
     @Test func aProducerWaitingOnAFullQueueStopsWhenCancelled() async throws {
         let queue = ChunkQueue(capacity: 1)
         #expect(await queue.push(ByteBuffer(string: "fills it")))

@@ -1,0 +1,98 @@
+"""The cluster path against a direct transfer, side by side in one run.
+
+Two ftpd nodes (release builds, roots in /dev/shm). `cluster-bench` (release) uploads SIZE MiB through `Cluster`
+with replicas 1 and then 2, and straight through `FTPClient` to one node, from the same in-memory source; then
+downloads each way (the cluster's download verifies the SHA-256 recorded at upload). Runs alternate in order;
+prints medians, the ratio to the direct transfer and the CPU seconds per GiB of the bench process and the nodes.
+Target (issue 17): a replicas-1 upload and download within 1.15x of the direct time. Run through scripts/bench.
+"""
+import argparse, os, shutil, statistics, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ftp_bench import ROOT, cpu_seconds, free_port, wait_port  # noqa: E402
+
+BENCH = os.path.join(ROOT, ".build/release/cluster-bench")
+
+
+def run(op, name, ports, catalog, size, replicas, node_pids):
+    """One transfer; returns (seconds, CPU seconds of the bench process, CPU seconds of the nodes)."""
+    before = sum(cpu_seconds(p) for p in node_pids)
+    proc = subprocess.Popen([BENCH, op, name, "--nodes", ",".join(map(str, ports)), "--catalog", catalog,
+                             "--replicas", str(replicas), "--size-mib", str(size)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError("cluster-bench %s failed: %s" % (op, err.strip()))
+    seconds, count = out.split()
+    if op != "cluster-delete" and int(count) != size << 20:
+        raise RuntimeError("cluster-bench %s moved %s bytes, not %d" % (op, count, size << 20))
+    return float(seconds), usage.ru_utime + usage.ru_stime, sum(cpu_seconds(p) for p in node_pids) - before
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    if not os.access(BENCH, os.X_OK):
+        sys.exit("cluster_bench: build it first: swift build -c release --product cluster-bench")
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    work = tempfile.mkdtemp(prefix="cluster-bench-", dir=base)
+    ftpd = os.path.join(ROOT, ".build/release/ftpd")
+    nodes = []
+    try:
+        users = os.path.join(work, "users.json")
+        subprocess.run([ftpd, "user", "add", "--users", users, "--iterations", "1000", "bot",
+                        "--permissions", "read,write,delete,rename,mkdir"], input="benchpw\n", text=True, check=True,
+                       capture_output=True)
+        ports = []
+        for i in range(2):
+            root = os.path.join(work, "node%d" % i)
+            os.makedirs(root)
+            port = free_port()
+            nodes.append(subprocess.Popen([ftpd, "serve", "--root", root, "--users", users, "--address", "127.0.0.1",
+                                           "--port", str(port), "--log-level", "error"]))
+            wait_port(port)
+            ports.append(port)
+        pids = [n.pid for n in nodes]
+        catalog = os.path.join(work, "catalog.sqlite")
+        size = args.size_mib
+        gib = size / 1024
+        kinds = [("direct", "direct-%s", 1), ("cluster r1", "cluster-%s", 1), ("cluster r2", "cluster-%s", 2)]
+        rows = {(k, d): [] for k, _, _ in kinds for d in ("put", "get")}
+        for r in range(args.runs):
+            order = kinds if r % 2 == 0 else list(reversed(kinds))
+            for label, op, replicas in order:
+                name = "bench-%s-%d.bin" % (label.replace(" ", "-"), r)
+                rows[(label, "put")].append(run(op % "put", name, ports, catalog, size, replicas, pids))
+                rows[(label, "get")].append(run(op % "get", name, ports, catalog, size, replicas, pids))
+                if op.startswith("cluster"):
+                    run("cluster-delete", name, ports, catalog, size, replicas, pids)
+                else:
+                    os.remove(os.path.join(work, "node0", name))
+        print("\n## The cluster path vs a direct FTPClient transfer (%d MiB, %d runs, 2 ftpd nodes, /dev/shm)\n"
+              % (size, args.runs))
+        print("| transfer | seconds (median) | ratio to direct | client CPU s/GiB | nodes' CPU s/GiB |")
+        print("|---|---|---|---|---|")
+        for d, label in (("put", "upload"), ("get", "download")):
+            direct = statistics.median(s for s, _, _ in rows[("direct", d)])
+            for k, _, _ in kinds:
+                xs = rows[(k, d)]
+                t = statistics.median(s for s, _, _ in xs)
+                print("| %s %s | %.2f | %.2f× | %.2f | %.2f |" % (
+                    label, k, t, t / direct, statistics.median(c for _, c, _ in xs) / gib,
+                    statistics.median(n for _, _, n in xs) / gib))
+    finally:
+        for p in nodes:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
