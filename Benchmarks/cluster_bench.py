@@ -9,7 +9,7 @@ Target (issue 17): a replicas-1 upload and download within 1.15x of the direct t
 import argparse, os, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftp_bench import ROOT, cpu_seconds, free_port, wait_port  # noqa: E402
+from ftp_bench import ROOT, cpu_seconds, stop_process, free_port, wait_port  # noqa: E402
 
 BENCH = os.path.join(ROOT, ".build/release/cluster-bench")
 
@@ -86,11 +86,7 @@ def main():
                     statistics.median(n for _, _, n in xs) / gib))
     finally:
         for p in nodes:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_process(p)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -53,6 +53,16 @@ def pss_kib(pid):
     return total
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not stopped within 10 s."""
+    if proc and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 class Server:
     def __init__(self, name, workdir):
         self.name, self.workdir = name, workdir
@@ -60,12 +70,7 @@ class Server:
         self.proc = None
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
 
 
 class FTPD(Server):

@@ -8,7 +8,7 @@ the serving processes spent. Run through scripts/bench.
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftp_bench import ROOT, cpu_seconds, curl_speed, free_port, wait_port  # noqa: E402
+from ftp_bench import ROOT, cpu_seconds, stop_process, curl_speed, free_port, wait_port  # noqa: E402
 
 
 class Bot:
@@ -114,12 +114,7 @@ def main():
                 statistics.median(l) / statistics.median(d), max(l) / max(d), lc, dc))
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_process(p)
         shutil.rmtree(work, ignore_errors=True)
 
 
