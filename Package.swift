@@ -154,7 +154,8 @@ let package = Package(
             path: "Benchmarks/BalancerSim",
             swiftSettings: strict
         ),
-        // What several test targets share: finding the built executables.
+        // What several test targets share: finding the built executables, running processes, a PostgreSQL server,
+        // and the tags that sort suites into unit / interop / slow.
         .target(name: "SeedTestSupport", path: "Tests/SeedTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BalancerTests",
@@ -251,6 +252,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -273,7 +275,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FuzzTargetsTests",
-            dependencies: ["FuzzTargets"],
+            dependencies: ["FuzzTargets", "SeedTestSupport"],
             path: "Tests/FuzzTargetsTests"
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Balancer
 import Foundation
 import Logging
+import UnixSignals
 
 /// Where an operator command finds the cluster: the bot's configuration, data directory and catalog.
 struct ClusterOptions: ParsableArguments {
@@ -73,10 +74,35 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
-    /// Prints the report; a report with problems fails the command.
+    /// Runs a drain, rebalance or scrub so that Ctrl-C (SIGINT) or SIGTERM interrupts it between files, where it is
+    /// safe to stop, instead of killing the process halfway through a copy.
+    static func interruptible(
+        _ command: @escaping @Sendable () async throws -> OperationReport
+    ) async throws -> OperationReport {
+        try await withThrowingTaskGroup(of: OperationReport?.self) { group in
+            group.addTask { try await command() }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                    FileHandle.standardError.write(Data("interrupting after the file in progress...\n".utf8))
+                    return nil
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let report = next { return report }
+                // The signal: the command stops before its next file and returns its report.
+                group.cancelAll()
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Prints the report; a report with problems fails the command, an interrupted one exits with status 130.
     static func finish(_ report: OperationReport) throws {
-        print("Done: \(report).")
+        print(report.interrupted ? "Interrupted: \(report)." : "Done: \(report).")
         for problem in report.problems { FileHandle.standardError.write(Data("problem: \(problem)\n".utf8)) }
+        if report.interrupted { throw ExitCode(130) }
         if !report.problems.isEmpty { throw ExitCode(1) }
     }
 }
@@ -107,7 +133,8 @@ struct DrainCommand: AsyncParsableCommand {
                     try await cluster.undrain(self.node)
                     return nil
                 }
-                return try await cluster.drain(self.node) { print($0) }
+                let node = self.node
+                return try await ClusterOptions.interruptible { try await cluster.drain(node) { print($0) } }
             }
             if let report { try ClusterOptions.finish(report) } else { print("\(self.node) is in service again.") }
         }
@@ -123,7 +150,9 @@ struct RebalanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClusterOptions.reportingFailures {
-            try ClusterOptions.finish(try await self.cluster.withCluster { await $0.rebalance { print($0) } })
+            try ClusterOptions.finish(try await self.cluster.withCluster { cluster in
+                try await ClusterOptions.interruptible { await cluster.rebalance { print($0) } }
+            })
         }
     }
 }
@@ -137,7 +166,9 @@ struct ScrubCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClusterOptions.reportingFailures {
-            try ClusterOptions.finish(try await self.cluster.withCluster { await $0.scrub { print($0) } })
+            try ClusterOptions.finish(try await self.cluster.withCluster { cluster in
+                try await ClusterOptions.interruptible { await cluster.scrub { print($0) } }
+            })
         }
     }
 }

@@ -1,8 +1,9 @@
 import Balancer
 import Testing
+import SeedTestSupport
 
 /// How operators write where the catalog is, and what a malformed location answers.
-@Suite struct CatalogLocationTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct CatalogLocationTests {
     @Test func sqliteLocations() throws {
         #expect(try CatalogLocation(parsing: "sqlite:/var/lib/ftpbot/catalog.sqlite") == .sqlite(path: "/var/lib/ftpbot/catalog.sqlite"))
         #expect(try CatalogLocation(parsing: "sqlite:///srv/c.sqlite") == .sqlite(path: "/srv/c.sqlite"))

@@ -80,7 +80,7 @@ final class Counter: Sendable {
     func next() -> Int { self.value.withLock { $0 += 1; return $0 } }
 }
 
-@Suite struct CatalogStoreTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct CatalogStoreTests {
     static let logger: Logger = {
         var logger = Logger(label: "catalog-test")
         logger.logLevel = .critical

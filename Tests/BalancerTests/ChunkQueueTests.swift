@@ -1,11 +1,12 @@
 import NIOCore
 import Testing
+import SeedTestSupport
 
 @testable import Balancer
 
 /// The bounded queue between an upload's reader and its nodes: backpressure in order, and waits that end when
 /// their task is cancelled (a cancelled upload must not leave a producer or a consumer suspended for good).
-@Suite(.timeLimit(.minutes(1))) struct ChunkQueueTests {
+@Suite(.tags(.unit), .inTestSet(.unit), .timeLimit(.minutes(1))) struct ChunkQueueTests {
     @Test func chunksArriveInOrderThenTheEnd() async throws {
         let queue = ChunkQueue(capacity: 2)
         let producer = Task {

@@ -1,7 +1,8 @@
 import Balancer
 import Testing
+import SeedTestSupport
 
-@Suite struct CircuitBreakerTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct CircuitBreakerTests {
     let t0 = ContinuousClock.now
     let config = CircuitBreaker.Configuration(failureThreshold: 2, initialBackoff: .seconds(1), maxBackoff: .seconds(8), jitter: 0.5)
 

@@ -90,7 +90,7 @@ final class Collected: Sendable {
     func append(_ b: ByteBuffer) { self.bytes.withLock { $0.append(contentsOf: b.readableBytesView) } }
 }
 
-@Suite(.serialized) struct ClusterTests {
+@Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct ClusterTests {
     @Test func uploadReplicatesDownloadListDelete() async throws {
         try await withNodes(3) { nodes in
             let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)

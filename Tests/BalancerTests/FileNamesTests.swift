@@ -1,8 +1,9 @@
 import Balancer
 import Testing
+import SeedTestSupport
 
 /// The cluster's name rules, at the level of scalars and bytes that the file systems behind the nodes see.
-@Suite struct FileNamesTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FileNamesTests {
     @Test func slashesAndDotsHiddenInGraphemesAreCaught() {
         // "/" followed by a combining mark is one Character in Swift, but a separator on disk.
         #expect(!FileNames.isValid("a/\u{301}b"))

@@ -9,7 +9,7 @@ import Testing
 /// The cluster across real hosts: three network namespaces joined by veth links, an `ftpd` process in each on
 /// its own address, the Balancer in the test's namespace. One host's link is cut in the middle of a download.
 /// Needs root (network namespaces); CI runs as root, so there the test never silently skips.
-@Suite(.serialized) struct MultiHostTests {
+@Suite(.tags(.slow), .inTestSet(.slow), .serialized) struct MultiHostTests {
     static var ftpd: String { Binaries.ftpd }
 
     /// Runs a command to completion without blocking a thread; returns its exit status and output.

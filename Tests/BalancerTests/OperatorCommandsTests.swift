@@ -4,9 +4,10 @@ import Foundation
 import NIOCore
 import Synchronization
 import Testing
+import SeedTestSupport
 
 /// drain, rebalance and scrub against real FTP nodes (in-process servers over memory) and a catalog on disk.
-@Suite(.serialized) struct OperatorCommandsTests {
+@Suite(.tags(.slow), .inTestSet(.slow), .serialized) struct OperatorCommandsTests {
     static func temporaryCatalog() throws -> (String, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ops-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -129,6 +130,146 @@ import Testing
             while let chunk = try await reader.read(maxLength: 65536, allocator: ByteBufferAllocator()) { restored.append(chunk) }
             await reader.close()
             #expect(restored.value == Source.bytes(100_000))
+            #expect(await cluster.scrub().corrupt == 0)
+            await cluster.close()
+        }
+    }
+}
+
+extension OperatorCommandsTests {
+    /// Runs an operator command in a task that `interrupt()` cancels, from the command's own progress callback
+    /// if need be: the command starts only once the task is known, so an interrupt never misses it.
+    final class Interruptible: Sendable {
+        private let task = Mutex<Task<OperationReport, any Error>?>(nil)
+        let lines = LineLog()
+
+        func interrupt() { self.task.withLock { $0 }?.cancel() }
+
+        func run(_ command: @escaping @Sendable (LineLog) async throws -> OperationReport) async throws -> OperationReport {
+            let (go, start) = AsyncStream.makeStream(of: Void.self)
+            let lines = self.lines
+            let task = Task {
+                for await _ in go { break }
+                return try await command(lines)
+            }
+            self.task.withLock { $0 = task }
+            start.yield()
+            return try await task.value
+        }
+    }
+
+    /// What every file must look like between any two steps of a command: its replicas on as many nodes as the
+    /// catalog lists, each of those nodes holding it, and no node holding a copy the catalog does not list.
+    static func expectConsistent(_ cluster: Cluster, _ nodes: [TestNode], names: [String]) async {
+        for name in names {
+            guard let file = await cluster.knownFile(name, in: .default) else {
+                Issue.record("\(name) left the catalog")
+                continue
+            }
+            #expect(file.nodes.count == 2, "\(name): \(file.nodes)")
+            for node in nodes {
+                let holds = await node.has(name)
+                #expect(holds == file.nodes.contains(node.name), "\(name) on \(node.name): catalog \(file.nodes), node \(holds)")
+            }
+        }
+    }
+
+    /// A drain interrupted after two files (the task cancelled from its progress callback): it stops there with
+    /// those two recorded and no file half-moved; run again by the next process on the catalog, it finishes.
+    @Test func anInterruptedDrainFinishesWhenRunAgain() async throws {
+        let (catalog, dir) = try Self.temporaryCatalog()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await withNodes(3) { nodes in
+            let names = (0..<9).map { "d\($0).bin" }
+            let first = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: catalog)
+            for (i, name) in names.enumerated() { _ = try await first.upload(name, from: Source(count: 30_000 + i, delay: nil)) }
+            let onNode0 = await Self.holders(first)["node0", default: 0]
+            try #require(onNode0 >= 4, "the test needs node0 to hold several files")
+
+            let command = Interruptible()
+            let interrupted = try await command.run { lines in
+                try await first.drain("node0") { line in
+                    lines.add(line)
+                    if line.contains("now on") && lines.all.filter({ $0.contains("now on") }).count == 2 { command.interrupt() }
+                }
+            }
+            #expect(interrupted.interrupted && interrupted.examined == 2 && interrupted.removed == 2, "\(interrupted)")
+            #expect(command.lines.all.last?.contains("interrupted after 2 of \(onNode0) files") == true, "\(command.lines.all)")
+            #expect(await Self.holders(first)["node0", default: 0] == onNode0 - 2)
+            await Self.expectConsistent(first, nodes, names: names)
+            await first.close()
+
+            let second = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: catalog)
+            let rest = try await second.drain("node0")
+            #expect(!rest.interrupted && rest.examined == onNode0 - 2 && rest.problems.isEmpty, "\(rest)")
+            #expect(await Self.holders(second)["node0", default: 0] == 0)
+            await Self.expectConsistent(second, nodes, names: names)
+            await second.close()
+        }
+    }
+
+    /// A rebalance interrupted after its first move stops with that move complete; run again, it balances.
+    @Test func anInterruptedRebalanceFinishesWhenRunAgain() async throws {
+        let (catalog, dir) = try Self.temporaryCatalog()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await withNodes(4) { nodes in
+            let names = (0..<12).map { "r\($0).bin" }
+            let three = try Cluster(nodes: nodes.prefix(3).map(\.configuration), replicas: 2, catalogPath: catalog)
+            for name in names { _ = try await three.upload(name, from: Source(count: 10_000, delay: nil)) }
+            await three.close()
+            let first = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: catalog)
+            await first.refresh()
+
+            let command = Interruptible()
+            let interrupted = try await command.run { lines in
+                await first.rebalance { line in
+                    lines.add(line)
+                    if line.contains("moved from") { command.interrupt() }
+                }
+            }
+            #expect(interrupted.interrupted && interrupted.copied == 1 && interrupted.removed == 1, "\(interrupted)")
+            #expect(await Self.holders(first)["node3"] == 1)
+            await Self.expectConsistent(first, nodes, names: names)
+            await first.close()
+
+            let second = try Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalogPath: catalog)
+            await second.refresh()
+            let rest = await second.rebalance()
+            #expect(!rest.interrupted && rest.problems.isEmpty, "\(rest)")
+            let counts = await Self.holders(second)
+            #expect(counts.values.allSatisfy { Double($0) <= Double(12 * 2) / 4 * 1.1 }, "\(counts)")
+            await Self.expectConsistent(second, nodes, names: names)
+            await second.close()
+        }
+    }
+
+    /// A scrub interrupted after restoring the first of three corrupt replicas stops there; run again, it finds
+    /// and restores the other two (and only those).
+    @Test func anInterruptedScrubFinishesWhenRunAgain() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let names = ["a.bin", "b.bin", "c.bin", "d.bin"]
+            for name in names { _ = try await cluster.upload(name, from: Source(count: 40_000, delay: nil)) }
+            for name in names.prefix(3) {
+                let file = try #require(await cluster.knownFile(name, in: .default))
+                let victim = try #require(nodes.first { $0.name == file.nodes[0] })
+                var bytes = Source.bytes(40_000)
+                for i in 1_000..<1_100 { bytes[i] ^= 0xFF }
+                let handle = try await victim.storage.openForWriting(FTPPath("/default/\(name)"), mode: .replace)
+                try await handle.write(ByteBuffer(bytes: bytes))
+                try await handle.commit()
+            }
+
+            let command = Interruptible()
+            let interrupted = try await command.run { lines in
+                await cluster.scrub { line in
+                    lines.add(line)
+                    if line.contains("was restored") { command.interrupt() }
+                }
+            }
+            #expect(interrupted.interrupted && interrupted.examined == 1 && interrupted.corrupt == 1 && interrupted.copied == 1, "\(interrupted)")
+            let rest = await cluster.scrub()
+            #expect(!rest.interrupted && rest.examined == 4 && rest.corrupt == 2 && rest.copied == 2 && rest.problems.isEmpty, "\(rest)")
             #expect(await cluster.scrub().corrupt == 0)
             await cluster.close()
         }

@@ -1,7 +1,8 @@
 import Balancer
 import Testing
+import SeedTestSupport
 
-@Suite struct PlacementStrategyTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct PlacementStrategyTests {
     let nodes = [
         NodeLoad(id: "a", usedBytes: 500, freeBytes: 100, activeTransfers: 3),
         NodeLoad(id: "b", usedBytes: 100, freeBytes: 900, activeTransfers: 0),

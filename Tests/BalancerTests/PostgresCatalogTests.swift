@@ -6,7 +6,7 @@ import Testing
 
 /// What only a catalog on a PostgreSQL server meets: a wrong password, database or address, TLS that cannot be
 /// had, several processes opening one database at once; and a copy between stores that loses nothing.
-@Suite(.enabled(if: PostgresTestServer.isAvailable))
+@Suite(.tags(.interop), .inTestSet(.interop), .enabled(if: PostgresTestServer.isAvailable))
 struct PostgresCatalogTests {
     static let logger = CatalogStoreTests.logger
 

@@ -1,9 +1,10 @@
 @testable import Balancer
 import Testing
+import SeedTestSupport
 
 /// The in-memory index a space's listing and completion read: kept in order by every change, it must always
 /// equal an index built from scratch, and complete by prefix (any case) before substrings.
-@Suite struct SpaceIndexTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct SpaceIndexTests {
     static func file(_ name: String, size: UInt64 = 1) -> ClusterFile {
         ClusterFile(space: .default, name: name, size: size, nodes: ["node0"], version: "v")
     }

@@ -1,9 +1,10 @@
 @testable import Balancer
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// The reservation book alone: every decision without a node or an await.
-@Suite struct UploadBookTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct UploadBookTests {
     static let space = Space("s")!
     static func none(_: FileKey) -> ClusterFile? { nil }
     static func nothingUsed(_: String, _: Space) -> SpaceUsage { SpaceUsage() }

@@ -1,8 +1,9 @@
 import DiscordKit
 import Foundation
 import Testing
+import SeedTestSupport
 
-@Suite struct CodecTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct CodecTests {
     @Test func zlibStreamMessagesSurviveFrameSplits() throws {
         let deflater = ZlibStreamDeflater()
         let inflater = try ZlibStreamInflater()

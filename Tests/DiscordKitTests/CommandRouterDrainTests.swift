@@ -2,11 +2,12 @@ import DiscordKit
 import Foundation
 import Synchronization
 import Testing
+import SeedTestSupport
 
 /// The router's commands are children of a task group its `run` owns: a command started long ago is still waited
 /// for (or cancelled after the drain timeout) however many commands came after it. Events are fed directly; no
 /// handler here talks to Discord, so the REST client is never used.
-@Suite(.timeLimit(.minutes(2))) struct CommandRouterDrainTests {
+@Suite(.tags(.unit), .inTestSet(.unit), .timeLimit(.minutes(2))) struct CommandRouterDrainTests {
     /// Records what handlers did, and lets the test wait for a count without sleeping.
     final class Journal: Sendable {
         private let entries = Mutex<[String]>([])

@@ -3,8 +3,9 @@ import DiscordTestSupport
 import DiscordKit
 import Foundation
 import Testing
+import SeedTestSupport
 
-@Suite struct CommandRouterTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct CommandRouterTests {
     /// A router serving `echo TEXT` and `file` on an emulator, with the gateway running.
     func withRouter(
         _ body: (DiscordEmulator, CommandRouter) async throws -> Void

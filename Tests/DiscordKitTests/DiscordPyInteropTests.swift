@@ -7,7 +7,7 @@ import Testing
 
 /// discord.py, a client nobody here wrote, against the emulator: login, gateway (zlib-stream), a message with an
 /// attachment in, a reply with a file out.
-@Suite struct DiscordPyInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct DiscordPyInteropTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Peers/discordpy_bot.py").path
 

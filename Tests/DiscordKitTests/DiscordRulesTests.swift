@@ -6,7 +6,7 @@ import SeedTestSupport
 import Testing
 
 /// What real Discord punishes, checked against the emulator's own statement of Discord's rules.
-@Suite struct DiscordRulesTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct DiscordRulesTests {
     static let commands = [
         CommandSpec("x", description: "X").applicationCommand, CommandSpec("y", description: "Y").applicationCommand,
     ]

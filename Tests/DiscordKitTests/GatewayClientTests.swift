@@ -3,6 +3,7 @@ import DiscordTestSupport
 import DiscordKit
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Collects gateway events in the background.
 actor EventLog {
@@ -23,7 +24,7 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
     }
 }
 
-@Suite struct GatewayClientTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct GatewayClientTests {
     func withGateway(
         _ configuration: DiscordEmulator.Configuration = .init(heartbeatIntervalMilliseconds: 1000),
         compress: Bool = true, intents: GatewayIntents = .commandBot,

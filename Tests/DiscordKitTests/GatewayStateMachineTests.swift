@@ -1,7 +1,8 @@
 import DiscordKit
 import Testing
+import SeedTestSupport
 
-@Suite struct GatewayStateMachineTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct GatewayStateMachineTests {
     func readyMachine() -> GatewayStateMachine {
         var m = GatewayStateMachine(gatewayURL: "wss://gw")
         m.connected()
@@ -97,7 +98,7 @@ import Testing
     }
 }
 
-@Suite struct GatewayCloseCodeTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct GatewayCloseCodeTests {
     @Test func everyResumableCloseCodeReconnects() {
         // 4000-4003, 4005, 4008 keep the session; 4007 (invalid sequence) and 4009 (timed out) need a new one.
         for code in [4000, 4001, 4002, 4003, 4005, 4007, 4008, 4009, 1000, 1001, 1006] {

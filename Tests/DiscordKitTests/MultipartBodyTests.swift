@@ -1,10 +1,11 @@
 import Foundation
 import NIOCore
 import Testing
+import SeedTestSupport
 
 @testable import DiscordKit
 
-@Suite struct MultipartBodyTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct MultipartBodyTests {
     @Test func encodesPayloadJSONThenFilesWithTheirExactLength() async throws {
         let files = [
             FileUpload.bytes(ByteBuffer(string: "first file"), filename: "a \"quoted\"\r\nname.txt", contentType: "text/plain"),

@@ -1,7 +1,8 @@
 import DiscordKit
 import Testing
+import SeedTestSupport
 
-@Suite struct PrefixCommandParserTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct PrefixCommandParserTests {
     let parser = PrefixCommandParser(prefixes: ["!", "ftp!"])
 
     @Test func commandsAndQuotedArguments() throws {

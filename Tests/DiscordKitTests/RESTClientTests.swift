@@ -4,8 +4,9 @@ import DiscordKit
 import Foundation
 import NIOCore
 import Testing
+import SeedTestSupport
 
-@Suite struct RESTClientTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct RESTClientTests {
     @Test func identityEndpointsAndAuthentication() async throws {
         try await withEmulator { emulator, rest in
             #expect(try await rest.currentUser().username == "seed-bot")
@@ -154,7 +155,7 @@ import Testing
     }
 }
 
-@Suite struct InteractionRulesTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct InteractionRulesTests {
     @Test func lateAndDoubleAcknowledgementsAreRefusedLikeDiscord() async throws {
         try await withEmulator(.init(interactionDeadline: .seconds(15))) { emulator, rest in
             try await rest.overwriteGlobalCommands(applicationID: "1000", [CommandSpec("x", description: "X").applicationCommand])

@@ -1,7 +1,8 @@
 import DiscordKit
 import Testing
+import SeedTestSupport
 
-@Suite struct RateLimitBookTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct RateLimitBookTests {
     let t0 = ContinuousClock.now
 
     @Test func routesKeepTheMajorParameterAndHideOtherIDs() {

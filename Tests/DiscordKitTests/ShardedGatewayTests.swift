@@ -3,8 +3,9 @@ import DiscordTestSupport
 import DiscordKit
 import Foundation
 import Testing
+import SeedTestSupport
 
-@Suite struct ShardedGatewayTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct ShardedGatewayTests {
     /// Guild 2000 lives on shard 0 of 2 ((2000 >> 22) % 2), `onShardOne` on shard 1; a channel in each.
     static let onShardOne = Snowflake((UInt64(1) << 22) | 7)
     static var twoShards: DiscordEmulator.Configuration {

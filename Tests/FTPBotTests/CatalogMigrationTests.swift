@@ -5,11 +5,12 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import SeedTestSupport
 
 /// A catalog from before spaces (one flat namespace, files at the top of each node's directory) is migrated on
 /// start into the configured guild's space: the catalog in one transaction, the replicas moved on each node as
 /// it answers, a log line saying so.
-@Suite struct CatalogMigrationTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct CatalogMigrationTests {
     /// The version-0 schema and rows, written by Python's sqlite3 (not by our code).
     static func writeLegacyCatalog(_ path: String, files: [(name: String, size: Int, sha: String, uploader: String, nodes: [String])],
                                    tombstones: [(String, String)]) throws {

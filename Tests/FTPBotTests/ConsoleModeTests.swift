@@ -5,7 +5,7 @@ import SeedTestSupport
 import Testing
 
 /// `ftpbot` in its embedded default (no Discord token): local nodes and commands from a pipe.
-@Suite struct ConsoleModeTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct ConsoleModeTests {
     static var binary: String { Binaries.ftpbot }
 
     func run(

@@ -250,7 +250,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
     Data((0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &+ $0 >> 11) })
 }
 
-@Suite(.serialized) struct DiscordModeTests {
+@Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct DiscordModeTests {
     @Test func everyCommandAsPrefixAndSlashCommand() async throws {
         let bot = try await BotHarness.start(extra: ["metricsAddress": "127.0.0.1:0"])
         do {

@@ -3,11 +3,12 @@ import FTPKit
 import FileBot
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Ten uploads of one name at once, under each collision policy, and a quota that fits three of ten: the names
 /// and bytes are reserved before any suspension point, so the outcome is exact, and the catalog and every node
 /// agree afterwards, with no temporary file left.
-@Suite struct FileBotConcurrencyTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct FileBotConcurrencyTests {
     static let space = Space.guild("42")!
 
     /// Ten different contents (sizes differ too, so a mixed-up replica shows).

@@ -3,10 +3,11 @@ import FTPKit
 import FileBot
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Every command sees only the caller's space: two Discord servers, a person's direct messages, the console, and
 /// two servers joined into one space on purpose.
-@Suite struct FileBotSpacesTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct FileBotSpacesTests {
     static let settings = FileBotSettings(spaces: SpaceMap(joined: ["300": Space("team")!, "301": Space("team")!]))
 
     static func caller(guild: String?, user: String = "501", roles: Set<String> = []) throws -> Caller {

@@ -4,7 +4,7 @@ import Testing
 
 /// `ftpbot scrub`, `drain` and `rebalance` on the embedded default's cluster (its local nodes and catalog),
 /// after files were stored through the console.
-@Suite struct OperatorCommandLineTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct OperatorCommandLineTests {
     let console = ConsoleModeTests()
     /// Console runs take any free port for their web links: several at once must not race for 8080's neighbours.
     let web = ["--http-address", "127.0.0.1:0"]

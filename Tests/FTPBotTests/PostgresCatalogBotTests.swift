@@ -4,7 +4,7 @@ import Testing
 
 /// `ftpbot` with its catalog on a real PostgreSQL server (Debian's, started by the test): files outlive the
 /// process, `--check-config` reaches the server, and `ftpbot catalog migrate` moves an SQLite catalog over.
-@Suite(.enabled(if: PostgresTestServer.isAvailable))
+@Suite(.tags(.interop), .inTestSet(.interop), .enabled(if: PostgresTestServer.isAvailable))
 struct PostgresCatalogBotTests {
     let console = ConsoleModeTests()
 

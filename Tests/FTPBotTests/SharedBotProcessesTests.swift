@@ -7,7 +7,7 @@ import Testing
 /// Two real `ftpbot` processes serving one bot: each runs half of the gateway shards (`--shards 0/2`, `1/2`),
 /// both share one PostgreSQL catalog and the same storage nodes. Two guilds that share a space land on
 /// different processes, so what one process stores or deletes is only right in the other through the catalog.
-@Suite(.enabled(if: PostgresTestServer.isAvailable))
+@Suite(.tags(.interop), .inTestSet(.interop), .enabled(if: PostgresTestServer.isAvailable))
 struct SharedBotProcessesTests {
     typealias Control = StandaloneEmulatorTests.Control
 

@@ -5,7 +5,7 @@ import Testing
 
 /// The real `ftpbot` against the standalone `discord-emulator`, driven only through the emulator's control API
 /// (JSON over HTTP), as a bot written in any language would be tested.
-@Suite struct StandaloneEmulatorTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct StandaloneEmulatorTests {
     /// The control API over curl: a method, a path under `/control`, a JSON body; the answer parsed.
     struct Control {
         let base: String

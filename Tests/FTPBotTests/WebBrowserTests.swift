@@ -7,7 +7,7 @@ import Testing
 /// The upload page in a real browser: headless Chromium driven by selenium picks a file, the progress bar runs
 /// to its end, the page shows the result, and the cluster holds the same bytes. A screenshot of the finished page
 /// is kept in the test's temporary directory. Under CI a missing browser is a failure.
-@Suite struct WebBrowserTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct WebBrowserTests {
     static var browserInstalled: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver")

@@ -5,7 +5,7 @@ import SeedTestSupport
 import Testing
 
 /// Share links and upload pages against curl, a client nobody here wrote.
-@Suite struct WebLinksTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct WebLinksTests {
     static let ana = Caller(id: "501", displayName: "ana", space: Space.guild("2000")!)
     static let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) })
 

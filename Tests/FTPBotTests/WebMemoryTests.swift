@@ -6,7 +6,7 @@ import Testing
 
 /// A 1 GiB file up through an upload link and down through a share link: streamed both ways, so this process's
 /// resident memory (which holds the nodes too) stays flat — nothing near the file's size is ever held.
-@Suite(.serialized) struct WebMemoryTests {
+@Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct WebMemoryTests {
     static func residentBytes() -> UInt64 {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""

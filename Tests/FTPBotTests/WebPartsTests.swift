@@ -2,9 +2,10 @@ import FileBot
 import Foundation
 import NIOCore
 import Testing
+import SeedTestSupport
 
 /// The web front end's pure parts, without a server.
-@Suite struct WebPartsTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct WebPartsTests {
     @Test func byteRanges() {
         #expect(ByteRange.parse(nil, size: 100) == .whole)
         #expect(ByteRange.parse("bytes=0-0", size: 100) == .partial(start: 0, end: 0))

@@ -1,11 +1,12 @@
 import Foundation
 import FuzzTargets
 import Testing
+import SeedTestSupport
 
 /// Every input of the committed fuzzing corpus (`Tests/Fuzz/corpus/TARGET/`), the seeds and each finding kept
 /// as a regression, runs through its target on every test run: a parser that crashes or breaks an invariant on
 /// one of them fails here without a fuzzer.
-@Suite struct FuzzRegressionTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FuzzRegressionTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/corpus")
 

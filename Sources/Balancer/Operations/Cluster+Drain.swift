@@ -5,37 +5,65 @@ extension Cluster {
     /// Takes a node out of service without losing a replica: marks it draining (in the catalog, so every process
     /// sharing it stops placing files there), copies each of its replicas to another node chosen by the strategy
     /// (from the drained node itself or another holder), records the new holder and removes the drained copy.
-    /// Safe to interrupt and run again; ``undrain(_:)`` puts the node back in service.
-    public func drain(_ name: String, progress: @Sendable (String) -> Void = { _ in }) async throws(ClusterError) -> OperationReport {
+    /// Safe to interrupt (cancel the calling task: it stops between files) and run again; ``undrain(_:)`` puts the
+    /// node back in service.
+    public func drain(
+        _ name: String, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws(ClusterError) -> OperationReport {
         guard self.node(name) != nil else { throw ClusterError(.invalidConfiguration, "there is no node named '\(name)'") }
         await self.syncCatalog()
         if !self.draining.contains(name) {
             self.draining.insert(name)
             try await self.store?.apply([.setDraining(name, true)])
         }
-        var report = OperationReport()
         let keys = self.everyFile.filter { $0.nodes.contains(name) }.map(\.key).sorted()
         progress("draining \(name): \(keys.count) files hold a replica there")
-        for key in keys {
-            report.examined += 1
-            await self.withFileLock(key) {
-                guard let file = self.file(key), file.nodes.contains(name) else { return }
-                let others = file.nodes.filter { $0 != name }
-                var holders = others
-                if others.count < self.replicas {
-                    guard let target = await self.copyToNewHolder(file, preferring: others + [name], avoiding: Set(file.nodes)) else {
-                        report.problems.append("\(key): no other node could take a copy")
-                        progress("\(key): no other node could take a copy; it stays on \(name)")
-                        return
-                    }
-                    holders.append(target)
-                    report.copied += 1
+        return await self.forEachFile(keys, progress: progress) { cluster, key, step in
+            guard let file = cluster.file(key), file.nodes.contains(name) else { return }
+            let others = file.nodes.filter { $0 != name }
+            var holders = others
+            if others.count < cluster.replicas {
+                guard let target = await cluster.copyToNewHolder(file, preferring: others + [name], avoiding: Set(file.nodes)) else {
+                    step.problems.append("\(key): no other node could take a copy")
+                    progress("\(key): no other node could take a copy; it stays on \(name)")
+                    return
                 }
-                if await self.replaceHolders(of: file, with: holders, removing: name, why: "drained") { report.removed += 1 }
-                progress("\(key): now on \(holders.sorted().joined(separator: ", "))")
+                holders.append(target)
+                step.copied += 1
             }
+            if await cluster.replaceHolders(of: file, with: holders, removing: name, why: "drained") { step.removed += 1 }
+            progress("\(key): now on \(holders.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Runs an operator command's `step` on each file in turn, under the file's lock. An interrupt (the calling
+    /// task cancelled) takes effect between files: the report says so on `progress` and returns.
+    func forEachFile(
+        _ keys: [FileKey], progress: @escaping @Sendable (String) -> Void,
+        _ step: @escaping @Sendable (isolated Cluster, FileKey, inout OperationReport) async -> Void
+    ) async -> OperationReport {
+        var report = OperationReport()
+        for (done, key) in keys.enumerated() {
+            if Task.isCancelled {
+                report.interrupted = true
+                progress("interrupted after \(done) of \(keys.count) files; run it again to finish")
+                return report
+            }
+            report.add(await self.wholeStep { cluster in
+                var outcome = OperationReport()
+                outcome.examined = 1
+                await cluster.withFileLock(key) { await step(cluster, key, &outcome) }
+                return outcome
+            })
         }
         return report
+    }
+
+    /// Runs one file's step of an operator command in a task of its own, which an interrupt (the command's task
+    /// being cancelled) does not reach: the copy, its catalog record and the removal finish together, and the
+    /// command stops before the next file.
+    func wholeStep(_ step: @escaping @Sendable (isolated Cluster) async -> OperationReport) async -> OperationReport {
+        await Task { await step(self) }.value
     }
 
     /// Puts a drained node back in service: new files may be placed on it again.

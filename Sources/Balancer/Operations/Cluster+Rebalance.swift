@@ -3,15 +3,22 @@ import FTPKit
 extension Cluster {
     /// Moves replicas from the most-used node to the least-used one until the most-used is within `tolerance`
     /// (10%) of the mean — after a node is added, say. Only nodes in service that answer take part; bytes count
-    /// from the catalog. Each move is a copy, a catalog record and a removal, so the command is safe to
-    /// interrupt and run again.
-    public func rebalance(tolerance: Double = 0.10, progress: @Sendable (String) -> Void = { _ in }) async -> OperationReport {
+    /// from the catalog. Each move is a copy, a catalog record and a removal, finished together, so the command is
+    /// safe to interrupt (it stops between moves) and run again.
+    public func rebalance(
+        tolerance: Double = 0.10, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async -> OperationReport {
         await self.syncCatalog()
         var report = OperationReport()
         var stuck: Set<FileKey> = []
         // Every move narrows the gap between the most- and least-used node, so this ends; the bound is a guard.
         let bound = self.everyFile.count * self.replicas * 4 + 16
-        for _ in 0..<bound {
+        for moves in 0..<bound {
+            if Task.isCancelled {
+                report.interrupted = true
+                progress("interrupted after \(moves) moves; run it again to finish")
+                return report
+            }
             var participants: [String] = []
             for node in self.nodes where !self.draining.contains(node.name) {
                 if await node.isAvailable() { participants.append(node.name) }
@@ -40,19 +47,25 @@ extension Cluster {
                 progress("as balanced as the files' sizes allow: \(most) holds \(used[most]!) bytes, the mean is \(Int(mean))")
                 return report
             }
-            report.examined += 1
-            let moved = await self.withFileLock(file.key) { () -> Bool in
-                guard let current = self.file(file.key), current.nodes.contains(most), !current.nodes.contains(least) else { return true }
-                guard await self.copy(file.key, size: current.size, from: most, to: least) else { return false }
-                report.copied += 1
-                let holders = current.nodes.filter { $0 != most } + [least]
-                if await self.replaceHolders(of: current, with: holders, removing: most, why: "rebalanced") { report.removed += 1 }
-                progress("\(file.key): moved from \(most) to \(least)")
-                return true
+            let step = await self.wholeStep { cluster in
+                var step = OperationReport()
+                step.examined = 1
+                await cluster.withFileLock(file.key) {
+                    guard let current = cluster.file(file.key), current.nodes.contains(most), !current.nodes.contains(least) else { return }
+                    guard await cluster.copy(file.key, size: current.size, from: most, to: least) else {
+                        step.problems.append("\(file.key) could not be copied from \(most) to \(least)")
+                        return
+                    }
+                    step.copied += 1
+                    let holders = current.nodes.filter { $0 != most } + [least]
+                    if await cluster.replaceHolders(of: current, with: holders, removing: most, why: "rebalanced") { step.removed += 1 }
+                    progress("\(file.key): moved from \(most) to \(least)")
+                }
+                return step
             }
-            if !moved {
+            report.add(step)
+            if !step.problems.isEmpty {
                 stuck.insert(file.key)
-                report.problems.append("\(file.key) could not be copied from \(most) to \(least)")
             }
         }
         report.problems.append("rebalancing did not settle after \(bound) moves")

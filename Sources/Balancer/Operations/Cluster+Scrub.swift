@@ -4,51 +4,47 @@ import NIOCore
 extension Cluster {
     /// Verifies every replica of every file with a recorded SHA-256: the node's `HASH` where it offers it, else
     /// by reading the replica. A replica that does not match is reported, removed and copied again from a replica
-    /// that does. Replicas on nodes that do not answer are counted, not judged. Safe to interrupt and run again.
-    public func scrub(progress: @Sendable (String) -> Void = { _ in }) async -> OperationReport {
+    /// that does. Replicas on nodes that do not answer are counted, not judged. Safe to interrupt (it stops between
+    /// files) and run again.
+    public func scrub(progress: @escaping @Sendable (String) -> Void = { _ in }) async -> OperationReport {
         await self.syncCatalog()
-        var report = OperationReport()
         let keys = self.everyFile.filter { $0.sha256 != nil }.map(\.key).sorted()
-        for key in keys {
-            report.examined += 1
-            await self.withFileLock(key) {
-                guard let file = self.file(key), let expected = file.sha256 else { return }
-                var good: [String] = []
-                var bad: [String] = []
-                for n in file.nodes {
-                    guard let node = self.node(n), await node.isAvailable() else {
-                        report.unreachable += 1
-                        continue
-                    }
-                    switch await self.digest(of: key, on: node) {
-                    case .some(let actual) where actual == expected.lowercased(): good.append(n)
-                    case .some:
-                        bad.append(n)
-                        report.corrupt += 1
-                        progress("\(key): the replica on \(n) does not match its SHA-256")
-                        self.logger.error("a replica does not match its checksum", metadata: ["file": "\(key)", "node": "\(n)"])
-                    case .none:
-                        report.unreachable += 1
-                    }
+        return await self.forEachFile(keys, progress: progress) { cluster, key, step in
+            guard let file = cluster.file(key), let expected = file.sha256 else { return }
+            var good: [String] = []
+            var bad: [String] = []
+            for n in file.nodes {
+                guard let node = cluster.node(n), await node.isAvailable() else {
+                    step.unreachable += 1
+                    continue
                 }
-                guard !bad.isEmpty else { return }
-                guard let source = good.first else {
-                    report.problems.append("\(key): no replica matches its SHA-256; the bad ones are kept")
-                    progress("\(key): no good replica is left to copy from")
-                    return
+                switch await cluster.digest(of: key, on: node) {
+                case .some(let actual) where actual == expected.lowercased(): good.append(n)
+                case .some:
+                    bad.append(n)
+                    step.corrupt += 1
+                    progress("\(key): the replica on \(n) does not match its SHA-256")
+                    cluster.logger.error("a replica does not match its checksum", metadata: ["file": "\(key)", "node": "\(n)"])
+                case .none:
+                    step.unreachable += 1
                 }
-                for n in bad {
-                    // Copied over the bad replica (a temporary upload renamed into place).
-                    if await self.copy(key, size: file.size, from: source, to: n) {
-                        report.copied += 1
-                        progress("\(key): the replica on \(n) was restored from \(source)")
-                    } else {
-                        report.problems.append("\(key): the replica on \(n) could not be restored from \(source)")
-                    }
+            }
+            guard !bad.isEmpty else { return }
+            guard let source = good.first else {
+                step.problems.append("\(key): no replica matches its SHA-256; the bad ones are kept")
+                progress("\(key): no good replica is left to copy from")
+                return
+            }
+            for n in bad {
+                // Copied over the bad replica (a temporary upload renamed into place).
+                if await cluster.copy(key, size: file.size, from: source, to: n) {
+                    step.copied += 1
+                    progress("\(key): the replica on \(n) was restored from \(source)")
+                } else {
+                    step.problems.append("\(key): the replica on \(n) could not be restored from \(source)")
                 }
             }
         }
-        return report
     }
 
     /// A replica's SHA-256 as lower-case hex: the node's HASH when it offers it, else read and hashed here;

@@ -1,5 +1,6 @@
 /// What an operator command (drain, rebalance, scrub) did. Each command is safe to interrupt and run again:
-/// every file it finished is recorded in the catalog before it goes on to the next.
+/// every file it finished is recorded in the catalog before it goes on to the next, and an interrupt (cancelling
+/// the command's task) takes effect between files, never halfway through a copy and its record.
 public struct OperationReport: Sendable, Hashable, CustomStringConvertible {
     /// Files looked at.
     public var examined = 0
@@ -13,14 +14,27 @@ public struct OperationReport: Sendable, Hashable, CustomStringConvertible {
     public var unreachable = 0
     /// What could not be done, one sentence each.
     public var problems: [String] = []
+    /// The command was interrupted before it went through every file: run it again to finish.
+    public var interrupted = false
 
     public init() {}
+
+    /// Adds one file's step to the whole command's report.
+    mutating func add(_ step: OperationReport) {
+        self.examined += step.examined
+        self.copied += step.copied
+        self.removed += step.removed
+        self.corrupt += step.corrupt
+        self.unreachable += step.unreachable
+        self.problems += step.problems
+    }
 
     public var description: String {
         var parts = ["\(self.examined) files examined", "\(self.copied) replicas copied", "\(self.removed) removed"]
         if self.corrupt > 0 { parts.append("\(self.corrupt) corrupt") }
         if self.unreachable > 0 { parts.append("\(self.unreachable) not reachable") }
         if !self.problems.isEmpty { parts.append("\(self.problems.count) problems") }
+        if self.interrupted { parts.append("interrupted (run it again to finish)") }
         return parts.joined(separator: ", ")
     }
 }

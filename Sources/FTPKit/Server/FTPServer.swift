@@ -183,7 +183,7 @@ public final class FTPServer: Service, Sendable {
         self.implicitChannel?.channel.close(promise: nil)
         for shutDown in sessions { shutDown() }
         let timer = self.serverChannel.channel.eventLoop.scheduleTask(in: TimeAmount(gracePeriod)) {
-            self.closeSessionsLeft()
+            self.closeSessions(reason: "closing sessions still open after the grace period")
         }
         let woken = self.state.withLock { s in
             s.graceTimer = timer
@@ -192,10 +192,12 @@ public final class FTPServer: Service, Sendable {
         woken.forEach { $0.finish() }
     }
 
-    private func closeSessionsLeft() {
+    /// Closes every open session's connection at once, transfers included (the end of a grace period; tests of
+    /// clients whose server drops them).
+    package func closeSessions(reason: String) {
         let left = self.state.withLock { $0.sessions.values.map(\.channel) }
         guard !left.isEmpty else { return }
-        self.logger.warning("closing sessions still open after the grace period", metadata: ["sessions": "\(left.count)"])
+        self.logger.warning("\(reason)", metadata: ["sessions": "\(left.count)"])
         for channel in left { channel.close(promise: nil) }
     }
 

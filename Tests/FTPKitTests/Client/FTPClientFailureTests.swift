@@ -6,7 +6,7 @@ import Testing
 @testable import FTPKit
 
 /// Broken servers produce typed errors, never hangs: every wait has a timeout.
-@Suite struct FTPClientFailureTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct FTPClientFailureTests {
     /// Starts the fake server, returns its port.
     func fake(_ scenario: String) async throws -> (Int, Process) {
         let python = try requireTool("python3", package: "python3")

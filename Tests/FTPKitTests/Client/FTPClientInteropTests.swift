@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Synchronization
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
@@ -62,7 +63,7 @@ struct Chunks: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(data: data, size: size) }
 }
 
-@Suite struct FTPClientInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct FTPClientInteropTests {
     @Test(arguments: ClientTarget.Kind.allCases)
     func everyOperation(_ kind: ClientTarget.Kind) async throws {
         try await withTarget(kind) { t in

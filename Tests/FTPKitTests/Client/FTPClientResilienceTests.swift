@@ -6,7 +6,7 @@ import Testing
 @testable import FTPKit
 
 /// Transfers that outlive a server crash, and large streams in flat memory.
-@Suite struct FTPClientResilienceTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct FTPClientResilienceTests {
     /// Starts the ftpd program (not in-process: the test kills it).
     func startFTPD(root: String, users: String, port: Int) throws -> Process {
         let p = Process()

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// Listing lines as real servers send them.
-@Suite struct FTPListParserTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPListParserTests {
     let now = FTPTimestamp.parse("20261125120000")!
 
     func parse(_ line: String) -> FTPListEntry? { FTPListParser.parseList(line, now: now) }

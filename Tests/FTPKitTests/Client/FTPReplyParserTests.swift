@@ -1,8 +1,9 @@
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FTPReplyParserTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPReplyParserTests {
     func feed(_ lines: [String]) throws -> [FTPReply] {
         var p = FTPReplyParser()
         return try lines.compactMap { try p.feed($0) }

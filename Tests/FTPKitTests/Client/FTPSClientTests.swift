@@ -1,12 +1,13 @@
 import Foundation
 import NIOCore
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// FTPKit's client over FTPS: against our server, vsftpd (require_ssl_reuse=YES) and pyftpdlib's TLS_FTPHandler,
 /// with certificate verification, host names and pinning.
-@Suite struct FTPSClientTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct FTPSClientTests {
     static func settings(cert: String, mode: FTPSSettings.Mode = .explicit, serverName: String? = nil) -> FTPClientConfiguration {
         var config = FTPClientConfiguration()
         config.ftps = FTPSSettings(mode: mode, tls: TLSConfiguration(trustedCAPath: cert), serverName: serverName)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Our server with curl, a client nobody here wrote.
-@Suite struct CurlInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct CurlInteropTests {
     func curl(_ args: [String], in dir: URL? = nil) async throws -> ProcessResult {
         let curl = try requireTool("curl", package: "curl")
         return try await runProcess(curl, ["-sS", "--max-time", "60"] + args, directory: dir)

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// Our server over explicit FTPS with clients nobody here wrote: curl, lftp, Python's ftplib.
-@Suite struct FTPSInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct FTPSInteropTests {
     @Test(arguments: ["1.2", "1.3"])
     func curlBothWays(_ version: String) async throws {
         try await withTLSServer { server, cert in
@@ -57,7 +58,7 @@ import Testing
 
 /// The server's TLS settings (minimum version, TLS 1.2 ciphers, TLS 1.3 suites, key exchange groups), seen from
 /// OpenSSL's own client (`openssl s_client -starttls ftp`), and bad values refused with OpenSSL's reasons.
-@Suite struct TLSSettingsTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct TLSSettingsTests {
     private func sClient(_ server: TestFTPServer, _ cert: String, _ extra: [String]) async throws -> ProcessResult {
         let openssl = try requireTool("openssl", package: "openssl")
         return try await runProcess(openssl, ["s_client", "-starttls", "ftp", "-connect", "127.0.0.1:\(server.port)",
@@ -152,7 +153,7 @@ import Testing
 
 /// lftp over FTPS both ways, TLS 1.2 and 1.3, with the server requiring TLS and session reuse. (libunftp had to
 /// turn TLS 1.3 off over lftp uploads that resume sessions; this must keep working.)
-@Suite struct LftpFTPSTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct LftpFTPSTests {
     @Test(arguments: ["1.2", "1.3"])
     func uploadsAndDownloadsOverTLS(_ version: String) async throws {
         try await withTLSServer { server, cert in

@@ -8,7 +8,7 @@ import Testing
 
 /// Three ftpd nodes behind a real HAProxy, as Docs/deployment.md sets it up: the control port balanced with
 /// PROXY v2 and a 220 health check, each node's passive range forwarded to that node only.
-@Suite(.serialized) struct HAProxyTests {
+@Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct HAProxyTests {
     final class Node: Sendable {
         let host: String
         let server: FTPServer

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// Implicit FTPS (a second listener where TLS starts at once), ALPN, and certificates made by FTPKit.
-@Suite struct ImplicitFTPSTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct ImplicitFTPSTests {
     /// A server with explicit and implicit FTPS, using a certificate FTPKit generated.
     func withImplicitServer(reuse: Bool = true, _ body: (TestFTPServer, String, Int) async throws -> Void) async throws {
         let keys = try TemporaryDirectory()

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Our server with lftp, a client nobody here wrote.
-@Suite struct LftpInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct LftpInteropTests {
     func lftp(_ server: TestFTPServer, _ script: String, in dir: URL) async throws -> ProcessResult {
         let lftp = try requireTool("lftp", package: "lftp")
         let settings = "set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 60; set cmd:fail-exit yes; "

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Python's ftplib (a client nobody here wrote) and hand-made hostile clients against our server.
-@Suite struct PythonInteropTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct PythonInteropTests {
     @Test(arguments: ["passive", "active"])
     func ftplibEveryOperation(_ mode: String) async throws {
         try await withServer { server in

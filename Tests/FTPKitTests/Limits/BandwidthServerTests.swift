@@ -1,11 +1,12 @@
 import FTPKit
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Rate limits through the whole server with Python's ftplib (`Tests/Peers/bandwidth.py`). Only lower bounds on
 /// time are checked — a limited transfer can never be faster than its rate allows, and a slow machine only makes
 /// it slower — so the checks hold on any machine.
-@Suite struct BandwidthServerTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct BandwidthServerTests {
     static let rate: UInt64 = 256 * 1024
     static let size = 384 * 1024
 

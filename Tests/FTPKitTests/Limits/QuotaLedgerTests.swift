@@ -1,8 +1,9 @@
 @testable import FTPKit
 import Testing
+import SeedTestSupport
 
 /// The quota's books as a value: what is charged, credited, refused and settled, without storage or time.
-@Suite struct QuotaLedgerTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct QuotaLedgerTests {
     @Test func concurrentUploadsShareTheLimit() throws {
         var ledger = QuotaLedger(quota: FTPQuota(bytes: 10_000), usedBytes: 1_000, usedFiles: 1)
         let a = try ledger.begin(path: "/a", existing: nil, keeps: 0).get()
@@ -81,7 +82,7 @@ import Testing
 
 /// The token bucket on a virtual clock: the rate holds over time, bursts are bounded, and callers sharing it
 /// are served in turn.
-@Suite struct TokenBucketTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct TokenBucketTests {
     let start = ContinuousClock.now
 
     @Test func theRateHoldsAndABurstIsBounded() {

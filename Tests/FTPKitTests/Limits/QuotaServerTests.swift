@@ -1,10 +1,11 @@
 import FTPKit
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Quotas through the whole server, driven by a client nobody here wrote (Python's ftplib): see
 /// `Tests/Peers/quota.py` for the answers it expects.
-@Suite struct QuotaServerTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct QuotaServerTests {
     @Test func uploadsPastTheQuotaAreRefusedWithoutLosingAnything() async throws {
         let hash = try PasswordHasher.hash("pw", iterations: 1000)
         let file = UsersFile(entries: [

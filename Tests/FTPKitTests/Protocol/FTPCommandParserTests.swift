@@ -1,8 +1,9 @@
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FTPCommandParserTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPCommandParserTests {
     func parse(_ s: String) -> Result<FTPCommand, FTPCommandParseError> { FTPCommandParser.parse(Array(s.utf8)) }
 
     @Test func verbIsUppercasedAndArgumentKeptVerbatim() throws {
@@ -55,7 +56,7 @@ import Testing
     }
 }
 
-@Suite struct FTPReplyTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPReplyTests {
     @Test func singleLine() {
         #expect(FTPReply(200, "Ok.").encoded == "200 Ok.\r\n")
     }

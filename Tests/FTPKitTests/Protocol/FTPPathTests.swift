@@ -1,8 +1,9 @@
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FTPPathTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPPathTests {
     /// "/" is the separator wherever it stands, also when Swift folds it into one Character with a combining
     /// mark after it or a prepended mark before it.
     @Test func slashesInsideGraphemesStillSeparate() {
@@ -38,7 +39,7 @@ import Testing
     }
 }
 
-@Suite struct FTPHostPortTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPHostPortTests {
     @Test func parsesPORT() {
         #expect(FTPHostPort.parsePORT("127,0,0,1,4,1") == FTPHostPort(host: "127.0.0.1", port: 1025))
     }
@@ -76,7 +77,7 @@ import Testing
     }
 }
 
-@Suite struct FTPTimestampTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPTimestampTests {
     @Test func roundTrip() throws {
         let d = try #require(FTPTimestamp.parse("20240229123456"))
         #expect(FTPTimestamp.format(d) == "20240229123456")

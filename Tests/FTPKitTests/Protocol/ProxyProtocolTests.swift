@@ -1,8 +1,9 @@
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct ProxyProtocolTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct ProxyProtocolTests {
     func header(_ bytes: [UInt8]) -> ProxyProtocolHeader.ParseResult { ProxyProtocolHeader.parse(bytes) }
 
     @Test func versionOne() {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// Seeded random input through every pure parser (commands, paths, replies, listings, addresses, PROXY headers):
 /// never a crash or a hang, and each parser's promise holds. Failures print the seed's input for replaying.
-@Suite struct RandomInputTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct RandomInputTests {
     /// SplitMix64: small, seedable, the same on every machine.
     struct Generator: RandomNumberGenerator {
         var state: UInt64

@@ -1,8 +1,9 @@
 import FTPKit
 import Foundation
 import Testing
+import SeedTestSupport
 
-@Suite struct IPAddressRangeTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct IPAddressRangeTests {
     @Test func blocksAndAddressesMatchWhatTheyShould() throws {
         let v4 = try IPAddressRange("10.8.0.0/16")
         #expect(v4.contains("10.8.255.1") && v4.contains("10.8.0.0"))
@@ -36,7 +37,7 @@ import Testing
 
 /// The server's and the users file's address lists, with curl as the client (bound to different loopback
 /// addresses) and a PROXY header giving the real address.
-@Suite struct AddressPolicyServerTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct AddressPolicyServerTests {
     func curl(_ server: TestFTPServer, from address: String, user: String = TestFTPServer.user,
               password: String = TestFTPServer.password) async throws -> ProcessResult {
         let curl = try requireTool("curl", package: "curl")

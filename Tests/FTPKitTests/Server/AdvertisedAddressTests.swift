@@ -1,9 +1,10 @@
 import FTPKit
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Passive addresses by client network: VPN clients get the VPN address, everyone else the public one.
-@Suite struct AdvertisedAddressTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct AdvertisedAddressTests {
     @Test func theMostSpecificNetworkWins() throws {
         let map = try FTPAdvertisedAddresses(parsing: "0.0.0.0/0=203.0.113.7, 10.8.0.0/16=10.8.0.2,10.8.5.0/24=10.8.5.1")
         #expect(map.address(for: "10.8.1.9") == "10.8.0.2")

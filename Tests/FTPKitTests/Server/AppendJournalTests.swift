@@ -1,12 +1,13 @@
 import Foundation
 import NIOCore
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// The journal that lets a restart undo an in-place upload (APPE) whose process died: its format, and what
 /// ``LocalFileStorage/removeAbandonedUploads()`` does with journals left behind.
-@Suite struct AppendJournalTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct AppendJournalTests {
     @Test func encodesAndDecodes() throws {
         let journal = AppendJournal(device: 2049, inode: 131_077, originalSize: 21, created: false, name: "a file.log")
         #expect(journal.encoded == "seed-append 1\n2049 131077 21 0\na file.log\n")

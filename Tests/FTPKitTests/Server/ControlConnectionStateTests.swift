@@ -8,7 +8,7 @@ import Testing
 
 /// An upload is committed only while the client holds its control connection. The channel's `isActive` lags
 /// behind a FIN its event loop has not read yet; the check asks the kernel's TCP state as well.
-@Suite struct ControlConnectionStateTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct ControlConnectionStateTests {
     /// With half-closure allowed the server's channel stays active after the client's FIN, as it does for a
     /// moment on a busy event loop: only the TCP state (CLOSE_WAIT) tells. Linux only (TCP_INFO).
     @Test func aClientsFinIsSeenBeforeTheEventLoopReadsIt() async throws {

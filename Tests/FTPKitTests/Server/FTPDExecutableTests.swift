@@ -4,7 +4,7 @@ import SeedTestSupport
 import Testing
 
 /// The `ftpd` program itself: user management, the configuration file and graceful shutdown on SIGTERM.
-@Suite struct FTPDExecutableTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct FTPDExecutableTests {
     static var binary: String { Binaries.ftpd }
 
     /// `DIR/root` and a users file `DIR/users.json` with `name` (password `pw`) in it.
@@ -238,7 +238,7 @@ import Testing
 
 /// `ftpd --audit-log`: one JSON line per login (ok or failed), transfer, rename, mkdir and delete, driven by curl;
 /// the file is reopened on SIGHUP for rotation, and no password ever appears in it.
-@Suite struct FTPDAuditLogTests {
+@Suite(.tags(.slow), .inTestSet(.slow)) struct FTPDAuditLogTests {
     @Test func auditLogRecordsWhatHappenedAndRotatesOnSIGHUP() async throws {
         let binary = Binaries.ftpd
         let dir = try TemporaryDirectory()

@@ -1,10 +1,11 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FTPLineDecoderTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPLineDecoderTests {
     func feed(_ chunks: [String], maxLength: Int = 16) throws -> [String] {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(FTPLineDecoder(maxLength: maxLength)))
         var out: [String] = []

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FTPSessionStateMachineTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPSessionStateMachineTests {
     typealias Machine = FTPSessionStateMachine
 
     func machine(anonymous: Bool = false) -> Machine {

@@ -3,10 +3,11 @@ import Logging
 import NIOCore
 import NIOPosix
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct PassiveListenerTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct PassiveListenerTests {
     /// A data connection accepted but never taken by a transfer (the session moved on) is closed when the
     /// listener goes away, instead of trapping on the dropped async channel.
     @Test func anUntakenConnectionIsClosedWhenTheListenerGoes() async throws {

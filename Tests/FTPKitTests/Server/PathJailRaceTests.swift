@@ -8,6 +8,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import SeedTestSupport
 #endif
 
 /// The local storage's path jail against an attacker with write access inside the root, who swaps a directory
@@ -17,7 +18,7 @@ import Glibc
 ///
 /// Serialized, and the attacking threads pause a few microseconds between attacks: each would otherwise keep a
 /// core busy, and on a 2-core machine several at once starve the other suites' servers.
-@Suite(.serialized) struct PathJailRaceTests {
+@Suite(.tags(.slow), .inTestSet(.slow), .serialized) struct PathJailRaceTests {
     /// The storage's file work runs on a pool of its own, of one thread: the shared one serves every other suite's
     /// servers, which must not queue behind thousands of racing operations, and more threads here would take both
     /// cores of a 2-core machine from the suites running alongside (measured: with two, other suites' servers

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Testing
 
 /// Limits, events and shutdown of a running server, driven by real clients.
-@Suite struct ServerBehaviorTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct ServerBehaviorTests {
     @Test func idleSessionsAreClosed() async throws {
         try await withServer({ $0.idleTimeout = .seconds(1) }) { server in
             let r = try await runPython("hostile.py", server, ["idle"])

@@ -8,7 +8,7 @@ import Testing
 @testable import FTPKit
 
 /// Both storage backends must behave the same: this runs the contract against each.
-@Suite struct StorageContractTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct StorageContractTests {
     static func backends() throws -> [(String, any FTPStorage, TemporaryDirectory?)] {
         let dir = try TemporaryDirectory()
         return [("memory", MemoryStorage(), nil), ("local", try LocalFileStorage(root: dir.path), dir)]
@@ -139,7 +139,7 @@ import Testing
     }
 }
 
-@Suite struct AuthenticationTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct AuthenticationTests {
     @Test func passwordHashing() throws {
         let h = try PasswordHasher.hash("pw", iterations: 1000)
         #expect(h.hasPrefix("pbkdf2-sha256$1000$"))

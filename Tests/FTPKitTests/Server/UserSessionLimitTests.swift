@@ -1,10 +1,11 @@
 import FTPKit
 import Foundation
 import Testing
+import SeedTestSupport
 
 /// Per-user session limits next to the per-address one: a user's sessions count from any address, the login
 /// over the limit gets 421, and a slot comes back when a session ends.
-@Suite struct UserSessionLimitTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct UserSessionLimitTests {
     /// Logs `plan` in order with ftplib, each letter a user ("a" or "b"), keeping every session open; `-` closes
     /// the oldest open one. Prints each login's reply code.
     func run(_ server: TestFTPServer, _ plan: [String]) async throws -> [String] {

@@ -1,9 +1,10 @@
 import NIOCore
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct ASCIIConverterTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct ASCIIConverterTests {
     func run(_ direction: ASCIIConverter.Direction, _ chunks: [String]) -> String {
         var c = ASCIIConverter(direction)
         var out = ""

@@ -1,3 +1,4 @@
+import SeedTestSupport
 import Testing
 
 @testable import FTPKit
@@ -5,7 +6,7 @@ import Testing
 /// FTPKit's digests, password hashes and certificate fingerprints over swift-crypto: published vectors (FIPS 180,
 /// RFC 1321, RFC 7914; cross-checked with Python's hashlib), the same answer whatever pieces the data comes in, and
 /// the stored-hash format.
-@Suite struct DigestTests {
+@Suite(.tags(.unit), .inTestSet(.unit), .tags(.unit)) struct DigestTests {
     private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     private func hash(_ algorithm: FTPHashAlgorithm, _ bytes: [UInt8]) -> String {

@@ -2,10 +2,11 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
-@Suite struct FilePrefetcherTests {
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FilePrefetcherTests {
     private func withFile(_ data: Data, _ body: (CInt) async throws -> Void) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

@@ -1,11 +1,12 @@
 import Synchronization
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// The queue behind FTPClient's one-exchange-at-a-time rule and the connection pool's waiting callers: first come
 /// first served, and a cancelled waiter leaves at once instead of holding its place.
-@Suite(.timeLimit(.minutes(1))) struct WaiterQueueTests {
+@Suite(.tags(.unit), .inTestSet(.unit), .timeLimit(.minutes(1))) struct WaiterQueueTests {
     final class Order: Sendable {
         private let values = Mutex<[Int]>([])
         func append(_ i: Int) { self.values.withLock { $0.append(i) } }

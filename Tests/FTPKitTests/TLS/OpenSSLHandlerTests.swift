@@ -2,11 +2,12 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import Testing
+import SeedTestSupport
 
 @testable import FTPKit
 
 /// The TLS handler between two in-memory channels: a real OpenSSL handshake, data both ways, close_notify.
-@Suite struct OpenSSLHandlerTests {
+@Suite(.tags(.interop), .inTestSet(.interop)) struct OpenSSLHandlerTests {
     /// A self-signed certificate for `localhost` made with the openssl command.
     static func certificate(in dir: TemporaryDirectory) async throws -> (cert: String, key: String) {
         let openssl = try requireTool("openssl", package: "openssl")
