@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import SeedTestSupport
+import Synchronization
 import Testing
 
 /// `ftpbot` in its embedded default (no Discord token): local nodes and commands from a pipe.
@@ -115,9 +116,17 @@ import Testing
     /// Without an address the web front end takes 127.0.0.1:8080 or the next free port, by binding (not by probing
     /// first): consoles starting together while 8080 is taken each start, and their links name the port each got.
     @Test func defaultWebPortMovesOnWhenTaken() async throws {
-        // Hold 8080 (if something else already holds it, the effect is the same).
-        let held = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: "127.0.0.1", port: 8080).get()
+        // Hold 8080. Another console test of this run may hold it for a moment (and let it go while these bots
+        // start, which would hand one of them 8080): wait until this test holds it itself.
+        let holder = Mutex<(any Channel)?>(nil)
+        try await eventually("holding port 8080", timeout: .seconds(120)) {
+            guard let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: "127.0.0.1", port: 8080).get()
+            else { return false }
+            holder.withLock { $0 = channel }
+            return true
+        }
+        let held = holder.withLock { $0 }
         let dirs = try (0..<3).map { _ in
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

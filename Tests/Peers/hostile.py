@@ -249,7 +249,7 @@ elif scenario == "idle":
     r = Raw()
     r.send(b"USER " + user.encode() + b"\r\n")
     check(r.send(b"PASS " + password.encode() + b"\r\n") == "230", "login")
-    time.sleep(2.5)
+    time.sleep(4.5)  # the test's idle timeout is 3 s
     check(r.reply() == "421", "idle session closed with 421")
     check(r.reply() is None, "then disconnected")
 
