@@ -19,12 +19,9 @@ package final class ChunkQueue: Sendable {
     /// A producer waiting on a full queue is woken once the consumer has taken it down to this many chunks, not at
     /// every chunk taken: when the consumer is the slower side (hashing, a slow node), one wake-up then serves half a
     /// queue instead of each chunk costing a wake-up on both sides (measured in Docs/benchmarks.md).
-    let lowWater: Int
+    var lowWater: Int { self.capacity / 2 }
 
-    package init(capacity: Int = 4) {
-        self.capacity = capacity
-        self.lowWater = capacity / 2
-    }
+    package init(capacity: Int = 4) { self.capacity = capacity }
 
     /// Adds a chunk, waiting while the queue is full. Returns false once the consumer has gone away (or this task
     /// was cancelled while waiting).

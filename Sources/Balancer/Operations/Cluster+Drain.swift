@@ -45,8 +45,7 @@ extension Cluster {
         var report = OperationReport()
         for (done, key) in keys.enumerated() {
             if Task.isCancelled {
-                report.interrupted = true
-                progress("interrupted after \(done) of \(keys.count) files; run it again to finish")
+                report.interrupt(after: "\(done) of \(keys.count) files", progress)
                 return report
             }
             report.add(await self.wholeStep { cluster in

@@ -15,8 +15,7 @@ extension Cluster {
         let bound = self.everyFile.count * self.replicas * 4 + 16
         for moves in 0..<bound {
             if Task.isCancelled {
-                report.interrupted = true
-                progress("interrupted after \(moves) moves; run it again to finish")
+                report.interrupt(after: "\(moves) moves", progress)
                 return report
             }
             var participants: [String] = []

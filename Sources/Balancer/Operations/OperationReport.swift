@@ -19,6 +19,12 @@ public struct OperationReport: Sendable, Hashable, CustomStringConvertible {
 
     public init() {}
 
+    /// Marks the command interrupted and says so, once, on `progress` (`done`: "3 of 9 files", "2 moves").
+    mutating func interrupt(after done: String, _ progress: (String) -> Void) {
+        self.interrupted = true
+        progress("interrupted after \(done); run it again to finish")
+    }
+
     /// Adds one file's step to the whole command's report.
     mutating func add(_ step: OperationReport) {
         self.examined += step.examined

@@ -61,10 +61,8 @@ final class FTPSessionRegistry: Sendable {
             case .success:
                 self.admit(channel, peer: tcpPeer, viaProxy: nil)
             case .failure(let error):
-                // The PROXY handler fails the header before it answers 421 and closes: closing here, at once, would
-                // cut its answer off. The next turn of the loop comes after its write.
+                // The PROXY handler answers 421 and closes the connection itself (or it is closing already).
                 self.logger.notice("connection from the proxy refused", metadata: ["proxy": "\(tcpPeer)", "reason": "\(error)"])
-                channel.eventLoop.execute { channel.close(promise: nil) }
             }
         }
     }

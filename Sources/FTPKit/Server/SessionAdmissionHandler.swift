@@ -1,6 +1,7 @@
 import NIOCore
 
-/// The last handler of a control connection: hands the connection to the registry the moment it is active.
+/// The last handler of a control connection: hands the connection to the registry the moment it is active, then
+/// leaves the pipeline (nothing else passes through it for the rest of the session).
 final class SessionAdmissionHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = Never
 
@@ -11,5 +12,6 @@ final class SessionAdmissionHandler: ChannelInboundHandler, Sendable {
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
         self.registry.admit(context.channel)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
