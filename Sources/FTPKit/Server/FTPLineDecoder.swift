@@ -1,7 +1,7 @@
-import NIOCore
+package import NIOCore
 
 /// One unit read from the control connection.
-enum FTPControlLine: Sendable {
+package enum FTPControlLine: Sendable {
     /// A line without its terminator.
     case line(ByteBuffer)
     /// A line exceeded the limit; its bytes were discarded up to the next line end.

@@ -97,6 +97,9 @@ public struct FTPServerConfiguration: Sendable {
         s.allowActiveMode = self.allowActiveMode
         s.banner = self.banner
         s.tlsPolicy = self.tls == nil ? nil : self.tlsPolicy
+        s.idleTimeout = self.idleTimeout
+        s.loginFailureDelay = self.loginFailureDelay
+        s.maxQueuedCommands = self.maxQueuedCommands
         return s
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import SeedTestSupport
 
@@ -23,9 +24,8 @@ import SeedTestSupport
         case .reply(let r): r.code
         case .close(let rs): rs.last?.code
         case .closeDataEndpoint(let r): r.code
-        case .dataEndpointReady(let r, _): r.code
-        case .reinitialize(let r): r.code
-        case .rejectLogin(let r, _): r.code
+        case .dataEndpointReady(let r, _, _): r.code
+        case .reinitialize(let r, _): r.code
         default: nil
         }
     }
@@ -34,19 +34,22 @@ import SeedTestSupport
         var m = machine()
         _ = send(&m, "USER alice")
         #expect(send(&m, "PASS pw") == .authenticate(user: "alice", password: "pw"))
-        _ = m.authenticationCompleted(FTPUser(name: "alice", root: root, permissions: permissions))
+        _ = m.authenticationCompleted(.accepted(FTPUser(name: "alice", root: root, permissions: permissions)))
         return m
     }
 
-    @Test func loginFlow() {
+    @Test func loginFlow() throws {
         var m = machine()
         #expect(code(m.greeting()) == 220)
         #expect(code(send(&m, "PASS x")) == 503)
         #expect(code(send(&m, "USER nobody")) == 331)  // same answer for unknown users
         #expect(send(&m, "PASS pw") == .authenticate(user: "nobody", password: "pw"))
-        #expect(code(send(&m, "NOOP")) == nil)  // deferred while authenticating
-        #expect(code(m.authenticationCompleted(FTPUser(name: "nobody"))) == 230)
+        #expect(code(send(&m, "NOOP")) == nil)  // waits while authenticating
+        #expect(code(m.authenticationCompleted(.accepted(FTPUser(name: "nobody")))) == 230)
         #expect(m.user?.name == "nobody")
+        let queued = m.nextQueuedAction()
+        #expect(code(try #require(queued)) == 200)  // the NOOP, answered after the login
+        #expect(m.nextQueuedAction() == nil)
         #expect(code(send(&m, "USER other")) == 530)
     }
 
@@ -60,18 +63,27 @@ import SeedTestSupport
         #expect(code(send(&m, "QUIT")) == 221)
     }
 
-    @Test func failedLoginsCloseTheSession() {
+    @Test func failedLoginsCloseTheSession() throws {
         var m = machine()
         for attempt in 1...3 {
             _ = send(&m, "USER alice")
             _ = send(&m, "PASS wrong")
-            let a = m.authenticationCompleted(nil)
-            guard case .rejectLogin(let reply, let close) = a else {
-                Issue.record("expected a rejected login")
-                return
+            let rejected = m.authenticationCompleted(.rejected(addressBanned: false))
+            #expect(rejected == .rejectLogin(
+                user: "alice", reason: attempt == 3 ? "Too many failed logins, closing connection." : "Login incorrect.",
+                hold: .seconds(1)))
+            // Nothing is answered while the failure is held, not even a NOOP.
+            #expect(send(&m, "NOOP") == .none)
+            #expect(m.nextQueuedAction() == nil)
+            let answer = m.loginHoldElapsed()
+            if attempt == 3 {
+                #expect(answer == .close([FTPReply(421, "Too many failed logins, closing connection.")]))
+                #expect(m.isClosed)
+            } else {
+                #expect(answer == .reply(FTPReply(530, "Login incorrect.")))
+                let queued = m.nextQueuedAction()
+                #expect(code(try #require(queued)) == 200)
             }
-            #expect(close == (attempt == 3))
-            #expect(reply.code == (attempt == 3 ? 421 : 530))
         }
     }
 
@@ -131,9 +143,9 @@ import SeedTestSupport
     @Test func transferNeedsADataConnectionSetup() {
         var m = loggedIn()
         #expect(code(send(&m, "RETR f")) == 425)
-        #expect(send(&m, "PASV") == .openPassiveListener)
+        #expect(send(&m, "PASV") == .openPassiveListener(secure: false))
         #expect(m.passiveListenerOpened(port: 5001) == .dataEndpointReady(
-            FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137)."), closePassiveListener: false))
+            FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137)."), closePassiveListener: false, sendTLSTicket: false))
         guard case .transfer(let t) = send(&m, "RETR f") else {
             Issue.record("expected a transfer")
             return
@@ -148,9 +160,9 @@ import SeedTestSupport
 
     @Test func epsvAndEpsvAll() {
         var m = loggedIn()
-        #expect(send(&m, "EPSV") == .openPassiveListener)
+        #expect(send(&m, "EPSV") == .openPassiveListener(secure: false))
         #expect(m.passiveListenerOpened(port: 6000) == .dataEndpointReady(
-            FTPReply(229, "Entering Extended Passive Mode (|||6000|)."), closePassiveListener: false))
+            FTPReply(229, "Entering Extended Passive Mode (|||6000|)."), closePassiveListener: false, sendTLSTicket: false))
         #expect(code(send(&m, "EPSV 2")) == 522)
         #expect(code(send(&m, "EPSV 9")) == 501)
         #expect(code(send(&m, "EPSV ALL")) == 200)
@@ -200,12 +212,14 @@ import SeedTestSupport
         _ = m.passiveListenerOpened(port: 5001)
         _ = send(&m, "RETR f")
         #expect(send(&m, "ABOR") == .abortTransfer)
-        #expect(send(&m, "CWD x") == .deferCommand(FTPCommand(verb: "CWD", argument: "x")))
+        #expect(send(&m, "CWD x") == .none)  // waits for the transfer
         #expect(code(send(&m, "STAT")) == 213)
+        #expect(m.nextQueuedAction() == nil)
         #expect(m.transferCompleted(.aborted(bytes: 5)) == .replies([
             FTPReply(426, "Transfer aborted after 5 bytes."), FTPReply(226, "ABOR successful."),
         ]))
-        #expect(m.isIdle)
+        #expect(m.isQuiet)
+        #expect(m.nextQueuedAction() == .fileOperation(.changeDirectory(FTPPath("/x"), display: FTPPath("/x"))))
     }
 
     @Test func quitDuringTransferClosesAfterIt() {
@@ -285,6 +299,148 @@ import SeedTestSupport
         let t = try #require(send(&m, "LIST -la").transfer)
         #expect(t.kind == .list(.root, format: .long))
         #expect(FTPSessionStateMachine.stripListOptions("-a -l sub dir") == "sub dir")
+    }
+
+    // MARK: - Policies: queue, hold, ban, idle time, shutdown, TLS tickets
+
+    func line(_ text: String) -> FTPControlLine { .line(ByteBuffer(string: text)) }
+
+    @Test func linesBeforeAdmissionWaitAndAreAnsweredAfterTheGreeting() throws {
+        var m = Machine(configuration: FTPSessionConfiguration())
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        #expect(m.lineReceived(line("SYST"), now: t0) == .none)
+        #expect(m.lineReceived(.tooLong, now: t0) == .none)
+        #expect(m.nextQueuedAction() == nil)
+        #expect(m.shutDown() == .none)  // not admitted yet: the server closes such connections itself
+        #expect(m.admitted(clientAddress: "::ffff:10.0.0.5", passiveAddress: "192.0.2.1", now: t0)
+            == .reply(FTPReply(220, "Seed FTP server ready.")))
+        #expect(m.clientAddress == "10.0.0.5")
+        let first = m.nextQueuedAction()
+        let second = m.nextQueuedAction()
+        #expect(code(try #require(first)) == 215)
+        #expect(second == .reply(FTPCommandParseError.tooLong.reply))
+        #expect(m.nextQueuedAction() == nil)
+    }
+
+    @Test func theQueueLimitClosesTheSession() {
+        var config = FTPSessionConfiguration()
+        config.maxQueuedCommands = 3
+        var m = Machine(configuration: config, clientAddress: "10.0.0.5")
+        let now = NIODeadline.now()
+        _ = m.lineReceived(line("USER alice"), now: now)
+        #expect(m.lineReceived(line("PASS pw"), now: now) == .authenticate(user: "alice", password: "pw"))
+        for _ in 0..<3 { #expect(m.lineReceived(line("NOOP"), now: now) == .none) }
+        #expect(m.lineReceived(line("NOOP"), now: now) == .close([FTPReply(421, "Too many commands queued; closing.")]))
+        #expect(m.isClosed)
+        #expect(m.authenticationCompleted(.accepted(FTPUser(name: "alice"))) == .none)
+
+        // Before admission the same flood closes without a word: there was no greeting yet.
+        var early = Machine(configuration: config)
+        for _ in 0..<3 { #expect(early.lineReceived(line("NOOP"), now: now) == .none) }
+        #expect(early.lineReceived(line("NOOP"), now: now) == .close([]))
+    }
+
+    @Test func aClientThatDoesNotReadItsRepliesIsNotAnswered() throws {
+        var m = loggedIn()
+        let now = NIODeadline.now()
+        m.writabilityChanged(false)
+        #expect(m.lineReceived(line("PWD"), now: now) == .none)
+        #expect(m.nextQueuedAction() == nil)
+        m.writabilityChanged(true)
+        // A line that arrives now still waits behind the first, so replies keep their order.
+        #expect(m.lineReceived(line("NOOP"), now: now) == .none)
+        let pwd = m.nextQueuedAction()
+        let noop = m.nextQueuedAction()
+        #expect(code(try #require(pwd)) == 257)
+        #expect(code(try #require(noop)) == 200)
+    }
+
+    @Test func aBannedAddressGetsTheBanAnswerAndIsClosed() {
+        var m = machine()
+        _ = send(&m, "USER alice")
+        _ = send(&m, "PASS pw")
+        #expect(m.authenticationCompleted(.rejected(addressBanned: true)) == .rejectLogin(
+            user: "alice", reason: "Too many failed logins from your address.", hold: .seconds(1)))
+        #expect(m.loginHoldElapsed() == .close([FTPReply(421, "Too many failed logins from your address.")]))
+    }
+
+    @Test func aUserOverTheSessionLimitIsClosed() {
+        var m = machine()
+        _ = send(&m, "USER alice")
+        _ = send(&m, "PASS pw")
+        #expect(m.authenticationCompleted(.sessionLimitReached)
+            == .close([FTPReply(421, "Too many sessions for this user; try again later.")]))
+    }
+
+    @Test func idleTimeoutFollowsTheInjectedClock() {
+        var config = FTPSessionConfiguration()
+        config.idleTimeout = .seconds(60)
+        var m = Machine(configuration: config)
+        let t0 = NIODeadline.uptimeNanoseconds(5_000_000_000)
+        _ = m.admitted(clientAddress: "10.0.0.5", passiveAddress: nil, now: t0)
+        #expect(m.nextTick(now: t0) == t0 + .seconds(60))
+        _ = m.lineReceived(line("USER alice"), now: t0 + .seconds(30))
+        #expect(m.tick(now: t0 + .seconds(60)) == .none)  // 30 s since the last line
+        #expect(m.nextTick(now: t0 + .seconds(60)) == t0 + .seconds(90))
+        #expect(m.tick(now: t0 + .seconds(90)) == .close([FTPReply(421, "Idle timeout; closing control connection.")]))
+
+        // Running work keeps a session alive however long it takes.
+        var busy = Machine(configuration: config)
+        _ = busy.admitted(clientAddress: "10.0.0.5", passiveAddress: nil, now: t0)
+        _ = busy.lineReceived(line("USER alice"), now: t0)
+        _ = busy.lineReceived(line("PASS pw"), now: t0)
+        #expect(busy.tick(now: t0 + .seconds(600)) == .none)
+        #expect(busy.nextTick(now: t0 + .seconds(600)) == t0 + .seconds(660))
+    }
+
+    @Test func shutdownWaitsForTheRunningTransfer() {
+        var idle = loggedIn()
+        #expect(idle.shutDown() == .close([FTPReply(421, "Server shutting down.")]))
+
+        var m = loggedIn()
+        _ = send(&m, "PASV")
+        _ = m.passiveListenerOpened(port: 5001)
+        _ = send(&m, "RETR f")
+        #expect(m.shutDown() == .none)
+        #expect(m.transferCompleted(.completed(bytes: 3, name: nil)) == .close([
+            FTPReply(226, "Transfer complete (3 bytes)."), FTPReply(421, "Server shutting down."),
+        ]))
+        #expect(m.user?.name == "alice")  // kept for the records written while the session winds down
+    }
+
+    @Test func protectedDataEndpointsAskForAFreshTLSTicket() {
+        var config = FTPSessionConfiguration()
+        config.tlsPolicy = .optional
+        var m = Machine(configuration: config, clientAddress: "10.0.0.5", passiveAddress: "192.0.2.1")
+        #expect(code(send(&m, "AUTH TLS")) == nil)
+        _ = send(&m, "PBSZ 0")
+        _ = send(&m, "PROT P")
+        _ = send(&m, "USER alice")
+        _ = send(&m, "PASS pw")
+        _ = m.authenticationCompleted(.accepted(FTPUser(name: "alice")))
+        #expect(send(&m, "EPSV") == .openPassiveListener(secure: true))
+        #expect(m.passiveListenerOpened(port: 6000) == .dataEndpointReady(
+            FTPReply(229, "Entering Extended Passive Mode (|||6000|)."), closePassiveListener: false, sendTLSTicket: true))
+        #expect(send(&m, "PORT 10,0,0,5,20,0") == .dataEndpointReady(
+            FTPReply(200, "PORT command successful. Consider using EPSV."), closePassiveListener: true, sendTLSTicket: true))
+    }
+
+    @Test func everyVerbIsAnsweredBeforeLogin() {
+        for verb in FTPVerb.allCases {
+            var m = machine()
+            let action = send(&m, verb.rawValue + (verb.needsPath ? " x" : ""))
+            if verb.isAllowedBeforeLogin {
+                #expect(code(action) != 530, "\(verb)")
+            } else {
+                #expect(code(action) == 530, "\(verb)")
+            }
+        }
+    }
+
+    @Test func aliasesActLikeTheirCommands() {
+        var m = loggedIn()
+        #expect(send(&m, "XPWD") == send(&m, "PWD"))
+        #expect(send(&m, "XMKD d") == .fileOperation(.makeDirectory(FTPPath("/d"), display: FTPPath("/d"))))
     }
 }
 

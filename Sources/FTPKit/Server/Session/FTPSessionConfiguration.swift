@@ -11,6 +11,13 @@ public struct FTPSessionConfiguration: Sendable {
     public var systemName: String = "UNIX Type: L8"
     /// FTPS (RFC 4217) rules; `nil` when the server has no certificate (AUTH answers 502).
     public var tlsPolicy: FTPTLSPolicy?
+    /// A session with no command for this long is closed with 421; running work (a transfer, a login's check)
+    /// keeps it alive.
+    public var idleTimeout: Duration = .seconds(300)
+    /// How long a failed login's answer is held back (nothing else is answered meanwhile).
+    public var loginFailureDelay: Duration = .seconds(1)
+    /// Commands a client may send ahead while the session is busy before it is disconnected.
+    public var maxQueuedCommands: Int = 64
 
     public init(anonymousUser: FTPUser? = nil) {
         self.anonymousUser = anonymousUser

@@ -3,13 +3,15 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Drives one control connection on its event loop: each decoded line goes to the ``FTPSessionStateMachine`` and
-/// its actions are carried out here, in the same event-loop turn — a reply is written with no task hop or await.
-/// Slow work (authentication, storage, opening a passive port, transfers) runs in tasks that report back as
-/// ``Event``s on the loop, so the session never blocks and ABOR is always heard.
+/// Drives one control connection on its event loop: each line, timer and task result goes to the
+/// ``FTPSessionStateMachine`` as an event and the action it returns is carried out here, in the same event-loop turn —
+/// a reply is written with no task hop or await. Every decision (what waits, for how long, when to close) is the
+/// machine's; this type only performs: writes, timers, tasks, the server's books and records.
 ///
-/// Installed when the connection is accepted; it holds the lines that arrive until ``start(_:)`` (after the PROXY
-/// header and the server's admission checks). Not `Sendable`: everything here runs on the channel's event loop.
+/// Slow work (authentication, storage, opening a passive port, transfers) runs in tasks that report back as
+/// ``Event``s on the loop, so the session never blocks and ABOR is always heard. Installed when the connection is
+/// accepted; lines that arrive before ``start(_:)`` (the PROXY header and the server's admission checks) wait in the
+/// machine's queue. Not `Sendable`: everything here runs on the channel's event loop.
 final class FTPSession: ChannelDuplexHandler {
     typealias InboundIn = FTPControlLine
     typealias OutboundIn = ByteBuffer
@@ -36,34 +38,23 @@ final class FTPSession: ChannelDuplexHandler {
         var logger: Logger
     }
 
-    private enum Pending {
-        case line(FTPControlLine)
-        case command(FTPCommand)
-    }
-
     let server: FTPServerContext
-    /// Accepted on the implicit FTPS listener: the control connection is TLS from the start.
-    let implicitTLS: Bool
 
     private var context: ChannelHandlerContext?
     private var peer: Peer?
-    private var machine: FTPSessionStateMachine?
+    private var machine: FTPSessionStateMachine
     /// Completed (and dropped) when the session has ended and cleaned up: the server then releases its slot.
     private var finished: EventLoopPromise<Void>?
+    /// The session's resources are released and its connection is closing; set once.
     private var ended = false
     /// The connection closed (before the session started, or after it ended).
     private var connectionClosed = false
-    /// Lines and commands that arrived while the session was busy, held, or not yet started; replayed in order.
-    private var pending: [Pending] = []
-    /// A failed login's delay is running: nothing else is answered until it ends.
-    private var holding = false
     private var listener: PassiveListener?
     private var transferControl: TransferControl?
     private var currentTransfer: FTPTransfer?
     private var transferStart = ContinuousClock.now
-    private var lastActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
-    private var closeAfterTransfer = false
+    /// The name from the last PASS, for the records of a failed login.
     private var userName: String?
     /// The user whose session slot this session holds (see maxSessionsPerUser).
     private var heldUserSlot: String?
@@ -83,7 +74,7 @@ final class FTPSession: ChannelDuplexHandler {
 
     init(server: FTPServerContext, implicitTLS: Bool) {
         self.server = server
-        self.implicitTLS = implicitTLS
+        self.machine = FTPSessionStateMachine(configuration: server.configuration.session, implicitTLS: implicitTLS)
         self.storage = server.configuration.storage
         self.pacers = server.bandwidth.globalPacers
         self.sessionTLS = server.tls
@@ -100,26 +91,13 @@ final class FTPSession: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = self.unwrapInboundIn(data)
-        guard self.machine != nil, !self.ended else {
-            self.queue(.line(line))
-            return
-        }
-        self.lastActivity = .now()
-        if self.holding || !self.machine!.isIdle && !self.machine!.isTransferring || !self.pending.isEmpty
-            || !context.channel.isWritable
-        {
-            self.queue(.line(line))
-        } else if !self.handleLine(line) {
-            self.end()
-        } else {
-            self.drain()
-        }
+        guard !self.ended else { return }
+        self.run(self.machine.lineReceived(self.unwrapInboundIn(data), now: .now()))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.connectionClosed = true
-        if self.machine != nil {
+        if self.peer != nil {
             self.end()
             self.finishIfDone()
         }
@@ -128,8 +106,10 @@ final class FTPSession: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // Lines wait while the client does not read its replies; they are answered, and reading resumes, once it does.
-        if context.channel.isWritable {
-            if self.machine != nil { self.drain() }
+        let writable = context.channel.isWritable
+        self.machine.writabilityChanged(writable)
+        if writable {
+            if self.peer != nil { self.drain() }
             if self.readHeld {
                 self.readHeld = false
                 context.read()
@@ -155,30 +135,23 @@ final class FTPSession: ChannelDuplexHandler {
         let promise = context.eventLoop.makePromise(of: Void.self)
         self.finished = promise
         self.peer = peer
-        self.machine = FTPSessionStateMachine(
-            configuration: self.configuration.session, clientAddress: peer.clientAddress,
-            passiveAddress: self.server.passiveAddress(for: peer.clientAddress) ?? peer.localAddress,
-            implicitTLS: self.implicitTLS)
-        if self.connectionClosed {  // the client left before it was admitted
+        if self.connectionClosed || self.ended {  // the client left (or flooded) before it was admitted
             self.end()
             self.finishIfDone()
             return promise.futureResult
         }
-        self.send(self.machine!.greeting().reply!)
-        self.armIdleTimer(after: self.configuration.idleTimeout)
-        self.drain()
+        let now = NIODeadline.now()
+        self.run(self.machine.admitted(
+            clientAddress: peer.clientAddress,
+            passiveAddress: self.server.passiveAddress(for: peer.clientAddress) ?? peer.localAddress, now: now))
+        self.armIdleTimer(at: self.machine.nextTick(now: now))
         return promise.futureResult
     }
 
-    /// The server is shutting down: end now, or after the running transfer.
+    /// The server is shutting down: end now, or after the running transfer (the machine decides).
     func shutDown() {
-        guard let machine = self.machine, !self.ended else { return }
-        if machine.isTransferring {
-            self.closeAfterTransfer = true
-        } else {
-            self.send(FTPReply(421, "Server shutting down."))
-            self.end()
-        }
+        guard !self.ended else { return }
+        self.run(self.machine.shutDown())
     }
 
     /// Ends the session: stops what runs, closes the connection and, once a running transfer has cleaned up (an
@@ -186,6 +159,7 @@ final class FTPSession: ChannelDuplexHandler {
     private func end() {
         guard !self.ended else { return }
         self.ended = true
+        self.machine.connectionClosed()
         self.idleTimer?.cancel()
         self.listener?.close()
         self.listener = nil
@@ -202,7 +176,7 @@ final class FTPSession: ChannelDuplexHandler {
     private func finishIfDone() {
         guard self.ended, self.connectionClosed, self.transferControl == nil, let finished = self.finished else { return }
         self.finished = nil
-        self.server.emit(.loggedOut(user: self.machine?.user?.name, client: self.clientAddress))
+        self.server.emit(.loggedOut(user: self.machine.user?.name, client: self.clientAddress))
         if let heldUserSlot { self.server.limiter.releaseUser(heldUserSlot) }
         self.heldUserSlot = nil
         self.quotaAccount?.detach()
@@ -224,125 +198,81 @@ final class FTPSession: ChannelDuplexHandler {
             }
             return
         }
-        var keepGoing = true
         switch event {
         case .authenticated(let user, let account):
-            keepGoing = self.authenticated(user, account)
+            self.run(self.machine.authenticationCompleted(self.loginOutcome(user, account)))
         case .passiveOpened(let l):
             self.listener = l
-            keepGoing = self.perform(self.machine!.passiveListenerOpened(port: l.port))
+            self.run(self.machine.passiveListenerOpened(port: l.port))
         case .passiveFailed(let reason):
-            keepGoing = self.perform(self.machine!.passiveListenerFailed(reason))
+            self.run(self.machine.passiveListenerFailed(reason))
         case .fileOperationDone(let operation, let result):
-            self.emitFileEvent(operation, result, user: self.machine!.user?.name ?? "")
-            keepGoing = self.perform(self.machine!.fileOperationCompleted(operation, result))
+            self.emitFileEvent(operation, result, user: self.machine.user?.name ?? "")
+            self.run(self.machine.fileOperationCompleted(operation, result))
         case .transferStarting:
-            self.send(self.machine!.transferStarting())
+            self.send(self.machine.transferStarting())
         case .transferDone(let outcome):
             self.transferEnded(outcome)
-            keepGoing = self.perform(self.machine!.transferCompleted(outcome.result))
-            if keepGoing, self.closeAfterTransfer {
-                self.send(FTPReply(421, "Server shutting down."))
-                keepGoing = false
-            }
+            self.run(self.machine.transferCompleted(outcome.result))
         }
-        if keepGoing { self.drain() } else { self.end() }
     }
 
     private func transferEnded(_ outcome: FTPTransferRunner.Outcome) {
         self.transferControl = nil
         if let transfer = self.currentTransfer {
-            self.logTransfer(transfer, outcome, user: self.machine?.user?.name ?? "", started: self.transferStart)
+            self.logTransfer(transfer, outcome, user: self.machine.user?.name ?? "", started: self.transferStart)
         }
         self.currentTransfer = nil
     }
 
-    private func authenticated(_ user: FTPUser?, _ account: QuotaAccount?) -> Bool {
+    /// Takes the server-wide reservations a login's result involves (the user's session slot, the address's failure
+    /// count) and says how they came out, for the machine to answer.
+    private func loginOutcome(_ user: FTPUser?, _ account: QuotaAccount?) -> FTPSessionStateMachine.AuthenticationOutcome {
+        guard let user else {
+            return .rejected(addressBanned: self.server.recordLoginFailure(self.clientAddress))
+        }
         // A new login (after REIN) gives up the previous user's slot first.
-        if let held = self.heldUserSlot, user != nil {
+        if let held = self.heldUserSlot {
             self.server.limiter.releaseUser(held)
             self.heldUserSlot = nil
         }
-        if let user, let limit = user.maxSessions ?? self.configuration.maxSessionsPerUser {
+        if let limit = user.maxSessions ?? self.configuration.maxSessionsPerUser {
             guard self.server.limiter.acquireUser(user.name, limit: limit) else {
                 self.logger.notice("login refused", metadata: [
                     "user": "\(user.name)", "reason": "too many sessions for this user", "limit": "\(limit)"])
                 self.server.audit(FTPAuditRecord(
                     event: .loginFailed, user: user.name, address: self.clientAddress, result: .failed,
                     reason: "too many sessions for this user"))
-                self.send(FTPReply(421, "Too many sessions for this user; try again later."))
                 account?.detach()
-                return false
+                return .sessionLimitReached
             }
             self.heldUserSlot = user.name
         }
-        let action = self.machine!.authenticationCompleted(user)
-        if let user {
-            self.quotaAccount?.detach()
-            self.quotaAccount = account
-            self.storage = account.map { QuotaStorage(base: self.configuration.storage, account: $0) } ?? self.configuration.storage
-            self.pacers = self.server.bandwidth.pacers(user: user.name, limits: user.bandwidth ?? self.configuration.userBandwidth)
-            self.server.recordLoginSuccess(self.clientAddress)
-            self.server.emit(.loggedIn(user: user.name, client: self.clientAddress))
-            self.server.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))
-            self.logger.info("logged in", metadata: ["user": "\(user.name)"])
-        }
-        return self.perform(action)
-    }
-
-    // MARK: - Lines
-
-    private func queue(_ item: Pending) {
-        self.pending.append(item)
-        guard self.pending.count > self.configuration.maxQueuedCommands, !self.ended else { return }
-        if self.machine != nil {
-            self.send(FTPReply(421, "Too many commands queued; closing."))
-            self.end()
-        } else {
-            self.context?.close(promise: nil)  // flooding before the session even started
-        }
-    }
-
-    /// Returns false when the session must end.
-    private func handleLine(_ line: FTPControlLine) -> Bool {
-        switch line {
-        case .tooLong:
-            return self.perform(.reply(FTPCommandParseError.tooLong.reply))
-        case .line(let bytes):
-            switch FTPCommandParser.parse(bytes.readableBytesView) {
-            case .failure(let error):
-                // A bare empty line is common keep-alive noise from some clients; answer it like any error.
-                return self.perform(.reply(error.reply))
-            case .success(let command):
-                if Self.looksLikeHTTP(command) {
-                    self.send(FTPReply(421, "This is an FTP server, not HTTP."))
-                    return false
-                }
-                self.logger.trace("command", metadata: ["command": "\(command)"])
-                return self.perform(self.machine!.commandReceived(command))
-            }
-        }
-    }
-
-    /// Replays what arrived while the session was busy, in order, as long as it stays free.
-    private func drain() {
-        while !self.ended, !self.pending.isEmpty, !self.holding, self.machine!.isIdle,
-            self.context?.channel.isWritable ?? false
-        {
-            let next = self.pending.removeFirst()
-            let keepGoing: Bool
-            switch next {
-            case .line(let l): keepGoing = self.handleLine(l)
-            case .command(let c): keepGoing = self.perform(self.machine!.commandReceived(c))
-            }
-            if !keepGoing {
-                self.end()
-                return
-            }
-        }
+        self.quotaAccount?.detach()
+        self.quotaAccount = account
+        self.storage = account.map { QuotaStorage(base: self.configuration.storage, account: $0) } ?? self.configuration.storage
+        self.pacers = self.server.bandwidth.pacers(user: user.name, limits: user.bandwidth ?? self.configuration.userBandwidth)
+        self.server.recordLoginSuccess(self.clientAddress)
+        self.server.emit(.loggedIn(user: user.name, client: self.clientAddress))
+        self.server.audit(FTPAuditRecord(event: .login, user: user.name, address: self.clientAddress))
+        self.logger.info("logged in", metadata: ["user": "\(user.name)"])
+        return .accepted(user)
     }
 
     // MARK: - Actions
+
+    /// Carries out an action and, while the session goes on, answers the commands that waited for it.
+    private func run(_ action: FTPSessionStateMachine.Action) {
+        guard self.perform(action) else { return self.end() }
+        self.drain()
+    }
+
+    /// Answers queued commands in order for as long as the machine can.
+    private func drain() {
+        while !self.ended, let action = self.machine.nextQueuedAction() {
+            if !self.perform(action) { return self.end() }
+        }
+    }
 
     private func send(_ reply: FTPReply) {
         guard let context = self.context, !self.ended else { return }
@@ -382,43 +312,20 @@ final class FTPSession: ChannelDuplexHandler {
                 self.handleSoon(.authenticated(nil, nil))
                 return true
             }
-            let config = self.configuration
-            let client = self.clientAddress
-            let quotas = self.server.quotas
-            let logger = self.logger
-            self.spawn {
-                let result = await config.authenticator.authenticate(user: user, password: password, client: client)
-                guard let result, let quota = result.quota ?? config.defaultQuota, !quota.isUnlimited else {
-                    return .authenticated(result, nil)
-                }
-                // The quota's ledger is joined (its first session counts the user's files) before the login
-                // completes, so the first upload is already charged against the real usage.
-                do {
-                    let account = try await quotas.attach(user: result.name, quota: quota) {
-                        try await QuotaStorage.usage(of: config.storage, below: result.root)
-                    }
-                    return .authenticated(result, account)
-                } catch {
-                    logger.error("login refused: the user's quota usage could not be counted", metadata: [
-                        "user": "\(result.name)", "error": "\(error)"])
-                    return .authenticated(nil, nil)
-                }
-            }
-        case .rejectLogin(let reply, let close):
-            self.holding = true
-            let banned = self.server.recordLoginFailure(self.clientAddress)
-            self.server.emit(.loginFailed(user: self.userName ?? "", client: self.clientAddress))
+            self.authenticate(user: user, password: password)
+        case .rejectLogin(let user, let reason, let hold):
+            self.server.emit(.loginFailed(user: user, client: self.clientAddress))
             self.server.audit(FTPAuditRecord(
-                event: .loginFailed, user: self.userName ?? "", address: self.clientAddress, result: .failed,
-                reason: reply.lines.joined(separator: " ")))
-            self.logger.notice("login failed", metadata: ["user": "\(self.userName ?? "")", "banned": "\(banned)"])
+                event: .loginFailed, user: user, address: self.clientAddress, result: .failed, reason: reason))
+            self.logger.notice("login failed", metadata: ["user": "\(user)", "answer": "\(reason)"])
             guard let loop = self.context?.eventLoop else { return false }
             let me = NIOLoopBound(self, eventLoop: loop)
-            let answer = banned ? FTPReply(421, "Too many failed logins from your address.") : reply
-            loop.scheduleTask(in: TimeAmount(self.configuration.loginFailureDelay)) {
-                me.value.loginDelayElapsed(answer, close: close || banned)
+            loop.scheduleTask(in: TimeAmount(hold)) {
+                let session = me.value
+                guard !session.ended else { return }
+                session.run(session.machine.loginHoldElapsed())
             }
-        case .openPassiveListener:
+        case .openPassiveListener(let secure):
             self.listener?.close()
             self.listener = nil
             // On the group, not pinned to this session's loop: see Docs/benchmarks.md ("where data connections
@@ -429,7 +336,7 @@ final class FTPSession: ChannelDuplexHandler {
             let proxy = self.peer!.proxyAddress
             let logger = self.logger
             let range = self.configuration.passivePorts
-            let tls = self.machine!.protectData ? self.sessionTLS : nil
+            let tls = secure ? self.sessionTLS : nil
             self.spawn {
                 do {
                     return .passiveOpened(try await PassiveListener.open(
@@ -443,14 +350,12 @@ final class FTPSession: ChannelDuplexHandler {
             self.listener?.close()
             self.listener = nil
             self.send(reply)
-        case .dataEndpointReady(let reply, let closePassiveListener):
+        case .dataEndpointReady(let reply, let closePassiveListener, let sendTLSTicket):
             if closePassiveListener {
                 self.listener?.close()
                 self.listener = nil
             }
-            if self.machine!.controlSecure, self.machine!.protectData, let context = self.context {
-                // The client resumes this connection's session on the data connection, and TLS 1.3 tickets are
-                // single-use: send a fresh one ahead of the reply it is about to act on.
+            if sendTLSTicket, let context = self.context {
                 try? context.pipeline.syncOperations.handler(type: OpenSSLHandler.self).requestTicket()
             }
             self.send(reply)
@@ -461,9 +366,6 @@ final class FTPSession: ChannelDuplexHandler {
             self.startTransfer(transfer)
         case .abortTransfer:
             self.transferControl?.abort()
-        case .deferCommand(let command):
-            self.queue(.command(command))
-            return !self.ended
         case .startTLS(let reply):
             guard let tls = self.sessionTLS, let context = self.context else { return false }
             // The 234 leaves in clear text and TLS goes in front in the same event-loop turn: no read can happen
@@ -475,10 +377,10 @@ final class FTPSession: ChannelDuplexHandler {
                 self.logger.error("TLS could not start", metadata: ["error": "\(error)"])
                 return false
             }
-        case .reinitialize(let reply):
+        case .reinitialize(let reply, let loggedOutUser):
             self.listener?.close()
             self.listener = nil
-            if let name = self.machine!.user?.name ?? self.userName {
+            if let name = loggedOutUser ?? self.userName {
                 self.server.emit(.loggedOut(user: name, client: self.clientAddress))
             }
             self.quotaAccount?.detach()
@@ -488,6 +390,32 @@ final class FTPSession: ChannelDuplexHandler {
             self.send(reply)
         }
         return true
+    }
+
+    /// Checks the password in a task; for a user with a quota, joins the quota's ledger before the login completes.
+    private func authenticate(user: String, password: String) {
+        let config = self.configuration
+        let client = self.clientAddress
+        let quotas = self.server.quotas
+        let logger = self.logger
+        self.spawn {
+            let result = await config.authenticator.authenticate(user: user, password: password, client: client)
+            guard let result, let quota = result.quota ?? config.defaultQuota, !quota.isUnlimited else {
+                return .authenticated(result, nil)
+            }
+            // The ledger is joined (its first session counts the user's files) before the login completes, so the
+            // first upload is already charged against the real usage.
+            do {
+                let account = try await quotas.attach(user: result.name, quota: quota) {
+                    try await QuotaStorage.usage(of: config.storage, below: result.root)
+                }
+                return .authenticated(result, account)
+            } catch {
+                logger.error("login refused: the user's quota usage could not be counted", metadata: [
+                    "user": "\(result.name)", "error": "\(error)"])
+                return .authenticated(nil, nil)
+            }
+        }
     }
 
     /// An event for a decision taken at once, delivered after the current action like a task's would be.
@@ -506,7 +434,7 @@ final class FTPSession: ChannelDuplexHandler {
         let runner = FTPTransferRunner(
             transfer: transfer, storage: self.storage, group: self.server.group, listener: self.listener,
             control: control, controlChannel: context.channel, timeout: self.configuration.dataTimeout,
-            permissions: self.machine!.user?.permissions ?? [], logger: self.logger,
+            permissions: self.machine.user?.permissions ?? [], logger: self.logger,
             tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
             pacer: transfer.isUpload ? self.pacers.upload : self.pacers.download,
             digest: self.configuration.auditDigests && self.configuration.auditSink != nil)
@@ -520,47 +448,18 @@ final class FTPSession: ChannelDuplexHandler {
         }
     }
 
-    private func loginDelayElapsed(_ reply: FTPReply, close: Bool) {
-        guard !self.ended else { return }
-        self.holding = false
-        self.send(reply)
-        if close { self.end() } else { self.drain() }
-    }
-
     // MARK: - Idle timeout
 
-    private func armIdleTimer(after delay: Duration) {
+    /// One timer per session: the machine says whether the session timed out and when to look again.
+    private func armIdleTimer(at deadline: NIODeadline) {
         guard let loop = self.context?.eventLoop, !self.ended else { return }
         let me = NIOLoopBound(self, eventLoop: loop)
-        self.idleTimer = loop.scheduleTask(in: TimeAmount(delay)) { me.value.idleTimerFired() }
-    }
-
-    /// One timer per session, re-armed for the rest of the timeout when there was activity since it was set.
-    private func idleTimerFired() {
-        guard !self.ended, let machine = self.machine else { return }
-        let timeout = TimeAmount(self.configuration.idleTimeout)
-        let idleFor = NIODeadline.now() - self.lastActivity
-        if machine.isIdle, !self.holding, idleFor >= timeout {
-            self.send(FTPReply(421, "Idle timeout; closing control connection."))
-            self.end()
-        } else {
-            let rest = machine.isIdle && !self.holding ? timeout - idleFor : timeout
-            self.armIdleTimer(after: .nanoseconds(max(rest.nanoseconds, 1_000_000)))
+        self.idleTimer = loop.scheduleTask(deadline: deadline) {
+            let session = me.value
+            guard !session.ended else { return }
+            let now = NIODeadline.now()
+            session.run(session.machine.tick(now: now))
+            session.armIdleTimer(at: session.machine.nextTick(now: now))
         }
-    }
-
-    // MARK: - Records
-
-    private static func looksLikeHTTP(_ command: FTPCommand) -> Bool {
-        // ALPACA-style cross-protocol requests: an HTTP request line ends the session at once.
-        ["GET", "POST", "PUT", "HEAD", "OPTIONS", "CONNECT", "DELETE", "PATCH", "TRACE"].contains(command.verb)
-            && (command.argument.hasSuffix("HTTP/1.1") || command.argument.hasSuffix("HTTP/1.0"))
-    }
-}
-
-extension FTPSessionStateMachine.Action {
-    var reply: FTPReply? {
-        if case .reply(let r) = self { return r }
-        return nil
     }
 }
