@@ -181,118 +181,18 @@ struct FTPTransferRunner: Sendable {
 
     // MARK: - Moving data
 
+    /// Moves the bytes with the strategy that fits: a listing's lines, `sendfile(2)` for a plain binary download of a
+    /// local file, chunks read (prefetched), converted and written for the rest, or an upload streamed into storage.
     private func move(_ prepared: Prepared, over channel: DataChannel, progress: Progress) async -> FTPTransferResult {
-        let ascii = self.transfer.type == .ascii
         do {
-            return try await channel.executeThenClose { inbound, outbound in
+            return try await channel.executeThenClose { inbound, _ in
                 switch prepared {
                 case .listing(let lines):
-                    var writer = ChunkWriter(channel: channel.channel)
-                    var buffer = channel.channel.allocator.buffer(capacity: 64 * 1024)
-                    for line in lines {
-                        buffer.writeString(line)
-                        buffer.writeString("\r\n")
-                        if buffer.readableBytes >= 60 * 1024 {
-                            progress.add(buffer.readableBytes)
-                            try await writer.write(buffer)
-                            buffer = channel.channel.allocator.buffer(capacity: 64 * 1024)
-                        }
-                    }
-                    progress.add(buffer.readableBytes)
-                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                    try await writer.finish()
-                    return self.finished(progress)
-
+                    try await self.sendListing(lines, on: channel.channel, progress: progress)
                 case .read(let handle, let limit):
-                    defer { Task { await handle.close() } }
-                    let total = min(handle.remaining, limit ?? .max)
-                    // sendfile cannot pass through TLS (encrypted transfers read and write), nor through a digest.
-                    if !ascii, self.tls == nil, !self.digest, let region = handle.fileRegion {
-                        try await FTPDataConnection.sendFile(region, length: total, channel: channel.channel, pacer: self.pacer) {
-                            progress.add($0)
-                        }
-                    } else {
-                        var converter = ASCIIConverter(.toNetwork)
-                        var left = total
-                        // Over TLS, 1 MiB reads: each costs a hop to the file thread pool and back.
-                        // A limited rate reads in its pacer's slices, so each wait is short.
-                        let chunkSize: UInt64 = self.pacer.map { UInt64($0.slice) } ?? (self.tls == nil ? 256 * 1024 : 1 << 20)
-                        // A local file is read ahead, two reads in flight while earlier chunks are encrypted and
-                        // sent, so a slow disk overlaps the cipher (from page cache the A/B difference was within
-                        // noise); other storages chunk by chunk.
-                        let ahead = try handle.fileRegion.map {
-                            try FilePrefetcher(
-                                descriptor: $0.descriptor, from: $0.offset, to: $0.offset + total, chunkSize: Int(chunkSize),
-                                depth: 2, loop: channel.channel.eventLoop)
-                        }
-                        var writer = ChunkWriter(channel: channel.channel, window: 4)
-                        let digest = self.digest ? Digest(.sha256) : nil
-                        while left > 0 {
-                            let next: ByteBuffer?
-                            if let ahead {
-                                next = try await ahead.read()
-                            } else {
-                                next = try await handle.read(maxLength: Int(min(left, chunkSize)), allocator: channel.channel.allocator)
-                            }
-                            guard let chunk = next else { break }
-                            left -= UInt64(chunk.readableBytes)
-                            if let digest { chunk.withUnsafeReadableBytes { digest.update($0) } }
-                            try await self.pacer?.take(chunk.readableBytes)
-                            let out = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
-                            try await writer.write(out)
-                            progress.add(chunk.readableBytes)
-                        }
-                        try await writer.finish()
-                        if let digest, left == 0 { progress.sha256 = digest.finalizeHex() }
-                    }
-                    return self.finished(progress)
-
+                    try await self.send(handle, limit: limit, on: channel.channel, progress: progress)
                 case .write(let handle, let name):
-                    var converter = ASCIIConverter(.fromNetwork)
-                    // Of the bytes stored (after ASCII conversion), so it matches a HASH of the file after STOR.
-                    let digest = self.digest ? Digest(.sha256) : nil
-                    do {
-                        for try await chunk in inbound {
-                            if self.control.isAborted { break }
-                            // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
-                            try await self.pacer?.take(chunk.readableBytes)
-                            let data = ascii ? converter.convert(chunk, allocator: channel.channel.allocator) : chunk
-                            if let digest { data.withUnsafeReadableBytes { digest.update($0) } }
-                            do {
-                                try await handle.write(data)
-                            } catch {
-                                await handle.abort()
-                                return .localError(Self.storageError(error), bytes: progress.bytes)
-                            }
-                            progress.add(chunk.readableBytes)
-                        }
-                        if ascii, let rest = converter.finish(allocator: channel.channel.allocator) {
-                            if let digest { rest.withUnsafeReadableBytes { digest.update($0) } }
-                            try await handle.write(rest)
-                        }
-                    } catch {
-                        self.logger.debug("upload data connection failed", metadata: ["error": "\(error)"])
-                        await handle.abort()
-                        return self.control.isAborted
-                            ? .aborted(bytes: progress.bytes) : .connectionLost(bytes: progress.bytes)
-                    }
-                    if self.control.isAborted || progress.stalled {
-                        await handle.abort()
-                        return progress.stalled ? .connectionLost(bytes: progress.bytes) : .aborted(bytes: progress.bytes)
-                    }
-                    // The client may have died: without its control connection we cannot tell a complete upload
-                    // from a truncated one, so nothing is committed.
-                    guard await Self.connectionIsOpen(self.controlChannel) else {
-                        await handle.abort()
-                        return .connectionLost(bytes: progress.bytes)
-                    }
-                    do {
-                        try await handle.commit()
-                    } catch {
-                        return .localError(Self.storageError(error), bytes: progress.bytes)
-                    }
-                    if let digest { progress.sha256 = digest.finalizeHex() }
-                    return .completed(bytes: progress.bytes, name: name)
+                    await self.receive(into: handle, storedAs: name, from: inbound, on: channel.channel, progress: progress)
                 }
             }
         } catch {
@@ -317,7 +217,7 @@ struct FTPTransferRunner: Sendable {
         return true
     }
 
-    private func finished(_ progress: Progress) -> FTPTransferResult {
+    func finished(_ progress: Progress) -> FTPTransferResult {
         if self.control.isAborted { return .aborted(bytes: progress.bytes) }
         if progress.stalled { return .connectionLost(bytes: progress.bytes) }
         return .completed(bytes: progress.bytes, name: nil)

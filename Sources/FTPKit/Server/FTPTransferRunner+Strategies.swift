@@ -1,0 +1,130 @@
+import NIOCore
+
+/// The ways a transfer moves its bytes, one function each.
+extension FTPTransferRunner {
+    /// LIST, NLST, MLSD: the formatted lines in 60 KiB writes.
+    func sendListing(_ lines: [String], on channel: any Channel, progress: Progress) async throws -> FTPTransferResult {
+        var writer = ChunkWriter(channel: channel)
+        var buffer = channel.allocator.buffer(capacity: 64 * 1024)
+        for line in lines {
+            buffer.writeString(line)
+            buffer.writeString("\r\n")
+            if buffer.readableBytes >= 60 * 1024 {
+                progress.add(buffer.readableBytes)
+                try await writer.write(buffer)
+                buffer = channel.allocator.buffer(capacity: 64 * 1024)
+            }
+        }
+        progress.add(buffer.readableBytes)
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        try await writer.finish()
+        return self.finished(progress)
+    }
+
+    /// RETR: `sendfile(2)` when nothing has to see the bytes, else chunks read, converted and written.
+    func send(_ handle: any FTPReadHandle, limit: UInt64?, on channel: any Channel, progress: Progress) async throws
+        -> FTPTransferResult
+    {
+        defer { Task { await handle.close() } }
+        let total = min(handle.remaining, limit ?? .max)
+        // sendfile cannot pass through TLS (encrypted transfers read and write), ASCII conversion or a digest.
+        if self.transfer.type == .binary, self.tls == nil, !self.digest, let region = handle.fileRegion {
+            try await FTPDataConnection.sendFile(region, length: total, channel: channel, pacer: self.pacer) {
+                progress.add($0)
+            }
+        } else {
+            try await self.sendChunks(of: handle, total: total, on: channel, progress: progress)
+        }
+        return self.finished(progress)
+    }
+
+    private func sendChunks(of handle: any FTPReadHandle, total: UInt64, on channel: any Channel, progress: Progress)
+        async throws
+    {
+        let ascii = self.transfer.type == .ascii
+        var converter = ASCIIConverter(.toNetwork)
+        var left = total
+        // Over TLS, 1 MiB reads: each costs a hop to the file thread pool and back. A limited rate reads in its
+        // pacer's slices, so each wait is short.
+        let chunkSize: UInt64 = self.pacer.map { UInt64($0.slice) } ?? (self.tls == nil ? 256 * 1024 : 1 << 20)
+        // A local file is read ahead, two reads in flight while earlier chunks are encrypted and sent, so a slow disk
+        // overlaps the cipher (from page cache the A/B difference was within noise); other storages chunk by chunk.
+        let ahead = try handle.fileRegion.map {
+            try FilePrefetcher(
+                descriptor: $0.descriptor, from: $0.offset, to: $0.offset + total, chunkSize: Int(chunkSize), depth: 2,
+                loop: channel.eventLoop)
+        }
+        var writer = ChunkWriter(channel: channel, window: 4)
+        let digest = self.digest ? Digest(.sha256) : nil
+        while left > 0 {
+            let next: ByteBuffer? =
+                if let ahead {
+                    try await ahead.read()
+                } else {
+                    try await handle.read(maxLength: Int(min(left, chunkSize)), allocator: channel.allocator)
+                }
+            guard let chunk = next else { break }
+            left -= UInt64(chunk.readableBytes)
+            if let digest { chunk.withUnsafeReadableBytes { digest.update($0) } }
+            try await self.pacer?.take(chunk.readableBytes)
+            let out = ascii ? converter.convert(chunk, allocator: channel.allocator) : chunk
+            try await writer.write(out)
+            progress.add(chunk.readableBytes)
+        }
+        try await writer.finish()
+        if let digest, left == 0 { progress.sha256 = digest.finalizeHex() }
+    }
+
+    /// STOR, APPE, STOU: the data connection read only as fast as storage writes (backpressure), committed only when
+    /// the client ended the upload cleanly and still holds its control connection.
+    func receive(
+        into handle: any FTPWriteHandle, storedAs name: String?, from inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        on channel: any Channel, progress: Progress
+    ) async -> FTPTransferResult {
+        let ascii = self.transfer.type == .ascii
+        var converter = ASCIIConverter(.fromNetwork)
+        // Of the bytes stored (after ASCII conversion), so it matches a HASH of the file after STOR.
+        let digest = self.digest ? Digest(.sha256) : nil
+        do {
+            for try await chunk in inbound {
+                if self.control.isAborted { break }
+                // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
+                try await self.pacer?.take(chunk.readableBytes)
+                let data = ascii ? converter.convert(chunk, allocator: channel.allocator) : chunk
+                if let digest { data.withUnsafeReadableBytes { digest.update($0) } }
+                do {
+                    try await handle.write(data)
+                } catch {
+                    await handle.abort()
+                    return .localError(Self.storageError(error), bytes: progress.bytes)
+                }
+                progress.add(chunk.readableBytes)
+            }
+            if ascii, let rest = converter.finish(allocator: channel.allocator) {
+                if let digest { rest.withUnsafeReadableBytes { digest.update($0) } }
+                try await handle.write(rest)
+            }
+        } catch {
+            self.logger.debug("upload data connection failed", metadata: ["error": "\(error)"])
+            await handle.abort()
+            return self.control.isAborted ? .aborted(bytes: progress.bytes) : .connectionLost(bytes: progress.bytes)
+        }
+        if self.control.isAborted || progress.stalled {
+            await handle.abort()
+            return progress.stalled ? .connectionLost(bytes: progress.bytes) : .aborted(bytes: progress.bytes)
+        }
+        // The client may have died: without its control connection we cannot tell a complete upload from a truncated
+        // one, so nothing is committed.
+        guard await Self.connectionIsOpen(self.controlChannel) else {
+            await handle.abort()
+            return .connectionLost(bytes: progress.bytes)
+        }
+        do {
+            try await handle.commit()
+        } catch {
+            return .localError(Self.storageError(error), bytes: progress.bytes)
+        }
+        if let digest { progress.sha256 = digest.finalizeHex() }
+        return .completed(bytes: progress.bytes, name: name)
+    }
+}
