@@ -78,7 +78,8 @@ extension Cluster {
             guard let file = listing.files.first(where: { $0.name == name }) else {
                 throw ClusterError(.notFound, "no file named '\(name)'")
             }
-            let pending = Set(file.nodes).union(self.file(key)?.nodes ?? []).union(listing.unreachableNodes)
+            let pending = self.planner.deletionTargets(
+                listed: file.nodes, recorded: self.file(key)?.nodes ?? [], unreachable: listing.unreachableNodes)
             var left = Set<String>()
             var leftTopLevel = Set<String>()
             for n in pending {

@@ -43,20 +43,20 @@ extension Cluster {
     /// scan is left alone.
     private func repair(_ key: FileKey, present scanned: Set<String>, unreachable: [String]) async {
         await self.withFileLock(key) {
-            guard let file = self.file(key) else { return }
-            let present = scanned.intersection(file.nodes).union(self.moves[key] ?? [])
-            let away = Set(file.nodes).subtracting(present).intersection(unreachable)
-            let missing = self.replicas - present.count - away.count
-            guard missing > 0, let source = present.sorted().first else { return }
-            let loads = await self.placeableLoads(excluding: present.union(away))
+            guard let file = self.file(key),
+                let plan = self.planner.repair(
+                    recorded: file.nodes, found: scanned, moving: self.moves[key] ?? [], unreachable: Set(unreachable))
+            else { return }
+            let missing = plan.missing
+            let loads = await self.placeableLoads(excluding: plan.exclude)
             let candidates = self.strategy.rank(
                 PlacementRequest(fileName: key.description, size: file.size, replicas: missing), nodes: loads)
             var restored: [String] = []
             for candidate in candidates where restored.count < missing {
-                if await self.copy(key, size: file.size, from: source, to: candidate) { restored.append(candidate) }
+                if await self.copy(key, size: file.size, from: plan.source, to: candidate) { restored.append(candidate) }
             }
             var updated = file
-            updated.nodes = (present.union(restored).union(away)).sorted()
+            updated.nodes = plan.kept.union(restored).sorted()
             self.setFile(key, updated)
             do {
                 try await self.store?.apply([.save(updated)])

@@ -90,8 +90,11 @@ extension Cluster {
             PlacementRequest(fileName: key.description, size: reservation.size ?? 0, replicas: self.replicas,
                              sequence: self.sequence),
             nodes: loads)
-        guard !ranking.isEmpty else { throw ClusterError(.noNodeAvailable, "no storage node is available") }
-        let targets = Array(ranking.prefix(self.replicas)).compactMap(self.node)
+        let planner = self.planner
+        guard let plan = planner.upload(ranking: ranking) else {
+            throw ClusterError(.noNodeAvailable, "no storage node is available")
+        }
+        let targets = plan.targets.compactMap(self.node)
         let temporary = Self.temporaryName(for: key.name)
         self.partsInFlight.insert(FileKey(key.space, temporary))
         defer { self.partsInFlight.remove(FileKey(key.space, temporary)) }
@@ -107,7 +110,7 @@ extension Cluster {
                     ready.append(node)
                 }
                 if let first = ready.first {
-                    for candidate in ranking.dropFirst(targets.count).compactMap(self.node) where ready.count < self.replicas {
+                    for candidate in plan.spares.compactMap(self.node) where planner.shortfall(ready: ready.count) > 0 {
                         if await self.copy(
                             from: first, first.path(temporary, in: key.space), to: candidate, as: temporary,
                             in: key.space, size: total)
@@ -117,17 +120,17 @@ extension Cluster {
                     }
                 }
             }
-            let complete = ready.count >= self.replicas
+            let committable = planner.commit(ready: ready.map(\.name)).compactMap(self.node)
             var committed: [String] = []
-            for node in complete ? ready : [] where await self.rename(temporary, to: key, on: node) {
+            for node in committable where await self.rename(temporary, to: key, on: node) {
                 committed.append(node.name)
                 if case .success(let (total, _)) = streamed { await node.account(addedBytes: Int64(total)) }
             }
-            for node in targets + ready where !committed.contains(node.name) {
+            for node in planner.leftovers(written: (targets + ready).map(\.name), committed: committed).compactMap(self.node) {
                 await self.removeReplica(temporary, in: key.space, on: node, why: "temporary copy of an upload")
             }
             let (total, checksum) = try streamed.get()
-            guard complete, !committed.isEmpty else {
+            guard !committable.isEmpty, !committed.isEmpty else {
                 throw ClusterError(.insufficientReplicas,
                     "'\(key.name)' could be stored on \(ready.count) of the \(self.replicas) required nodes")
             }
@@ -240,9 +243,10 @@ extension Cluster {
     /// deletions and moves of the name apply only where the new file is not. Runs under the file's lock.
     func record(_ file: ClusterFile) async throws {
         let key = file.key
-        let holders = Set(file.nodes)
-        var pending = (self.tombstones[key] ?? []).subtracting(holders)
-        for stale in Set(self.file(key)?.nodes ?? []).subtracting(holders) {
+        let stale = self.planner.stale(
+            previous: self.file(key)?.nodes ?? [], pendingDeletions: self.tombstones[key] ?? [], newHolders: file.nodes)
+        var pending = stale.stillPending
+        for stale in stale.remove {
             guard let node = self.node(stale) else { continue }
             if !(await self.removeReplica(key.name, in: self.place(of: key, on: stale), on: node, why: "older version")) {
                 pending.insert(stale)

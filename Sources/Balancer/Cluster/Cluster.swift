@@ -172,6 +172,9 @@ public actor Cluster {
         return out
     }
 
+    /// The replica decisions for this cluster's replica count.
+    var planner: ReplicaPlanner { ReplicaPlanner(replicas: self.replicas) }
+
     func node(_ name: String) -> ClusterNode? { self.nodes.first { $0.name == name } }
 
     /// Load figures of the nodes that may receive new data (all but those being drained, and `excluding`).
