@@ -1,11 +1,12 @@
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+public import ServiceLifecycle
 
 /// A tiny HTTP endpoint for operations: `GET /metrics` answers with `render()` (Prometheus' text format, say) and
 /// `GET /health` with 200 or 503 from `healthy()`. Anything else is 404. For programs (ftpd, ftpbot); the libraries
 /// only record metrics through the swift-metrics API.
-public final class MetricsEndpoint: Sendable {
+public final class MetricsEndpoint: Service, Sendable {
     private let channel: any Channel
     /// The port actually bound (useful with port 0).
     public let port: Int
@@ -30,6 +31,17 @@ public final class MetricsEndpoint: Sendable {
             }
             .bind(host: host, port: port).get()
         return MetricsEndpoint(channel: channel)
+    }
+
+    /// Serves until a graceful shutdown of its service group, or cancellation, closes it (the endpoint answers from
+    /// ``start(host:port:render:healthy:group:)`` on; this only ties its end to the group's).
+    public func run() async throws {
+        let channel = self.channel
+        await withTaskCancellationOrGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            channel.close(promise: nil)
+        }
     }
 
     public func stop() async {

@@ -9,7 +9,7 @@ import ServiceLifecycle
 enum DiscordMode {
     static func run(
         token: BotToken, configuration: BotConfiguration, bot: FileBot, web: WebWiring?, prefixes: [String],
-        settings: DiscordFrontEnd.Settings, logger: Logger
+        settings: DiscordFrontEnd.Settings, services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger
     ) async throws {
         let rest = DiscordRESTClient(
             configuration: DiscordConfiguration(
@@ -18,7 +18,7 @@ enum DiscordMode {
         do {
             try await self.serve(
                 rest: rest, token: token, configuration: configuration, bot: bot, web: web, prefixes: prefixes,
-                settings: settings, logger: logger)
+                settings: settings, services: services, logger: logger)
         } catch {
             try? await rest.shutdown()
             throw error
@@ -28,7 +28,8 @@ enum DiscordMode {
 
     private static func serve(
         rest: DiscordRESTClient, token: BotToken, configuration: BotConfiguration, bot: FileBot, web: WebWiring?,
-        prefixes: [String], settings: DiscordFrontEnd.Settings, logger: Logger
+        prefixes: [String], settings: DiscordFrontEnd.Settings, services: [ServiceGroupConfiguration.ServiceConfiguration],
+        logger: Logger
     ) async throws {
         let application: Application
         do {
@@ -40,14 +41,7 @@ enum DiscordMode {
             rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFrontEnd.describe)
         let frontEnd = DiscordFrontEnd(bot: bot, links: web?.links, rest: rest, settings: settings)
         await frontEnd.register(on: router)
-        let server = try await web?.start(logger: logger) { await frontEnd.announce($0) }
-        defer { server?.task.cancel() }
-        if let web, let server {
-            logger.info("web links", metadata: ["url": "\(server.publicURL)"])
-            if web.configuredPublicURL == nil {
-                logger.warning("links point at \(server.publicURL), reachable from this machine only; set http.publicURL")
-            }
-        }
+        let webService = web.map { WebService(wiring: $0, logger: logger) { await frontEnd.announce($0) } }
         let commands = await router.applicationCommands
         if let guild = configuration.guildID {
             try await rest.overwriteGuildCommands(applicationID: application.id, guild: Snowflake(guild), commands)
@@ -70,9 +64,17 @@ enum DiscordMode {
                 await bot.cluster.run(every: .milliseconds(Int((configuration.maintenanceInterval ?? 30) * 1000)))
             }
         }
-        let discord = DiscordService(gateway: gateway, router: router, drainTimeout: .seconds(60), logger: logger)
+        let discord = DiscordService(
+            gateway: gateway, router: router, drainTimeout: .seconds(60), web: webService,
+            publicURLConfigured: web?.configuredPublicURL != nil, logger: logger)
+        // Started in this order and shut down in reverse: Discord first (no new commands; running ones drain), then
+        // the web front end, the cluster's maintenance and the shared services (local nodes last).
+        var all = services
+        all.append(.init(service: maintenance))
+        if let webService { all.append(.init(service: webService, failureTerminationBehavior: .ignore)) }
+        all.append(.init(service: discord))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [maintenance, discord], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

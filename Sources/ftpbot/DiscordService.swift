@@ -10,6 +10,9 @@ struct DiscordService: Service {
     let gateway: ShardedGateway
     let router: CommandRouter
     let drainTimeout: Duration
+    /// The web front end, whose address is logged once it listens.
+    var web: WebService? = nil
+    var publicURLConfigured = false
     let logger: Logger
 
     private enum Ended: Sendable {
@@ -18,6 +21,13 @@ struct DiscordService: Service {
     }
 
     func run() async throws {
+        if let web {
+            let url = try await web.publicURL()
+            self.logger.info("web links", metadata: ["url": "\(url)"])
+            if !self.publicURLConfigured {
+                self.logger.warning("links point at \(url), reachable from this machine only; set http.publicURL")
+            }
+        }
         let (events, sink) = AsyncStream.makeStream(of: GatewayEvent.self)
         let (gateway, router, logger, drainTimeout) = (self.gateway, self.router, self.logger, self.drainTimeout)
         let failure: (any Error)? = await withTaskGroup(of: Void.self) { commands in

@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import Prometheus
 import OperationsHTTP
+import ServiceLifecycle
 
 /// `ftpbot` (or `ftpbot serve`): the bot itself.
 struct Serve: AsyncParsableCommand {
@@ -126,27 +127,39 @@ struct Serve: AsyncParsableCommand {
         }
 
         await cluster.refresh()  // health, and the moves of a catalog from before spaces
+        /// Stops what was started so far and exits with `message` when the bot cannot start.
+        func abandon(_ message: String) async -> ExitCode {
+            await cluster.close()
+            await store.close()
+            await local?.stop()
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            return ExitCode(1)
+        }
         let bot = FileBot(cluster: cluster, settings: configuration.fileBotSettings, logger: logger)
         let web: WebWiring?
         do {
             web = try WebWiring.make(configuration: configuration, bot: bot, data: data, environment: environment, logger: logger)
         } catch {
-            await cluster.close()
-            await store.close()
-            await local?.stop()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw await abandon("\(error)")
         }
-        var endpoint: MetricsEndpoint?
-        var gauges: Task<Void, Never>?
+        // One service group for the process's lifetime, shut down in reverse order on SIGTERM/SIGINT (or when the
+        // console's input ends): the front end first (no new commands; running ones finish), then the web front
+        // end, the gauges and the metrics endpoint, and the local nodes last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = (local?.servers ?? []).map {
+            // A node that stops is a dead node to the cluster, not the end of the bot.
+            .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+        }
         if let registry, let (host, port) = configuration.metricsAddress.flatMap(BotConfiguration.hostPort) {
-            endpoint = try await MetricsEndpoint.start(host: host, port: port, render: { registry.emitToString() })
-            logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint?.port ?? 0)"])
-            gauges = Task { await NodeGauges.run(cluster: cluster) }
-        }
-        defer {
-            gauges?.cancel()
-            if let endpoint { Task { await endpoint.stop() } }
+            do {
+                let endpoint = try await MetricsEndpoint.start(host: host, port: port, render: { registry.emitToString() })
+                logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint.port)"])
+                services.append(.init(service: endpoint))
+                services.append(.init(service: ClosureService {
+                    await cancelWhenGracefulShutdown { await NodeGauges.run(cluster: cluster) }
+                }))
+            } catch {
+                throw await abandon("metrics: \(error)")
+            }
         }
         let prefixes = configuration.prefixes ?? ["!"]
         do {
@@ -156,9 +169,10 @@ struct Serve: AsyncParsableCommand {
                     scratchDirectory: data + "/scratch")
                 try await DiscordMode.run(
                     token: token, configuration: configuration, bot: bot, web: web, prefixes: prefixes,
-                    settings: settings, logger: logger)
+                    settings: settings, services: services, logger: logger)
             } else {
-                try await self.console(bot: bot, web: web, prefixes: prefixes, data: data, local: local, logger: logger)
+                try await self.console(
+                    bot: bot, web: web, prefixes: prefixes, data: data, local: local, services: services, logger: logger)
             }
         } catch {
             await cluster.close()
@@ -172,7 +186,6 @@ struct Serve: AsyncParsableCommand {
         }
         await cluster.close()
         await store.close()
-        await local?.stop()
     }
 
     /// Opens the configured catalog and reports what it holds; a failure is the configuration's problem.
@@ -193,26 +206,26 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func console(
-        bot: FileBot, web: WebWiring?, prefixes: [String], data: String, local: LocalNodes?, logger: Logger
+        bot: FileBot, web: WebWiring?, prefixes: [String], data: String, local: LocalNodes?,
+        services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger
     ) async throws {
-        let console = ConsoleFrontEnd(bot: bot, links: web?.links, prefixes: prefixes)
-        let server = try await web?.start(logger: logger) { notice in
-            let row = notice.stored.row
-            FileHandle.standardOutput.write(Data("Web upload: \(row.name) (\(Format.bytes(row.size))) stored on \(row.nodes.joined(separator: ", ")).\n".utf8))
+        let webService = web.map { wiring in
+            WebService(wiring: wiring, logger: logger) { notice in
+                let row = notice.stored.row
+                FileHandle.standardOutput.write(Data(
+                    "Web upload: \(row.name) (\(Format.bytes(row.size))) stored on \(row.nodes.joined(separator: ", ")).\n".utf8))
+            }
         }
-        defer { server?.task.cancel() }
-        // Where the links point, on standard error: standard output carries only the commands' answers.
-        if let server { FileHandle.standardError.write(Data("Web links and upload pages: \(server.publicURL)/\n".utf8)) }
-        if isatty(STDIN_FILENO) != 0 {
-            let where_ = local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes"
-            print("Seed file bot, console mode: \(where_). Type !help; Ctrl-D quits.")
-        }
-        for await line in StandardInput.lines() {
-            let answer = await console.handle(line)
-            // Written at once: a pipe's reader (a script waiting for a link) must not wait for the buffer to fill.
-            if !answer.isEmpty { FileHandle.standardOutput.write(Data((answer + "\n").utf8)) }
-        }
-        server?.task.cancel()
-        await server?.task.value
+        let console = ConsoleService(
+            console: ConsoleFrontEnd(bot: bot, links: web?.links, prefixes: prefixes), web: webService,
+            storedOn: local.map { "\($0.configurations.count) local FTP nodes under \(data)" } ?? "the configured nodes")
+        // The web front end keeps the bot up if it fails later (links stop, commands go on); the console's end
+        // (end of input) ends the bot.
+        var all = services
+        if let webService { all.append(.init(service: webService, failureTerminationBehavior: .ignore)) }
+        all.append(.init(service: console, successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: all, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -15,13 +15,6 @@ struct WebWiring: Sendable {
     /// The configured `http.publicURL`, if any; otherwise links name the address the server ends up on.
     let configuredPublicURL: String?
 
-    /// A started web front end.
-    struct Running: Sendable {
-        let task: Task<Void, Never>
-        /// Where links point.
-        let publicURL: String
-    }
-
     /// `nil` when the configuration turns the web front end off. Without an address: 127.0.0.1:8080, or the next
     /// free port after it.
     static func make(
@@ -50,43 +43,7 @@ struct WebWiring: Sendable {
         return "http://\(shown.contains(":") ? "[\(shown)]" : shown):\(port)"
     }
 
-    /// Serves until the task is cancelled; returns once the server accepts connections (or throws why it cannot),
-    /// with links pointing at the port it took.
-    func start(logger: Logger, onUpload: @escaping @Sendable (WebUploadNotice) async -> Void) async throws -> Running {
-        for (index, port) in self.ports.enumerated() {
-            let configuration = WebFrontEnd.Configuration(host: self.host, port: port, trustedProxies: self.trustedProxies)
-            let web = WebFrontEnd(links: self.links, configuration: configuration, logger: logger, onUpload: onUpload)
-            let (listening, continuation) = AsyncStream<Result<Int, any Error>>.makeStream()
-            let task = Task {
-                do {
-                    try await web.run { port in continuation.yield(.success(port)) }
-                } catch {
-                    continuation.yield(.failure(error))
-                    logger.error("the web front end stopped", metadata: ["error": "\(error)"])
-                }
-                continuation.finish()
-            }
-            var outcome: Result<Int, any Error> = .failure(StartupError("the web front end did not start"))
-            for await first in listening {
-                outcome = first
-                break
-            }
-            switch outcome {
-            case .success(let bound):
-                let publicURL = self.configuredPublicURL ?? Self.url(host: self.host, port: bound)
-                await self.links.point(at: publicURL)
-                return Running(task: task, publicURL: publicURL)
-            case .failure(let error) where index + 1 < self.ports.count && Self.isAddressInUse(error):
-                logger.debug("web port taken, trying the next", metadata: ["port": "\(port)"])
-                continue
-            case .failure(let error):
-                throw error
-            }
-        }
-        throw StartupError("no free port in \(self.ports.first ?? 0)-\(self.ports.last ?? 0) for the web links")
-    }
-
-    private static func isAddressInUse(_ error: any Error) -> Bool {
+    static func isAddressInUse(_ error: any Error) -> Bool {
         (error as? IOError)?.errnoCode == EADDRINUSE
     }
 }

@@ -317,11 +317,12 @@ struct Serve: AsyncParsableCommand {
                 logger.error("TLS certificate not reloaded, keeping the previous one", metadata: ["error": "\(error)"])
             }
         }
+        // Shut down in reverse order: the reloads stop, then the server drains, then the metrics endpoint goes.
+        let services: [any Service] = (metricsEndpoint.map { [$0] } ?? []) + [server, reloader]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [server, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         auditLog?.flush()
-        await metricsEndpoint?.stop()
     }
 
     static func parseRange(_ text: String) -> ClosedRange<Int>? {

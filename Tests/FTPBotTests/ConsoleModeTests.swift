@@ -148,4 +148,39 @@ import Testing
         }
         try await held?.close()
     }
+
+    /// SIGTERM while the console waits for input: the service group shuts down in order (console, web front end,
+    /// local nodes) and the process exits 0, as it does at the end of its input.
+    @Test func sigtermEndsTheConsoleCleanly() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["--data", dir.path + "/data"]
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["DISCORD_TOKEN"] = nil
+        env["DISCORD_TOKEN_FILE"] = nil
+        p.environment = env
+        let err = dir.appendingPathComponent("err.txt")
+        try Data().write(to: err)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardOutput = FileHandle.nullDevice
+        let input = Pipe()  // kept open: the console waits for a command
+        p.standardInput = input
+        let (ended, endedContinuation) = AsyncStream<Int32>.makeStream()
+        p.terminationHandler = { endedContinuation.yield($0.terminationStatus) }
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        try await eventually("the console serving its links", timeout: .seconds(120)) {
+            (try? String(contentsOf: err, encoding: .utf8))?.contains("Web links and upload pages:") == true
+        }
+        p.terminate()
+        var statuses = ended.makeAsyncIterator()
+        let status = await statuses.next()
+        #expect(status == 0, "\((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+        #expect(p.terminationReason == .exit)
+        try? input.fileHandleForWriting.close()
+    }
 }
