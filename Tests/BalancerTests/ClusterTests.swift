@@ -42,6 +42,7 @@ final class TestNode: Sendable {
         NodeConfiguration(name: self.name, host: "127.0.0.1", port: self.port, user: "cluster", password: "pw")
     }
 
+
     /// Whether the node holds `name` in `space`'s directory.
     func has(_ name: String, in space: String = "default") async -> Bool {
         (try? await self.storage.info(at: FTPPath("/\(space)/\(name)"))) != nil
@@ -203,7 +204,8 @@ final class Collected: Sendable {
 
     @Test func deleteWhileANodeIsDownNeverResurrects() async throws {
         try await withNodes(2) { nodes in
-            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let time = ManualTime()
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2, now: time.now)
             _ = try await cluster.upload("gone.txt", from: Source(count: 1000, delay: nil))
             await nodes[1].kill()
             try await cluster.delete("gone.txt")
@@ -211,7 +213,7 @@ final class Collected: Sendable {
             try await nodes[1].start()  // back, still holding its copy
             #expect(await nodes[1].has("gone.txt"))
             #expect(try await cluster.list().files.isEmpty, "hidden while the tombstone is pending")
-            try await Task.sleep(for: .seconds(1))  // past the circuit breaker's first backoff
+            time.advance(by: .seconds(120))  // past the circuit breaker's longest backoff
             await cluster.refresh()
             #expect(!(await nodes[1].has("gone.txt")))
             await cluster.close()
@@ -234,7 +236,8 @@ final class Collected: Sendable {
 
     @Test func repairRestoresLostReplicasAndEventsTellWhatHappened() async throws {
         try await withNodes(3) { nodes in
-            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let time = ManualTime()
+            let cluster = Cluster(nodes: nodes.map(\.configuration), replicas: 2, now: time.now)
             let events = Task {
                 var seen: [ClusterEvent] = []
                 for await e in cluster.events { seen.append(e) }
@@ -259,7 +262,7 @@ final class Collected: Sendable {
             await cluster.refresh()
             await cluster.refresh()
             try await nodes[2].start()
-            try await Task.sleep(for: .seconds(1))
+            time.advance(by: .seconds(120))  // past the circuit breaker's longest backoff
             await cluster.refresh()
             await cluster.close()
             let seen = await events.value

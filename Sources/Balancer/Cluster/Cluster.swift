@@ -84,12 +84,22 @@ public actor Cluster {
                   abandonedPartAge: abandonedPartAge, logger: logger)
     }
 
+    /// A cluster without a catalog whose nodes' health follows `now` (tests move time instead of waiting).
+    package init(
+        nodes: [NodeConfiguration], replicas: Int? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant
+    ) {
+        self.init(
+            nodes: nodes, strategy: LeastUsedBytes(), replicas: replicas, store: nil, snapshot: CatalogSnapshot(),
+            abandonedPartAge: 3600, now: now, logger: Logger(label: "Balancer.Cluster"))
+    }
+
     private init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy, replicas: Int?, store: (any CatalogStore)?,
-        snapshot: CatalogSnapshot, abandonedPartAge: Double, logger: Logger
+        snapshot: CatalogSnapshot, abandonedPartAge: Double, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        logger: Logger
     ) {
         self.abandonedPartAge = abandonedPartAge
-        self.nodes = nodes.map { ClusterNode(configuration: $0, logger: logger) }
+        self.nodes = nodes.map { ClusterNode(configuration: $0, breaker: $0.retry, now: now, logger: logger) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
         self.logger = logger

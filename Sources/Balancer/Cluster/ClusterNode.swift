@@ -20,10 +20,21 @@ public actor ClusterNode {
     /// check succeeded. The full error goes to the log.
     public private(set) var lastError: String?
 
+    /// The time the circuit breaker decides by: the clock, or a test's.
+    private let now: @Sendable () -> ContinuousClock.Instant
+
     public init(
         configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration = .init(),
         logger: Logger = Logger(label: "Balancer.ClusterNode")
     ) {
+        self.init(configuration: configuration, breaker: breaker, now: { .now }, logger: logger)
+    }
+
+    package init(
+        configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration,
+        now: @escaping @Sendable () -> ContinuousClock.Instant, logger: Logger
+    ) {
+        self.now = now
         self.configuration = configuration
         var client = FTPClientConfiguration()
         client.connectTimeout = configuration.connectTimeout
@@ -43,19 +54,19 @@ public actor ClusterNode {
     public nonisolated var name: String { self.configuration.name }
 
     /// The figures for placement.
-    public func load(now: ContinuousClock.Instant = .now) -> NodeLoad {
+    public func load(now: ContinuousClock.Instant? = nil) -> NodeLoad {
         NodeLoad(
             id: self.configuration.name, usedBytes: self.usedBytes, freeBytes: self.freeBytes,
             activeTransfers: self.activeTransfers, weight: self.configuration.weight,
-            isHealthy: self.breaker.isAvailable(now: now))
+            isHealthy: self.breaker.isAvailable(now: now ?? self.now()))
     }
 
-    public func isAvailable(now: ContinuousClock.Instant = .now) -> Bool { self.breaker.isAvailable(now: now) }
+    public func isAvailable(now: ContinuousClock.Instant? = nil) -> Bool { self.breaker.isAvailable(now: now ?? self.now()) }
 
     /// Runs `body` with a connection, unless the circuit is open: then it fails at once. Connection-level
     /// failures count against the node; a refused command (5xx on one file) does not.
     public func withClient<R: Sendable>(_ body: @Sendable (FTPClient) async throws -> R) async throws -> R {
-        guard self.breaker.allowRequest(now: .now) else {
+        guard self.breaker.allowRequest(now: self.now()) else {
             throw ClusterError(.noNodeAvailable, "node \(self.name) is down\(self.lastError.map { " (\($0))" } ?? "")")
         }
         self.activeTransfers += 1
@@ -68,7 +79,7 @@ public actor ClusterNode {
             self.breaker.recordSuccess()  // the node answered; the request itself was refused
             throw error
         } catch {
-            self.breaker.recordFailure(now: .now, random: Double.random(in: 0..<1))
+            self.breaker.recordFailure(now: self.now(), random: Double.random(in: 0..<1))
             self.recordFailure(error)
             throw error
         }

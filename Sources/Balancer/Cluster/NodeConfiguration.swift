@@ -20,6 +20,9 @@ public struct NodeConfiguration: Sendable, Hashable {
     /// The longest a transfer may stay silent before the node counts as failed (and a download moves on to
     /// another replica). Lower it on links that can be cut without a reset, such as a VPN.
     public var dataTimeout: Duration = .seconds(30)
+    /// How a failing node is retried: after `failureThreshold` failures in a row requests skip it for a backoff that
+    /// doubles from `initialBackoff`.
+    public var retry = CircuitBreaker.Configuration()
 
     public init(
         name: String, host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",

@@ -139,9 +139,9 @@ public actor FTPConnectionPool {
         }
     }
 
-    /// NOOPs idle connections; drops those that fail or sat unused past the idle timeout.
-    private func pingIdle() async {
-        let now = ContinuousClock.now
+    /// NOOPs idle connections; drops those that fail or sat unused past the idle timeout at `now` (the keep-alive
+    /// loop's time; tests pass their own).
+    package func pingIdle(now: ContinuousClock.Instant = .now) async {
         let entries = self.idle
         self.idle = []
         var keep: [(client: FTPClient, since: ContinuousClock.Instant)] = []
