@@ -29,7 +29,8 @@ import Testing
                 // discord.py asks for zlib-stream transport compression.
                 #expect(await emulator.requests.contains { $0.path == "/api/v10/users/@me" && $0.status == 200 })
                 let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
-                try await Task.sleep(for: .milliseconds(300))  // let it process READY and GUILD_CREATE
+                // on_ready: discord.py has processed READY and the GUILD_CREATEs (it caches the channel then).
+                try await waitFor("discord.py's on_ready", timeout: .seconds(60)) { bot.output.contains("READY ") }
                 try await emulator.postMessage(
                     channel: filesChannel, author: ana, content: "!reverse", files: [("data.bin", payload)])
                 let reply = try await emulator.wait(timeout: .seconds(30), "discord.py's reply") { e in

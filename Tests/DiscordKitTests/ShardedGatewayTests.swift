@@ -77,11 +77,10 @@ import SeedTestSupport
 
                 // Shard 1 stops for good (bad shard settings); shard 0 carries on.
                 await emulator.disconnectGateway(code: 4010, shard: 1)
-                try await Task.sleep(for: .milliseconds(300))
+                try await waitFor("shard 1 stopping") { await gateway.health().map(\.state) == [.ready, .stopped] }
                 try await emulator.postMessage(channel: "3000", author: ana, content: "still zero")
                 try await waitFor("shard 0's next message") { await seen.messages.contains { $0.1 == "still zero" } }
-                let states = await gateway.health().map(\.state)
-                #expect(states == [.ready, .stopped])
+                #expect(await gateway.health().map(\.state) == [.ready, .stopped])
             } catch {
                 await gateway.stop()
                 throw error

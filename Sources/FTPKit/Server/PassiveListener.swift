@@ -156,6 +156,9 @@ final class PassiveListener: Sendable {
         self.serverChannel.close(promise: nil)
     }
 
+    /// Whether a data connection has been accepted and waits for its transfer.
+    var holdsConnection: Bool { self.state.withLock { $0.accepted != nil } }
+
     /// Closes the listener (and a connection that was accepted but never used).
     func close() {
         let leftover = self.state.withLock { s in

@@ -169,9 +169,12 @@ import Testing
 
             // The node this client is balanced to stops: HAProxy's health check takes it out, and new sessions
             // go to the others.
-            let serving = try #require(nodes.first { $0.files().contains("plain.bin") })
+            let servingIndex = try #require(nodes.firstIndex { $0.files().contains("plain.bin") })
+            let serving = nodes[servingIndex]
             await serving.stop()
-            try await Task.sleep(for: .milliseconds(2500))
+            try await eventually("HAProxy's health check taking the stopped node out", timeout: .seconds(60)) {
+                (try? String(contentsOf: log, encoding: .utf8))?.contains("ftp_nodes/node\(servingIndex) is DOWN") == true
+            }
             for i in 0..<4 {
                 let r = try await runProcess(
                     curl, ["-sS", "--interface", "127.0.0.9", "-T", local.path + "/in.bin", url + "/after\(i).bin"])

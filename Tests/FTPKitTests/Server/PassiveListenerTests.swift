@@ -16,8 +16,7 @@ import SeedTestSupport
             group: group, host: "127.0.0.1", range: nil, expectedPeer: "127.0.0.1", logger: Logger(label: "test"))
         let port = try #require(listener?.port)
         let client = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
-        // Let the listener accept and keep the connection.
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the listener holding the connection") { listener?.holdsConnection == true }
         listener = nil
         _ = listener
         try await Self.closes(client, within: .seconds(10))
@@ -29,7 +28,7 @@ import SeedTestSupport
         let listener = try await PassiveListener.open(
             group: group, host: "127.0.0.1", range: nil, expectedPeer: "127.0.0.1", logger: Logger(label: "test"))
         let first = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: listener.port).get()
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("the listener holding the first connection") { listener.holdsConnection }
         let second = try? await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: listener.port).get()
         if let second { try await Self.closes(second, within: .seconds(10)) }
         listener.close()
