@@ -8,7 +8,8 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Seed",
-    platforms: [.macOS(.v14)],
+    // Built and tested on Linux only (x86_64, glibc): sendfile, openat2, TCP_INFO and the allocator tuning are
+    // Linux code paths, and no macOS build has been run, so none is claimed.
     products: [
         .library(name: "FTPKit", targets: ["FTPKit"]),
         .library(name: "Balancer", targets: ["Balancer"]),
