@@ -122,7 +122,8 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             await emulator.requestReconnect()
             try await waitFor("RESUMED") { await log.resumedCount == 1 }
             await emulator.invalidateSessions(resumable: false)
-            try await waitFor("a second READY") { await log.readyCount == 2 }
+            // Up to 5 s of invalid-session wait plus the identify pacing: give a loaded machine room.
+            try await waitFor("a second READY", timeout: .seconds(90)) { await log.readyCount == 2 }
             #expect(await emulator.identifyCount == 2)
             try await emulator.postMessage(channel: filesChannel, author: ana, content: "still here")
             try await waitFor("the message") { await log.messages == ["still here"] }
@@ -169,7 +170,8 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
         try await withGateway(config) { emulator, _, log, _ in
             try await waitFor("READY") { await log.readyCount == 1 }
             await emulator.disconnectGateway(code: nil)
-            try await waitFor("a second READY") { await log.readyCount == 2 }
+            // Up to 5 s of invalid-session wait plus the identify pacing: give a loaded machine room.
+            try await waitFor("a second READY", timeout: .seconds(90)) { await log.readyCount == 2 }
             #expect(await emulator.sentCloseCodes.contains(4009))
             #expect(await emulator.identifyCount == 2)
         }
@@ -181,7 +183,8 @@ func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () a
             try await waitFor("READY") { await log.readyCount == 1 }
             let sent = ContinuousClock.now
             await emulator.invalidateSessions(resumable: false)
-            try await waitFor("a second READY") { await log.readyCount == 2 }
+            // Up to 5 s of invalid-session wait plus the identify pacing: give a loaded machine room.
+            try await waitFor("a second READY", timeout: .seconds(90)) { await log.readyCount == 2 }
             let second = try #require(await emulator.identifies.last?.at)
             #expect(second - sent >= .seconds(1))
         }

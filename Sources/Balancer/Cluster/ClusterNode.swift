@@ -119,7 +119,7 @@ public actor ClusterNode {
         do {
             _ = try await client.makeDirectory(self.directory(of: space))
             self.directories.insert(space)
-        } catch let error as FTPClientError where error.code == .replyError {
+        } catch where error.code == .replyError {
             self.directories.insert(space)  // most likely there already; a real problem shows on the next command
         } catch {
             self.logger.debug("MKD of a space failed", metadata: ["space": "\(space)", "error": "\(error)"])

@@ -26,7 +26,7 @@ extension FTPClient {
 
     /// The entries of a directory: `MLSD` when the server offers it (exact sizes and UTC times), else `LIST`
     /// parsed from the Unix, DOS or EPLF formats. Lines that cannot be parsed come back as `.unparsed` entries.
-    public func list(_ path: String? = nil) async throws -> [FTPListEntry] {
+    public func list(_ path: String? = nil) async throws(FTPClientError) -> [FTPListEntry] {
         try await self.exclusive {
             let machine = self.features.supports("MLST")
             let command = (machine ? "MLSD" : "LIST") + (path.map { " \($0)" } ?? "")
@@ -44,7 +44,7 @@ extension FTPClient {
     }
 
     /// The bare names in a directory (`NLST`).
-    public func names(_ path: String? = nil) async throws -> [String] {
+    public func names(_ path: String? = nil) async throws(FTPClientError) -> [String] {
         try await self.exclusive {
             let text = try await self.receiveText("NLST" + (path.map { " \($0)" } ?? ""))
             return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingSuffixNewlines() }
@@ -78,7 +78,7 @@ extension FTPClient {
     public func download<R: Sendable>(
         _ path: String, offset: UInt64 = 0, progress: (@Sendable (FTPTransferProgress) -> Void)? = nil,
         _ body: (FTPDownloadStream) async throws -> R
-    ) async throws -> R {
+    ) async throws(FTPClientError) -> R {
         try await self.exclusive {
             var total: UInt64?
             if progress != nil, let size = try? await self.expect("SIZE \(path)", [213]) {
@@ -101,7 +101,7 @@ extension FTPClient {
     public func downloadFile(
         _ path: String, to localPath: String, resume: Bool = false,
         progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
-    ) async throws -> UInt64 {
+    ) async throws(FTPClientError) -> UInt64 {
         var offset: UInt64 = 0
         if resume, let attributes = try? FileManager.default.attributesOfItem(atPath: localPath),
             let size = attributes[.size] as? NSNumber
@@ -113,7 +113,7 @@ extension FTPClient {
         let fd = open(target, flags, 0o644)
         guard fd >= 0 else { throw FTPClientError(.local, "cannot write \(target): \(String(cString: strerror(errno)))") }
         let file = LocalFileWriter(descriptor: fd)
-        do {
+        do throws(FTPClientError) {
             let written = try await self.download(path, offset: offset, progress: progress) { stream in
                 var n: UInt64 = 0
                 for try await chunk in stream {
@@ -141,7 +141,7 @@ extension FTPClient {
     public func upload<Source: AsyncSequence & Sendable>(
         _ source: Source, to path: String, mode: UploadMode = .replace, total: UInt64? = nil,
         progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
-    ) async throws -> UInt64 where Source.Element == ByteBuffer {
+    ) async throws(FTPClientError) -> UInt64 where Source.Element == ByteBuffer {
         try await self.exclusive {
             let command = try await self.prepareUpload(path, mode: mode)
             let start: UInt64 = if case .resume(let at) = mode { at } else { 0 }
@@ -168,7 +168,7 @@ extension FTPClient {
     public func uploadFile(
         from localPath: String, to path: String, resume: Bool = false,
         progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
-    ) async throws -> UInt64 {
+    ) async throws(FTPClientError) -> UInt64 {
         let fd = open(localPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FTPClientError(.local, "cannot read \(localPath): \(String(cString: strerror(errno)))") }
         let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
@@ -574,7 +574,7 @@ final class LocalFileWriter: Sendable {
         }
     }
 
-    func close() throws {
+    func close() throws(FTPClientError) {
         if Glibc.close(self.descriptor) != 0 { throw FTPClientError(.local, "close failed") }
     }
 }

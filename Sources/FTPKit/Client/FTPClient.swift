@@ -174,26 +174,49 @@ public actor FTPClient {
 
     // MARK: - Exclusive access
 
-    /// Runs `body` with the connection to itself: FTP is strictly one command (and one transfer) at a time.
+    /// Runs `body` with the connection to itself: FTP is strictly one command (and one transfer) at a time. A task
+    /// cancelled while it waits its turn gets ``FTPClientError/Code/cancelled``.
+    ///
+    /// `body` throws only `FTPClientError`s (the client's own steps); Swift does not infer a closure literal's typed
+    /// throws from its context yet, so anything else is reported as a local error rather than lost.
     @discardableResult
-    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        while self.busy {
-            try await self.waiters.wait()
-        }
-        self.busy = true
-        defer {
-            self.busy = false
-            self.waiters.resumeNext()
-        }
-        if let broken { throw broken }
+    func exclusive<T: Sendable>(_ body: () async throws -> T) async throws(FTPClientError) -> T {
+        try await self.takeTurn()
+        defer { self.endTurn() }
         do {
             return try await body()
         } catch let error as FTPClientError {
-            if error.connectionIsBroken {
-                self.broken = error
-                self.channel.close(promise: nil)
-            }
+            self.noteFailure(error)
             throw error
+        } catch {
+            throw FTPClientError(.local, "\(error)")
+        }
+    }
+
+    private func takeTurn() async throws(FTPClientError) {
+        while self.busy {
+            do {
+                try await self.waiters.wait()
+            } catch {
+                throw FTPClientError(.cancelled, "cancelled while waiting for the connection")
+            }
+        }
+        self.busy = true
+        if let broken {
+            self.endTurn()
+            throw broken
+        }
+    }
+
+    private func endTurn() {
+        self.busy = false
+        self.waiters.resumeNext()
+    }
+
+    private func noteFailure(_ error: FTPClientError) {
+        if error.connectionIsBroken {
+            self.broken = error
+            self.channel.close(promise: nil)
         }
     }
 
@@ -275,14 +298,14 @@ public actor FTPClient {
     }
 
     /// Sends any command and returns the server's reply, for what this API does not cover (`SITE …`).
-    public func raw(_ command: String) async throws -> FTPReply {
+    public func raw(_ command: String) async throws(FTPClientError) -> FTPReply {
         try await self.exclusive { try await self.command(command) }
     }
 
     // MARK: - Session
 
     /// Logs in (anonymously when `user` is `anonymous`), then reads the server's features and selects binary mode.
-    public func login(user: String = "anonymous", password: String = "anonymous@") async throws {
+    public func login(user: String = "anonymous", password: String = "anonymous@") async throws(FTPClientError) {
         try await self.exclusive {
             var reply = try await self.command("USER \(user)")
             if reply.code == 331 || reply.code == 332 {
@@ -310,12 +333,12 @@ public actor FTPClient {
         self.type = type
     }
 
-    public func noop() async throws {
+    public func noop() async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("NOOP", [200]) }
     }
 
     /// Says goodbye and closes the connection.
-    public func quit() async throws {
+    public func quit() async throws(FTPClientError) {
         try await self.exclusive {
             _ = try? await self.command("QUIT")
             try? await self.channel.close()
@@ -330,34 +353,34 @@ public actor FTPClient {
 
     // MARK: - Files and directories
 
-    public func currentDirectory() async throws -> String {
+    public func currentDirectory() async throws(FTPClientError) -> String {
         try await self.exclusive {
             let reply = try await self.expect("PWD", [257])
             return Self.quotedPath(reply.text) ?? reply.text
         }
     }
 
-    public func changeDirectory(_ path: String) async throws {
+    public func changeDirectory(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("CWD \(path)", [250, 200]) }
     }
 
     @discardableResult
-    public func makeDirectory(_ path: String) async throws -> String {
+    public func makeDirectory(_ path: String) async throws(FTPClientError) -> String {
         try await self.exclusive {
             let reply = try await self.expect("MKD \(path)", [257, 250])
             return Self.quotedPath(reply.text) ?? path
         }
     }
 
-    public func removeDirectory(_ path: String) async throws {
+    public func removeDirectory(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("RMD \(path)", [250, 200]) }
     }
 
-    public func delete(_ path: String) async throws {
+    public func delete(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("DELE \(path)", [250, 200]) }
     }
 
-    public func rename(_ from: String, to: String) async throws {
+    public func rename(_ from: String, to: String) async throws(FTPClientError) {
         try await self.exclusive {
             try await self.expect("RNFR \(from)", [350])
             try await self.expect("RNTO \(to)", [250, 200])
@@ -365,7 +388,7 @@ public actor FTPClient {
     }
 
     /// The size in bytes (RFC 3659 SIZE, in binary mode).
-    public func size(of path: String) async throws -> UInt64 {
+    public func size(of path: String) async throws(FTPClientError) -> UInt64 {
         try await self.exclusive {
             try await self.setType(.binary)
             let reply = try await self.expect("SIZE \(path)", [213])
@@ -376,7 +399,7 @@ public actor FTPClient {
         }
     }
 
-    public func modificationDate(of path: String) async throws -> Date {
+    public func modificationDate(of path: String) async throws(FTPClientError) -> Date {
         try await self.exclusive {
             let reply = try await self.expect("MDTM \(path)", [213])
             guard let date = FTPTimestamp.parse(reply.text.trimmingSpaces()) else {
@@ -386,7 +409,7 @@ public actor FTPClient {
         }
     }
 
-    public func setModificationDate(of path: String, to date: Date) async throws {
+    public func setModificationDate(of path: String, to date: Date) async throws(FTPClientError) {
         try await self.exclusive {
             guard self.features.supports("MFMT") else { throw FTPClientError(.notSupported, "the server has no MFMT") }
             try await self.expect("MFMT \(FTPTimestamp.format(date)) \(path)", [213])
@@ -394,7 +417,7 @@ public actor FTPClient {
     }
 
     /// A file's digest computed by the server (the HASH extension), as lower-case hex.
-    public func hash(of path: String, algorithm: FTPHashAlgorithm = .sha256) async throws -> String {
+    public func hash(of path: String, algorithm: FTPHashAlgorithm = .sha256) async throws(FTPClientError) -> String {
         try await self.exclusive {
             guard self.features.hashAlgorithms.contains(algorithm.rawValue) else {
                 throw FTPClientError(.notSupported, "the server does not offer HASH \(algorithm.rawValue)")
@@ -411,7 +434,7 @@ public actor FTPClient {
     }
 
     /// Free bytes for uploads (the AVBL extension).
-    public func availableSpace(at path: String? = nil) async throws -> UInt64 {
+    public func availableSpace(at path: String? = nil) async throws(FTPClientError) -> UInt64 {
         try await self.exclusive {
             guard self.features.supports("AVBL") else { throw FTPClientError(.notSupported, "the server has no AVBL") }
             let reply = try await self.expect(path.map { "AVBL \($0)" } ?? "AVBL", [213])

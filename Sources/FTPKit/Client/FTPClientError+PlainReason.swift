@@ -31,6 +31,7 @@ extension FTPClientError {
         case .local: return "a local file could not be used"
         case .invalidState: return "the connection was closed"
         case .tls: return "secure connection (TLS) failed"
+        case .cancelled: return "the operation was cancelled"
         }
     }
 

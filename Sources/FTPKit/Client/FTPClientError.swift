@@ -20,6 +20,8 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         case invalidState
         /// TLS failed: handshake, certificate verification, a pin that does not match, or a server without FTPS.
         case tls
+        /// The task was cancelled while it waited for the connection (another operation was using it).
+        case cancelled
     }
 
     public var code: Code
@@ -49,7 +51,7 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         switch self.code {
         case .connectionFailed, .connectionClosed, .timeout: return true
         case .replyError: return (self.reply?.code ?? 0) / 100 == 4
-        case .protocolViolation, .notSupported, .local, .invalidState, .tls: return false
+        case .protocolViolation, .notSupported, .local, .invalidState, .tls, .cancelled: return false
         }
     }
 
@@ -61,7 +63,7 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         switch self.code {
         case .connectionFailed, .timeout, .tls: return true
         case .connectionClosed, .protocolViolation: return self.reply == nil
-        case .replyError, .notSupported, .local, .invalidState: return false
+        case .replyError, .notSupported, .local, .invalidState, .cancelled: return false
         }
     }
 

@@ -55,8 +55,8 @@ import Testing
                 }
             }
             Issue.record("the download survived a killed server")
-        } catch let e as FTPClientError {
-            #expect(e.isTransient, "\(e)")
+        } catch {
+            #expect(error.isTransient, "\(error)")
         }
         try handle.close()
         let partial = try FileManager.default.attributesOfItem(atPath: local)[.size] as! Int
