@@ -87,7 +87,7 @@ struct PostgresCatalogTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 6)
-            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|3")
+            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|4")
             // What one writes, the others read.
             try await stores[0].apply([.save(CatalogStoreTests.file(.default, "shared.txt"))])
             for store in stores { #expect(try await store.load().files.keys.map(\.name) == ["shared.txt"]) }
@@ -162,17 +162,43 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// Two bot processes as the tests see them: two stores on one new catalog database, a cluster on each, over
+    /// `count` shared nodes; closed afterwards.
+    struct TwoProcesses {
+        var fixture: CatalogFixture
+        var database: String
+        var nodes: [TestNode]
+        var storeA: any CatalogStore, storeB: any CatalogStore
+        var a: Cluster, b: Cluster
+    }
+
+    func withTwoProcesses(nodes count: Int, _ body: (TwoProcesses) async throws -> Void) async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, database) = try await fixture.newLocation()
+            try await withNodes(count) { nodes in
+                let storeA = try await location.open(logger: Self.logger), storeB = try await location.open(logger: Self.logger)
+                let a = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeA)
+                let b = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeB)
+                do {
+                    try await body(TwoProcesses(fixture: fixture, database: database, nodes: nodes, storeA: storeA, storeB: storeB, a: a, b: b))
+                } catch {
+                    for cluster in [a, b] { await cluster.close() }
+                    for store in [storeA, storeB] { await store.close() }
+                    throw error
+                }
+                for cluster in [a, b] { await cluster.close() }
+                for store in [storeA, storeB] { await store.close() }
+            }
+        }
+    }
+
     /// Two bot processes (two clusters, two stores) on one catalog and one set of nodes: what one stores or
     /// deletes the other lists, downloads or hides; a deletion owed to a node that was down is carried out by
     /// whichever process leads, and forgotten by both.
     @Test func clustersSharingACatalogSeeEachOthersChanges() async throws {
-        try await CatalogFixture.with(.postgres) { fixture in
-            let (location, name) = try await fixture.newLocation()
-            try await withNodes(3) { nodes in
-                let storeA = try await location.open(logger: Self.logger), storeB = try await location.open(logger: Self.logger)
-                let a = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeA)
-                let b = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeB)
-
+        try await self.withTwoProcesses(nodes: 3) { p in
+            let (fixture, name, nodes, storeA, storeB, a, b) = (p.fixture, p.database, p.nodes, p.storeA, p.storeB, p.a, p.b)
+            do {
                 let stored = try await a.upload("a.txt", from: Source(count: 70_000, delay: nil), uploader: "ana")
                 let listed = try await b.list().files
                 #expect(listed.map(\.name) == ["a.txt"])
@@ -207,9 +233,6 @@ struct PostgresCatalogTests {
                 #expect(try await storeB.changes(since: 0) == nil)
                 await b.syncCatalog()
                 #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt", "c.txt"])
-
-                for cluster in [a, b] { await cluster.close() }
-                for store in [storeA, storeB] { await store.close() }
             }
         }
     }
@@ -243,13 +266,10 @@ struct PostgresCatalogTests {
     /// Uploads of one name in two processes obey the collision policy as uploads in one process do: both kept
     /// under two names, the second refused while the first runs and after it, replacements one after the other.
     @Test func uploadsOfOneNameInTwoProcessesObeyTheCollisionPolicy() async throws {
-        try await CatalogFixture.with(.postgres) { fixture in
-            let (location, name) = try await fixture.newLocation()
-            let server = try #require(fixture.server)
-            try await withNodes(2) { nodes in
-                let storeA = try await location.open(logger: Self.logger), storeB = try await location.open(logger: Self.logger)
-                let a = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeA)
-                let b = try await Cluster(nodes: nodes.map(\.configuration), replicas: 2, catalog: storeB)
+        try await self.withTwoProcesses(nodes: 2) { p in
+            let (name, a, b) = (p.database, p.a, p.b)
+            let server = try #require(p.fixture.server)
+            do {
                 func isHeld(_ file: String) async throws -> Bool {
                     let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(FileKey(.default, file)))
                     return try await server.psql(
@@ -289,9 +309,6 @@ struct PostgresCatalogTests {
                 _ = try await (one, two)
                 let replaced = try await b.list().files.filter { $0.name.hasPrefix("x") }
                 #expect(replaced.map(\.name) == ["x.txt"])
-
-                for cluster in [a, b] { await cluster.close() }
-                for store in [storeA, storeB] { await store.close() }
             }
         }
     }
@@ -312,6 +329,86 @@ struct PostgresCatalogTests {
             await alive.release(key, exclusive: true)
             await crashed.close()
             await alive.close()
+        }
+    }
+
+    /// A quota holds across processes: what two stores (two processes) hold in flight for one owner counts
+    /// together with the owner's committed files, in one transaction per admission; a crashed process's holds stop
+    /// counting; other owners and spaces are apart.
+    @Test func quotaHoldsCountAcrossProcessesAndDieWithTheirProcess() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, name) = try await fixture.newLocation()
+            let a = try await location.open(logger: Self.logger), b = try await location.open(logger: Self.logger)
+            let quota = UploadQuota(maxBytes: 100, maxFiles: 3)
+            func ask(_ store: any CatalogStore, _ size: UInt64?, owner: String = "ana", space: Space = .default) async throws -> QuotaHold {
+                try #require(try await store.holdQuota(QuotaHoldRequest(space: space, owner: owner, quota: quota, size: size)))
+            }
+            // 30 bytes committed already.
+            var committed = CatalogStoreTests.file(.default, "kept.bin")
+            committed.size = 30
+            committed.uploader = "ana"
+            try await a.apply([.save(committed)])
+
+            let sixty = try await ask(a, 60)
+            #expect(sixty.maxBytes == 60)
+            let over = await #expect(throws: ClusterError.self) { _ = try await ask(b, 20) }
+            #expect(over?.code == .quotaExceeded, "30 committed + 60 in flight in the other process + 20 > 100")
+            // Unknown size: everything the quota leaves, held at once.
+            let rest = try await ask(b, nil)
+            #expect(rest.maxBytes == 10)
+            let files = await #expect(throws: ClusterError.self) { _ = try await ask(a, 0) }
+            #expect(files?.code == .quotaExceeded, "a fourth file")
+            // Another owner, another space: their own quotas.
+            _ = try await ask(b, 100, owner: "bruno")
+            _ = try await ask(b, 70, space: try #require(Space("guild-1")))
+
+            await a.releaseQuota(sixty)
+            let again = try await ask(b, 60)
+
+            let full = await #expect(throws: ClusterError.self) { _ = try await ask(a, 70) }
+            #expect(full?.code == .quotaExceeded, "30 committed + 10 + 60 held by the other process")
+            // The process holding them crashes: the connection holding its liveness lock dies, and its holds stop
+            // counting.
+            _ = try await fixture.server!.psql("""
+                SELECT pg_terminate_backend(l.pid) FROM seed_quota_holds h JOIN pg_locks l ON l.locktype = 'advisory'
+                    AND l.granted AND l.objsubid = 1 AND l.classid::bigint = (h.liveness >> 32) & 4294967295
+                    AND l.objid::bigint = h.liveness & 4294967295 WHERE h.id = \(again.id)
+                """, database: name)
+            try await eventually("the crashed process's holds to stop counting") {
+                (try? await a.holdQuota(QuotaHoldRequest(space: .default, owner: "ana", quota: quota, size: 70))) != nil
+            }
+            await b.close()
+            await a.close()
+        }
+    }
+
+    /// Two processes uploading for one owner at once never exceed the owner's quota together.
+    @Test func uploadsFromTwoProcessesShareTheOwnersQuota() async throws {
+        try await self.withTwoProcesses(nodes: 2) { p in
+            let (name, a, b) = (p.database, p.a, p.b)
+            let server = try #require(p.fixture.server)
+            do {
+                let quota = UploadQuota(maxBytes: 1_000_000)
+                // Each fits alone; both together do not. Slow sources keep both in flight at once.
+                let first = Task {
+                    try await a.upload("one.bin", from: Source(count: 640_000, delay: .milliseconds(30)), size: 640_000,
+                                       uploader: "ana", quota: quota)
+                }
+                try await eventually("the first upload holding its quota in the catalog") {
+                    try await server.psql("SELECT count(*) FROM seed_quota_holds", database: name) == "1"
+                }
+                let refused = await #expect(throws: ClusterError.self) {
+                    _ = try await b.upload("two.bin", from: Source(count: 640_000, delay: nil), size: 640_000, uploader: "ana", quota: quota)
+                }
+                #expect(refused?.code == .quotaExceeded)
+                _ = try await first.value
+                // After the first is stored, 360,000 bytes are left, in either process.
+                _ = try await b.upload("three.bin", from: Source(count: 360_000, delay: nil), size: 360_000, uploader: "ana", quota: quota)
+                let full = await #expect(throws: ClusterError.self) {
+                    _ = try await a.upload("four.bin", from: Source(count: 1, delay: nil), size: 1, uploader: "ana", quota: quota)
+                }
+                #expect(full?.code == .quotaExceeded)
+            }
         }
     }
 }

@@ -38,6 +38,21 @@ public protocol CatalogStore: Sendable {
     /// Gives back a hold taken by ``hold(_:exclusive:)``.
     func release(_ key: FileKey, exclusive: Bool) async
 
+    /// Counts an upload in flight against its owner's quota for every process sharing the store, in one
+    /// transaction with the check (what the owner's committed files and every live process's holds use), so
+    /// concurrent uploads from different processes never exceed the quota together. Throws `.quotaExceeded` when
+    /// the upload does not fit. Holds die with their process. `nil` from a store for one process only, whose
+    /// cluster's own book already counts everything in flight.
+    func holdQuota(_ request: QuotaHoldRequest) async throws(ClusterError) -> QuotaHold?
+
+    /// Gives back a hold taken by ``holdQuota(_:)``, once its upload is recorded (or failed).
+    func releaseQuota(_ hold: QuotaHold) async
+
     /// Releases the store's connections; nothing may be called after.
     func close() async
+}
+
+extension CatalogStore {
+    public func holdQuota(_ request: QuotaHoldRequest) async throws(ClusterError) -> QuotaHold? { nil }
+    public func releaseQuota(_ hold: QuotaHold) async {}
 }

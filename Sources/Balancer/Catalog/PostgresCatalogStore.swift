@@ -134,6 +134,16 @@ public final class PostgresCatalogStore: CatalogStore {
         ],
         // 3: nodes being drained.
         ["CREATE TABLE seed_draining (node TEXT PRIMARY KEY)"],
+        // 4: uploads in flight counted against quotas across processes (``holdQuota(_:)``); `liveness` names the
+        // holding process's session lock.
+        [
+            """
+            CREATE TABLE seed_quota_holds (id BIGSERIAL PRIMARY KEY, space TEXT NOT NULL, owner TEXT NOT NULL,
+                bytes BIGINT NOT NULL, files INTEGER NOT NULL, liveness BIGINT NOT NULL)
+            """,
+            "CREATE INDEX seed_quota_holds_owner ON seed_quota_holds (space, owner)",
+            "CREATE INDEX seed_files_uploader ON seed_files (space, uploader)",
+        ],
     ]
     static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
@@ -156,7 +166,13 @@ public final class PostgresCatalogStore: CatalogStore {
     private let leadership = Mutex<Leadership?>(nil)
     /// The connection that holds this process's name holds (session advisory locks: the server drops them when
     /// the process dies, so a crash never leaves a name held).
-    private let holdsConnection = Mutex<PostgresConnection?>(nil)
+    private let holdsConnection = Mutex<HoldsConnection?>(nil)
+
+    /// The connection for holds and the session lock on it that says this process is alive (quota holds name it).
+    struct HoldsConnection: Sendable {
+        var connection: PostgresConnection
+        var liveness: Int64
+    }
 
     private init(location: String, client: PostgresClient, connectionSettings: PostgresConnection.Configuration, logger: Logger) {
         self.location = location
@@ -428,7 +444,7 @@ public final class PostgresCatalogStore: CatalogStore {
     public func hold(_ key: FileKey, exclusive: Bool) async throws(ClusterError) -> Bool {
         let lock = Self.holdKey(key)
         do {
-            let connection = try await self.holdingConnection()
+            let connection = try await self.holdingConnection().connection
             var granted = false
             let query: PostgresQuery = exclusive
                 ? "SELECT pg_try_advisory_lock(\(lock))" : "SELECT pg_try_advisory_lock_shared(\(lock))"
@@ -441,7 +457,7 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func release(_ key: FileKey, exclusive: Bool) async {
         let lock = Self.holdKey(key)
-        guard let connection = self.holdsConnection.withLock({ $0 }), !connection.isClosed else { return }
+        guard let connection = self.holdsConnection.withLock({ $0?.connection }), !connection.isClosed else { return }
         let query: PostgresQuery = exclusive ? "SELECT pg_advisory_unlock(\(lock))" : "SELECT pg_advisory_unlock_shared(\(lock))"
         do {
             try await connection.query(query, logger: self.logger)
@@ -450,20 +466,93 @@ public final class PostgresCatalogStore: CatalogStore {
         }
     }
 
-    /// The holds' connection, opened on first use and again after it was lost (its holds went with it).
-    private func holdingConnection() async throws -> PostgresConnection {
-        if let connection = self.holdsConnection.withLock({ $0 }), !connection.isClosed { return connection }
+    /// The holds' connection, opened on first use and again after it was lost (its holds went with it). It takes
+    /// a session lock of its own at once: quota holds name that lock, and count only while it is held.
+    private func holdingConnection() async throws -> HoldsConnection {
+        if let held = self.holdsConnection.withLock({ $0 }), !held.connection.isClosed { return held }
         let connection = try await PostgresConnection.connect(configuration: self.connectionSettings, id: 2, logger: self.logger)
-        let kept = self.holdsConnection.withLock { held -> PostgresConnection? in
-            if let held, !held.isClosed { return held }  // another task connected meanwhile: use that one
-            held = connection
+        let liveness = Int64(bitPattern: (UInt64.random(in: 0...UInt64.max) & 0x00FF_FFFF_FFFF_FFFF) | 0x5100_0000_0000_0000)
+        do {
+            try await connection.query("SELECT pg_advisory_lock(\(liveness))", logger: self.logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let fresh = HoldsConnection(connection: connection, liveness: liveness)
+        let kept = self.holdsConnection.withLock { held -> HoldsConnection? in
+            if let held, !held.connection.isClosed { return held }  // another task connected meanwhile: use that one
+            held = fresh
             return nil
         }
         if let kept {
             try? await connection.close()
             return kept
         }
-        return connection
+        return fresh
+    }
+
+    // MARK: - Quotas across processes
+
+    public func holdQuota(_ request: QuotaHoldRequest) async throws(ClusterError) -> QuotaHold? {
+        let logger = self.logger
+        let lock = Self.quotaKey(space: request.space, owner: request.owner)
+        let space = request.space.name
+        let owner = request.owner
+        do {
+            let liveness = try await self.holdingConnection().liveness
+            return try await self.client.withTransaction(logger: logger) { c throws -> QuotaHold in
+                // One owner's admissions one at a time, across processes; other owners are not held up.
+                try await c.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                // Holds of processes that died (their liveness lock went with their connection) count no more.
+                try await c.query("""
+                    DELETE FROM seed_quota_holds h WHERE NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
+                        AND l.granted AND l.objsubid = 1 AND l.classid::bigint = (h.liveness >> 32) & 4294967295
+                        AND l.objid::bigint = h.liveness & 4294967295)
+                    """, logger: logger)
+                var used = SpaceUsage()
+                for try await (bytes, files) in try await c.query("""
+                    SELECT (SELECT coalesce(sum(size), 0) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
+                        + (SELECT coalesce(sum(bytes), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint,
+                        (SELECT count(*) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
+                        + (SELECT coalesce(sum(files), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint
+                    """, logger: logger).decode((Int64, Int64).self) {
+                    used = SpaceUsage(bytes: UInt64(max(0, bytes)), files: Int(files))
+                }
+                let maxBytes = try request.admit(used: used).get()
+                let files = request.replacing.files == 0 ? 1 : 0
+                var id: Int64 = 0
+                for try await row in try await c.query("""
+                    INSERT INTO seed_quota_holds (space, owner, bytes, files, liveness)
+                    VALUES (\(space), \(owner), \(Int64(clamping: maxBytes ?? 0)), \(files), \(liveness)) RETURNING id
+                    """, logger: logger).decode(Int64.self) {
+                    id = row
+                }
+                return QuotaHold(id: id, maxBytes: maxBytes)
+            }
+        } catch let error as PostgresTransactionError {
+            // The quota's refusal, rolled back: the caller's answer, not a catalog failure.
+            if let refusal = error.closureError as? ClusterError { throw refusal }
+            throw self.failure("write", error)
+        } catch {
+            throw self.failure("write", error)
+        }
+    }
+
+    public func releaseQuota(_ hold: QuotaHold) async {
+        do {
+            try await self.client.query("DELETE FROM seed_quota_holds WHERE id = \(hold.id)", logger: self.logger)
+        } catch {
+            // Counted until its process ends, which releases it for good.
+            self.logger.warning("a quota hold could not be released", metadata: ["hold": "\(hold.id)", "error": "\(Self.describe(error))"])
+        }
+    }
+
+    /// An owner's quota lock in a space: 64 bits of SHA-256 (top byte fixed apart from the other locks).
+    package static func quotaKey(space: Space, owner: String) -> Int64 {
+        let digest = Digest(.sha256)
+        Array("seed-quota\u{0}\(space.name)\u{0}\(owner)".utf8).withUnsafeBytes { digest.update($0) }
+        let value = UInt64(digest.finalizeHex().prefix(16), radix: 16) ?? 0
+        return Int64(bitPattern: (value & 0x00FF_FFFF_FFFF_FFFF) | 0x5200_0000_0000_0000)
     }
 
     /// A name's advisory lock: 64 bits of SHA-256 over the space and the name (the top byte fixed apart from the
@@ -489,8 +578,8 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func close() async {
-        if let holds = self.holdsConnection.withLock({ c in defer { c = nil }; return c }), !holds.isClosed {
-            try? await holds.close()
+        if let holds = self.holdsConnection.withLock({ c in defer { c = nil }; return c }), !holds.connection.isClosed {
+            try? await holds.connection.close()
         }
         if let held = self.leadership.withLock({ leadership in defer { leadership = nil }; return leadership }),
             !held.connection.isClosed

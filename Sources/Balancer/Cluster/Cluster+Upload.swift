@@ -47,14 +47,35 @@ extension Cluster {
         }
         defer { self.book.release(reservation.ticket) }
         let key = try await self.holdAcrossProcesses(reservation.ticket)
+        var quotaHold: QuotaHold?
         do {
-            let file = try await self.upload(reservation, as: key, from: source)
-            await self.store?.release(key, exclusive: reservation.ticket.policy != .replace)
+            quotaHold = try await self.holdQuotaAcrossProcesses(reservation, as: key)
+            var allowed = reservation
+            if let limit = quotaHold?.maxBytes { allowed.ticket.maxBytes = min(allowed.ticket.maxBytes ?? limit, limit) }
+            let file = try await self.upload(allowed, as: key, from: source)
+            await self.releaseHolds(key, reservation, quotaHold)
             return file
         } catch {
-            await self.store?.release(key, exclusive: reservation.ticket.policy != .replace)
+            await self.releaseHolds(key, reservation, quotaHold)
             throw error
         }
+    }
+
+    private func releaseHolds(_ key: FileKey, _ reservation: UploadReservation, _ quotaHold: QuotaHold?) async {
+        if let quotaHold { await self.store?.releaseQuota(quotaHold) }
+        await self.store?.release(key, exclusive: reservation.ticket.policy != .replace)
+    }
+
+    /// With a catalog other processes share, counts the upload against its owner's quota in the store too, so
+    /// uploads from different processes never exceed the quota together (this process's book only sees its own).
+    private func holdQuotaAcrossProcesses(_ reservation: UploadReservation, as key: FileKey) async throws(ClusterError)
+        -> QuotaHold?
+    {
+        guard let store = self.store, store.isShared, let hold = self.book.holds[reservation.ticket.id],
+            let owner = hold.owner, let quota = hold.quota
+        else { return nil }
+        return try await store.holdQuota(QuotaHoldRequest(
+            space: key.space, owner: owner, quota: quota, size: reservation.size, replacing: hold.replacing))
     }
 
     /// With a catalog other processes share, holds the upload's name in the store too, so uploads of one name in

@@ -66,7 +66,7 @@ public enum NameCollisionPolicy: Sendable, Hashable {
 /// A name (and quota) held for one upload: what ``Cluster/reserve(_:in:size:uploader:collision:quota:)`` grants
 /// and ``Cluster/upload(_:from:)`` uses once. Release an unused one with ``Cluster/cancel(_:)``.
 public struct UploadReservation: Sendable, Hashable {
-    let ticket: UploadBook.Ticket
+    var ticket: UploadBook.Ticket
     /// The name the file will have: the one asked for, or a free one under ``NameCollisionPolicy/keepBoth``.
     public var key: FileKey { self.ticket.key }
     public let size: UInt64?

@@ -13,6 +13,8 @@ struct UploadBook: Sendable {
         var bytes: UInt64
         /// The file this upload replaces when it commits, counted out of the owner's usage.
         var replacing: SpaceUsage
+        /// The owner's quota here, for stores that count it across processes too.
+        var quota: UploadQuota? = nil
     }
 
     /// A granted reservation.
@@ -58,29 +60,15 @@ struct UploadBook: Sendable {
         if let quota, let owner {
             let committed = committedUsage(owner, space)
             let inFlight = self.usage(of: owner, in: space)
-            let usedBytes = (committed.bytes + inFlight.bytes).subtractingClamped(replacing.bytes)
-            let usedFiles = committed.files + inFlight.files - replacing.files
-            if let maxFiles = quota.maxFiles, usedFiles + 1 > maxFiles {
-                return .failure(ClusterError(.quotaExceeded,
-                    "this would be file \(usedFiles + 1) of the \(maxFiles) allowed to \(owner) here"))
-            }
-            if let limit = quota.maxBytes {
-                let left = limit.subtractingClamped(usedBytes)
-                if let size, size > left {
-                    return .failure(ClusterError(.quotaExceeded,
-                        "\(size) bytes would exceed the quota: \(usedBytes) of \(limit) bytes are used"))
-                }
-                if size == nil {
-                    guard left > 0 else {
-                        return .failure(ClusterError(.quotaExceeded, "the quota of \(limit) bytes is used up"))
-                    }
-                    maxBytes = left  // unknown size: hold everything the quota leaves, so no other upload overruns it
-                }
+            let used = SpaceUsage(bytes: committed.bytes + inFlight.bytes, files: committed.files + inFlight.files)
+            switch quota.admit(size: size, used: used, replacing: replacing, owner: owner) {
+            case .success(let allowed): maxBytes = allowed
+            case .failure(let error): return .failure(error)
             }
         }
         self.lastID += 1
         self.holds[self.lastID] = Hold(
-            key: key, exclusive: policy != .replace, owner: owner, bytes: maxBytes ?? 0, replacing: replacing)
+            key: key, exclusive: policy != .replace, owner: owner, bytes: maxBytes ?? 0, replacing: replacing, quota: quota)
         return .success(Ticket(id: self.lastID, key: key, policy: policy, maxBytes: maxBytes))
     }
 
