@@ -30,7 +30,12 @@ struct SharedBotProcessesTests {
             self.emulator = Mutex(emulator)
         }
 
-        static func run(extraConfig: [String: Any] = [:], _ body: (World) async throws -> Void) async throws {
+        /// - Parameters:
+        ///   - nodeCount: storage nodes (replicas stay 2).
+        ///   - slowNodes: nodes whose reads trickle (about 1 MB/s), so a test can act in the middle of a copy.
+        static func run(
+            nodeCount: Int = 2, slowNodes: Bool = false, extraConfig: [String: Any] = [:], _ body: (World) async throws -> Void
+        ) async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
@@ -64,8 +69,8 @@ struct SharedBotProcessesTests {
                 try await control.call("POST", "/channels", ["id": "3100", "guild_id": "4194311", "name": "files"])
                 try await control.call("POST", "/users", ["id": "501", "username": "ana"])
                 try await postgres.createDatabase("bots")
-                for i in 0..<2 {
-                    let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)")
+                for i in 0..<nodeCount {
+                    let node = TestNode(name: "node\(i)", root: dir.path + "/node\(i)", slow: slowNodes)
                     try await node.start()
                     nodes.append(node)
                 }
@@ -241,6 +246,36 @@ struct SharedBotProcessesTests {
             }
             try await eventually("the catalog to forget it", timeout: .seconds(30)) {
                 try await world.postgres.psql("SELECT count(*) FROM seed_tombstones", database: "bots") == "0"
+            }
+        }
+    }
+
+    /// The leader is killed (kill -9) in the middle of a repair's copy: the other process takes the lead and the
+    /// repair completes — the file has its two replicas again, byte for byte, and the catalog records them.
+    @Test func whenTheLeaderIsKilledMidRepairTheOtherCompletesIt() async throws {
+        try await World.run(nodeCount: 3, slowNodes: true, extraConfig: ["maintenanceInterval": 0.5]) { world in
+            let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) })
+            try await world.upload("mend.bin", data, in: "3000")
+            let leader = try await eventuallyValue("a leader", timeout: .seconds(30)) {
+                (0..<2).first { world.log($0).contains("now leads the cluster's maintenance") }
+            }
+            let holders = world.nodes.filter { $0.contents("mend.bin", in: "team") != nil }
+            try #require(holders.count == 2)
+            let spare = try #require(world.nodes.first { $0.contents("mend.bin", in: "team") == nil })
+            // A replica is lost behind the cluster's back; the leader's repair copies the other one to the spare
+            // node, slowly.
+            try FileManager.default.removeItem(atPath: holders[0].root + "/team/mend.bin")
+            try await eventually("the repair's copy arriving on the spare node", timeout: .seconds(60)) { spare.isReceiving }
+            world.crash(leader)
+            try await eventually("the other process to take the lead", timeout: .seconds(60)) {
+                world.log(1 - leader).contains("now leads the cluster's maintenance")
+            }
+            try await eventually("the file to have two replicas again", timeout: .seconds(120)) {
+                world.nodes.filter { $0.contents("mend.bin", in: "team") == data }.count == 2
+            }
+            try await eventually("the catalog to record both", timeout: .seconds(30)) {
+                try await world.postgres.psql(
+                    "SELECT array_length(nodes, 1) FROM seed_files WHERE name = 'mend.bin'", database: "bots") == "2"
             }
         }
     }
