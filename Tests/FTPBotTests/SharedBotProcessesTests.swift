@@ -159,7 +159,7 @@ struct SharedBotProcessesTests {
     }
 
     @Test func twoProcessesSplitTheShardsAndShareOneCatalog() async throws {
-        try await World.run { world in
+        try await World.run(nodeCount: 3) { world in
             // Stored through the process of shard 0…
             try await world.upload("shared.bin", Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 11) }), in: "3000")
             // …listed and deleted through the process of shard 1…
@@ -188,7 +188,7 @@ struct SharedBotProcessesTests {
     /// the collision policy (keepBoth, the default) holds across processes — both files are kept, under two names,
     /// each with its own bytes; nothing is overwritten.
     @Test func sameNameUploadsThroughBothProcessesKeepBoth() async throws {
-        try await World.run { world in
+        try await World.run(nodeCount: 3) { world in
             let first = Data(repeating: 1, count: 60_000), second = Data(repeating: 2, count: 60_000)
             // Both posted before either is answered; the one that loses the name is stored under another.
             for (data, channel) in [(first, "3000"), (second, "3100")] {
