@@ -6,20 +6,14 @@ import SeedTestSupport
 @Suite(.tags(.unit), .inTestSet(.unit)) struct ProxyProtocolTests {
     func header(_ bytes: [UInt8]) -> ProxyProtocolHeader.ParseResult { ProxyProtocolHeader.parse(bytes) }
 
-    @Test func versionOne() {
+    @Test func versionOne() throws {
         let line = Array("PROXY TCP4 192.0.2.7 198.51.100.2 56324 21\r\nUSER x\r\n".utf8)
         #expect(header(line) == .header(ProxyProtocolHeader(
             version: 1, command: .proxy, source: FTPHostPort(host: "192.0.2.7", port: 56324),
             destination: FTPHostPort(host: "198.51.100.2", port: 21)), length: 44))
-        guard case .header(let v6, _) = header(Array("PROXY TCP6 2001:db8::1 ::1 4000 21\r\n".utf8)) else {
-            Issue.record("TCP6 not parsed")
-            return
-        }
+        let v6 = try #require(header(Array("PROXY TCP6 2001:db8::1 ::1 4000 21\r\n".utf8)).parsed, "TCP6 not parsed")
         #expect(v6.source == FTPHostPort(host: "2001:db8::1", port: 4000))
-        guard case .header(let unknown, _) = header(Array("PROXY UNKNOWN\r\n".utf8)) else {
-            Issue.record("UNKNOWN not parsed")
-            return
-        }
+        let unknown = try #require(header(Array("PROXY UNKNOWN\r\n".utf8)).parsed, "UNKNOWN not parsed")
         #expect(unknown.command == .local && unknown.source == nil)
         #expect(header(Array("PROXY TCP4 1.2.3.4".utf8)) == .incomplete)
         #expect(header(Array("PRO".utf8)) == .incomplete)
@@ -80,5 +74,13 @@ import SeedTestSupport
             Issue.record("a malformed v2 header was accepted")
             return
         }
+    }
+}
+
+extension ProxyProtocolHeader.ParseResult {
+    /// The header, when one was parsed.
+    var parsed: ProxyProtocolHeader? {
+        if case .header(let header, _) = self { return header }
+        return nil
     }
 }

@@ -140,16 +140,13 @@ import SeedTestSupport
         #expect(code(send(&m, "RNTO b")) == 503)
     }
 
-    @Test func transferNeedsADataConnectionSetup() {
+    @Test func transferNeedsADataConnectionSetup() throws {
         var m = loggedIn()
         #expect(code(send(&m, "RETR f")) == 425)
         #expect(send(&m, "PASV") == .openPassiveListener(secure: false))
         #expect(m.passiveListenerOpened(port: 5001) == .dataEndpointReady(
             FTPReply(227, "Entering Passive Mode (192,0,2,1,19,137)."), closePassiveListener: false, sendTLSTicket: false))
-        guard case .transfer(let t) = send(&m, "RETR f") else {
-            Issue.record("expected a transfer")
-            return
-        }
+        let t = try #require(send(&m, "RETR f").transfer, "expected a transfer")
         #expect(t.kind == .retrieve(FTPPath("/f"), offset: 0, length: nil))
         #expect(t.endpoint == .passive)
         #expect(m.transferStarting().code == 150)
@@ -170,7 +167,7 @@ import SeedTestSupport
         #expect(code(send(&m, "PORT 10,0,0,5,20,0")) == 501)
     }
 
-    @Test func bounceProtection() {
+    @Test func bounceProtection() throws {
         var m = loggedIn()
         #expect(code(send(&m, "PORT 10,0,0,6,20,0")) == 504)  // another host
         #expect(code(send(&m, "PORT 10,0,0,5,0,21")) == 504)  // privileged port
@@ -178,10 +175,7 @@ import SeedTestSupport
         #expect(code(send(&m, "PORT 10,0,0,5,300,1")) == 501)
         #expect(code(send(&m, "EPRT |7|10.0.0.5|5000|")) == 522)
         #expect(code(send(&m, "PORT 10,0,0,5,20,0")) == 200)
-        guard case .transfer(let t) = send(&m, "LIST") else {
-            Issue.record("expected a transfer")
-            return
-        }
+        let t = try #require(send(&m, "LIST").transfer, "expected a transfer")
         #expect(t.endpoint == .active(FTPHostPort(host: "10.0.0.5", port: 5120)))
     }
 
@@ -193,10 +187,7 @@ import SeedTestSupport
         #expect(code(send(&m, "REST abc")) == 501)
         _ = send(&m, "REST 100")
         _ = send(&m, "PORT 10,0,0,5,20,0")
-        guard case .transfer(let t) = send(&m, "STOR f") else {
-            Issue.record("expected a transfer")
-            return
-        }
+        let t = try #require(send(&m, "STOR f").transfer, "expected a transfer")
         #expect(t.kind == .store(FTPPath("/f"), mode: .replaceFrom(offset: 100)))
         _ = m.transferCompleted(.completed(bytes: 1, name: nil))
         _ = send(&m, "REST 5")
@@ -228,11 +219,8 @@ import SeedTestSupport
         _ = m.passiveListenerOpened(port: 5001)
         _ = send(&m, "STOR f")
         #expect(send(&m, "QUIT") == .none)
-        guard case .close(let replies) = m.transferCompleted(.completed(bytes: 3, name: nil)) else {
-            Issue.record("expected close")
-            return
-        }
-        #expect(replies.map(\.code) == [226, 221])
+        #expect(m.transferCompleted(.completed(bytes: 3, name: nil))
+            == .close([FTPReply(226, "Transfer complete (3 bytes)."), FTPReply(221, "Goodbye.")]))
     }
 
     @Test func typesModesAndStructures() {
