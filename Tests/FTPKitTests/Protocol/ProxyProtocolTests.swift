@@ -35,7 +35,7 @@ import SeedTestSupport
 
     static let signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]
 
-    @Test func versionTwo() {
+    @Test func versionTwo() throws {
         // PROXY, TCP over IPv4, 12 address bytes and a 3-byte TLV that is skipped.
         var v4 = Self.signature + [0x21, 0x11, 0x00, 15]
         v4 += [192, 0, 2, 7, 198, 51, 100, 2, 0xDC, 0x04, 0x00, 0x15] + [0x04, 0x00, 0x00]
@@ -47,32 +47,28 @@ import SeedTestSupport
         v6 += [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]  // 2001:db8::1
         v6 += [UInt8](repeating: 0, count: 15) + [1]  // ::1
         v6 += [0x0F, 0xA0, 0x00, 0x15]
-        guard case .header(let h6, let length) = header(v6) else {
-            Issue.record("v2 IPv6 not parsed")
-            return
-        }
+        let h6 = try #require(header(v6).parsed, "v2 IPv6 not parsed")
         #expect(h6.source == FTPHostPort(host: "2001:db8::1", port: 4000))
         #expect(h6.destination?.host == "::1")
-        #expect(length == 52)
+        #expect(header(v6) == .header(h6, length: 52))
         // LOCAL (health checks) and a truncated header.
-        guard case .header(let local, _) = header(Self.signature + [0x20, 0x00, 0x00, 0x00]) else {
-            Issue.record("LOCAL not parsed")
-            return
-        }
+        let local = try #require(header(Self.signature + [0x20, 0x00, 0x00, 0x00]).parsed, "LOCAL not parsed")
         #expect(local.command == .local)
         #expect(header(Array(v4.prefix(20))) == .incomplete)
         #expect(header(Array(Self.signature.prefix(5))) == .incomplete)
     }
 
     @Test func versionTwoGarbage() {
-        guard case .invalid = header(Self.signature + [0x31, 0x11, 0x00, 12] + [UInt8](repeating: 0, count: 12)),
-            case .invalid = header(Self.signature + [0x2F, 0x11, 0x00, 12] + [UInt8](repeating: 0, count: 12)),
-            case .invalid = header(Self.signature + [0x21, 0x11, 0x00, 4, 1, 2, 3, 4]),
-            case .invalid = header(Self.signature + [0x21, 0x31, 0x00, 0]),
-            case .invalid = header(Self.signature + [0x21, 0x11, 0xFF, 0xFF])
-        else {
-            Issue.record("a malformed v2 header was accepted")
-            return
+        let malformed: [[UInt8]] = [
+            Self.signature + [0x31, 0x11, 0x00, 12] + [UInt8](repeating: 0, count: 12),
+            Self.signature + [0x2F, 0x11, 0x00, 12] + [UInt8](repeating: 0, count: 12),
+            Self.signature + [0x21, 0x11, 0x00, 4, 1, 2, 3, 4],
+            Self.signature + [0x21, 0x31, 0x00, 0],
+            Self.signature + [0x21, 0x11, 0xFF, 0xFF],
+        ]
+        for bytes in malformed {
+            if case .invalid = header(bytes) { continue }
+            Issue.record("a malformed v2 header was accepted: \(bytes)")
         }
     }
 }
