@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -9,9 +9,9 @@ import Darwin
 /// Parses directory listings: RFC 3659 `MLSD` facts, Unix `ls -l` lines (vsftpd, ProFTPD, pure-ftpd, busybox),
 /// the Windows/IIS DOS format and EPLF. A line that fits none comes back as an ``FTPListEntry/Kind/unparsed``
 /// entry, never dropped and never a crash.
-public enum FTPListParser {
+package enum FTPListParser {
     /// Parses a `LIST` line. Returns `nil` only for lines that are not entries (`total 12`, empty lines).
-    public static func parseList(_ line: String, now: Date = Date()) -> FTPListEntry? {
+    package static func parseList(_ line: String, now: Date = Date()) -> FTPListEntry? {
         let trimmed = line.trimmingSuffixNewlines()
         if trimmed.isEmpty { return nil }
         if trimmed.hasPrefix("total "), trimmed.dropFirst(6).allSatisfy(\.isASCIIDigit) { return nil }
@@ -22,7 +22,7 @@ public enum FTPListParser {
     }
 
     /// Parses an `MLSD` line (`fact=value;fact=value; name`), or an `MLST` reply line.
-    public static func parseMachine(_ line: String) -> FTPListEntry? {
+    package static func parseMachine(_ line: String) -> FTPListEntry? {
         let trimmed = line.trimmingSuffixNewlines()
         if trimmed.isEmpty { return nil }
         guard let space = trimmed.firstIndex(of: " ") else {

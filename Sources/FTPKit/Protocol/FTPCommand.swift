@@ -2,24 +2,24 @@
 ///
 /// The argument is kept exactly as sent (after the single separating space) because paths may start or end with
 /// spaces; interpreting it is the state machine's job.
-public struct FTPCommand: Sendable, Hashable, CustomStringConvertible {
-    public var verb: String
-    public var argument: String
+package struct FTPCommand: Sendable, Hashable, CustomStringConvertible {
+    package var verb: String
+    package var argument: String
 
-    public init(verb: String, argument: String = "") {
+    package init(verb: String, argument: String = "") {
         self.verb = verb.uppercased()
         self.argument = argument
     }
 
     /// Never echo a password into logs.
-    public var description: String {
+    package var description: String {
         if self.verb == "PASS" { return "PASS ****" }
         return self.argument.isEmpty ? self.verb : "\(self.verb) \(self.argument)"
     }
 }
 
 /// Why a control line could not be turned into a command.
-public enum FTPCommandParseError: Error, Sendable, Hashable {
+package enum FTPCommandParseError: Error, Sendable, Hashable {
     case empty
     case invalidVerb
     case invalidEncoding
@@ -27,7 +27,7 @@ public enum FTPCommandParseError: Error, Sendable, Hashable {
     case tooLong
 
     /// The reply the server sends for this error; the session continues.
-    public var reply: FTPReply {
+    package var reply: FTPReply {
         switch self {
         case .empty: FTPReply(500, "Empty command.")
         case .invalidVerb: FTPReply(500, "Syntax error, command unrecognized.")
@@ -39,11 +39,11 @@ public enum FTPCommandParseError: Error, Sendable, Hashable {
 }
 
 /// Turns the bytes of one control line (without its line terminator) into an ``FTPCommand``.
-public enum FTPCommandParser {
+package enum FTPCommandParser {
     /// The longest verb we accept. RFC 959 verbs are 3–4 letters; extensions (e.g. `HOST`, `MLSD`) too.
     static let maxVerbLength = 8
 
-    public static func parse<Bytes: Collection>(_ line: Bytes) -> Result<FTPCommand, FTPCommandParseError>
+    package static func parse<Bytes: Collection>(_ line: Bytes) -> Result<FTPCommand, FTPCommandParseError>
     where Bytes.Element == UInt8 {
         var bytes = Array(line)
         // Telnet IAC sequences (RFC 959 §4.1.3: clients may send IP/Synch before ABOR) are not part of the command.

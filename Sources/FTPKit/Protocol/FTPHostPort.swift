@@ -93,8 +93,8 @@ public struct FTPHostPort: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Textual IP address checks without touching the network.
-public enum IPAddressText {
-    public static func isIPv4(_ s: String) -> Bool {
+package enum IPAddressText {
+    package static func isIPv4(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4
             && parts.allSatisfy { p in
@@ -102,7 +102,7 @@ public enum IPAddressText {
             }
     }
 
-    public static func isIPv6(_ s: String) -> Bool {
+    package static func isIPv6(_ s: String) -> Bool {
         guard s.contains(":"), s.count <= 45 else { return false }
         return s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } && s.components(separatedBy: "::").count <= 2
     }
@@ -113,7 +113,7 @@ public enum IPAddressText {
 
     /// Canonical form used to compare a control peer with a data peer: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes
     /// `1.2.3.4` and IPv6 letters are lower-cased.
-    public static func canonical(_ s: String) -> String {
+    package static func canonical(_ s: String) -> String {
         let lower = s.lowercased()
         if lower.hasPrefix("::ffff:"), isIPv4(String(lower.dropFirst(7))) { return String(lower.dropFirst(7)) }
         return lower

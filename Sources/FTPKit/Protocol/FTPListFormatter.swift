@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// Renders directory entries for `LIST` (Unix `ls -l` style, what every client parses), `NLST` and the RFC 3659
 /// machine formats (`MLSD`, `MLST`).
-public enum FTPListFormatter {
-    public static func longLine(_ info: FTPFileInfo, now: Date) -> String {
+package enum FTPListFormatter {
+    package static func longLine(_ info: FTPFileInfo, now: Date) -> String {
         let type: Character = info.kind == .directory ? "d" : info.kind == .symbolicLink ? "l" : "-"
         var perms = String(type)
         let letters: [Character] = ["r", "w", "x"]
@@ -18,7 +18,7 @@ public enum FTPListFormatter {
     }
 
     /// The facts of RFC 3659 §7 for one entry, in the order the client asked for (`OPTS MLST`).
-    public static func facts(
+    package static func facts(
         _ info: FTPFileInfo, enabled: [MachineListFact], permissions: FTPPermissions, name: String
     ) -> String {
         var out = ""
@@ -55,6 +55,6 @@ public enum FTPListFormatter {
 }
 
 /// The facts this server can report in `MLSD`/`MLST` (RFC 3659 §7.5).
-public enum MachineListFact: String, Sendable, CaseIterable {
+package enum MachineListFact: String, Sendable, CaseIterable {
     case type, size, modify, perm, unique
 }

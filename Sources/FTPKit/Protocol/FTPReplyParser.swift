@@ -1,7 +1,7 @@
 /// Assembles server replies from lines (RFC 959 §4.2): `123 text`, or a multi-line reply from `123-text` up to a
 /// line that starts with `123 `. Pure: feed it lines, get replies or a typed error.
-public struct FTPReplyParser: Sendable {
-    public enum Error: Swift.Error, Sendable, Hashable {
+package struct FTPReplyParser: Sendable {
+    package enum Error: Swift.Error, Sendable, Hashable {
         /// The line does not start with a three-digit code in 100–599.
         case malformed(String)
         /// A multi-line reply grew past the limit.
@@ -9,15 +9,15 @@ public struct FTPReplyParser: Sendable {
     }
 
     private var pending: (code: Int, lines: [String])?
-    public let maxLines: Int
+    package let maxLines: Int
 
-    public init(maxLines: Int = 100_000) { self.maxLines = maxLines }
+    package init(maxLines: Int = 100_000) { self.maxLines = maxLines }
 
     /// Whether a multi-line reply is half received (a server that closes now cut it short).
-    public var isInsideReply: Bool { self.pending != nil }
+    package var isInsideReply: Bool { self.pending != nil }
 
     /// Feeds one line (without CRLF). Returns a reply when one is complete.
-    public mutating func feed(_ line: String) throws(Error) -> FTPReply? {
+    package mutating func feed(_ line: String) throws(Error) -> FTPReply? {
         if var p = self.pending {
             if let code = Self.code(line), code == p.code, line.count == 3 || Self.at(line, 3) == " " {
                 self.pending = nil
@@ -59,10 +59,10 @@ public struct FTPReplyParser: Sendable {
 
 extension FTPReply {
     /// All lines joined, for messages and parsing.
-    public var text: String { self.lines.joined(separator: "\n") }
-    public var isPreliminary: Bool { self.code / 100 == 1 }
-    public var isSuccess: Bool { self.code / 100 == 2 }
-    public var isIntermediate: Bool { self.code / 100 == 3 }
-    public var isTransientFailure: Bool { self.code / 100 == 4 }
-    public var isPermanentFailure: Bool { self.code / 100 == 5 }
+    package var text: String { self.lines.joined(separator: "\n") }
+    package var isPreliminary: Bool { self.code / 100 == 1 }
+    package var isSuccess: Bool { self.code / 100 == 2 }
+    package var isIntermediate: Bool { self.code / 100 == 3 }
+    package var isTransientFailure: Bool { self.code / 100 == 4 }
+    package var isPermanentFailure: Bool { self.code / 100 == 5 }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +7,8 @@ import Darwin
 #endif
 
 /// The `YYYYMMDDHHMMSS[.sss]` UTC time values of RFC 3659 (`MDTM`, `MFMT`, the `modify` fact).
-public enum FTPTimestamp {
-    public static func format(_ date: Date, fractional: Bool = false) -> String {
+package enum FTPTimestamp {
+    package static func format(_ date: Date, fractional: Bool = false) -> String {
         let t = date.timeIntervalSince1970
         let c = components(of: t)
         var s = pad(c.tm_year + 1900, 4) + pad(c.tm_mon + 1, 2) + pad(c.tm_mday, 2)
@@ -21,7 +21,7 @@ public enum FTPTimestamp {
     }
 
     /// Parses `YYYYMMDDHHMMSS` with optional fraction; `nil` for anything malformed or out of range.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let main = Array(parts[0].utf8)
         guard main.count == 14, main.allSatisfy({ (48...57).contains($0) }) else { return nil }
@@ -48,7 +48,7 @@ public enum FTPTimestamp {
     }
 
     /// `Mon DD HH:MM` for recent files, `Mon DD  YYYY` otherwise, as `ls -l` prints them.
-    public static func listStyle(_ date: Date, now: Date) -> String {
+    package static func listStyle(_ date: Date, now: Date) -> String {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let c = components(of: date.timeIntervalSince1970)
         let day = c.tm_mday < 10 ? " \(c.tm_mday)" : "\(c.tm_mday)"

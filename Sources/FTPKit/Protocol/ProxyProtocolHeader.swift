@@ -1,26 +1,26 @@
 /// The PROXY protocol header (HAProxy's, versions 1 and 2) that a load balancer puts in front of a connection to
 /// pass on the client's real address. Parsing is pure: bytes in, a header (and how many bytes it used) out.
-public struct ProxyProtocolHeader: Sendable, Hashable {
-    public enum Command: Sendable, Hashable {
+package struct ProxyProtocolHeader: Sendable, Hashable {
+    package enum Command: Sendable, Hashable {
         /// A proxied connection: `source` is the client.
         case proxy
         /// The proxy's own connection (health checks): no addresses, use the TCP peer.
         case local
     }
 
-    public var version: Int
-    public var command: Command
-    public var source: FTPHostPort?
-    public var destination: FTPHostPort?
+    package var version: Int
+    package var command: Command
+    package var source: FTPHostPort?
+    package var destination: FTPHostPort?
 
-    public init(version: Int, command: Command, source: FTPHostPort?, destination: FTPHostPort?) {
+    package init(version: Int, command: Command, source: FTPHostPort?, destination: FTPHostPort?) {
         self.version = version
         self.command = command
         self.source = source
         self.destination = destination
     }
 
-    public enum ParseResult: Sendable, Hashable {
+    package enum ParseResult: Sendable, Hashable {
         /// Not enough bytes yet to decide.
         case incomplete
         /// The bytes do not start with a PROXY header (a plain client).
@@ -33,7 +33,7 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
     static let v1Prefix = Array("PROXY ".utf8)
 
     /// Looks at the start of a connection's bytes.
-    public static func parse(_ bytes: some Collection<UInt8>) -> ParseResult {
+    package static func parse(_ bytes: some Collection<UInt8>) -> ParseResult {
         let data = Array(bytes.prefix(536))
         if data.isEmpty { return .incomplete }
         let v1Match = zip(data, Self.v1Prefix).allSatisfy { $0 == $1 }

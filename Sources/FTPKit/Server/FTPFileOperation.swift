@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 
 /// A storage operation a command needs; the driver runs it and hands the result back to the state machine.
 /// Paths are storage paths (the user's root already applied); `display` is what the user sees.
-public enum FTPFileOperation: Sendable, Hashable {
+package enum FTPFileOperation: Sendable, Hashable {
     case changeDirectory(FTPPath, display: FTPPath)
     case delete(FTPPath, display: FTPPath)
     case makeDirectory(FTPPath, display: FTPPath)
@@ -21,7 +21,7 @@ public enum FTPFileOperation: Sendable, Hashable {
 }
 
 /// The outcome of an ``FTPFileOperation``.
-public enum FTPFileOperationResult: Sendable, Hashable {
+package enum FTPFileOperationResult: Sendable, Hashable {
     case done
     case info(FTPFileInfo)
     case listing([FTPFileInfo], of: FTPFileInfo)

@@ -1,6 +1,6 @@
 /// A data transfer the session asked its driver to carry out.
-public struct FTPTransfer: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+package struct FTPTransfer: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         /// RETR from `offset`, up to `length` bytes when a `RANG` limited it.
         case retrieve(FTPPath, offset: UInt64, length: UInt64?)
         case store(FTPPath, mode: FTPWriteMode)
@@ -9,7 +9,7 @@ public struct FTPTransfer: Sendable, Hashable {
         case list(FTPPath, format: ListFormat)
     }
 
-    public enum ListFormat: Sendable, Hashable {
+    package enum ListFormat: Sendable, Hashable {
         /// LIST: `ls -l` lines. `directoryOnly` when the path named a file (list that one entry).
         case long
         /// NLST: bare names.
@@ -18,16 +18,16 @@ public struct FTPTransfer: Sendable, Hashable {
         case machine([MachineListFact])
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The path as the user sees it (relative to their root), for replies and events.
-    public var virtualPath: FTPPath
-    public var type: FTPDataType
-    public var endpoint: FTPDataEndpoint
+    package var virtualPath: FTPPath
+    package var type: FTPDataType
+    package var endpoint: FTPDataEndpoint
     /// PROT P: the data connection is TLS.
-    public var secure: Bool = false
+    package var secure: Bool = false
 
     /// True for STOR, APPE and STOU: data flows to the server.
-    public var isUpload: Bool {
+    package var isUpload: Bool {
         switch self.kind {
         case .store, .storeUnique: true
         case .retrieve, .list: false
@@ -36,10 +36,10 @@ public struct FTPTransfer: Sendable, Hashable {
 }
 
 /// TYPE (RFC 959 §3.1.1): image (binary) or ASCII with CRLF line ends on the wire.
-public enum FTPDataType: Sendable, Hashable { case ascii, binary }
+package enum FTPDataType: Sendable, Hashable { case ascii, binary }
 
 /// Where the next data connection comes from.
-public enum FTPDataEndpoint: Sendable, Hashable {
+package enum FTPDataEndpoint: Sendable, Hashable {
     /// The client connects to the listener the driver opened (PASV/EPSV).
     case passive
     /// The server connects to the client (PORT/EPRT).
@@ -47,7 +47,7 @@ public enum FTPDataEndpoint: Sendable, Hashable {
 }
 
 /// How a transfer ended, as the driver reports it to the state machine.
-public enum FTPTransferResult: Sendable, Hashable {
+package enum FTPTransferResult: Sendable, Hashable {
     /// All data moved; for uploads, committed. `name` is the stored name (for STOU).
     case completed(bytes: UInt64, name: String?)
     /// The storage refused before any data moved (missing file, permissions…).
