@@ -159,10 +159,15 @@ let package = Package(
         // What several test targets share: finding the built executables, running processes, a PostgreSQL server,
         // and the tags that sort suites into unit / interop / slow.
         .target(name: "SeedTestSupport", path: "Tests/SeedTestSupport", swiftSettings: strict),
+        // The in-process FTP node the Balancer and bot tests share (killed and restarted on its port).
+        .target(
+            name: "FTPTestSupport",
+            dependencies: ["FTPKit", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FTPTestSupport", swiftSettings: strict),
         .testTarget(
             name: "BalancerTests",
             dependencies: [
-                "Balancer", "FTPKit", "SeedTestSupport",
+                "Balancer", "FTPKit", "SeedTestSupport", "FTPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -262,6 +267,7 @@ let package = Package(
             name: "FTPBotTests",
             dependencies: [
                 "FTPKit", "DiscordKit", "DiscordEmulator", "DiscordTestSupport", "FileBot", "Balancer", "SeedTestSupport",
+                "FTPTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

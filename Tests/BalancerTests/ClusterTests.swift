@@ -1,5 +1,6 @@
 import Balancer
 import FTPKit
+import FTPTestSupport
 import Foundation
 import Logging
 import SeedTestSupport
@@ -7,36 +8,22 @@ import NIOCore
 import Synchronization
 import Testing
 
-/// A storage node for cluster tests: an in-process ftpd over memory, which can be stopped and started again on
-/// the same port with the same files.
+/// A storage node for cluster tests: an in-process ftpd over memory (``TestFTPNode``), which can be killed and
+/// started again on the same port with the same files.
 final class TestNode: Sendable {
     let storage = MemoryStorage()
-    let name: String
-    private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
+    let node: TestFTPNode
 
-    init(name: String) { self.name = name }
-
-    var port: Int { self.state.withLock { $0.port } }
-
-    func start() async throws {
-        var config = FTPServerConfiguration(
-            host: "127.0.0.1", port: self.port, storage: self.storage,
-            authenticator: StaticAuthenticator([("cluster", "pw", .all)]))
-        config.loginFailureDelay = .milliseconds(10)
-        var logger = Logger(label: "node")
-        logger.logLevel = .critical
-        let server = try await FTPServer.bind(configuration: config, logger: logger)
-        let task = Task { try await server.run() }
-        self.state.withLock { $0 = (server, task, server.localPort) }
+    init(name: String) {
+        let storage = self.storage
+        self.node = TestFTPNode(name: name, user: "cluster", password: "pw") { storage }
     }
 
+    var name: String { self.node.name }
+    var port: Int { self.node.port }
+    func start() async throws { try await self.node.start() }
     /// Stops at once: sessions and transfers are cut.
-    func kill() async {
-        let (server, task) = self.state.withLock { s in (s.server, s.task) }
-        await server?.shutdown(gracePeriod: .zero)
-        _ = try? await task?.value
-        self.state.withLock { $0.server = nil; $0.task = nil }
-    }
+    func kill() async { await self.node.kill() }
 
     var configuration: NodeConfiguration {
         NodeConfiguration(name: self.name, host: "127.0.0.1", port: self.port, user: "cluster", password: "pw")

@@ -2,6 +2,7 @@ import DiscordEmulator
 import DiscordTestSupport
 import DiscordKit
 import FTPKit
+import FTPTestSupport
 import Foundation
 import SeedTestSupport
 import Logging
@@ -9,49 +10,30 @@ import NIOCore
 import Synchronization
 import Testing
 
-/// One FTP node of the test cluster, in this process, over a temporary directory; it can be killed.
+/// One FTP node of the test cluster, in this process, over a temporary directory (``TestFTPNode``); it can be
+/// killed and started again.
 final class TestNode: Sendable {
-    let name: String
     let root: String
-    /// Reads in progress on this node (slow nodes only): tells which replica serves a download.
-    let readers = Mutex(0)
-    /// How long a delete takes on this node (slow nodes only).
-    let deleteDelay = Mutex(Duration.zero)
     let slow: Bool
-    private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
+    /// What a slow node's storage counts and how it slows down.
+    let traffic = NodeTraffic()
+    let node: TestFTPNode
 
     init(name: String, root: String, slow: Bool = false) {
-        self.name = name
         self.root = root
         self.slow = slow
-    }
-
-    var port: Int { self.state.withLock { $0.port } }
-
-    func start() async throws {
-        try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
-        var config = FTPServerConfiguration(
-            host: "127.0.0.1", port: self.port,
-            storage: self.slow ? SlowReads(base: try LocalFileStorage(root: self.root), node: self)
-                : try LocalFileStorage(root: self.root),
-            authenticator: StaticAuthenticator([("bot", "node-secret", .all)]))
-        config.loginFailureDelay = .milliseconds(10)
-        var logger = Logger(label: "node")
-        logger.logLevel = .critical
-        let server = try await FTPServer.bind(configuration: config, logger: logger)
-        let task = Task { try await server.run() }
-        self.state.withLock { $0 = (server, task, server.localPort) }
-    }
-
-    func kill() async {
-        let (server, task) = self.state.withLock { ($0.server, $0.task) }
-        await server?.shutdown(gracePeriod: .zero)
-        _ = try? await task?.value
-        self.state.withLock {
-            $0.server = nil
-            $0.task = nil
+        let traffic = self.traffic
+        self.node = TestFTPNode(name: name, user: "bot", password: "node-secret") {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            let local = try LocalFileStorage(root: root)
+            return slow ? SlowReads(base: local, traffic: traffic) : local
         }
     }
+
+    var name: String { self.node.name }
+    var port: Int { self.node.port }
+    func start() async throws { try await self.node.start() }
+    func kill() async { await self.node.kill() }
 
     /// Whether the node holds `name` in `space`'s directory (the test guild's space by default).
     func holds(_ name: String, in space: String = "guild-2000") -> Bool {
@@ -71,14 +53,21 @@ final class TestNode: Sendable {
     }
 }
 
+/// What a slow node's storage counts, and how long its deletes take.
+final class NodeTraffic: Sendable {
+    /// Reads in progress: tells which replica serves a download.
+    let readers = Mutex(0)
+    let deleteDelay = Mutex(Duration.zero)
+}
+
 /// A node's storage whose downloads trickle (about 1 MB/s), so a test can act in the middle of one.
 struct SlowReads: FTPStorage {
     let base: LocalFileStorage
-    let node: TestNode
+    let traffic: NodeTraffic
 
     struct Handle: FTPReadHandle {
         let base: any FTPReadHandle
-        let node: TestNode
+        let traffic: NodeTraffic
         var remaining: UInt64 { self.base.remaining }
         var fileRegion: (descriptor: CInt, offset: UInt64, length: UInt64)? { nil }
         func read(maxLength: Int, allocator: ByteBufferAllocator) async throws -> ByteBuffer? {
@@ -86,15 +75,15 @@ struct SlowReads: FTPStorage {
             return try await self.base.read(maxLength: min(maxLength, 64 * 1024), allocator: allocator)
         }
         func close() async {
-            self.node.readers.withLock { $0 -= 1 }
+            self.traffic.readers.withLock { $0 -= 1 }
             await self.base.close()
         }
     }
 
     func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {
         let handle = try await self.base.openForReading(path, offset: offset)
-        self.node.readers.withLock { $0 += 1 }
-        return Handle(base: handle, node: self.node)
+        self.traffic.readers.withLock { $0 += 1 }
+        return Handle(base: handle, traffic: self.traffic)
     }
     func info(at path: FTPPath) async throws -> FTPFileInfo { try await self.base.info(at: path) }
     func list(directory path: FTPPath) async throws -> [FTPFileInfo] { try await self.base.list(directory: path) }
@@ -102,7 +91,7 @@ struct SlowReads: FTPStorage {
         try await self.base.openForWriting(path, mode: mode)
     }
     func remove(_ path: FTPPath) async throws {
-        let delay = self.node.deleteDelay.withLock { $0 }
+        let delay = self.traffic.deleteDelay.withLock { $0 }
         if delay > .zero { try await Task.sleep(for: delay) }
         try await self.base.remove(path)
     }
@@ -573,7 +562,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let (ask, question) = try await bot.slash("delete", ["name": .string("old_report.txt")]) { !$0.components.isEmpty }
             _ = ask
             let yes = try #require(question.components.first?.components?.first?.customID)
-            for node in bot.nodes { node.deleteDelay.withLock { $0 = .seconds(4) } }
+            for node in bot.nodes { node.traffic.deleteDelay.withLock { $0 = .seconds(4) } }
             let press = try await bot.emulator.pressButton(message: question.id, customID: yes, user: BotHarness.ana)
             let answered = try await bot.emulator.wait("the press's acknowledgement") { $0.response(to: press) }
             #expect(answered.type == .deferredUpdateMessage)
@@ -581,7 +570,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
                 e.message(question.id)?.content.contains(#"Deleted **old\_report.txt**"#) == true ? true : nil
             }
             #expect(bot.nodes.allSatisfy { !$0.holds("old_report.txt") })
-            for node in bot.nodes { node.deleteDelay.withLock { $0 = .zero } }
+            for node in bot.nodes { node.traffic.deleteDelay.withLock { $0 = .zero } }
 
             let long = "quarterly report " + String(repeating: "with many words ", count: 8) + "final version.txt"
             #expect(long.count > 100)
@@ -642,8 +631,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let download = Task {
                 try await bot.say("!download slow.bin") { !$0.attachments.isEmpty || $0.content.contains("Sorry") }
             }
-            try await eventually("a node serving the download") { bot.nodes.contains { $0.readers.withLock { $0 } > 0 } }
-            let dying = try #require(bot.nodes.first { $0.readers.withLock { $0 } > 0 }, "no node was serving the download")
+            try await eventually("a node serving the download") { bot.nodes.contains { $0.traffic.readers.withLock { $0 } > 0 } }
+            let dying = try #require(bot.nodes.first { $0.traffic.readers.withLock { $0 } > 0 }, "no node was serving the download")
             try await Task.sleep(for: .milliseconds(500))
             await dying.kill()
             let got = try await download.value

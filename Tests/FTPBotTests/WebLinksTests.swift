@@ -189,8 +189,8 @@ import Testing
             let out = Self.temporaryFile()
             defer { try? FileManager.default.removeItem(atPath: out) }
             let download = Task { try await w.curl("-o", out, url) }
-            try await eventually("a node serving the link") { w.h.nodes.contains { $0.readers.withLock { $0 } > 0 } }
-            let dying = try #require(w.h.nodes.first { $0.readers.withLock { $0 } > 0 })
+            try await eventually("a node serving the link") { w.h.nodes.contains { $0.traffic.readers.withLock { $0 } > 0 } }
+            let dying = try #require(w.h.nodes.first { $0.traffic.readers.withLock { $0 } > 0 })
             // Let some bytes through first, then kill the node serving them.
             try await eventually("the first bytes") {
                 (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0 >= 300_000
