@@ -57,6 +57,8 @@ final class TestNode: Sendable {
 final class NodeTraffic: Sendable {
     /// Reads in progress: tells which replica serves a download.
     let readers = Mutex(0)
+    /// Bytes read so far, by every read.
+    let bytesRead = Mutex(0)
     let deleteDelay = Mutex(Duration.zero)
 }
 
@@ -72,7 +74,9 @@ struct SlowReads: FTPStorage {
         var fileRegion: (descriptor: CInt, offset: UInt64, length: UInt64)? { nil }
         func read(maxLength: Int, allocator: ByteBufferAllocator) async throws -> ByteBuffer? {
             try await Task.sleep(for: .milliseconds(64))
-            return try await self.base.read(maxLength: min(maxLength, 64 * 1024), allocator: allocator)
+            let chunk = try await self.base.read(maxLength: min(maxLength, 64 * 1024), allocator: allocator)
+            self.traffic.bytesRead.withLock { $0 += chunk?.readableBytes ?? 0 }
+            return chunk
         }
         func close() async {
             self.traffic.readers.withLock { $0 -= 1 }
@@ -633,7 +637,9 @@ func bytes(_ count: Int, seed: Int) -> Data {
             }
             try await eventually("a node serving the download") { bot.nodes.contains { $0.traffic.readers.withLock { $0 } > 0 } }
             let dying = try #require(bot.nodes.first { $0.traffic.readers.withLock { $0 } > 0 }, "no node was serving the download")
-            try await Task.sleep(for: .milliseconds(500))
+            // Some bytes through first, so the node dies in the middle of the download.
+            let start = dying.traffic.bytesRead.withLock { $0 }
+            try await eventually("the first bytes read") { dying.traffic.bytesRead.withLock { $0 } >= start + 200_000 }
             await dying.kill()
             let got = try await download.value
             #expect(got.attachments.count == 1, "\(got.content)")
