@@ -6,40 +6,41 @@ extension FTPSessionStateMachine {
         case .closed:
             return .none
         case .awaitingAdmission, .authenticating, .loginHeld:
-            return self.enqueueCommand(command)
-        case .loggedOut:
-            if Self.looksLikeHTTP(command) { return self.close([FTPReply(421, "This is an FTP server, not HTTP.")]) }
-            return self.loggedOutCommand(command)
-        case .loggedIn(var s):
-            switch s.activity {
-            case .idle:
-                if Self.looksLikeHTTP(command) { return self.close([FTPReply(421, "This is an FTP server, not HTTP.")]) }
-                return self.loggedInCommand(command)
-            case .transferring(var running) where command.known?.interruptsTransfer == true:
-                switch command.known {
-                case .abor:
-                    if running.aborting { return .none }
-                    running.aborting = true
-                    s.activity = .transferring(running)
-                    self.phase = .loggedIn(s)
-                    return .abortTransfer
-                case .quit:
-                    running.afterwards = .quit
-                    s.activity = .transferring(running)
-                    self.phase = .loggedIn(s)
-                    return .none
-                default:  // STAT
-                    guard command.argument.isEmpty else { return self.enqueueCommand(command) }
-                    return .reply(FTPReply(213, lines: self.statusLines() + ["Transfer in progress.", "End of status."]))
-                }
-            case .transferring, .fileOperation, .openingPassive:
-                return self.enqueueCommand(command)
+            return self.enqueue(.success(command))
+        case .loggedIn(let s) where s.activity != .idle:
+            if case .transferring(let running) = s.activity, command.known?.interruptsTransfer == true,
+                let action = self.interrupt(running, with: command, s)
+            {
+                return action
             }
+            return self.enqueue(.success(command))
+        case .loggedOut, .loggedIn:
+            break
         }
+        if Self.looksLikeHTTP(command) { return self.close([FTPReply(421, "This is an FTP server, not HTTP.")]) }
+        if case .loggedIn = self.phase { return self.loggedInCommand(command) }
+        return self.loggedOutCommand(command)
     }
 
-    private mutating func enqueueCommand(_ command: FTPCommand) -> Action {
-        self.enqueue(.success(command))
+    /// ABOR, QUIT or a bare STAT during a transfer; `nil` for what waits after all (STAT with a path).
+    private mutating func interrupt(
+        _ running: FTPSessionPhase.RunningTransfer, with command: FTPCommand, _ s: FTPSessionPhase.LoggedIn
+    ) -> Action? {
+        var running = running
+        var s = s
+        switch command.known {
+        case .abor:
+            if running.aborting { return Action.none }
+            running.aborting = true
+        case .quit:
+            running.afterwards = .quit
+        default:  // STAT
+            guard command.argument.isEmpty else { return nil }
+            return .reply(FTPReply(213, lines: self.statusLines() + ["Transfer in progress.", "End of status."]))
+        }
+        s.activity = .transferring(running)
+        self.phase = .loggedIn(s)
+        return command.known == .abor ? .abortTransfer : Action.none
     }
 
     // MARK: - Before login
