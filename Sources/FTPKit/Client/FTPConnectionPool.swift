@@ -19,6 +19,8 @@ public actor FTPConnectionPool {
         public var keepAliveInterval: Duration?
         /// Idle connections unused for this long are closed.
         public var idleTimeout: Duration
+        /// The time the pool goes by (how long a connection sat idle); tests move it instead of waiting.
+        package var now: @Sendable () -> ContinuousClock.Instant = { .now }
 
         public init(
             host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",
@@ -89,7 +91,7 @@ public actor FTPConnectionPool {
                 // A connection idle for a while may have been closed by the server (its 421 still unread):
                 // test it before handing it out.
                 if await entry.client.isConnected {
-                    if ContinuousClock.now - entry.since < .seconds(1) { return entry.client }
+                    if self.configuration.now() - entry.since < .seconds(1) { return entry.client }
                     if (try? await entry.client.noop()) != nil { return entry.client }
                 }
                 self.open -= 1
@@ -117,7 +119,7 @@ public actor FTPConnectionPool {
 
     private func release(_ client: FTPClient) async {
         if !self.closed, await client.isConnected {
-            self.idle.append((client, .now))
+            self.idle.append((client, self.configuration.now()))
         } else {
             self.open -= 1
             await client.close()

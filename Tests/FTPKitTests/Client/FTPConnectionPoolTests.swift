@@ -7,10 +7,12 @@ import Testing
 @testable import FTPKit
 
 @Suite(.tags(.slow), .inTestSet(.slow)) struct FTPConnectionPoolTests {
-    func pool(_ server: TestFTPServer, max: Int, keepAlive: Duration? = nil) -> FTPConnectionPool {
-        FTPConnectionPool(configuration: .init(
+    func pool(_ server: TestFTPServer, max: Int, keepAlive: Duration? = nil, time: ManualTime? = nil) -> FTPConnectionPool {
+        var configuration = FTPConnectionPool.Configuration(
             host: "127.0.0.1", port: server.port, user: TestFTPServer.user, password: TestFTPServer.password,
-            maxConnections: max, keepAliveInterval: keepAlive))
+            maxConnections: max, keepAliveInterval: keepAlive)
+        if let time { configuration.now = time.now }
+        return FTPConnectionPool(configuration: configuration)
     }
 
     /// A caller waiting for a connection (all in use) can be cancelled: it gets `CancellationError` at once, and the
@@ -76,12 +78,16 @@ import Testing
 
     @Test func brokenConnectionsAreReplaced() async throws {
         try await withServer { server in
-            let pool = pool(server, max: 1)
+            let time = ManualTime()
+            let pool = pool(server, max: 1, time: time)
             try await pool.withConnection { try await $0.noop() }
             // The server drops the pooled session. Dropped on purpose rather than by an idle timeout: on a busy
             // machine a timeout could also catch the replacement before it is used.
             server.server.closeSessions(reason: "the test drops the pooled session")
             try await eventually("the server closing the session", timeout: .seconds(60)) { server.server.sessionCount == 0 }
+            // Idle for over a second, so the pool checks the connection before handing it out (a connection used
+            // in the last second is handed out unchecked, and the server's close may not have reached it yet).
+            time.advance(by: .seconds(2))
             try await pool.withConnection { try await $0.noop() }  // a new connection, transparently
             #expect(await pool.openConnections == 1)
             await pool.close()
