@@ -90,7 +90,9 @@ import Testing
         environment["DISCORD_TOKEN"] = urls["token"]
         bot.environment = environment
         bot.standardOutput = FileHandle.nullDevice
-        bot.standardError = FileHandle.nullDevice
+        let botLog = dir.appendingPathComponent("bot.log")
+        try Data().write(to: botLog)
+        bot.standardError = try FileHandle(forWritingTo: botLog)
         bot.standardInput = FileHandle.nullDevice
         try bot.run()
         do {
@@ -114,10 +116,18 @@ import Testing
                 "channel_id": "3000", "user_id": "501", "name": "download", "options": ["name": "e2e.bin"],
             ]) as? [String: Any])
             let id = try #require(interaction["id"] as? String)
-            let url = try await control.poll("the download", "/interactions/\(id)") { state -> String? in
-                let original = (state as? [String: Any])?["original_message"] as? [String: Any]
-                let attachments = original?["attachments"] as? [[String: Any]]
-                return attachments?.first?["url"] as? String
+            let url: String
+            do {
+                url = try await control.poll("the download", "/interactions/\(id)") { state -> String? in
+                    let original = (state as? [String: Any])?["original_message"] as? [String: Any]
+                    let attachments = original?["attachments"] as? [[String: Any]]
+                    return attachments?.first?["url"] as? String
+                }
+            } catch {
+                // What the bot answered instead, if anything.
+                let state = try? await control.call("GET", "/interactions/\(id)")
+                Issue.record("the interaction: \(String(describing: state))")
+                throw error
             }
             let fetched = try await Command.run(["curl", "-sS", "-f", url])
             #expect(fetched.stdout == data)
@@ -127,6 +137,7 @@ import Testing
             #expect(state["form_errors"] as? Int == 0)
             #expect((state["identify_count"] as? Int ?? 0) >= 1)
         } catch {
+            Issue.record("bot log:\n\((try? String(contentsOf: botLog, encoding: .utf8)) ?? "")")
             for node in nodes { await node.kill() }
             throw error
         }

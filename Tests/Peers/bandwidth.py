@@ -2,7 +2,8 @@
 
 usage: bandwidth.py HOST PORT JOB...
 A JOB is USER:PASSWORD:VERB:NAME:SIZE[:TYPE] — VERB RETR (downloads NAME, checks SIZE bytes arrived) or STOR
-(uploads SIZE random bytes as NAME); TYPE A or I (default I). Prints one line per job, in order: its seconds.
+(uploads SIZE random bytes as NAME); TYPE A or I (default I). Prints one line per job, in order: when it started
+and when it ended (seconds on one monotonic clock).
 Exits 1 when a transfer failed or moved the wrong number of bytes."""
 import ftplib
 import io
@@ -36,7 +37,7 @@ def run(i, user, password, verb, name, size, kind="I"):
         data = os.urandom(int(size))
         f.storbinary("STOR " + name, io.BytesIO(data))
         received = len(data)
-    results[i] = (time.monotonic() - start, received)
+    results[i] = (start, time.monotonic(), received)
     f.quit()
 
 
@@ -47,9 +48,9 @@ for t in threads:
     t.join()
 failed = False
 for job, result in zip(jobs, results):
-    if result is None or result[1] != int(job[4]):
+    if result is None or result[2] != int(job[4]):
         print(f"{':'.join(job)} failed: {result}", file=sys.stderr)
         failed = True
     else:
-        print(f"{result[0]:.3f}")
+        print(f"{result[0]:.3f} {result[1]:.3f}")
 sys.exit(1 if failed else 0)
