@@ -198,42 +198,40 @@ struct PostgresCatalogTests {
     @Test func clustersSharingACatalogSeeEachOthersChanges() async throws {
         try await self.withTwoProcesses(nodes: 3) { p in
             let (fixture, name, nodes, storeA, storeB, a, b) = (p.fixture, p.database, p.nodes, p.storeA, p.storeB, p.a, p.b)
-            do {
-                let stored = try await a.upload("a.txt", from: Source(count: 70_000, delay: nil), uploader: "ana")
-                let listed = try await b.list().files
-                #expect(listed.map(\.name) == ["a.txt"])
-                #expect(listed.first?.sha256 == stored.sha256 && listed.first?.version == stored.version && listed.first?.uploader == "ana")
-                let got = Collected()
-                try await b.download("a.txt") { got.append($0) }
-                #expect(got.value == Source.bytes(70_000))
+            let stored = try await a.upload("a.txt", from: Source(count: 70_000, delay: nil), uploader: "ana")
+            let listed = try await b.list().files
+            #expect(listed.map(\.name) == ["a.txt"])
+            #expect(listed.first?.sha256 == stored.sha256 && listed.first?.version == stored.version && listed.first?.uploader == "ana")
+            let got = Collected()
+            try await b.download("a.txt") { got.append($0) }
+            #expect(got.value == Source.bytes(70_000))
 
-                // Deleted through A while a node holding it is down: B hides it at once and never brings it back.
-                let doomed = try await a.upload("b.txt", from: Source(count: 10, delay: nil))
-                let holder = try #require(nodes.first { $0.name == doomed.nodes.first })
-                await holder.kill()
-                try await a.delete("b.txt")
-                await b.syncCatalog()
-                #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt"])
-                try await holder.start()
-                #expect(try await b.list().files.map(\.name) == ["a.txt"], "the deleted file stays deleted in the other process")
-                #expect(await holder.has("b.txt"), "the node came back with its old copy")
-                // B leads (A never claimed): its maintenance removes the copy and clears the pending deletion.
-                #expect(await storeB.claimLeadership())
-                await b.refresh()
-                #expect(!(await holder.has("b.txt")))
-                await a.syncCatalog()
-                #expect(try await storeA.load().tombstones.isEmpty)
+            // Deleted through A while a node holding it is down: B hides it at once and never brings it back.
+            let doomed = try await a.upload("b.txt", from: Source(count: 10, delay: nil))
+            let holder = try #require(nodes.first { $0.name == doomed.nodes.first })
+            await holder.kill()
+            try await a.delete("b.txt")
+            await b.syncCatalog()
+            #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt"])
+            try await holder.start()
+            #expect(try await b.list().files.map(\.name) == ["a.txt"], "the deleted file stays deleted in the other process")
+            #expect(await holder.has("b.txt"), "the node came back with its old copy")
+            // B leads (A never claimed): its maintenance removes the copy and clears the pending deletion.
+            #expect(await storeB.claimLeadership())
+            await b.refresh()
+            #expect(!(await holder.has("b.txt")))
+            await a.syncCatalog()
+            #expect(try await storeA.load().tombstones.isEmpty)
 
-                // A process that has not followed the feed for longer than it is kept reloads everything.
-                _ = try await a.upload("c.txt", from: Source(count: 10, delay: nil))
-                _ = try await fixture.server!.psql("""
-                    WITH gone AS (DELETE FROM seed_changes RETURNING seq)
-                    UPDATE seed_catalog_state SET pruned_through = (SELECT max(seq) FROM gone)
-                    """, database: name)
-                #expect(try await storeB.changes(since: 0) == nil)
-                await b.syncCatalog()
-                #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt", "c.txt"])
-            }
+            // A process that has not followed the feed for longer than it is kept reloads everything.
+            _ = try await a.upload("c.txt", from: Source(count: 10, delay: nil))
+            _ = try await fixture.server!.psql("""
+                WITH gone AS (DELETE FROM seed_changes RETURNING seq)
+                UPDATE seed_catalog_state SET pruned_through = (SELECT max(seq) FROM gone)
+                """, database: name)
+            #expect(try await storeB.changes(since: 0) == nil)
+            await b.syncCatalog()
+            #expect(await b.knownFiles(in: .default).map(\.name) == ["a.txt", "c.txt"])
         }
     }
 
@@ -269,47 +267,45 @@ struct PostgresCatalogTests {
         try await self.withTwoProcesses(nodes: 2) { p in
             let (name, a, b) = (p.database, p.a, p.b)
             let server = try #require(p.fixture.server)
-            do {
-                func isHeld(_ file: String) async throws -> Bool {
-                    let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(FileKey(.default, file)))
-                    return try await server.psql(
-                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = \(lock >> 32) AND objid::bigint = \(lock & 0xFFFF_FFFF)",
-                        database: name) != "0"
-                }
-
-                // keepBoth: two uploads of one name at once keep both files.
-                async let first = a.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
-                async let second = b.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
-                let names = try await Set([first.name, second.name])
-                #expect(names == ["same.txt", "same (2).txt"])
-                #expect(Set(try await a.list().files.map(\.name)) == names)
-                for file in names {
-                    let got = Collected()
-                    try await b.download(file) { got.append($0) }
-                    #expect(got.value == Source.bytes(640_000), "\(file)")
-                }
-
-                // reject: refused while another process uploads the name, and after it stored it.
-                let running = Task { try await a.upload("r.txt", from: Source(count: 640_000, delay: .milliseconds(30)), collision: .reject) }
-                try await eventually("the first upload to hold r.txt") { try await isHeld("r.txt") }
-                let busy = await #expect(throws: ClusterError.self) {
-                    _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
-                }
-                #expect(busy?.code == .nameBusy)
-                _ = try await running.value
-                #expect(!(try await isHeld("r.txt")), "the hold goes with the upload")
-                let taken = await #expect(throws: ClusterError.self) {
-                    _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
-                }
-                #expect(taken?.code == .nameTaken)
-
-                // replace: replacements from both processes both succeed; one file remains.
-                async let one = a.upload("x.txt", from: Source(count: 100_000, delay: .milliseconds(5)), collision: .replace)
-                async let two = b.upload("x.txt", from: Source(count: 200_000, delay: .milliseconds(5)), collision: .replace)
-                _ = try await (one, two)
-                let replaced = try await b.list().files.filter { $0.name.hasPrefix("x") }
-                #expect(replaced.map(\.name) == ["x.txt"])
+            func isHeld(_ file: String) async throws -> Bool {
+                let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(FileKey(.default, file)))
+                return try await server.psql(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = \(lock >> 32) AND objid::bigint = \(lock & 0xFFFF_FFFF)",
+                    database: name) != "0"
             }
+
+            // keepBoth: two uploads of one name at once keep both files.
+            async let first = a.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+            async let second = b.upload("same.txt", from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+            let names = try await Set([first.name, second.name])
+            #expect(names == ["same.txt", "same (2).txt"])
+            #expect(Set(try await a.list().files.map(\.name)) == names)
+            for file in names {
+                let got = Collected()
+                try await b.download(file) { got.append($0) }
+                #expect(got.value == Source.bytes(640_000), "\(file)")
+            }
+
+            // reject: refused while another process uploads the name, and after it stored it.
+            let running = Task { try await a.upload("r.txt", from: Source(count: 640_000, delay: .milliseconds(30)), collision: .reject) }
+            try await eventually("the first upload to hold r.txt") { try await isHeld("r.txt") }
+            let busy = await #expect(throws: ClusterError.self) {
+                _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
+            }
+            #expect(busy?.code == .nameBusy)
+            _ = try await running.value
+            #expect(!(try await isHeld("r.txt")), "the hold goes with the upload")
+            let taken = await #expect(throws: ClusterError.self) {
+                _ = try await b.upload("r.txt", from: Source(count: 10, delay: nil), collision: .reject)
+            }
+            #expect(taken?.code == .nameTaken)
+
+            // replace: replacements from both processes both succeed; one file remains.
+            async let one = a.upload("x.txt", from: Source(count: 100_000, delay: .milliseconds(5)), collision: .replace)
+            async let two = b.upload("x.txt", from: Source(count: 200_000, delay: .milliseconds(5)), collision: .replace)
+            _ = try await (one, two)
+            let replaced = try await b.list().files.filter { $0.name.hasPrefix("x") }
+            #expect(replaced.map(\.name) == ["x.txt"])
         }
     }
 
@@ -387,28 +383,26 @@ struct PostgresCatalogTests {
         try await self.withTwoProcesses(nodes: 2) { p in
             let (name, a, b) = (p.database, p.a, p.b)
             let server = try #require(p.fixture.server)
-            do {
-                let quota = UploadQuota(maxBytes: 1_000_000)
-                // Each fits alone; both together do not. Slow sources keep both in flight at once.
-                let first = Task {
-                    try await a.upload("one.bin", from: Source(count: 640_000, delay: .milliseconds(30)), size: 640_000,
-                                       uploader: "ana", quota: quota)
-                }
-                try await eventually("the first upload holding its quota in the catalog") {
-                    try await server.psql("SELECT count(*) FROM seed_quota_holds", database: name) == "1"
-                }
-                let refused = await #expect(throws: ClusterError.self) {
-                    _ = try await b.upload("two.bin", from: Source(count: 640_000, delay: nil), size: 640_000, uploader: "ana", quota: quota)
-                }
-                #expect(refused?.code == .quotaExceeded)
-                _ = try await first.value
-                // After the first is stored, 360,000 bytes are left, in either process.
-                _ = try await b.upload("three.bin", from: Source(count: 360_000, delay: nil), size: 360_000, uploader: "ana", quota: quota)
-                let full = await #expect(throws: ClusterError.self) {
-                    _ = try await a.upload("four.bin", from: Source(count: 1, delay: nil), size: 1, uploader: "ana", quota: quota)
-                }
-                #expect(full?.code == .quotaExceeded)
+            let quota = UploadQuota(maxBytes: 1_000_000)
+            // Each fits alone; both together do not. Slow sources keep both in flight at once.
+            let first = Task {
+                try await a.upload("one.bin", from: Source(count: 640_000, delay: .milliseconds(30)), size: 640_000,
+                                   uploader: "ana", quota: quota)
             }
+            try await eventually("the first upload holding its quota in the catalog") {
+                try await server.psql("SELECT count(*) FROM seed_quota_holds", database: name) == "1"
+            }
+            let refused = await #expect(throws: ClusterError.self) {
+                _ = try await b.upload("two.bin", from: Source(count: 640_000, delay: nil), size: 640_000, uploader: "ana", quota: quota)
+            }
+            #expect(refused?.code == .quotaExceeded)
+            _ = try await first.value
+            // After the first is stored, 360,000 bytes are left, in either process.
+            _ = try await b.upload("three.bin", from: Source(count: 360_000, delay: nil), size: 360_000, uploader: "ana", quota: quota)
+            let full = await #expect(throws: ClusterError.self) {
+                _ = try await a.upload("four.bin", from: Source(count: 1, delay: nil), size: 1, uploader: "ana", quota: quota)
+            }
+            #expect(full?.code == .quotaExceeded)
         }
     }
 }

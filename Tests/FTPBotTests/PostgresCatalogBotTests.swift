@@ -60,43 +60,41 @@ struct PostgresCatalogBotTests {
     }
 
     private func shareOneCluster(nodes: [TestNode], server: PostgresTestServer, dir: URL) async throws {
-        do {
-            let config: [String: Any] = [
-                "nodes": nodes.map { ["name": $0.name, "host": "127.0.0.1", "port": $0.port, "user": "bot", "password": "node-secret"] },
-                "replicas": 2,
-                "catalog": ["url": server.url(database: "shared"), "passwordEnv": "CATALOG_PASSWORD"],
-                "http": ["enabled": false],
-            ]
-            let configPath = dir.appendingPathComponent("ftpbot.json")
-            try JSONSerialization.data(withJSONObject: config).write(to: configPath)
-            let (one, two) = (dir.appendingPathComponent("one"), dir.appendingPathComponent("two"))
-            for (place, text) in [(one, "from one"), (two, "from two")] {
-                try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: place.appendingPathComponent("notes.txt"))
-            }
-            let settings = ["--config", configPath.path]
-            let environment = ["CATALOG_PASSWORD": server.password]
-
-            // Both at once, under different names.
-            async let first = self.console.run("!upload notes.txt a.txt\n", in: one, environment: environment, arguments: settings)
-            async let second = self.console.run("!upload notes.txt b.txt\n", in: two, environment: environment, arguments: settings)
-            let (a, b) = try await (first, second)
-            #expect(a.0 == 0 && a.1.contains("Uploaded a.txt"), "\(a)")
-            #expect(b.0 == 0 && b.1.contains("Uploaded b.txt"), "\(b)")
-            #expect(nodes.allSatisfy { $0.contents("a.txt", in: "console") == Data("from one".utf8) })
-
-            // The other console lists, downloads and deletes what the first stored.
-            let (status, out, err) = try await self.console.run(
-                "!list\n!download a.txt fetched.txt\n!delete a.txt\n", in: two, environment: environment, arguments: settings)
-            #expect(status == 0, "\(err)")
-            #expect(out.contains("a.txt") && out.contains("b.txt") && out.contains("replicas 2/2"), "\(out)")
-            #expect(try Data(contentsOf: two.appendingPathComponent("fetched.txt")) == Data("from one".utf8))
-            #expect(out.contains("Deleted a.txt."), "\(out)")
-            let (_, listed, _) = try await self.console.run("!list\n", in: one, environment: environment, arguments: settings)
-            #expect(listed.contains("b.txt") && !listed.contains("a.txt"), "\(listed)")
-            #expect(nodes.allSatisfy { $0.contents("a.txt", in: "console") == nil })
-            #expect(try await server.psql("SELECT count(*) FROM seed_files", database: "shared") == "1")
+        let config: [String: Any] = [
+            "nodes": nodes.map { ["name": $0.name, "host": "127.0.0.1", "port": $0.port, "user": "bot", "password": "node-secret"] },
+            "replicas": 2,
+            "catalog": ["url": server.url(database: "shared"), "passwordEnv": "CATALOG_PASSWORD"],
+            "http": ["enabled": false],
+        ]
+        let configPath = dir.appendingPathComponent("ftpbot.json")
+        try JSONSerialization.data(withJSONObject: config).write(to: configPath)
+        let (one, two) = (dir.appendingPathComponent("one"), dir.appendingPathComponent("two"))
+        for (place, text) in [(one, "from one"), (two, "from two")] {
+            try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: place.appendingPathComponent("notes.txt"))
         }
+        let settings = ["--config", configPath.path]
+        let environment = ["CATALOG_PASSWORD": server.password]
+
+        // Both at once, under different names.
+        async let first = self.console.run("!upload notes.txt a.txt\n", in: one, environment: environment, arguments: settings)
+        async let second = self.console.run("!upload notes.txt b.txt\n", in: two, environment: environment, arguments: settings)
+        let (a, b) = try await (first, second)
+        #expect(a.0 == 0 && a.1.contains("Uploaded a.txt"), "\(a)")
+        #expect(b.0 == 0 && b.1.contains("Uploaded b.txt"), "\(b)")
+        #expect(nodes.allSatisfy { $0.contents("a.txt", in: "console") == Data("from one".utf8) })
+
+        // The other console lists, downloads and deletes what the first stored.
+        let (status, out, err) = try await self.console.run(
+            "!list\n!download a.txt fetched.txt\n!delete a.txt\n", in: two, environment: environment, arguments: settings)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("a.txt") && out.contains("b.txt") && out.contains("replicas 2/2"), "\(out)")
+        #expect(try Data(contentsOf: two.appendingPathComponent("fetched.txt")) == Data("from one".utf8))
+        #expect(out.contains("Deleted a.txt."), "\(out)")
+        let (_, listed, _) = try await self.console.run("!list\n", in: one, environment: environment, arguments: settings)
+        #expect(listed.contains("b.txt") && !listed.contains("a.txt"), "\(listed)")
+        #expect(nodes.allSatisfy { $0.contents("a.txt", in: "console") == nil })
+        #expect(try await server.psql("SELECT count(*) FROM seed_files", database: "shared") == "1")
     }
 
     @Test func checkConfigReachesTheCatalog() async throws {

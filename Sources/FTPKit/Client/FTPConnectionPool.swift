@@ -141,9 +141,10 @@ public actor FTPConnectionPool {
         }
     }
 
-    /// NOOPs idle connections; drops those that fail or sat unused past the idle timeout at `now` (the keep-alive
-    /// loop's time; tests pass their own).
-    package func pingIdle(now: ContinuousClock.Instant = .now) async {
+    /// NOOPs idle connections; drops those that fail or sat unused past the idle timeout (by the pool's time,
+    /// ``Configuration/now``).
+    package func pingIdle() async {
+        let now = self.configuration.now()
         let entries = self.idle
         self.idle = []
         var keep: [(client: FTPClient, since: ContinuousClock.Instant)] = []

@@ -96,18 +96,21 @@ import Testing
 
     /// Keep-alive NOOPs an idle connection (each NOOP is activity that restarts the server's idle timeout: see
     /// FTPSessionStateMachineTests.idleTimeoutFollowsTheInjectedClock) and drops one unused past the pool's idle
-    /// timeout. The pool's time is passed in, so nothing waits for it.
+    /// timeout. The test moves the pool's time, so nothing waits for it.
     @Test func keepAlivePingsIdleConnectionsAndDropsStaleOnes() async throws {
         try await withServer { server in
-            let pool = pool(server, max: 1)  // no keep-alive loop: the test is the clock
+            let time = ManualTime()
+            let pool = pool(server, max: 1, time: time)  // no keep-alive loop: the test pings and moves the clock
             try await pool.withConnection { try await $0.noop() }
-            await pool.pingIdle(now: .now + .seconds(60))  // idle for a minute: pinged and kept
+            time.advance(by: .seconds(60))
+            await pool.pingIdle()  // idle for a minute: pinged and kept
             #expect(await pool.idleConnections == 1)
             #expect(server.server.sessionCount == 1)
             try await pool.withConnection { try await $0.noop() }  // the same connection, still logged in
             #expect(await pool.openConnections == 1)
 
-            await pool.pingIdle(now: .now + .seconds(601))  // unused past the idle timeout: closed with QUIT
+            time.advance(by: .seconds(601))
+            await pool.pingIdle()  // unused past the idle timeout: closed with QUIT
             #expect(await pool.openConnections == 0)
             try await eventually("the server seeing the QUIT", timeout: .seconds(60)) { server.server.sessionCount == 0 }
             try await pool.withConnection { try await $0.noop() }  // a fresh one on demand

@@ -54,8 +54,6 @@ final class FTPSession: ChannelDuplexHandler {
     private var currentTransfer: FTPTransfer?
     private var transferStart = ContinuousClock.now
     private var idleTimer: Scheduled<Void>?
-    /// The name from the last PASS, for the records of a failed login.
-    private var userName: String?
     /// The user whose session slot this session holds (see maxSessionsPerUser).
     private var heldUserSlot: String?
     // What the logged-in user's files go through (their quota) and their transfers draw on (rates).
@@ -307,7 +305,6 @@ final class FTPSession: ChannelDuplexHandler {
             for r in rs { self.send(r) }
             return false
         case .authenticate(let user, let password):
-            self.userName = user
             if self.server.isBanned(self.clientAddress) {
                 self.handleSoon(.authenticated(nil, nil))
                 return true
@@ -380,9 +377,7 @@ final class FTPSession: ChannelDuplexHandler {
         case .reinitialize(let reply, let loggedOutUser):
             self.listener?.close()
             self.listener = nil
-            if let name = loggedOutUser ?? self.userName {
-                self.server.emit(.loggedOut(user: name, client: self.clientAddress))
-            }
+            self.server.emit(.loggedOut(user: loggedOutUser, client: self.clientAddress))
             self.quotaAccount?.detach()
             self.quotaAccount = nil
             self.storage = self.configuration.storage

@@ -30,7 +30,7 @@ extension FTPSessionStateMachine {
         /// ABOR during a transfer: stop it; its completion will answer.
         case abortTransfer
         /// REIN: drop `loggedOutUser`'s session state (quota, rates, passive listener) and send the reply.
-        case reinitialize(FTPReply, loggedOutUser: String?)
+        case reinitialize(FTPReply, loggedOutUser: String)
         /// Send the reply in clear text, then start TLS on the control connection (AUTH TLS).
         case startTLS(FTPReply)
     }

@@ -115,12 +115,12 @@ extension FTPSessionStateMachine {
         default: break
         }
         if let action = self.anytimeCommand(command, verb) { return action }
-        let action = self.loggedInCommand(command, verb.canonical, &s, restart: restart, range: range, rename: rename)
+        let action = self.userCommand(command, verb.canonical, &s, restart: restart, range: range, rename: rename)
         if case .loggedIn = self.phase { self.phase = .loggedIn(s) }
         return action
     }
 
-    private mutating func loggedInCommand(
+    private mutating func userCommand(
         _ command: FTPCommand, _ verb: FTPVerb, _ s: inout FTPSessionPhase.LoggedIn, restart: UInt64?,
         range: ClosedRange<UInt64>?, rename: FTPSessionPhase.RenameSource?
     ) -> Action {
