@@ -54,11 +54,14 @@ public actor CommandReplier {
         self.now = now
     }
 
-    /// Slash commands: defer if nothing was sent after `delay` (Discord invalidates the interaction at 3 s).
-    func armAutoDefer(after delay: Duration = .milliseconds(2000)) {
+    /// Slash commands: defer if nothing was sent `delay` after the interaction arrived (Discord invalidates it 3 s
+    /// after it was created). Counted from its arrival, not from now: on a loaded machine the command may start late,
+    /// and a deferral 2 s after that could miss the window.
+    func armAutoDefer(after delay: Duration = .milliseconds(1500)) {
         guard case .interaction = self.origin else { return }
+        let deadline = self.receivedAt + delay
         self.autoDefer = Task { [weak self] in
-            try? await Task.sleep(for: delay)
+            try? await Task.sleep(until: deadline, clock: .continuous)
             guard !Task.isCancelled else { return }
             try? await self?.acknowledge()
         }
