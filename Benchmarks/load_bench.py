@@ -91,6 +91,7 @@ def load(work, servers, rounds, clients, size):
     """Medians per server of each ftpbench figure and of the server CPU, servers alternating each round."""
     figures = {n: {} for n in servers}
     cpu = {n: [] for n in servers}
+    peak = {n: [] for n in servers}
     units = {}
     classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
     for r in range(rounds):
@@ -105,13 +106,24 @@ def load(work, servers, rounds, clients, size):
                     for k, v in values.items():
                         figures[name].setdefault(k, []).append(v)
                 cpu[name].append(total)
+                peak[name].append(peak_rss_mib(server.proc.pid))
                 print(name, "round", r, {k: v[-1] for k, v in figures[name].items()}, "cpu", total,
                       file=sys.stderr, flush=True)
             finally:
                 server.stop()
                 shutil.rmtree(server.workdir, ignore_errors=True)
     med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
-    return med, {n: statistics.median(c) for n, c in cpu.items()}, units
+    return (med, {n: statistics.median(c) for n, c in cpu.items()}, {n: statistics.median(p) for n, p in peak.items()},
+            units)
+
+
+def peak_rss_mib(pid):
+    """The server process's peak resident memory (VmHWM), MiB. vsftpd's sessions are processes of their own, not
+    counted here."""
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def hashed_logins(work, n):
@@ -240,7 +252,7 @@ def main():
     lines = []
     try:
         if "load" in only:
-            med, cpu, units = load(work, servers, args.rounds, args.clients, args.size)
+            med, cpu, peak, units = load(work, servers, args.rounds, args.clients, args.size)
             lines += ["ftpbench (`-b transfer` and `-b concurrence -n %d -s %s`), medians of %d rounds; ratio: ftpd "
                       "against pyftpdlib, above 1 is better for ftpd:" % (args.clients, args.size, args.rounds), "",
                       "| figure | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
@@ -258,6 +270,9 @@ def main():
             lines.append("| server CPU over both benches (s) | %s | %s |" % (
                 " | ".join("%.2f" % cpu[n] for n in servers),
                 "%.2f× (target ≤ 0.67×)" % (cpu["ftpd"] / cpu["pyftpdlib"]) if "pyftpdlib" in cpu else "-"))
+            lines.append("| server peak resident memory, MiB (vsftpd: its parent process only) | %s | %s |" % (
+                " | ".join("%.0f" % peak[n] for n in servers),
+                "%.2f×" % (peak["pyftpdlib"] / peak["ftpd"]) if "pyftpdlib" in peak and peak["ftpd"] > 0 else "-"))
             lines.append("")
         if "tls" in only:
             suite, cipher, cost, retr, stor = ftps_cost(work, args.tls_mib, args.rounds)

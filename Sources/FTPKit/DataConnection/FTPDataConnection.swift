@@ -11,8 +11,16 @@ import Synchronization
 enum FTPDataConnection {
     typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    /// Large reads for throughput; the async channel's watermarks bound how many are buffered.
-    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 1024 * 1024)
+    /// The server's data connections: hundreds of uploads can run at once, and what each holds in receive buffers
+    /// is multiplied by them. NIO keeps a pool of up to `maxMessagesPerRead` receive buffers per channel and
+    /// allocates a fresh one (page faults on first touch) whenever all are still held downstream; NIO's default
+    /// buffering ahead of the consumer is 2–10 reads. Here a channel reads at most 4 times per wake-up and buffers 1–2
+    /// reads ahead of storage, so its pool covers what it holds; an upload's read size follows the server's
+    /// ``UploadReceiveBudget`` (it starts small and grows when few uploads run).
+    static let serverReceiveAllocator = UploadReceiveBudget.allocator(readSize: UploadReceiveBudget.smallest)
+    static let serverReadsPerWakeUp: UInt = 4
+    static let serverAsyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
+        backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2))
 
     /// Deeper buffering than NIO's default (2–10 reads): a fast sender otherwise stops and starts on every few
     /// reads. With reads of at most 1 MiB this bounds a download's buffered data to 16 MiB.
@@ -26,17 +34,17 @@ enum FTPDataConnection {
     ) async throws -> DataChannel {
         try await ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
-            .channelOption(.recvAllocator, value: receiveAllocator)
+            .channelOption(.recvAllocator, value: serverReceiveAllocator)
             .channelOption(.socketOption(.tcp_nodelay), value: 0)
             .channelOption(.writeSpin, value: 1)
-            .channelOption(.maxMessagesPerRead, value: 16)
+            .channelOption(.maxMessagesPerRead, value: serverReadsPerWakeUp)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // In FTPS the FTP server is the TLS server on data connections in both directions.
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls, dataConnection: true))
                     }
-                    return try DataChannel(wrappingChannelSynchronously: channel)
+                    return try DataChannel(wrappingChannelSynchronously: channel, configuration: serverAsyncConfiguration)
                 }
             }
     }

@@ -142,6 +142,9 @@ public final class FTPServer: Service, Sendable {
         self.registry.closeSessions(reason: reason)
     }
 
+    /// Uploads receiving data now (each sizes its reads by this count, ``UploadReceiveBudget``).
+    package var uploadsRunning: Int { self.context.uploadBuffers.running }
+
     /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
     /// open keep theirs. Throws, keeping the current certificate, if the new files are unusable.
     public func reloadTLSCertificate() throws(TLSError) {

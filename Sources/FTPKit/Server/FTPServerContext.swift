@@ -19,6 +19,8 @@ final class FTPServerContext: Sendable {
     let quotas = QuotaBook()
     /// The server's and each user's transfer rates.
     let bandwidth: BandwidthBook
+    /// What running uploads may hold in receive buffers together.
+    let uploadBuffers = UploadReceiveBudget()
 
     init(
         configuration: FTPServerConfiguration, group: any EventLoopGroup,

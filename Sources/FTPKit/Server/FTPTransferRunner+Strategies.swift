@@ -75,6 +75,18 @@ extension FTPTransferRunner {
         if let digest, left == 0 { progress.sha256 = digest.finalizeHex() }
     }
 
+    /// Later reads of `channel` take up to `size` bytes (the first read already happened: it was sized for any
+    /// upload, ``FTPDataConnection/serverReceiveAllocator``).
+    private static func setReadSize(_ size: Int, on channel: any Channel) {
+        let allocator = UploadReceiveBudget.allocator(readSize: size)
+        if channel.eventLoop.inEventLoop, let options = channel.syncOptions {
+            try? options.setOption(.recvAllocator, value: allocator)
+        } else {
+            // Fails only on a closed channel, which reads nothing more anyway.
+            channel.setOption(.recvAllocator, value: allocator).whenFailure { _ in }
+        }
+    }
+
     /// STOR, APPE, STOU: the data connection read only as fast as storage writes (backpressure), committed only when
     /// the client ended the upload cleanly and still holds its control connection.
     func receive(
@@ -85,9 +97,16 @@ extension FTPTransferRunner {
         var converter = ASCIIConverter(.fromNetwork)
         // Of the bytes stored (after ASCII conversion), so it matches a HASH of the file after STOR.
         let digest = self.digest ? Digest(.sha256) : nil
+        self.receiveBudget?.begin()
+        defer { self.receiveBudget?.end() }
+        var readSize = 0
         do {
             for try await chunk in inbound {
                 if self.control.isAborted { break }
+                if let wanted = self.receiveBudget?.currentReadSize, wanted != readSize {
+                    readSize = wanted
+                    Self.setReadSize(wanted, on: channel)
+                }
                 // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
                 try await self.pacer?.take(chunk.readableBytes)
                 let data = ascii ? converter.convert(chunk, allocator: channel.allocator) : chunk

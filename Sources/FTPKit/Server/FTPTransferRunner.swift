@@ -26,6 +26,8 @@ struct FTPTransferRunner: Sendable {
     var pacer: BandwidthPacer? = nil
     /// Computes the SHA-256 of the bytes moved (``FTPServerConfiguration/auditDigests``).
     var digest = false
+    /// Sizes an upload's reads by how many uploads the server is running.
+    var receiveBudget: UploadReceiveBudget? = nil
 
     /// How a transfer ended, and the SHA-256 of its bytes when ``digest`` was asked for and it completed.
     struct Outcome: Sendable {
@@ -183,16 +185,23 @@ struct FTPTransferRunner: Sendable {
 
     /// Moves the bytes with the strategy that fits: a listing's lines, `sendfile(2)` for a plain binary download of a
     /// local file, chunks read (prefetched), converted and written for the rest, or an upload streamed into storage.
+    ///
+    /// The loop runs on the data connection's event loop (its task executor), not the cooperative pool: a received
+    /// chunk is taken where it was read, and only the storage call leaves the loop, for the file threads. On the
+    /// pool every chunk cost one more pair of thread wake-ups; with 200 concurrent uploads that was twice the
+    /// context switches and the slowest of the variants measured (Docs/benchmarks.md).
     private func move(_ prepared: Prepared, over channel: DataChannel, progress: Progress) async -> FTPTransferResult {
         do {
             return try await channel.executeThenClose { inbound, _ in
-                switch prepared {
-                case .listing(let lines):
-                    try await self.sendListing(lines, on: channel.channel, progress: progress)
-                case .read(let handle, let limit):
-                    try await self.send(handle, limit: limit, on: channel.channel, progress: progress)
-                case .write(let handle, let name):
-                    await self.receive(into: handle, storedAs: name, from: inbound, on: channel.channel, progress: progress)
+                try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.channel.eventLoop)) {
+                    switch prepared {
+                    case .listing(let lines):
+                        try await self.sendListing(lines, on: channel.channel, progress: progress)
+                    case .read(let handle, let limit):
+                        try await self.send(handle, limit: limit, on: channel.channel, progress: progress)
+                    case .write(let handle, let name):
+                        await self.receive(into: handle, storedAs: name, from: inbound, on: channel.channel, progress: progress)
+                    }
                 }
             }
         } catch {

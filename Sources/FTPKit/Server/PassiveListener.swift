@@ -50,10 +50,9 @@ final class PassiveListener: Sendable {
                     // alternate with the reader (see FTPTransferRunner.sendFile).
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 0)
                     .childChannelOption(.writeSpin, value: 1)
-                    // A deeper receive-buffer pool: buffers come back from the consumer and are reused
-                    // instead of freshly allocated (and page-faulted) for every read.
-                    .childChannelOption(.maxMessagesPerRead, value: 16)
-                    .childChannelOption(.recvAllocator, value: FTPDataConnection.receiveAllocator)
+                    // Few, small receive buffers per upload, reused rather than allocated (FTPDataConnection).
+                    .childChannelOption(.maxMessagesPerRead, value: FTPDataConnection.serverReadsPerWakeUp)
+                    .childChannelOption(.recvAllocator, value: FTPDataConnection.serverReceiveAllocator)
                     .childChannelInitializer { child in
                         let peer = child.remoteAddress?.ipAddress.map(IPAddressText.canonical) ?? ""
                         guard peer == expectedPeer || (alsoAccept != nil && peer == alsoAccept), let listener = box.listener
@@ -74,7 +73,8 @@ final class PassiveListener: Sendable {
                             }
                             let activation = ActivationHandler()
                             try child.pipeline.syncOperations.addHandler(activation)
-                            let wrapped = try DataChannel(wrappingChannelSynchronously: child)
+                            let wrapped = try DataChannel(
+                                wrappingChannelSynchronously: child, configuration: FTPDataConnection.serverAsyncConfiguration)
                             activation.onActive = { if !listener.deliver(wrapped) { Self.discard(wrapped) } }
                         }
                     }

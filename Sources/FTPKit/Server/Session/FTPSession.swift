@@ -432,7 +432,8 @@ final class FTPSession: ChannelDuplexHandler {
             permissions: self.machine.user?.permissions ?? [], logger: self.logger,
             tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
             pacer: transfer.isUpload ? self.pacers.upload : self.pacers.download,
-            digest: self.configuration.auditDigests && self.configuration.auditSink != nil)
+            digest: self.configuration.auditDigests && self.configuration.auditSink != nil,
+            receiveBudget: self.server.uploadBuffers)
         self.listener = nil
         let loop = context.eventLoop
         let me = NIOLoopBound(self, eventLoop: loop)

@@ -1,0 +1,89 @@
+@testable import FTPKit
+import Foundation
+import NIOCore
+import Testing
+import SeedTestSupport
+
+/// Uploads share one receive-memory budget: few uploads read in large pieces, many in small ones, and an upload's
+/// read size changes while it runs as others start and end.
+@Suite struct UploadReceiveBudgetTests {
+    @Test func theReadSizeIsTheBudgetSharedAmongTheUploads() {
+        let budget = 64 * 1024 * 1024
+        let cases: [(uploads: Int, size: Int)] = [
+            (0, 1 << 20), (1, 1 << 20), (8, 1 << 20), (9, 512 << 10), (16, 512 << 10), (17, 256 << 10),
+            (32, 256 << 10), (64, 128 << 10), (200, 128 << 10), (100_000, 128 << 10),
+        ]
+        for c in cases {
+            #expect(UploadReceiveBudget.readSize(budget: budget, uploads: c.uploads) == c.size, "\(c.uploads) uploads")
+        }
+        // What all uploads may hold together stays near the budget until every upload is down to the smallest read.
+        for uploads in 1...64 {
+            let size = UploadReceiveBudget.readSize(budget: budget, uploads: uploads)
+            #expect(size * UploadReceiveBudget.buffersPerUpload * uploads <= budget, "\(uploads) uploads")
+        }
+    }
+
+    @Test func countsAnUploadWhileItRuns() {
+        let budget = UploadReceiveBudget(budget: 8 << 20)
+        #expect(budget.currentReadSize == 1 << 20)
+        for _ in 0..<16 { budget.begin() }
+        #expect(budget.running == 16)
+        #expect(budget.currentReadSize == 128 << 10)
+        for _ in 0..<16 { budget.end() }
+        #expect(budget.running == 0)
+        #expect(budget.currentReadSize == 1 << 20)
+    }
+
+    /// Thirty uploads of different sizes, in different pieces, starting together: as they start and finish, the
+    /// read size of those still running changes under them (1 MiB alone, 256 KiB with thirty). Every file arrives
+    /// byte for byte, and the count is back at zero after them.
+    @Test func concurrentUploadsArriveIntactWhileTheirReadSizeChanges() async throws {
+        try await withServer { server in
+            let files = (0..<30).map { i in (name: "f\(i).bin", data: randomData(i * 150_000 + i), piece: 1 << (12 + i % 9)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for file in files {
+                    group.addTask {
+                        let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port)
+                        try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
+                        try await client.upload(Chunks(data: file.data, size: file.piece), to: "/" + file.name)
+                        try await client.quit()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for file in files {
+                #expect(server.read(file.name) == file.data, "\(file.name)")
+            }
+            #expect(server.server.uploadsRunning == 0)
+        }
+    }
+
+    /// An upload whose client goes away mid-transfer stops counting, and leaves nothing behind.
+    @Test func anAbandonedUploadStopsCounting() async throws {
+        try await withServer { server in
+            let client = try await FTPClient.connect(host: "127.0.0.1", port: server.port)
+            try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
+            let upload = Task {
+                try await client.upload(Endless(), to: "/endless.bin")
+            }
+            try await eventually("the upload counted") { server.server.uploadsRunning == 1 }
+            await client.close()
+            upload.cancel()
+            _ = await upload.result
+            try await eventually("the upload no longer counted") { server.server.uploadsRunning == 0 }
+            try await eventually("no temporary file left") { server.allFiles().isEmpty }
+        }
+    }
+
+    /// 64 KiB pieces for as long as they are asked for.
+    struct Endless: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        struct AsyncIterator: AsyncIteratorProtocol {
+            mutating func next() async throws -> ByteBuffer? {
+                try Task.checkCancellation()
+                return ByteBuffer(repeating: 0x5A, count: 64 * 1024)
+            }
+        }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+    }
+}
