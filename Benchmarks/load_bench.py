@@ -2,7 +2,9 @@
 
 - pyftpdlib's own benchmark, `ftpbench` (transfer and concurrence benches, N clients, file size S), against each
   server in turn, alternating servers round by round; medians of the rounds, and the CPU seconds each server
-  process (with its children) spent over the whole bench.
+  process (with its children) spent over the whole bench, and the server process's peak memory.
+- Transfer setup: ftpbench's 200-client figures include 200 logins and 200 transfer openings made one after
+  another, so they carry the server's answer latency 200 times; this measures those phases on their own.
 - FTPS: the server's CPU seconds per GiB sent and received with curl, against the cost of the cipher curl
   negotiated on this machine (`openssl speed -evp`), measured in the same run.
 - Logins of a user with a PBKDF2 password hash (the default 600,000 iterations): N at once, cold (one key
@@ -126,6 +128,60 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+def transfer_setup(work, servers, rounds, clients):
+    """What ftpbench's 200-client figures add up but do not show: its clients log in one after another, then open
+    their transfers one after another (TYPE I, PASV, STOR or RETR until the 150 reply) before any data moves. So
+    each figure carries 200 times the server's answer latency. Medians per server, in seconds, of: the logins,
+    the STOR openings, the STOR completions (1000 bytes each, until every 226), the RETR openings."""
+    import ftplib
+    phases = ("logins", "STOR openings", "STOR completions", "RETR openings")
+    results = {n: {p: [] for p in phases} for n in servers}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
+    for r in range(rounds):
+        for name in servers:
+            server = start(classes[name], name + "-setup%d" % r, work)
+            sessions = []
+            try:
+                t0 = time.perf_counter()
+                for _ in range(clients):
+                    f = ftplib.FTP(timeout=30)
+                    f.connect("127.0.0.1", server.port)
+                    f.login(server.user, server.password)
+                    sessions.append(f)
+                t1 = time.perf_counter()
+
+                def open_all(verb):
+                    conns = []
+                    for i, f in enumerate(sessions):
+                        f.voidcmd("TYPE I")
+                        conns.append(f.transfercmd("%s setup%d.bin" % (verb, i)))
+                    return conns
+                conns = open_all("STOR")
+                t2 = time.perf_counter()
+                for c in conns:
+                    c.sendall(b"x" * 1000)
+                    c.close()
+                for f in sessions:
+                    f.voidresp()
+                t3 = time.perf_counter()
+                conns = open_all("RETR")
+                t4 = time.perf_counter()
+                for c in conns:
+                    while c.recv(65536):
+                        pass
+                    c.close()
+                for f in sessions:
+                    f.voidresp()
+                for p, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                    results[name][p].append(v)
+            finally:
+                for f in sessions:
+                    f.close()
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+    return {n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in results.items()}
+
+
 def hashed_logins(work, n):
     """(anonymous s, PBKDF2 cold s, PBKDF2 cached s) for n concurrent logins to ftpd, and the KDF's iterations."""
     server = FTPD("ftpd", os.path.join(work, "ftpd-kdf"))
@@ -238,7 +294,7 @@ def main():
     ap.add_argument("--logins", type=int, default=1000)
     ap.add_argument("--idle", type=int, default=10000)
     ap.add_argument("--tls-mib", type=int, default=512)
-    ap.add_argument("--only", default="load,tls,logins,idle")
+    ap.add_argument("--only", default="load,setup,tls,logins,idle")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -273,6 +329,17 @@ def main():
             lines.append("| server peak resident memory, MiB (vsftpd: its parent process only) | %s | %s |" % (
                 " | ".join("%.0f" % peak[n] for n in servers),
                 "%.2f×" % (peak["pyftpdlib"] / peak["ftpd"]) if "pyftpdlib" in peak and peak["ftpd"] > 0 else "-"))
+            lines.append("")
+        if "setup" in only:
+            med = transfer_setup(work, servers, args.rounds, args.clients)
+            lines += ["%d clients one after another, as ftpbench opens them (seconds, medians of %d rounds; ratio: "
+                      "ftpd against pyftpdlib, above 1 is better for ftpd):" % (args.clients, args.rounds), "",
+                      "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(servers) + 1)]
+            for phase in med[servers[0]]:
+                ratio = ("%.2f×" % (med["pyftpdlib"][phase] / med["ftpd"][phase])
+                         if "pyftpdlib" in med and "ftpd" in med else "-")
+                lines.append("| %s | %s | %s |" % (phase, " | ".join("%.3f" % med[n][phase] for n in servers), ratio))
             lines.append("")
         if "tls" in only:
             suite, cipher, cost, retr, stor = ftps_cost(work, args.tls_mib, args.rounds)

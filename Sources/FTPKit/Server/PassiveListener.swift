@@ -33,17 +33,20 @@ final class PassiveListener: Sendable {
         self.state = Mutex(State())
     }
 
-    /// Binds on `host` at a random free port of `range` (or any port when `nil`).
+    /// Binds on `host` at a random free port of `range` (or any port when `nil`). The listening socket lives on
+    /// `loop` when given (the session's: binding it there costs no wake-up of another thread, which a client
+    /// waiting for the `227` reply sees as latency), the accepted connection on any loop of `group`.
     static func open(
-        group: any EventLoopGroup, host: String, range: ClosedRange<Int>?, expectedPeer: String, logger: Logger,
-        tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil, alsoAccept: String? = nil
+        group: any EventLoopGroup, loop: (any EventLoop)? = nil, host: String, range: ClosedRange<Int>?,
+        expectedPeer: String, logger: Logger, tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil,
+        alsoAccept: String? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
         let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
         var lastError: (any Error)?
         for port in candidates {
             do {
-                let channel = try await ServerBootstrap(group: group)
+                let channel = try await ServerBootstrap(group: loop ?? group.next(), childGroup: group)
                     .serverChannelOption(.backlog, value: 4)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     // Bulk data: Nagle on, and one write per event-loop turn so sendfile's 64 KiB calls

@@ -278,18 +278,36 @@ final class FTPSession: ChannelDuplexHandler {
     }
 
     /// Runs `body` in a task that reports its event back on this event loop.
+    ///
+    /// The task prefers this event loop as its executor: what it does without blocking (a cached or anonymous
+    /// login, a storage call's hop to the file threads and back) starts and ends here, and its event is handled in
+    /// the same turn. On the cooperative pool each task cost two thread wake-ups more, in series with the client's
+    /// round trip: with ftpbench's 200 clients opening one after another, that latency is what its figures add up
+    /// (Docs/benchmarks.md).
     private func spawn(_ body: @escaping @Sendable () async -> Event) {
         guard let loop = self.context?.eventLoop else { return }
         let me = NIOLoopBound(self, eventLoop: loop)
         self.nextTask += 1
         let id = self.nextTask
-        self.tasks[id] = Task {
+        self.tasks[id] = Self.task(on: loop) {
             let event = await body()
-            loop.execute {
+            Self.deliver(on: loop) {
                 me.value.tasks[id] = nil
                 me.value.handle(event)
             }
         }
+    }
+
+    /// A task that prefers `loop` as its executor.
+    @discardableResult
+    private static func task(on loop: any EventLoop, _ operation: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        Task(executorPreference: EventLoopTaskExecutor(loop), operation: operation)
+    }
+
+    /// Runs `work` on `loop`: at once when the task already runs there (its own job, not inside another handler
+    /// call), else as the loop's next job.
+    private static func deliver(on loop: any EventLoop, _ work: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop { work() } else { loop.execute(work) }
     }
 
     /// Carries out one action; returns false when the session must end.
@@ -325,9 +343,10 @@ final class FTPSession: ChannelDuplexHandler {
         case .openPassiveListener(let secure):
             self.listener?.close()
             self.listener = nil
-            // On the group, not pinned to this session's loop: see Docs/benchmarks.md ("where data connections
-            // run") for why pinning was measured and not kept.
+            // The listening socket on this session's loop, the data connection on any loop of the group: pinning
+            // the data connection too was measured and not kept (Docs/benchmarks.md, "where data connections run").
             let group = self.server.group
+            let loop = self.context?.eventLoop
             let host = self.peer!.localAddress
             let client = self.clientAddress
             let proxy = self.peer!.proxyAddress
@@ -337,8 +356,8 @@ final class FTPSession: ChannelDuplexHandler {
             self.spawn {
                 do {
                     return .passiveOpened(try await PassiveListener.open(
-                        group: group, host: host, range: range, expectedPeer: client, logger: logger, tls: tls,
-                        alsoAccept: proxy))
+                        group: group, loop: loop, host: host, range: range, expectedPeer: client, logger: logger,
+                        tls: tls, alsoAccept: proxy))
                 } catch {
                     return .passiveFailed("\(error)")
                 }
@@ -438,9 +457,9 @@ final class FTPSession: ChannelDuplexHandler {
         let loop = context.eventLoop
         let me = NIOLoopBound(self, eventLoop: loop)
         // Not in `tasks`: a transfer is stopped through its control, and always reports how it ended.
-        Task {
+        Self.task(on: loop) {
             let outcome = await runner.run { loop.execute { me.value.handle(.transferStarting) } }
-            loop.execute { me.value.handle(.transferDone(outcome)) }
+            Self.deliver(on: loop) { me.value.handle(.transferDone(outcome)) }
         }
     }
 
