@@ -500,7 +500,7 @@ public final class PostgresCatalogStore: CatalogStore {
         let owner = request.owner
         do {
             let liveness = try await self.holdingConnection().liveness
-            return try await self.client.withTransaction(logger: logger) { c throws -> QuotaHold in
+            return try await self.client.withTransaction(logger: logger) { c async throws -> QuotaHold in
                 // One owner's admissions one at a time, across processes; other owners are not held up.
                 try await c.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
                 // Holds of processes that died (their liveness lock went with their connection) count no more.
