@@ -28,19 +28,22 @@ extension FTPSessionStateMachine {
     ) -> Action? {
         var running = running
         var s = s
+        let action: Action
         switch command.known {
         case .abor:
             if running.aborting { return Action.none }
             running.aborting = true
+            action = .abortTransfer
         case .quit:
             running.afterwards = .quit
+            action = .none
         default:  // STAT
             guard command.argument.isEmpty else { return nil }
             return .reply(FTPReply(213, lines: self.statusLines() + ["Transfer in progress.", "End of status."]))
         }
         s.activity = .transferring(running)
         self.phase = .loggedIn(s)
-        return command.known == .abor ? .abortTransfer : Action.none
+        return action
     }
 
     // MARK: - Before login
