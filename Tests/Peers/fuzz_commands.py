@@ -53,10 +53,18 @@ with open(os.path.join(root, "f.txt"), "wb") as fh:
 for _ in range(sessions):
     s = socket.create_connection((host, port), timeout=60)
     s.recv(1000)
-    s.sendall(b"USER " + user.encode() + b"\r\nPASS " + password.encode() + b"\r\n")
-    for _ in range(rng.randint(1, 30)):
-        line = rng.choice(COMMANDS) + (b" " + argument() if rng.random() < 0.8 else b"")
-        s.sendall(line + rng.choice([b"\r\n", b"\r\n", b"\n", b"\r", b""]))
+    # The whole session is drawn before anything is sent, so a seed replays the same bytes however the
+    # server answers.
+    lines = [rng.choice(COMMANDS) + (b" " + argument() if rng.random() < 0.8 else b"")
+             + rng.choice([b"\r\n", b"\r\n", b"\n", b"\r", b""]) for _ in range(rng.randint(1, 30))]
+    try:
+        s.sendall(b"USER " + user.encode() + b"\r\nPASS " + password.encode() + b"\r\n")
+        for line in lines:
+            s.sendall(line)
+    except (BrokenPipeError, ConnectionResetError):
+        # The server may end a session on its own (QUIT, a second USER after too many failures, a line
+        # past the limit); that is an answer, not a failure. Whether it still serves is checked below.
+        pass
     s.settimeout(0.2)
     try:
         while s.recv(65536):
