@@ -32,7 +32,7 @@ extension Cluster {
             for node in self.nodes {
                 group.addTask {
                     do {
-                        return (node.name, try await node.withClient { try await $0.list(node.directory(of: space)) })
+                        return (node.name, try await node.withClient(idempotent: true) { try await $0.list(node.directory(of: space)) })
                     } catch let error as FTPClientError where error.code == .replyError && error.replyCode == 550 {
                         return (node.name, [])  // no directory for this space on that node yet
                     } catch {

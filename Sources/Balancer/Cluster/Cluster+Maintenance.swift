@@ -151,7 +151,7 @@ extension Cluster {
         for node in self.nodes {
             let entries: [FTPListEntry]
             do {
-                entries = try await node.withClient { try await $0.list(node.configuration.directory) }
+                entries = try await node.withClient(idempotent: true) { try await $0.list(node.configuration.directory) }
             } catch {
                 // The other nodes still count; this one's spaces are found when it answers again.
                 self.logger.warning("a node could not be listed while rebuilding the catalog", metadata: [

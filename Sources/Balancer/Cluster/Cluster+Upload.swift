@@ -235,7 +235,7 @@ extension Cluster {
     /// Whether `node` holds all `size` bytes under `temporary` (logged when not).
     private func hasComplete(_ temporary: String, in space: Space, size: UInt64, on node: ClusterNode) async -> Bool {
         do {
-            let stored = try await node.withClient { try await $0.size(of: node.path(temporary, in: space)) }
+            let stored = try await node.withClient(idempotent: true) { try await $0.size(of: node.path(temporary, in: space)) }
             if stored == size { return true }
             self.logger.warning("a replica of an upload is short", metadata: [
                 "node": "\(node.name)", "file": "\(space)/\(temporary)", "bytes": "\(stored) of \(size)"])

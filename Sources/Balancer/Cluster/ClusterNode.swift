@@ -64,15 +64,19 @@ public actor ClusterNode {
     public func isAvailable(now: ContinuousClock.Instant? = nil) -> Bool { self.breaker.isAvailable(now: now ?? self.now()) }
 
     /// Runs `body` with a connection, unless the circuit is open: then it fails at once. Connection-level
-    /// failures count against the node; a refused command (5xx on one file) does not.
-    public func withClient<R: Sendable>(_ body: @Sendable (FTPClient) async throws -> R) async throws -> R {
+    /// failures count against the node; a refused command (5xx on one file) does not. `idempotent`: `body` may
+    /// run twice, so a pooled connection the node closed a moment ago is retried on a new one
+    /// (``FTPConnectionPool/withConnection(idempotent:_:)``) and the failure, if any, is the node's state now.
+    public func withClient<R: Sendable>(
+        idempotent: Bool = false, _ body: @Sendable (FTPClient) async throws -> R
+    ) async throws -> R {
         guard self.breaker.allowRequest(now: self.now()) else {
             throw ClusterError(.noNodeAvailable, "node \(self.name) is down\(self.lastError.map { " (\($0))" } ?? "")")
         }
         self.activeTransfers += 1
         defer { self.activeTransfers -= 1 }
         do {
-            let result = try await self.pool.withConnection(body)
+            let result = try await self.pool.withConnection(idempotent: idempotent, body)
             self.breaker.recordSuccess()
             return result
         } catch let error as FTPClientError where !error.isTransient && error.code == .replyError {
@@ -131,7 +135,7 @@ public actor ClusterNode {
     public func refresh() async {
         let directory = self.configuration.directory
         do {
-            let (elapsed, free) = try await self.withClient { client in
+            let (elapsed, free) = try await self.withClient(idempotent: true) { client in
                 let start = ContinuousClock.now
                 try await client.noop()
                 let elapsed = ContinuousClock.now - start

@@ -58,11 +58,12 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
     /// Whether the control connection is unusable after this error (the caller should reconnect). An error that
     /// came with a whole control reply leaves the control connection in step, so it stays usable: a data
     /// connection that broke before the server's final reply, a 213 whose text is not a size or a time, an
-    /// unreadable PASV address. A garbled or truncated reply, a lost control connection or a timeout do not.
+    /// unreadable PASV address. A garbled or truncated reply, a lost control connection, a timeout or a 421 (the
+    /// server closes the control connection after it) do not.
     public var connectionIsBroken: Bool {
         switch self.code {
         case .connectionFailed, .timeout, .tls: return true
-        case .connectionClosed, .protocolViolation: return self.reply == nil
+        case .connectionClosed, .protocolViolation: return self.reply == nil || self.reply?.code == 421
         case .replyError, .notSupported, .local, .invalidState, .cancelled: return false
         }
     }

@@ -58,16 +58,41 @@ public actor FTPConnectionPool {
 
     /// Runs `body` with a connection of its own. A connection whose control channel broke is discarded, not
     /// returned to the pool.
-    public func withConnection<R: Sendable>(_ body: (FTPClient) async throws -> R) async throws -> R {
-        let client = try await self.acquire()
+    ///
+    /// - Parameter idempotent: `true` when `body` may safely run twice (a NOOP, a listing, a download into
+    ///   memory). A connection taken from the idle list may have been closed by the server a moment ago, before
+    ///   the pool could see it; when `body` then fails because the connection was lost (or the server's 421 was
+    ///   waiting on it), it runs once more on a new connection, so the caller learns the server's state now, not
+    ///   the old connection's. HTTP clients retry idempotent requests on a reused connection the same way.
+    public func withConnection<R: Sendable>(
+        idempotent: Bool = false, _ body: (FTPClient) async throws -> R
+    ) async throws -> R {
+        let (client, reused) = try await self.acquire()
         do {
             let result = try await body(client)
             await self.release(client)
             return result
         } catch {
+            let stale = reused && Self.closedByServer(error)
             await self.release(client)
-            throw error
+            guard idempotent, stale, !Task.isCancelled else { throw error }
+            let (fresh, _) = try await self.acquire(fresh: true)
+            do {
+                let result = try await body(fresh)
+                await self.release(fresh)
+                return result
+            } catch {
+                await self.release(fresh)
+                throw error
+            }
         }
+    }
+
+    /// A failure that says the server ended the control connection: it closed it, or answered 421 (closing).
+    /// A data connection lost before a whole control reply leaves the session usable, and is not one.
+    private static func closedByServer(_ error: any Error) -> Bool {
+        guard let error = error as? FTPClientError, error.connectionIsBroken else { return false }
+        return error.code == .connectionClosed || error.replyCode == 421
     }
 
     /// Closes every idle connection and refuses new work; connections in use close when released.
@@ -83,17 +108,27 @@ public actor FTPConnectionPool {
         self.waiters.resumeAll()
     }
 
-    private func acquire() async throws -> FTPClient {
+    /// A connection, and whether it was reused from the idle list. `fresh`: skip idle connections and open a new
+    /// one (waiting for room like any caller), after a reused one turned out closed.
+    private func acquire(fresh: Bool = false) async throws -> (client: FTPClient, reused: Bool) {
         while true {
             guard !self.closed else { throw FTPClientError(.invalidState, "the connection pool is closed") }
             self.startKeepAliveIfNeeded()
-            if let entry = self.idle.popLast() {
+            if !fresh, let entry = self.idle.popLast() {
                 // A connection idle for a while may have been closed by the server (its 421 still unread):
                 // test it before handing it out.
                 if await entry.client.isConnected {
-                    if self.configuration.now() - entry.since < .seconds(1) { return entry.client }
-                    if (try? await entry.client.noop()) != nil { return entry.client }
+                    if self.configuration.now() - entry.since < .seconds(1) { return (entry.client, true) }
+                    if (try? await entry.client.noop()) != nil { return (entry.client, true) }
                 }
+                self.open -= 1
+                await entry.client.close()
+                continue
+            }
+            if fresh, self.open >= self.configuration.maxConnections, let entry = self.idle.first {
+                // No room for a new connection, but an idle one holds a place: it goes, so the retry is not
+                // served by a connection as old as the one that just failed.
+                self.idle.removeFirst()
                 self.open -= 1
                 await entry.client.close()
                 continue
@@ -106,7 +141,7 @@ public actor FTPConnectionPool {
                         host: self.configuration.host, port: self.configuration.port,
                         configuration: self.configuration.client, group: self.group)
                     try await client!.login(user: self.configuration.user, password: self.configuration.password)
-                    return client!
+                    return (client!, false)
                 } catch {
                     self.open -= 1
                     self.wakeOne()

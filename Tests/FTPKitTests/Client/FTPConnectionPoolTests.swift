@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import SeedTestSupport
 import Synchronization
 import Testing
@@ -115,6 +116,110 @@ import Testing
             try await eventually("the server seeing the QUIT", timeout: .seconds(60)) { server.server.sessionCount == 0 }
             try await pool.withConnection { try await $0.noop() }  // a fresh one on demand
             await pool.close()
+        }
+    }
+}
+
+/// A pooled connection the server closed a moment ago, before the client could see it: the next caller's
+/// command finds it lost, or reads the 421 the server sent as it shut down. An idempotent caller is served on a
+/// new connection; any other caller gets the error (its body may have had effects). The server is a scripted one
+/// so the moment is not left to timing: its first connection ends at its first NOOP, without a reply (a killed
+/// server) or with a 421 (one shutting down).
+@Suite(.tags(.unit), .inTestSet(.unit)) struct FTPConnectionPoolStaleConnectionTests {
+    @Test(arguments: [true, false], [ScriptedFTPServer.Ending.vanish, .reply421])
+    func aConnectionClosedUnderThePoolIsRetriedOnlyWhenIdempotent(idempotent: Bool, ending: ScriptedFTPServer.Ending) async throws {
+        let server = try await ScriptedFTPServer.start(firstConnectionEndsAtNOOP: ending)
+        var configuration = FTPConnectionPool.Configuration(
+            host: "127.0.0.1", port: server.port, user: "u", password: "p", maxConnections: 1, keepAliveInterval: nil)
+        let time = ManualTime()
+        configuration.now = time.now  // the clock stands still: the idle connection is handed out unchecked
+        let pool = FTPConnectionPool(configuration: configuration)
+        try await pool.withConnection { _ in }  // opens the first connection and returns it to the idle list
+        if idempotent {
+            let reply = try await pool.withConnection(idempotent: true) { try await $0.raw("NOOP").code }
+            #expect(reply == 200)
+            #expect(server.connections == 2)
+        } else {
+            await #expect(throws: FTPClientError.self) {
+                _ = try await pool.withConnection { try await $0.raw("NOOP").code }
+            }
+            #expect(server.connections == 1)
+            #expect(try await pool.withConnection { try await $0.raw("NOOP").code } == 200)  // the pool goes on
+        }
+        await pool.close()
+        try await server.close()
+    }
+}
+
+/// Just enough FTP for a pool's login: a greeting, 331/230 for USER/PASS, 200 for TYPE and NOOP, 221 for QUIT, 502 for
+/// anything else. Its first connection ends at its first NOOP.
+final class ScriptedFTPServer: Sendable {
+    enum Ending: Sendable { case vanish, reply421 }
+
+    private let channel: any Channel
+    private let accepted: Accepted
+    var port: Int { self.channel.localAddress!.port! }
+    var connections: Int { self.accepted.count.withLock { $0 } }
+
+    private init(channel: any Channel, accepted: Accepted) {
+        self.channel = channel
+        self.accepted = accepted
+    }
+
+    static func start(firstConnectionEndsAtNOOP ending: Ending) async throws -> ScriptedFTPServer {
+        let accepted = Accepted()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                let number = accepted.count.withLock { $0 += 1; return $0 }
+                return child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(Handler(endsAtNOOP: number == 1 ? ending : nil))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return ScriptedFTPServer(channel: channel, accepted: accepted)
+    }
+
+    func close() async throws { try await self.channel.close() }
+
+    private final class Accepted: Sendable {
+        let count = Mutex(0)
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let endsAtNOOP: Ending?
+        var pending = ""
+        init(endsAtNOOP: Ending?) { self.endsAtNOOP = endsAtNOOP }
+
+        func channelActive(context: ChannelHandlerContext) { self.reply("220 scripted", context: context) }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = self.unwrapInboundIn(data)
+            self.pending += buffer.readString(length: buffer.readableBytes) ?? ""
+            while let end = self.pending.range(of: "\r\n") {
+                let line = String(self.pending[..<end.lowerBound])
+                self.pending.removeSubrange(..<end.upperBound)
+                switch line.split(separator: " ").first.map({ $0.uppercased() }) ?? "" {
+                case "USER": self.reply("331 password please", context: context)
+                case "PASS": self.reply("230 logged in", context: context)
+                case "TYPE": self.reply("200 binary", context: context)
+                case "NOOP" where self.endsAtNOOP != nil:
+                    if self.endsAtNOOP == .reply421 { self.reply("421 shutting down", context: context) }
+                    context.close(promise: nil)
+                    return
+                case "NOOP": self.reply("200 ok", context: context)
+                case "QUIT":
+                    self.reply("221 bye", context: context)
+                    context.close(promise: nil)
+                    return
+                default: self.reply("502 not here", context: context)
+                }
+            }
+        }
+
+        func reply(_ line: String, context: ChannelHandlerContext) {
+            context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: line + "\r\n")), promise: nil)
         }
     }
 }

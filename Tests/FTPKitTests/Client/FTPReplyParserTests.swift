@@ -51,6 +51,9 @@ import SeedTestSupport
         #expect(!FTPClientError(.replyError, "x", reply: FTPReply(550, "no")).isTransient)
         #expect(FTPClientError(.timeout, "x").isTransient)
         #expect(FTPClientError(.connectionClosed, "x").connectionIsBroken)
+        // A 421 ends the session, whatever it answered; a data connection lost before its 226 does not.
+        #expect(FTPClientError(.connectionClosed, "closing", reply: FTPReply(421, "bye")).connectionIsBroken)
+        #expect(!FTPClientError(.connectionClosed, "data lost", reply: FTPReply(426, "aborted")).connectionIsBroken)
         #expect(FTPClientError(.replyError, "refused", reply: FTPReply(550, "no such file"), command: "RETR x").description
             == "refused (RETR x → 550 no such file)")
     }
