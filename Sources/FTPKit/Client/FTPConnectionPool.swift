@@ -69,22 +69,21 @@ public actor FTPConnectionPool {
     ) async throws -> R {
         let (client, reused) = try await self.acquire()
         do {
+            return try await self.run(body, on: client)
+        } catch where idempotent && reused && Self.closedByServer(error) && !Task.isCancelled {
+            return try await self.run(body, on: try await self.acquire(fresh: true).client)
+        }
+    }
+
+    /// `body` on `client`, which goes back to the pool (or is closed, when broken) however `body` ends.
+    private func run<R: Sendable>(_ body: (FTPClient) async throws -> R, on client: FTPClient) async throws -> R {
+        do {
             let result = try await body(client)
             await self.release(client)
             return result
         } catch {
-            let stale = reused && Self.closedByServer(error)
             await self.release(client)
-            guard idempotent, stale, !Task.isCancelled else { throw error }
-            let (fresh, _) = try await self.acquire(fresh: true)
-            do {
-                let result = try await body(fresh)
-                await self.release(fresh)
-                return result
-            } catch {
-                await self.release(fresh)
-                throw error
-            }
+            throw error
         }
     }
 
