@@ -113,6 +113,28 @@ final class Collected: Sendable {
         }
     }
 
+    /// A whole download is checked against the SHA-256 recorded at upload, hashed as the chunks arrive: a replica
+    /// altered on disk (same size) ends in `checksumMismatch`, while a range of it, which cannot be checked, is
+    /// delivered as stored.
+    @Test func aWholeDownloadOfAnAlteredReplicaFailsItsChecksum() async throws {
+        try await withNodes(1) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1)
+            _ = try await cluster.upload("data.bin", from: Source(count: 700_000, delay: nil))
+            var altered = Source.bytes(700_000)
+            altered[400_000] ^= 0xFF
+            let handle = try await nodes[0].storage.openForWriting(FTPPath("/default/data.bin"), mode: .replace)
+            try await handle.write(ByteBuffer(bytes: altered))
+            try await handle.commit()
+
+            let error = await #expect(throws: ClusterError.self) { try await cluster.download("data.bin") { _ in } }
+            #expect(error?.code == .checksumMismatch, "\(String(describing: error))")
+            let range = Collected()
+            try await cluster.download("data.bin", in: .default, from: 399_000, length: 2_000) { range.append($0) }
+            #expect(range.value == Array(altered[399_000..<401_000]))
+            await cluster.close()
+        }
+    }
+
     @Test func aNodeDownIsReportedAndDownloadsFailOver() async throws {
         try await withNodes(3) { nodes in
             let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)

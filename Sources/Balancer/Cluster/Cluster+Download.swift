@@ -62,56 +62,47 @@ extension Cluster {
                 }
             }
         }
-        let digest = BackgroundDigest()
+        // Hashed where each chunk was just received, while it is still in the CPU's cache: on the connection's event
+        // loop, about 150 µs per 256 KiB chunk, the order of a TLS handler's work per read. A hashing task beside
+        // the transfer (as uploads have) cost a fifth more CPU here, for no time gained (Docs/benchmarks.md).
+        let digest = whole ? SharedDigest() : nil
         let delivered = ProgressBox()
         var lastError: (any Error)?
         var done = wanted == 0
-        let actual: String? = try await withThrowingTaskGroup(of: String?.self) { group in
-            if whole { group.addTask { await digest.run() } }
+        for entry in ranked where !done {
             do {
-                for entry in ranked where !done {
-                    do {
-                        let start = offset + delivered.value
-                        try await entry.node.withClient { client in
-                            try await client.download(entry.path, offset: start) { stream in
-                                for try await var chunk in stream {
-                                    let left = wanted - delivered.value
-                                    if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
-                                    do {
-                                        try await consumer(chunk)
-                                    } catch {
-                                        throw ConsumerFailure(error: error)
-                                    }
-                                    if whole { await digest.update(chunk) }
-                                    delivered.add(chunk.readableBytes)
-                                    if delivered.value == wanted { return }  // a range's end: the client aborts the rest
-                                }
+                let start = offset + delivered.value
+                try await entry.node.withClient { client in
+                    try await client.download(entry.path, offset: start) { stream in
+                        for try await var chunk in stream {
+                            let left = wanted - delivered.value
+                            if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
+                            do {
+                                try await consumer(chunk)
+                            } catch {
+                                throw ConsumerFailure(error: error)
                             }
+                            digest?.update(chunk)
+                            delivered.add(chunk.readableBytes)
+                            if delivered.value == wanted { return }  // a range's end: the client aborts the rest
                         }
-                        done = delivered.value == wanted
-                    } catch let failure as ConsumerFailure {
-                        throw failure.error
-                    } catch {
-                        self.logger.warning("a replica failed during a download", metadata: [
-                            "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
-                        lastError = error
                     }
                 }
+                done = delivered.value == wanted
+            } catch let failure as ConsumerFailure {
+                throw failure.error
             } catch {
-                digest.cancel()
-                throw error
+                self.logger.warning("a replica failed during a download", metadata: [
+                    "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
+                lastError = error
             }
-            if done { digest.finish() } else { digest.cancel() }
-            var result: String?
-            for try await r in group where r != nil { result = r }
-            return result
         }
         guard done else {
             let reason = lastError.map { ": " + ClusterNode.plainReason($0) } ?? ""
             throw ClusterError(.allReplicasFailed,
                 "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))\(reason)")
         }
-        if whole, let expected, actual != expected {
+        if let digest, let expected, digest.finalize() != expected {
             throw ClusterError(.checksumMismatch, "'\(name)' does not match the checksum recorded at upload")
         }
         return file
