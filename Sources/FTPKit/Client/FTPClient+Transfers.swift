@@ -73,8 +73,9 @@ extension FTPClient {
     ///
     /// `body` prefers the connection's event loop as its task executor, so each chunk is consumed on the thread
     /// that read it (a hop to another thread per chunk cost a third of a loopback download's speed). Do not block
-    /// in it: hand blocking work (file writes, heavy computation) to a thread pool or your own actor, as
-    /// ``downloadFile(_:to:resume:progress:)`` does.
+    /// in it: hand blocking work (file writes) and long computation to a thread pool or your own actor, as
+    /// ``downloadFile(_:to:resume:progress:)`` does. Short work per chunk, such as hashing it (about 150 µs for
+    /// 256 KiB), is cheapest here, while the chunk is still in the cache.
     public func download<R: Sendable>(
         _ path: String, offset: UInt64 = 0, progress: (@Sendable (FTPTransferProgress) -> Void)? = nil,
         _ body: (FTPDownloadStream) async throws -> R
