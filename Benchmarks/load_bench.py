@@ -2,7 +2,8 @@
 
 - pyftpdlib's own benchmark, `ftpbench` (transfer and concurrence benches, N clients, file size S), against each
   server in turn, alternating servers round by round; medians of the rounds, and the CPU seconds each server
-  process (with its children) spent over the whole bench, and the server process's peak memory.
+  process (with its children) spent over the whole bench and in each of its phases, and the server process's
+  peak memory.
 - Transfer setup: ftpbench's 200-client figures include 200 logins and 200 transfer openings made one after
   another, so they carry the server's answer latency 200 times; this measures those phases on their own.
 - FTPS: the server's CPU seconds per GiB sent and received with curl, against the cost of the cipher curl
@@ -13,7 +14,7 @@
 
 Prints Markdown tables with ratios; never bare times only.
 """
-import argparse, asyncio, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, asyncio, os, re, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many, pss_kib,  # noqa: E402
@@ -55,28 +56,40 @@ class VSFTPD_Writable(VSFTPD):
 
 
 def ftpbench(server, bench, clients, size, timeout=180):
-    """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds). A run that does not
-    finish within `timeout` keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
+    """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds, {figure: server CPU seconds
+    since the previous figure}). ftpbench prints one line per phase as it ends, so the server's CPU read at each line
+    splits the bench by phase (work the server still does after a phase's clock stopped, such as draining uploads
+    ftpbench already handed to the kernel, counts in the next line). A run that does not finish within `timeout`
+    keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
     before = cpu_seconds(server.proc.pid)
     command = ["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1", "-P", str(server.port),
                "-b", bench, "-n", str(clients), "-s", size]
+    process = subprocess.Popen(["python3", "-u"] + [shutil.which("ftpbench")] + command[1:], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(timeout, process.kill)
+    watchdog.start()
+    values, units, phase_cpu = {}, {}, {}
+    last = before
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        stdout = out.stdout
-        if out.returncode != 0:
-            raise RuntimeError("ftpbench against %s failed: %s" % (server.name, out.stderr[-2000:]))
-    except subprocess.TimeoutExpired as e:
-        stdout = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        for line in process.stdout:
+            m = LINE.match(line.strip())
+            if m:
+                now = cpu_seconds(server.proc.pid)
+                what = m["what"].strip()
+                values[what], units[what], phase_cpu[what] = float(m["value"]), m["unit"], now - last
+                last = now
+        stderr = process.stderr.read()
+        process.wait()
+    finally:
+        timed_out = not watchdog.is_alive() and process.returncode != 0
+        watchdog.cancel()
+    if timed_out:
         print("ftpbench against %s did not finish in %d s" % (server.name, timeout), file=sys.stderr, flush=True)
+    elif process.returncode != 0:
+        raise RuntimeError("ftpbench against %s failed: %s" % (server.name, stderr[-2000:]))
     time.sleep(0.3)
     cpu = cpu_seconds(server.proc.pid) - before
-    values, units = {}, {}
-    for line in stdout.splitlines():
-        m = LINE.match(line.strip())
-        if m:
-            values[m["what"].strip()] = float(m["value"])
-            units[m["what"].strip()] = m["unit"]
-    return values, units, cpu
+    return values, units, cpu, phase_cpu
 
 
 def start(cls, name, work):
@@ -92,6 +105,7 @@ def start(cls, name, work):
 def load(work, servers, rounds, clients, size):
     """Medians per server of each ftpbench figure and of the server CPU, servers alternating each round."""
     figures = {n: {} for n in servers}
+    phases = {n: {} for n in servers}
     cpu = {n: [] for n in servers}
     peak = {n: [] for n in servers}
     units = {}
@@ -102,11 +116,13 @@ def load(work, servers, rounds, clients, size):
             try:
                 total = 0.0
                 for bench in ("transfer", "concurrence"):
-                    values, u, c = ftpbench(server, bench, clients, size)
+                    values, u, c, by_phase = ftpbench(server, bench, clients, size)
                     units.update(u)
                     total += c
                     for k, v in values.items():
                         figures[name].setdefault(k, []).append(v)
+                    for k, v in by_phase.items():
+                        phases[name].setdefault(k, []).append(v)
                 cpu[name].append(total)
                 peak[name].append(peak_rss_mib(server.proc.pid))
                 print(name, "round", r, {k: v[-1] for k, v in figures[name].items()}, "cpu", total,
@@ -115,8 +131,9 @@ def load(work, servers, rounds, clients, size):
                 server.stop()
                 shutil.rmtree(server.workdir, ignore_errors=True)
     med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
+    phase_med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in phases.items()}
     return (med, {n: statistics.median(c) for n, c in cpu.items()}, {n: statistics.median(p) for n, p in peak.items()},
-            units)
+            units, phase_med)
 
 
 def peak_rss_mib(pid):
@@ -308,7 +325,7 @@ def main():
     lines = []
     try:
         if "load" in only:
-            med, cpu, peak, units = load(work, servers, args.rounds, args.clients, args.size)
+            med, cpu, peak, units, phase_cpu = load(work, servers, args.rounds, args.clients, args.size)
             lines += ["ftpbench (`-b transfer` and `-b concurrence -n %d -s %s`), medians of %d rounds; ratio: ftpd "
                       "against pyftpdlib, above 1 is better for ftpd:" % (args.clients, args.size, args.rounds), "",
                       "| figure | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
@@ -329,6 +346,16 @@ def main():
             lines.append("| server peak resident memory, MiB (vsftpd: its parent process only) | %s | %s |" % (
                 " | ".join("%.0f" % peak[n] for n in servers),
                 "%.2f×" % (peak["pyftpdlib"] / peak["ftpd"]) if "pyftpdlib" in peak and peak["ftpd"] > 0 else "-"))
+            lines += ["", "Server CPU seconds per ftpbench phase (read as each result line appears; what a server "
+                      "still does after a phase's clock stopped counts in the next line), medians of %d rounds; ratio: "
+                      "ftpd's CPU against pyftpdlib's, below 1 is better for ftpd:" % args.rounds, "",
+                      "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(servers) + 1)]
+            for figure in phase_cpu.get("ftpd", {}):
+                row = [("%.2f" % phase_cpu[n][figure]) if figure in phase_cpu[n] else "-" for n in servers]
+                p = phase_cpu.get("pyftpdlib", {}).get(figure)
+                ratio = "%.2f×" % (phase_cpu["ftpd"][figure] / p) if p else "-"
+                lines.append("| %s | %s | %s |" % (figure, " | ".join(row), ratio))
             lines.append("")
         if "setup" in only:
             med = transfer_setup(work, servers, args.rounds, args.clients)
