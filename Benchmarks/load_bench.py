@@ -18,7 +18,7 @@ import argparse, asyncio, os, re, shutil, signal, statistics, subprocess, sys, t
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many, pss_kib,  # noqa: E402
-                       publish, wait_port)
+                       publish, tree_pids, wait_port)
 
 LINE = re.compile(r"^(?P<what>.+?)\s+(?P<value>[\d.]+)\s+(?P<unit>MB/sec|secs)")
 
@@ -57,27 +57,36 @@ class VSFTPD_Writable(VSFTPD):
 
 def ftpbench(server, bench, clients, size, timeout=180):
     """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds, {figure: server CPU seconds
-    since the previous figure}). ftpbench prints one line per phase as it ends, so the server's CPU read at each line
+    since the previous figure}, {figure: ftpbench's own CPU seconds since the previous figure}). ftpbench prints one line per phase as it ends, so the server's CPU read at each line
     splits the bench by phase (work the server still does after a phase's clock stopped, such as draining uploads
     ftpbench already handed to the kernel, counts in the next line). A run that does not finish within `timeout`
     keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
     before = cpu_seconds(server.proc.pid)
     command = ["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1", "-P", str(server.port),
                "-b", bench, "-n", str(clients), "-s", size]
-    process = subprocess.Popen(["python3", "-u"] + [shutil.which("ftpbench")] + command[1:], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    # ftpbench runs behind a line printed once its modules are imported, so its own CPU in the first phase does not
+    # count the interpreter's start.
+    launcher = ("import argparse, asynchat, asyncore, contextlib, ftplib, runpy, ssl, sys; print('started', flush=True); "
+                "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+    process = subprocess.Popen(["python3", "-u", "-W", "ignore", "-c", launcher, shutil.which("ftpbench")] + command[1:],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watchdog = threading.Timer(timeout, process.kill)
     watchdog.start()
-    values, units, phase_cpu = {}, {}, {}
+    values, units, phase_cpu, client_cpu = {}, {}, {}, {}
     last = before
+    client_last = 0.0
     try:
         for line in process.stdout:
+            if line.strip() == "started":
+                client_last = cpu_seconds(process.pid)
+                continue
             m = LINE.match(line.strip())
             if m:
-                now = cpu_seconds(server.proc.pid)
+                now, client_now = cpu_seconds(server.proc.pid), cpu_seconds(process.pid)
                 what = m["what"].strip()
                 values[what], units[what], phase_cpu[what] = float(m["value"]), m["unit"], now - last
-                last = now
+                client_cpu[what] = client_now - client_last
+                last, client_last = now, client_now
         stderr = process.stderr.read()
         process.wait()
     finally:
@@ -89,7 +98,7 @@ def ftpbench(server, bench, clients, size, timeout=180):
         raise RuntimeError("ftpbench against %s failed: %s" % (server.name, stderr[-2000:]))
     time.sleep(0.3)
     cpu = cpu_seconds(server.proc.pid) - before
-    return values, units, cpu, phase_cpu
+    return values, units, cpu, phase_cpu, client_cpu
 
 
 def start(cls, name, work):
@@ -106,7 +115,9 @@ def load(work, servers, rounds, clients, size):
     """Medians per server of each ftpbench figure and of the server CPU, servers alternating each round."""
     figures = {n: {} for n in servers}
     phases = {n: {} for n in servers}
+    clients_cpu = {n: {} for n in servers}
     cpu = {n: [] for n in servers}
+    concurrence_cpu = {n: [] for n in servers}
     peak = {n: [] for n in servers}
     units = {}
     classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
@@ -116,13 +127,17 @@ def load(work, servers, rounds, clients, size):
             try:
                 total = 0.0
                 for bench in ("transfer", "concurrence"):
-                    values, u, c, by_phase = ftpbench(server, bench, clients, size)
+                    values, u, c, by_phase, by_phase_client = ftpbench(server, bench, clients, size)
                     units.update(u)
                     total += c
+                    if bench == "concurrence":
+                        concurrence_cpu[name].append(c)
                     for k, v in values.items():
                         figures[name].setdefault(k, []).append(v)
                     for k, v in by_phase.items():
                         phases[name].setdefault(k, []).append(v)
+                    for k, v in by_phase_client.items():
+                        clients_cpu[name].setdefault(k, []).append(v)
                 cpu[name].append(total)
                 peak[name].append(peak_rss_mib(server.proc.pid))
                 print(name, "round", r, {k: v[-1] for k, v in figures[name].items()}, "cpu", total,
@@ -132,8 +147,9 @@ def load(work, servers, rounds, clients, size):
                 shutil.rmtree(server.workdir, ignore_errors=True)
     med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
     phase_med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in phases.items()}
+    client_med = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in clients_cpu.items()}
     return (med, {n: statistics.median(c) for n, c in cpu.items()}, {n: statistics.median(p) for n, p in peak.items()},
-            units, phase_med)
+            units, phase_med, client_med, {n: statistics.median(c) for n, c in concurrence_cpu.items()})
 
 
 def peak_rss_mib(pid):
@@ -145,27 +161,48 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+def running_cpu_seconds(pid):
+    """CPU time of pid's living threads and descendants, from the scheduler's nanosecond counters
+    (`/proc/PID/task/TID/schedstat`): fine enough for a phase of a few tens of milliseconds, where `/proc/PID/stat`
+    counts 10 ms ticks. Processes already reaped are not counted."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            tasks = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                total += int(open("/proc/%d/task/%s/schedstat" % (p, t)).read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
+
+
 def transfer_setup(work, servers, rounds, clients):
     """What ftpbench's 200-client figures add up but do not show: its clients log in one after another, then open
     their transfers one after another (TYPE I, PASV, STOR or RETR until the 150 reply) before any data moves. So
     each figure carries 200 times the server's answer latency. Medians per server, in seconds, of: the logins,
-    the STOR openings, the STOR completions (1000 bytes each, until every 226), the RETR openings."""
+    the STOR openings, the STOR completions (1000 bytes each, until every 226), the RETR openings; and of the
+    server's CPU per client in each."""
     import ftplib
     phases = ("logins", "STOR openings", "STOR completions", "RETR openings")
     results = {n: {p: [] for p in phases} for n in servers}
+    cpu = {n: {p: [] for p in phases} for n in servers}
     classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
     for r in range(rounds):
         for name in servers:
             server = start(classes[name], name + "-setup%d" % r, work)
             sessions = []
             try:
-                t0 = time.perf_counter()
+                pid = server.proc.pid
+                c0, t0 = running_cpu_seconds(pid), time.perf_counter()
                 for _ in range(clients):
                     f = ftplib.FTP(timeout=30)
                     f.connect("127.0.0.1", server.port)
                     f.login(server.user, server.password)
                     sessions.append(f)
-                t1 = time.perf_counter()
+                c1, t1 = running_cpu_seconds(pid), time.perf_counter()
 
                 def open_all(verb):
                     conns = []
@@ -174,15 +211,15 @@ def transfer_setup(work, servers, rounds, clients):
                         conns.append(f.transfercmd("%s setup%d.bin" % (verb, i)))
                     return conns
                 conns = open_all("STOR")
-                t2 = time.perf_counter()
+                c2, t2 = running_cpu_seconds(pid), time.perf_counter()
                 for c in conns:
                     c.sendall(b"x" * 1000)
                     c.close()
                 for f in sessions:
                     f.voidresp()
-                t3 = time.perf_counter()
+                c3, t3 = running_cpu_seconds(pid), time.perf_counter()
                 conns = open_all("RETR")
-                t4 = time.perf_counter()
+                c4, t4 = running_cpu_seconds(pid), time.perf_counter()
                 for c in conns:
                     while c.recv(65536):
                         pass
@@ -191,12 +228,55 @@ def transfer_setup(work, servers, rounds, clients):
                     f.voidresp()
                 for p, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                     results[name][p].append(v)
+                for p, v in zip(phases, (c1 - c0, c2 - c1, c3 - c2, c4 - c3)):
+                    cpu[name][p].append(v / clients)
             finally:
                 for f in sessions:
                     f.close()
                 server.stop()
                 shutil.rmtree(server.workdir, ignore_errors=True)
-    return {n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in results.items()}
+    return ({n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in results.items()},
+            {n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in cpu.items()})
+
+
+class FTPD_PassiveRange(FTPD):
+    """ftpd with a passive port range, as operators behind NAT or a firewall configure it."""
+    extra = ["--passive-ports", "40000-60000"]
+
+
+def small_transfers(work, servers, rounds, count):
+    """Per-transfer cost: `count` 1000-byte STORs one after another on one ftplib session (TYPE I, PASV, STOR, the
+    data, 226 each), against each server and against ftpd with a 20,000-port passive range. Medians per server of
+    STORs per second and of the server's CPU per STOR (µs)."""
+    import ftplib, io
+    classes = {"ftpd": FTPD, "ftpd (passive range)": FTPD_PassiveRange, "pyftpdlib": PYFTPDLIB,
+               "vsftpd": VSFTPD_Writable}
+    names = [n for n in ["ftpd", "ftpd (passive range)"] + servers if n in classes and (n != "ftpd (passive range)"
+                                                                                       or "ftpd" in servers)]
+    names = list(dict.fromkeys(names))
+    rate = {n: [] for n in names}
+    cpu = {n: [] for n in names}
+    data = b"x" * 1000
+    for r in range(rounds):
+        for name in names:
+            server = start(classes[name], name.split()[0] + "-small%d" % r, work)
+            try:
+                f = ftplib.FTP(timeout=30)
+                f.connect("127.0.0.1", server.port)
+                f.login(server.user, server.password)
+                for i in range(20):  # warm up: the first transfers pay for lazily built state
+                    f.storbinary("STOR warm%d.bin" % i, io.BytesIO(data))
+                c0, t0 = running_cpu_seconds(server.proc.pid), time.perf_counter()
+                for i in range(count):
+                    f.storbinary("STOR small%d.bin" % (i % 100), io.BytesIO(data))
+                c1, t1 = running_cpu_seconds(server.proc.pid), time.perf_counter()
+                f.quit()
+                rate[name].append(count / (t1 - t0))
+                cpu[name].append((c1 - c0) / count * 1e6)
+            finally:
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+    return {n: (statistics.median(rate[n]), statistics.median(cpu[n])) for n in names}
 
 
 def hashed_logins(work, n):
@@ -267,8 +347,23 @@ def cipher_cost(cipher):
     raise RuntimeError("no figure for %s in openssl speed's output" % cipher)
 
 
+def curl_cost(server, big, gib, runs, tls):
+    """Medians of the server's CPU seconds per GiB for a curl RETR and a curl STOR of `big` (published as big.bin)."""
+    retr, stor = [], []
+    for i in range(runs):
+        before = cpu_seconds(server.proc.pid)
+        subprocess.run(["curl"] + tls + [server.url + "big.bin", "-o", "/dev/null"], check=True)
+        retr.append((cpu_seconds(server.proc.pid) - before) / gib)
+        before = cpu_seconds(server.proc.pid)
+        subprocess.run(["curl"] + tls + ["-T", big, server.url + "up%d.bin" % i], check=True)
+        stor.append((cpu_seconds(server.proc.pid) - before) / gib)
+        os.remove(os.path.join(server.pub, "up%d.bin" % i))
+    return statistics.median(retr), statistics.median(stor)
+
+
 def ftps_cost(work, size_mib, runs):
-    """Server CPU s/GiB for FTPS RETR and STOR with curl, the negotiated suite, and the cipher's own cost."""
+    """Server CPU s/GiB for FTPS RETR and STOR with curl, the negotiated suite, the cipher's own cost, and the same
+    transfers without TLS (RETR by sendfile), which is what moving the bytes costs before any encryption."""
     big = os.path.join(work, "tls-big.bin")
     with open(big, "wb") as f:
         chunk = os.urandom(1 << 20)
@@ -285,21 +380,21 @@ def ftps_cost(work, size_mib, runs):
                                "1"], capture_output=True, text=True)
         suite = re.search(r"SSL connection using (\S+) / (\S+)", probe.stderr)
         suite = "%s %s" % (suite[1], suite[2]) if suite else "unknown"
-        retr, stor = [], []
-        for i in range(runs):
-            before = cpu_seconds(server.proc.pid)
-            subprocess.run(["curl"] + tls + [server.url + "big.bin", "-o", "/dev/null"], check=True)
-            retr.append((cpu_seconds(server.proc.pid) - before) / gib)
-            before = cpu_seconds(server.proc.pid)
-            subprocess.run(["curl"] + tls + ["-T", big, server.url + "up%d.bin" % i], check=True)
-            stor.append((cpu_seconds(server.proc.pid) - before) / gib)
-            os.remove(os.path.join(server.pub, "up%d.bin" % i))
+        retr, stor = curl_cost(server, big, gib, runs, tls)
     finally:
         server.stop()
+    plain_server = FTPD("ftpd", os.path.join(work, "ftpd-plain-cost"))
+    os.makedirs(plain_server.workdir, exist_ok=True)
+    plain_server.start()
+    try:
+        publish(plain_server, big)
+        plain = curl_cost(plain_server, big, gib, runs, ["-sS"])
+    finally:
+        plain_server.stop()
         os.remove(big)
     cipher = "aes-256-gcm" if "AES_256_GCM" in suite or "AES256-GCM" in suite else (
         "aes-128-gcm" if "AES_128_GCM" in suite or "AES128-GCM" in suite else "chacha20-poly1305")
-    return suite, cipher, cipher_cost(cipher), statistics.median(retr), statistics.median(stor)
+    return suite, cipher, cipher_cost(cipher), retr, stor, plain
 
 
 def main():
@@ -311,7 +406,8 @@ def main():
     ap.add_argument("--logins", type=int, default=1000)
     ap.add_argument("--idle", type=int, default=10000)
     ap.add_argument("--tls-mib", type=int, default=512)
-    ap.add_argument("--only", default="load,setup,tls,logins,idle")
+    ap.add_argument("--small", type=int, default=1000)
+    ap.add_argument("--only", default="load,setup,small,tls,logins,idle")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -325,7 +421,7 @@ def main():
     lines = []
     try:
         if "load" in only:
-            med, cpu, peak, units, phase_cpu = load(work, servers, args.rounds, args.clients, args.size)
+            med, cpu, peak, units, phase_cpu, client_cpu, concurrence_cpu = load(work, servers, args.rounds, args.clients, args.size)
             lines += ["ftpbench (`-b transfer` and `-b concurrence -n %d -s %s`), medians of %d rounds; ratio: ftpd "
                       "against pyftpdlib, above 1 is better for ftpd:" % (args.clients, args.size, args.rounds), "",
                       "| figure | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
@@ -342,7 +438,11 @@ def main():
                 lines.append("| %s (%s) | %s | %s |" % (figure, units[figure], " | ".join(row), ratio))
             lines.append("| server CPU over both benches (s) | %s | %s |" % (
                 " | ".join("%.2f" % cpu[n] for n in servers),
-                "%.2f× (target ≤ 0.67×)" % (cpu["ftpd"] / cpu["pyftpdlib"]) if "pyftpdlib" in cpu else "-"))
+                "%.2f×" % (cpu["ftpd"] / cpu["pyftpdlib"]) if "pyftpdlib" in cpu else "-"))
+            lines.append("| server CPU over the concurrence bench (s) | %s | %s |" % (
+                " | ".join("%.2f" % concurrence_cpu[n] for n in servers),
+                "%.2f× (target ≤ 0.67×)" % (concurrence_cpu["ftpd"] / concurrence_cpu["pyftpdlib"])
+                if "pyftpdlib" in concurrence_cpu else "-"))
             lines.append("| server peak resident memory, MiB (vsftpd: its parent process only) | %s | %s |" % (
                 " | ".join("%.0f" % peak[n] for n in servers),
                 "%.2f×" % (peak["pyftpdlib"] / peak["ftpd"]) if "pyftpdlib" in peak and peak["ftpd"] > 0 else "-"))
@@ -356,9 +456,23 @@ def main():
                 p = phase_cpu.get("pyftpdlib", {}).get(figure)
                 ratio = "%.2f×" % (phase_cpu["ftpd"][figure] / p) if p else "-"
                 lines.append("| %s | %s | %s |" % (figure, " | ".join(row), ratio))
+            lines += ["", "ftpbench's own CPU seconds per phase. It is one single-threaded Python process, so no phase "
+                      "can take less time than this, whatever the server. The last column is the best ratio any "
+                      "server could reach against pyftpdlib's time, with ftpbench costing what it cost against the "
+                      "cheapest server:", "",
+                      "| phase | " + " | ".join(servers) + " | best reachable vs pyftpdlib |",
+                      "|---|" + "---|" * (len(servers) + 1)]
+            for figure in client_cpu.get("ftpd", {}):
+                if units.get(figure) != "secs":
+                    continue  # the transfer bench's figures are rates over a fixed time, not phase times
+                row = [("%.2f" % client_cpu[n][figure]) if figure in client_cpu[n] else "-" for n in servers]
+                floor = min(client_cpu[n][figure] for n in servers if figure in client_cpu[n])
+                p = med.get("pyftpdlib", {}).get(figure)
+                best = "%.2f×" % (p / floor) if p and floor > 0.01 else "-"
+                lines.append("| %s | %s | %s |" % (figure, " | ".join(row), best))
             lines.append("")
         if "setup" in only:
-            med = transfer_setup(work, servers, args.rounds, args.clients)
+            med, per_client = transfer_setup(work, servers, args.rounds, args.clients)
             lines += ["%d clients one after another, as ftpbench opens them (seconds, medians of %d rounds; ratio: "
                       "ftpd against pyftpdlib, above 1 is better for ftpd):" % (args.clients, args.rounds), "",
                       "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
@@ -367,15 +481,40 @@ def main():
                 ratio = ("%.2f×" % (med["pyftpdlib"][phase] / med["ftpd"][phase])
                          if "pyftpdlib" in med and "ftpd" in med else "-")
                 lines.append("| %s | %s | %s |" % (phase, " | ".join("%.3f" % med[n][phase] for n in servers), ratio))
+            lines += ["", "The server's CPU per client in each of those phases (µs, its living threads and processes; "
+                      "ratio: ftpd's against pyftpdlib's, below 1 is better for ftpd):", "",
+                      "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(servers) + 1)]
+            for phase in per_client[servers[0]]:
+                ratio = ("%.2f×" % (per_client["ftpd"][phase] / per_client["pyftpdlib"][phase])
+                         if "pyftpdlib" in per_client and "ftpd" in per_client and per_client["pyftpdlib"][phase] > 0
+                         else "-")
+                lines.append("| %s | %s | %s |" % (
+                    phase, " | ".join("%.0f" % (per_client[n][phase] * 1e6) for n in servers), ratio))
+            lines.append("")
+        if "small" in only:
+            small = small_transfers(work, servers, args.rounds, args.small)
+            lines += ["%d small uploads (1000 bytes) one after another on one session, medians of %d rounds; ratio: "
+                      "against pyftpdlib, above 1 is better for the server of the row:" % (args.small, args.rounds), "",
+                      "| server | STORs per second | server CPU per STOR (µs) | STORs/s vs pyftpdlib |",
+                      "|---|---|---|---|"]
+            for name, (per_second, micros) in small.items():
+                ratio = "%.2f×" % (per_second / small["pyftpdlib"][0]) if "pyftpdlib" in small else "-"
+                lines.append("| %s | %.0f | %.0f | %s |" % (name, per_second, micros, ratio))
             lines.append("")
         if "tls" in only:
-            suite, cipher, cost, retr, stor = ftps_cost(work, args.tls_mib, args.rounds)
+            suite, cipher, cost, retr, stor, (plain_retr, plain_stor) = ftps_cost(work, args.tls_mib, args.rounds)
             lines += ["FTPS with curl (%d MiB, median of %d): ftpd's CPU seconds per GiB against %s alone "
-                      "(`openssl speed -evp %s -bytes 16384`, one core: %.3f s/GiB); curl negotiated %s:"
+                      "(`openssl speed -evp %s -bytes 16384`, one core: %.3f s/GiB); curl negotiated %s. Without "
+                      "TLS the same transfers cost what moving the bytes costs (RETR by sendfile), so a TLS server "
+                      "cannot spend less than that plus the cipher: the floor column."
                       % (args.tls_mib, args.rounds, cipher, cipher, cost, suite), "",
-                      "| direction | server CPU s/GiB | × cipher | target |", "|---|---|---|---|",
-                      "| RETR (sent) | %.3f | %.2f× | ≤ 2.0× |" % (retr, retr / cost),
-                      "| STOR (received) | %.3f | %.2f× | ≤ 2.5× |" % (stor, stor / cost), ""]
+                      "| direction | server CPU s/GiB | × cipher | target | without TLS | floor (without TLS + cipher) "
+                      "| TLS's own cost (TLS − without) × cipher |", "|---|---|---|---|---|---|---|",
+                      "| RETR (sent) | %.3f | %.2f× | ≤ 2.0× | %.3f | %.2f× | %.2f× |"
+                      % (retr, retr / cost, plain_retr, (plain_retr + cost) / cost, (retr - plain_retr) / cost),
+                      "| STOR (received) | %.3f | %.2f× | ≤ 2.5× | %.3f | %.2f× | %.2f× |"
+                      % (stor, stor / cost, plain_stor, (plain_stor + cost) / cost, (stor - plain_stor) / cost), ""]
         if "logins" in only:
             anonymous, cold, cached = hashed_logins(work, args.logins)
             lines += ["%d concurrent logins to ftpd (seconds): a user whose password is a PBKDF2-SHA256 hash (600,000 "

@@ -57,8 +57,11 @@ struct FTPTransferRunner: Sendable {
         // 2. The data connection.
         let channel: DataChannel
         do {
-            // In a task of its own so ABOR or the control connection closing can cancel the wait.
-            let waiting = Task { try await self.dataChannel() }
+            // In a task of its own so ABOR or the control connection closing can cancel the wait; on the listener's
+            // event loop, where the accepted connection is handed over (on the cooperative pool it cost two more
+            // thread wake-ups per transfer).
+            let loop = self.listener?.eventLoop ?? self.group.next()
+            let waiting = Task(executorPreference: EventLoopTaskExecutor(loop)) { try await self.dataChannel() }
             self.control.waiting { waiting.cancel() }
             channel = try await withTaskCancellationHandler { try await waiting.value } onCancel: { waiting.cancel() }
         } catch {
@@ -88,35 +91,24 @@ struct FTPTransferRunner: Sendable {
             }
         }
 
-        // 3. The bytes, watched for stalls.
-        return await withTaskGroup(of: FTPTransferResult?.self) { group in
-            group.addTask {
-                await self.move(prepared, over: channel, progress: progress)
+        // 3. The bytes, watched for stalls by a timer on the data connection's event loop: a sleeping task beside
+        //    the transfer cost a libdispatch timer per transfer and wake-ups of its thread (Docs/benchmarks.md).
+        let lastSeen = Mutex<UInt64>(.max)
+        let timeout = TimeAmount(self.timeout)
+        let watchdog = channel.channel.eventLoop.scheduleRepeatedTask(initialDelay: timeout, delay: timeout) { task in
+            let now = progress.bytes
+            let stalled = lastSeen.withLock { last in
+                defer { last = now }
+                return last == now
             }
-            group.addTask {
-                var last: UInt64 = .max
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: self.timeout)
-                    let now = progress.bytes
-                    if now == last, !Task.isCancelled {
-                        self.logger.notice("data connection stalled; aborting", metadata: ["bytes": "\(now)"])
-                        progress.markStalled()
-                        channel.channel.close(promise: nil)
-                        return nil
-                    }
-                    last = now
-                }
-                return nil
-            }
-            var result: FTPTransferResult = .connectionLost(bytes: 0)
-            for await r in group {
-                if let r {
-                    result = r
-                    group.cancelAll()
-                }
-            }
-            return result
+            guard stalled else { return }
+            task.cancel()
+            self.logger.notice("data connection stalled; aborting", metadata: ["bytes": "\(now)"])
+            progress.markStalled()
+            channel.channel.close(promise: nil)
         }
+        defer { watchdog.cancel() }
+        return await self.move(prepared, over: channel, progress: progress)
     }
 
     // MARK: - Preparation

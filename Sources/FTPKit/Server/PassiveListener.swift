@@ -12,6 +12,8 @@ final class PassiveListener: Sendable {
 
     let port: Int
     private let serverChannel: any Channel
+    /// The loop the listening socket lives on, where the accepted connection is handed over.
+    var eventLoop: any EventLoop { self.serverChannel.eventLoop }
     private let state: Mutex<State>
 
     private struct State {
@@ -42,9 +44,9 @@ final class PassiveListener: Sendable {
         alsoAccept: String? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
-        let candidates: [Int] = range.map { Array($0).shuffled().prefix(64).map { $0 } } ?? [0]
         var lastError: (any Error)?
-        for port in candidates {
+        var ports = PassivePortPicker(range: range)
+        while let port = ports.next() {
             do {
                 let channel = try await ServerBootstrap(group: loop ?? group.next(), childGroup: group)
                     .serverChannelOption(.backlog, value: 4)

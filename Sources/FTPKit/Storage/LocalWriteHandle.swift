@@ -137,8 +137,7 @@ final class LocalWriteHandle: FTPWriteHandle {
         in directory: DirectoryDescriptor, path: FTPPath, mode: mode_t, prefix: String = LocalFileStorage.temporaryPrefix
     ) throws -> (CInt, String) {
         for _ in 0..<8 {
-            let suffix = (0..<12).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }
-            let temp = prefix + String(suffix)
+            let temp = prefix + Self.randomSuffix()
             let fd = Glibc.openat(directory.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
             if fd >= 0 {
                 // New and unseen by anyone else, so the lock is free; it marks the file as a live upload.
@@ -148,6 +147,18 @@ final class LocalWriteHandle: FTPWriteHandle {
             if errno != EEXIST { throw FTPStorageError.fromErrno(errno, path.parent) }
         }
         throw FTPStorageError(.io, "\(path): could not create a temporary file")
+    }
+
+    /// Twelve random letters and digits from one random number (each number drawn costs a system call).
+    static func randomSuffix() -> String {
+        let digits = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var value = UInt64.random(in: 0...UInt64.max)
+        var suffix = [UInt8](repeating: 0, count: 12)
+        for i in suffix.indices {
+            suffix[i] = digits[Int(value % 36)]
+            value /= 36
+        }
+        return String(decoding: suffix, as: UTF8.self)
     }
 
     private static func copyPrefix(from source: ResolvedPath, to fd: CInt, length: UInt64, path: FTPPath) throws {

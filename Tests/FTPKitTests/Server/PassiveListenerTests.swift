@@ -35,6 +35,25 @@ import SeedTestSupport
         try await Self.closes(first, within: .seconds(10))
     }
 
+    /// With a range, the listener binds inside it; when every port of the range is taken it fails with the bind's
+    /// error after trying each once, rather than retrying forever.
+    @Test func aRangeIsUsedAndAFullOneFails() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let probe = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(probe.localAddress?.port)
+        try await probe.close().get()
+        // The port the kernel just gave and took back, as a range of one: free again (bound with SO_REUSEADDR).
+        let held = try await PassiveListener.open(
+            group: group, host: "127.0.0.1", range: port...port, expectedPeer: "127.0.0.1", logger: Logger(label: "test"))
+        #expect(held.port == port)
+        await #expect(throws: (any Error).self) {
+            _ = try await PassiveListener.open(
+                group: group, host: "127.0.0.1", range: port...port, expectedPeer: "127.0.0.1",
+                logger: Logger(label: "test"))
+        }
+        held.close()
+    }
+
     /// Waits for the server side to close `channel`; closes it and fails after `limit` (futures cannot be
     /// cancelled, so the wait is bounded by a timer on the channel's loop).
     static func closes(_ channel: any Channel, within limit: Duration) async throws {

@@ -14,6 +14,15 @@ import Testing
         }
     }
 
+    /// The data timeout watches progress, not duration: a data connection that stops moving is cut with 426 (an
+    /// upload leaving nothing behind), one that keeps moving slowly is not.
+    @Test func aStalledDataConnectionIsCutAndASlowOneIsNot() async throws {
+        try await withServer({ $0.dataTimeout = .seconds(2) }) { server in
+            let r = try await runPython("hostile.py", server, ["stalled"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
     @Test func repeatedFailedLoginsBanTheAddress() async throws {
         try await withServer({ $0.banThreshold = 2 }) { server in
             let r = try await runPython("hostile.py", server, ["ban"])
