@@ -247,7 +247,8 @@ elif scenario == "vanish":
             f.quit()
 elif scenario == "stalled":
     # The test's data timeout is 2 s. A data connection that stops moving is cut (426) and the session goes on; a
-    # slow one that keeps moving is not.
+    # slow one that keeps moving is not. Without the cut, ftplib's own 30 s timeout would end the wait instead, with
+    # no 426.
     with open(os.path.join(root, "keep.bin"), "wb") as fh:
         fh.write(b"original")
     with open(os.path.join(root, "big.bin"), "wb") as fh:
@@ -256,20 +257,16 @@ elif scenario == "stalled":
     # An upload that goes silent with its data connection open.
     conn = f.transfercmd("STOR keep.bin")
     conn.sendall(os.urandom(100_000))
-    started = time.time()
     codes = replies(f, 1)
     check(codes == ["426"], "a silent upload: %r" % codes)
-    check(time.time() - started < 10, "a silent upload was cut after %.1f s" % (time.time() - started))
     conn.close()
     check(open(os.path.join(root, "keep.bin"), "rb").read() == b"original", "the silent upload left keep.bin whole")
     check(not any(n.startswith(".seed-upload") for n in os.listdir(root)), "no partial file: %r" % os.listdir(root))
     # A download whose client stops reading: the server's writes stop and the transfer is cut.
     conn = f.transfercmd("RETR big.bin")
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    started = time.time()
     codes = replies(f, 1)
     check(codes == ["426"], "a download nobody reads: %r" % codes)
-    check(time.time() - started < 10, "a download nobody reads was cut after %.1f s" % (time.time() - started))
     conn.close()
     f.voidcmd("NOOP")
     # A slow upload that keeps moving, a byte every 0.5 s for 5 s, more than twice the timeout: completed.

@@ -150,7 +150,7 @@ final class LocalWriteHandle: FTPWriteHandle {
     }
 
     /// Twelve random letters and digits from one random number (each number drawn costs a system call).
-    static func randomSuffix() -> String {
+    private static func randomSuffix() -> String {
         let digits = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var value = UInt64.random(in: 0...UInt64.max)
         var suffix = [UInt8](repeating: 0, count: 12)
