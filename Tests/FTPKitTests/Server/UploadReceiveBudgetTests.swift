@@ -71,7 +71,16 @@ import SeedTestSupport
             upload.cancel()
             _ = await upload.result
             try await eventually("the upload no longer counted") { server.server.uploadsRunning == 0 }
-            try await eventually("no temporary file left") { server.allFiles().isEmpty }
+            var left: [String] = []
+            do {
+                try await eventually("no temporary file left") {
+                    left = server.allFiles()
+                    return left.isEmpty
+                }
+            } catch {
+                Issue.record("left in the root: \(left)")
+                throw error
+            }
         }
     }
 
