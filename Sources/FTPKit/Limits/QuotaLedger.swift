@@ -63,12 +63,18 @@ struct QuotaLedger: Sendable, Hashable {
         return .success(self.nextUpload)
     }
 
-    /// Charges `bytes` more to an upload; refused (and nothing charged) when they would pass the byte limit.
+    /// Charges `bytes` more to an upload. When they would pass the byte limit they are refused, and the upload is
+    /// given up in the same step: nothing it wrote counts any more. Released later (at its abort), its bytes could
+    /// meanwhile refuse the next chunk of an upload beside it, and two uploads that together pass the limit would
+    /// both be refused where one fits.
     mutating func charge(_ id: Int, bytes: UInt64) -> Result<Void, Refusal> {
         guard var upload = self.uploads[id] else { return .success(()) }
         // The projection already holds this upload's credit: an overwrite may write up to the old size on a
         // full quota.
-        if let limit = self.quota.bytes, self.projectedBytes + bytes > limit { return .failure(.bytes(limit: limit)) }
+        if let limit = self.quota.bytes, self.projectedBytes + bytes > limit {
+            self.uploads.removeValue(forKey: id)
+            return .failure(.bytes(limit: limit))
+        }
         upload.written += bytes
         self.uploads[id] = upload
         return .success(())

@@ -112,9 +112,9 @@ final class QuotaWriteHandle: FTPWriteHandle {
 
     func write(_ buffer: ByteBuffer) async throws {
         if case .failure(let refusal) = self.storage.account.charge(self.id, bytes: UInt64(buffer.readableBytes)) {
-            // Released at once, not when the upload is aborted later: another session's upload must not be
-            // refused for bytes this one will never keep.
-            self.settle { $0.abort(self.id) }
+            // The refusal released what this upload had written, in the same step (``QuotaLedger/charge(_:bytes:)``):
+            // its books are settled.
+            self.settle { _ in }
             throw QuotaStorage.error(refusal, self.path)
         }
         try await self.base.write(buffer)

@@ -11,9 +11,13 @@ import SeedTestSupport
         #expect(throws: Never.self) { try ledger.charge(a, bytes: 4_000).get() }
         #expect(throws: Never.self) { try ledger.charge(b, bytes: 4_000).get() }
         #expect(ledger.remainingBytes == 1_000)
-        // The next chunk of either would pass 10 000 with what the other has written.
+        // The next chunk of either would pass 10 000 with what the other has written. The refused upload is given
+        // up in the same step: what it wrote stops counting, so the other may write it.
         #expect(throws: QuotaLedger.Refusal.bytes(limit: 10_000)) { try ledger.charge(a, bytes: 1_001).get() }
+        #expect(ledger.projectedBytes == 5_000)
         #expect(throws: Never.self) { try ledger.charge(b, bytes: 1_000).get() }
+        #expect(throws: Never.self, "a given-up upload charges nothing") { try ledger.charge(a, bytes: 1_000_000).get() }
+        #expect(ledger.projectedBytes == 6_000)
         ledger.abort(a)
         #expect(ledger.projectedBytes == 6_000)
         ledger.commit(b, before: nil, after: 5_000)
