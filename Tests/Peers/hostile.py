@@ -246,8 +246,9 @@ elif scenario == "vanish":
         if how == "ABOR":
             f.quit()
 elif scenario == "stalled":
-    # The test's data timeout is 2 s. A data connection that stops moving is cut (426) and the session goes on; a
-    # slow one that keeps moving is not. Without the cut, ftplib's own 30 s timeout would end the wait instead, with
+    # The test's data timeout is 4 s (it also bounds the wait for each data connection, which a busy CI machine
+    # has been seen to stretch past 2 s). A data connection that stops moving is cut (426) and the session goes on;
+    # a slow one that keeps moving is not. Without the cut, ftplib's own 30 s timeout would end the wait instead, with
     # no 426.
     with open(os.path.join(root, "keep.bin"), "wb") as fh:
         fh.write(b"original")
@@ -269,14 +270,14 @@ elif scenario == "stalled":
     check(codes == ["426"], "a download nobody reads: %r" % codes)
     conn.close()
     f.voidcmd("NOOP")
-    # A slow upload that keeps moving, a byte every 0.5 s for 5 s, more than twice the timeout: completed.
+    # A slow upload that keeps moving, a byte every 0.5 s for 9 s, more than twice the timeout: completed.
     conn = f.transfercmd("STOR slow.bin")
-    for _ in range(10):
+    for _ in range(18):
         conn.sendall(b"x")
         time.sleep(0.5)
     conn.close()
     check(f.voidresp().startswith("226"), "a slow upload that keeps moving completes")
-    check(open(os.path.join(root, "slow.bin"), "rb").read() == b"x" * 10, "the slow upload's bytes")
+    check(open(os.path.join(root, "slow.bin"), "rb").read() == b"x" * 18, "the slow upload's bytes")
     f.quit()
 
 elif scenario == "idle":

@@ -17,7 +17,7 @@ import Testing
     /// The data timeout watches progress, not duration: a data connection that stops moving is cut with 426 (an
     /// upload leaving nothing behind), one that keeps moving slowly is not.
     @Test func aStalledDataConnectionIsCutAndASlowOneIsNot() async throws {
-        try await withServer({ $0.dataTimeout = .seconds(2) }) { server in
+        try await withServer({ $0.dataTimeout = .seconds(4) }) { server in
             let r = try await runPython("hostile.py", server, ["stalled"])
             #expect(r.status == 0, "\(r)")
         }
