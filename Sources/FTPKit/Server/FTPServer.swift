@@ -116,14 +116,26 @@ public final class FTPServer: Service, Sendable {
         } onGracefulShutdown: {
             self.beginShutdown(gracePeriod: grace)
         }
+        await self.listenersClosed()
         self.logger.info("server stopped")
     }
 
     /// Stops accepting connections, asks every session to end (sessions in a transfer finish it first), and after
-    /// `gracePeriod` closes whatever is left; returns when the last session has ended.
+    /// `gracePeriod` closes whatever is left; returns when the last session has ended and the listening ports are
+    /// closed.
     public func shutdown(gracePeriod: Duration = .seconds(30)) async {
         self.beginShutdown(gracePeriod: gracePeriod)
         await self.registry.waitUntilDrained()
+        await self.listenersClosed()
+    }
+
+    /// Waits until the listening sockets are closed. Closing one is a request to its event loop: until it has run,
+    /// the kernel still completes handshakes into the backlog, and a client connecting in that instant is reset
+    /// ("connection lost") instead of refused, which callers that just stopped the server do not expect.
+    private func listenersClosed() async {
+        for listener in [self.serverChannel] + (self.implicitChannel.map { [$0] } ?? []) {
+            try? await listener.closeFuture.get()
+        }
     }
 
     /// Starts what ``shutdown(gracePeriod:)`` does and returns at once: ``run()`` returns when the last session has

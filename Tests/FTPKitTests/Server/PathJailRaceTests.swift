@@ -238,11 +238,13 @@ import SeedTestSupport
             #expect(result.status == 0, "\(result)")
             #expect(try arena.outsideState() == before, "\(result)")
             #expect(swapper.swaps.load(ordering: .relaxed) > 100)
-            // Both sides of the race were seen: commands that worked inside, and commands refused.
+            // Both sides of the race were seen: commands that worked inside, and commands refused. How they split
+            // depends on how the swaps fall between the commands' path lookups: about a fifth of some 5,100 commands
+            // work (985-1,237 measured in six runs), so the bound is far below that, not near it.
             func count(_ key: String) -> Int {
                 result.stdout.split(separator: "'\(key)': ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
             }
-            #expect(count("ok") > 1000 && count("5xx") > 100, "\(result.stdout)")
+            #expect(count("ok") > 100 && count("5xx") > 100, "\(result.stdout)")
             #expect(!server.allFiles().contains { $0.contains(".seed-upload-") })
         }
     }
