@@ -254,6 +254,15 @@ extension FTPClient {
     /// 1.1× with these).
     static let downloadAllocator = AdaptiveRecvByteBufferAllocator(minimum: 16 * 1024, initial: 256 * 1024, maximum: 256 * 1024)
 
+    /// Makes the data connection's close a reset (SO_LINGER 0). An upload that stops early (cancelled, or its source
+    /// failed) must not end with a FIN: on the data connection that is FTP's end of file, and the server would store
+    /// the bytes so far as the whole file (and replace the one it had) before our ABOR reached it. A reset is a
+    /// failed transfer to every server.
+    static func resetOnClose(_ channel: any Channel) -> EventLoopFuture<Void> {
+        guard let socket = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededVoidFuture() }
+        return socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+    }
+
     /// Opens the data connection (EPSV/PASV or EPRT/PORT), sends `command`, runs `body` over the data channel and
     /// reads the final reply. Cancelling the calling task aborts the transfer (ABOR) and keeps the control
     /// connection usable.
@@ -290,10 +299,18 @@ extension FTPClient {
             try dataChannel.pipeline.syncOperations.addHandlers(DataIdleTimeoutHandler.handlers(timeout: idle), position: .first)
         }.get()
         let waitForTicket = kind == .upload && self.dataProtected
+        let isUpload = kind == .upload
         await withTaskCancellationHandler {
             do {
                 complete = try await data.executeThenClose { inbound, outbound in
-                    let result = try await body(dataChannel, inbound, outbound)
+                    let result: Bool
+                    do {
+                        result = try await body(dataChannel, inbound, outbound)
+                    } catch {
+                        // Closed next by executeThenClose: with a reset, not the FIN that says "end of file".
+                        if isUpload { try? await Self.resetOnClose(dataChannel).get() }
+                        throw error
+                    }
                     // An upload's connection may close before the server's session ticket was read; the next data
                     // connection needs one (single-use TLS 1.3 tickets), so wait for it briefly.
                     if waitForTicket { await Self.awaitTicket(on: dataChannel, upTo: .seconds(1)) }
@@ -303,7 +320,11 @@ extension FTPClient {
                 bodyError = error
             }
         } onCancel: {
-            dataChannel.close(promise: nil)
+            if isUpload {
+                Self.resetOnClose(dataChannel).whenComplete { _ in dataChannel.close(promise: nil) }
+            } else {
+                dataChannel.close(promise: nil)
+            }
         }
         if bodyError == nil && !complete {
             // The caller stopped reading early: abort rather than drain the rest of the file.

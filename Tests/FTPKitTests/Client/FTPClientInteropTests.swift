@@ -205,6 +205,57 @@ struct Chunks: AsyncSequence, Sendable {
     }
 }
 
+extension FTPClientInteropTests {
+    /// An upload whose source fails midway, and one cancelled midway, end with an error and a usable session, and
+    /// never as a complete upload: the data connection is reset, not closed with the FIN that is FTP's end of file.
+    /// ftpd, which stores uploads atomically, then keeps the file it had; the peers (which write in place) at least
+    /// never answer 226.
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func anUploadThatStopsEarlyIsNeverStoredAsWhole(_ kind: ClientTarget.Kind) async throws {
+        struct SourceFailed: Error {}
+        /// 64 KiB pieces: `count` of them, then the failure, or forever (until cancelled) when `count` is nil.
+        struct Pieces: AsyncSequence, Sendable {
+            typealias Element = ByteBuffer
+            let count: Int?
+            struct AsyncIterator: AsyncIteratorProtocol {
+                let count: Int?
+                var sent = 0
+                mutating func next() async throws -> ByteBuffer? {
+                    try Task.checkCancellation()
+                    if let count, self.sent == count { throw SourceFailed() }
+                    self.sent += 1
+                    if self.count == nil { try await Task.sleep(for: .milliseconds(5)) }
+                    return ByteBuffer(repeating: 0x5A, count: 64 * 1024)
+                }
+            }
+            func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: self.count) }
+        }
+        try await withTarget(kind) { t in
+            let original = Data("the file as it was".utf8)
+            try original.write(to: t.disk.appendingPathComponent("kept.bin"))
+            let client = try await t.connect()
+
+            await #expect(throws: (any Error).self) { try await client.upload(Pieces(count: 40), to: t.path("kept.bin")) }
+            try await client.noop()
+
+            let uploading = Task { try await client.upload(Pieces(count: nil), to: t.path("kept.bin")) }
+            try await Task.sleep(for: .milliseconds(200))  // (whether bytes moved or not, the same must hold)
+            uploading.cancel()
+            let cancelled = await uploading.result
+            #expect(throws: (any Error).self) { try cancelled.get() }
+            try await client.noop()
+
+            if kind == .ftpd {
+                #expect(try Data(contentsOf: t.disk.appendingPathComponent("kept.bin")) == original)
+                try await eventually("no temporary upload left") {
+                    !((try? FileManager.default.contentsOfDirectory(atPath: t.disk.path)) ?? []).contains { $0.hasPrefix(".seed-upload-") }
+                }
+            }
+            try await client.quit()
+        }
+    }
+}
+
 final class ProgressLog: Sendable {
     private let values = Mutex<[FTPTransferProgress]>([])
     var last: FTPTransferProgress? { self.values.withLock { $0.last } }
