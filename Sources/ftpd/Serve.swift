@@ -271,6 +271,16 @@ struct Serve: AsyncParsableCommand {
             server = try await FTPServer.bind(configuration: configuration, logger: logger)
         } catch let error as TLSError {
             throw ValidationError("TLS: \(error.message)")
+        } catch let error as IOError {
+            // The operator's words, not the system call's: which address, and why it cannot be had.
+            let ports = [configuration.port] + (configuration.implicitTLSPort.map { [$0] } ?? [])
+            let address = "\(configuration.host):\(ports.map(String.init).joined(separator: " or "))"
+            switch error.errnoCode {
+            case EADDRINUSE: throw ValidationError("cannot listen on \(address): something already listens there")
+            case EACCES: throw ValidationError("cannot listen on \(address): ports below 1024 need privileges")
+            case EADDRNOTAVAIL: throw ValidationError("cannot listen on \(address): this machine has no such address")
+            default: throw ValidationError("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
+            }
         }
         var metricsEndpoint: MetricsEndpoint?
         if let (host, port) = metricsTarget, let registry {

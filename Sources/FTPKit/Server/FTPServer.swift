@@ -23,23 +23,23 @@ public final class FTPServer: Service, Sendable {
 
     private let context: FTPServerContext
     private let registry: FTPSessionRegistry
-    private let serverChannel: any Channel
-    private let implicitChannel: (any Channel)?
+    private let listeners: ControlListeners
+    private let implicitListeners: ControlListeners?
     /// The implicit FTPS port actually bound, when one was configured.
     public let implicitTLSPort: Int?
     private let logger: Logger
 
     private init(
         configuration: FTPServerConfiguration, context: FTPServerContext, registry: FTPSessionRegistry,
-        serverChannel: any Channel, implicitChannel: (any Channel)?, events: AsyncStream<FTPServerEvent>, logger: Logger
+        listeners: ControlListeners, implicitListeners: ControlListeners?, events: AsyncStream<FTPServerEvent>, logger: Logger
     ) {
         self.configuration = configuration
         self.context = context
         self.registry = registry
-        self.serverChannel = serverChannel
-        self.implicitChannel = implicitChannel
-        self.implicitTLSPort = implicitChannel?.localAddress?.port
-        self.localPort = serverChannel.localAddress?.port ?? configuration.port
+        self.listeners = listeners
+        self.implicitListeners = implicitListeners
+        self.implicitTLSPort = implicitListeners?.port
+        self.localPort = listeners.port ?? configuration.port
         self.events = events
         self.logger = logger
     }
@@ -57,38 +57,37 @@ public final class FTPServer: Service, Sendable {
         let registry = FTPSessionRegistry(
             context: context, configuration: configuration, proxyHeaders: proxyHeaders, logger: logger)
         // Each connection is admitted on its event loop when it becomes active (``FTPSessionRegistry``).
-        func listen(port: Int, implicitTLS: Bool) async throws -> any Channel {
-            try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { child in
-                    child.eventLoop.makeCompletedFuture {
-                        try proxyHeaders.install(on: child)
-                        if implicitTLS {
-                            guard let tls = context.tls else { throw TLSError("TLS is not configured") }
-                            try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+        func listen(port: Int, implicitTLS: Bool) async throws -> ControlListeners {
+            try await ControlListeners.bind(group: group, host: configuration.host, port: port, backlog: 1024) {
+                $0.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelInitializer { child in
+                        child.eventLoop.makeCompletedFuture {
+                            try proxyHeaders.install(on: child)
+                            if implicitTLS {
+                                guard let tls = context.tls else { throw TLSError("TLS is not configured") }
+                                try child.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                            }
+                            try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
+                            try child.pipeline.syncOperations.addHandler(FTPSession(server: context, implicitTLS: implicitTLS))
+                            try child.pipeline.syncOperations.addHandler(SessionAdmissionHandler(registry: registry))
                         }
-                        try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(FTPLineDecoder(maxLength: maxLine)))
-                        try child.pipeline.syncOperations.addHandler(FTPSession(server: context, implicitTLS: implicitTLS))
-                        try child.pipeline.syncOperations.addHandler(SessionAdmissionHandler(registry: registry))
                     }
-                }
-                .bind(host: configuration.host, port: port).get()
+            }
         }
-        let channel = try await listen(port: configuration.port, implicitTLS: false)
-        var implicitChannel: (any Channel)?
+        let listeners = try await listen(port: configuration.port, implicitTLS: false)
+        var implicitListeners: ControlListeners?
         if let implicitPort = configuration.implicitTLSPort, context.tls != nil {
             do {
-                implicitChannel = try await listen(port: implicitPort, implicitTLS: true)
+                implicitListeners = try await listen(port: implicitPort, implicitTLS: true)
             } catch {
-                try? await channel.close()
+                listeners.close()
+                await listeners.closed()
                 throw error
             }
         }
         let server = FTPServer(
-            configuration: configuration, context: context, registry: registry, serverChannel: channel,
-            implicitChannel: implicitChannel, events: events, logger: logger)
+            configuration: configuration, context: context, registry: registry, listeners: listeners,
+            implicitListeners: implicitListeners, events: events, logger: logger)
         logger.info("listening", metadata: [
             "host": "\(configuration.host)", "port": "\(server.localPort)",
             "implicit_tls_port": "\(server.implicitTLSPort.map(String.init) ?? "-")",
@@ -102,8 +101,8 @@ public final class FTPServer: Service, Sendable {
     public func run() async throws {
         defer { self.context.finishEvents() }
         let grace = self.configuration.shutdownGracePeriod
-        for listener in [self.serverChannel] + (self.implicitChannel.map { [$0] } ?? []) {
-            listener.closeFuture.whenComplete { _ in self.beginShutdown(gracePeriod: grace) }
+        for listeners in [self.listeners] + (self.implicitListeners.map { [$0] } ?? []) {
+            listeners.whenAnyCloses { self.beginShutdown(gracePeriod: grace) }
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -133,19 +132,18 @@ public final class FTPServer: Service, Sendable {
     /// the kernel still completes handshakes into the backlog, and a client connecting in that instant is reset
     /// ("connection lost") instead of refused, which callers that just stopped the server do not expect.
     private func listenersClosed() async {
-        for listener in [self.serverChannel] + (self.implicitChannel.map { [$0] } ?? []) {
-            try? await listener.closeFuture.get()
-        }
+        await self.listeners.closed()
+        await self.implicitListeners?.closed()
     }
 
     /// Starts what ``shutdown(gracePeriod:)`` does and returns at once: ``run()`` returns when the last session has
     /// ended. Calls after the first change nothing.
     public func beginShutdown(gracePeriod: Duration = .seconds(30)) {
-        guard let sessions = self.registry.beginShutdown(gracePeriod: gracePeriod, timerLoop: self.serverChannel.eventLoop)
+        guard let sessions = self.registry.beginShutdown(gracePeriod: gracePeriod, timerLoop: self.listeners.eventLoop)
         else { return }
         self.logger.info("shutting down", metadata: ["sessions": "\(sessions)"])
-        self.serverChannel.close(promise: nil)
-        self.implicitChannel?.close(promise: nil)
+        self.listeners.close()
+        self.implicitListeners?.close()
     }
 
     /// Closes every open session's connection at once, transfers included (tests of clients whose server drops

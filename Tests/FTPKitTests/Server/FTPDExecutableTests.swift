@@ -105,6 +105,36 @@ import Testing
         #expect(r.stderr.contains(message), "\(r)")
     }
 
+    /// ftpd listens on every event loop with SO_REUSEPORT, which would let a second ftpd of the same user share the
+    /// port and take part of its connections. A second one is refused instead, in plain words, and the first one
+    /// keeps every connection.
+    @Test func aSecondServerOnTheSamePortIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (root, users) = try await Self.rootAndUser("dora", in: dir)
+        try Data("first".utf8).write(to: URL(fileURLWithPath: root + "/which.txt"))
+        let port = try freeTCPPort()
+        let first = try Self.startServer(root: root, users: users, log: dir.path + "/first.log", port: port)
+        defer { if first.isRunning { first.terminate() } }
+        let curl = try requireTool("curl", package: "curl")
+        let url = "ftp://dora:pw@127.0.0.1:\(port)/which.txt"
+        try await eventually("the first server answers") { (try? await runProcess(curl, ["-sS", url]))?.status == 0 }
+
+        let otherRoot = dir.path + "/other"
+        try FileManager.default.createDirectory(atPath: otherRoot, withIntermediateDirectories: true)
+        try Data("second".utf8).write(to: URL(fileURLWithPath: otherRoot + "/which.txt"))
+        let second = try await runProcess(
+            Self.binary, ["--root", otherRoot, "--users", users, "--address", "127.0.0.1", "--port", String(port)],
+            timeout: .seconds(30))
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(port): something already listens there"), "\(second)")
+        // Every connection still reaches the first server (each new client connection is spread by its address).
+        for _ in 0..<8 {
+            let got = try await runProcess(curl, ["-sS", url])
+            #expect(got.status == 0 && got.stdout == "first", "\(got)")
+        }
+    }
+
     @Test func badConfigurationFilesAndTLSSettingsAreExplained() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
@@ -239,6 +269,21 @@ import Testing
 /// `ftpd --audit-log`: one JSON line per login (ok or failed), transfer, rename, mkdir and delete, driven by curl;
 /// the file is reopened on SIGHUP for rotation, and no password ever appears in it.
 @Suite(.tags(.slow), .inTestSet(.slow)) struct FTPDAuditLogTests {
+    /// Polls with curl (each try bounded) until the server started from the test answers; on failure, records the
+    /// last try and what the server wrote to `log`.
+    static func waitUntilServing(curl: String, _ arguments: [String], log: String) async throws {
+        var last = ProcessResult(status: -1, stdout: "", stderr: "")
+        do {
+            try await eventually("ftpd listening") {
+                last = try await runProcess(curl, ["--max-time", "10"] + arguments)
+                return last.status == 0
+            }
+        } catch {
+            Issue.record("last try: \(last); ftpd wrote: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            throw error
+        }
+    }
+
     @Test func auditLogRecordsWhatHappenedAndRotatesOnSIGHUP() async throws {
         let binary = Binaries.ftpd
         let dir = try TemporaryDirectory()
@@ -262,9 +307,7 @@ import Testing
 
         let curl = try requireTool("curl", package: "curl")
         let base = "ftp://127.0.0.1:\(port)"
-        try await eventually("ftpd listening") {
-            try await runProcess(curl, ["-sS", "-u", "erin:pa ss", base + "/"]).status == 0
-        }
+        try await Self.waitUntilServing(curl: curl, ["-sS", "-u", "erin:pa ss", base + "/"], log: log)
         let wrong = try await runProcess(curl, ["-sS", "-u", "erin:wrong-pw", base + "/"])
         #expect(wrong.status != 0)
         for args in [
@@ -341,13 +384,15 @@ import Testing
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--root", dir.path + "/root", "--users", users, "--address", "127.0.0.1", "--port", String(port),
                              "--audit-log", audit, "--audit-sha256"]
-        process.standardError = FileHandle.nullDevice
+        let log = dir.path + "/stderr"
+        try Data().write(to: URL(fileURLWithPath: log))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let curl = try requireTool("curl", package: "curl")
         let base = "ftp://127.0.0.1:\(port)"
-        try await eventually("ftpd listening") { try await runProcess(curl, ["-sS", "-u", "gil:pw", base + "/"]).status == 0 }
+        try await Self.waitUntilServing(curl: curl, ["-sS", "-u", "gil:pw", base + "/"], log: log)
         for args in [
             ["-T", dir.path + "/up.bin", base + "/a.bin"],
             ["-o", dir.path + "/down.bin", base + "/a.bin"],
