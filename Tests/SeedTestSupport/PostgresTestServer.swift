@@ -92,7 +92,7 @@ public final class PostgresTestServer: Sendable {
         // A port another process takes between our probe and the server's bind fails the start: try another.
         var lastError = ""
         for _ in 0..<5 {
-            let port = try Self.freePort()
+            let port = try freeTCPPort()
             let started = PostgresTestServer(
                 password: password, port: port, directory: directory, binaries: binaries, asPostgres: asPostgres,
                 certificate: certificate)
@@ -181,21 +181,5 @@ public final class PostgresTestServer: Sendable {
 
     private func wrap(_ arguments: [String]) -> [String] {
         self.asPostgres ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + arguments : arguments
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure(description: "bind: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
