@@ -50,6 +50,8 @@ struct ControlListeners: Sendable {
         configure: @escaping @Sendable (ServerBootstrap) -> ServerBootstrap
     ) async throws -> ControlListeners {
         let loops = Array(group.makeIterator())
+        let reusePort = ChannelOptions.Types.SocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_REUSEPORT))
         if port != 0 { try refuseIfListenedOn(host: host, port: port) }
         var channels: [any Channel] = []
         do {
@@ -58,7 +60,7 @@ struct ControlListeners: Sendable {
                 let bootstrap = ServerBootstrap(group: loop, childGroup: loop)
                     .serverChannelOption(.backlog, value: backlog)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .serverChannelOption(ChannelOptions.Types.SocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_REUSEPORT)), value: 1)
+                    .serverChannelOption(reusePort, value: 1)
                 let channel = try await configure(bootstrap).bind(host: host, port: boundPort).get()
                 channels.append(channel)
                 // Port 0 asks the kernel for a port: the other sockets join the one it chose.

@@ -213,22 +213,29 @@ extension FTPClientInteropTests {
     @Test(arguments: ClientTarget.Kind.allCases)
     func anUploadThatStopsEarlyIsNeverStoredAsWhole(_ kind: ClientTarget.Kind) async throws {
         struct SourceFailed: Error {}
+        /// How many pieces a source has handed out, and whether its upload has returned.
+        final class Tally: Sendable {
+            let pieces = Atomic(0)
+            let ended = Atomic(false)
+        }
         /// 64 KiB pieces: `count` of them, then the failure, or forever (until cancelled) when `count` is nil.
         struct Pieces: AsyncSequence, Sendable {
             typealias Element = ByteBuffer
             let count: Int?
+            var tally = Tally()
             struct AsyncIterator: AsyncIteratorProtocol {
                 let count: Int?
+                let tally: Tally
                 var sent = 0
                 mutating func next() async throws -> ByteBuffer? {
                     try Task.checkCancellation()
                     if let count, self.sent == count { throw SourceFailed() }
                     self.sent += 1
-                    if self.count == nil { try await Task.sleep(for: .milliseconds(5)) }
+                    self.tally.pieces.add(1, ordering: .relaxed)
                     return ByteBuffer(repeating: 0x5A, count: 64 * 1024)
                 }
             }
-            func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: self.count) }
+            func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: self.count, tally: self.tally) }
         }
         try await withTarget(kind) { t in
             let original = Data("the file as it was".utf8)
@@ -238,8 +245,16 @@ extension FTPClientInteropTests {
             await #expect(throws: (any Error).self) { try await client.upload(Pieces(count: 40), to: t.path("kept.bin")) }
             try await client.noop()
 
-            let uploading = Task { try await client.upload(Pieces(count: nil), to: t.path("kept.bin")) }
-            try await Task.sleep(for: .milliseconds(200))  // (whether bytes moved or not, the same must hold)
+            let endless = Pieces(count: nil)
+            let uploading = Task {
+                defer { endless.tally.ended.store(true, ordering: .relaxed) }
+                try await client.upload(endless, to: t.path("kept.bin"))
+            }
+            // Cancelled with bytes under way (or once the server has refused the upload: vsftpd's anonymous user
+            // may not replace the file the test wrote).
+            try await eventually("the upload under way") {
+                endless.tally.pieces.load(ordering: .relaxed) >= 16 || endless.tally.ended.load(ordering: .relaxed)
+            }
             uploading.cancel()
             let cancelled = await uploading.result
             #expect(throws: (any Error).self) { try cancelled.get() }
