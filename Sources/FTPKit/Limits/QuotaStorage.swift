@@ -113,8 +113,8 @@ final class QuotaWriteHandle: FTPWriteHandle {
     func write(_ buffer: ByteBuffer) async throws {
         if case .failure(let refusal) = self.storage.account.charge(self.id, bytes: UInt64(buffer.readableBytes)) {
             // The refusal released what this upload had written, in the same step (``QuotaLedger/charge(_:bytes:)``):
-            // its books are settled.
-            self.settle { _ in }
+            // its books are settled, and its abort must not release anything again.
+            self.settled.store(true, ordering: .releasing)
             throw QuotaStorage.error(refusal, self.path)
         }
         try await self.base.write(buffer)

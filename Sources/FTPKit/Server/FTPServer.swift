@@ -101,7 +101,7 @@ public final class FTPServer: Service, Sendable {
     public func run() async throws {
         defer { self.context.finishEvents() }
         let grace = self.configuration.shutdownGracePeriod
-        for listeners in [self.listeners] + (self.implicitListeners.map { [$0] } ?? []) {
+        for listeners in self.allListeners {
             listeners.whenAnyCloses { self.beginShutdown(gracePeriod: grace) }
         }
         await withGracefulShutdownHandler {
@@ -132,9 +132,11 @@ public final class FTPServer: Service, Sendable {
     /// the kernel still completes handshakes into the backlog, and a client connecting in that instant is reset
     /// ("connection lost") instead of refused, which callers that just stopped the server do not expect.
     private func listenersClosed() async {
-        await self.listeners.closed()
-        await self.implicitListeners?.closed()
+        for listeners in self.allListeners { await listeners.closed() }
     }
+
+    /// The control port's listeners, and the implicit FTPS port's when there is one.
+    private var allListeners: [ControlListeners] { [self.listeners] + (self.implicitListeners.map { [$0] } ?? []) }
 
     /// Starts what ``shutdown(gracePeriod:)`` does and returns at once: ``run()`` returns when the last session has
     /// ended. Calls after the first change nothing.
@@ -142,8 +144,7 @@ public final class FTPServer: Service, Sendable {
         guard let sessions = self.registry.beginShutdown(gracePeriod: gracePeriod, timerLoop: self.listeners.eventLoop)
         else { return }
         self.logger.info("shutting down", metadata: ["sessions": "\(sessions)"])
-        self.listeners.close()
-        self.implicitListeners?.close()
+        for listeners in self.allListeners { listeners.close() }
     }
 
     /// Closes every open session's connection at once, transfers included (tests of clients whose server drops

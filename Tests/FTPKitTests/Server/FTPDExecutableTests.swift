@@ -28,6 +28,21 @@ import Testing
         return process
     }
 
+    /// Polls with curl (each try bounded) until the server started from the test answers; on failure, records the
+    /// last try and what the server wrote to `log`.
+    static func waitUntilServing(curl: String, _ arguments: [String], log: String) async throws {
+        var last = ProcessResult(status: -1, stdout: "", stderr: "")
+        do {
+            try await eventually("ftpd listening") {
+                last = try await runProcess(curl, ["--max-time", "10"] + arguments)
+                return last.status == 0
+            }
+        } catch {
+            Issue.record("last try: \(last); ftpd wrote: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            throw error
+        }
+    }
+
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
@@ -118,7 +133,7 @@ import Testing
         defer { if first.isRunning { first.terminate() } }
         let curl = try requireTool("curl", package: "curl")
         let url = "ftp://dora:pw@127.0.0.1:\(port)/which.txt"
-        try await eventually("the first server answers") { (try? await runProcess(curl, ["-sS", url]))?.status == 0 }
+        try await Self.waitUntilServing(curl: curl, ["-sS", url], log: dir.path + "/first.log")
 
         let otherRoot = dir.path + "/other"
         try FileManager.default.createDirectory(atPath: otherRoot, withIntermediateDirectories: true)
@@ -269,21 +284,6 @@ import Testing
 /// `ftpd --audit-log`: one JSON line per login (ok or failed), transfer, rename, mkdir and delete, driven by curl;
 /// the file is reopened on SIGHUP for rotation, and no password ever appears in it.
 @Suite(.tags(.slow), .inTestSet(.slow)) struct FTPDAuditLogTests {
-    /// Polls with curl (each try bounded) until the server started from the test answers; on failure, records the
-    /// last try and what the server wrote to `log`.
-    static func waitUntilServing(curl: String, _ arguments: [String], log: String) async throws {
-        var last = ProcessResult(status: -1, stdout: "", stderr: "")
-        do {
-            try await eventually("ftpd listening") {
-                last = try await runProcess(curl, ["--max-time", "10"] + arguments)
-                return last.status == 0
-            }
-        } catch {
-            Issue.record("last try: \(last); ftpd wrote: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-            throw error
-        }
-    }
-
     @Test func auditLogRecordsWhatHappenedAndRotatesOnSIGHUP() async throws {
         let binary = Binaries.ftpd
         let dir = try TemporaryDirectory()
@@ -307,7 +307,7 @@ import Testing
 
         let curl = try requireTool("curl", package: "curl")
         let base = "ftp://127.0.0.1:\(port)"
-        try await Self.waitUntilServing(curl: curl, ["-sS", "-u", "erin:pa ss", base + "/"], log: log)
+        try await FTPDExecutableTests.waitUntilServing(curl: curl, ["-sS", "-u", "erin:pa ss", base + "/"], log: log)
         let wrong = try await runProcess(curl, ["-sS", "-u", "erin:wrong-pw", base + "/"])
         #expect(wrong.status != 0)
         for args in [
@@ -392,7 +392,7 @@ import Testing
 
         let curl = try requireTool("curl", package: "curl")
         let base = "ftp://127.0.0.1:\(port)"
-        try await Self.waitUntilServing(curl: curl, ["-sS", "-u", "gil:pw", base + "/"], log: log)
+        try await FTPDExecutableTests.waitUntilServing(curl: curl, ["-sS", "-u", "gil:pw", base + "/"], log: log)
         for args in [
             ["-T", dir.path + "/up.bin", base + "/a.bin"],
             ["-o", dir.path + "/down.bin", base + "/a.bin"],
