@@ -174,8 +174,8 @@ import Testing
         #expect(await auth.authenticate(user: "bob", password: "new", client: "x") != nil)
     }
 
-    /// A client opening many sessions at once with one user's password costs one key derivation, not one each;
-    /// a different password does not join it.
+    /// A client opening many sessions at once with one user's password costs one key derivation, not one each, on
+    /// the thread pool (never an event loop); a different password does not join it.
     @Test func concurrentLoginsShareOneKeyDerivation() async throws {
         var file = UsersFile()
         try file.setUser("bob", password: "pw", root: nil, permissions: nil, iterations: 1000)
@@ -183,8 +183,10 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
+        let onEventLoop = Mutex(0)
         let auth = UsersFileAuthenticator(file: file, threadPool: pool) { password, stored in
             calls.withLock { $0 += 1 }
+            if MultiThreadedEventLoopGroup.currentEventLoop != nil { onEventLoop.withLock { $0 += 1 } }
             gate.wait()  // on the pool's thread, held until every login has joined
             return PasswordHasher.verify(password, against: stored)
         }
@@ -200,6 +202,7 @@ import Testing
             #expect(accepted == 20)
         }
         #expect(calls.withLock { $0 } == 2)
+        #expect(onEventLoop.withLock { $0 } == 0, "a key derivation ran on an event loop")
         #expect(auth.loginsAwaitingDerivation == 0)
         // Cached now: no derivation at all.
         #expect(await auth.authenticate(user: "bob", password: "pw", client: "x") != nil)
