@@ -51,7 +51,9 @@ import Testing
         emulator.executableURL = URL(fileURLWithPath: Binaries.path("discord-emulator"))
         emulator.arguments = ["--empty", "--ready-file", ready]
         emulator.standardOutput = FileHandle.nullDevice
-        emulator.standardError = FileHandle.nullDevice
+        let emulatorLog = dir.appendingPathComponent("emulator.log")
+        try Data().write(to: emulatorLog)
+        emulator.standardError = try FileHandle(forWritingTo: emulatorLog)
         try emulator.run()
         var nodes: [TestNode] = []
         let bot = Process()
@@ -97,6 +99,12 @@ import Testing
         try bot.run()
         do {
             try await control.poll("the bot's commands", "/commands?guild_id=2000") { ($0 as? [Any])?.isEmpty == false ? true : nil }
+            // The bot registers its commands before its gateway connects, and Discord (like the emulator) delivers a
+            // message only to sessions identified when it is posted: wait for the session, as a user would see the
+            // bot come online.
+            try await control.poll("the bot's gateway session", "/state") { state -> Bool? in
+                ((state as? [String: Any])?["identify_count"] as? Int ?? 0) >= 1 ? true : nil
+            }
 
             // A user uploads with a message and an attachment.
             let data = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
@@ -138,6 +146,7 @@ import Testing
             #expect((state["identify_count"] as? Int ?? 0) >= 1)
         } catch {
             Issue.record("bot log:\n\((try? String(contentsOf: botLog, encoding: .utf8)) ?? "")")
+            Issue.record("emulator log:\n\((try? String(contentsOf: emulatorLog, encoding: .utf8)) ?? "")")
             for node in nodes { await node.kill() }
             throw error
         }
