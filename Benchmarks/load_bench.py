@@ -55,6 +55,58 @@ class VSFTPD_Writable(VSFTPD):
         wait_port(self.port)
 
 
+class PYFTPDLIB_Atomic(PYFTPDLIB):
+    """pyftpdlib storing each upload as ftpd does: into a new temporary file beside the target, renamed over it once
+    whole, removed if the upload fails. Stock pyftpdlib writes into the target itself, so ftpbench's 200 clients
+    storing one name all write into one live file (readers see it torn). This is the like-for-like peer for the
+    server CPU over the concurrence bench."""
+
+    def start(self):
+        root = os.path.join(self.workdir, "py")
+        os.makedirs(os.path.join(root, "pub"), exist_ok=True)
+        script = os.path.join(self.workdir, "pyserver_atomic.py")
+        open(script, "w").write("""
+import os, secrets, sys, logging
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.filesystems import AbstractedFS
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+logging.disable(logging.CRITICAL)
+targets = {}
+class AtomicFS(AbstractedFS):
+    def open(self, filename, mode):
+        if mode != "wb":
+            return super().open(filename, mode)
+        temporary = os.path.join(os.path.dirname(filename), ".upload-" + secrets.token_hex(8))
+        f = open(temporary, "xb")
+        targets[temporary] = filename
+        return f
+class AtomicHandler(FTPHandler):
+    def on_file_received(self, file):
+        target = targets.pop(file, None)
+        if target is not None:
+            os.rename(file, target)
+    def on_incomplete_file_received(self, file):
+        if targets.pop(file, None) is not None:
+            os.unlink(file)
+a = DummyAuthorizer()
+a.add_user("bench", "bench", sys.argv[1], perm="elradfmwMT")
+a.add_anonymous(sys.argv[1])
+h = AtomicHandler
+h.authorizer = a
+h.abstracted_fs = AtomicFS
+s = FTPServer(("127.0.0.1", int(sys.argv[2])), h)
+s.max_cons = 0
+s.max_cons_per_ip = 0
+s.serve_forever()
+""")
+        self.proc = subprocess.Popen([sys.executable, script, root, str(self.port)])
+        wait_port(self.port)
+        self.pub = os.path.join(root, "pub")
+        self.url = "ftp://bench:bench@127.0.0.1:%d/pub/" % self.port
+        self.user, self.password, self.remote = "bench", "bench", "pub/"
+
+
 def ftpbench(server, bench, clients, size, timeout=180):
     """Runs ftpbench once; returns ({figure: value}, {figure: unit}, server CPU seconds, {figure: server CPU seconds
     since the previous figure}, {figure: ftpbench's own CPU seconds since the previous figure}). ftpbench prints one line per phase as it ends, so the server's CPU read at each line
@@ -120,7 +172,7 @@ def load(work, servers, rounds, clients, size):
     concurrence_cpu = {n: [] for n in servers}
     peak = {n: [] for n in servers}
     units = {}
-    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable, "pyftpdlib-atomic": PYFTPDLIB_Atomic}
     for r in range(rounds):
         for name in servers:
             server = start(classes[name], name + "-load%d" % r, work)
@@ -190,7 +242,11 @@ def transfer_setup(work, servers, rounds, clients):
     results = {n: {p: [] for p in phases} for n in servers}
     cpu = {n: {p: [] for p in phases} for n in servers}
     classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable}
+    floor_binary = build_login_floor(work)
+    floor = []
+    floor_logins(floor_binary, clients)  # the client's first logins in this process are slower: not counted
     for r in range(rounds):
+        floor.append(floor_logins(floor_binary, clients))
         for name in servers:
             server = start(classes[name], name + "-setup%d" % r, work)
             sessions = []
@@ -236,7 +292,40 @@ def transfer_setup(work, servers, rounds, clients):
                 server.stop()
                 shutil.rmtree(server.workdir, ignore_errors=True)
     return ({n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in results.items()},
-            {n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in cpu.items()})
+            {n: {p: statistics.median(v) for p, v in ph.items()} for n, ph in cpu.items()},
+            statistics.median(floor))
+
+
+def build_login_floor(work):
+    """Compiles `login_floor.c`, the least a server can do for a login, into `work`; returns its path."""
+    binary = os.path.join(work, "login_floor")
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "login_floor.c")
+    subprocess.run(["cc", "-O2", "-o", binary, source], check=True)
+    return binary
+
+
+def floor_logins(binary, clients):
+    """Seconds for `clients` ftplib logins one after another against `login_floor`, as `transfer_setup` times them."""
+    import ftplib
+    from ftp_bench import free_port
+    port = free_port()
+    proc = subprocess.Popen([binary, str(port)], stdout=subprocess.PIPE, text=True)
+    sessions = []
+    try:
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("login_floor did not start")
+        t0 = time.perf_counter()
+        for _ in range(clients):
+            f = ftplib.FTP(timeout=30)
+            f.connect("127.0.0.1", port)
+            f.login("bench", "bench")
+            sessions.append(f)
+        return time.perf_counter() - t0
+    finally:
+        for f in sessions:
+            f.close()
+        proc.terminate()
+        proc.wait()
 
 
 class FTPD_PassiveRange(FTPD):
@@ -421,13 +510,15 @@ def main():
     lines = []
     try:
         if "load" in only:
-            med, cpu, peak, units, phase_cpu, client_cpu, concurrence_cpu = load(work, servers, args.rounds, args.clients, args.size)
+            # With pyftpdlib, also pyftpdlib storing uploads whole as ftpd does: the like-for-like CPU figure.
+            load_servers = servers + (["pyftpdlib-atomic"] if "pyftpdlib" in servers else [])
+            med, cpu, peak, units, phase_cpu, client_cpu, concurrence_cpu = load(work, load_servers, args.rounds, args.clients, args.size)
             lines += ["ftpbench (`-b transfer` and `-b concurrence -n %d -s %s`), medians of %d rounds; ratio: ftpd "
                       "against pyftpdlib, above 1 is better for ftpd:" % (args.clients, args.size, args.rounds), "",
-                      "| figure | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
-                      "|---|" + "---|" * (len(servers) + 1)]
+                      "| figure | " + " | ".join(load_servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(load_servers) + 1)]
             for figure in med.get("ftpd", {}):
-                row = [("%.2f" % med[n][figure]) if figure in med[n] else "-" for n in servers]
+                row = [("%.2f" % med[n][figure]) if figure in med[n] else "-" for n in load_servers]
                 ratio = "-"
                 if "pyftpdlib" in med and figure in med["pyftpdlib"]:
                     o, p = med["ftpd"][figure], med["pyftpdlib"][figure]
@@ -437,22 +528,27 @@ def main():
                         ratio = "%.2f×" % ((o / p) if units[figure] == "MB/sec" else (p / o))
                 lines.append("| %s (%s) | %s | %s |" % (figure, units[figure], " | ".join(row), ratio))
             lines.append("| server CPU over both benches (s) | %s | %s |" % (
-                " | ".join("%.2f" % cpu[n] for n in servers),
+                " | ".join("%.2f" % cpu[n] for n in load_servers),
                 "%.2f×" % (cpu["ftpd"] / cpu["pyftpdlib"]) if "pyftpdlib" in cpu else "-"))
             lines.append("| server CPU over the concurrence bench (s) | %s | %s |" % (
-                " | ".join("%.2f" % concurrence_cpu[n] for n in servers),
+                " | ".join("%.2f" % concurrence_cpu[n] for n in load_servers),
                 "%.2f× (target ≤ 0.67×)" % (concurrence_cpu["ftpd"] / concurrence_cpu["pyftpdlib"])
                 if "pyftpdlib" in concurrence_cpu else "-"))
+            if "pyftpdlib-atomic" in concurrence_cpu:
+                lines.append("| server CPU over the concurrence bench, like for like: ftpd against pyftpdlib storing "
+                             "each upload whole (temporary file, then rename) | %s | %.2f× |" % (
+                                 " | ".join("%.2f" % concurrence_cpu[n] for n in load_servers),
+                                 concurrence_cpu["ftpd"] / concurrence_cpu["pyftpdlib-atomic"]))
             lines.append("| server peak resident memory, MiB (vsftpd: its parent process only) | %s | %s |" % (
-                " | ".join("%.0f" % peak[n] for n in servers),
+                " | ".join("%.0f" % peak[n] for n in load_servers),
                 "%.2f×" % (peak["pyftpdlib"] / peak["ftpd"]) if "pyftpdlib" in peak and peak["ftpd"] > 0 else "-"))
             lines += ["", "Server CPU seconds per ftpbench phase (read as each result line appears; what a server "
                       "still does after a phase's clock stopped counts in the next line), medians of %d rounds; ratio: "
                       "ftpd's CPU against pyftpdlib's, below 1 is better for ftpd:" % args.rounds, "",
-                      "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
-                      "|---|" + "---|" * (len(servers) + 1)]
+                      "| phase | " + " | ".join(load_servers) + " | ftpd vs pyftpdlib |",
+                      "|---|" + "---|" * (len(load_servers) + 1)]
             for figure in phase_cpu.get("ftpd", {}):
-                row = [("%.2f" % phase_cpu[n][figure]) if figure in phase_cpu[n] else "-" for n in servers]
+                row = [("%.2f" % phase_cpu[n][figure]) if figure in phase_cpu[n] else "-" for n in load_servers]
                 p = phase_cpu.get("pyftpdlib", {}).get(figure)
                 ratio = "%.2f×" % (phase_cpu["ftpd"][figure] / p) if p else "-"
                 lines.append("| %s | %s | %s |" % (figure, " | ".join(row), ratio))
@@ -460,19 +556,19 @@ def main():
                       "can take less time than this, whatever the server. The last column is the best ratio any "
                       "server could reach against pyftpdlib's time, with ftpbench costing what it cost against the "
                       "cheapest server:", "",
-                      "| phase | " + " | ".join(servers) + " | best reachable vs pyftpdlib |",
-                      "|---|" + "---|" * (len(servers) + 1)]
+                      "| phase | " + " | ".join(load_servers) + " | best reachable vs pyftpdlib |",
+                      "|---|" + "---|" * (len(load_servers) + 1)]
             for figure in client_cpu.get("ftpd", {}):
                 if units.get(figure) != "secs":
                     continue  # the transfer bench's figures are rates over a fixed time, not phase times
-                row = [("%.2f" % client_cpu[n][figure]) if figure in client_cpu[n] else "-" for n in servers]
-                floor = min(client_cpu[n][figure] for n in servers if figure in client_cpu[n])
+                row = [("%.2f" % client_cpu[n][figure]) if figure in client_cpu[n] else "-" for n in load_servers]
+                floor = min(client_cpu[n][figure] for n in load_servers if figure in client_cpu[n])
                 p = med.get("pyftpdlib", {}).get(figure)
                 best = "%.2f×" % (p / floor) if p and floor > 0.01 else "-"
                 lines.append("| %s | %s | %s |" % (figure, " | ".join(row), best))
             lines.append("")
         if "setup" in only:
-            med, per_client = transfer_setup(work, servers, args.rounds, args.clients)
+            med, per_client, floor = transfer_setup(work, servers, args.rounds, args.clients)
             lines += ["%d clients one after another, as ftpbench opens them (seconds, medians of %d rounds; ratio: "
                       "ftpd against pyftpdlib, above 1 is better for ftpd):" % (args.clients, args.rounds), "",
                       "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
@@ -481,6 +577,11 @@ def main():
                 ratio = ("%.2f×" % (med["pyftpdlib"][phase] / med["ftpd"][phase])
                          if "pyftpdlib" in med and "ftpd" in med else "-")
                 lines.append("| %s | %s | %s |" % (phase, " | ".join("%.3f" % med[n][phase] for n in servers), ratio))
+            best = ("%.2f×" % (med["pyftpdlib"]["logins"] / floor)) if "pyftpdlib" in med else "-"
+            lines += ["", "The same logins against `login_floor.c` (one C thread, epoll, fixed replies, nothing else: "
+                      "the least any server can do for a login): %.3f s, median of %d rounds, alternating with the "
+                      "servers. So the best ratio any server could show against pyftpdlib here is **%s** (target "
+                      "≥ 1.5×); the rest is ftplib, loopback TCP and the wake-ups." % (floor, args.rounds, best)]
             lines += ["", "The server's CPU per client in each of those phases (µs, its living threads and processes; "
                       "ratio: ftpd's against pyftpdlib's, below 1 is better for ftpd):", "",
                       "| phase | " + " | ".join(servers) + " | ftpd vs pyftpdlib |",
