@@ -11,13 +11,14 @@ import SeedTestSupport
         let budget = 64 * 1024 * 1024
         let cases: [(uploads: Int, size: Int)] = [
             (0, 1 << 20), (1, 1 << 20), (8, 1 << 20), (9, 512 << 10), (16, 512 << 10), (17, 256 << 10),
-            (32, 256 << 10), (64, 128 << 10), (200, 128 << 10), (100_000, 128 << 10),
+            (32, 256 << 10), (64, 128 << 10), (65, 64 << 10), (128, 64 << 10), (129, 32 << 10), (200, 32 << 10),
+            (100_000, 32 << 10),
         ]
         for c in cases {
             #expect(UploadReceiveBudget.readSize(budget: budget, uploads: c.uploads) == c.size, "\(c.uploads) uploads")
         }
         // What all uploads may hold together stays near the budget until every upload is down to the smallest read.
-        for uploads in 1...64 {
+        for uploads in 1...256 {
             let size = UploadReceiveBudget.readSize(budget: budget, uploads: uploads)
             #expect(size * UploadReceiveBudget.buffersPerUpload * uploads <= budget, "\(uploads) uploads")
         }
@@ -28,7 +29,7 @@ import SeedTestSupport
         #expect(budget.currentReadSize == 1 << 20)
         for _ in 0..<16 { budget.begin() }
         #expect(budget.running == 16)
-        #expect(budget.currentReadSize == 128 << 10)
+        #expect(budget.currentReadSize == 64 << 10)
         for _ in 0..<16 { budget.end() }
         #expect(budget.running == 0)
         #expect(budget.currentReadSize == 1 << 20)
