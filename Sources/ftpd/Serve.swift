@@ -276,10 +276,10 @@ struct Serve: AsyncParsableCommand {
             let ports = [configuration.port] + (configuration.implicitTLSPort.map { [$0] } ?? [])
             let address = "\(configuration.host):\(ports.map(String.init).joined(separator: " or "))"
             switch error.errnoCode {
-            case EADDRINUSE: throw ValidationError("cannot listen on \(address): something already listens there")
-            case EACCES: throw ValidationError("cannot listen on \(address): ports below 1024 need privileges")
-            case EADDRNOTAVAIL: throw ValidationError("cannot listen on \(address): this machine has no such address")
-            default: throw ValidationError("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
+            case EADDRINUSE: throw StartupFailure("cannot listen on \(address): something already listens there")
+            case EACCES: throw StartupFailure("cannot listen on \(address): ports below 1024 need privileges")
+            case EADDRNOTAVAIL: throw StartupFailure("cannot listen on \(address): this machine has no such address")
+            default: throw StartupFailure("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
             }
         }
         var metricsEndpoint: MetricsEndpoint?

@@ -143,6 +143,8 @@ import Testing
             timeout: .seconds(30))
         #expect(second.status != 0)
         #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(port): something already listens there"), "\(second)")
+        // One sentence: a port held by someone else is not a usage mistake, so no usage text follows it.
+        #expect(!second.stderr.contains("Usage:"), "\(second)")
         // Every connection still reaches the first server (each new client connection is spread by its address).
         for _ in 0..<8 {
             let got = try await runProcess(curl, ["-sS", url])
