@@ -123,10 +123,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // CRC-32C on the CPU's CRC32 instruction, which Swift cannot reach: the cluster's check of every download.
+        .target(name: "CCRC32C"),
         .target(
             name: "Balancer",
             dependencies: [
-                "FTPKit", "CSQLite",
+                "FTPKit", "CSQLite", "CCRC32C",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -2,7 +2,8 @@
 
 Two ftpd nodes (release builds, roots in /dev/shm). `cluster-bench` (release) uploads SIZE MiB through `Cluster`
 with replicas 1 and then 2, and straight through `FTPClient` to one node, from the same in-memory source; then
-downloads each way (the cluster's download verifies the SHA-256 recorded at upload). Runs alternate in order;
+downloads each way (the cluster's download checks the CRC-32C recorded at upload, and the replicas-1 file is
+downloaded once more checking its SHA-256, the `--check sha256` setting). Runs alternate in order;
 prints medians, the ratio to the direct transfer and the CPU seconds per GiB of the bench process and the nodes.
 Target (issue 17): a replicas-1 upload and download within 1.15x of the direct time. Run through scripts/bench.
 """
@@ -14,11 +15,11 @@ from ftp_bench import ROOT, cpu_seconds, stop_process, free_port, wait_port  # n
 BENCH = os.path.join(ROOT, ".build/release/cluster-bench")
 
 
-def run(op, name, ports, catalog, size, replicas, node_pids):
+def run(op, name, ports, catalog, size, replicas, node_pids, check="crc32c"):
     """One transfer; returns (seconds, CPU seconds of the bench process, CPU seconds of the nodes)."""
     before = sum(cpu_seconds(p) for p in node_pids)
     proc = subprocess.Popen([BENCH, op, name, "--nodes", ",".join(map(str, ports)), "--catalog", catalog,
-                             "--replicas", str(replicas), "--size-mib", str(size)],
+                             "--replicas", str(replicas), "--size-mib", str(size), "--check", check],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -72,12 +73,16 @@ def main():
         gib = size / 1024
         kinds = [("direct", "direct-%s", 1), ("cluster r1", "cluster-%s", 1), ("cluster r2", "cluster-%s", 2)]
         rows = {(k, d): [] for k, _, _ in kinds for d in ("put", "get")}
+        sha_label = "cluster r1, SHA-256 check"
+        rows[(sha_label, "get")] = []
         for r in range(args.runs):
             order = kinds if r % 2 == 0 else list(reversed(kinds))
             for label, op, replicas in order:
                 name = "bench-%s-%d.bin" % (label.replace(" ", "-"), r)
                 rows[(label, "put")].append(run(op % "put", name, ports, catalog, size, replicas, pids))
                 rows[(label, "get")].append(run(op % "get", name, ports, catalog, size, replicas, pids))
+                if label == "cluster r1":
+                    rows[(sha_label, "get")].append(run(op % "get", name, ports, catalog, size, replicas, pids, "sha256"))
                 if op.startswith("cluster"):
                     run("cluster-delete", name, ports, catalog, size, replicas, pids)
                 else:
@@ -88,25 +93,28 @@ def main():
         print("|---|---|---|---|---|")
         for d, label in (("put", "upload"), ("get", "download")):
             direct = statistics.median(s for s, _, _ in rows[("direct", d)])
-            for k, _, _ in kinds:
+            for k in [k for k, _, _ in kinds] + ([sha_label] if d == "get" else []):
                 xs = rows[(k, d)]
                 t = statistics.median(s for s, _, _ in xs)
                 print("| %s %s | %.2f | %.2f× | %.2f | %.2f |" % (
                     label, k, t, t / direct, statistics.median(c for _, c, _ in xs) / gib,
                     statistics.median(n for _, _, n in xs) / gib))
-        # The cluster hashes every byte it moves (to record the checksum at upload, to verify it at download), and
-        # SHA-256 is sequential: no cluster transfer can end before one core has hashed the whole file.
+        # An upload records SHA-256 (sequential: one core hashes the whole file) and CRC-32C; a download checks the
+        # CRC-32C (or, set to, the SHA-256). No checked transfer can end before one core has run its checksums.
         hashing = sha256_seconds_per_gib() * gib
-        print("\nSHA-256 of %d MiB on one core (`openssl speed -evp sha256 -bytes 16384`): %.2f s. No hashed "
-              "transfer can end sooner:\n" % (size, hashing))
-        # Nor sooner than the direct transfer's CPU (client and nodes) plus the hashing, spread over every core.
+        crc = statistics.median(float(subprocess.run([BENCH, "crc32c", "-", "--size-mib", str(size)], capture_output=True,
+                                                     text=True, check=True).stdout.split()[0]) for _ in range(3))
+        print("\nOn one core: SHA-256 of %d MiB (`openssl speed -evp sha256 -bytes 16384`) %.2f s; CRC-32C (`cluster-bench "
+              "crc32c`) %.3f s. No checked transfer can end sooner:\n" % (size, hashing, crc))
+        # Nor sooner than the direct transfer's CPU (client and nodes) plus the checksums, spread over every core.
         cores = os.cpu_count() or 1
-        print("| transfer | hashing alone vs direct | (direct CPU + hashing) / %d cores vs direct | target |" % cores)
+        print("| transfer | checksums alone vs direct | (direct CPU + checksums) / %d cores vs direct | target |" % cores)
         print("|---|---|---|---|")
-        for d, label in (("put", "upload"), ("get", "download")):
+        for d, label, cost in (("put", "upload", hashing + crc), ("get", "download", crc),
+                               ("get", "download, SHA-256 check", hashing)):
             direct = statistics.median(s for s, _, _ in rows[("direct", d)])
             cpu = statistics.median(c + n for _, c, n in rows[("direct", d)])
-            print("| %s | %.2f× | %.2f× | ≤ 1.15× |" % (label, hashing / direct, (cpu + hashing) / cores / direct))
+            print("| %s | %.2f× | %.2f× | ≤ 1.15× |" % (label, cost / direct, (cpu + cost) / cores / direct))
     finally:
         for p in nodes:
             stop_process(p)

@@ -1,7 +1,8 @@
 // One transfer through `Cluster` or straight through `FTPClient`, for Benchmarks/cluster_bench.py to compare in one
-// run (the cluster path's overhead: placement, replicas, the SHA-256, the catalog).
-// usage: cluster-bench OP NAME --nodes PORT,PORT... --catalog FILE [--replicas N] [--size-mib N]
-//   OP: direct-put | direct-get | cluster-put | cluster-get | cluster-delete
+// run (the cluster path's overhead: placement, replicas, the checksums, the catalog).
+// usage: cluster-bench OP NAME --nodes PORT,PORT... --catalog FILE [--replicas N] [--size-mib N] [--check crc32c|sha256]
+//   OP: direct-put | direct-get | cluster-put | cluster-get | cluster-delete | crc32c (CRC-32C of SIZE MiB in
+//   memory, no node: the download check's own cost)
 // Uploads send SIZE MiB of one 1 MiB buffer repeated (no file read in the measured path); downloads discard the
 // bytes. Direct transfers go to the first node, in the cluster's directory. Prints the seconds the transfer took
 // (connections and the catalog are opened before the clock starts).
@@ -20,6 +21,7 @@ struct Options {
     var sizeMiB = 1024
     var user = "bot"
     var password = "benchpw"
+    var check = DownloadCheck.crc32c
 
     init(_ args: [String]) throws {
         var rest = args.dropFirst()
@@ -35,11 +37,13 @@ struct Options {
             case "--size-mib": self.sizeMiB = Int(try value()) ?? 1024
             case "--user": self.user = try value()
             case "--password": self.password = try value()
+            case "--check": self.check = try DownloadCheck(rawValue: value()) ?? { throw UsageError() }()
             default:
                 if self.op.isEmpty { self.op = arg } else if self.name.isEmpty { self.name = arg } else { throw UsageError() }
             }
         }
-        guard !self.op.isEmpty, !self.name.isEmpty, !self.ports.isEmpty, !self.catalog.isEmpty else { throw UsageError() }
+        guard !self.op.isEmpty, !self.name.isEmpty, self.op == "crc32c" || (!self.ports.isEmpty && !self.catalog.isEmpty)
+        else { throw UsageError() }
     }
 }
 
@@ -79,6 +83,12 @@ nonisolated func run(_ o: Options) async throws -> (seconds: Double, bytes: UInt
         NodeConfiguration(name: "node\(i)", host: "127.0.0.1", port: port, user: o.user, password: o.password)
     }
     switch o.op {
+    case "crc32c":
+        let start = ContinuousClock.now
+        var crc = CRC32C()
+        for _ in 0..<o.sizeMiB { crc.update(block) }
+        let elapsed = ContinuousClock.now - start
+        return (seconds(elapsed), UInt64(o.sizeMiB) << 20 | UInt64(crc.value & 0))
     case "direct-put", "direct-get":
         let client = try await FTPClient.connect(host: "127.0.0.1", port: o.ports[0])
         try await client.login(user: o.user, password: o.password)
@@ -98,7 +108,7 @@ nonisolated func run(_ o: Options) async throws -> (seconds: Double, bytes: UInt
         try await client.quit()
         return (seconds(elapsed), bytes)
     case "cluster-put", "cluster-get", "cluster-delete":
-        let cluster = try Cluster(nodes: nodes, replicas: o.replicas, catalogPath: o.catalog)
+        let cluster = try Cluster(nodes: nodes, replicas: o.replicas, catalogPath: o.catalog, downloadCheck: o.check)
         await cluster.refresh()
         let start = ContinuousClock.now
         var bytes: UInt64 = 0
@@ -128,7 +138,7 @@ do {
     print("\(result.seconds) \(result.bytes)")
 } catch is UsageError {
     FileHandle.standardError.write(Data(
-        "usage: cluster-bench direct-put|direct-get|cluster-put|cluster-get|cluster-delete NAME --nodes PORT,... --catalog FILE [--replicas N] [--size-mib N]\n".utf8))
+        "usage: cluster-bench direct-put|direct-get|cluster-put|cluster-get|cluster-delete|crc32c NAME --nodes PORT,... --catalog FILE [--replicas N] [--size-mib N] [--check crc32c|sha256]\n".utf8))
     exit(2)
 } catch {
     FileHandle.standardError.write(Data("cluster-bench: \(error)\n".utf8))

@@ -112,13 +112,15 @@ struct BotConfiguration: Decodable, Sendable {
     var directMessages: String?
     /// What uploading an existing name does: `keepBoth` (default), `replace` or `reject`.
     var onNameCollision: String?
+    /// What whole downloads are checked against: `crc32c` (default) or `sha256` (``DownloadCheck``).
+    var downloadCheck: String?
 
     /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
         "": ["nodes", "catalog", "shards", "maintenanceInterval", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
-             "spaces", "directMessages", "onNameCollision", "http"],
+             "spaces", "directMessages", "onNameCollision", "downloadCheck", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
         "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
                     "maxConnections", "tls"],
@@ -232,10 +234,14 @@ struct BotConfiguration: Decodable, Sendable {
         }
     }
 
+    /// What whole downloads are checked against (validated: an unknown name was reported at load).
+    var check: DownloadCheck { self.downloadCheck.flatMap(DownloadCheck.init(rawValue:)) ?? .crc32c }
+
     /// Environment overrides, for containers and systemd units.
     mutating func applyEnvironment(_ environment: [String: String]) {
         if let v = environment["FTPBOT_STRATEGY"] { self.strategy = v }
         if let v = environment["FTPBOT_REPLICAS"], let n = Int(v) { self.replicas = n }
+        if let v = environment["FTPBOT_DOWNLOAD_CHECK"] { self.downloadCheck = v }
         if let v = environment["FTPBOT_DATA"] { self.dataDirectory = v }
         if let v = environment["FTPBOT_SHARDS"] { self.shards = v }
         if let v = environment["FTPBOT_CATALOG"] { self.catalog = Catalog(url: v, passwordFile: self.catalog?.passwordFile, passwordEnv: self.catalog?.passwordEnv) }
@@ -311,6 +317,9 @@ struct BotConfiguration: Decodable, Sendable {
         }
         if let dm = self.directMessages, SpaceMap.DirectMessages(rawValue: dm) == nil {
             add("directMessages", "must be private or refuse")
+        }
+        if let check = self.downloadCheck, DownloadCheck(rawValue: check) == nil {
+            add("downloadCheck", "must be crc32c or sha256")
         }
         if let policy = self.onNameCollision, Self.collisionPolicy(policy) == nil {
             add("onNameCollision", "must be keepBoth, replace or reject")

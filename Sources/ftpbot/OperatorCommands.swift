@@ -42,7 +42,7 @@ struct ClusterOptions: ParsableArguments {
             store = try await configuration.catalogLocation(data: data, environment: environment).open(logger: logger)
             cluster = try await Cluster(
                 nodes: nodes, strategy: PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes(),
-                replicas: configuration.replicas, catalog: store, logger: logger)
+                replicas: configuration.replicas, catalog: store, downloadCheck: configuration.check, logger: logger)
         } catch {
             await local?.stop()
             throw OperatorFailure("\(error)")

@@ -115,7 +115,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 cluster = try await Cluster(
                     nodes: nodeConfigurations, strategy: strategy, replicas: configuration.replicas, catalog: store,
-                    logger: logger)
+                    downloadCheck: configuration.check, logger: logger)
             } catch {
                 await store.close()
                 throw error

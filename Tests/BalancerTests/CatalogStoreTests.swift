@@ -88,7 +88,9 @@ final class Counter: Sendable {
     }()
 
     static func file(_ space: Space, _ name: String, size: UInt64 = 100, nodes: [String] = ["node0", "node1"]) -> ClusterFile {
-        ClusterFile(space: space, name: name, size: size, sha256: String(repeating: "ab", count: 32), uploader: "user-1",
+        // A CRC above Int32.max: the stores keep all 32 bits unsigned.
+        ClusterFile(space: space, name: name, size: size, sha256: String(repeating: "ab", count: 32), crc32c: 0xE306_9283,
+                    uploader: "user-1",
                     uploadedAt: Date(timeIntervalSince1970: 1_700_000_000.123), nodes: nodes, version: "v1")
     }
 

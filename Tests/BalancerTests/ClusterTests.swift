@@ -113,13 +113,18 @@ final class Collected: Sendable {
         }
     }
 
-    /// A whole download is checked against the SHA-256 recorded at upload, hashed as the chunks arrive: a replica
-    /// altered on disk (same size) ends in `checksumMismatch`, while a range of it, which cannot be checked, is
-    /// delivered as stored.
-    @Test func aWholeDownloadOfAnAlteredReplicaFailsItsChecksum() async throws {
+    /// An upload records the content's SHA-256 and CRC-32C; a whole download is checked against the one its cluster
+    /// is set to, as the chunks arrive: a replica altered on disk (same size) ends in `checksumMismatch`, while a
+    /// range of it, which cannot be checked, is delivered as stored.
+    @Test(arguments: DownloadCheck.allCases)
+    func aWholeDownloadOfAnAlteredReplicaFailsItsChecksum(check: DownloadCheck) async throws {
         try await withNodes(1) { nodes in
-            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1)
-            _ = try await cluster.upload("data.bin", from: Source(count: 700_000, delay: nil))
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1, downloadCheck: check)
+            let file = try await cluster.upload("data.bin", from: Source(count: 700_000, delay: nil))
+            let digest = Digest(.sha256)
+            Source.bytes(700_000).withUnsafeBytes { digest.update($0) }
+            #expect(file.sha256 == digest.finalizeHex())
+            #expect(file.crc32c == CRC32C.checksum(Source.bytes(700_000)))
             var altered = Source.bytes(700_000)
             altered[400_000] ^= 0xFF
             let handle = try await nodes[0].storage.openForWriting(FTPPath("/default/data.bin"), mode: .replace)
@@ -132,6 +137,51 @@ final class Collected: Sendable {
             try await cluster.download("data.bin", in: .default, from: 399_000, length: 2_000) { range.append($0) }
             #expect(range.value == Array(altered[399_000..<401_000]))
             await cluster.close()
+        }
+    }
+
+    /// Which checksum a download checks, told apart by records with one of the two wrong: `.crc32c` checks the CRC
+    /// where the record has one and SHA-256 where it has none (files uploaded before CRCs were recorded);
+    /// `.sha256` checks SHA-256 whatever the record holds.
+    @Test func aDownloadChecksTheChecksumItsClusterIsSetTo() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("catalog.sqlite").path
+        try await withNodes(1) { nodes in
+            let uploader = try Cluster(nodes: nodes.map(\.configuration), replicas: 1, catalogPath: path)
+            for name in ["wrong-crc.bin", "no-crc-wrong-sha.bin", "no-crc.bin"] {
+                _ = try await uploader.upload(name, from: Source(count: 300_000, delay: nil))
+            }
+            await uploader.close()
+            let store = try SQLiteCatalogStore(path: path)
+            let files = try store.load().files
+            var wrongCRC = try #require(files[FileKey(.default, "wrong-crc.bin")])
+            wrongCRC.crc32c = try #require(wrongCRC.crc32c) ^ 1
+            var wrongSHA = try #require(files[FileKey(.default, "no-crc-wrong-sha.bin")])
+            wrongSHA.crc32c = nil
+            wrongSHA.sha256 = String(repeating: "0", count: 64)
+            var noCRC = try #require(files[FileKey(.default, "no-crc.bin")])
+            noCRC.crc32c = nil
+            try store.apply([.save(wrongCRC), .save(wrongSHA), .save(noCRC)])
+            store.close()
+
+            let expectations: [(DownloadCheck, String, Bool)] = [
+                (.crc32c, "wrong-crc.bin", false), (.crc32c, "no-crc-wrong-sha.bin", false), (.crc32c, "no-crc.bin", true),
+                (.sha256, "wrong-crc.bin", true), (.sha256, "no-crc-wrong-sha.bin", false), (.sha256, "no-crc.bin", true),
+            ]
+            for (check, name, passes) in expectations {
+                let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1, catalogPath: path, downloadCheck: check)
+                let got = Collected()
+                do {
+                    try await cluster.download(name) { got.append($0) }
+                    #expect(passes, "\(check) \(name) was delivered")
+                    #expect(got.value == Source.bytes(300_000))
+                } catch let error as ClusterError {
+                    #expect(!passes && error.code == .checksumMismatch, "\(check) \(name): \(error)")
+                }
+                await cluster.close()
+            }
         }
     }
 

@@ -72,7 +72,7 @@ extension CatalogSnapshot {
             field("file")
             field(f.space.name); field(f.name); field(String(f.size)); field(f.sha256 ?? "-"); field(f.uploader ?? "-")
             field(f.uploadedAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "-")
-            field(f.nodes.joined(separator: "\n")); field(f.version)
+            field(f.nodes.joined(separator: "\n")); field(f.version); field(f.crc32c.map { String($0) } ?? "-")
         }
         for (kind, table) in [("tombstone", self.tombstones), ("move", self.moves)] {
             for key in table.keys.sorted() {

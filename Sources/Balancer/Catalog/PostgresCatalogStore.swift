@@ -144,6 +144,8 @@ public final class PostgresCatalogStore: CatalogStore {
             "CREATE INDEX seed_quota_holds_owner ON seed_quota_holds (space, owner)",
             "CREATE INDEX seed_files_uploader ON seed_files (space, uploader)",
         ],
+        // 5: each file's CRC-32C, which downloads check (files from before have none: SHA-256 is checked).
+        ["ALTER TABLE seed_files ADD COLUMN crc32c BIGINT CHECK (crc32c BETWEEN 0 AND 4294967295)"],
     ]
     static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
@@ -270,14 +272,15 @@ public final class PostgresCatalogStore: CatalogStore {
     private static let changedSince = "(space, name) IN (SELECT space, name FROM seed_changes WHERE seq > $1)"
 
     private static func files(where condition: String, after: Int64? = nil, on c: PostgresConnection, logger: Logger) async throws -> [FileKey: ClusterFile] {
-        var query = PostgresQuery(unsafeSQL: "SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version FROM seed_files WHERE \(condition)")
+        var query = PostgresQuery(unsafeSQL: "SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c FROM seed_files WHERE \(condition)")
         if let after { query.binds.append(after) }
         var files: [FileKey: ClusterFile] = [:]
-        for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version)
-            in try await c.query(query, logger: logger).decode((String, String, Int64, String?, String?, Int64?, [String], String).self) {
+        for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version, crc32c)
+            in try await c.query(query, logger: logger).decode((String, String, Int64, String?, String?, Int64?, [String], String, Int64?).self) {
             guard let space = Space(spaceName), size >= 0 else { continue }
             files[FileKey(space, name)] = ClusterFile(
-                space: space, name: name, size: UInt64(size), sha256: sha256, uploader: uploader,
+                space: space, name: name, size: UInt64(size), sha256: sha256, crc32c: crc32c.flatMap { UInt32(exactly: $0) },
+                uploader: uploader,
                 uploadedAt: uploadedAt.map { Date(timeIntervalSince1970: Double($0) / 1000) }, nodes: nodes,
                 version: version)
         }
@@ -355,11 +358,12 @@ public final class PostgresCatalogStore: CatalogStore {
         case .save(let f):
             let uploadedAt = f.uploadedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
             try await c.query("""
-                INSERT INTO seed_files (space, name, size, sha256, uploader, uploaded_at, nodes, version)
-                VALUES (\(f.space.name), \(f.name), \(Int64(f.size)), \(f.sha256), \(f.uploader), \(uploadedAt), \(f.nodes), \(f.version))
+                INSERT INTO seed_files (space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c)
+                VALUES (\(f.space.name), \(f.name), \(Int64(f.size)), \(f.sha256), \(f.uploader), \(uploadedAt), \(f.nodes),
+                    \(f.version), \(f.crc32c.map { Int64($0) }))
                 ON CONFLICT (space, name) DO UPDATE SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
                     uploader = EXCLUDED.uploader, uploaded_at = EXCLUDED.uploaded_at, nodes = EXCLUDED.nodes,
-                    version = EXCLUDED.version
+                    version = EXCLUDED.version, crc32c = EXCLUDED.crc32c
                 """, logger: logger)
         case .remove(let key):
             try await c.query("DELETE FROM seed_files WHERE space = \(key.space.name) AND name = \(key.name)", logger: logger)

@@ -9,7 +9,7 @@ import Synchronization
 /// still lie at the top of each node's directory, so each gets a pending move (``CatalogState/moves``) that the
 /// cluster carries out as nodes answer.
 public final class SQLiteCatalogStore: CatalogStore {
-    static let schemaVersion: Int64 = 2
+    static let schemaVersion: Int64 = 3
 
     /// The connection, used by one caller at a time. SQLite's calls are short and local; they run on the caller's
     /// thread.
@@ -34,6 +34,13 @@ public final class SQLiteCatalogStore: CatalogStore {
             try db.transaction { () throws(ClusterError) in
                 try db.execute("CREATE TABLE IF NOT EXISTS draining (node TEXT PRIMARY KEY)")
                 try db.execute("PRAGMA user_version = 2")
+            }
+        }
+        if version < 3 {
+            // Version 3: each file's CRC-32C, which downloads check (files from before have none: SHA-256 is checked).
+            try db.transaction { () throws(ClusterError) in
+                try db.execute("ALTER TABLE files ADD COLUMN crc32c INTEGER")
+                try db.execute("PRAGMA user_version = 3")
             }
         }
         self.db = Mutex(db)
@@ -93,12 +100,13 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func load() throws(ClusterError) -> CatalogSnapshot {
         try self.db.withLock { db throws(ClusterError) in
             var snapshot = CatalogSnapshot()
-            for row in try db.execute("SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version FROM files") {
+            for row in try db.execute("SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c FROM files") {
                 guard let spaceName = row[0].string, let space = Space(spaceName), let name = row[1].string,
                     let size = row[2].int
                 else { continue }
                 snapshot.files[FileKey(space, name)] = ClusterFile(
-                    space: space, name: name, size: UInt64(size), sha256: row[3].string, uploader: row[4].string,
+                    space: space, name: name, size: UInt64(size), sha256: row[3].string,
+                    crc32c: row[8].int.flatMap { UInt32(exactly: $0) }, uploader: row[4].string,
                     uploadedAt: row[5].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
                     nodes: (row[6].string ?? "").split(separator: "\n").map(String.init),
                     version: row[7].string ?? "")
@@ -132,11 +140,12 @@ public final class SQLiteCatalogStore: CatalogStore {
         switch change {
         case .save(let file):
             try db.execute(
-                "INSERT OR REPLACE INTO files (space, name, size, sha256, uploader, uploaded_at, nodes, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files (space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [.text(file.space.name), .text(file.name), .integer(Int64(file.size)), file.sha256.map { .text($0) } ?? .null,
                  file.uploader.map { .text($0) } ?? .null,
                  file.uploadedAt.map { .integer(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? .null,
-                 .text(file.nodes.joined(separator: "\n")), .text(file.version)])
+                 .text(file.nodes.joined(separator: "\n")), .text(file.version),
+                 file.crc32c.map { .integer(Int64($0)) } ?? .null])
         case .remove(let key):
             try db.execute("DELETE FROM files WHERE space = ? AND name = ?", [.text(key.space.name), .text(key.name)])
         case .setTombstones(let key, let nodes):

@@ -1,17 +1,31 @@
 import FTPKit
 import NIOCore
 
-/// A SHA-256 computed by a child task from a queue of its own, so hashing runs beside the transfer (on the other
-/// core) instead of in its path. Chunks are shared, not copied.
+/// An upload's checksums: the SHA-256 (hex) that identifies the content, which nodes can compute too (`HASH`)
+/// and ``Cluster/scrub()`` compares, and the CRC-32C that downloads check (``DownloadCheck``).
+struct UploadChecksums: Sendable, Hashable {
+    var sha256: String
+    var crc32c: UInt32
+}
+
+/// An upload's SHA-256 and CRC-32C computed by a child task from a queue of its own, so hashing runs beside the
+/// transfer (on the other core) instead of in its path. Chunks are shared, not copied; each is hashed, then
+/// checksummed while it is still in the cache.
 struct BackgroundDigest: Sendable {
     let queue = ChunkQueue(capacity: 8)
 
-    /// The hashing loop: run it as a child task of the transfer; returns the hex digest once the queue is finished.
-    func run() async -> String? {
-        let digest = SharedDigest()
+    /// The hashing loop: run it as a child task of the transfer; returns the checksums once the queue is finished.
+    func run() async -> UploadChecksums? {
+        let digest = Digest(.sha256)
+        var crc = CRC32C()
         do {
-            while let chunk = try await self.queue.next() { digest.update(chunk) }
-            return digest.finalize()
+            while let chunk = try await self.queue.next() {
+                chunk.withUnsafeReadableBytes {
+                    digest.update($0)
+                    crc.update($0)
+                }
+            }
+            return UploadChecksums(sha256: digest.finalizeHex(), crc32c: crc.value)
         } catch {
             return nil
         }

@@ -150,28 +150,29 @@ extension Cluster {
             for node in planner.leftovers(written: (targets + ready).map(\.name), committed: committed).compactMap(self.node) {
                 await self.removeReplica(temporary, in: key.space, on: node, why: "temporary copy of an upload")
             }
-            let (total, checksum) = try streamed.get()
+            let (total, checksums) = try streamed.get()
             guard !committable.isEmpty, !committed.isEmpty else {
                 throw ClusterError(.insufficientReplicas,
                     "'\(key.name)' could be stored on \(ready.count) of the \(self.replicas) required nodes")
             }
             // A rename that failed after the others succeeded leaves fewer replicas: repair restores them.
             try await self.record(ClusterFile(
-                space: key.space, name: key.name, size: total, sha256: checksum, uploader: reservation.uploader,
+                space: key.space, name: key.name, size: total, sha256: checksums?.sha256, crc32c: checksums?.crc32c,
+                uploader: reservation.uploader,
                 uploadedAt: Date(), nodes: committed, version: FileVersion.make()))
             return self.file(key) ?? ClusterFile(space: key.space, name: key.name, size: total, nodes: committed)
         }
     }
 
     /// One reader, one queue per target; a failed target abandons its queue so the others go on. Returns the
-    /// bytes read and their SHA-256, or why the source failed.
+    /// bytes read and their checksums, or why the source failed.
     private func stream<Source: AsyncSequence & Sendable>(
         _ source: Source, to targets: [ClusterNode], as temporary: String, in space: Space, maxBytes: UInt64?
-    ) async -> Result<(UInt64, String), any Error> where Source.Element == ByteBuffer {
+    ) async -> Result<(UInt64, UploadChecksums?), any Error> where Source.Element == ByteBuffer {
         let queues = targets.map { _ in ChunkQueue() }
         let digest = BackgroundDigest()
         let logger = self.logger
-        return await withTaskGroup(of: String?.self) { group in
+        return await withTaskGroup(of: UploadChecksums?.self) { group in
             for (node, queue) in zip(targets, queues) {
                 group.addTask {
                     do {
@@ -217,9 +218,9 @@ extension Cluster {
                 if pending.readableBytes > 0 { try await forward(pending) }
                 queues.forEach { $0.finish() }
                 digest.finish()
-                var checksum: String?
-                for await result in group where result != nil { checksum = result }
-                return .success((total, checksum ?? ""))
+                var checksums: UploadChecksums?
+                for await result in group where result != nil { checksums = result }
+                return .success((total, checksums))
             } catch {
                 queues.forEach { $0.finish(throwing: error) }
                 digest.cancel()

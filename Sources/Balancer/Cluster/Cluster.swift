@@ -37,6 +37,8 @@ public actor Cluster {
     /// How long a temporary upload on a node must have been left untouched before repair removes it (the age
     /// covers uploads of other processes sharing the nodes, which this one cannot see in flight).
     public nonisolated let abandonedPartAge: Double
+    /// What whole-file downloads are checked against.
+    public nonisolated let downloadCheck: DownloadCheck
     /// Events as they happen; the newest 1000 are kept if nobody reads them.
     public nonisolated let events: AsyncStream<ClusterEvent>
     let eventSink: AsyncStream<ClusterEvent>.Continuation
@@ -53,10 +55,11 @@ public actor Cluster {
     ///   - legacySpace: where the files of a catalog from before spaces go (migrated on open, logged).
     ///   - abandonedPartAge: seconds after which ``repair()`` removes a temporary upload left on a node by a
     ///     process that stopped mid-upload.
+    ///   - downloadCheck: what whole-file downloads are checked against (``DownloadCheck``).
     public init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil,
         catalogPath: String? = nil, legacySpace: Space = .default, abandonedPartAge: Double = 3600,
-        logger: Logger = Logger(label: "Balancer.Cluster")
+        downloadCheck: DownloadCheck = .crc32c, logger: Logger = Logger(label: "Balancer.Cluster")
     ) throws(ClusterError) {
         var store: SQLiteCatalogStore?
         var snapshot = CatalogSnapshot()
@@ -70,18 +73,19 @@ public actor Cluster {
             }
         }
         self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: store, snapshot: snapshot,
-                  abandonedPartAge: abandonedPartAge, logger: logger)
+                  abandonedPartAge: abandonedPartAge, downloadCheck: downloadCheck, logger: logger)
     }
 
     /// A cluster whose catalog lives in `catalog` (see ``CatalogLocation`` to open one from a URL). The cluster
     /// keeps its own copy in memory and writes every change through; it does not close the store.
     public init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy = LeastUsedBytes(), replicas: Int? = nil,
-        catalog: any CatalogStore, abandonedPartAge: Double = 3600, logger: Logger = Logger(label: "Balancer.Cluster")
+        catalog: any CatalogStore, abandonedPartAge: Double = 3600, downloadCheck: DownloadCheck = .crc32c,
+        logger: Logger = Logger(label: "Balancer.Cluster")
     ) async throws(ClusterError) {
         let snapshot = try await catalog.load()
         self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: catalog, snapshot: snapshot,
-                  abandonedPartAge: abandonedPartAge, logger: logger)
+                  abandonedPartAge: abandonedPartAge, downloadCheck: downloadCheck, logger: logger)
     }
 
     /// A cluster without a catalog whose nodes' health follows `now` (tests move time instead of waiting).
@@ -90,15 +94,16 @@ public actor Cluster {
     ) {
         self.init(
             nodes: nodes, strategy: LeastUsedBytes(), replicas: replicas, store: nil, snapshot: CatalogSnapshot(),
-            abandonedPartAge: 3600, now: now, logger: Logger(label: "Balancer.Cluster"))
+            abandonedPartAge: 3600, downloadCheck: .crc32c, now: now, logger: Logger(label: "Balancer.Cluster"))
     }
 
     private init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy, replicas: Int?, store: (any CatalogStore)?,
-        snapshot: CatalogSnapshot, abandonedPartAge: Double, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
-        logger: Logger
+        snapshot: CatalogSnapshot, abandonedPartAge: Double, downloadCheck: DownloadCheck,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, logger: Logger
     ) {
         self.abandonedPartAge = abandonedPartAge
+        self.downloadCheck = downloadCheck
         self.nodes = nodes.map { ClusterNode(configuration: $0, breaker: $0.retry, now: now, logger: logger) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
@@ -303,6 +308,13 @@ final class SharedDigest: Sendable {
     private let digest = Mutex(Digest(.sha256))
     func update(_ chunk: ByteBuffer) { self.digest.withLock { d in chunk.withUnsafeReadableBytes { d.update($0) } } }
     func finalize() -> String { self.digest.withLock { $0.finalizeHex() } }
+}
+
+/// A CRC-32C fed from a `@Sendable` callback, as ``SharedDigest``.
+final class SharedCRC32C: Sendable {
+    private let crc = Mutex(CRC32C())
+    func update(_ chunk: ByteBuffer) { self.crc.withLock { $0.update(chunk) } }
+    var value: UInt32 { self.crc.withLock { $0.value } }
 }
 
 /// Bytes delivered so far, shared with the download's callbacks.
