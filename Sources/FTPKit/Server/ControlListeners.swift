@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -44,9 +45,10 @@ struct ControlListeners: Sendable {
     }
 
     /// Binds `host:port` once per loop of `group`. `configure` sets up the server bootstrap's child options and
-    /// initializer; the accepted connections stay on the loop of the socket that accepted them.
+    /// initializer; the accepted connections stay on the loop of the socket that accepted them. Accepts failing for
+    /// lack of descriptors pause and are logged to `logger` (``AcceptFailureLog``).
     static func bind(
-        group: any EventLoopGroup, host: String, port: Int, backlog: Int32,
+        group: any EventLoopGroup, host: String, port: Int, backlog: Int32, logger: Logger,
         configure: @escaping @Sendable (ServerBootstrap) -> ServerBootstrap
     ) async throws -> ControlListeners {
         let loops = Array(group.makeIterator())
@@ -54,6 +56,7 @@ struct ControlListeners: Sendable {
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_REUSEPORT))
         if port != 0 { try refuseIfListenedOn(host: host, port: port) }
         var channels: [any Channel] = []
+        let failures = AcceptFailureHandler.SharedLog()
         do {
             var boundPort = port
             for loop in loops {
@@ -61,6 +64,9 @@ struct ControlListeners: Sendable {
                     .serverChannelOption(.backlog, value: backlog)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(reusePort, value: 1)
+                    .serverChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try AcceptFailureHandler.install(on: channel, logger: logger, log: failures) }
+                    }
                 let channel = try await configure(bootstrap).bind(host: host, port: boundPort).get()
                 channels.append(channel)
                 // Port 0 asks the kernel for a port: the other sockets join the one it chose.

@@ -58,7 +58,7 @@ public final class FTPServer: Service, Sendable {
             context: context, configuration: configuration, proxyHeaders: proxyHeaders, logger: logger)
         // Each connection is admitted on its event loop when it becomes active (``FTPSessionRegistry``).
         func listen(port: Int, implicitTLS: Bool) async throws -> ControlListeners {
-            try await ControlListeners.bind(group: group, host: configuration.host, port: port, backlog: 1024) {
+            try await ControlListeners.bind(group: group, host: configuration.host, port: port, backlog: 1024, logger: logger) {
                 $0.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { child in
                         child.eventLoop.makeCompletedFuture {

@@ -50,6 +50,9 @@ final class PassiveListener: Sendable {
             do {
                 let channel = try await ServerBootstrap(group: loop ?? group.next(), childGroup: group)
                     .serverChannelOption(.backlog, value: 4)
+                    .serverChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try AcceptFailureHandler.install(on: channel, logger: logger) }
+                    }
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     // Bulk data: Nagle on, and one write per event-loop turn so sendfile's 64 KiB calls
                     // alternate with the reader (see FTPTransferRunner.sendFile).
