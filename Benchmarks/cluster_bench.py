@@ -89,16 +89,21 @@ def main():
                     os.remove(os.path.join(work, "node0", name))
         print("\n## The cluster path vs a direct FTPClient transfer (%d MiB, %d runs, 2 ftpd nodes, /dev/shm)\n"
               % (size, args.runs))
-        print("| transfer | seconds (median) | ratio to direct | client CPU s/GiB | nodes' CPU s/GiB |")
-        print("|---|---|---|---|---|")
+        # This machine's speed drifts over minutes by more than the gaps measured here, so each run's transfer is
+        # also compared with the direct one of the same round (moments apart): the median of those paired ratios.
+        print("| transfer | seconds (median) | ratio of medians | paired ratio (median, range) | client CPU s/GiB "
+              "| nodes' CPU s/GiB |")
+        print("|---|---|---|---|---|---|")
         for d, label in (("put", "upload"), ("get", "download")):
-            direct = statistics.median(s for s, _, _ in rows[("direct", d)])
+            directs = [s for s, _, _ in rows[("direct", d)]]
+            direct = statistics.median(directs)
             for k in [k for k, _, _ in kinds] + ([sha_label] if d == "get" else []):
                 xs = rows[(k, d)]
                 t = statistics.median(s for s, _, _ in xs)
-                print("| %s %s | %.2f | %.2f× | %.2f | %.2f |" % (
-                    label, k, t, t / direct, statistics.median(c for _, c, _ in xs) / gib,
-                    statistics.median(n for _, _, n in xs) / gib))
+                paired = [s / base for (s, _, _), base in zip(xs, directs)]
+                print("| %s %s | %.2f | %.2f× | %.2f× (%.2f–%.2f) | %.2f | %.2f |" % (
+                    label, k, t, t / direct, statistics.median(paired), min(paired), max(paired),
+                    statistics.median(c for _, c, _ in xs) / gib, statistics.median(n for _, _, n in xs) / gib))
         # An upload records SHA-256 (sequential: one core hashes the whole file) and CRC-32C; a download checks the
         # CRC-32C (or, set to, the SHA-256). No checked transfer can end before one core has run its checksums.
         hashing = sha256_seconds_per_gib() * gib

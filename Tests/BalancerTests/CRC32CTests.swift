@@ -4,7 +4,8 @@ import Testing
 
 /// The CRC-32C that downloads are checked against: published vectors (RFC 3720, appendix B.4), a bit-by-bit
 /// reference written from the polynomial alone, every way of cutting the input into chunks, and the table-driven
-/// loop of CPUs without the CRC32 instruction against the instruction's three interleaved streams.
+/// loop of CPUs without the CRC32 instruction and the instruction's three interleaved streams alone against the
+/// default path (on CPUs with VPCLMULQDQ, blocks of 7,936 bytes shared between the streams and the vector unit).
 @Suite struct CRC32CTests {
     /// Bit by bit, straight from the definition (reflected polynomial 0x82F63B78, inverted in and out).
     static func reference(_ bytes: [UInt8]) -> UInt32 {
@@ -35,19 +36,33 @@ import Testing
         #expect(CRC32C.portableChecksum(Array("123456789".utf8)) == 0xE306_9283)
     }
 
-    /// Lengths around every path's edges (the 8-byte words, the 3 × 256 and 3 × 8192 blocks), at every alignment.
-    @Test func bothLoopsMatchTheDefinition() {
+    /// Lengths around every path's edges (the 8-byte words, the 3 × 256 and 3 × 8192 blocks, the shared blocks of
+    /// 7,936 bytes and their 16-byte lanes), at every alignment.
+    @Test func everyLoopMatchesTheDefinition() {
         let data = Self.noise(3 * 8192 * 2 + 3 * 256 + 40)
         var lengths = Array(0...70)
-        for edge in [768, 3 * 8192, 2 * 3 * 8192] { lengths += Array(edge - 9...edge + 9) }
-        lengths.append(data.count - 8)
+        for edge in [768, 7936, 2 * 7936, 3 * 8192, 3 * 7936 + 768, 2 * 3 * 8192] { lengths += Array(edge - 9...edge + 9) }
+        lengths += [7936 + 16, 7936 + 3 * 8192 + 3 * 256 + 16 + 8 + 1, data.count - 8]
         for length in lengths {
             for offset in 0..<8 {
                 let slice = Array(data[offset..<offset + length])
                 let expected = Self.reference(slice)
                 #expect(CRC32C.checksum(slice) == expected, "length \(length), offset \(offset)")
+                #expect(CRC32C.instructionOnlyChecksum(slice) == expected, "length \(length), offset \(offset)")
                 #expect(CRC32C.portableChecksum(slice) == expected, "length \(length), offset \(offset)")
             }
+        }
+    }
+
+    /// The register carried in from earlier chunks enters the vector unit's lanes as it enters the streams: random
+    /// prefixes, then a piece long enough for several shared blocks.
+    @Test func aCarriedRegisterEntersTheSharedBlocks() {
+        let data = Self.noise(5 * 7936 + 333, seed: 11)
+        for prefix in [1, 4, 15, 16, 17, 7936, 7937] {
+            var crc = CRC32C()
+            crc.update(ByteBuffer(bytes: data[0..<prefix]))
+            crc.update(ByteBuffer(bytes: data[prefix...]))
+            #expect(crc.value == Self.reference(data), "prefix \(prefix)")
         }
     }
 
