@@ -140,6 +140,31 @@ final class Collected: Sendable {
         }
     }
 
+    /// A whole download reads to the end of the transfer (no ABOR for a transfer that already ended); a replica
+    /// that has grown past its record delivers the recorded bytes, checked, and nothing more. The same client then
+    /// serves the next download, so no reply was left unread.
+    @Test(arguments: [DownloadCheck.crc32c, .sha256])
+    func aReplicaLongerThanItsRecordDeliversTheRecordedBytes(check: DownloadCheck) async throws {
+        try await withNodes(1) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 1, downloadCheck: check)
+            _ = try await cluster.upload("grown.bin", from: Source(count: 600_000, delay: nil))
+            _ = try await cluster.upload("other.bin", from: Source(count: 1_000, delay: nil))
+            let grown = Source.bytes(600_000) + [UInt8](repeating: 0xAB, count: 900_000)
+            let handle = try await nodes[0].storage.openForWriting(FTPPath("/default/grown.bin"), mode: .replace)
+            try await handle.write(ByteBuffer(bytes: grown))
+            try await handle.commit()
+
+            let whole = Collected()
+            let file = try await cluster.download("grown.bin") { whole.append($0) }
+            #expect(file.size == 600_000)
+            #expect(whole.value == Source.bytes(600_000))
+            let other = Collected()
+            try await cluster.download("other.bin") { other.append($0) }
+            #expect(other.value == Source.bytes(1_000))
+            await cluster.close()
+        }
+    }
+
     /// Which checksum a download checks, told apart by records with one of the two wrong: `.crc32c` checks the CRC
     /// where the record has one and SHA-256 where it has none (files uploaded before CRCs were recorded);
     /// `.sha256` checks SHA-256 whatever the record holds.
