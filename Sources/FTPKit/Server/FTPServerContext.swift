@@ -21,6 +21,8 @@ final class FTPServerContext: Sendable {
     let bandwidth: BandwidthBook
     /// What running uploads may hold in receive buffers together.
     let uploadBuffers = UploadReceiveBudget()
+    /// Accept failures of every passive listener, so a descriptor shortage is logged once for all, not per PASV.
+    let passiveAcceptFailures = AcceptFailureHandler.SharedLog()
 
     init(
         configuration: FTPServerConfiguration, group: any EventLoopGroup,

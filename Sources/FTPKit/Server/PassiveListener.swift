@@ -40,8 +40,8 @@ final class PassiveListener: Sendable {
     /// waiting for the `227` reply sees as latency), the accepted connection on any loop of `group`.
     static func open(
         group: any EventLoopGroup, loop: (any EventLoop)? = nil, host: String, range: ClosedRange<Int>?,
-        expectedPeer: String, logger: Logger, tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil,
-        alsoAccept: String? = nil
+        expectedPeer: String, logger: Logger, acceptFailures: AcceptFailureHandler.SharedLog = .init(),
+        tls: TLSContext? = nil, clientTLS: ClientTLSSetup? = nil, alsoAccept: String? = nil
     ) async throws -> PassiveListener {
         let box = ListenerBox()
         var lastError: (any Error)?
@@ -51,7 +51,7 @@ final class PassiveListener: Sendable {
                 let channel = try await ServerBootstrap(group: loop ?? group.next(), childGroup: group)
                     .serverChannelOption(.backlog, value: 4)
                     .serverChannelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture { try AcceptFailureHandler.install(on: channel, logger: logger) }
+                        channel.eventLoop.makeCompletedFuture { try AcceptFailureHandler.install(on: channel, logger: logger, log: acceptFailures) }
                     }
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     // Bulk data: Nagle on, and one write per event-loop turn so sendfile's 64 KiB calls

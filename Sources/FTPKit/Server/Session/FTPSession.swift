@@ -354,11 +354,12 @@ final class FTPSession: ChannelDuplexHandler {
             let logger = self.logger
             let range = self.configuration.passivePorts
             let tls = secure ? self.sessionTLS : nil
+            let failures = self.server.passiveAcceptFailures
             self.spawn {
                 do {
                     return .passiveOpened(try await PassiveListener.open(
                         group: group, loop: loop, host: host, range: range, expectedPeer: client, logger: logger,
-                        tls: tls, alsoAccept: proxy))
+                        acceptFailures: failures, tls: tls, alsoAccept: proxy))
                 } catch {
                     return .passiveFailed("\(error)")
                 }
