@@ -26,16 +26,14 @@ static uint32_t byte_table[8][256];           // slice-by-8, for CPUs without th
 static uint32_t long_shift[4][256];           // appends LONG_BLOCK zero bytes to a register
 static uint32_t short_shift[4][256];          // appends SHORT_BLOCK zero bytes
 static int hardware;
-#if defined(__x86_64__)
-static int vector;                            // the shared blocks below, on VPCLMULQDQ + AVX2
-static uint64_t fold1[2], fold8[2];           // see setup_fold
-#endif
 #define VECTOR_STEP 128                       // bytes the vector unit folds per step
 #define STREAM_STEP 40                        // bytes each CRC32 stream takes per step
 #define SHARED_STEPS 32
 #define SHARED_STREAM (STREAM_STEP * SHARED_STEPS)
 #define SHARED_BLOCK ((VECTOR_STEP + 3 * STREAM_STEP) * SHARED_STEPS)  // 7,936 bytes
 #if defined(__x86_64__)
+static int vector;                            // the shared blocks below, on VPCLMULQDQ + AVX2
+static uint64_t fold1[2], fold8[2];           // see setup_fold
 static uint32_t shared_shift[4][256];         // appends SHARED_STREAM zero bytes
 #endif
 static pthread_once_t once = PTHREAD_ONCE_INIT;

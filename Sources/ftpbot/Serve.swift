@@ -89,9 +89,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "ftpbot")
         // Local nodes, node connections, web links and uploads each hold descriptors: run with the hard limit.
-        if let (before, after) = OpenFilesLimit.raiseSoftLimit(), after.soft != before.soft {
-            logger.info("raised the open-files limit", metadata: ["from": "\(before.soft)", "to": "\(after.soft)"])
-        }
+        OpenFilesLimit.raiseSoftLimit(logging: logger)
         // Before anything records a metric: swift-metrics binds metrics to the backend when they are created.
         var registry: PrometheusCollectorRegistry?
         if configuration.metricsAddress != nil {

@@ -267,11 +267,8 @@ struct Serve: AsyncParsableCommand {
             registry = prometheus
         }
         // Every session holds a descriptor: run with the hard limit, and say so when even that is short.
-        if let (before, after) = OpenFilesLimit.raiseSoftLimit() {
-            if after.soft != before.soft {
-                logger.info("raised the open-files limit", metadata: ["from": "\(before.soft)", "to": "\(after.soft)"])
-            }
-            if let shortfall = after.shortfall(sessions: configuration.maxSessions) { logger.warning("\(shortfall)") }
+        if let shortfall = OpenFilesLimit.raiseSoftLimit(logging: logger)?.shortfall(sessions: configuration.maxSessions) {
+            logger.warning("\(shortfall)")
         }
         let server: FTPServer
         do {

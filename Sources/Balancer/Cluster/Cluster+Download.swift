@@ -66,7 +66,7 @@ extension Cluster {
             }
         }
         // Checked as each chunk is taken from the stream, in this task: about 7 µs per 256 KiB chunk for the CRC on
-        // cached data, twice that once the chunk has waited in the stream's buffer (150 µs for SHA-256). A hashing
+        // cached data, twice that on data just received from the socket (150 µs for SHA-256). A hashing
         // task beside the transfer (as uploads have) cost a fifth more CPU here, for no time gained
         // (Docs/benchmarks.md).
         let crc = expectedCRC != nil ? SharedCRC32C() : nil

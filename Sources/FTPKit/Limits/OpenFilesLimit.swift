@@ -1,3 +1,5 @@
+public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -69,6 +71,17 @@ public struct OpenFilesLimit: Sendable, Hashable, CustomStringConvertible {
         limit.rlim_max = rlim_t(before.hard)
         guard Self.set(&limit) == 0 else { return (before, before) }
         return (before, Self.current() ?? wanted)
+    }
+
+    /// ``raiseSoftLimit()`` for a program's start: logs the raise (`raised the open-files limit`, from, to) at info
+    /// level and returns the limit in force after, or `nil` where it cannot be read.
+    @discardableResult
+    public static func raiseSoftLimit(logging logger: Logger) -> OpenFilesLimit? {
+        guard let (before, after) = Self.raiseSoftLimit() else { return nil }
+        if after.soft != before.soft {
+            logger.info("raised the open-files limit", metadata: ["from": "\(before.soft)", "to": "\(after.soft)"])
+        }
+        return after
     }
 
     /// A sentence for the operator when `sessions` sessions at once (a server's session limit) may not fit under
