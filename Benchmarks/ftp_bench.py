@@ -118,6 +118,9 @@ class VSFTPD(Server):
 
 
 class PYFTPDLIB(Server):
+    # The handler class, and the lines that set it up after `h = handler` (subclasses: TLS).
+    handler, setup, arguments = "FTPHandler", "", []
+
     def start(self):
         root = os.path.join(self.workdir, "py")
         os.makedirs(os.path.join(root, "pub"), exist_ok=True)
@@ -125,20 +128,21 @@ class PYFTPDLIB(Server):
         open(script, "w").write("""
 import sys, logging
 from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.handlers import %s
 from pyftpdlib.servers import FTPServer
 logging.disable(logging.CRITICAL)
 a = DummyAuthorizer()
 a.add_user("bench", "bench", sys.argv[1], perm="elradfmwMT")
 a.add_anonymous(sys.argv[1])
-h = FTPHandler
+h = %s
+%s
 h.authorizer = a
 s = FTPServer(("127.0.0.1", int(sys.argv[2])), h)
 s.max_cons = 0
 s.max_cons_per_ip = 0
 s.serve_forever()
-""")
-        self.proc = subprocess.Popen([sys.executable, script, root, str(self.port)])
+""" % (self.handler, self.handler, self.setup))
+        self.proc = subprocess.Popen([sys.executable, script, root, str(self.port)] + self.arguments)
         wait_port(self.port)
         self.pub = os.path.join(root, "pub")
         self.url = "ftp://bench:bench@127.0.0.1:%d/pub/" % self.port

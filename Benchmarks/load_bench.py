@@ -6,6 +6,7 @@
   peak memory.
 - Transfer setup: ftpbench's 200-client figures include 200 logins and 200 transfer openings made one after
   another, so they carry the server's answer latency 200 times; this measures those phases on their own.
+- The same ftpbench over FTPS (`-S`), ftpd against pyftpdlib's TLS handler.
 - FTPS: the server's CPU seconds per GiB sent and received with curl, against the cost of the cipher curl
   negotiated on this machine (`openssl speed -evp`), measured in the same run.
 - Logins of a user with a PBKDF2 password hash (the default 600,000 iterations): N at once, cold (one key
@@ -17,8 +18,8 @@ Prints Markdown tables with ratios; never bare times only.
 import argparse, asyncio, os, re, shutil, signal, statistics, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many, pss_kib,  # noqa: E402
-                       publish, tree_pids, wait_port)
+from ftp_bench import (FTPD, FTPD_BINARY, FTPD_TLS, PYFTPDLIB, VSFTPD, cpu_seconds, login_many,  # noqa: E402
+                       make_certificate, pss_kib, publish, tree_pids, wait_port)
 
 LINE = re.compile(r"^(?P<what>.+?)\s+(?P<value>[\d.]+)\s+(?P<unit>MB/sec|secs)")
 
@@ -115,11 +116,25 @@ def ftpbench(server, bench, clients, size, timeout=180):
     keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
     before = cpu_seconds(server.proc.pid)
     command = ["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1", "-P", str(server.port),
-               "-b", bench, "-n", str(clients), "-s", size]
+               "-b", bench, "-n", str(clients), "-s", size] + getattr(server, "ftpbench_args", [])
     # ftpbench runs behind a line printed once its modules are imported, so its own CPU in the first phase does not
-    # count the interpreter's start.
-    launcher = ("import argparse, asynchat, asyncore, contextlib, ftplib, runpy, ssl, sys; print('started', flush=True); "
-                "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+    # count the interpreter's start. With `-S`, pyftpdlib 2.2's ftpbench crashes in its concurrent RETR whenever a
+    # socket is readable but holds only part of a TLS record (`AsyncReader.handle_read` swallows SSLWantReadError,
+    # then reads the unset `chunk`: UnboundLocalError), against pyftpdlib itself as against ftpd. The launcher loads
+    # ftpbench without running it, replaces that one method with the same read that returns on a partial record,
+    # and then runs it.
+    launcher = (
+        "import argparse, asynchat, asyncore, contextlib, ftplib, runpy, ssl, sys; print('started', flush=True); "
+        "sys.argv = sys.argv[1:]; g = runpy.run_path(sys.argv[0], run_name='ftpbench')\n"
+        "def handle_read(self):\n"
+        "    try:\n"
+        "        chunk = self.socket.recv(65536)\n"
+        "    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):\n"
+        "        return\n"
+        "    if not chunk:\n"
+        "        self.close()\n"
+        "g['AsyncReader'].handle_read = handle_read\n"
+        "g['main']()")
     process = subprocess.Popen(["python3", "-u", "-W", "ignore", "-c", launcher, shutil.which("ftpbench")] + command[1:],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watchdog = threading.Timer(timeout, process.kill)
@@ -153,11 +168,35 @@ def ftpbench(server, bench, clients, size, timeout=180):
     return values, units, cpu, phase_cpu, client_cpu
 
 
+class FTPD_TLS_Ftpbench(FTPD):
+    """ftpd with FTPS for `ftpbench -S`, whose ftplib data connections neither resume the control connection's TLS
+    session nor end uploads with close_notify: both checks relaxed (`--allow-tls-without-reuse`,
+    `--allow-tls-upload-without-close-notify`), as pyftpdlib never makes them."""
+    ftpbench_args = ["-S"]
+
+    def start(self):
+        self.cert = make_certificate(self.workdir)
+        self.extra = ["--tls-cert", self.cert + "/cert.pem", "--tls-key", self.cert + "/key.pem",
+                      "--allow-tls-without-reuse", "--allow-tls-upload-without-close-notify"]
+        FTPD.start(self)
+
+
+class PYFTPDLIB_TLS(PYFTPDLIB):
+    """pyftpdlib's TLS_FTPHandler (pyOpenSSL) with a certificate made like ftpd's, for `ftpbench -S`."""
+    ftpbench_args = ["-S"]
+    handler, setup = "TLS_FTPHandler", "h.certfile, h.keyfile = sys.argv[3], sys.argv[4]"
+
+    def start(self):
+        cert = make_certificate(self.workdir)
+        self.arguments = [cert + "/cert.pem", cert + "/key.pem"]
+        PYFTPDLIB.start(self)
+
+
 def start(cls, name, work):
     server = cls(name, os.path.join(work, name))
     os.makedirs(server.workdir, exist_ok=True)
     server.start()
-    if cls is FTPD:
+    if issubclass(cls, FTPD):
         # ftpbench stores its file in the login directory: the bench user's root is the server root.
         server.user, server.password = "bench", "bench"
     return server
@@ -172,7 +211,8 @@ def load(work, servers, rounds, clients, size):
     concurrence_cpu = {n: [] for n in servers}
     peak = {n: [] for n in servers}
     units = {}
-    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable, "pyftpdlib-atomic": PYFTPDLIB_Atomic}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD_Writable, "pyftpdlib-atomic": PYFTPDLIB_Atomic,
+               "ftpd-tls": FTPD_TLS_Ftpbench, "pyftpdlib-tls": PYFTPDLIB_TLS}
     for r in range(rounds):
         for name in servers:
             server = start(classes[name], name + "-load%d" % r, work)
@@ -496,7 +536,7 @@ def main():
     ap.add_argument("--idle", type=int, default=10000)
     ap.add_argument("--tls-mib", type=int, default=512)
     ap.add_argument("--small", type=int, default=1000)
-    ap.add_argument("--only", default="load,setup,small,tls,logins,idle")
+    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -566,6 +606,31 @@ def main():
                 p = med.get("pyftpdlib", {}).get(figure)
                 best = "%.2f×" % (p / floor) if p and floor > 0.01 else "-"
                 lines.append("| %s | %s | %s |" % (figure, " | ".join(row), best))
+            lines.append("")
+        if "tlsload" in only:
+            # The same ftpbench over FTPS (`-S`): ftpd against pyftpdlib's TLS_FTPHandler.
+            tls_servers = ["ftpd-tls", "pyftpdlib-tls"]
+            med, cpu, peak, units, _, _, concurrence_cpu = load(work, tls_servers, args.rounds, args.clients, args.size)
+            lines += ["ftpbench over FTPS (`-S`: `-b transfer` and `-b concurrence -n %d -s %s`), medians of %d "
+                      "rounds; ftpd with `--allow-tls-without-reuse --allow-tls-upload-without-close-notify` (ftplib "
+                      "does neither), pyftpdlib's TLS_FTPHandler; ratio: above 1 is better for ftpd:"
+                      % (args.clients, args.size, args.rounds), "",
+                      "| figure | ftpd | pyftpdlib | ftpd vs pyftpdlib |", "|---|---|---|---|"]
+            for figure in med.get("ftpd-tls", {}):
+                o, p = med["ftpd-tls"][figure], med["pyftpdlib-tls"].get(figure)
+                ratio = "-"
+                if p is not None and units[figure] == "secs" and max(o, p) <= 0.01:
+                    ratio = "n/a (both ≤ 0.01 s)"
+                elif p is not None and min(o, p) > 0:
+                    ratio = "%.2f×" % ((o / p) if units[figure] == "MB/sec" else (p / o))
+                lines.append("| %s (%s) | %.2f | %s | %s |" % (figure, units[figure], o,
+                                                               "-" if p is None else "%.2f" % p, ratio))
+            lines.append("| server CPU over both benches (s; below 1 is better for ftpd) | %.2f | %.2f | %.2f× |" % (
+                cpu["ftpd-tls"], cpu["pyftpdlib-tls"], cpu["ftpd-tls"] / cpu["pyftpdlib-tls"]))
+            lines.append("| server CPU over the concurrence bench (s) | %.2f | %.2f | %.2f× |" % (
+                concurrence_cpu["ftpd-tls"], concurrence_cpu["pyftpdlib-tls"],
+                concurrence_cpu["ftpd-tls"] / concurrence_cpu["pyftpdlib-tls"]))
+            lines.append("| server peak resident memory (MiB) | %.0f | %.0f | |" % (peak["ftpd-tls"], peak["pyftpdlib-tls"]))
             lines.append("")
         if "setup" in only:
             med, per_client, floor = transfer_setup(work, servers, args.rounds, args.clients)

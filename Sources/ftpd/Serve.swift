@@ -120,6 +120,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("allow-tls-without-reuse"), help: "Accept data connections that do not resume the control TLS session (old clients such as Python's ftplib).")
     var allowTLSWithoutReuse = false
 
+    @Flag(name: .customLong("allow-tls-upload-without-close-notify"), help: "Store TLS uploads that end with a bare TCP close instead of a close_notify (clients such as pyftpdlib's ftpbench -S); such an upload may have been cut short.")
+    var allowTLSUploadWithoutCloseNotify = false
+
     func run() async throws {
         AllocatorTuning.apply()
         var file = ServerConfigFile()
@@ -227,6 +230,8 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.tlsPolicy = policy
             configuration.requireTLSSessionReuse = !(self.allowTLSWithoutReuse || file.allowTLSWithoutReuse == true)
+            configuration.requireTLSCloseNotify =
+                !(self.allowTLSUploadWithoutCloseNotify || file.allowTLSUploadWithoutCloseNotify == true)
             configuration.implicitTLSPort = self.implicitTLSPort ?? file.implicitTLSPort
         } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil || self.tlsMinVersion != nil
             || self.tlsCiphers != nil || self.tlsCipherSuites != nil || self.tlsGroups != nil

@@ -27,6 +27,7 @@ struct ServerConfigFile: Codable {
     var tlsKey: String?
     var tlsPolicy: String?
     var allowTLSWithoutReuse: Bool?
+    var allowTLSUploadWithoutCloseNotify: Bool?
     var implicitTLSPort: Int?
     var tlsMinVersion: String?
     var tlsCiphers: String?

@@ -48,11 +48,35 @@ elif scenario == "relaxed":
     conn.sendall(os.urandom(300_000))
     conn.close()  # no unwrap(): the TCP connection ends without close_notify
     try:
-        f.voidresp()
-    except ftplib.all_errors:
-        pass
-    time.sleep(0.2)
+        reply = f.voidresp()
+        check(False, "an upload without close_notify was answered %r" % reply)
+    except ftplib.error_temp as e:
+        check(str(e).startswith("426") and "close_notify" in str(e), "426 naming close_notify expected, got %r" % str(e))
     check(not os.path.exists(os.path.join(root, "cut.bin")), "a truncated TLS upload was committed")
+    f.voidcmd("NOOP")  # the session goes on
+    f.quit()
+
+elif scenario == "lenient":
+    # A server told to take a TCP close as the end of a TLS upload (--allow-tls-upload-without-close-notify):
+    # the upload is stored whole, as pyftpdlib's ftpbench -S expects.
+    f = connect()
+    f.login(user, password)
+    f.prot_p()
+    data = os.urandom(900_000)
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd("STOR bare.bin")
+    conn.sendall(data)
+    conn.close()  # no unwrap()
+    check(f.voidresp().startswith("226"), "226 expected")
+    stored = open(os.path.join(root, "bare.bin"), "rb").read()
+    check(stored == data, "the upload without close_notify stored whole (%d of %d bytes)" % (len(stored), len(data)))
+    conn = f.transfercmd("STOR empty.bin")  # ftpbench's write check: open, close at once
+    conn.close()
+    check(f.voidresp().startswith("226"), "226 expected for an empty upload")
+    check(os.path.getsize(os.path.join(root, "empty.bin")) == 0, "the empty upload stored")
+    # An upload ended properly is stored as before.
+    f.storbinary("STOR clean.bin", io.BytesIO(data))
+    check(open(os.path.join(root, "clean.bin"), "rb").read() == data, "STOR with close_notify")
     f.quit()
 
 elif scenario == "policy":

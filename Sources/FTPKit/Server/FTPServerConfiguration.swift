@@ -58,6 +58,11 @@ public struct FTPServerConfiguration: Sendable {
     /// Data connections must resume the control connection's TLS session (vsftpd's `require_ssl_reuse`), so a
     /// stolen data port is useless. Turn off only for clients that cannot resume (Python's ftplib).
     public var requireTLSSessionReuse: Bool = true
+    /// An upload over TLS is stored only when the client ended it with a close_notify (vsftpd's
+    /// `strict_ssl_read_eof`): anyone on the path can forge a TCP FIN and cut an upload short, not a close_notify.
+    /// Turn off only for clients that close without one (pyftpdlib's `ftpbench -S`); their uploads are then stored
+    /// when the TCP connection ends, as vsftpd does by default.
+    public var requireTLSCloseNotify: Bool = true
     /// Implicit FTPS: a second listener (by convention port 990) where TLS starts with the first byte. Needs
     /// `tls`; `0` picks a free port.
     public var implicitTLSPort: Int?

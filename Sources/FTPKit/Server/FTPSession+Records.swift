@@ -39,7 +39,7 @@ extension FTPSession {
         var complete = false
         switch result {
         case .completed(let b, _): bytes = b; complete = true
-        case .connectionLost(let b), .aborted(let b), .localError(_, let b): bytes = b
+        case .connectionLost(let b), .aborted(let b), .uncleanTLSEnd(let b), .localError(_, let b): bytes = b
         case .storageFailed, .dataConnectionFailed, .securityFailure:
             self.auditTransfer(transfer, result, user: user, bytes: 0, seconds: Self.seconds(elapsed))
             return
@@ -88,7 +88,7 @@ extension FTPSession {
             duration: seconds, sha256: sha256)
         switch result {
         case .completed: record.result = .ok
-        case .connectionLost, .aborted:
+        case .connectionLost, .aborted, .uncleanTLSEnd:
             record.result = .incomplete
         case .localError(let error, _), .storageFailed(let error):
             record.result = .failed

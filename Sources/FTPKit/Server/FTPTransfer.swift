@@ -56,6 +56,9 @@ package enum FTPTransferResult: Sendable, Hashable {
     case dataConnectionFailed(String)
     /// The data connection broke mid-transfer.
     case connectionLost(bytes: UInt64)
+    /// An upload's TLS ended without the client's close_notify, so it may be cut short; not stored
+    /// (``FTPServerConfiguration/requireTLSCloseNotify``).
+    case uncleanTLSEnd(bytes: UInt64)
     /// Aborted by ABOR.
     case aborted(bytes: UInt64)
     /// The data connection's TLS was refused (no session reuse, failed handshake).

@@ -101,23 +101,28 @@ extension FTPTransferRunner {
         defer { self.receiveBudget?.end() }
         var readSize = 0
         do {
-            for try await chunk in inbound {
-                if self.control.isAborted { break }
-                if let wanted = self.receiveBudget?.currentReadSize, wanted != readSize {
-                    readSize = wanted
-                    Self.setReadSize(wanted, on: channel)
+            do {
+                for try await chunk in inbound {
+                    if self.control.isAborted { break }
+                    if let wanted = self.receiveBudget?.currentReadSize, wanted != readSize {
+                        readSize = wanted
+                        Self.setReadSize(wanted, on: channel)
+                    }
+                    // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
+                    try await self.pacer?.take(chunk.readableBytes)
+                    let data = ascii ? converter.convert(chunk, allocator: channel.allocator) : chunk
+                    if let digest { data.withUnsafeReadableBytes { digest.update($0) } }
+                    do {
+                        try await handle.write(data)
+                    } catch {
+                        await handle.abort()
+                        return .localError(Self.storageError(error), bytes: progress.bytes)
+                    }
+                    progress.add(chunk.readableBytes)
                 }
-                // Waiting here leaves the socket unread: TCP's window closes and the client slows down.
-                try await self.pacer?.take(chunk.readableBytes)
-                let data = ascii ? converter.convert(chunk, allocator: channel.allocator) : chunk
-                if let digest { data.withUnsafeReadableBytes { digest.update($0) } }
-                do {
-                    try await handle.write(data)
-                } catch {
-                    await handle.abort()
-                    return .localError(Self.storageError(error), bytes: progress.bytes)
-                }
-                progress.add(chunk.readableBytes)
+            } catch let error as TLSError where error == .uncleanShutdown && !self.requireCloseNotify {
+                // The server was told to take a TCP close as the end of a TLS upload (vsftpd's default): every byte
+                // sent before it was delivered above, so the upload ends here as a clear one ends at its close.
             }
             if ascii, let rest = converter.finish(allocator: channel.allocator) {
                 if let digest { rest.withUnsafeReadableBytes { digest.update($0) } }
@@ -126,7 +131,9 @@ extension FTPTransferRunner {
         } catch {
             self.logger.debug("upload data connection failed", metadata: ["error": "\(error)"])
             await handle.abort()
-            return self.control.isAborted ? .aborted(bytes: progress.bytes) : .connectionLost(bytes: progress.bytes)
+            if self.control.isAborted { return .aborted(bytes: progress.bytes) }
+            if let error = error as? TLSError, error == .uncleanShutdown { return .uncleanTLSEnd(bytes: progress.bytes) }
+            return .connectionLost(bytes: progress.bytes)
         }
         if self.control.isAborted || progress.stalled {
             await handle.abort()

@@ -22,6 +22,9 @@ struct FTPTransferRunner: Sendable {
     /// Set for PROT P transfers.
     var tls: TLSContext? = nil
     var requireSessionReuse = true
+    /// Uploads over TLS are stored only when the client's close_notify ended them
+    /// (``FTPServerConfiguration/requireTLSCloseNotify``).
+    var requireCloseNotify = true
     /// The rates this transfer draws on (the server's and its user's), if any are limited.
     var pacer: BandwidthPacer? = nil
     /// Computes the SHA-256 of the bytes moved (``FTPServerConfiguration/auditDigests``).

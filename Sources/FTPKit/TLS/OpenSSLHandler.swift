@@ -143,7 +143,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if self.state == .active && !self.receivedCloseNotify {
-            context.fireErrorCaught(TLSError("the peer closed the connection without a TLS close_notify (unclean shutdown)"))
+            context.fireErrorCaught(TLSError.uncleanShutdown)
         }
         self.state = .closed
         self.ticketPromise?.succeed()

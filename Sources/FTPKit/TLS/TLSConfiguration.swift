@@ -67,4 +67,9 @@ public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { self.message }
+
+    /// The peer closed the TCP connection without a TLS close_notify: what it sent last may be missing (an attacker
+    /// can forge a TCP FIN, not a close_notify). Reported on the pipeline when an active connection ends that way.
+    public static let uncleanShutdown = TLSError(
+        "the peer closed the connection without a TLS close_notify (unclean shutdown)")
 }

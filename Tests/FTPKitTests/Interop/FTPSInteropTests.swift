@@ -48,6 +48,13 @@ import SeedTestSupport
         }
     }
 
+    @Test func uploadsWithoutCloseNotifyAreStoredOnlyWhenTheServerAllowsIt() async throws {
+        try await withTLSServer(reuse: false, closeNotify: false) { server, cert in
+            let r = try await runPython("ftps_client.py", server, [cert, "lenient"])
+            #expect(r.status == 0, "\(r)")
+        }
+    }
+
     @Test func policiesAreEnforced() async throws {
         try await withTLSServer { server, cert in
             let r = try await runPython("ftps_client.py", server, [cert, "policy"])

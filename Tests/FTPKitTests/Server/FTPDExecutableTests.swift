@@ -7,21 +7,25 @@ import Testing
 @Suite(.tags(.interop), .inTestSet(.interop)) struct FTPDExecutableTests {
     static var binary: String { Binaries.ftpd }
 
-    /// `DIR/root` and a users file `DIR/users.json` with `name` (password `pw`) in it.
-    static func rootAndUser(_ name: String, in dir: TemporaryDirectory) async throws -> (root: String, users: String) {
+    /// `DIR/root` and a users file `DIR/users.json` with `name` (password `pw` unless given) in it.
+    static func rootAndUser(_ name: String, password: String = "pw", in dir: TemporaryDirectory) async throws
+        -> (root: String, users: String)
+    {
         let root = dir.path + "/root"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let users = dir.path + "/users.json"
-        let added = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", name], stdin: "pw\n")
+        let added = try await runProcess(
+            Self.binary, ["user", "add", "--users", users, "--iterations", "2000", name], stdin: password + "\n")
         #expect(added.status == 0, "\(added)")
         return (root, users)
     }
 
     /// ftpd on `root` with `users`, its standard error (info level) in `log`.
-    static func startServer(root: String, users: String, log: String, port: Int) throws -> Process {
+    static func startServer(root: String, users: String, log: String, port: Int, extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port), "--log-level", "info"]
+        process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port),
+                             "--log-level", "info"] + extra
         try Data().write(to: URL(fileURLWithPath: log))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try process.run()

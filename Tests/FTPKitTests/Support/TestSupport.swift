@@ -171,7 +171,8 @@ func withServer(
 /// Runs `body` with a server that has FTPS on (a self-signed certificate for localhost and 127.0.0.1, whose path
 /// is passed along for clients to trust) and always stops it.
 func withTLSServer(
-    policy: FTPTLSPolicy = .required, reuse: Bool = true, tls: (inout TLSConfiguration) -> Void = { _ in },
+    policy: FTPTLSPolicy = .required, reuse: Bool = true, closeNotify: Bool = true,
+    tls: (inout TLSConfiguration) -> Void = { _ in },
     _ body: (TestFTPServer, String) async throws -> Void
 ) async throws {
     let keys = try TemporaryDirectory()
@@ -183,6 +184,7 @@ func withTLSServer(
         $0.tls = settings
         $0.tlsPolicy = policy
         $0.requireTLSSessionReuse = reuse
+        $0.requireTLSCloseNotify = closeNotify
     }) { server in try await body(server, cert) }
 }
 

@@ -452,6 +452,7 @@ final class FTPSession: ChannelDuplexHandler {
             control: control, controlChannel: context.channel, timeout: self.configuration.dataTimeout,
             permissions: self.machine.user?.permissions ?? [], logger: self.logger,
             tls: transfer.secure ? self.sessionTLS : nil, requireSessionReuse: self.configuration.requireTLSSessionReuse,
+            requireCloseNotify: self.configuration.requireTLSCloseNotify,
             pacer: transfer.isUpload ? self.pacers.upload : self.pacers.download,
             digest: self.configuration.auditDigests && self.configuration.auditSink != nil,
             receiveBudget: self.server.uploadBuffers)

@@ -322,6 +322,8 @@ package struct FTPSessionStateMachine: Sendable {
             return [FTPReply(522, "TLS on the data connection failed: \(reason).")]
         case .connectionLost(let bytes):
             return [FTPReply(426, "Connection closed; transfer aborted after \(bytes) bytes.")]
+        case .uncleanTLSEnd(let bytes):
+            return [FTPReply(426, "Upload not stored: its TLS connection ended without close_notify, so it may be cut short (\(bytes) bytes received).")]
         case .aborted(let bytes):
             return [FTPReply(426, "Transfer aborted after \(bytes) bytes."), FTPReply(226, "ABOR successful.")]
         case .localError(let error, _):
