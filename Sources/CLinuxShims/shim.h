@@ -52,4 +52,19 @@ static inline int seed_renameat2(int olddirfd, const char *oldpath, int newdirfd
 #endif
 }
 
+/// pread(2) that never waits for the disk: preadv2(2) with RWF_NOWAIT reads only what the page cache holds, and
+/// fails with EAGAIN when the first byte asked for is not there (a file system without RWF_NOWAIT: EOPNOTSUPP; a
+/// kernel without preadv2: ENOSYS). Lets an event loop serve cached files inline and leave cold ones to threads.
+static inline long seed_pread_nowait(int fd, void *buffer, size_t count, int64_t offset) {
+#if defined(__linux__) && defined(SYS_preadv2)
+    struct { void *base; size_t length; } vector = { buffer, count };
+    // preadv2 takes the offset as two longs (low, high); on 64-bit Linux the high half is ignored. RWF_NOWAIT = 8.
+    return syscall(SYS_preadv2, fd, &vector, 1, (long)offset, (long)((uint64_t)offset >> 32), 8);
+#else
+    (void)fd; (void)buffer; (void)count; (void)offset;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 #endif

@@ -16,8 +16,9 @@ enum FTPDataConnection {
     /// allocates a fresh one (page faults on first touch) whenever all are still held downstream; NIO's default
     /// buffering ahead of the consumer is 2–10 reads. Here a channel reads at most 4 times per wake-up and buffers 1–2
     /// reads ahead of storage, so its pool covers what it holds; an upload's read size follows the server's
-    /// ``UploadReceiveBudget`` (it starts small and grows when few uploads run).
-    static let serverReceiveAllocator = UploadReceiveBudget.allocator(readSize: UploadReceiveBudget.smallest)
+    /// upload budget (``TransferBufferBudget/uploads(budget:)``: it starts small and grows when few uploads run).
+    static let serverReceiveAllocator = TransferBufferBudget.receiveAllocator(
+        readSize: TransferBufferBudget.uploads().smallest)
     static let serverReadsPerWakeUp: UInt = 4
     static let serverAsyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
         backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2))

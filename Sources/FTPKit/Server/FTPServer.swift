@@ -153,8 +153,10 @@ public final class FTPServer: Service, Sendable {
         self.registry.closeSessions(reason: reason)
     }
 
-    /// Uploads receiving data now (each sizes its reads by this count, ``UploadReceiveBudget``).
+    /// Uploads receiving data now (each sizes its reads by this count, ``TransferBufferBudget``).
     package var uploadsRunning: Int { self.context.uploadBuffers.running }
+    /// Downloads passing through memory now (TLS, ASCII, digests; each sizes its file reads by this count).
+    package var downloadsThroughMemoryRunning: Int { self.context.downloadBuffers.running }
 
     /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
     /// open keep theirs. Throws, keeping the current certificate, if the new files are unusable.

@@ -20,7 +20,9 @@ final class FTPServerContext: Sendable {
     /// The server's and each user's transfer rates.
     let bandwidth: BandwidthBook
     /// What running uploads may hold in receive buffers together.
-    let uploadBuffers = UploadReceiveBudget()
+    let uploadBuffers = TransferBufferBudget.uploads()
+    /// What running downloads through memory (TLS, ASCII, digests) may hold in file reads and writes together.
+    let downloadBuffers = TransferBufferBudget.downloads()
     /// Accept failures of every passive listener, so a descriptor shortage is logged once for all, not per PASV.
     let passiveAcceptFailures = AcceptFailureHandler.SharedLog()
 

@@ -30,7 +30,9 @@ struct FTPTransferRunner: Sendable {
     /// Computes the SHA-256 of the bytes moved (``FTPServerConfiguration/auditDigests``).
     var digest = false
     /// Sizes an upload's reads by how many uploads the server is running.
-    var receiveBudget: UploadReceiveBudget? = nil
+    var receiveBudget: TransferBufferBudget? = nil
+    /// Sizes the file reads of a download that passes through memory by how many such downloads the server is running.
+    var readBudget: TransferBufferBudget? = nil
 
     /// How a transfer ended, and the SHA-256 of its bytes when ``digest`` was asked for and it completed.
     struct Outcome: Sendable {

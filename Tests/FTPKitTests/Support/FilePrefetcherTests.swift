@@ -28,6 +28,21 @@ import SeedTestSupport
         return (out, sizes)
     }
 
+    /// The type of the file system `path` is on, from the longest mount point above it in /proc/self/mountinfo.
+    static func fileSystemType(of path: String) -> String? {
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        var best: (point: String, type: String)?
+        for line in table.split(separator: "\n") {
+            // ID parent major:minor root mount-point options [optional...] - type source super-options
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            let point = fields[4]
+            let under = point == "/" || path == point || path.hasPrefix(point + "/")
+            if under, point.count >= (best?.point.count ?? -1) { best = (point, fields[dash + 1]) }
+        }
+        return best?.type
+    }
+
     @Test(arguments: [1, 2, 4, 9])
     func readsTheRegionInOrder(depth: Int) async throws {
         let data = randomData(10 * 4096 + 123)
@@ -44,6 +59,54 @@ import SeedTestSupport
 
             let empty = try FilePrefetcher(descriptor: fd, from: 100, to: 100, chunkSize: 4096, depth: depth, loop: loop)
             #expect(try await empty.read() == nil)
+        }
+    }
+
+    /// A file the page cache holds is read inline, without a hop to the thread pool; one evicted from the cache
+    /// (a file on disk, written, synced and dropped with `POSIX_FADV_DONTNEED`) comes through the pool, whole.
+    @Test func cachedChunksAreReadInlineAndColdOnesByThePool() async throws {
+        let data = randomData(48 * 4096 + 17)
+        try await self.withFile(data) { fd in
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let cached = try FilePrefetcher(descriptor: fd, from: 0, to: UInt64(data.count), chunkSize: 4096, depth: 2, loop: loop)
+            #expect(try await self.drain(cached).0 == data)
+            #expect(cached.poolReads == 0 && cached.inlineReads == 49, "\(cached.inlineReads) inline, \(cached.poolReads) by the pool")
+
+            // Dropped from the cache: the first read finds nothing cached and goes to the pool, with reads ahead.
+            #expect(fsync(fd) == 0)
+            #expect(posix_fadvise(fd, 0, 0, CInt(POSIX_FADV_DONTNEED)) == 0)
+            let cold = try FilePrefetcher(descriptor: fd, from: 0, to: UInt64(data.count), chunkSize: 4096, depth: 2, loop: loop)
+            #expect(try await self.drain(cold).0 == data)
+            // tmpfs keeps its pages whatever the advice (its files live in the cache): only a disk can be cold.
+            let inMemory = ["tmpfs", "ramfs"].contains(Self.fileSystemType(of: FileManager.default.temporaryDirectory.path))
+            #expect(inMemory || cold.poolReads > 0, "\(cold.inlineReads) inline, \(cold.poolReads) by the pool")
+
+            // Without inline reads every chunk goes through the pool.
+            let pooled = try FilePrefetcher(
+                descriptor: fd, from: 0, to: UInt64(data.count), chunkSize: 4096, depth: 2, readsCachedInline: false,
+                loop: loop)
+            #expect(try await self.drain(pooled).0 == data)
+            #expect(pooled.inlineReads == 0 && pooled.poolReads == 49)
+        }
+    }
+
+    /// The chunk size may change between reads; the bytes come out the same.
+    @Test func theChunkSizeCanChangeBetweenReads() async throws {
+        let data = randomData(100_000)
+        try await self.withFile(data) { fd in
+            let reader = try FilePrefetcher(
+                descriptor: fd, from: 0, to: UInt64(data.count), chunkSize: 4096, depth: 2,
+                loop: MultiThreadedEventLoopGroup.singleton.next())
+            var out = Data()
+            var sizes: [Int] = []
+            for size in [4096, 65536, 8192, 16384, 65536] {
+                reader.chunkSize = size
+                guard let chunk = try await reader.read() else { break }
+                sizes.append(chunk.readableBytes)
+                out.append(contentsOf: chunk.readableBytesView)
+            }
+            #expect(sizes == [4096, 65536, 8192, 16384, 100_000 - 4096 - 65536 - 8192 - 16384])
+            #expect(out == data)
         }
     }
 

@@ -455,7 +455,7 @@ final class FTPSession: ChannelDuplexHandler {
             requireCloseNotify: self.configuration.requireTLSCloseNotify,
             pacer: transfer.isUpload ? self.pacers.upload : self.pacers.download,
             digest: self.configuration.auditDigests && self.configuration.auditSink != nil,
-            receiveBudget: self.server.uploadBuffers)
+            receiveBudget: self.server.uploadBuffers, readBudget: self.server.downloadBuffers)
         self.listener = nil
         let loop = context.eventLoop
         let me = NIOLoopBound(self, eventLoop: loop)

@@ -5,8 +5,8 @@ import Testing
 import SeedTestSupport
 
 /// Uploads share one receive-memory budget: few uploads read in large pieces, many in small ones, and an upload's
-/// read size changes while it runs as others start and end.
-@Suite struct UploadReceiveBudgetTests {
+/// read size changes while it runs as others start and end. Downloads through memory share another.
+@Suite struct TransferBufferBudgetTests {
     @Test func theReadSizeIsTheBudgetSharedAmongTheUploads() {
         let budget = 64 * 1024 * 1024
         let cases: [(uploads: Int, size: Int)] = [
@@ -14,25 +14,36 @@ import SeedTestSupport
             (32, 256 << 10), (64, 128 << 10), (65, 64 << 10), (128, 64 << 10), (129, 32 << 10), (200, 32 << 10),
             (100_000, 32 << 10),
         ]
+        let uploads = TransferBufferBudget.uploads(budget: budget)
         for c in cases {
-            #expect(UploadReceiveBudget.readSize(budget: budget, uploads: c.uploads) == c.size, "\(c.uploads) uploads")
+            #expect(uploads.size(for: c.uploads) == c.size, "\(c.uploads) uploads")
         }
         // What all uploads may hold together stays near the budget until every upload is down to the smallest read.
-        for uploads in 1...256 {
-            let size = UploadReceiveBudget.readSize(budget: budget, uploads: uploads)
-            #expect(size * UploadReceiveBudget.buffersPerUpload * uploads <= budget, "\(uploads) uploads")
+        for count in 1...256 {
+            let size = uploads.size(for: count)
+            #expect(size * uploads.buffersPerTransfer * count <= budget, "\(count) uploads")
+        }
+    }
+
+    /// Downloads through memory never go below 64 KiB pieces, however many run.
+    @Test func downloadsShareTheirOwnBudgetWithALargerFloor() {
+        let downloads = TransferBufferBudget.downloads(budget: 64 << 20)
+        let cases: [(count: Int, size: Int)] = [(1, 1 << 20), (8, 1 << 20), (16, 512 << 10), (64, 128 << 10),
+                                                (128, 64 << 10), (200, 64 << 10), (10_000, 64 << 10)]
+        for c in cases {
+            #expect(downloads.size(for: c.count) == c.size, "\(c.count) downloads")
         }
     }
 
     @Test func countsAnUploadWhileItRuns() {
-        let budget = UploadReceiveBudget(budget: 8 << 20)
-        #expect(budget.currentReadSize == 1 << 20)
+        let budget = TransferBufferBudget.uploads(budget: 8 << 20)
+        #expect(budget.currentSize == 1 << 20)
         for _ in 0..<16 { budget.begin() }
         #expect(budget.running == 16)
-        #expect(budget.currentReadSize == 64 << 10)
+        #expect(budget.currentSize == 64 << 10)
         for _ in 0..<16 { budget.end() }
         #expect(budget.running == 0)
-        #expect(budget.currentReadSize == 1 << 20)
+        #expect(budget.currentSize == 1 << 20)
     }
 
     /// Thirty uploads of different sizes, in different pieces, starting together: as they start and finish, the
@@ -56,6 +67,41 @@ import SeedTestSupport
                 #expect(server.read(file.name) == file.data, "\(file.name)")
             }
             #expect(server.server.uploadsRunning == 0)
+        }
+    }
+
+    /// Twenty FTPS downloads at once, of different sizes, each read slowly enough that they overlap: each counts
+    /// while it runs (so its file reads shrink as others start), every file arrives byte for byte, and the count is
+    /// back at zero after them.
+    @Test func concurrentFTPSDownloadsArriveIntactAndStopCounting() async throws {
+        try await withTLSServer { server, cert in
+            let files = (0..<20).map { i in (name: "d\(i).bin", data: randomData(i * 300_000 + 1_000_000 + i)) }
+            for file in files { try server.write(file.name, file.data) }
+            let peak = try await withThrowingTaskGroup(of: Int.self) { group in
+                for file in files {
+                    group.addTask {
+                        let client = try await FTPClient.connect(
+                            host: "127.0.0.1", port: server.port, configuration: FTPSClientTests.settings(cert: cert))
+                        try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
+                        let (received, seen): (Data, Int) = try await client.download(file.name) { chunks in
+                            var data = Data()
+                            var seen = 0
+                            for try await chunk in chunks {
+                                data.append(contentsOf: chunk.readableBytesView)
+                                seen = max(seen, server.server.downloadsThroughMemoryRunning)
+                                try await Task.sleep(for: .milliseconds(2))
+                            }
+                            return (data, seen)
+                        }
+                        #expect(received == file.data, "\(file.name)")
+                        try await client.quit()
+                        return seen
+                    }
+                }
+                return try await group.reduce(0) { max($0, $1) }
+            }
+            #expect(peak > 1, "the downloads never overlapped")
+            try await eventually("no download counted") { server.server.downloadsThroughMemoryRunning == 0 }
         }
     }
 
