@@ -446,7 +446,7 @@ extension FTPClient {
                 .channelOption(.recvAllocator, value: Self.downloadAllocator)
                 // Writes are large anyway; without Nagle an upload's last partial segment does not wait for the
                 // server's delayed ACK before the transfer can end.
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelOption(.writeSpin, value: 1)
                 .channelOption(.maxMessagesPerRead, value: 16)
                 .connect(host: host, port: port!) { channel in

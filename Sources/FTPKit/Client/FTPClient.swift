@@ -79,7 +79,7 @@ public actor FTPClient {
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(configuration.connectTimeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let implicitTLS {

@@ -36,7 +36,7 @@ enum FTPDataConnection {
         try await ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
             .channelOption(.recvAllocator, value: serverReceiveAllocator)
-            .channelOption(.socketOption(.tcp_nodelay), value: 0)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 0)
             .channelOption(.writeSpin, value: 1)
             .channelOption(.maxMessagesPerRead, value: serverReadsPerWakeUp)
             .connect(host: target.host, port: target.port) { channel in

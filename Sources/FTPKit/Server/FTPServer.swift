@@ -59,7 +59,7 @@ public final class FTPServer: Service, Sendable {
         // Each connection is admitted on its event loop when it becomes active (``FTPSessionRegistry``).
         func listen(port: Int, implicitTLS: Bool) async throws -> ControlListeners {
             try await ControlListeners.bind(group: group, host: configuration.host, port: port, backlog: 1024, logger: logger) {
-                $0.childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                $0.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { child in
                         child.eventLoop.makeCompletedFuture {
                             try proxyHeaders.install(on: child)

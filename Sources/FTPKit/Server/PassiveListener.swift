@@ -56,7 +56,7 @@ final class PassiveListener: Sendable {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     // Bulk data: Nagle on, and one write per event-loop turn so sendfile's 64 KiB calls
                     // alternate with the reader (see FTPTransferRunner.sendFile).
-                    .childChannelOption(.socketOption(.tcp_nodelay), value: 0)
+                    .childChannelOption(.tcpOption(.tcp_nodelay), value: 0)
                     .childChannelOption(.writeSpin, value: 1)
                     // Few, small receive buffers per upload, reused rather than allocated (FTPDataConnection).
                     .childChannelOption(.maxMessagesPerRead, value: FTPDataConnection.serverReadsPerWakeUp)
