@@ -51,7 +51,12 @@ extension FTPTransferRunner {
         self.readBudget?.begin()
         defer { self.readBudget?.end() }
         let cap = self.tls == nil ? 256 * 1024 : 1 << 20
-        func chunkSize() -> Int { self.pacer.map(\.slice) ?? min(cap, self.readBudget?.currentSize ?? cap) }
+        func chunkSize() -> Int {
+            if let pacer = self.pacer { return pacer.slice }
+            let size = min(cap, self.readBudget?.currentSize ?? cap)
+            // Over TLS a little less, so the piece's records fit a buffer of that size.
+            return self.tls == nil ? size : TLSRecords.plaintext(fitting: size)
+        }
         // A local file is read inline while the page cache holds it, and read ahead on the file threads (two reads
         // in flight) when it must come from the disk, so a slow disk overlaps the cipher; other storages chunk by
         // chunk.

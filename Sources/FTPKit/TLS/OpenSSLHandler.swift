@@ -275,8 +275,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // The records go into one buffer sized for the whole write: each 16 KiB record adds at most 22 bytes of
         // header and tag (TLS 1.3 adds one more for the content type). Encrypted 64 KiB at a time: as fast as one
         // call per write or slightly faster in this machine's measurements, and OpenSSL's own buffers stay small.
-        let records = (buffer.readableBytes + 16 * 1024 - 1) / (16 * 1024)
-        self.ciphertext.reserveOutbound(buffer.readableBytes + records * 64, allocator: context.channel.allocator)
+        self.ciphertext.reserveOutbound(TLSRecords.bound(buffer.readableBytes), allocator: context.channel.allocator)
         var failed: TLSError?
         buffer.withUnsafeReadableBytes { raw in
             var offset = 0

@@ -143,3 +143,14 @@ import SeedTestSupport
         func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
     }
 }
+
+/// A download's piece over TLS is sized so its records fit the power-of-two buffer NIO allocates for them.
+@Suite struct TLSRecordsTests {
+    @Test(arguments: [16 * 1024, 64 * 1024, 128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024])
+    func aPiecesRecordsFitItsSize(_ size: Int) {
+        let plaintext = TLSRecords.plaintext(fitting: size)
+        #expect(TLSRecords.bound(plaintext) <= size)
+        #expect(TLSRecords.bound(plaintext + TLSRecords.overhead + 1) > size, "not the most that fits")
+        #expect(plaintext > size - size / 200, "no more than 0.5 % given up")
+    }
+}
