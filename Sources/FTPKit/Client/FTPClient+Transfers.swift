@@ -196,7 +196,8 @@ extension FTPClient {
             let command = try await self.prepareUpload(path, mode: offset > 0 ? .resume(at: offset) : .replace)
             let encrypted = self.dataProtected
             let sending = self.configuration.fileSending
-            let chunkSize = self.configuration.chunkSize
+            // Over TLS a little less than the configured size, so each piece's records fit one buffer of that size.
+            let chunkSize = encrypted ? TLSRecords.plaintext(fitting: self.configuration.chunkSize) : self.configuration.chunkSize
             try await self.transfer(command, kind: .upload) { channel, _, _ in
                 let sent = Progress(start: offset)
                 if !encrypted, sending.usesSendfile(to: channel.remoteAddress) {
