@@ -1,6 +1,7 @@
 @testable import FTPKit
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 import SeedTestSupport
 
@@ -70,39 +71,51 @@ import SeedTestSupport
         }
     }
 
-    /// Twenty FTPS downloads at once, of different sizes, each read slowly enough that they overlap: each counts
-    /// while it runs (so its file reads shrink as others start), every file arrives byte for byte, and the count is
-    /// back at zero after them.
-    @Test func concurrentFTPSDownloadsArriveIntactAndStopCounting() async throws {
+    /// Four FTPS downloads held open at once: each counts while it runs (so its file reads shrink as others start),
+    /// every file arrives byte for byte, and the count is back at zero after them. Each client takes its first bytes
+    /// and then stops reading until all four have theirs: a 16 MB file cannot fit in what the sockets and the
+    /// client buffer, so no download can end before the others start.
+    @Test func concurrentFTPSDownloadsCountWhileTheyRunAndArriveIntact() async throws {
         try await withTLSServer { server, cert in
-            let files = (0..<20).map { i in (name: "d\(i).bin", data: randomData(i * 300_000 + 1_000_000 + i)) }
+            let files = (0..<4).map { i in (name: "d\(i).bin", data: randomData(16_000_000 + i * 100_003)) }
             for file in files { try server.write(file.name, file.data) }
-            let peak = try await withThrowingTaskGroup(of: Int.self) { group in
+            let gate = Gate()
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 for file in files {
                     group.addTask {
                         let client = try await FTPClient.connect(
                             host: "127.0.0.1", port: server.port, configuration: FTPSClientTests.settings(cert: cert))
                         try await client.login(user: TestFTPServer.user, password: TestFTPServer.password)
-                        let (received, seen): (Data, Int) = try await client.download(file.name) { chunks in
+                        let received: Data = try await client.download(file.name) { chunks in
                             var data = Data()
-                            var seen = 0
                             for try await chunk in chunks {
+                                if data.isEmpty {
+                                    gate.arrived.add(1, ordering: .relaxed)
+                                    try await eventually("every download has its first bytes") {
+                                        gate.open.load(ordering: .relaxed)
+                                    }
+                                }
                                 data.append(contentsOf: chunk.readableBytesView)
-                                seen = max(seen, server.server.downloadsThroughMemoryRunning)
-                                try await Task.sleep(for: .milliseconds(2))
                             }
-                            return (data, seen)
+                            return data
                         }
                         #expect(received == file.data, "\(file.name)")
                         try await client.quit()
-                        return seen
                     }
                 }
-                return try await group.reduce(0) { max($0, $1) }
+                try await eventually("four downloads started") { gate.arrived.load(ordering: .relaxed) == 4 }
+                #expect(server.server.downloadsThroughMemoryRunning == 4)
+                gate.open.store(true, ordering: .relaxed)
+                try await group.waitForAll()
             }
-            #expect(peak > 1, "the downloads never overlapped")
             try await eventually("no download counted") { server.server.downloadsThroughMemoryRunning == 0 }
         }
+    }
+
+    /// Clients that have their first bytes, and whether they may read on.
+    final class Gate: Sendable {
+        let arrived = Atomic<Int>(0)
+        let open = Atomic<Bool>(false)
     }
 
     /// An upload whose client goes away mid-transfer stops counting, and leaves nothing behind.
