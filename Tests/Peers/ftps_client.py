@@ -19,11 +19,25 @@ def connect():
     return f
 
 
-if scenario == "strict":
-    # Stock ftplib does not resume TLS sessions: the default server refuses its data connections.
+def protected():
+    """Logged in, with the data connections encrypted (PROT P)."""
     f = connect()
     f.login(user, password)
     f.prot_p()
+    return f
+
+
+def bare_upload(f, name, data):
+    """STOR whose TLS ends with a bare TCP close: no unwrap(), so no close_notify."""
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd("STOR " + name)
+    conn.sendall(data)
+    conn.close()
+
+
+if scenario == "strict":
+    # Stock ftplib does not resume TLS sessions: the default server refuses its data connections.
+    f = protected()
     try:
         f.retrbinary("RETR a.bin", io.BytesIO().write)
         check(False, "a data connection without session reuse was accepted")
@@ -33,9 +47,7 @@ if scenario == "strict":
     f.quit()
 
 elif scenario == "relaxed":
-    f = connect()
-    f.login(user, password)
-    f.prot_p()
+    f = protected()
     data = os.urandom(700_000)
     f.storbinary("STOR up.bin", io.BytesIO(data))
     check(open(os.path.join(root, "up.bin"), "rb").read() == data, "STOR over TLS")
@@ -44,9 +56,7 @@ elif scenario == "relaxed":
     check(out.getvalue() == data, "RETR over TLS")
     check("up.bin" in f.nlst(), "NLST over TLS")
     # An upload whose TLS ends without close_notify may have been truncated: not committed.
-    conn = f.transfercmd("STOR cut.bin")
-    conn.sendall(os.urandom(300_000))
-    conn.close()  # no unwrap(): the TCP connection ends without close_notify
+    bare_upload(f, "cut.bin", os.urandom(300_000))
     try:
         reply = f.voidresp()
         check(False, "an upload without close_notify was answered %r" % reply)
@@ -59,14 +69,9 @@ elif scenario == "relaxed":
 elif scenario == "lenient":
     # A server told to take a TCP close as the end of a TLS upload (--allow-tls-upload-without-close-notify):
     # the upload is stored whole, as pyftpdlib's ftpbench -S expects.
-    f = connect()
-    f.login(user, password)
-    f.prot_p()
+    f = protected()
     data = os.urandom(900_000)
-    f.voidcmd("TYPE I")
-    conn = f.transfercmd("STOR bare.bin")
-    conn.sendall(data)
-    conn.close()  # no unwrap()
+    bare_upload(f, "bare.bin", data)
     check(f.voidresp().startswith("226"), "226 expected")
     stored = open(os.path.join(root, "bare.bin"), "rb").read()
     check(stored == data, "the upload without close_notify stored whole (%d of %d bytes)" % (len(stored), len(data)))
