@@ -70,8 +70,9 @@ final class FilePrefetcher {
         }
     }
 
-    /// The next chunk, or `nil` after the region's end. A chunk is shorter than asked only at the end of the
-    /// file: when the file shrank under us, the region ends early (compare the byte count with what you expect).
+    /// The next chunk, or `nil` after the region's end. A chunk may be shorter than asked when the page cache held
+    /// only its start, and at the end of the file: when the file shrank under us, the region ends early (compare
+    /// the byte count with what you expect).
     func read() async throws(FTPStorageError) -> ByteBuffer? {
         // Reads ahead already on the pool go first, in order; after them, cached chunks are read here again.
         if self.pending.isEmpty, self.readsCachedInline, self.next < self.end {
@@ -113,28 +114,8 @@ final class FilePrefetcher {
 
     /// The next chunk, or as much of its start as the page cache holds, read without waiting for the disk.
     private func readCached() throws(FTPStorageError) -> CachedRead {
-        let offset = self.next
-        let count = Int(min(UInt64(self.chunkSize), self.end - offset))
-        let fd = self.descriptor
-        var buffer = ByteBufferAllocator().buffer(capacity: count)
-        var endOfFile = false
-        var failure: CInt = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw -> Int in
-            var done = 0
-            while done < count {
-                let r = seed_pread_nowait(fd, raw.baseAddress! + done, count - done, Int64(offset) + Int64(done))
-                if r > 0 {
-                    done += r
-                } else if r == 0 {
-                    endOfFile = true
-                    break
-                } else if errno != EINTR {
-                    failure = errno
-                    break
-                }
-            }
-            return done
-        }
+        let count = Int(min(UInt64(self.chunkSize), self.end - self.next))
+        let (buffer, endOfFile, failure) = Self.read(self.descriptor, count: count, at: self.next, waitingForDisk: false)
         if buffer.readableBytes > 0 {
             self.next += UInt64(buffer.readableBytes)
             self.inlineReads += 1
@@ -159,23 +140,43 @@ final class FilePrefetcher {
             self.poolReads += 1
             let fd = self.descriptor
             self.pending.append(self.pool.runIfActive(eventLoop: self.loop) { () throws -> ByteBuffer in
-                var buffer = ByteBufferAllocator().buffer(capacity: count)
-                try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw -> Int in
-                    var done = 0
-                    while done < count {
-                        let r = pread(fd, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                        if r == 0 { break }
-                        if r < 0 {
-                            if errno == EINTR { continue }
-                            throw FTPStorageError(.io, "read failed: \(String(cString: strerror(errno)))")
-                        }
-                        done += r
-                    }
-                    return done
-                }
+                let (buffer, _, failure) = Self.read(fd, count: count, at: offset, waitingForDisk: true)
+                if failure != 0 { throw FTPStorageError(.io, "read failed: \(String(cString: strerror(failure)))") }
                 return buffer
             })
         }
+    }
+
+    /// Up to `count` bytes of `fd` from `offset`: until the count, the end of the file (`endOfFile`), or an error
+    /// (`failure`, an errno; what was read before it is kept). Without `waitingForDisk` only what the page cache
+    /// holds is read, and the first byte missing from it ends the read (`EAGAIN` if it was the first).
+    private static func read(_ fd: CInt, count: Int, at offset: UInt64, waitingForDisk: Bool)
+        -> (buffer: ByteBuffer, endOfFile: Bool, failure: CInt)
+    {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        var endOfFile = false
+        var failure: CInt = 0
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw -> Int in
+            var done = 0
+            while done < count {
+                let at = Int64(offset) + Int64(done)
+                let r = waitingForDisk
+                    ? pread(fd, raw.baseAddress! + done, count - done, off_t(at))
+                    : seed_pread_nowait(fd, raw.baseAddress! + done, count - done, at)
+                if r > 0 {
+                    done += r
+                } else if r == 0 {
+                    endOfFile = true
+                    break
+                } else if errno != EINTR {
+                    // Past the cached start of a chunk, a missing page just ends it early.
+                    if done == 0 || waitingForDisk { failure = errno }
+                    break
+                }
+            }
+            return done
+        }
+        return (buffer, endOfFile, failure)
     }
 
     private func closeIfDone() {

@@ -21,11 +21,11 @@ import Testing
     }
 
     /// ftpd on `root` with `users`, its standard error (info level) in `log`.
-    static func startServer(root: String, users: String, log: String, port: Int, extra: [String] = []) throws -> Process {
+    static func startServer(root: String, users: String?, log: String, port: Int, extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--root", root, "--users", users, "--address", "127.0.0.1", "--port", String(port),
-                             "--log-level", "info"] + extra
+        process.arguments = ["--root", root, "--address", "127.0.0.1", "--port", String(port), "--log-level", "info"]
+            + (users.map { ["--users", $0] } ?? []) + extra
         try Data().write(to: URL(fileURLWithPath: log))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try process.run()

@@ -15,14 +15,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = try freeTCPPort()
         let log = dir.path + "/ftpd.log"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: FTPDExecutableTests.binary)
-        process.arguments = ["--root", root, "--anonymous", "--address", "127.0.0.1", "--port", String(port),
-                             "--max-sessions", String(sessions + 100), "--max-per-ip", String(sessions + 100),
-                             "--log-level", "warning"] + (users.map { ["--users", $0] } ?? [])
-        try Data().write(to: URL(fileURLWithPath: log))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
+        let process = try FTPDExecutableTests.startServer(
+            root: root, users: users, log: log, port: port,
+            extra: ["--anonymous", "--max-sessions", String(sessions + 100), "--max-per-ip", String(sessions + 100)])
         defer { if process.isRunning { process.terminate() } }
         let curl = try requireTool("curl", package: "curl")
         try await FTPDExecutableTests.waitUntilServing(curl: curl, ["-sS", "ftp://127.0.0.1:\(port)/"], log: log)
