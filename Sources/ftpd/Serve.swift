@@ -123,6 +123,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("allow-tls-upload-without-close-notify"), help: "Store TLS uploads that end with a bare TCP close instead of a close_notify (clients such as pyftpdlib's ftpbench -S); such an upload may have been cut short.")
     var allowTLSUploadWithoutCloseNotify = false
 
+    @Flag(name: .customLong("tls-openssl-records"), help: "Let OpenSSL encrypt the records of TLS 1.3 data connections, as it does on control connections, instead of ftpd sealing them from the file's buffer (two copies of every byte fewer).")
+    var tlsOpenSSLRecords = false
+
     func run() async throws {
         AllocatorTuning.apply()
         var file = ServerConfigFile()
@@ -223,6 +226,7 @@ struct Serve: AsyncParsableCommand {
             tls.cipherList = self.tlsCiphers ?? file.tlsCiphers
             tls.cipherSuites = self.tlsCipherSuites ?? file.tlsCipherSuites
             tls.groups = self.tlsGroups ?? file.tlsGroups
+            tls.sealsDataRecords = !(self.tlsOpenSSLRecords || file.tlsOpenSSLRecords == true)
             configuration.tls = tls
             let policyName = self.tlsPolicy ?? file.tlsPolicy ?? "optional"
             guard let policy = FTPTLSPolicy(rawValue: policyName) else {
@@ -234,7 +238,7 @@ struct Serve: AsyncParsableCommand {
                 !(self.allowTLSUploadWithoutCloseNotify || file.allowTLSUploadWithoutCloseNotify == true)
             configuration.implicitTLSPort = self.implicitTLSPort ?? file.implicitTLSPort
         } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil || self.tlsMinVersion != nil
-            || self.tlsCiphers != nil || self.tlsCipherSuites != nil || self.tlsGroups != nil
+            || self.tlsCiphers != nil || self.tlsCipherSuites != nil || self.tlsGroups != nil || self.tlsOpenSSLRecords
         {
             throw ValidationError("--tls-key, --tls-policy, --implicit-tls-port and the other --tls-* options need --tls-cert")
         }

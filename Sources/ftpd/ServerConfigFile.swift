@@ -33,6 +33,7 @@ struct ServerConfigFile: Codable {
     var tlsCiphers: String?
     var tlsCipherSuites: String?
     var tlsGroups: String?
+    var tlsOpenSSLRecords: Bool?
     var trustedProxies: [String]?
     var metricsAddress: String?
     var auditLog: String?

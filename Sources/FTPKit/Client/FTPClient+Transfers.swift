@@ -506,7 +506,8 @@ struct ClientTLSSetup: Sendable {
     let session: TLSSession?
 
     func makeHandler() throws -> OpenSSLHandler {
-        try OpenSSLHandler(context: self.context, serverHostname: self.serverName, resuming: self.session)
+        try OpenSSLHandler(
+            context: self.context, serverHostname: self.serverName, resuming: self.session, dataConnection: true)
     }
 }
 

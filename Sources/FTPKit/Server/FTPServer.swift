@@ -157,6 +157,8 @@ public final class FTPServer: Service, Sendable {
     package var uploadsRunning: Int { self.context.uploadBuffers.running }
     /// Downloads passing through memory now (TLS, ASCII, digests; each sizes its file reads by this count).
     package var downloadsThroughMemoryRunning: Int { self.context.downloadBuffers.running }
+    /// TLS data connections whose records FTPKit sealed itself (``RecordSealer``), under the current certificate.
+    package var tlsConnectionsSealed: Int { self.context.tls?.sealedConnections.load(ordering: .relaxed) ?? 0 }
 
     /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
     /// open keep theirs. Throws, keeping the current certificate, if the new files are unusable.

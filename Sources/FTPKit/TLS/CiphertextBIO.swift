@@ -25,12 +25,29 @@ enum CiphertextBIO {
         _ = BIO_meth_set_write(method) { bio, data, length in
             guard let bio, let data, length > 0, let buffers = CiphertextBIO.buffers(of: bio) else { return 0 }
             BIO_clear_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY)
-            buffers.write(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            guard buffers.write(UnsafeRawBufferPointer(start: data, count: Int(length))) else { return -1 }
             return length
         }
-        _ = BIO_meth_set_ctrl(method) { bio, command, _, _ in
+        _ = BIO_meth_set_ctrl(method) { bio, command, argument, pointer in
             guard let bio else { return 0 }
             switch command {
+            case SEED_BIO_CTRL_SET_KTLS:
+                // Sending keys only (OpenSSL passes its SSL3_CC_WRITE bit, 2, for those and 0 for receiving keys,
+                // which stay with OpenSSL). Declining keeps OpenSSL's own path.
+                guard argument != 0, let pointer, let buffers = CiphertextBIO.buffers(of: bio),
+                    let context = buffers.sealingContext, let sealer = RecordSealer(cryptoInfo: pointer)
+                else { return 0 }
+                buffers.sealer = sealer
+                context.sealedConnections.add(1, ordering: .relaxed)
+                return 1
+            case SEED_BIO_CTRL_GET_KTLS_SEND: return CiphertextBIO.buffers(of: bio)?.sealer == nil ? 0 : 1
+            case SEED_BIO_CTRL_GET_KTLS_RECV: return 0
+            case SEED_BIO_CTRL_SET_KTLS_TX_SEND_CTRL_MSG:
+                CiphertextBIO.buffers(of: bio)?.nextRecordType = UInt8(truncatingIfNeeded: argument)
+                return 1
+            case SEED_BIO_CTRL_CLEAR_KTLS_TX_CTRL_MSG:
+                CiphertextBIO.buffers(of: bio)?.nextRecordType = nil
+                return 1
             case BIO_CTRL_FLUSH: return 1
             case BIO_CTRL_PENDING: return CiphertextBIO.buffers(of: bio)?.inboundBytes ?? 0
             case BIO_CTRL_WPENDING: return 0

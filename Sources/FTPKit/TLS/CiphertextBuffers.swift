@@ -9,12 +9,21 @@ import NIOCore
 ///
 /// Only touched on the channel's event loop, from the handler and from OpenSSL calls the handler makes.
 final class CiphertextBuffers {
+    /// Set when the BIO may take the sending keys over from OpenSSL (``RecordSealer``): the context that counts it.
+    let sealingContext: TLSContext?
     /// Received from the network, not yet consumed by OpenSSL.
     private var inbound = CircularBuffer<ByteBuffer>(initialCapacity: 4)
     /// Bytes in `inbound`.
     private(set) var inboundBytes = 0
     /// Records OpenSSL produced, not yet handed to the channel.
     private var outbound = ByteBuffer()
+    /// Set once OpenSSL handed over the application write keys: from then on writes are plaintext and sealed here.
+    var sealer: RecordSealer?
+    /// The content type of the next plaintext write when it is not application data (an alert, a handshake
+    /// message), as OpenSSL announces it.
+    var nextRecordType: UInt8?
+
+    init(sealingFor context: TLSContext?) { self.sealingContext = context }
 
     /// Queues bytes from the network for OpenSSL.
     func receive(_ buffer: ByteBuffer) {
@@ -61,9 +70,21 @@ final class CiphertextBuffers {
         return copied
     }
 
-    /// OpenSSL's write: appends its records.
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        self.outbound.writeBytes(bytes)
+    /// OpenSSL's write: appends its records, or seals its plaintext into records once ``sealer`` is set. False
+    /// when sealing failed (nothing of the write is appended).
+    func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let sealer = self.sealer else {
+            self.outbound.writeBytes(bytes)
+            return true
+        }
+        let type = self.nextRecordType ?? 23
+        self.nextRecordType = nil
+        let mark = self.outbound.writerIndex
+        guard sealer.seal(type: type, bytes, into: &self.outbound) else {
+            self.outbound.moveWriterIndex(to: mark)
+            return false
+        }
+        return true
     }
 }
 #endif

@@ -18,7 +18,7 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     enum State { case handshaking, active, closing, closed }
 
     private let ssl: OpaquePointer
-    private let ciphertext = CiphertextBuffers()
+    private let ciphertext: CiphertextBuffers
     /// Kept for as long as the connection: OpenSSL's SSL holds its SSL_CTX, but the context's callbacks reach the
     /// Swift object through an unretained pointer (a client's session cache), so it must not go first. A test
     /// that dropped its context before the connection crashed in the new-session callback.
@@ -35,14 +35,19 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let pin: String?
 
-    /// - Parameter dataConnection: a server's FTPS data connection. It sends no session tickets: clients resume
-    ///   the control connection's session, and lftp (GnuTLS) resets an upload's data connection when a TLS 1.3
-    ///   ticket arrives on it while it is sending (the bug that made libunftp turn TLS 1.3 off).
+    /// - Parameter dataConnection: an FTPS data connection, on either side. Its records are sealed by
+    ///   ``RecordSealer`` when the configuration allows (``TLSConfiguration/sealsDataRecords``). A server's sends
+    ///   no session tickets: clients resume the control connection's session, and lftp (GnuTLS) resets an upload's
+    ///   data connection when a TLS 1.3 ticket arrives on it while it is sending (the bug that made libunftp turn
+    ///   TLS 1.3 off).
     init(
         context: TLSContext, serverHostname: String? = nil, resuming session: TLSSession? = nil,
         dataConnection: Bool = false
     ) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed: \(TLSContext.lastError())") }
+        let seals = dataConnection && context.configuration.sealsDataRecords && seed_record_sealing_available() == 1
+        self.ciphertext = CiphertextBuffers(sealingFor: seals ? context : nil)
+        if seals { _ = SSL_set_options(ssl, seed_SSL_OP_ENABLE_KTLS()) }
         let bio: OpaquePointer
         do {
             bio = try CiphertextBIO.make(over: self.ciphertext, method: context.bioMethod)
@@ -77,6 +82,15 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     deinit { SSL_free(self.ssl) }
 
     var resumedSession: Bool { SSL_session_reused(self.ssl) == 1 }
+
+    /// Records sealed by ``RecordSealer`` on this connection (0 while OpenSSL seals them).
+    var recordsSealed: Int { self.ciphertext.sealer?.recordsSealed ?? 0 }
+
+    /// TLS 1.3: updates this side's sending keys and asks the peer to update its own (RFC 8446 §4.6.3), with the
+    /// next write. For tests of what a peer's request does to a sealing connection.
+    func requestKeyUpdate() {
+        _ = SSL_key_update(self.ssl, SSL_KEY_UPDATE_REQUESTED)
+    }
 
     /// Servers on TLS 1.3: sends one more session ticket with the next write. Tickets are good for one
     /// resumption, so a control connection hands one out before every data connection it sets up.
@@ -283,7 +297,10 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 ERR_clear_error()
                 let n = SSL_write(self.ssl, raw.baseAddress! + offset, Int32(min(raw.count - offset, 64 * 1024)))
                 if n <= 0 {
-                    failed = TLSError("TLS write failed: \(TLSContext.lastError())")
+                    failed = self.ciphertext.sealer?.keysRetired == true
+                        ? TLSError("TLS write failed: the peer asked for a TLS key update, which this data connection's "
+                            + "record sealing does not follow (turn sealing off to serve such clients)")
+                        : TLSError("TLS write failed: \(TLSContext.lastError())")
                     return
                 }
                 offset += Int(n)

@@ -32,6 +32,10 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// Application protocols to offer (clients) or accept (servers). FTPS uses `ftp` (the ALPACA mitigation:
     /// a TLS connection meant for another protocol is refused).
     public var applicationProtocols: [String]
+    /// Data connections on TLS 1.3 seal their records in FTPKit, straight from the file's buffer into the socket's
+    /// (through OpenSSL's kernel-TLS interface), instead of in OpenSSL's record layer, which copies every byte twice
+    /// more. The handshake, the keys and every received record stay with OpenSSL. Off: OpenSSL does it all.
+    public var sealsDataRecords: Bool = true
 
     public init(
         certificateChainPath: String? = nil, privateKeyPath: String? = nil, trustedCAPath: String? = nil,

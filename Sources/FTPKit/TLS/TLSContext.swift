@@ -16,6 +16,8 @@ public final class TLSContext: @unchecked Sendable {
     let bioMethod: OpaquePointer
     public let configuration: TLSConfiguration
     let isServer: Bool
+    /// Connections whose records ``RecordSealer`` sealed (OpenSSL handed it the sending keys).
+    let sealedConnections = Atomic<Int>(0)
 
     public init(configuration: TLSConfiguration, server: Bool) throws(TLSError) {
         guard let ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {

@@ -22,6 +22,8 @@ import SeedTestSupport
             r = try await runProcess(curl, ["-sS", "--ssl-reqd", "--cacert", cert] + tls + [url + "/x.bin", "-o", local.path + "/out.bin"])
             #expect(r.status == 0, "\(r)")
             #expect(try Data(contentsOf: local.url.appendingPathComponent("out.bin")) == data)
+            // TLS 1.3 data connections are sealed by ftpd itself (the upload's and the download's); 1.2 by OpenSSL.
+            #expect(server.server.tlsConnectionsSealed == (version == "1.3" ? 2 : 0))
             r = try await runProcess(curl, ["-sS", "--ssl-reqd", "--cacert", cert] + tls + [url + "/"])
             #expect(r.stdout.contains("x.bin"), "\(r)")
             // Without TLS the required policy refuses the login.
@@ -30,6 +32,31 @@ import SeedTestSupport
             // An untrusted certificate is refused by curl (verification works end to end).
             r = try await runProcess(curl, ["-sS", "--ssl-reqd", url + "/"])
             #expect(r.status != 0)
+        }
+    }
+
+    /// Every TLS 1.3 suite ftpd seals itself, opened by curl (OpenSSL's record layer): a download arrives whole
+    /// and the server counts it as sealed; with sealing turned off the same download goes through OpenSSL.
+    @Test(arguments: ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"])
+    func sealedDownloadsInEverySuite(_ suite: String) async throws {
+        for sealing in [true, false] {
+            try await withTLSServer(tls: { $0.sealsDataRecords = sealing }) { server, cert in
+                let curl = try requireTool("curl", package: "curl")
+                let local = try TemporaryDirectory()
+                defer { local.cleanup() }
+                // Not a multiple of a record, so the last record is short.
+                let data = randomData(2_000_003)
+                try server.write("x.bin", data)
+                let url = "ftp://\(TestFTPServer.user):s3cret%20pass@localhost:\(server.port)/x.bin"
+                let r = try await runProcess(curl, [
+                    "-sS", "--ssl-reqd", "--cacert", cert, "--tlsv1.3", "--tls13-ciphers", suite, "-v", url,
+                    "-o", local.path + "/out.bin",
+                ])
+                #expect(r.status == 0, "\(r)")
+                #expect(r.stderr.contains(suite), "curl did not negotiate \(suite): \(r.stderr)")
+                #expect(try Data(contentsOf: local.url.appendingPathComponent("out.bin")) == data)
+                #expect(server.server.tlsConnectionsSealed == (sealing ? 1 : 0))
+            }
         }
     }
 
@@ -182,6 +209,13 @@ import SeedTestSupport
             #expect(server.read("up.bin") == data)
             #expect(server.read("up2.bin") == data)
             #expect(try Data(contentsOf: local.url.appendingPathComponent("back.bin")) == data)
+            // GnuTLS opened records ftpd sealed itself on TLS 1.3 (the download and the listing); TLS 1.2 stays
+            // with OpenSSL.
+            if version == "1.3" {
+                #expect(server.server.tlsConnectionsSealed >= 2)
+            } else {
+                #expect(server.server.tlsConnectionsSealed == 0)
+            }
         }
     }
 }
