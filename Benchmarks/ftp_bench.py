@@ -154,7 +154,7 @@ class FTPD_TLS(FTPD):
     def start(self):
         self.cert = make_certificate(self.workdir)
         self.extra = ["--tls-cert", self.cert + "/cert.pem", "--tls-key", self.cert + "/key.pem",
-                      "--tls-policy", "required"]
+                      "--tls-policy", "required"] + getattr(self, "tls_flags", [])
         FTPD.start(self)
 
 

@@ -490,6 +490,35 @@ def curl_cost(server, big, gib, runs, tls):
     return statistics.median(retr), statistics.median(stor)
 
 
+def sealing_ab(work, big, gib, runs):
+    """Server CPU s/GiB for curl TLS 1.3 RETRs from ftpd sealing its own records against the same ftpd with
+    `--tls-openssl-records` (OpenSSL's record layer), alternating run by run: medians of each and of the paired
+    ratios, so the minute-to-minute drift of this machine cancels out."""
+    servers = []
+    for name, flags in (("sealed", []), ("openssl-records", ["--tls-openssl-records"])):
+        server = FTPD_TLS("ftpd", os.path.join(work, "ftpd-" + name))
+        server.tls_flags = flags
+        os.makedirs(server.workdir, exist_ok=True)
+        server.start()
+        servers.append(server)
+    costs = {s.workdir: [] for s in servers}
+    try:
+        for s in servers:
+            publish(s, big)
+        for i in range(runs):
+            for s in (servers if i % 2 == 0 else servers[::-1]):
+                tls = ["--ssl-reqd", "--tlsv1.3", "--cacert", s.cert + "/cert.pem", "-sS"]
+                before = cpu_seconds(s.proc.pid)
+                subprocess.run(["curl"] + tls + [s.url + "big.bin", "-o", "/dev/null"], check=True)
+                costs[s.workdir].append((cpu_seconds(s.proc.pid) - before) / gib)
+    finally:
+        for s in servers:
+            s.stop()
+    sealed, openssl = costs[servers[0].workdir], costs[servers[1].workdir]
+    paired = [a / b for a, b in zip(sealed, openssl) if b > 0]
+    return statistics.median(sealed), statistics.median(openssl), statistics.median(paired)
+
+
 def ftps_cost(work, size_mib, runs):
     """Server CPU s/GiB for FTPS RETR and STOR with curl, the negotiated suite, the cipher's own cost, and the same
     transfers without TLS (RETR by sendfile), which is what moving the bytes costs before any encryption."""
@@ -512,6 +541,7 @@ def ftps_cost(work, size_mib, runs):
         retr, stor = curl_cost(server, big, gib, runs, tls)
     finally:
         server.stop()
+    sealing = sealing_ab(work, big, gib, max(runs, 4))
     plain_server = FTPD("ftpd", os.path.join(work, "ftpd-plain-cost"))
     os.makedirs(plain_server.workdir, exist_ok=True)
     plain_server.start()
@@ -523,7 +553,7 @@ def ftps_cost(work, size_mib, runs):
         os.remove(big)
     cipher = "aes-256-gcm" if "AES_256_GCM" in suite or "AES256-GCM" in suite else (
         "aes-128-gcm" if "AES_128_GCM" in suite or "AES128-GCM" in suite else "chacha20-poly1305")
-    return suite, cipher, cipher_cost(cipher), retr, stor, plain
+    return suite, cipher, cipher_cost(cipher), retr, stor, plain, sealing
 
 
 def main():
@@ -669,7 +699,8 @@ def main():
                 lines.append("| %s | %.0f | %.0f | %s |" % (name, per_second, micros, ratio))
             lines.append("")
         if "tls" in only:
-            suite, cipher, cost, retr, stor, (plain_retr, plain_stor) = ftps_cost(work, args.tls_mib, args.rounds)
+            suite, cipher, cost, retr, stor, (plain_retr, plain_stor), sealing = ftps_cost(
+                work, args.tls_mib, args.rounds)
             lines += ["FTPS with curl (%d MiB, median of %d): ftpd's CPU seconds per GiB against %s alone "
                       "(`openssl speed -evp %s -bytes 16384`, one core: %.3f s/GiB); curl negotiated %s. Without "
                       "TLS the same transfers cost what moving the bytes costs (RETR by sendfile), so a TLS server "
@@ -680,7 +711,12 @@ def main():
                       "| RETR (sent) | %.3f | %.2f× | ≤ 2.0× | %.3f | %.2f× | %.2f× |"
                       % (retr, retr / cost, plain_retr, (plain_retr + cost) / cost, (retr - plain_retr) / cost),
                       "| STOR (received) | %.3f | %.2f× | ≤ 2.5× | %.3f | %.2f× | %.2f× |"
-                      % (stor, stor / cost, plain_stor, (plain_stor + cost) / cost, (stor - plain_stor) / cost), ""]
+                      % (stor, stor / cost, plain_stor, (plain_stor + cost) / cost, (stor - plain_stor) / cost), "",
+                      "TLS 1.3 RETR, ftpd sealing its records against the same ftpd with `--tls-openssl-records` "
+                      "(OpenSSL's record layer), alternating run by run (server CPU s/GiB, medians; below 1 is better "
+                      "for sealing):", "",
+                      "| sealed by ftpd | OpenSSL's record layer | paired ratio |", "|---|---|---|",
+                      "| %.3f | %.3f | %.2f× |" % sealing, ""]
         if "logins" in only:
             anonymous, cold, cached = hashed_logins(work, args.logins)
             lines += ["%d concurrent logins to ftpd (seconds): a user whose password is a PBKDF2-SHA256 hash (600,000 "

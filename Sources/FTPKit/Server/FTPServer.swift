@@ -158,7 +158,13 @@ public final class FTPServer: Service, Sendable {
     /// Downloads passing through memory now (TLS, ASCII, digests; each sizes its file reads by this count).
     package var downloadsThroughMemoryRunning: Int { self.context.downloadBuffers.running }
     /// TLS data connections whose records FTPKit sealed itself (``RecordSealer``), under the current certificate.
-    package var tlsConnectionsSealed: Int { self.context.tls?.sealedConnections.load(ordering: .relaxed) ?? 0 }
+    package var tlsConnectionsSealed: Int {
+        #if OpenSSL
+        self.context.tls?.sealedConnections.load(ordering: .relaxed) ?? 0
+        #else
+        0
+        #endif
+    }
 
     /// Reads the TLS certificate and key files again (after a renewal) for new connections; sessions already
     /// open keep theirs. Throws, keeping the current certificate, if the new files are unusable.
