@@ -20,8 +20,6 @@ import NIOCore
 final class RecordSealer {
     /// A record's plaintext at most (RFC 8446 §5.1).
     static let maximumPlaintext = 16_384
-    /// Header, inner content type and tag around each record's plaintext.
-    static let overhead = 5 + 1 + 16
 
     private let cipher: OpaquePointer
     /// The 12-byte static IV, and the nonce built from it for each record: allocated once, since a record is
@@ -31,6 +29,9 @@ final class RecordSealer {
     private var sequence: UInt64
     /// Set once a KeyUpdate went out sealed with these keys: OpenSSL has moved to keys this sealer does not have.
     private(set) var keysRetired = false
+    /// Set once sealing failed: records already sealed for that write were taken back, so their sequence numbers
+    /// are gone and no later record may follow them.
+    private var failed = false
     /// Records sealed, for tests and counters.
     private(set) var recordsSealed = 0
 
@@ -74,14 +75,18 @@ final class RecordSealer {
     }
 
     /// Seals `plaintext` of content type `type` as records of at most 16 KiB each, appended to `output`.
-    /// Returns false (and appends nothing more) when the cipher fails or the keys are retired.
+    /// Returns false when the cipher fails or the keys are retired; the caller then takes back what this write
+    /// appended, and every later call fails too.
     func seal(type: UInt8, _ plaintext: UnsafeRawBufferPointer, into output: inout ByteBuffer) -> Bool {
-        guard !self.keysRetired else { return false }
+        guard !self.keysRetired, !self.failed else { return false }
         var offset = 0
         repeat {
             let count = min(plaintext.count - offset, Self.maximumPlaintext)
             let piece = UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + count)])
-            guard self.sealRecord(type: type, piece, into: &output) else { return false }
+            guard self.sealRecord(type: type, piece, into: &output) else {
+                self.failed = true
+                return false
+            }
             offset += count
         } while offset < plaintext.count
         // TLS 1.3 KeyUpdate (handshake message 24): what follows needs keys OpenSSL did not pass on.
