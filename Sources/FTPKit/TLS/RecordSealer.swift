@@ -18,9 +18,6 @@ import NIOCore
 ///
 /// Only touched on the channel's event loop, from OpenSSL calls the handler makes.
 final class RecordSealer {
-    /// A record's plaintext at most (RFC 8446 §5.1).
-    static let maximumPlaintext = 16_384
-
     private let cipher: OpaquePointer
     /// The 12-byte static IV, and the nonce built from it for each record: allocated once, since a record is
     /// sealed every 16 KiB.
@@ -81,7 +78,7 @@ final class RecordSealer {
         guard !self.keysRetired, !self.failed else { return false }
         var offset = 0
         repeat {
-            let count = min(plaintext.count - offset, Self.maximumPlaintext)
+            let count = min(plaintext.count - offset, TLSRecords.size)
             let piece = UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + count)])
             guard self.sealRecord(type: type, piece, into: &output) else {
                 self.failed = true

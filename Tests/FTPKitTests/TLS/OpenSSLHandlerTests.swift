@@ -35,7 +35,7 @@ import SeedTestSupport
     }
 
     /// Moves bytes between the two channels until neither has anything to send.
-    func interact(_ a: EmbeddedChannel, _ b: EmbeddedChannel) throws {
+    static func interact(_ a: EmbeddedChannel, _ b: EmbeddedChannel) throws {
         var moved = true
         while moved {
             moved = false
@@ -54,26 +54,26 @@ import SeedTestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let (server, client, clientHandler) = try await Self.connectedPair(in: dir)
-        try interact(client, server)
+        try Self.interact(client, server)
         #expect(clientHandler.state == .active)
 
         // Written before and after the handshake alike, delivered in order.
         try await client.writeAndFlush(ByteBuffer(string: "USER alice\r\n")).get()
-        try interact(client, server)
+        try Self.interact(client, server)
         var received = ""
         while let b = try server.readInbound(as: ByteBuffer.self) { received += String(buffer: b) }
         #expect(received == "USER alice\r\n")
 
         let big = String(repeating: "x", count: 100_000)
         try await server.writeAndFlush(ByteBuffer(string: big)).get()
-        try interact(client, server)
+        try Self.interact(client, server)
         var back = ""
         while let b = try client.readInbound(as: ByteBuffer.self) { back += String(buffer: b) }
         #expect(back == big)
 
         // close_notify reaches the server before the connection ends.
         client.close(promise: nil)
-        try interact(client, server)
+        try Self.interact(client, server)
         _ = try? server.finish()
         _ = try? client.finish()
     }
@@ -120,9 +120,9 @@ import SeedTestSupport
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let (server, client, _) = try await Self.connectedPair(in: dir)
-        try interact(client, server)
+        try Self.interact(client, server)
         try await client.writeAndFlush(ByteBuffer(string: "hello")).get()
-        try interact(client, server)
+        try Self.interact(client, server)
         while try server.readInbound(as: ByteBuffer.self) != nil {}
 
         let payload = randomData(1 << 20)
@@ -189,7 +189,7 @@ import SeedTestSupport
             let handler = try OpenSSLHandler(context: clientContext, serverHostname: host)
             try client.pipeline.syncOperations.addHandler(handler)
             do {
-                try interact(client, server)
+                try Self.interact(client, server)
                 Issue.record("the handshake succeeded with \(host)")
             } catch let error as TLSError {
                 #expect(error.message.contains("certificate verify failed"), "\(error)")

@@ -13,6 +13,18 @@ import SeedTestSupport
         let server: EmbeddedChannel, client: EmbeddedChannel
         let serverHandler: OpenSSLHandler, clientHandler: OpenSSLHandler
         let serverContext: TLSContext, clientContext: TLSContext
+
+        /// Writes `payload` on `from`, moves the records across, and returns what the other side decrypted.
+        func send(_ payload: Data, from: EmbeddedChannel) async throws -> Data {
+            try await from.writeAndFlush(ByteBuffer(bytes: payload))
+            try OpenSSLHandlerTests.interact(self.client, self.server)
+            return try RecordSealerTests.received(from === self.server ? self.client : self.server)
+        }
+
+        func finish() {
+            _ = try? self.server.finish()
+            _ = try? self.client.finish()
+        }
     }
 
     /// A handshaken pair; `serverSeals`/`clientSeals` make that side a data connection.
@@ -35,20 +47,10 @@ import SeedTestSupport
         _ = try await server.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
         _ = try await client.connect(to: .init(ipAddress: "127.0.0.1", port: 2)).get()
         try client.pipeline.syncOperations.addHandler(clientHandler)
-        try Self.interact(client, server)
+        try OpenSSLHandlerTests.interact(client, server)
         #expect(clientHandler.state == .active)
         return Pair(server: server, client: client, serverHandler: serverHandler, clientHandler: clientHandler,
                     serverContext: serverContext, clientContext: clientContext)
-    }
-
-    /// Moves bytes between the two channels until neither has anything to send.
-    static func interact(_ a: EmbeddedChannel, _ b: EmbeddedChannel) throws {
-        var moved = true
-        while moved {
-            moved = false
-            while let out = try a.readOutbound(as: ByteBuffer.self) { try b.writeInbound(out); moved = true }
-            while let out = try b.readOutbound(as: ByteBuffer.self) { try a.writeInbound(out); moved = true }
-        }
     }
 
     static func received(_ channel: EmbeddedChannel) throws -> Data {
@@ -96,10 +98,9 @@ import SeedTestSupport
 
         // close_notify is an alert record, sealed with its own content type.
         p.server.close(promise: nil)
-        try Self.interact(p.client, p.server)
+        try OpenSSLHandlerTests.interact(p.client, p.server)
         #expect(p.clientHandler.receivedCloseNotify)
-        _ = try? p.server.finish()
-        _ = try? p.client.finish()
+        p.finish()
     }
 
     /// The client's data connections (uploads) seal too, and the server's OpenSSL opens them.
@@ -108,16 +109,13 @@ import SeedTestSupport
         defer { dir.cleanup() }
         let p = try await Self.pair(in: dir, serverSeals: false, clientSeals: true)
         let payload = randomData(300_001)
-        try await p.client.writeAndFlush(ByteBuffer(bytes: payload))
-        try Self.interact(p.client, p.server)
-        #expect(try Self.received(p.server) == payload)
+        #expect(try await p.send(payload, from: p.client) == payload)
         #expect(p.clientHandler.recordsSealed == 19)
         #expect(p.serverHandler.recordsSealed == 0)
         p.client.close(promise: nil)
-        try Self.interact(p.client, p.server)
+        try OpenSSLHandlerTests.interact(p.client, p.server)
         #expect(p.serverHandler.receivedCloseNotify)
-        _ = try? p.server.finish()
-        _ = try? p.client.finish()
+        p.finish()
     }
 
     /// Control connections, and data connections with sealing turned off, leave every record to OpenSSL.
@@ -127,13 +125,10 @@ import SeedTestSupport
             defer { dir.cleanup() }
             let p = try await Self.pair(in: dir, serverSeals: dataConnection, clientSeals: dataConnection, sealing: sealing)
             let payload = randomData(100_000)
-            try await p.server.writeAndFlush(ByteBuffer(bytes: payload))
-            try Self.interact(p.client, p.server)
-            #expect(try Self.received(p.client) == payload)
+            #expect(try await p.send(payload, from: p.server) == payload)
             #expect(p.serverHandler.recordsSealed == 0)
             #expect(p.serverContext.sealedConnections.load(ordering: .relaxed) == 0)
-            _ = try? p.server.finish()
-            _ = try? p.client.finish()
+            p.finish()
         }
     }
 
@@ -145,14 +140,10 @@ import SeedTestSupport
         defer { dir.cleanup() }
         let p = try await Self.pair(in: dir, serverSeals: true, clientSeals: false)
         let before = randomData(40_000)
-        try await p.server.writeAndFlush(ByteBuffer(bytes: before))
-        try Self.interact(p.client, p.server)
-        #expect(try Self.received(p.client) == before)
+        #expect(try await p.send(before, from: p.server) == before)
 
         p.clientHandler.requestKeyUpdate()
-        try await p.client.writeAndFlush(ByteBuffer(string: "ping"))
-        try Self.interact(p.client, p.server)
-        #expect(String(decoding: try Self.received(p.server), as: UTF8.self) == "ping")
+        #expect(String(decoding: try await p.send(Data("ping".utf8), from: p.client), as: UTF8.self) == "ping")
 
         do {
             try await p.server.writeAndFlush(ByteBuffer(bytes: randomData(40_000)))
@@ -160,9 +151,8 @@ import SeedTestSupport
         } catch let error as TLSError {
             #expect(error.message.contains("key update"), "\(error)")
         }
-        try? Self.interact(p.client, p.server)
+        try? OpenSSLHandlerTests.interact(p.client, p.server)
         #expect(try Self.received(p.client).isEmpty)
-        _ = try? p.server.finish()
-        _ = try? p.client.finish()
+        p.finish()
     }
 }
