@@ -35,9 +35,11 @@ enum CiphertextBIO {
                 // Sending keys only (OpenSSL passes its SSL3_CC_WRITE bit, 2, for those and 0 for receiving keys,
                 // which stay with OpenSSL). Declining keeps OpenSSL's own path.
                 guard argument != 0, let pointer, let buffers = CiphertextBIO.buffers(of: bio),
-                    let context = buffers.sealingContext, let sealer = RecordSealer(cryptoInfo: pointer)
+                    let context = buffers.sealingContext,
+                    let sealer = RecordSealer(cryptoInfo: pointer, secret: buffers.sendingSecret)
                 else { return 0 }
                 buffers.sealer = sealer
+                buffers.sendingSecret = nil
                 context.sealedConnections.add(1, ordering: .relaxed)
                 return 1
             case SEED_BIO_CTRL_GET_KTLS_SEND: return CiphertextBIO.buffers(of: bio)?.sealer == nil ? 0 : 1
@@ -63,7 +65,8 @@ enum CiphertextBIO {
         return method
     }
 
-    private static func buffers(of bio: OpaquePointer) -> CiphertextBuffers? {
+    /// The buffers a BIO of this method carries.
+    static func buffers(of bio: OpaquePointer) -> CiphertextBuffers? {
         BIO_get_data(bio).map { Unmanaged<CiphertextBuffers>.fromOpaque($0).takeUnretainedValue() }
     }
 

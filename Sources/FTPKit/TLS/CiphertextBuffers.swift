@@ -1,4 +1,5 @@
 #if OpenSSL
+import Crypto
 import NIOCore
 
 /// The ciphertext side of a TLS connection, as NIO buffers that OpenSSL reads and writes through a custom BIO.
@@ -19,6 +20,9 @@ final class CiphertextBuffers {
     private var outbound = ByteBuffer()
     /// Set once OpenSSL handed over the application write keys: from then on writes are plaintext and sealed here.
     var sealer: RecordSealer?
+    /// This side's application traffic secret, from OpenSSL's key log (``TrafficSecretLog``), until the sealer
+    /// takes it.
+    var sendingSecret: SymmetricKey?
     /// The content type of the next plaintext write when it is not application data (an alert, a handshake
     /// message), as OpenSSL announces it.
     var nextRecordType: UInt8?

@@ -86,10 +86,13 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Records sealed by ``RecordSealer`` on this connection (0 while OpenSSL seals them).
     var recordsSealed: Int { self.ciphertext.sealer?.recordsSealed ?? 0 }
 
-    /// TLS 1.3: updates this side's sending keys and asks the peer to update its own (RFC 8446 §4.6.3), with the
-    /// next write. For tests of what a peer's request does to a sealing connection.
-    func requestKeyUpdate() {
-        _ = SSL_key_update(self.ssl, SSL_KEY_UPDATE_REQUESTED)
+    /// Key updates ``RecordSealer`` followed on this connection.
+    var keyUpdatesSealed: Int { self.ciphertext.sealer?.keyUpdates ?? 0 }
+
+    /// TLS 1.3: updates this side's sending keys, and by default asks the peer to update its own (RFC 8446
+    /// §4.6.3), with the next write. For tests of key updates on sealing connections.
+    func requestKeyUpdate(askingPeer: Bool = true) {
+        _ = SSL_key_update(self.ssl, askingPeer ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED)
     }
 
     /// Servers on TLS 1.3: sends one more session ticket with the next write. Tickets are good for one
@@ -295,12 +298,15 @@ final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var offset = 0
             while offset < raw.count {
                 ERR_clear_error()
+                if let sealer = self.ciphertext.sealer,
+                    sealer.recordsUnderKey >= self.context.configuration.sealedRecordsPerKey
+                {
+                    // Fresh keys before the limit of this key; the KeyUpdate goes out with this write.
+                    _ = SSL_key_update(self.ssl, SSL_KEY_UPDATE_NOT_REQUESTED)
+                }
                 let n = SSL_write(self.ssl, raw.baseAddress! + offset, Int32(min(raw.count - offset, 64 * 1024)))
                 if n <= 0 {
-                    failed = self.ciphertext.sealer?.keysRetired == true
-                        ? TLSError("TLS write failed: the peer asked for a TLS key update, which this data connection's "
-                            + "record sealing does not follow (turn sealing off to serve such clients)")
-                        : TLSError("TLS write failed: \(TLSContext.lastError())")
+                    failed = TLSError("TLS write failed: \(TLSContext.lastError())")
                     return
                 }
                 offset += Int(n)

@@ -1,5 +1,6 @@
 #if OpenSSL
 import COpenSSL
+import Crypto
 import NIOCore
 
 /// Seals TLS 1.3 records straight from the caller's plaintext into the outgoing buffer, once OpenSSL has handed
@@ -11,10 +12,11 @@ import NIOCore
 /// 8446 §5.2: header, then the AEAD of the plaintext followed by its one-byte content type, with the header as
 /// additional data and the static IV XORed with the record's sequence number as nonce (§5.3).
 ///
-/// What this does not follow: a key update. OpenSSL 3.0 derives the next sending key without telling the BIO, so
-/// after our side sends a KeyUpdate (which only happens when the peer asks for one) the sealer refuses to go on,
-/// and the connection fails with an error rather than sending records the peer cannot open. FTP clients do not ask
-/// for key updates on data connections, which are the only ones that seal here.
+/// Key updates (RFC 8446 §4.6.3): OpenSSL 3.0 derives its next sending keys without telling the BIO, and goes on
+/// handing it plaintext. So the sealer keeps this side's application traffic secret (which OpenSSL reports through
+/// its key-log callback, ``TrafficSecretLog``) and, once it has sealed a KeyUpdate message under the current keys,
+/// derives the next secret, key and IV itself (§7.2) and starts again at sequence 0, as the peer's record layer
+/// does. Without that secret there is no sealer: OpenSSL keeps the records.
 ///
 /// Only touched on the channel's event loop, from OpenSSL calls the handler makes.
 final class RecordSealer {
@@ -24,27 +26,37 @@ final class RecordSealer {
     private let staticIV: UnsafeMutablePointer<UInt8>
     private let nonce: UnsafeMutablePointer<UInt8>
     private var sequence: UInt64
-    /// Set once a KeyUpdate went out sealed with these keys: OpenSSL has moved to keys this sealer does not have.
-    private(set) var keysRetired = false
+    /// This side's current application traffic secret, from which a key update derives the next keys; and the
+    /// suite's hash, whose length the secret has.
+    private var secret: SymmetricKey
+    private let hash: TrafficSecretHash
+    private let keyLength: Int
+    /// Key updates this sealer followed, for tests.
+    private(set) var keyUpdates = 0
+    /// Records sealed under the current keys.
+    var recordsUnderKey: UInt64 { self.sequence }
     /// Set once sealing failed: records already sealed for that write were taken back, so their sequence numbers
     /// are gone and no later record may follow them.
     private var failed = false
     /// Records sealed, for tests and counters.
     private(set) var recordsSealed = 0
 
-    /// The sealer for the keys OpenSSL passed (`crypto_info`, the kernel's layout), or nil when they are not ones
-    /// sealed here (then OpenSSL keeps encrypting itself).
-    init?(cryptoInfo: UnsafeRawPointer) {
+    /// The sealer for the keys OpenSSL passed (`crypto_info`, the kernel's layout) and the traffic secret they
+    /// were derived from, or nil when they are not ones sealed here or the secret is missing or of the wrong
+    /// length (then OpenSSL keeps encrypting itself).
+    init?(cryptoInfo: UnsafeRawPointer, secret: SymmetricKey?) {
         var keys = seed_record_keys()
         seed_read_record_keys(cryptoInfo, &keys)
         defer { withUnsafeMutableBytes(of: &keys) { OPENSSL_cleanse($0.baseAddress, $0.count) } }
         let algorithm: OpaquePointer?
+        let hash: TrafficSecretHash
         switch keys.cipher {
-        case 1: algorithm = EVP_aes_128_gcm()
-        case 2: algorithm = EVP_aes_256_gcm()
-        case 3: algorithm = EVP_chacha20_poly1305()
+        case 1: (algorithm, hash) = (EVP_aes_128_gcm(), .sha256)
+        case 2: (algorithm, hash) = (EVP_aes_256_gcm(), .sha384)
+        case 3: (algorithm, hash) = (EVP_chacha20_poly1305(), .sha256)
         default: return nil
         }
+        guard let secret, secret.bitCount == hash.length * 8 else { return nil }
         guard let algorithm, let context = EVP_CIPHER_CTX_new() else { return nil }
         let keyed = withUnsafeBytes(of: &keys.key) { key in
             EVP_EncryptInit_ex(context, algorithm, nil, key.bindMemory(to: UInt8.self).baseAddress, nil)
@@ -54,6 +66,9 @@ final class RecordSealer {
             return nil
         }
         self.cipher = context
+        self.secret = secret
+        self.hash = hash
+        self.keyLength = Int(keys.keyLength)
         let staticIV = UnsafeMutablePointer<UInt8>.allocate(capacity: 12)
         withUnsafeBytes(of: keys.iv) { staticIV.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 12) }
         self.staticIV = staticIV
@@ -72,10 +87,10 @@ final class RecordSealer {
     }
 
     /// Seals `plaintext` of content type `type` as records of at most 16 KiB each, appended to `output`.
-    /// Returns false when the cipher fails or the keys are retired; the caller then takes back what this write
-    /// appended, and every later call fails too.
+    /// Returns false when the cipher fails; the caller then takes back what this write appended, and every later
+    /// call fails too.
     func seal(type: UInt8, _ plaintext: UnsafeRawBufferPointer, into output: inout ByteBuffer) -> Bool {
-        guard !self.keysRetired, !self.failed else { return false }
+        guard !self.failed else { return false }
         var offset = 0
         repeat {
             let count = min(plaintext.count - offset, TLSRecords.size)
@@ -86,9 +101,42 @@ final class RecordSealer {
             }
             offset += count
         } while offset < plaintext.count
-        // TLS 1.3 KeyUpdate (handshake message 24): what follows needs keys OpenSSL did not pass on.
-        if type == 22, plaintext.first == 24 { self.keysRetired = true }
+        // A KeyUpdate goes out under the old keys; every record after it under the next ones (§4.6.3). It ends
+        // its record (§5.1: handshake messages do not span a key change), so it is the last message written.
+        if type == 22, Self.endsWithKeyUpdate(plaintext) { self.updateKeys() }
         return true
+    }
+
+    /// Whether the handshake messages in `plaintext` (type, 24-bit length, body; RFC 8446 §4) end with a KeyUpdate.
+    static func endsWithKeyUpdate(_ plaintext: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        var last: UInt8?
+        while offset + 4 <= plaintext.count {
+            let length = Int(plaintext[offset + 1]) << 16 | Int(plaintext[offset + 2]) << 8 | Int(plaintext[offset + 3])
+            last = plaintext[offset]
+            offset += 4 + length
+        }
+        return last == 24 && offset == plaintext.count
+    }
+
+    /// The next generation of sending keys: application_traffic_secret_N+1, then its key and IV (RFC 8446 §7.2,
+    /// §7.3), from sequence 0.
+    private func updateKeys() {
+        let next = self.hash.expandLabel(self.secret, "traffic upd", length: self.hash.length)
+        let key = self.hash.expandLabel(next, "key", length: self.keyLength)
+        let iv = self.hash.expandLabel(next, "iv", length: 12)
+        let keyed = key.withUnsafeBytes { key in
+            EVP_EncryptInit_ex(self.cipher, nil, nil, key.bindMemory(to: UInt8.self).baseAddress, nil)
+        }
+        guard keyed == 1 else {
+            // Records under the old keys would not open at the peer, which has moved on: nothing more is sent.
+            self.failed = true
+            return
+        }
+        iv.withUnsafeBytes { self.staticIV.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 12) }
+        self.secret = next
+        self.sequence = 0
+        self.keyUpdates += 1
     }
 
     private func sealRecord(type: UInt8, _ plaintext: UnsafeRawBufferPointer, into output: inout ByteBuffer) -> Bool {

@@ -36,6 +36,9 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// (through OpenSSL's kernel-TLS interface), instead of in OpenSSL's record layer, which copies every byte twice
     /// more. The handshake, the keys and every received record stay with OpenSSL. Off: OpenSSL does it all.
     public var sealsDataRecords: Bool = true
+    /// Records a sealing connection sends under one key before it updates its keys (RFC 8446 §5.5 allows AES-GCM
+    /// 2^24.5 full records per key: about 380 GiB). OpenSSL 3.0 never updates keys on its own. Lowered by tests.
+    package var sealedRecordsPerKey: UInt64 = 1 << 24
 
     public init(
         certificateChainPath: String? = nil, privateKeyPath: String? = nil, trustedCAPath: String? = nil,

@@ -98,6 +98,10 @@ public final class TLSContext: @unchecked Sendable {
                 throw TLSError("cannot set the application protocols: \(Self.lastError())")
             }
         }
+        if configuration.sealsDataRecords, seed_record_sealing_available() == 1 {
+            // Data connections that seal their records keep their sending secret, to follow key updates.
+            TrafficSecretLog.install(on: ctx)
+        }
         // Sessions are cached so data connections can resume the control connection's session (FTPS servers
         // such as vsftpd require it).
         let context = Array("seed-ftps".utf8)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOEmbedded
@@ -30,12 +31,13 @@ import SeedTestSupport
     /// A handshaken pair; `serverSeals`/`clientSeals` make that side a data connection.
     static func pair(
         in dir: TemporaryDirectory, suite: String = "TLS_AES_128_GCM_SHA256", serverSeals: Bool, clientSeals: Bool,
-        sealing: Bool = true
+        sealing: Bool = true, serverRecordsPerKey: UInt64? = nil
     ) async throws -> Pair {
         let (cert, key) = try await OpenSSLHandlerTests.certificate(in: dir)
         var serverConfiguration = TLSConfiguration.server(certificateChainPath: cert, privateKeyPath: key)
         serverConfiguration.cipherSuites = suite
         serverConfiguration.sealsDataRecords = sealing
+        if let serverRecordsPerKey { serverConfiguration.sealedRecordsPerKey = serverRecordsPerKey }
         var clientConfiguration = TLSConfiguration(trustedCAPath: cert)
         clientConfiguration.sealsDataRecords = sealing
         let serverContext = try TLSContext(configuration: serverConfiguration, server: true)
@@ -132,27 +134,111 @@ import SeedTestSupport
         }
     }
 
-    /// A peer that asks for a key update gets the sealed KeyUpdate answer; the sealer does not have the next keys
-    /// (OpenSSL 3.0 does not pass them on), so the next write fails with that reason instead of sending records
-    /// the peer cannot open, and the peer receives nothing it could mistake for data.
-    @Test func aKeyUpdateRequestFailsTheNextWriteWithItsReason() async throws {
+    /// A peer that asks for a key update (RFC 8446 §4.6.3) gets the KeyUpdate answer sealed under the old keys,
+    /// and every record after it under keys the sealer derived itself from its traffic secret: the peer's OpenSSL
+    /// opens them, in each suite (SHA-384 for AES-256-GCM), over several updates in a row.
+    @Test(arguments: ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"])
+    func keyUpdatesThePeerRequestsAreFollowed(_ suite: String) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let p = try await Self.pair(in: dir, serverSeals: true, clientSeals: false)
+        let p = try await Self.pair(in: dir, suite: suite, serverSeals: true, clientSeals: false)
         let before = randomData(40_000)
         #expect(try await p.send(before, from: p.server) == before)
 
-        p.clientHandler.requestKeyUpdate()
-        #expect(String(decoding: try await p.send(Data("ping".utf8), from: p.client), as: UTF8.self) == "ping")
-
-        do {
-            try await p.server.writeAndFlush(ByteBuffer(bytes: randomData(40_000)))
-            Issue.record("a write after the key update went out")
-        } catch let error as TLSError {
-            #expect(error.message.contains("key update"), "\(error)")
+        for round in 1...3 {
+            p.clientHandler.requestKeyUpdate()
+            #expect(String(decoding: try await p.send(Data("ping".utf8), from: p.client), as: UTF8.self) == "ping")
+            let after = randomData(100_000 + round)
+            #expect(try await p.send(after, from: p.server) == after)
+            #expect(p.serverHandler.keyUpdatesSealed == round)
         }
-        try? OpenSSLHandlerTests.interact(p.client, p.server)
-        #expect(try Self.received(p.client).isEmpty)
+        // The sequence restarted under each key: 3 records before the first update, 7 for each 100 KB after.
+        #expect(p.serverHandler.recordsSealed == 3 + 3 * (1 + 7))
+        p.server.close(promise: nil)
+        try OpenSSLHandlerTests.interact(p.client, p.server)
+        #expect(p.clientHandler.receivedCloseNotify)
         p.finish()
     }
+
+    /// This side may update its own keys too (a client's upload here), with or without asking the peer to follow.
+    @Test func keyUpdatesThisSideStartsAreFollowed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let p = try await Self.pair(in: dir, serverSeals: false, clientSeals: true)
+        for (round, requested) in [false, true].enumerated() {
+            p.clientHandler.requestKeyUpdate(askingPeer: requested)
+            let payload = randomData(70_000)
+            #expect(try await p.send(payload, from: p.client) == payload)
+            #expect(p.clientHandler.keyUpdatesSealed == round + 1)
+            // The server answers a request with its own KeyUpdate, under OpenSSL's record layer.
+            let reply = Data("ok".utf8)
+            #expect(try await p.send(reply, from: p.server) == reply)
+        }
+        p.finish()
+    }
+
+    /// A connection that has sealed its key's share of records updates its keys itself before the next write
+    /// (OpenSSL 3.0 would not), and the peer opens everything.
+    @Test func keysAreUpdatedBeforeTheirRecordLimit() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let p = try await Self.pair(in: dir, suite: "TLS_AES_256_GCM_SHA384", serverSeals: true, clientSeals: false,
+                                    serverRecordsPerKey: 10)
+        var updates = 0
+        for _ in 0..<12 {
+            let payload = randomData(64 * 1024)  // 4 records a write
+            #expect(try await p.send(payload, from: p.server) == payload)
+            #expect(p.serverHandler.keyUpdatesSealed >= updates)
+            updates = p.serverHandler.keyUpdatesSealed
+        }
+        // The check runs before each write: 12 records under a key after 3 writes (≥ 10), so a KeyUpdate goes
+        // out before writes 4, 7 and 10 (sealed under the key it retires) and the last 3 writes leave 12 again.
+        #expect(updates == 3)
+        p.finish()
+    }
+
+    /// The traffic secret is read from OpenSSL's key-log line for this side only, and malformed lines give none.
+    @Test func trafficSecretLines() {
+        let secret = String(repeating: "0a", count: 32)
+        let random = String(repeating: "ff", count: 32)
+        func parse(_ line: String, _ label: String = "SERVER_TRAFFIC_SECRET_0 ") -> Int? {
+            line.withCString { TrafficSecretLog.secret(in: $0, labelled: label)?.bitCount }
+        }
+        #expect(parse("SERVER_TRAFFIC_SECRET_0 \(random) \(secret)") == 256)
+        #expect(parse("SERVER_TRAFFIC_SECRET_0 \(random) \(String(repeating: "Ab", count: 48))") == 384)
+        #expect(parse("CLIENT_TRAFFIC_SECRET_0 \(random) \(secret)") == nil)
+        #expect(parse("SERVER_HANDSHAKE_TRAFFIC_SECRET \(random) \(secret)") == nil)
+        #expect(parse("SERVER_TRAFFIC_SECRET_0 \(random) \(secret.dropLast())") == nil)
+        #expect(parse("SERVER_TRAFFIC_SECRET_0 \(random) \(String(repeating: "zz", count: 32))") == nil)
+        #expect(parse("SERVER_TRAFFIC_SECRET_0 \(random) ") == nil)
+        #expect(parse("SERVER_TRAFFIC_SECRET_0") == nil)
+    }
+
+    /// RFC 8448 §3: both sides' application traffic secrets and the write keys and IVs derived from them
+    /// (TLS_AES_128_GCM_SHA256).
+    @Test func keyDerivationMatchesRFC8448() {
+        func hex(_ key: SymmetricKey) -> String { key.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() } }
+        let vectors = [
+            ("a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643", "9f02283b6c9c07efc26bb9f2ac92e356",
+             "cf782b88dd83549aadf1e984"),
+            ("9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5", "17422dda596ed5d9acd890e3c63f5051",
+             "5b78923dee08579033e523d9"),
+        ]
+        for (secret, key, iv) in vectors {
+            let secret = SymmetricKey(data: hexBytes(secret))
+            #expect(hex(TrafficSecretHash.sha256.expandLabel(secret, "key", length: 16)) == key)
+            #expect(hex(TrafficSecretHash.sha256.expandLabel(secret, "iv", length: 12)) == iv)
+        }
+    }
+}
+
+private func hexBytes(_ hex: String) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex {
+        let next = hex.index(index, offsetBy: 2)
+        bytes.append(UInt8(hex[index..<next], radix: 16)!)
+        index = next
+    }
+    return bytes
 }
