@@ -197,6 +197,23 @@ import SeedTestSupport
         p.finish()
     }
 
+    /// Only a handshake record whose messages end, whole, with a KeyUpdate moves the sealer to new keys; truncated
+    /// or overlong lengths are not mistaken for one.
+    @Test func keyUpdateMessagesAreRecognised() {
+        func ends(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { RecordSealer.endsWithKeyUpdate($0) } }
+        let keyUpdate: [UInt8] = [24, 0, 0, 1, 0]
+        let ticket: [UInt8] = [4, 0, 0, 3, 1, 2, 3]
+        #expect(ends(keyUpdate))
+        #expect(ends(ticket + keyUpdate))
+        #expect(!ends(keyUpdate + ticket))
+        #expect(!ends(ticket))
+        #expect(!ends([]))
+        #expect(!ends([24, 0, 0]))
+        #expect(!ends([24, 0, 0, 2, 0]))
+        #expect(!ends([24, 0xff, 0xff, 0xff, 0]))
+        #expect(!ends(keyUpdate + [0]))
+    }
+
     /// The traffic secret is read from OpenSSL's key-log line for this side only, and malformed lines give none.
     @Test func trafficSecretLines() {
         let secret = String(repeating: "0a", count: 32)
