@@ -47,6 +47,8 @@ struct Serve: AsyncParsableCommand {
     var catalog: String?
 
     func run() async throws {
+        // The bot relays share links and web uploads chunk by chunk, as ftpd serves transfers.
+        AllocatorTuning.apply()
         let environment = ProcessInfo.processInfo.environment
         // Command-line options win over the file.
         var (configuration, problems) = BotConfiguration.resolve(file: self.config, environment: environment) { c in
