@@ -41,6 +41,9 @@ let package = Package(
         // FileBot's web front end (share links, the upload page): streaming request and response bodies with
         // backpressure, routing, and a server that runs as a swift-service-lifecycle service.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // The HTTP parts Hummingbird's channel carries (NIOHTTPTypes), for writing an upload's `100 Continue`;
+        // already in the graph through Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // A channel with backpressure between a multipart body's reader and the cluster's upload.
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.2"),
         // Lifetimes: servers, the bot and the emulator run as services in a ServiceGroup that turns SIGTERM/SIGINT
@@ -242,6 +245,9 @@ let package = Package(
                 "FTPKit", "Balancer", "DiscordKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Its HTTP/1 child channel, wrapped to read request bodies in larger pieces (WebChildChannel).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -164,6 +164,74 @@ import Testing
         }
     }
 
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1), which curl sends with every upload over 1 MiB: the body is asked
+    /// for once the upload is accepted, and a refused one is answered before any of it is sent.
+    @Test func announcedBodiesAreAskedForOnlyOnceTheUploadIsAccepted() async throws {
+        try await WebHarness.with(settings: FileBotSettings(maxFileSize: 2_000_000)) { w in
+            let file = Self.temporaryFile("expect.bin")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            try Self.data.prefix(1_500_000).write(to: URL(fileURLWithPath: file))
+
+            // curl: asked at once, so it never falls back to sending after its one-second wait.
+            let link = await w.links.uploadLink(for: Self.ana)
+            let put = try await w.curl("-v", "-w", "\n%{http_code}", "-T", file, w.url(link) + "/")
+            #expect(put.text.hasSuffix("201"), "\(put.text)")
+            #expect(put.stderr.contains("> Expect: 100-continue"), "\(put.stderr)")
+            #expect(put.stderr.contains("< HTTP/1.1 100 Continue"), "\(put.stderr)")
+            #expect(!put.stderr.contains("Done waiting for 100-continue"), "\(put.stderr)")
+            let answer = try JSONSerialization.jsonObject(with: Data(put.text.split(separator: "\n")[0].utf8)) as? [String: Any]
+            let name = try #require(answer?["name"] as? String)
+            #expect(try await w.h.bot.get(name, by: Self.ana).get() == Self.data.prefix(1_500_000))
+
+            // A client that waits as long as it takes (Python's socket): a refused upload gets its answer with no
+            // body sent, and the connection is closed, since the body its length announced will never come; an
+            // accepted one gets 100 Continue first.
+            let accepted = await w.links.uploadLink(for: Self.ana)
+            let tooLarge = await w.links.uploadLink(for: Self.ana)
+            func path(_ link: SharedLink) -> String { String(w.url(link).dropFirst(w.base.count)) }
+            let r = try await Command.run(["python3", "-c", """
+                import socket, sys
+                port = int(sys.argv[1])
+                def connect(path, length):
+                    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+                    s.sendall(("PUT %s HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: %d\\r\\nExpect: 100-continue\\r\\n\\r\\n" % (path, length)).encode())
+                    return s
+                def to_the_end(s):
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            return data.decode("latin-1")
+                        data += chunk
+                for path, length in ((sys.argv[2], 10000000), (sys.argv[3], 5000000)):
+                    answer = to_the_end(connect(path, length))
+                    print(answer.split(" ")[1], "closed", "connection: close" in answer.lower())
+                s = connect(sys.argv[4], 1000)
+                first = b""
+                while b"\\r\\n\\r\\n" not in first:
+                    first += s.recv(1)
+                print(first.decode().split(" ")[1])
+                s.sendall(b"x" * 1000)
+                response = b""
+                while b"\\r\\n\\r\\n" not in response:
+                    response += s.recv(65536)
+                print(response.decode("latin-1").split(" ")[1])
+                """, String(w.port), "/u/forged/none.bin", path(tooLarge) + "/big.bin", path(accepted) + "/ok.bin"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.text == """
+                404 closed True
+                413 closed True
+                100
+                201
+
+                """, "\(r.text)")
+            #expect(try await w.h.bot.get("ok.bin", by: Self.ana).get() == Data(repeating: UInt8(ascii: "x"), count: 1000))
+            #expect(await w.h.cluster.knownFile("big.bin", in: Self.ana.space) == nil)
+            // The refused link still works.
+            #expect(try await w.status("-T", file, w.url(tooLarge) + "/small.bin") == 201)
+        }
+    }
+
     @Test func aCorruptedFileIsNeverServedWhole() async throws {
         try await WebHarness.with { w in
             _ = try await w.h.bot.put("bad.bin", Self.data, by: Self.ana).get()

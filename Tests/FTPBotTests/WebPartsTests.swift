@@ -22,6 +22,40 @@ import SeedTestSupport
         }
     }
 
+    @Test func connectionsCloseOnlyWhenAnAnnouncedBodyWasRefusedUnsent() {
+        /// Whether the answer to a request that went through `steps` says close, and closes.
+        func closes(expectsContinue: Bool = true, hasBody: Bool = true, _ steps: (inout ExpectContinueState) -> Void = { _ in }) -> [Bool] {
+            var state = ExpectContinueState()
+            state.requestHead(expectsContinue: expectsContinue, hasBody: hasBody)
+            steps(&state)
+            let head = state.finalResponseHead()
+            return [head, state.finalResponseEnd()]
+        }
+        // Refused before asking: close.
+        #expect(closes() == [true, true])
+        // Asked for, then answered: the body came, the connection stays.
+        let asked = closes { $0.continueSent() }
+        #expect(asked == [false, false])
+        // The client gave up waiting and sent the body anyway: the server reads it to the end as usual.
+        let sentAnyway = closes { $0.requestBodyArrived() }
+        #expect(sentAnyway == [false, false])
+        // No expectation, or nothing to send.
+        #expect(closes(expectsContinue: false) == [false, false])
+        #expect(closes(hasBody: false) == [false, false])
+        // One connection, several requests: a refused one after a kept one still closes, and the reverse.
+        var state = ExpectContinueState()
+        state.requestHead(expectsContinue: true, hasBody: true)
+        state.continueSent()
+        _ = state.finalResponseHead()
+        _ = state.finalResponseEnd()
+        state.requestHead(expectsContinue: true, hasBody: true)
+        let second = [state.finalResponseHead(), state.finalResponseEnd()]
+        #expect(second == [true, true])
+        state.requestHead(expectsContinue: false, hasBody: true)
+        let third = [state.finalResponseHead(), state.finalResponseEnd()]
+        #expect(third == [false, false])
+    }
+
     @Test func contentDisposition() {
         #expect(ContentDisposition.attachment(filename: "a b.pdf") == #"attachment; filename="a b.pdf"; filename*=UTF-8''a%20b.pdf"#)
         #expect(ContentDisposition.attachment(filename: "relatório \"final\".pdf")

@@ -5,6 +5,7 @@ import Hummingbird
 import HTTPTypes
 public import Logging
 import NIOCore
+import NIOHTTPTypes
 import Synchronization
 
 /// Share links and the upload page over HTTP, served with Hummingbird:
@@ -67,6 +68,7 @@ public struct WebFrontEnd: Sendable {
         router.put("u/:token/:name") { request, context in try await self.uploadRaw(request, context) }
         let app = Application(
             router: router,
+            server: WebChildChannel.builder(),
             configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: self.logger)
@@ -201,7 +203,11 @@ public struct WebFrontEnd: Sendable {
         let name = (context.parameters.get("name") ?? "").removingPercentEncoding ?? ""
         let size = request.headers[.contentLength].flatMap { UInt64($0) }
         return try await self.upload(request, context, json: true) { caller in
-            await self.links.bot.upload(name, size: size, by: caller) { request.body }
+            await self.links.bot.upload(name, size: size, by: caller) {
+                // Only now, with the name, size and quota accepted, does the client start sending.
+                await Self.continueIfExpected(request, context)
+                return request.body
+            }
         }
     }
 
@@ -211,6 +217,8 @@ public struct WebFrontEnd: Sendable {
             return Self.answer(Refusal(.failed(problem: "the upload must be sent as multipart/form-data.")), status: .badRequest, json: wantsJSON)
         }
         return try await self.upload(request, context, json: wantsJSON) { caller in
+            // The file's name and size are inside the body, so the link is all there is to check first.
+            await Self.continueIfExpected(request, context)
             let pieces = AsyncThrowingChannel<FilePiece, any Error>()
             return await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Self.readForm(request.body, boundary: boundary, into: pieces) }
@@ -226,6 +234,16 @@ public struct WebFrontEnd: Sendable {
                 return result
             }
         }
+    }
+
+    /// Tells a client that sent `Expect: 100-continue` to send its body (RFC 9110 §10.1.1), once the upload has been
+    /// accepted. curl sends the header with every upload over 1 MiB and otherwise waits a second before sending; a
+    /// refused upload (a bad link, a file over the limit or the quota) is answered before any of its body is sent.
+    static func continueIfExpected(_ request: Request, _ context: WebRequestContext) async {
+        guard let expect = request.headers[.expect], expect.lowercased() == "100-continue" else { return }
+        // Written before the handler has produced any part of its response, so it cannot overtake one; a failed
+        // write means the connection is gone, which reading the body reports.
+        try? await context.channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue))).get()
     }
 
     /// The steps every upload shares: the link is checked and held, the body stored, the link used up, the

@@ -1,0 +1,40 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Hummingbird's HTTP/1 child channel, reading request bodies in pieces of up to 256 KiB instead of NIO's default
+/// 64 KiB, and closing connections whose announced body was refused unsent (``ExpectContinueHandler``).
+///
+/// A raw `PUT` through an upload link arrives as one body part per socket read. With 64 KiB reads the cluster
+/// copied four parts into each 256 KiB chunk it sends to nodes (``Cluster``'s transfer size), and each part was its
+/// own trip through the body's async sequence; at 256 KiB a fast upload's parts go to the nodes as they are. The
+/// allocator stays adaptive, so a connection that only ever sees small requests keeps small buffers, and
+/// `NIOAsyncChannel`'s backpressure (at most ten parts read ahead) bounds an upload's buffered bytes to 2.5 MiB.
+struct WebChildChannel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    /// The largest socket read of a request body.
+    static let maximumRead = 256 * 1024
+
+    let base: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.setOption(
+            ChannelOptions.recvAllocator,
+            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maximumRead)
+        ).flatMap { self.base.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await self.base.handle(value: value, logger: logger)
+    }
+
+    /// The server builder an `Application` takes.
+    static func builder() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            WebChildChannel(base: HTTP1Channel(
+                responder: responder, configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])))
+        }
+    }
+}
