@@ -41,8 +41,8 @@ let package = Package(
         // FileBot's web front end (share links, the upload page): streaming request and response bodies with
         // backpressure, routing, and a server that runs as a swift-service-lifecycle service.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        // The HTTP parts Hummingbird's channel carries (NIOHTTPTypes), for writing an upload's `100 Continue`;
-        // already in the graph through Hummingbird.
+        // The HTTP parts Hummingbird's channel carries (NIOHTTPTypes, and its HTTP/1 conversion), for an upload's
+        // `100 Continue`; already in the graph through Hummingbird.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // A channel with backpressure between a multipart body's reader and the cluster's upload.
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.2"),
@@ -248,6 +248,8 @@ let package = Package(
                 // Its HTTP/1 child channel, wrapped to read request bodies in larger pieces (WebChildChannel).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

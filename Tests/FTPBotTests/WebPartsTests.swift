@@ -34,7 +34,10 @@ import SeedTestSupport
         // Refused before asking: close.
         #expect(closes() == [true, true])
         // Asked for, then answered: the body came, the connection stays.
-        let asked = closes { $0.continueSent() }
+        let asked = closes { state in
+            let requested = state.continueRequested()
+            #expect(requested)
+        }
         #expect(asked == [false, false])
         // The client gave up waiting and sent the body anyway: the server reads it to the end as usual.
         let sentAnyway = closes { $0.requestBodyArrived() }
@@ -45,7 +48,7 @@ import SeedTestSupport
         // One connection, several requests: a refused one after a kept one still closes, and the reverse.
         var state = ExpectContinueState()
         state.requestHead(expectsContinue: true, hasBody: true)
-        state.continueSent()
+        _ = state.continueRequested()
         _ = state.finalResponseHead()
         _ = state.finalResponseEnd()
         state.requestHead(expectsContinue: true, hasBody: true)
@@ -54,6 +57,39 @@ import SeedTestSupport
         state.requestHead(expectsContinue: false, hasBody: true)
         let third = [state.finalResponseHead(), state.finalResponseEnd()]
         #expect(third == [false, false])
+    }
+
+    @Test func aContinueGoesOutOnlyWhileTheExpectationStands() {
+        func sent(expectsContinue: Bool = true, http11: Bool = true, hasBody: Bool = true,
+                  _ steps: (inout ExpectContinueState) -> Void = { _ in }) -> Bool {
+            var state = ExpectContinueState()
+            state.requestHead(expectsContinue: expectsContinue, http11: http11, hasBody: hasBody)
+            steps(&state)
+            return state.continueRequested()
+        }
+        #expect(sent())
+        #expect(!sent(expectsContinue: false))
+        // HTTP/1.0 knows no 1xx answers; the expectation is ignored and the body read as it comes.
+        #expect(!sent(http11: false))
+        #expect(!sent(hasBody: false))
+        let twice = sent { _ = $0.continueRequested() }
+        #expect(!twice, "only once")
+        let late = sent { $0.requestBodyArrived() }
+        #expect(!late, "the body is already coming")
+        var old = ExpectContinueState()
+        old.requestHead(expectsContinue: true, http11: false, hasBody: true)
+        let closes = old.finalResponseHead()
+        #expect(!closes, "an HTTP/1.0 body is sent anyway, and read to its end")
+    }
+
+    @Test func aConnectionThatWasNotKeptAliveEndsWithItsResponse() {
+        var state = ExpectContinueState()
+        state.requestHead(expectsContinue: false, http11: false, hasBody: true, keepAlive: false)
+        let closed = [state.finalResponseHead(), state.finalResponseEnd()]
+        #expect(closed == [true, true])
+        state.requestHead(expectsContinue: false, http11: false, hasBody: true, keepAlive: true)
+        let kept = [state.finalResponseHead(), state.finalResponseEnd()]
+        #expect(kept == [false, false])
     }
 
     @Test func contentDisposition() {

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel, reading request bodies in pieces of up to 256 KiB instead of NIO's default
 /// 64 KiB, and closing connections whose announced body was refused unsent (``ExpectContinueHandler``).
@@ -23,7 +24,15 @@ struct WebChildChannel: ServerChildChannel {
         channel.setOption(
             ChannelOptions.recvAllocator,
             value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maximumRead)
-        ).flatMap { self.base.setup(channel: channel, logger: logger) }
+        ).flatMap {
+            self.base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // Where requests still carry their HTTP version: just before Hummingbird turns them into HTTP types.
+            let pipeline = channel.pipeline.syncOperations
+            let conversion = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(ExpectContinueHandler(), position: .before(conversion))
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -33,8 +42,7 @@ struct WebChildChannel: ServerChildChannel {
     /// The server builder an `Application` takes.
     static func builder() -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            WebChildChannel(base: HTTP1Channel(
-                responder: responder, configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])))
+            WebChildChannel(base: HTTP1Channel(responder: responder))
         }
     }
 }
