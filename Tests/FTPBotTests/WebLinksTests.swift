@@ -278,4 +278,35 @@ import Testing
             #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == data)
         }
     }
+
+    /// A client that hangs up mid-download stops the node's transfer: nothing keeps reading a file no one receives.
+    @Test func aClientThatHangsUpStopsTheNodesTransfer() async throws {
+        try await WebHarness.with(slowNodes: true) { w in
+            let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+            _ = try await w.h.bot.put("left.bin", data, by: Self.ana).get()
+            let url = w.url(try await w.links.share("left.bin", for: Self.ana).get())
+            // The client hangs up after the first 200 KB of a file that trickles out of the node at about 1 MB/s.
+            let r = try await Command.run(["python3", "-c", """
+                import socket, sys
+                host, rest = sys.argv[1][len("http://"):].split("/", 1)
+                s = socket.create_connection((host.split(":")[0], int(host.split(":")[1])), timeout=60)
+                s.sendall(("GET /%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" % rest).encode())
+                got = 0
+                while got < 200000:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                s.close()
+                print(got >= 200000)
+                """, url])
+            #expect(r.text == "True\n", "\(r.stderr)")
+            try await eventually("the node to stop reading the file", timeout: .seconds(30)) {
+                w.h.nodes.allSatisfy { $0.traffic.readers.withLock { $0 } == 0 }
+            }
+            let read = w.h.nodes.map { $0.traffic.bytesRead.withLock { $0 } }.reduce(0, +)
+            // Read ahead by at most the socket buffers and a few chunks, never the whole 3 MB.
+            #expect(read < 2_500_000, "\(read) bytes read")
+        }
+    }
 }

@@ -144,38 +144,18 @@ public struct WebFrontEnd: Sendable {
         }
         let bot = self.links.bot, logger = self.logger, name = file.name
         let body = ResponseBody(contentLength: Int(length)) { writer in
-            // The cluster reads ahead into a queue of a few chunks while the client is written to: both sides run at
-            // once, and the client's pace is still the cluster's (a full queue stops the reading).
-            let chunks = ChunkQueue(capacity: 8)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let result = await bot.download(name, for: caller, from: start, length: length) { chunk in
-                        // The client went away: stop reading from the node.
-                        guard await chunks.push(chunk) else { throw CancellationError() }
-                    }
-                    switch result {
-                    case .success: chunks.finish()
-                    case .failure(let refusal):
-                        logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
-                        chunks.finish(throwing: refusal)
-                    }
-                }
-                // The last chunk is held back until the cluster has verified the whole file's SHA-256: bytes that do
-                // not match end the response short, so the client sees a failed download, never a wrong file.
-                var held: ByteBuffer?
-                do {
-                    while let chunk = try await chunks.next() {
-                        if let previous = held { try await writer.write(previous) }
-                        held = chunk
-                    }
-                } catch {
-                    chunks.abandon()
-                    throw error
-                }
-                try await group.waitForAll()
-                if let last = held { try await writer.write(last) }
+            // Each chunk goes to the client from the download's own loop: no queue between them, so no extra task
+            // wakes per chunk, and a client that stops reading stops the node's transfer through the writer's
+            // backpressure. The last chunk waits for the cluster's verdict on the whole file (`HeldBackWriter`).
+            let out = HeldBackWriter(writer)
+            let result = await bot.download(name, for: caller, from: start, length: length) { chunk in
+                try await out.write(chunk)
             }
-            try await writer.finish(nil)
+            if case .failure(let refusal) = result {
+                logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
+                throw refusal
+            }
+            try await out.finish()
         }
         return Response(status: status, headers: headers, body: body)
     }
