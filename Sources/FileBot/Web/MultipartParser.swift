@@ -3,7 +3,8 @@ public import NIOCore
 
 /// A streaming `multipart/form-data` reader (RFC 7578): feed it the body as it arrives and it returns what it
 /// found — a part's headers, pieces of its data, its end. Nothing is held whole: data is passed on except the last
-/// few bytes that might begin a boundary. A pure state machine with no I/O, so it can be fuzzed and tested alone.
+/// bytes when they begin a boundary. Pieces of data are slices of the chunks fed, not copies: inside a file, a chunk
+/// with no boundary in it comes out whole. A pure state machine with no I/O, so it can be fuzzed and tested alone.
 public struct MultipartParser: Sendable {
     public enum Event: Sendable, Hashable {
         /// A part begins; header names in lower case.
@@ -56,9 +57,16 @@ public struct MultipartParser: Sendable {
 
     /// Reads the next bytes of the body.
     public mutating func feed(_ chunk: ByteBuffer) throws(Failure) -> [Event] {
-        var chunk = chunk
-        self.buffer.writeBuffer(&chunk)
+        // Nothing held from before (the usual case inside a file): read the chunk itself, so the data passed on
+        // shares its storage instead of being copied into ours.
+        if self.buffer.readableBytes == 0 {
+            self.buffer = chunk
+        } else {
+            var chunk = chunk
+            self.buffer.writeBuffer(&chunk)
+        }
         var events: [Event] = []
+        defer { self.detach() }
         while true {
             switch self.state {
             case .preamble:
@@ -93,9 +101,9 @@ public struct MultipartParser: Sendable {
                     events.append(.partEnd)
                     self.state = .afterBoundary
                 } else {
-                    let safe = self.buffer.readableBytes - (self.delimiter.count - 1)
+                    // Held back: only bytes that begin the delimiter, so a chunk that ends anywhere else passes whole.
+                    let safe = self.buffer.readableBytes - self.delimiterPrefixAtEnd()
                     if safe > 0, let data = self.buffer.readSlice(length: safe) { events.append(.data(data)) }
-                    self.compact()
                     return events
                 }
             case .epilogue:
@@ -120,6 +128,39 @@ public struct MultipartParser: Sendable {
 
     private mutating func compact() {
         if self.buffer.readerIndex > 64 * 1024 { self.buffer.discardReadBytes() }
+    }
+
+    /// After a feed: the few bytes held (at most a delimiter's length) are copied out of the chunk they came in, so
+    /// the pieces passed on do not share storage with a buffer this parser writes into again (which would copy the
+    /// whole chunk) and a chunk is not kept alive for their sake.
+    private mutating func detach() {
+        let held = self.buffer.readableBytes
+        guard held < self.delimiter.count else { return }
+        var small = ByteBuffer()
+        if held > 0 {
+            small.reserveCapacity(self.delimiter.count)
+            small.writeImmutableBuffer(self.buffer)
+        }
+        self.buffer = small
+    }
+
+    /// How many of the readable bytes at the end could be the start of a delimiter (which was not found whole):
+    /// the longest end that is a prefix of it. Every prefix starts with the delimiter's `\r`, so `memchr` finds the
+    /// candidates.
+    private func delimiterPrefixAtEnd() -> Int {
+        self.buffer.withUnsafeReadableBytes { bytes -> Int in
+            self.delimiter.withUnsafeBytes { d -> Int in
+                guard let base = bytes.baseAddress, let db = d.baseAddress else { return 0 }
+                var i = max(0, bytes.count - (d.count - 1))
+                while i < bytes.count {
+                    guard let hit = memchr(base + i, Int32(self.delimiter[0]), bytes.count - i) else { return 0 }
+                    i = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + i, db, bytes.count - i) == 0 { return bytes.count - i }
+                    i += 1
+                }
+                return 0
+            }
+        }
     }
 
     /// Where `needle` starts in the readable bytes: `memchr` (vectorised) finds candidates for its first byte,
