@@ -66,6 +66,27 @@ elif scenario == "relaxed":
     f.voidcmd("NOOP")  # the session goes on
     f.quit()
 
+elif scenario == "finished-early":
+    # A client faster than the server: its whole upload, TLS handshake to close_notify, is over and the data
+    # connection closed before the server's transfer takes it (here: before STOR is even sent). The TLS handler
+    # has left the closed connection by then; what the handshake said must still count.
+    f = protected()
+    f.voidcmd("TYPE I")
+    host_, port_ = f.makepasv()
+    # Small enough that the server reads all of it, close_notify included, without being asked: unwrap() waits
+    # for the server's close_notify in answer.
+    data = os.urandom(5_000)
+    raw = socket.create_connection((host_, port_), timeout=20)
+    conn = ctx.wrap_socket(raw, server_hostname=host)
+    conn.sendall(data)
+    conn = conn.unwrap()  # close_notify: the upload is complete
+    conn.close()
+    time.sleep(0.5)  # let the server read it all and close its side (not needed for correctness either way)
+    f.sendcmd("STOR early.bin")  # 150
+    f.voidresp()  # 226
+    check(open(os.path.join(root, "early.bin"), "rb").read() == data, "an upload finished before STOR was stored")
+    f.quit()
+
 elif scenario == "lenient":
     # A server told to take a TCP close as the end of a TLS upload (--allow-tls-upload-without-close-notify):
     # the upload is stored whole, as pyftpdlib's ftpbench -S expects.

@@ -519,7 +519,7 @@ enum DataEndpoint {
     func channel(timeout: Duration) async throws -> FTPClient.DataChannel {
         switch self {
         case .connected(let c): return c
-        case .listening(let l): return try await l.accept(timeout: timeout)
+        case .listening(let l): return try await l.accept(timeout: timeout).channel
         }
     }
 

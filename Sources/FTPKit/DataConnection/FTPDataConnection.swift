@@ -29,10 +29,19 @@ enum FTPDataConnection {
         backPressureStrategy: .init(lowWatermark: 4, highWatermark: 16))
 
 
+    /// A server's data connection and, in FTPS, its TLS handshake (whether it resumed the control session), taken
+    /// when the TLS handler was added. Looked up later, the handler may be gone: it leaves the pipeline when the
+    /// connection closes, and a fast client can finish its whole upload and close before the transfer looks (seen
+    /// in CI: ftpbench's FTPS STOR answered "522 ... no TLS handler" on a busy machine).
+    struct Accepted: Sendable {
+        let channel: DataChannel
+        let tlsHandshake: EventLoopFuture<Bool>?
+    }
+
     /// Active mode: connect to the client's announced address (already checked against the bounce rules).
     static func connect(
         group: any EventLoopGroup, to target: FTPHostPort, timeout: Duration, tls: TLSContext? = nil
-    ) async throws -> DataChannel {
+    ) async throws -> Accepted {
         try await ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
             .channelOption(.recvAllocator, value: serverReceiveAllocator)
@@ -42,10 +51,15 @@ enum FTPDataConnection {
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // In FTPS the FTP server is the TLS server on data connections in both directions.
+                    var handshake: EventLoopFuture<Bool>?
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls, dataConnection: true))
+                        let handler = try OpenSSLHandler(context: tls, dataConnection: true)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        handshake = handler.handshakeDone
                     }
-                    return try DataChannel(wrappingChannelSynchronously: channel, configuration: serverAsyncConfiguration)
+                    return Accepted(
+                        channel: try DataChannel(wrappingChannelSynchronously: channel, configuration: serverAsyncConfiguration),
+                        tlsHandshake: handshake)
                 }
             }
     }

@@ -61,6 +61,7 @@ struct FTPTransferRunner: Sendable {
 
         // 2. The data connection.
         let channel: DataChannel
+        let tlsHandshake: EventLoopFuture<Bool>?
         do {
             // In a task of its own so ABOR or the control connection closing can cancel the wait; on the listener's
             // event loop, where the accepted connection is handed over (on the cooperative pool it cost two more
@@ -68,7 +69,8 @@ struct FTPTransferRunner: Sendable {
             let loop = self.listener?.eventLoop ?? self.group.next()
             let waiting = Task(executorPreference: EventLoopTaskExecutor(loop)) { try await self.dataChannel() }
             self.control.waiting { waiting.cancel() }
-            channel = try await withTaskCancellationHandler { try await waiting.value } onCancel: { waiting.cancel() }
+            let accepted = try await withTaskCancellationHandler { try await waiting.value } onCancel: { waiting.cancel() }
+            (channel, tlsHandshake) = (accepted.channel, accepted.tlsHandshake)
         } catch {
             await prepared.discard()
             return self.control.isAborted ? .aborted(bytes: 0) : .dataConnectionFailed(self.describe(error))
@@ -81,8 +83,7 @@ struct FTPTransferRunner: Sendable {
             do {
                 let loop = channel.channel.eventLoop
                 let resumed = try await Self.withTimeout(self.timeout, on: loop) {
-                    (try? channel.channel.pipeline.syncOperations.handler(type: OpenSSLHandler.self).handshakeDone)
-                        ?? loop.makeFailedFuture(TLSError("no TLS handler on the data connection"))
+                    tlsHandshake ?? loop.makeFailedFuture(TLSError("no TLS handler on the data connection"))
                 }
                 if self.requireSessionReuse && !resumed {
                     await prepared.discard()
@@ -168,7 +169,7 @@ struct FTPTransferRunner: Sendable {
         }
     }
 
-    private func dataChannel() async throws -> DataChannel {
+    private func dataChannel() async throws -> FTPDataConnection.Accepted {
         switch self.transfer.endpoint {
         case .passive:
             guard let listener = self.listener else { throw FTPStorageError(.io, "no passive listener") }

@@ -9,6 +9,7 @@ import Synchronization
 /// address is closed at once, so a port scanner cannot steal the transfer (vsftpd's `pasv_promiscuous=NO`).
 final class PassiveListener: Sendable {
     typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    typealias Accepted = FTPDataConnection.Accepted
 
     let port: Int
     private let serverChannel: any Channel
@@ -17,8 +18,8 @@ final class PassiveListener: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var accepted: DataChannel?
-        var waiter: CheckedContinuation<DataChannel, any Error>?
+        var accepted: Accepted?
+        var waiter: CheckedContinuation<Accepted, any Error>?
         var closed = false
     }
 
@@ -72,17 +73,21 @@ final class PassiveListener: Sendable {
                         return child.eventLoop.makeCompletedFuture {
                             // Hand the connection over only once it is active: writes issued earlier, from the
                             // transfer waiting on the other side, would fail on a channel not yet registered.
+                            var handshake: EventLoopFuture<Bool>?
                             if let tls {
-                                try child.pipeline.syncOperations.addHandler(
-                                    try OpenSSLHandler(context: tls, dataConnection: true))
+                                let handler = try OpenSSLHandler(context: tls, dataConnection: true)
+                                try child.pipeline.syncOperations.addHandler(handler)
+                                handshake = handler.handshakeDone
                             } else if let clientTLS {
                                 // A client in active mode: the TLS client even though it accepted the TCP connection.
                                 try child.pipeline.syncOperations.addHandler(try clientTLS.makeHandler())
                             }
                             let activation = ActivationHandler()
                             try child.pipeline.syncOperations.addHandler(activation)
-                            let wrapped = try DataChannel(
-                                wrappingChannelSynchronously: child, configuration: FTPDataConnection.serverAsyncConfiguration)
+                            let wrapped = Accepted(
+                                channel: try DataChannel(
+                                    wrappingChannelSynchronously: child, configuration: FTPDataConnection.serverAsyncConfiguration),
+                                tlsHandshake: handshake)
                             activation.onActive = { if !listener.deliver(wrapped) { Self.discard(wrapped) } }
                         }
                     }
@@ -100,8 +105,8 @@ final class PassiveListener: Sendable {
 
     /// Hands an accepted connection to the waiting transfer, or keeps it until the transfer asks. Returns false
     /// when the listener already has its connection or was closed.
-    private func deliver(_ channel: DataChannel) -> Bool {
-        enum Outcome { case rejected, kept, handedOver(CheckedContinuation<DataChannel, any Error>) }
+    private func deliver(_ channel: Accepted) -> Bool {
+        enum Outcome { case rejected, kept, handedOver(CheckedContinuation<Accepted, any Error>) }
         let outcome: Outcome = self.state.withLock { s in
             guard !s.closed, s.accepted == nil else { return .rejected }
             if let w = s.waiter {
@@ -123,19 +128,19 @@ final class PassiveListener: Sendable {
     }
 
     /// A wrapped async channel must be closed through `executeThenClose`, never just dropped.
-    static func discard(_ channel: DataChannel) {
-        Task { try? await channel.executeThenClose { _, _ in } }
+    static func discard(_ accepted: Accepted) {
+        Task { try? await accepted.channel.executeThenClose { _, _ in } }
     }
 
     /// Waits for the peer's data connection, up to `timeout`.
-    func accept(timeout: Duration) async throws -> DataChannel {
+    func accept(timeout: Duration) async throws -> Accepted {
         let timer = self.serverChannel.eventLoop.scheduleTask(in: .init(timeout)) {
             self.fail(FTPStorageError(.io, "no data connection within \(timeout)"))
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let ready: Result<DataChannel, any Error>? = self.state.withLock { s in
+                let ready: Result<Accepted, any Error>? = self.state.withLock { s in
                     if let a = s.accepted {
                         s.accepted = nil
                         s.closed = true
