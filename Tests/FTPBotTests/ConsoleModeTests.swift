@@ -106,6 +106,12 @@ import Testing
         #expect(urls.count == 2 && urls.allSatisfy { $0.hasSuffix("/final%20version.pdf") }, "\(linked)")
         #expect(linked.contains("No file named 'nothing.pdf'."), "\(linked)")
 
+        // Help names each command once: `!link` is the usage, so its other name is the one given as an alias.
+        let (_, help, _) = try await run("!help\n", in: dir)
+        let linkLine = help.split(separator: "\n").first { $0.hasPrefix("!link NAME [HOURS]") }
+        #expect(linkLine?.hasSuffix("(also !share)") == true, "\(help)")
+        #expect(help.split(separator: "\n").first { $0.hasPrefix("!list ") }?.hasSuffix("(also !listar, !ls)") == true, "\(help)")
+
         // The catalog outlives the process: a second run still knows what was stored.
         let (_, again, _) = try await run("!upload report.pdf kept.pdf\n", in: dir)
         #expect(again.contains("Uploaded kept.pdf"))

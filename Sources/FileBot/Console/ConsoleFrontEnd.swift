@@ -71,8 +71,12 @@ public struct ConsoleFrontEnd: Sendable {
 
     private func help() -> String {
         let rows = BotCommand.all.map { command -> (String, String) in
-            let aliases = command.aliases.isEmpty ? "" : " (also " + command.aliases.map { self.prefix + $0 }.joined(separator: ", ") + ")"
-            return (self.usage(command), command.summary + aliases)
+            let usage = self.usage(command)
+            // A usage line may spell the command by an alias (`!link` for `share`): the others are named instead.
+            let verb = usage.dropFirst(self.prefix.count).prefix { $0 != " " }
+            let others = ([command.name] + command.aliases).filter { $0 != verb }
+            let aliases = others.isEmpty ? "" : " (also " + others.map { self.prefix + $0 }.joined(separator: ", ") + ")"
+            return (usage, command.summary + aliases)
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
