@@ -65,6 +65,35 @@ elif scenario == "bad-pasv":
     time.sleep(1)
 elif scenario == "refused-greeting":
     send("421 too many users\r\n")
+elif scenario == "unread-upload":
+    # Takes an upload's data connection and never reads it, so the client's writes wait; then reports how the
+    # client ended the connection: a reset (the upload abandoned) or a FIN (which says the file is complete).
+    login()
+    line = expect()
+    while not line.startswith("EPSV"):
+        send("200 ok\r\n")
+        line = expect()
+    data_srv = socket.socket()
+    data_srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    data_srv.bind(("127.0.0.1", 0))
+    data_srv.listen(1)
+    send("229 Entering Extended Passive Mode (|||%d|)\r\n" % data_srv.getsockname()[1])
+    expect()                      # STOR
+    data, _ = data_srv.accept()
+    send("150 go on\r\n")
+    TCP_CLOSE, TCP_CLOSE_WAIT = 7, 8
+    while True:                   # the first byte of TCP_INFO is the connection's state
+        state = data.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+        if state in (TCP_CLOSE, TCP_CLOSE_WAIT):
+            break
+        time.sleep(0.02)
+    try:
+        while data.recv(65536):
+            pass
+        send("226 end of file: the upload was stored as complete\r\n")
+    except ConnectionResetError:
+        send("426 the upload was reset\r\n")
+    expect()
 elif scenario == "huge-line":
     send("220 " + "x" * 200_000 + "\r\n")
 time.sleep(0.3)

@@ -295,12 +295,14 @@ extension FTPClient {
         var bodyError: (any Error)?
         var complete = true
         let dataChannel = data.channel
-        let idle = self.configuration.dataTimeout
+        let timeout = self.configuration.dataTimeout
+        let isUpload = kind == .upload
+        let stall = DataStallWatchdog.Verdict()
         try? await dataChannel.eventLoop.submit {
-            try dataChannel.pipeline.syncOperations.addHandlers(DataIdleTimeoutHandler.handlers(timeout: idle), position: .first)
+            let watchdog = DataStallWatchdog(direction: isUpload ? .upload : .download, timeout: timeout, verdict: stall)
+            try dataChannel.pipeline.syncOperations.addHandler(watchdog, position: .first)
         }.get()
         let waitForTicket = kind == .upload && self.dataProtected
-        let isUpload = kind == .upload
         await withTaskCancellationHandler {
             do {
                 complete = try await data.executeThenClose { inbound, outbound in
@@ -358,6 +360,12 @@ extension FTPClient {
             }
         }
         let final = try await self.readReply(timeout: self.configuration.dataTimeout)
+        if stall.isStalled {
+            // Whatever the close made of the last write or read (and the server of the reset), the cause is the
+            // silence before it.
+            let error = DataStallWatchdog.error(after: timeout)
+            throw FTPClientError(error.code, error.message, reply: final, command: command)
+        }
         guard final.isSuccess else {
             throw FTPClientError(.replyError, "\(command) failed", reply: final, command: command)
         }

@@ -282,3 +282,56 @@ func sha256Hex(_ data: Data) -> String {
     data.withUnsafeBytes { digest.update($0) }
     return digest.finalizeHex()
 }
+
+extension FTPClientInteropTests {
+    /// The client's data timeout is for a server gone silent, not for the client's own pauses: a download whose
+    /// consumer stops reading (backpressure holds the server) and an upload whose source has nothing to send, each
+    /// for three times the client's timeout, go on and arrive whole. The servers wait far longer themselves (ftpd
+    /// 20 s in the tests, pyftpdlib and vsftpd 300 s by default).
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func pausesOfTheClientsOwnAreNotStalls(_ kind: ClientTarget.Kind) async throws {
+        /// `before` bytes, a pause, then the rest, in 64 KiB pieces.
+        struct Paused: AsyncSequence, Sendable {
+            typealias Element = ByteBuffer
+            let data: Data
+            let before: Int
+            let pause: Duration
+            struct AsyncIterator: AsyncIteratorProtocol {
+                let source: Paused
+                var offset = 0
+                mutating func next() async throws -> ByteBuffer? {
+                    guard self.offset < self.source.data.count else { return nil }
+                    // The pause is the scenario itself (a source with nothing to send), not a wait for an event.
+                    if self.offset == self.source.before { try await Task.sleep(for: self.source.pause) }
+                    let end = Swift.min(self.source.data.count, self.offset + 64 * 1024)
+                    defer { self.offset = end }
+                    return ByteBuffer(bytes: self.source.data[self.offset..<end])
+                }
+            }
+            func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self) }
+        }
+        let timeout = Duration.seconds(1)
+        let pause = timeout * 3
+        try await withTarget(kind) { t in
+            // Larger than what the sockets buffer, so the server really is held while the consumer pauses.
+            let file = randomData(24_000_000)
+            try file.write(to: t.disk.appendingPathComponent("paused-read.bin"))
+            let client = try await t.connect { $0.dataTimeout = timeout }
+            let received = try await client.download(t.path("paused-read.bin")) { stream in
+                var data = Data()
+                for try await chunk in stream {
+                    if data.isEmpty { try await Task.sleep(for: pause) }  // a consumer busy elsewhere
+                    data.append(contentsOf: chunk.readableBytesView)
+                }
+                return data
+            }
+            #expect(received == file)
+
+            let upload = randomData(4_000_000)
+            let sent = try await client.upload(Paused(data: upload, before: 1 << 20, pause: pause), to: t.path("paused-write.bin"))
+            #expect(sent == UInt64(upload.count))
+            #expect(try Data(contentsOf: t.disk.appendingPathComponent("paused-write.bin")) == upload)
+            try await client.quit()
+        }
+    }
+}
