@@ -547,3 +547,54 @@ final class PyftpdlibNode: Sendable {
         try? FileManager.default.removeItem(atPath: (self.root as NSString).deletingLastPathComponent)
     }
 }
+
+extension ClusterTests {
+    /// A transfer the caller's side ends — its consumer throws (a web client hanging up mid-download), its source
+    /// throws (an upload abandoned), or its task is cancelled — is not the nodes' failure: the consumer's own error
+    /// comes back as it was, no other replica is tried, and each node's health is left as it was. Repeated, such
+    /// endings once opened the nodes' circuits (three failures each) and took them out of service.
+    @Test func theCallersOwnFailuresAreNotCountedAgainstTheNodes() async throws {
+        struct ReaderLeft: Error {}
+        struct SourceFailed: Error {}
+        /// `count` bytes, then the failure.
+        struct Failing: AsyncSequence, Sendable {
+            typealias Element = ByteBuffer
+            struct AsyncIterator: AsyncIteratorProtocol {
+                var sent = 0
+                mutating func next() async throws -> ByteBuffer? {
+                    if self.sent >= 1_000_000 { throw SourceFailed() }
+                    self.sent += 250_000
+                    return ByteBuffer(repeating: 1, count: 250_000)
+                }
+            }
+            func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+        }
+        try await withNodes(2) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            _ = try await cluster.upload("film.mkv", from: Source(count: 3_000_000, delay: nil))
+            for _ in 0..<4 {
+                let calls = Collected()
+                await #expect(throws: ReaderLeft.self) {
+                    try await cluster.download("film.mkv") { chunk in
+                        calls.append(chunk)
+                        throw ReaderLeft()
+                    }
+                }
+                #expect(calls.value.count > 0 && calls.value.count < 3_000_000, "one replica, one chunk: \(calls.value.count)")
+                await #expect(throws: (any Error).self) { _ = try await cluster.upload("abandoned.bin", from: Failing()) }
+            }
+            let cancelled = Task {
+                try await cluster.download("film.mkv") { _ in
+                    withUnsafeCurrentTask { $0?.cancel() }
+                }
+            }
+            _ = await cancelled.result
+            for status in await cluster.status() {
+                #expect(status.isUp, "\(status.name): \(status.lastError ?? "")")
+            }
+            // Still in service: a new upload goes to both.
+            #expect(try await cluster.upload("after.bin", from: Source(count: 1000, delay: nil)).nodes.count == 2)
+            await cluster.close()
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Synchronization
 import FTPKit
 public import NIOCore
 
@@ -72,6 +73,8 @@ extension Cluster {
         let crc = expectedCRC != nil ? SharedCRC32C() : nil
         let digest = expected != nil ? SharedDigest() : nil
         let delivered = ProgressBox()
+        // The consumer's own error, kept as it was: the client hands it back wrapped as a local failure.
+        let consumerFailure = ConsumerFailureBox()
         var lastError: (any Error)?
         var done = wanted == 0
         for entry in ranked where !done {
@@ -86,7 +89,8 @@ extension Cluster {
                             do {
                                 try await consumer(chunk)
                             } catch {
-                                throw ConsumerFailure(error: error)
+                                consumerFailure.set(error)
+                                throw error
                             }
                             crc?.update(chunk)
                             digest?.update(chunk)
@@ -98,9 +102,9 @@ extension Cluster {
                     }
                 }
                 done = delivered.value == wanted
-            } catch let failure as ConsumerFailure {
-                throw failure.error
             } catch {
+                if let own = consumerFailure.error { throw own }
+                if ClusterNode.isCallersOwn(error) { throw error }  // cancelled: no other replica either
                 self.logger.warning("a replica failed during a download", metadata: [
                     "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(error)"])
                 lastError = error
@@ -122,6 +126,8 @@ extension Cluster {
 }
 
 /// An error of a download's consumer, kept apart from the node's errors: it ends the download as it is.
-private struct ConsumerFailure: Error {
-    var error: any Error
+private final class ConsumerFailureBox: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
+    var error: (any Error)? { self.stored.withLock { $0 } }
+    func set(_ error: any Error) { self.stored.withLock { $0 = error } }
 }

@@ -82,11 +82,22 @@ public actor ClusterNode {
         } catch let error as FTPClientError where !error.isTransient && error.code == .replyError {
             self.breaker.recordSuccess()  // the node answered; the request itself was refused
             throw error
+        } catch let error where Self.isCallersOwn(error) {
+            // The caller's side ended the transfer (its source or consumer failed, or it was cancelled: a web
+            // client hanging up mid-download); the node did nothing wrong, and its health is left as it was.
+            throw error
         } catch {
             self.breaker.recordFailure(now: self.now(), random: Double.random(in: 0..<1))
             self.recordFailure(error)
             throw error
         }
+    }
+
+    /// Whether `error` came from the caller's side of a transfer rather than from the node.
+    static func isCallersOwn(_ error: any Error) -> Bool {
+        if error is CancellationError || Task.isCancelled { return true }
+        guard let error = error as? FTPClientError else { return false }
+        return error.code == .local || error.code == .cancelled
     }
 
     private func recordFailure(_ error: any Error) {
