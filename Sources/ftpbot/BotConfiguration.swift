@@ -40,6 +40,8 @@ struct BotConfiguration: Decodable, Sendable {
         var keyFile: String?
         /// Reverse proxies whose `X-Forwarded-For` names the client.
         var trustedProxies: [String]?
+        /// Seconds a connection may send nothing of a request or read nothing of a response (default 60).
+        var idleTimeout: Double?
         /// `false` turns the web front end off.
         var enabled: Bool?
     }
@@ -121,7 +123,7 @@ struct BotConfiguration: Decodable, Sendable {
         "": ["nodes", "catalog", "shards", "maintenanceInterval", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "downloadCheck", "http"],
-        "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "enabled"],
+        "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "idleTimeout", "enabled"],
         "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
                     "maxConnections", "tls"],
         "nodes[].tls": ["mode", "caFile", "pinnedSHA256"],
@@ -331,6 +333,9 @@ struct BotConfiguration: Decodable, Sendable {
             }
             for (field, hours) in [("linkLifetime", http.linkLifetime), ("maxLinkLifetime", http.maxLinkLifetime)] {
                 if let hours, !(hours > 0 && hours <= 24 * 365) { add("http.\(field)", "must be a number of hours between 0 and 8760") }
+            }
+            if let seconds = http.idleTimeout, !(seconds >= 1 && seconds <= 86400) {
+                add("http.idleTimeout", "must be between 1 and 86400 seconds")
             }
             if let key = http.keyFile, !FileManager.default.isReadableFile(atPath: key) {
                 add("http.keyFile", "\(key) cannot be read")

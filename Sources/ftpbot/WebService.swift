@@ -31,7 +31,8 @@ struct WebService: Service {
         let listened = self.listened
         defer { listened.finish() }
         for (index, port) in wiring.ports.enumerated() {
-            let configuration = WebFrontEnd.Configuration(host: wiring.host, port: port, trustedProxies: wiring.trustedProxies)
+            var configuration = WebFrontEnd.Configuration(host: wiring.host, port: port, trustedProxies: wiring.trustedProxies)
+            if let idle = wiring.idleTimeout { configuration.idleTimeout = idle }
             let web = WebFrontEnd(links: wiring.links, configuration: configuration, logger: self.logger, onUpload: self.onUpload)
             do {
                 try await web.run { bound in

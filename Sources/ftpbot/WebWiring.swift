@@ -12,6 +12,7 @@ struct WebWiring: Sendable {
     /// would race another process starting at the same time).
     let ports: [Int]
     let trustedProxies: Set<String>
+    let idleTimeout: Duration?
     /// The configured `http.publicURL`, if any; otherwise links name the address the server ends up on.
     let configuredPublicURL: String?
 
@@ -35,7 +36,8 @@ struct WebWiring: Sendable {
         settings.maxLinkLifetime = max(settings.maxLinkLifetime, settings.linkLifetime)
         return WebWiring(
             links: ShareLinks(bot: bot, key: key, settings: settings, usedLinksFile: data + "/used-upload-links", logger: logger),
-            host: host, ports: ports, trustedProxies: Set(http.trustedProxies ?? []), configuredPublicURL: http.publicURL)
+            host: host, ports: ports, trustedProxies: Set(http.trustedProxies ?? []),
+            idleTimeout: http.idleTimeout.map { .milliseconds(Int64($0 * 1000)) }, configuredPublicURL: http.publicURL)
     }
 
     static func url(host: String, port: Int) -> String {

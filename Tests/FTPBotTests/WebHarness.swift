@@ -24,13 +24,13 @@ final class WebHarness: Sendable {
     }
 
     static func start(settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
-                      trustedProxies: Set<String> = []) async throws -> WebHarness {
+                      trustedProxies: Set<String> = [], idleTimeout: Duration = .seconds(60)) async throws -> WebHarness {
         let h = try await FileBotHarness.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
         let links = ShareLinks(bot: h.bot, key: key, settings: LinkSettings(publicURL: Self.placeholder))
         let received = NoticeLog()
         let web = WebFrontEnd(links: links, configuration: .init(host: "127.0.0.1", port: 0, trustedProxies: trustedProxies,
-                                                    attemptBurst: 10, attemptRefill: .seconds(3600)),
+                                                    attemptBurst: 10, attemptRefill: .seconds(3600), idleTimeout: idleTimeout),
                               logger: FileBotHarness.quietLogger) { notice in received.entries.withLock { $0.append(notice) } }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = Task {
@@ -48,9 +48,9 @@ final class WebHarness: Sendable {
     /// Runs `body` with a started front end and stops it afterwards, however `body` ends.
     static func with(
         settings: FileBotSettings = FileBotSettings(), slowNodes: Bool = false, replicas: Int = 2,
-        _ body: (WebHarness) async throws -> Void
+        idleTimeout: Duration = .seconds(60), _ body: (WebHarness) async throws -> Void
     ) async throws {
-        let w = try await Self.start(settings: settings, slowNodes: slowNodes, replicas: replicas)
+        let w = try await Self.start(settings: settings, slowNodes: slowNodes, replicas: replicas, idleTimeout: idleTimeout)
         do {
             try await body(w)
         } catch {

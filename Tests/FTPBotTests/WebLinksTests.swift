@@ -280,6 +280,54 @@ import Testing
     }
 
     /// A client that hangs up mid-download stops the node's transfer: nothing keeps reading a file no one receives.
+    /// Connections that stop taking part are closed after the idle timeout (1 s here): one that never sends a
+    /// request, one that stops in the middle of its headers, and a download's reader that stays connected but
+    /// stops reading; the download then stops reading the node too, well short of the file. Each client waits for
+    /// the server's close by watching its socket's TCP state, up to a minute.
+    @Test func connectionsThatStopTakingPartAreClosed() async throws {
+        try await WebHarness.with(slowNodes: true, idleTimeout: .seconds(1)) { w in
+            let size = 24_000_000
+            let data = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 29) })
+            _ = try await w.h.bot.put("stalled.bin", data, by: Self.ana).get()
+            let url = w.url(try await w.links.share("stalled.bin", for: Self.ana).get())
+            let script = """
+                import socket, sys, time
+                host, rest = sys.argv[2][len("http://"):].split("/", 1)
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+                s.settimeout(60)
+                s.connect((host.split(":")[0], int(host.split(":")[1])))
+                mode = sys.argv[1]
+                if mode == "partial":
+                    s.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n")
+                elif mode == "reader":
+                    s.sendall(("GET /%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" % rest).encode())
+                    got = 0
+                    while got < 200000:
+                        got += len(s.recv(65536))
+                deadline = time.time() + 60
+                while time.time() < deadline:   # the first byte of TCP_INFO is the connection's state
+                    if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0] in (7, 8):   # CLOSE, CLOSE_WAIT
+                        print("closed")
+                        sys.exit(0)
+                    time.sleep(0.05)
+                print("still open")
+                """
+            async let silent = Command.run(["python3", "-c", script, "silent", url])
+            async let partial = Command.run(["python3", "-c", script, "partial", url])
+            async let reader = Command.run(["python3", "-c", script, "reader", url])
+            let (a, b, c) = try await (silent, partial, reader)
+            #expect(a.text == "closed\n", "a connection that sends nothing: \(a.text) \(a.stderr)")
+            #expect(b.text == "closed\n", "a connection that stops mid-headers: \(b.text) \(b.stderr)")
+            #expect(c.text == "closed\n", "a reader that stops reading: \(c.text) \(c.stderr)")
+            try await eventually("the node to stop reading the file", timeout: .seconds(30)) {
+                w.h.nodes.allSatisfy { $0.traffic.readers.withLock { $0 } == 0 }
+            }
+            let read = w.h.nodes.map { $0.traffic.bytesRead.withLock { $0 } }.reduce(0, +)
+            #expect(read < size / 2, "\(read) bytes read")
+        }
+    }
+
     @Test func aClientThatHangsUpStopsTheNodesTransfer() async throws {
         try await WebHarness.with(slowNodes: true) { w in
             let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })

@@ -259,6 +259,19 @@ extension FTPClient {
     /// failed) must not end with a FIN: on the data connection that is FTP's end of file, and the server would store
     /// the bytes so far as the whole file (and replace the one it had) before our ABOR reached it. A reset is a
     /// failed transfer to every server.
+    /// The error a data connection that waited on the server for the whole data timeout reports.
+    static func stallError(after timeout: Duration) -> FTPClientError {
+        FTPClientError(.timeout, "the data connection moved no data for \(timeout) while waiting on the server")
+    }
+
+    /// Set once a data connection's watchdog ended it, so the transfer reports the timeout rather than what the
+    /// close made of its last write.
+    final class StallVerdict: Sendable {
+        private let stalled = Atomic<Bool>(false)
+        var isStalled: Bool { self.stalled.load(ordering: .acquiring) }
+        func markStalled() { self.stalled.store(true, ordering: .releasing) }
+    }
+
     static func resetOnClose(_ channel: any Channel) -> EventLoopFuture<Void> {
         guard let socket = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededVoidFuture() }
         return socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
@@ -297,9 +310,20 @@ extension FTPClient {
         let dataChannel = data.channel
         let timeout = self.configuration.dataTimeout
         let isUpload = kind == .upload
-        let stall = DataStallWatchdog.Verdict()
+        // Only time spent waiting on the server counts (``StallState``): a slow consumer or a pausing source is not
+        // a stalled link. A stalled upload is reset, never closed with a FIN: on a data connection a FIN is the end
+        // of the file, and the server would store the part it had as the whole.
+        let stall = StallVerdict()
         try? await dataChannel.eventLoop.submit {
-            let watchdog = DataStallWatchdog(direction: isUpload ? .upload : .download, timeout: timeout, verdict: stall)
+            let watchdog = StallWatchdog(watching: isUpload ? .writes : .reads, timeout: timeout) { context in
+                stall.markStalled()
+                context.fireErrorCaught(Self.stallError(after: timeout))
+                if isUpload {
+                    StallWatchdog.reset(dataChannel)
+                } else {
+                    dataChannel.close(promise: nil)
+                }
+            }
             try dataChannel.pipeline.syncOperations.addHandler(watchdog, position: .first)
         }.get()
         let waitForTicket = kind == .upload && self.dataProtected
@@ -363,7 +387,7 @@ extension FTPClient {
         if stall.isStalled {
             // Whatever the close made of the last write or read (and the server of the reset), the cause is the
             // silence before it.
-            let error = DataStallWatchdog.error(after: timeout)
+            let error = Self.stallError(after: timeout)
             throw FTPClientError(error.code, error.message, reply: final, command: command)
         }
         guard final.isSuccess else {

@@ -1,45 +1,65 @@
-import NIOCore
-import Synchronization
+package import NIOCore
 
-/// Ends a client data connection that waited on the server for the data timeout with no byte moved
-/// (``DataStallState``). A cut link (a VPN gone, a host unplugged) sends no reset, so without this a transfer would
-/// wait for TCP's own give-up: many minutes. Sits nearest the socket, so it sees what really crosses it (TLS
-/// records included) and only the reads that backpressure let through.
+/// Calls `onStall` once when a connection has waited on its peer for the timeout with no byte moved
+/// (``StallState``), then stops watching. Sits nearest the socket (add it `.first`), so it sees what really crosses
+/// it (TLS records included) and only the reads that backpressure let through.
 ///
-/// A stalled upload is closed with a reset, never a FIN: on a data connection a FIN is the end of the file, and the
-/// server would store the part it had as the whole.
-final class DataStallWatchdog: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
+/// The client's data connections use it (a cut link sends no reset, so without it a transfer would wait for TCP's
+/// own give-up: many minutes), and so does the bot's web front end, for clients that stop reading a response.
+package final class StallWatchdog: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundIn = IOData
+    package typealias OutboundOut = IOData
 
-    /// Set once the watchdog ended the connection, so the transfer reports a timeout rather than what the
-    /// close made of its last write.
-    final class Verdict: Sendable {
-        private let stalled = Atomic<Bool>(false)
-        var isStalled: Bool { self.stalled.load(ordering: .acquiring) }
-        fileprivate func markStalled() { self.stalled.store(true, ordering: .releasing) }
-    }
-
-    private var state: DataStallState
-    private let timeout: Duration
-    private let verdict: Verdict
+    private var state: StallState
+    private let onStall: (ChannelHandlerContext) -> Void
     private var check: Scheduled<Void>?
 
-    init(direction: DataStallState.Direction, timeout: Duration, verdict: Verdict) {
-        self.state = DataStallState(direction: direction, timeout: .init(timeout))
-        self.timeout = timeout
-        self.verdict = verdict
+    /// `onStall` runs on the channel's event loop; it decides what to do (usually: close the channel).
+    package init(watching watched: StallState.Watched, timeout: Duration, onStall: @escaping (ChannelHandlerContext) -> Void) {
+        self.state = StallState(watching: watched, timeout: .init(timeout))
+        self.onStall = onStall
     }
 
-    /// The error a stalled transfer reports.
-    static func error(after timeout: Duration) -> FTPClientError {
-        FTPClientError(.timeout, "the data connection moved no data for \(timeout) while waiting on the server")
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         self.scheduleCheck(context: context)
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        self.check?.cancel()
+        self.check = nil
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        self.check?.cancel()
+        self.check = nil
+        context.fireChannelInactive()
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.state.bytesRead(now: .now())
+        context.fireChannelRead(data)
+    }
+
+    package func read(context: ChannelHandlerContext) {
+        self.state.readRequested(now: .now())
+        context.read()
+    }
+
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        self.state.writeStarted(now: .now())
+        let done = promise ?? context.eventLoop.makePromise()
+        done.futureResult.assumeIsolated().whenComplete { [self] _ in
+            self.state.writeFinished(now: .now())
+        }
+        context.write(data, promise: done)
+    }
+
+    /// Closes `channel` with a reset (SO_LINGER 0) rather than a FIN: the bytes still queued for a peer that stopped
+    /// reading are dropped at once, and the peer learns now, not after them.
+    package static func reset(_ channel: any Channel) {
+        FTPClient.resetOnClose(channel).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Checked a few times per timeout: a stall is seen at most a quarter of the timeout late.
@@ -50,38 +70,6 @@ final class DataStallWatchdog: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.check?.cancel()
-        self.check = nil
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.check?.cancel()
-        self.check = nil
-        context.fireChannelInactive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.state.bytesRead(now: .now())
-        context.fireChannelRead(data)
-    }
-
-    func read(context: ChannelHandlerContext) {
-        self.state.readRequested(now: .now())
-        context.read()
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        self.state.writeStarted(now: .now())
-        let done = promise ?? context.eventLoop.makePromise()
-        let loop = context.eventLoop
-        done.futureResult.assumeIsolated().whenComplete { [self] _ in
-            loop.preconditionInEventLoop()
-            self.state.writeFinished(now: .now())
-        }
-        context.write(data, promise: done)
-    }
-
     private func checkForStall(context: ChannelHandlerContext) {
         guard self.check != nil else { return }  // removed or closed meanwhile
         guard self.state.isStalled(now: .now()) else {
@@ -89,13 +77,6 @@ final class DataStallWatchdog: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.check = nil
-        self.verdict.markStalled()
-        context.fireErrorCaught(Self.error(after: self.timeout))
-        let channel = context.channel
-        if self.state.direction == .upload {
-            FTPClient.resetOnClose(channel).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            channel.close(promise: nil)
-        }
+        self.onStall(context)
     }
 }

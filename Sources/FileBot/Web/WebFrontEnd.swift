@@ -23,16 +23,19 @@ public struct WebFrontEnd: Sendable {
         /// Failed link attempts per address: this many at once, then one more per `attemptRefill`.
         public var attemptBurst: Double
         public var attemptRefill: Duration
+        /// A connection that sends nothing of a request, or reads nothing of a response, for this long is closed.
+        public var idleTimeout: Duration
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], attemptBurst: Double = 10,
-            attemptRefill: Duration = .seconds(6)
+            attemptRefill: Duration = .seconds(6), idleTimeout: Duration = .seconds(60)
         ) {
             self.host = host
             self.port = port
             self.trustedProxies = trustedProxies
             self.attemptBurst = attemptBurst
             self.attemptRefill = attemptRefill
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -68,7 +71,7 @@ public struct WebFrontEnd: Sendable {
         router.put("u/:token/:name") { request, context in try await self.uploadRaw(request, context) }
         let app = Application(
             router: router,
-            server: WebChildChannel.builder(),
+            server: WebChildChannel.builder(idleTimeout: self.configuration.idleTimeout),
             configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: self.logger)

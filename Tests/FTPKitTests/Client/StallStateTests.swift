@@ -4,12 +4,12 @@ import Testing
 @testable import FTPKit
 
 /// When a client's data connection counts as stalled: only while it waits on the server.
-@Suite struct DataStallStateTests {
+@Suite struct StallStateTests {
     let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
     func at(_ seconds: Int64) -> NIODeadline { self.t0 + .seconds(seconds) }
 
     @Test func aDownloadStallsOnlyWhileItAsksForBytes() {
-        var s = DataStallState(direction: .download, timeout: .seconds(10))
+        var s = StallState(watching: .reads, timeout: .seconds(10))
         s.readRequested(now: self.at(0))
         #expect(!s.isStalled(now: self.at(9)))
         #expect(s.isStalled(now: self.at(10)))
@@ -22,13 +22,13 @@ import Testing
     }
 
     @Test func aDownloadIgnoresWrites() {
-        var s = DataStallState(direction: .download, timeout: .seconds(10))
+        var s = StallState(watching: .reads, timeout: .seconds(10))
         s.writeStarted(now: self.at(0))
         #expect(!s.isStalled(now: self.at(60)))
     }
 
     @Test func anUploadStallsOnlyWhileItsBytesWait() {
-        var s = DataStallState(direction: .upload, timeout: .seconds(10))
+        var s = StallState(watching: .writes, timeout: .seconds(10))
         // A read is always pending on an upload's connection; no data ever answers it.
         s.readRequested(now: self.at(0))
         #expect(!s.isStalled(now: self.at(60)))
