@@ -383,7 +383,9 @@ extension FTPClient {
                 throw FTPClientError(.local, "\(bodyError)", command: command)
             }
         }
-        let final = try await self.readReply(timeout: self.configuration.dataTimeout)
+        // A reply, but one a server may take a while to give (it finishes writing the file first): the longer of
+        // the two limits, so a short data timeout set to notice dead links does not cut a slow disk.
+        let final = try await self.readReply(timeout: max(self.configuration.replyTimeout, self.configuration.dataTimeout))
         if stall.isStalled {
             // Whatever the close made of the last write or read (and the server of the reset), the cause is the
             // silence before it.

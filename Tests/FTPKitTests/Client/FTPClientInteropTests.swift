@@ -310,7 +310,8 @@ extension FTPClientInteropTests {
             }
             func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self) }
         }
-        let timeout = Duration.seconds(1)
+        // Short enough to pause past, long enough that a loaded machine's server is never silent that long.
+        let timeout = Duration.seconds(2)
         let pause = timeout * 3
         try await withTarget(kind) { t in
             // Larger than what the sockets buffer, so the server really is held while the consumer pauses.
