@@ -4,11 +4,11 @@ package import NIOCore
 /// nothing arriving or leaving for the timeout. Pure: the handler passes the time. Used for the client's data
 /// connections (``StallWatchdog``), and by the bot's web front end for clients that stop reading responses.
 ///
-/// Time in which the client itself holds the transfer back does not count. A download whose consumer is slow stops
+/// Time in which this side itself holds the transfer back does not count. A download whose consumer is slow stops
 /// asking for reads (backpressure), and an upload whose source pauses has nothing to write: the link is fine, and
-/// a timer that counted those pauses as silence would cut a transfer the server was still willing to wait for (and
-/// end an upload with a FIN, which the server stores as a complete file). Only an upload's writes and a download's
-/// reads are watched: an upload always has a read pending that no data ever answers.
+/// a timer that counted those pauses as silence would cut a transfer the peer was still willing to wait for (and
+/// end an FTP upload with a FIN, which the server stores as a complete file). Only one direction is watched: an
+/// upload always has a read pending that no data ever answers.
 package struct StallState: Sendable, Hashable {
     /// What the connection waits on the peer for: bytes to read (a download), or bytes to leave (an upload, a
     /// response).
@@ -18,7 +18,7 @@ package struct StallState: Sendable, Hashable {
 
     package let watched: Watched
     package let timeout: TimeAmount
-    /// Since when the transfer has been waiting on the server with no byte moved (`nil`: not waiting).
+    /// Since when the connection has been waiting on its peer with no byte moved (`nil`: not waiting).
     package private(set) var waitingSince: NIODeadline?
     private var readPending = false
     private var writesPending = 0
@@ -44,7 +44,7 @@ package struct StallState: Sendable, Hashable {
         }
     }
 
-    /// A read went down to the socket: the client wants bytes.
+    /// A read went down to the socket: this side wants bytes.
     package mutating func readRequested(now: NIODeadline) {
         self.readPending = true
         self.update(now: now, progressed: false)
@@ -68,7 +68,7 @@ package struct StallState: Sendable, Hashable {
         self.update(now: now, progressed: true)
     }
 
-    /// Whether the transfer has waited on the server for the whole timeout by `now`.
+    /// Whether the connection has waited on its peer for the whole timeout by `now`.
     package func isStalled(now: NIODeadline) -> Bool {
         guard let since = self.waitingSince else { return false }
         return now - since >= self.timeout
