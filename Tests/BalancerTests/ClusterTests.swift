@@ -14,9 +14,9 @@ final class TestNode: Sendable {
     let storage = MemoryStorage()
     let node: TestFTPNode
 
-    init(name: String) {
+    init(name: String, dataTimeout: Duration? = nil) {
         let storage = self.storage
-        self.node = TestFTPNode(name: name, user: "cluster", password: "pw") { storage }
+        self.node = TestFTPNode(name: name, user: "cluster", password: "pw", dataTimeout: dataTimeout) { storage }
     }
 
     var name: String { self.node.name }
@@ -36,8 +36,8 @@ final class TestNode: Sendable {
     }
 }
 
-func withNodes(_ count: Int, _ body: ([TestNode]) async throws -> Void) async throws {
-    let nodes = (0..<count).map { TestNode(name: "node\($0)") }
+func withNodes(_ count: Int, dataTimeout: Duration? = nil, _ body: ([TestNode]) async throws -> Void) async throws {
+    let nodes = (0..<count).map { TestNode(name: "node\($0)", dataTimeout: dataTimeout) }
     for n in nodes { try await n.start() }
     do {
         try await body(nodes)
@@ -594,6 +594,62 @@ extension ClusterTests {
             }
             // Still in service: a new upload goes to both.
             #expect(try await cluster.upload("after.bin", from: Source(count: 1000, delay: nil)).nodes.count == 2)
+            await cluster.close()
+        }
+    }
+}
+
+extension ClusterTests {
+    /// A node that stops waiting on a transfer whose other party paused — a download's consumer not reading, an
+    /// upload's source sending nothing — for longer than the node's stall timeout (2 s here) is not blamed: the
+    /// download resumes from the other replica and arrives whole, the upload fails saying it paused, and both
+    /// nodes stay in service. (Before, each such pause counted against the node, and the upload said every
+    /// storage node had failed.)
+    @Test func aNodeThatStopsWaitingOnAPausedPartyIsNotBlamed() async throws {
+        let pause = Duration.seconds(6)  // past the 5 s after which the cluster puts a node's failure down to a pause
+        /// `count` bytes, pausing once after the first megabyte.
+        struct Paused: AsyncSequence, Sendable {
+            typealias Element = ByteBuffer
+            let count: Int
+            let pause: Duration
+            struct AsyncIterator: AsyncIteratorProtocol {
+                let count: Int
+                let pause: Duration
+                var sent = 0
+                mutating func next() async throws -> ByteBuffer? {
+                    guard self.sent < self.count else { return nil }
+                    // The pause is the scenario itself (a client with nothing to send), not a wait for an event.
+                    if self.sent == 1 << 20 { try await Task.sleep(for: self.pause) }
+                    let n = Swift.min(64 * 1024, self.count - self.sent)
+                    self.sent += n
+                    return ByteBuffer(repeating: 7, count: n)
+                }
+            }
+            func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: self.count, pause: self.pause) }
+        }
+        try await withNodes(2, dataTimeout: .seconds(2)) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let size = 24_000_000
+            _ = try await cluster.upload("film.mkv", from: Source(count: size, delay: nil))
+            let got = Collected()
+            let paused = Mutex(false)
+            try await cluster.download("film.mkv") { chunk in
+                let first = paused.withLock { was in
+                    defer { was = true }
+                    return !was
+                }
+                if first { try await Task.sleep(for: pause) }  // a reader busy elsewhere
+                got.append(chunk)
+            }
+            #expect(got.value == Source.bytes(size))
+
+            let error = await #expect(throws: ClusterError.self) {
+                _ = try await cluster.upload("paused.bin", from: Paused(count: 8_000_000, pause: pause))
+            }
+            #expect(error?.message.contains("paused") == true, "\(String(describing: error))")
+            for status in await cluster.status() {
+                #expect(status.isUp, "\(status.name): \(status.lastError ?? "")")
+            }
             await cluster.close()
         }
     }

@@ -11,12 +11,16 @@ public final class TestFTPNode: Sendable {
     public let password: String
     /// Called at each start: the storage the server serves (the same files each time, or a fresh view of them).
     private let makeStorage: @Sendable () throws -> any FTPStorage
+    /// How long the server waits on a silent data connection (`nil`: the server's default).
+    private let dataTimeout: Duration?
     private let state = Mutex<(server: FTPServer?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
 
     public init(
-        name: String, user: String, password: String, makeStorage: @escaping @Sendable () throws -> any FTPStorage
+        name: String, user: String, password: String, dataTimeout: Duration? = nil,
+        makeStorage: @escaping @Sendable () throws -> any FTPStorage
     ) {
         self.name = name
+        self.dataTimeout = dataTimeout
         self.user = user
         self.password = password
         self.makeStorage = makeStorage
@@ -30,6 +34,7 @@ public final class TestFTPNode: Sendable {
             host: "127.0.0.1", port: self.port, storage: try self.makeStorage(),
             authenticator: StaticAuthenticator([(self.user, self.password, .all)]))
         config.loginFailureDelay = .milliseconds(10)
+        if let dataTimeout = self.dataTimeout { config.dataTimeout = dataTimeout }
         var logger = Logger(label: "test-node")
         logger.logLevel = .critical
         let server = try await FTPServer.bind(configuration: config, logger: logger)

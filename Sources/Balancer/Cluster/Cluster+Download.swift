@@ -75,33 +75,49 @@ extension Cluster {
         let delivered = ProgressBox()
         // The consumer's own error, kept as it was: the client hands it back wrapped as a local failure.
         let consumerFailure = ConsumerFailureBox()
+        let pauses = CounterpartPauses()
         var lastError: (any Error)?
         var done = wanted == 0
         for entry in ranked where !done {
             do {
                 let start = offset + delivered.value
                 try await entry.node.withClient { client in
-                    try await client.download(entry.path, offset: start) { stream in
-                        for try await var chunk in stream {
-                            let left = wanted - delivered.value
-                            if left == 0 { return }  // a replica longer than its record: the client aborts the rest
-                            if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
-                            do {
-                                try await consumer(chunk)
-                            } catch {
-                                consumerFailure.set(error)
-                                throw error
+                    do {
+                        try await client.download(entry.path, offset: start) { stream in
+                            for try await var chunk in stream {
+                                let left = wanted - delivered.value
+                                if left == 0 { return }  // a replica longer than its record: the client aborts the rest
+                                if UInt64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left)) ?? chunk }
+                                let asked = ContinuousClock.now
+                                do {
+                                    try await consumer(chunk)
+                                } catch {
+                                    consumerFailure.set(error)
+                                    throw error
+                                }
+                                pauses.waited(since: asked)
+                                crc?.update(chunk)
+                                digest?.update(chunk)
+                                delivered.add(chunk.readableBytes)
+                                // A range's end: the client aborts the rest. Read to the file's end, the transfer ends
+                                // by itself (and its 226 is seen), without an ABOR's round trips.
+                                if delivered.value == wanted && !toEnd { return }
                             }
-                            crc?.update(chunk)
-                            digest?.update(chunk)
-                            delivered.add(chunk.readableBytes)
-                            // A range's end: the client aborts the rest. Read to the file's end, the transfer ends
-                            // by itself (and its 226 is seen), without an ABOR's round trips.
-                            if delivered.value == wanted && !toEnd { return }
                         }
+                    } catch {
+                        // The node ended a transfer the consumer had held up: not the node's failure.
+                        if consumerFailure.error == nil, let wait = pauses.explainingWait {
+                            throw CounterpartPaused(wait: wait, underlying: error)
+                        }
+                        throw error
                     }
                 }
                 done = delivered.value == wanted
+            } catch let paused as CounterpartPaused {
+                // Resumed from the next replica where it stopped; the nodes' health is left as it was.
+                self.logger.notice("a node stopped waiting on a slow reader of a download", metadata: [
+                    "node": "\(entry.node.name)", "file": "\(key)", "delivered": "\(delivered.value)", "error": "\(paused)"])
+                lastError = paused
             } catch {
                 if let own = consumerFailure.error { throw own }
                 if ClusterNode.isCallersOwn(error) { throw error }  // cancelled: no other replica either
@@ -111,6 +127,10 @@ extension Cluster {
             }
         }
         guard done else {
+            if let paused = lastError as? CounterpartPaused {
+                throw ClusterError(.allReplicasFailed,
+                    "'\(name)' was not read for \(paused.seconds) seconds, and the storage nodes stopped waiting")
+            }
             let reason = lastError.map { ": " + ClusterNode.plainReason($0) } ?? ""
             throw ClusterError(.allReplicasFailed,
                 "'\(name)' could not be read from any of \(file.nodes.joined(separator: ", "))\(reason)")

@@ -172,13 +172,20 @@ extension Cluster {
         let queues = targets.map { _ in ChunkQueue() }
         let digest = BackgroundDigest()
         let logger = self.logger
+        let pauses = CounterpartPauses()
         return await withTaskGroup(of: UploadChecksums?.self) { group in
             for (node, queue) in zip(targets, queues) {
                 group.addTask {
                     do {
                         _ = try await node.withClient { client in
                             await node.ensureDirectory(space, client: client)
-                            try await client.upload(queue.sequence, to: node.path(temporary, in: space))
+                            do {
+                                try await client.upload(queue.sequence, to: node.path(temporary, in: space))
+                            } catch {
+                                // The node ended an upload whose source had paused: not the node's failure.
+                                if let wait = pauses.explainingWait { throw CounterpartPaused(wait: wait, underlying: error) }
+                                throw error
+                            }
                         }
                     } catch {
                         logger.warning("a replica of an upload failed", metadata: [
@@ -196,10 +203,20 @@ extension Cluster {
                 await digest.update(chunk)
                 var delivered = false
                 for q in queues where await q.push(chunk) { delivered = true }
-                if !delivered { throw ClusterError(.insufficientReplicas, "every storage node failed during the upload") }
+                if !delivered {
+                    if let wait = pauses.explainingWait {
+                        throw ClusterError(.insufficientReplicas,
+                            "the upload paused for \(wait.components.seconds) seconds and the storage nodes stopped waiting; send it again")
+                    }
+                    throw ClusterError(.insufficientReplicas, "every storage node failed during the upload")
+                }
             }
             do {
-                for try await var chunk in source {
+                var chunks = source.makeAsyncIterator()
+                while true {
+                    let asked = ContinuousClock.now
+                    guard var chunk = try await chunks.next() else { break }
+                    pauses.waited(since: asked)
                     total += UInt64(chunk.readableBytes)
                     if let maxBytes, total > maxBytes {
                         throw ClusterError(.sizeExceeded, "the file is larger than the \(maxBytes) bytes it was allowed")

@@ -95,7 +95,7 @@ public actor ClusterNode {
 
     /// Whether `error` came from the caller's side of a transfer rather than from the node.
     static func isCallersOwn(_ error: any Error) -> Bool {
-        if error is CancellationError || Task.isCancelled { return true }
+        if error is CancellationError || error is CounterpartPaused || Task.isCancelled { return true }
         guard let error = error as? FTPClientError else { return false }
         return error.code == .local || error.code == .cancelled
     }
