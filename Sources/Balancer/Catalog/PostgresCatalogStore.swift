@@ -582,12 +582,17 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func close() async {
+        // Session locks are unlocked before each connection closes: a closed connection's locks go only once the
+        // server's backend has exited, a moment after the close returns, so the process that claims leadership
+        // (or a held name) next could still find them taken. Unlocked, they are free when this returns.
         if let holds = self.holdsConnection.withLock({ c in defer { c = nil }; return c }), !holds.connection.isClosed {
+            _ = try? await holds.connection.query("SELECT pg_advisory_unlock_all()", logger: self.logger)
             try? await holds.connection.close()
         }
         if let held = self.leadership.withLock({ leadership in defer { leadership = nil }; return leadership }),
             !held.connection.isClosed
         {
+            _ = try? await held.connection.query("SELECT pg_advisory_unlock_all()", logger: self.logger)
             try? await held.connection.close()
         }
         self.running.cancel()
