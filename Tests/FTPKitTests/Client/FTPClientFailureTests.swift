@@ -133,20 +133,10 @@ import Testing
     /// timeout ends the transfer with a timeout error, and the connection is reset, never closed with the FIN that
     /// would tell the server the file is complete (the fake reports which it saw).
     @Test func anUploadTheServerStopsReadingTimesOutWithAReset() async throws {
-        struct Endless: AsyncSequence, Sendable {
-            typealias Element = ByteBuffer
-            struct AsyncIterator: AsyncIteratorProtocol {
-                mutating func next() async throws -> ByteBuffer? {
-                    try Task.checkCancellation()
-                    return ByteBuffer(repeating: 0x5A, count: 64 * 1024)
-                }
-            }
-            func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
-        }
         let e = try await failure("unread-upload") { port, _ in
             let client = try await FTPClient.connect(host: "127.0.0.1", port: port, configuration: config(timeout: .seconds(2)))
             try await client.login(user: "u", password: "p")
-            try await client.upload(Endless(), to: "stuck.bin")
+            try await client.upload(TransferBufferBudgetTests.Endless(), to: "stuck.bin")
         }
         #expect(e?.code == .timeout, "\(String(describing: e))")
         #expect(e?.reply?.code == 426, "the server must see a reset: \(String(describing: e))")
