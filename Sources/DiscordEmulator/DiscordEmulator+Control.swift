@@ -202,7 +202,8 @@ extension DiscordEmulator {
             self.inject(Fault(
                 method: body["method"]?.string, pathPrefix: prefix, status: status, count: body["count"]?.int ?? 1,
                 retryAfter: body["retry_after"]?.double ?? 0.2, scope: body["scope"]?.string ?? "user",
-                delay: .milliseconds(body["delay_ms"]?.int ?? 0)))
+                delay: .milliseconds(body["delay_ms"]?.int ?? 0), stallAfterBytes: body["stall_after_bytes"]?.int,
+                stopReadingAfterBytes: body["stop_reading_after_bytes"]?.int))
             return .noContent
         case (.POST, ["gateway", "close"]):
             self.disconnectGateway(code: body["code"]?.int, shard: body["shard"]?.int)

@@ -15,12 +15,15 @@ extension DiscordEmulator {
                                     body: Data("<html><title>Error 1015</title>You are being rate limited.</html>".utf8))
         }
         let path = request.path.hasPrefix("/api/v10/") ? String(request.path.dropFirst("/api/v10".count)) : request.path
+        var stallAfterBytes: Int?
         if let index = self.faults.firstIndex(where: { $0.status == 200 && self.matches($0, request, path) }) {
             let delay = self.faults[index].delay
+            stallAfterBytes = self.faults[index].stallAfterBytes
             self.consumeFault(at: index)
             try? await Task.sleep(for: delay)
         }
-        let response = self.route(request, path: path)
+        var response = self.route(request, path: path)
+        response.stallAfterBytes = stallAfterBytes
         self.requests.append(RecordedRequest(method: request.method.rawValue, path: request.path,
                                              status: Int(response.status.code)))
         self.countInvalid(response)

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
+import Synchronization
 
 /// An offline Discord: REST API v10, the gateway (JSON, optional zlib-stream, a separate resume URL) and a CDN for
 /// attachments, on loopback ports, plus a control API (JSON over HTTP under `/control`) through which a test in
@@ -90,10 +91,19 @@ public actor DiscordEmulator {
         /// `user`, `global` or `shared`.
         public var scope: String
         public var delay: Duration
+        /// With status 200: send only this many bytes of the body, then nothing more while the connection stays
+        /// open (a CDN or front end that stalls mid-answer).
+        public var stallAfterBytes: Int?
+        /// Read only this many bytes of a matching request's body, then stop reading it while the connection stays
+        /// open (a Discord that stops taking an upload); the status is not used.
+        public var stopReadingAfterBytes: Int?
 
         public init(method: String? = nil, pathPrefix: String, status: Int, count: Int = 1, retryAfter: Double = 0.2,
-                    scope: String = "user", delay: Duration = .zero) {
+                    scope: String = "user", delay: Duration = .zero, stallAfterBytes: Int? = nil,
+                    stopReadingAfterBytes: Int? = nil) {
             self.delay = delay
+            self.stopReadingAfterBytes = stopReadingAfterBytes
+            self.stallAfterBytes = stallAfterBytes
             self.method = method
             self.pathPrefix = pathPrefix
             self.status = status
@@ -154,6 +164,8 @@ public actor DiscordEmulator {
     // REST bookkeeping.
     public internal(set) var requests: [RecordedRequest] = []
     var faults: [Fault] = []
+    /// Faults that stop reading request bodies: taken by the channel handlers, synchronously, as a head arrives.
+    nonisolated let readStalls = Mutex<[Fault]>([])
     var buckets: [String: (count: Int, windowStart: ContinuousClock.Instant)] = [:]
     var globalWindow: (count: Int, start: ContinuousClock.Instant)?
     var invalidRequests: [ContinuousClock.Instant] = []
@@ -370,7 +382,27 @@ public actor DiscordEmulator {
 
     // MARK: - Misbehaving
 
-    public func inject(_ fault: Fault) { self.faults.append(fault) }
+    public func inject(_ fault: Fault) {
+        if fault.stopReadingAfterBytes != nil {
+            self.readStalls.withLock { $0.append(fault) }
+        } else {
+            self.faults.append(fault)
+        }
+    }
+
+    /// How many body bytes of this request to read before stopping, when a fault says so (the fault is used up).
+    nonisolated func takeReadStall(method: String, path: String) -> Int? {
+        let path = path.hasPrefix("/api/v10/") ? String(path.dropFirst("/api/v10".count)) : path
+        return self.readStalls.withLock { stalls -> Int? in
+            guard let index = stalls.firstIndex(where: {
+                path.hasPrefix($0.pathPrefix) && ($0.method == nil || $0.method == method)
+            }) else { return nil }
+            let bytes = stalls[index].stopReadingAfterBytes
+            stalls[index].remaining -= 1
+            if stalls[index].remaining <= 0 { stalls.remove(at: index) }
+            return bytes
+        }
+    }
 
     /// Ages an interaction past its 3-second window, as if the bot had been too slow.
     public func expire(interaction idOrToken: String) {

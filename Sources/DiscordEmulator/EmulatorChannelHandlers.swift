@@ -15,6 +15,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
     private var tooLarge = false
+    /// Body bytes still to read before this request stops being read (a fault).
+    private var readBeforeStall: Int?
 
     init(emulator: DiscordEmulator) { self.emulator = emulator }
 
@@ -24,13 +26,23 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             self.head = head
             self.body.clear()
             self.tooLarge = false
+            self.readBeforeStall = self.emulator.takeReadStall(
+                method: head.method.rawValue, path: Self.split(head.uri).0)
+        case .body(let chunk) where (self.readBeforeStall ?? .max) <= chunk.readableBytes:
+            // The fault's allowance is used up: nothing more is read, so the client's writes back up until it gives
+            // up; the request is never answered.
+            self.readBeforeStall = nil
+            self.head = nil
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         case .body(var chunk):
+            if let left = self.readBeforeStall { self.readBeforeStall = left - chunk.readableBytes }
             if self.body.readableBytes + chunk.readableBytes > Self.maxRequestSize {
                 self.tooLarge = true
             } else {
                 self.body.writeBuffer(&chunk)
             }
         case .end:
+            self.readBeforeStall = nil
             guard let head = self.head else { return }
             self.head = nil
             let channel = context.channel
@@ -81,6 +93,12 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if let stall = response.stallAfterBytes {
+            // The head and the first bytes, then silence; the connection stays open until the client gives up.
+            let part = ByteBuffer(bytes: response.body.prefix(max(0, stall)))
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(part)), promise: nil)
+            return
+        }
         if let rate = response.bytesPerSecond, rate > 0 {
             Task {
                 // 10 slices a second, each awaited, so the client sees a slow but steady body.

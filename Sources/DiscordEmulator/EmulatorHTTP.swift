@@ -18,6 +18,8 @@ struct EmulatorResponse: Sendable {
     var body: Data = Data()
     /// Send the body at this many bytes per second (the CDN's throttle).
     var bytesPerSecond: Int?
+    /// Send only this many bytes of the body, then stall (a fault).
+    var stallAfterBytes: Int?
 
     static func json(_ value: EmulatorJSON, status: HTTPResponseStatus = .ok) -> EmulatorResponse {
         var headers = HTTPHeaders()

@@ -106,6 +106,8 @@ struct BotConfiguration: Decodable, Sendable {
     var userQuota: Int64?
     var apiBaseURL: String?
     var gatewayURL: String?
+    /// Seconds Discord or its CDN may keep a transfer waiting (no answer, no next byte) before it fails (default 60).
+    var discordStallTimeout: Double?
     /// `HOST:PORT` for Prometheus metrics (`/metrics`) and `/health`.
     var metricsAddress: String?
     /// Guild id → a named space several guilds share (each guild otherwise has its own).
@@ -121,7 +123,7 @@ struct BotConfiguration: Decodable, Sendable {
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
         "": ["nodes", "catalog", "shards", "maintenanceInterval", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
-             "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "metricsAddress",
+             "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "discordStallTimeout", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "downloadCheck", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "idleTimeout", "enabled"],
         "nodes[]": ["name", "host", "port", "user", "password", "passwordFile", "passwordEnv", "weight",
@@ -340,6 +342,9 @@ struct BotConfiguration: Decodable, Sendable {
             if let key = http.keyFile, !FileManager.default.isReadableFile(atPath: key) {
                 add("http.keyFile", "\(key) cannot be read")
             }
+        }
+        if let seconds = self.discordStallTimeout, !(seconds >= 1 && seconds <= 86400) {
+            add("discordStallTimeout", "must be between 1 and 86400 seconds")
         }
         if let interval = self.maintenanceInterval, !(interval >= 0.1 && interval <= 86400) {
             add("maintenanceInterval", "must be between 0.1 and 86400 seconds")

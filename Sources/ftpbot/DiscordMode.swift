@@ -11,10 +11,10 @@ enum DiscordMode {
         token: BotToken, configuration: BotConfiguration, bot: FileBot, web: WebWiring?, prefixes: [String],
         settings: DiscordFrontEnd.Settings, services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger
     ) async throws {
-        let rest = DiscordRESTClient(
-            configuration: DiscordConfiguration(
-                token: token, apiBaseURL: configuration.apiBaseURL ?? "https://discord.com/api/v10"),
-            logger: logger)
+        var discord = DiscordConfiguration(
+            token: token, apiBaseURL: configuration.apiBaseURL ?? "https://discord.com/api/v10")
+        if let seconds = configuration.discordStallTimeout { discord.stallTimeout = .milliseconds(Int64(seconds * 1000)) }
+        let rest = DiscordRESTClient(configuration: discord, logger: logger)
         do {
             try await self.serve(
                 rest: rest, token: token, configuration: configuration, bot: bot, web: web, prefixes: prefixes,

@@ -63,6 +63,94 @@ import SeedTestSupport
         }
     }
 
+    /// Attachments stream from the CDN while the reader stores them: only waits on the CDN count against the stall
+    /// limit (1 s here), never the reader's own pauses, and a CDN that stops sending fails the read instead of
+    /// holding it for the whole transfer's limit (an hour).
+    @Test(.timeLimit(.minutes(2))) func aStalledCDNFailsTheDownloadButPausesOfTheReaderDoNot() async throws {
+        try await withEmulator(restConfiguration: { $0.stallTimeout = .seconds(1) }) { emulator, rest in
+            let bytes = ByteBuffer(bytes: (0..<4_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            let sent = try await rest.createMessage(
+                channel: filesChannel, MessagePayload(content: "big"), files: [.bytes(bytes, filename: "big.bin")])
+            let url = try #require(sent.attachments.first?.url)
+
+            // The reader pauses 3 s twice, three times the stall limit: the file still arrives whole.
+            var received = ByteBuffer()
+            var pieces = 0
+            for try await var chunk in try await rest.download(url: url).body {
+                received.writeBuffer(&chunk)
+                pieces += 1
+                if pieces == 1 || pieces == 20 { try await Task.sleep(for: .seconds(3)) }
+            }
+            #expect(received == bytes)
+            #expect(pieces > 20)
+
+            // The CDN sends 100 kB and then nothing, the connection open: the read fails with `stalled`.
+            await emulator.inject(.init(pathPrefix: "/attachments/", status: 200, stallAfterBytes: 100_000))
+            var got = 0
+            do {
+                for try await chunk in try await rest.download(url: url).body { got += chunk.readableBytes }
+                Issue.record("a stalled download ended without an error after \(got) bytes")
+            } catch DiscordRESTError.stalled(let route, let seconds) {
+                #expect(route == "GET attachment")
+                #expect(seconds == 1)
+                #expect(got == 100_000)
+            }
+
+            // The CDN takes 5 s to answer at all: the wait for the answer is a stall too.
+            await emulator.inject(.init(pathPrefix: "/attachments/", status: 200, delay: .seconds(5)))
+            await #expect(throws: DiscordRESTError.stalled(route: "GET attachment", seconds: 1)) {
+                _ = try await rest.download(url: url)
+            }
+
+            // A stall does not outlive its download: the next one is whole.
+            received.clear()
+            for try await var chunk in try await rest.download(url: url).body { received.writeBuffer(&chunk) }
+            #expect(received == bytes)
+        }
+    }
+
+    /// Sending files to Discord: the whole request may outlast `requestTimeout` while it moves, the sender's own
+    /// pauses are not stalls, and a Discord that stops taking the body fails the call within the stall limit.
+    @Test(.timeLimit(.minutes(2))) func anUploadDiscordStopsTakingStallsButASlowSenderDoesNot() async throws {
+        let configuration = DiscordEmulator.Configuration(
+            guilds: [EmulatedGuild(id: "2000", name: "Boosted", boostTier: 3)])
+        try await withEmulator(configuration, restConfiguration: {
+            $0.stallTimeout = .seconds(1)
+            $0.requestTimeout = .seconds(1)
+        }) { emulator, rest in
+            // Three pieces 1.5 s apart: 3 s in all, three times `requestTimeout`, each pause past the stall limit.
+            let pieces = (0..<3).map { i in ByteBuffer(repeating: UInt8(65 + i), count: 100_000) }
+            let slow = AsyncStream<ByteBuffer> { c in
+                let task = Task {
+                    for piece in pieces {
+                        c.yield(piece)
+                        try? await Task.sleep(for: .milliseconds(1500))
+                    }
+                    c.finish()
+                }
+                c.onTermination = { _ in task.cancel() }
+            }
+            let sent = try await rest.createMessage(
+                channel: filesChannel, MessagePayload(content: "slow"),
+                files: [.stream(slow, size: 300_000, filename: "slow.bin")])
+            var expected = Data()
+            for piece in pieces { expected.append(contentsOf: piece.readableBytesView) }
+            let stored = try #require(await emulator.message(sent.id))
+            #expect(await emulator.attachmentData(url: stored.attachments[0].url) == expected)
+
+            // Discord reads 1 MB of a 40 MB upload and then nothing: the call fails as a stall, and the next one works.
+            await emulator.inject(.init(pathPrefix: "/channels/\(filesChannel)/messages", status: 200,
+                                        stopReadingAfterBytes: 1_000_000))
+            let big = ByteBuffer(repeating: 9, count: 40_000_000)
+            await #expect(throws: DiscordRESTError.stalled(route: "POST /channels/{channels}/messages", seconds: 1)) {
+                try await rest.createMessage(
+                    channel: filesChannel, MessagePayload(content: "big"), files: [.bytes(big, filename: "big.bin")])
+            }
+            let after = try await rest.createMessage(channel: filesChannel, MessagePayload(content: "after"))
+            #expect(await emulator.message(after.id)?.content == "after")
+        }
+    }
+
     @Test func discordErrorsCarryTheirCode() async throws {
         try await withEmulator { _, rest in
             do {

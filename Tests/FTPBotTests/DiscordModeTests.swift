@@ -481,8 +481,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
 
             // Every node down: one clear sentence, and the bot keeps running.
             for node in bot.nodes { await node.kill() }
-            let failed = try await bot.say("!upload", files: [("lost.bin", bytes(10_000, seed: 11))]) { $0.content.contains("Sorry") && !$0.content.contains("Uploading") }
-            #expect(failed.content.hasPrefix("Sorry, that failed:"), "\(failed.content)")
+            let failed = try await bot.say("!upload", files: [("lost.bin", bytes(10_000, seed: 11))]) { $0.content.contains("lost.bin") && !$0.content.contains("Uploading") }
+            #expect(failed.content.hasPrefix("❌ **lost.bin** was not stored:"), "\(failed.content)")
             let status = try await bot.say("!status")
             #expect(status.embeds.first?.fields?.allSatisfy { $0.value.contains("🔴 down") } == true)
 
@@ -490,6 +490,35 @@ func bytes(_ count: Int, seed: Int) -> Data {
             bot.process.terminate()
             #expect(try await bot.exitStatus() == 0)
             try await bot.emulator.wait("the gateway to close") { $0.openGatewayConnections == 0 ? true : nil }
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    /// Discord's CDN stops sending an attachment mid-way: the person is told so in one sentence within the stall
+    /// limit (1 s here, instead of the hour the transfer may last), nothing is stored, and the name is free again.
+    @Test func anAttachmentTheCDNStopsSendingIsRefusedPlainly() async throws {
+        let bot = try await BotHarness.start(extra: ["discordStallTimeout": 1])
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(3_000_000, seed: 14)
+            await bot.emulator.inject(.init(pathPrefix: "/attachments/", status: 200, stallAfterBytes: 500_000))
+            let answer = try await bot.say("!upload", files: [("stalled.bin", data)]) {
+                $0.content.contains("stalled.bin") && !$0.content.contains("Uploading")
+            }
+            #expect(answer.content == "❌ **stalled.bin** was not stored: Discord stopped sending the attachment for 1 second; send it again.",
+                    "\(answer.content)")
+            #expect(!answer.content.contains("GET attachment"), "\(answer.content)")
+            for node in bot.nodes { #expect(!node.holds("stalled.bin"), "\(node.name)") }
+            // Sent again, it is stored under its own name (the failed upload held nothing back).
+            let again = try await bot.say("!upload", files: [("stalled.bin", data)]) {
+                $0.content.contains("stalled.bin") && !$0.content.contains("Uploading")
+            }
+            #expect(again.content.contains("✅ Stored **stalled.bin**"), "\(again.content)")
+            #expect(bot.nodes.filter { $0.contents("stalled.bin") == data }.count == 2)
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()
@@ -694,7 +723,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         #expect(code3 == 0)
 
         // Misspelt keys are errors with their place, not silently ignored; so are unusable spaces.
-        try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite", "downloadCheck": "md5"}"#
+        try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite", "downloadCheck": "md5", "discordStallTimeout": 0}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code4, err4) = try await Self.checkConfig(path)
         #expect(code4 == 1)
@@ -702,7 +731,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          "nodes[0].pasword: unknown key (did you mean 'password'?)", "nodes[0].tls.mod: unknown key (did you mean 'mode'?)",
                          "spaces.12x: '12x' is not a Discord server ID", "spaces.123: 'a/b' cannot name a space",
                          "directMessages: must be private or refuse", "onNameCollision: must be keepBoth, replace or reject",
-                         "downloadCheck: must be crc32c or sha256"] {
+                         "downloadCheck: must be crc32c or sha256", "discordStallTimeout: must be between 1 and 86400 seconds"] {
             #expect(err4.contains(expected), "missing '\(expected)' in:\n\(err4)")
         }
         #expect(!err4.contains("Configuration OK"))

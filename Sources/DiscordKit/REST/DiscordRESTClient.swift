@@ -37,6 +37,11 @@ public final class DiscordRESTClient: Sendable {
             if case .multipart(let m) = self { return m.reopenable }
             return true
         }
+
+        var hasFiles: Bool {
+            if case .multipart(let m) = self { return !m.files.isEmpty }
+            return false
+        }
     }
 
     static let encoder: JSONEncoder = {
@@ -77,21 +82,34 @@ public final class DiscordRESTClient: Sendable {
         let idempotent = [.GET, .PUT, .DELETE, .PATCH].contains(route.method)
         while true {
             let window = try await self.limiter.acquire(route)
-            let request = self.makeRequest(route, body: body)
+            // Waits on Discord (the request taken, the answer arriving) may each last `stallTimeout`; a request with
+            // files may take `transferTimeout` as a whole while it moves, others `requestTimeout`.
+            let watch = PeerWaitWatch(limit: self.configuration.stallTimeout, route: route.description)
+            defer { watch.stop() }
+            let request = self.makeRequest(route, body: body, watch: watch)
+            let limit = body.hasFiles ? self.configuration.transferTimeout : self.configuration.requestTimeout
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(RateLimiter.seconds(limit) * 1e9))
             let response: HTTPClientResponse
             let bytes: ByteBuffer
             do {
-                response = try await self.http.execute(request, timeout: .nanoseconds(Int64(
-                    RateLimiter.seconds(self.configuration.requestTimeout) * 1e9)), logger: self.logger)
-                bytes = try await response.body.collect(upTo: 16 << 20)
+                let (http, logger) = (self.http, self.logger)
+                watch.waitStarted()
+                (response, bytes) = try await watch.run {
+                    let response = try await http.execute(request, deadline: deadline, logger: logger)
+                    return (response, try await response.body.collect(upTo: 16 << 20))
+                }
+                watch.waitEnded()
             } catch {
                 await self.limiter.record(route, window: window, status: 0, headers: .init())
-                if let error = error as? DiscordRESTError { throw error }
+                if error is CancellationError { throw error }
+                // A stall is retried like a dropped connection; Discord's other answers are final here.
+                if let error = error as? DiscordRESTError, !error.isStall { throw error }
                 if idempotent, body.reopenable, serverRetries < self.configuration.maxServerErrorRetries {
                     serverRetries += 1
                     try await Task.sleep(for: self.configuration.serverErrorBackoff * (1 << (serverRetries - 1)))
                     continue
                 }
+                if let error = error as? DiscordRESTError { throw error }
                 throw DiscordRESTError.transport(route: route.description, reason: "\(error)")
             }
             let status = Int(response.status.code)
@@ -127,7 +145,7 @@ public final class DiscordRESTClient: Sendable {
         }
     }
 
-    private func makeRequest(_ route: Route, body: Body) -> HTTPClientRequest {
+    private func makeRequest(_ route: Route, body: Body, watch: PeerWaitWatch) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: self.configuration.apiBaseURL + route.path)
         request.method = route.method
         request.headers.add(name: "Authorization", value: self.configuration.token.authorization)
@@ -140,7 +158,7 @@ public final class DiscordRESTClient: Sendable {
             request.body = .bytes(ByteBuffer(data: data))
         case .multipart(let multipart):
             request.headers.add(name: "Content-Type", value: multipart.contentType)
-            request.body = .stream(multipart.stream(), length: multipart.length.map { .known($0) } ?? .unknown)
+            request.body = .stream(multipart.stream(watch: watch), length: multipart.length.map { .known($0) } ?? .unknown)
         }
         return request
     }
@@ -182,27 +200,53 @@ public final class DiscordRESTClient: Sendable {
     }
 
     /// Streams a file from a URL Discord gave (an attachment's `url`). No token is sent: CDN URLs are signed.
-    public func download(url: String, timeout: Duration = .seconds(3600)) async throws -> Download {
+    ///
+    /// Fails with ``DiscordRESTError/stalled(route:seconds:)`` when the CDN keeps the answer or the next piece
+    /// waiting longer than the configuration's `stallTimeout`; pauses of the reader between pieces do not count,
+    /// however long. `timeout` bounds the whole transfer.
+    public func download(url: String, timeout: Duration? = nil) async throws -> Download {
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
             throw DiscordRESTError.malformedResponse(route: "attachment", reason: "not an HTTP URL: \(url)")
         }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: self.configuration.userAgent)
+        let route = "GET attachment"
+        let watch = PeerWaitWatch(limit: self.configuration.stallTimeout, route: route)
         let response: HTTPClientResponse
         do {
-            response = try await self.http.execute(
-                request, timeout: .nanoseconds(Int64(RateLimiter.seconds(timeout) * 1e9)), logger: self.logger)
+            let (http, logger, request) = (self.http, self.logger, request)
+            let deadline = NIODeadline.now() + .nanoseconds(
+                Int64(RateLimiter.seconds(timeout ?? self.configuration.transferTimeout) * 1e9))
+            response = try await watch.wait { try await http.execute(request, deadline: deadline, logger: logger) }
+        } catch let error as DiscordRESTError {
+            throw error
         } catch {
-            throw DiscordRESTError.transport(route: "GET attachment", reason: "\(error)")
+            throw DiscordRESTError.transport(route: route, reason: "\(error)")
         }
         guard response.status == .ok else {
+            watch.stop()
             throw DiscordRESTError.api(
-                route: "GET attachment", status: Int(response.status.code), code: nil,
+                route: route, status: Int(response.status.code), code: nil,
                 message: "the attachment could not be fetched")
         }
         let size = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
         let box = ResponseBodyBox(response.body)
-        return Download(size: size, body: AsyncThrowingStream(unfolding: { try await box.next() }))
+        return Download(size: size, body: AsyncThrowingStream(unfolding: {
+            do {
+                let chunk = try await watch.wait { try await box.next() }
+                if chunk == nil { watch.stop() }
+                return chunk
+            } catch let error as DiscordRESTError {
+                watch.stop()
+                throw error
+            } catch is CancellationError {
+                watch.stop()
+                throw CancellationError()
+            } catch {
+                watch.stop()
+                throw DiscordRESTError.transport(route: route, reason: "\(error)")
+            }
+        }))
     }
 }
 

@@ -9,6 +9,8 @@ public enum DiscordRESTError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidRequestBudgetExhausted(count: Int, retryAfterSeconds: Double)
     /// No answer: connection refused, reset, timed out, TLS failure.
     case transport(route: String, reason: String)
+    /// Discord (or its CDN) stopped sending or taking bytes for `seconds` while it was waited on.
+    case stalled(route: String, seconds: Int)
     /// An answer that is not what the endpoint returns.
     case malformedResponse(route: String, reason: String)
     /// A file to upload could not be read.
@@ -23,9 +25,16 @@ public enum DiscordRESTError: Error, Sendable, Hashable, CustomStringConvertible
         case .invalidRequestBudgetExhausted(let count, let retryAfter):
             "\(count) requests were refused by Discord in 10 minutes; sending is paused for \(Int(retryAfter.rounded(.up))) s to avoid a ban"
         case .transport(let route, let reason): "cannot reach Discord for \(route): \(reason)"
+        case .stalled(let route, let seconds): "Discord stopped answering \(route) for \(seconds) s"
         case .malformedResponse(let route, let reason): "unexpected answer from Discord for \(route): \(reason)"
         case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
         }
+    }
+
+    /// Whether Discord stopped sending or taking bytes (``stalled(route:seconds:)``).
+    public var isStall: Bool {
+        if case .stalled = self { return true }
+        return false
     }
 
     /// The HTTP status, when Discord answered.

@@ -63,9 +63,16 @@ struct MultipartBody: Sendable {
     var reopenable: Bool { self.files.allSatisfy(\.reopenable) }
 
     /// The body as a pull-driven stream: the next file chunk is read only when the HTTP client asks for it.
-    func stream() -> AsyncThrowingStream<ByteBuffer, any Error> {
+    /// With `watch`, the time between handing a piece over and being asked for the next is a wait on Discord (the
+    /// client asks again once the socket takes more); the time spent reading the file is not.
+    func stream(watch: PeerWaitWatch? = nil) -> AsyncThrowingStream<ByteBuffer, any Error> {
         let cursor = MultipartCursor(body: self)
-        return AsyncThrowingStream(unfolding: { try await cursor.next() })
+        return AsyncThrowingStream(unfolding: {
+            watch?.waitEnded()
+            let piece = try await cursor.next()
+            watch?.waitStarted()
+            return piece
+        })
     }
 
 }

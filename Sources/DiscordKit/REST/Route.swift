@@ -45,7 +45,8 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
         self.exemptFromGlobalLimit = parts.first == "interactions" || parts.first == "webhooks"
     }
 
-    public var description: String { "\(self.method.rawValue) \(self.shape)" }
+    /// `POST /channels/{channels}/messages`: the shape, which starts with the method.
+    public var description: String { self.shape }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.method.rawValue)

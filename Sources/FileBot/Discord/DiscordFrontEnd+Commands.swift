@@ -36,7 +36,10 @@ extension DiscordFrontEnd {
         }
         switch result {
         case .failure(let refusal):
-            if case .failed = refusal.reason { return Self.render(refusal) }
+            // Named, so a message with several attachments says which one was not stored.
+            if case .failed(let problem) = refusal.reason {
+                return "❌ **\(Self.escape(FileNames.clean(requested) ?? requested))** was not stored: \(problem)"
+            }
             return "❌ " + Self.render(refusal)
         case .success(let stored):
             let row = stored.row
