@@ -600,6 +600,39 @@ extension ClusterTests {
 }
 
 extension ClusterTests {
+    /// An upload that announced its size and ends short of it — a file truncated while it was read, an attachment
+    /// cut off — is refused and leaves nothing anywhere, not a short file kept as the whole one; a source sending
+    /// more than it announced is refused the same way. (Before, the short file was stored as complete.)
+    @Test func aSourceThatSendsOtherThanItAnnouncedStoresNothing() async throws {
+        let peer = try await PyftpdlibNode.start()
+        defer { peer.stop() }
+        try await withNodes(1) { nodes in
+            let cluster = try Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
+            do {
+                _ = try await cluster.upload("short.bin", from: Source(count: 600_000, delay: nil), size: 1_000_000)
+                Issue.record("a source 400 kB short of its size was stored")
+            } catch let error as ClusterError {
+                #expect(error.code == .incompleteSource)
+                #expect(error.message == "the file ended after 600000 of the 1000000 bytes it announced; send it again")
+            }
+            await #expect(throws: ClusterError(.sizeExceeded, "the file is larger than the 1000 bytes it was allowed")) {
+                _ = try await cluster.upload("long.bin", from: Source(count: 600_000, delay: nil), size: 1000)
+            }
+            for name in ["short.bin", "long.bin"] {
+                #expect(!(await nodes[0].has(name)), "\(name)")
+                #expect(!(await cluster.knownFiles(in: .default)).contains { $0.name == name }, "\(name)")
+            }
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: peer.root + "/default")) ?? []
+            #expect(left.isEmpty, "the peer kept \(left)")
+            // The names are free: the whole file, as announced, is stored.
+            let stored = try await cluster.upload("short.bin", from: Source(count: 600_000, delay: nil), size: 600_000)
+            #expect(stored.size == 600_000 && stored.nodes.count == 2)
+            await cluster.close()
+        }
+    }
+}
+
+extension ClusterTests {
     /// A node that stops waiting on a transfer whose other party paused — a download's consumer not reading, an
     /// upload's source sending nothing — for longer than the node's stall timeout (2 s here) is not blamed: the
     /// download resumes from the other replica and arrives whole, the upload fails saying it paused, and both

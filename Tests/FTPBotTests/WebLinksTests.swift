@@ -154,6 +154,15 @@ import Testing
             #expect(await w.h.cluster.knownFile("cut.bin", in: Self.ana.space) == nil)
             #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
 
+            // A form whose size field announces more than its file holds: 400 with the sentence, nothing stored.
+            let overstated = await w.links.uploadLink(for: Self.ana)
+            let short = try await w.curl("-w", "\n%{http_code}", "-H", "Accept: application/json", "-F", "size=2000000",
+                                         "-F", "file=@\(file);filename=short.pdf", w.url(overstated))
+            #expect(short.text.hasSuffix("\n400"), "\(short.text)")
+            #expect(short.text.contains("ended after 1.4 MiB of the 1.9 MiB it announced"), "\(short.text)")
+            #expect(await w.h.cluster.knownFile("short.pdf", in: Self.ana.space) == nil)
+            #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
+
             // The page itself: self-contained, with a nonce-bound script, and the link not used by viewing it.
             let pageLink = await w.links.uploadLink(for: Self.ana)
             let page = try await w.curl("-D", "/dev/stderr", w.url(pageLink))

@@ -6,6 +6,8 @@ extension Cluster {
     /// Holds a name in `space` (and room in `uploader`'s quota) for an upload, before anything is read or sent:
     /// concurrent uploads of one name obey `collision`, and a quota admits exactly what fits. The reservation is
     /// used by ``upload(_:from:)`` (which releases it however it ends) or given back with ``cancel(_:)``.
+    /// A `size` is what the source announces: the upload then fails with ``ClusterError/Code/sizeExceeded`` if the
+    /// source delivers more, and with ``ClusterError/Code/incompleteSource`` if it ends with less.
     public func reserve(
         _ name: String, in space: Space, size: UInt64? = nil, uploader: String? = nil,
         collision: NameCollisionPolicy = .reject, quota: UploadQuota? = nil
@@ -121,7 +123,7 @@ extension Cluster {
         defer { self.partsInFlight.remove(FileKey(key.space, temporary)) }
 
         let streamed = await self.stream(source, to: targets, as: temporary, in: key.space,
-                                         maxBytes: reservation.ticket.maxBytes)
+                                         maxBytes: reservation.ticket.maxBytes, declared: reservation.size)
         return try await self.withFileLock(key) {
             // Every replica complete under its temporary name first; only then renamed into place, so a failed
             // upload never overwrote an older version anywhere.
@@ -165,9 +167,12 @@ extension Cluster {
     }
 
     /// One reader, one queue per target; a failed target abandons its queue so the others go on. Returns the
-    /// bytes read and their checksums, or why the source failed.
+    /// bytes read and their checksums, or why the source failed. A source that ends short of the size it
+    /// `declared` failed (a file truncated while it was read, a sender that announced more than it sent): the
+    /// nodes are told so and commit nothing, instead of keeping what arrived as if it were the file.
     private func stream<Source: AsyncSequence & Sendable>(
-        _ source: Source, to targets: [ClusterNode], as temporary: String, in space: Space, maxBytes: UInt64?
+        _ source: Source, to targets: [ClusterNode], as temporary: String, in space: Space, maxBytes: UInt64?,
+        declared: UInt64?
     ) async -> Result<(UInt64, UploadChecksums?), any Error> where Source.Element == ByteBuffer {
         let queues = targets.map { _ in ChunkQueue() }
         let digest = BackgroundDigest()
@@ -231,6 +236,10 @@ extension Cluster {
                         try await forward(pending)
                         pending = ByteBuffer()
                     }
+                }
+                if let declared, total < declared {
+                    throw ClusterError(.incompleteSource,
+                        "the file ended after \(total) of the \(declared) bytes it announced; send it again")
                 }
                 if pending.readableBytes > 0 { try await forward(pending) }
                 queues.forEach { $0.finish() }

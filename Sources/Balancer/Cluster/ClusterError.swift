@@ -19,6 +19,8 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case quotaExceeded
         /// The source delivered more bytes than the upload declared or reserved.
         case sizeExceeded
+        /// The source ended before the size the upload declared (nothing was stored).
+        case incompleteSource
         /// The file changed (a new version was uploaded) since the caller looked at it.
         case versionChanged
         /// The catalog database could not be opened, read or written.

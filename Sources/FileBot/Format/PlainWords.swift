@@ -12,7 +12,7 @@ public enum PlainWords {
         case let e as ClusterError:
             switch e.code {
             case .nameTaken, .nameBusy, .quotaExceeded, .invalidName, .notFound, .sizeExceeded, .noNodeAvailable,
-                 .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged:
+                 .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged, .incompleteSource:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
             case .catalogUnavailable:
                 return Refusal(.failed(problem: "the catalog could not be read or written."))

@@ -1,21 +1,37 @@
 public import NIOCore
 
 /// Passes chunks through until more than `limit` bytes have come, then fails with a ``Refusal``: a source whose
-/// size was not announced (or was announced wrong) cannot store more than the per-file limit.
+/// size was not announced (or was announced wrong) cannot store more than the per-file limit. A source that
+/// `announced` its size and ends short of it fails with ``Refusal/Reason/incomplete(name:received:announced:)``
+/// instead of ending, so the short file is never stored as the whole one.
 public struct SizeLimitedSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
     public typealias Element = ByteBuffer
     let base: Base
     let limit: UInt64
     let name: String
+    let announced: UInt64?
+
+    public init(base: Base, limit: UInt64, name: String, announced: UInt64? = nil) {
+        self.base = base
+        self.limit = limit
+        self.name = name
+        self.announced = announced
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let limit: UInt64
         let name: String
+        let announced: UInt64?
         var seen: UInt64 = 0
 
         public mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await self.base.next() else { return nil }
+            guard let chunk = try await self.base.next() else {
+                if let announced = self.announced, self.seen < announced {
+                    throw Refusal(.incomplete(name: self.name, received: self.seen, announced: announced))
+                }
+                return nil
+            }
             self.seen += UInt64(chunk.readableBytes)
             if self.seen > self.limit { throw Refusal(.tooLarge(name: self.name, size: self.seen, limit: self.limit)) }
             return chunk
@@ -23,6 +39,6 @@ public struct SizeLimitedSequence<Base: AsyncSequence & Sendable>: AsyncSequence
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: self.base.makeAsyncIterator(), limit: self.limit, name: self.name)
+        AsyncIterator(base: self.base.makeAsyncIterator(), limit: self.limit, name: self.name, announced: self.announced)
     }
 }

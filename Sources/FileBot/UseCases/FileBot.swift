@@ -44,7 +44,8 @@ public struct FileBot: Sendable {
             return .failure(await self.refusal(for: error, name: name, size: size, caller: caller))
         }
         do {
-            let source = SizeLimitedSequence(base: try await open(), limit: self.settings.maxFileSize, name: name)
+            let source = SizeLimitedSequence(
+                base: try await open(), limit: self.settings.maxFileSize, name: name, announced: size)
             let file = try await self.cluster.upload(reservation, from: source)
             Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "stored")]).increment(by: Int64(clamping: file.size))
             self.logger.info("stored", metadata: [
