@@ -150,18 +150,24 @@ import SeedTestSupport
         }
     }
 
-    /// An upload that announced its size and ends short of it is refused with both numbers, stores nothing and
-    /// leaves its name free (a file truncated while it was read used to be stored as the whole file).
-    @Test func anUploadEndingShortOfItsSizeStoresNothing() async throws {
+    /// An upload that announced its size and ends short of it, or goes past it, is refused as such, stores nothing
+    /// and leaves its name free (a file truncated while it was read used to be stored as the whole file; one that
+    /// grew was refused as over the per-file limit).
+    @Test func anUploadNotHoldingItsAnnouncedSizeStoresNothing() async throws {
         try await FileBotHarness.with { h in
             let ana = Caller(id: "ana", displayName: "", space: Self.space)
             let short = await h.bot.upload("log.txt", size: 5000, by: ana) { Bytes(data: Data(count: 3000)) }
             let refusal = try #require(short.failureValue)
-            #expect(refusal.reason == .incomplete(name: "log.txt", received: 3000, announced: 5000))
+            #expect(refusal.reason == .sizeMismatch(name: "log.txt", received: 3000, announced: 5000))
             #expect(refusal.sentence() == "'log.txt' ended after 2.9 KiB of the 4.9 KiB it announced, so nothing was stored; send it again.")
             #expect(await h.cluster.knownFiles(in: Self.space).isEmpty)
             #expect(h.temporaryFiles.isEmpty, "\(h.temporaryFiles)")
             for node in h.nodes { #expect(node.contents("log.txt", in: Self.space.name) == nil, "\(node.name)") }
+            // Grown past its size while read (a log being written): refused as such, not as over the per-file limit.
+            let grown = try #require(await h.bot.upload("log.txt", size: 3000, by: ana) { Bytes(data: Data(count: 5000)) }.failureValue)
+            #expect(grown.reason == .sizeMismatch(name: "log.txt", received: 5000, announced: 3000))
+            #expect(grown.sentence() == "'log.txt' went on past the 2.9 KiB it announced (did it change while it was sent?), so nothing was stored; send it again.")
+            #expect(await h.cluster.knownFiles(in: Self.space).isEmpty)
             let whole = try await h.bot.upload("log.txt", size: 3000, by: ana) { Bytes(data: Data(count: 3000)) }.get()
             #expect(whole.row.name == "log.txt" && whole.row.size == 3000)
         }

@@ -161,6 +161,13 @@ import Testing
             #expect(short.text.hasSuffix("\n400"), "\(short.text)")
             #expect(short.text.contains("ended after 1.4 MiB of the 1.9 MiB it announced"), "\(short.text)")
             #expect(await w.h.cluster.knownFile("short.pdf", in: Self.ana.space) == nil)
+            // Understated: refused as such (not as over the per-file limit).
+            let understated = await w.links.uploadLink(for: Self.ana)
+            let long = try await w.curl("-w", "\n%{http_code}", "-H", "Accept: application/json", "-F", "size=1000",
+                                        "-F", "file=@\(file);filename=long.pdf", w.url(understated))
+            #expect(long.text.hasSuffix("\n400"), "\(long.text)")
+            #expect(long.text.contains("went on past the 1000 B it announced"), "\(long.text)")
+            #expect(await w.h.cluster.knownFile("long.pdf", in: Self.ana.space) == nil)
             #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
 
             // The page itself: self-contained, with a nonce-bound script, and the link not used by viewing it.

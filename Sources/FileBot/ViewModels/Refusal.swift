@@ -5,8 +5,9 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         /// No usable name can be made of what was given.
         case invalidName(String)
         case tooLarge(name: String, size: UInt64, limit: UInt64)
-        /// The upload ended before the size it announced (a file truncated while read, a sender that stopped short).
-        case incomplete(name: String, received: UInt64, announced: UInt64)
+        /// The upload did not hold the size it announced: it ended short (`received` < `announced`: a file truncated
+        /// while read, a sender that stopped early) or went on past it (a file growing while read).
+        case sizeMismatch(name: String, received: UInt64, announced: UInt64)
         /// The uploader's quota in the space leaves no room (`size` nil: the size was not known).
         case overQuota(name: String, size: UInt64?, used: UInt64, quota: UInt64)
         case tooManyFiles(name: String, limit: Int)
@@ -45,8 +46,10 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(name(given)) cannot be used as a file name: a name needs something besides dots, spaces and control characters, and at most 255 bytes."
         case .tooLarge(let file, let size, let limit):
             return "\(name(file)) is \(Format.bytes(size)); the limit is \(Format.bytes(limit)) per file."
-        case .incomplete(let file, let received, let announced):
+        case .sizeMismatch(let file, let received, let announced) where received < announced:
             return "\(name(file)) ended after \(Format.bytes(received)) of the \(Format.bytes(announced)) it announced, so nothing was stored; send it again."
+        case .sizeMismatch(let file, _, let announced):
+            return "\(name(file)) went on past the \(Format.bytes(announced)) it announced (did it change while it was sent?), so nothing was stored; send it again."
         case .overQuota(let file, let size, let used, let quota):
             let what = size.map { "\(name(file)) (\(Format.bytes($0)))" } ?? name(file)
             return "\(what) would put you over your quota: you use \(Format.bytes(used)) of \(Format.bytes(quota))."

@@ -269,7 +269,7 @@ public struct WebFrontEnd: Sendable {
         case .nameTaken, .nameBusy: .conflict
         case .notFound: .notFound
         case .notAllowed, .directMessagesRefused, .adminOnly: .forbidden
-        case .overTransferLimit, .linkLifetime, .usage, .incomplete: .badRequest
+        case .overTransferLimit, .linkLifetime, .usage, .sizeMismatch: .badRequest
         case .failed: .serviceUnavailable
         }
     }
