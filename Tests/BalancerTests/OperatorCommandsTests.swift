@@ -61,6 +61,27 @@ import SeedTestSupport
         }
     }
 
+    /// A drain that cannot move its replicas (two nodes, two replicas each) says the node stays drained, and the
+    /// status shows it, so nobody takes the node for one in service (before, the report listed only problems and
+    /// the status said "up" while nothing new went there).
+    @Test func aDrainThatCannotFinishLeavesTheNodeVisiblyDrained() async throws {
+        try await withNodes(2) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            for i in 0..<3 { _ = try await cluster.upload("f\(i).bin", from: Source(count: 1000, delay: nil)) }
+            let lines = LineLog()
+            let report = try await cluster.drain("node0") { lines.add($0) }
+            #expect(report.problems.count == 3 && report.removed == 0, "\(report)")
+            #expect(lines.all.last == "node0 stays drained: nothing new goes there, and 3 files still have a replica on it; "
+                + "drain it again once another node can take them, or undrain it", "\(lines.all)")
+            var status = await cluster.status()
+            #expect(status.map(\.isDraining) == [true, false])
+            try await cluster.undrain("node0")
+            status = await cluster.status()
+            #expect(status.map(\.isDraining) == [false, false])
+            await cluster.close()
+        }
+    }
+
     /// A fourth node added to three full ones: rebalance moves replicas until the most-used node is within 10%
     /// of the mean, every file keeping its two replicas.
     @Test func rebalanceSpreadsReplicasOntoAnAddedNode() async throws {

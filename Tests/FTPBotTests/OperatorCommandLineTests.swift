@@ -55,8 +55,11 @@ import Testing
 
         // The same from the console's own commands (its operator may run them).
         let (answered, answers, answerErr) = try await self.console.run(
-            "!cluster scrub\n!cluster drain node2\n!cluster undrain node2\n!cluster fix\n", in: dir, arguments: self.web)
+            "!cluster scrub\n!cluster drain node2\n!status\n!cluster undrain node2\n!cluster fix\n", in: dir, arguments: self.web)
         #expect(answered == 0, "\(answerErr)")
+        // While drained, the status says so (and how to end it); the other nodes do not.
+        #expect(answers.contains("latency") && answers.contains("; draining: no new files until !cluster undrain node2"), "\(answers)")
+        #expect(!answers.contains("undrain node0") && !answers.contains("undrain node1"), "\(answers)")
         #expect(answers.contains("Done: 3 files examined, 0 replicas copied"), "\(answers)")
         #expect(answers.contains("draining node2:") && answers.contains("node2 is in service again."), "\(answers)")
         #expect(answers.contains("Use: !cluster drain NODE"), "\(answers)")

@@ -182,7 +182,8 @@ public actor Cluster {
     public func status() async -> [NodeStatus] {
         var out: [NodeStatus] = []
         for n in self.nodes {
-            out.append(NodeStatus(name: n.name, load: await n.load(), latency: await n.latency, lastError: await n.lastError))
+            out.append(NodeStatus(name: n.name, load: await n.load(), latency: await n.latency, lastError: await n.lastError,
+                                  isDraining: self.draining.contains(n.name)))
         }
         return out
     }

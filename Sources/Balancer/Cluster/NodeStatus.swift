@@ -7,8 +7,12 @@ public struct NodeStatus: Sendable {
     public var latency: Duration?
     /// Why the last health check or transfer on this node failed; `nil` once a check succeeded.
     public var lastError: String?
+    /// Being drained (``Cluster/drain(_:progress:)``): nothing new is placed on it until ``Cluster/undrain(_:)``,
+    /// also after a drain that could not move every replica.
+    public var isDraining: Bool
 
-    public init(name: String, load: NodeLoad, latency: Duration?, lastError: String?) {
+    public init(name: String, load: NodeLoad, latency: Duration?, lastError: String?, isDraining: Bool = false) {
+        self.isDraining = isDraining
         self.name = name
         self.load = load
         self.latency = latency

@@ -18,7 +18,7 @@ extension Cluster {
         }
         let keys = self.everyFile.filter { $0.nodes.contains(name) }.map(\.key).sorted()
         progress("draining \(name): \(keys.count) files hold a replica there")
-        return await self.forEachFile(keys, progress: progress) { cluster, key, step in
+        let report = await self.forEachFile(keys, progress: progress) { cluster, key, step in
             guard let file = cluster.file(key), file.nodes.contains(name) else { return }
             let others = file.nodes.filter { $0 != name }
             var holders = others
@@ -34,6 +34,13 @@ extension Cluster {
             if await cluster.replaceHolders(of: file, with: holders, removing: name, why: "drained") { step.removed += 1 }
             progress("\(key): now on \(holders.sorted().joined(separator: ", "))")
         }
+        // The node stays marked either way; an operator who sees only problems must not think it is back in use.
+        let left = self.everyFile.filter { $0.nodes.contains(name) }.count
+        if left > 0 && !report.interrupted {
+            progress("\(name) stays drained: nothing new goes there, and \(left) files still have a replica on it; "
+                + "drain it again once another node can take them, or undrain it")
+        }
+        return report
     }
 
     /// Runs an operator command's `step` on each file in turn, under the file's lock. An interrupt (the calling

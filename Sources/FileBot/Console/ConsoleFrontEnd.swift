@@ -228,10 +228,11 @@ public struct ConsoleFrontEnd: Sendable {
 
     private func status() async -> String {
         await self.bot.status().map { node in
-            guard node.isUp else { return "\(node.name): DOWN (\(node.problem ?? "not answering"))" }
+            let draining = node.isDraining ? "; draining: no new files until !cluster undrain \(node.name)" : ""
+            guard node.isUp else { return "\(node.name): DOWN (\(node.problem ?? "not answering"))\(draining)" }
             let free = node.freeBytes.map { Format.bytes($0) + " free" } ?? "free space unknown"
             let latency = node.latency.map(Format.latency) ?? "-"
-            return "\(node.name): up, \(Format.bytes(node.usedBytes)) used, \(free), \(node.activeTransfers) transfers, latency \(latency)"
+            return "\(node.name): up, \(Format.bytes(node.usedBytes)) used, \(free), \(node.activeTransfers) transfers, latency \(latency)\(draining)"
         }.joined(separator: "\n")
     }
 }

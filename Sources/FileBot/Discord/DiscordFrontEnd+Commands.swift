@@ -277,7 +277,8 @@ extension DiscordFrontEnd {
             } else {
                 value = "🔴 down · \(node.problem ?? "not answering")"
             }
-            return Embed.Field(name: String(node.name.prefix(256)), value: String(value.prefix(1024)))
+            let shown = node.isDraining ? value + " · 🟡 draining: no new files until `!cluster undrain \(node.name)`" : value
+            return Embed.Field(name: String(node.name.prefix(256)), value: String(shown.prefix(1024)))
         }
         try await reply.send(MessagePayload(embeds: [Embed(title: "Nodes", fields: Array(fields))]))
     }

@@ -211,7 +211,7 @@ public struct FileBot: Sendable {
             NodeHealth(
                 name: s.name, isUp: s.isUp, usedBytes: s.load.usedBytes, freeBytes: s.load.freeBytes,
                 activeTransfers: s.load.activeTransfers, latency: s.latency,
-                problem: s.isUp ? nil : (s.lastError ?? "not answering"))
+                problem: s.isUp ? nil : (s.lastError ?? "not answering"), isDraining: s.isDraining)
         }
     }
 

@@ -71,4 +71,6 @@ public struct NodeHealth: Sendable, Hashable {
     public var latency: Duration?
     /// Why it is down, in a few plain words ("connection refused").
     public var problem: String?
+    /// Drained or being drained: takes no new files until `!cluster undrain`.
+    public var isDraining = false
 }
