@@ -139,6 +139,11 @@ extension DiscordEmulator {
                                           name: body["name"]?.string)
             self.addChannel(channel)
             return .json(channel.json)
+        case (.PATCH, let p) where p.count == 2 && p[0] == "channels":
+            guard self.channel(p[1]) != nil else { throw .invalid("No channel \(p[1]).") }
+            guard let allowed = body["bot_may_attach_files"]?.bool else { throw .invalid("Give bot_may_attach_files: true or false.") }
+            self.setBotMayAttachFiles(allowed, channel: p[1])
+            return .noContent
         case (.POST, ["users"]):
             let user = EmulatedUser(id: body["id"]?.id ?? self.makeID(), username: body["username"]?.string ?? "user",
                                     bot: body["bot"]?.bool ?? false)

@@ -175,6 +175,9 @@ extension DiscordEmulator {
             return .noContent
         case (.POST, 3) where parts[0] == "channels" && parts[2] == "messages":
             guard let channel = self.channel(parts[1]) else { return .error(.notFound, code: 10003, "Unknown Channel") }
+            if self.attachFilesDenied.contains(channel.id), case .success(let (_, files)) = self.payload(request), !files.isEmpty {
+                return .error(.forbidden, code: 50013, "Missing Permissions")
+            }
             switch self.newMessage(request, channel: channel, allowEphemeral: false) {
             case .failure(let response): return response
             case .success(let message): return .json(message)

@@ -158,6 +158,8 @@ public actor DiscordEmulator {
     var ephemeralViewer: [String: String] = [:]
     var interactions: [String: EmulatedInteraction] = [:]
     var attachmentsByPath: [String: Data] = [:]
+    /// Channels where the bot lacks ATTACH_FILES (a permission overwrite denying it).
+    var attachFilesDenied: Set<String> = []
     var globalCommandList: [EmulatorJSON] = []
     var guildCommandLists: [String: [EmulatorJSON]] = [:]
 
@@ -309,6 +311,13 @@ public actor DiscordEmulator {
     /// Gives `user` these roles in `guild` (used when an action names no roles).
     public func setRoles(_ roles: [String], user: String, guild: String) {
         self.memberRoles[guild, default: [:]][user] = roles
+    }
+
+    /// Denies (or gives back) the bot's ATTACH_FILES permission in a channel: its channel messages with files are
+    /// then refused with 403, code 50013 Missing Permissions. Interaction answers are webhooks and need no channel
+    /// permission, as on Discord.
+    public func setBotMayAttachFiles(_ allowed: Bool, channel: String) {
+        if allowed { self.attachFilesDenied.remove(channel) } else { self.attachFilesDenied.insert(channel) }
     }
 
     /// Changes a guild's boost tier (its upload limit follows).

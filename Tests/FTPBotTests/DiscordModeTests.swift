@@ -527,6 +527,51 @@ func bytes(_ count: Int, seed: Int) -> Data {
         await bot.stop()
     }
 
+    /// Discord refuses a file the bot attaches — the guild lost its boosts since the bot learnt its limit (413), or
+    /// the bot lacks Attach Files in the channel (403, 50013) — and the person gets a link instead of "Discord could
+    /// not be reached; try again"; the new limit is asked for, so the next download is a link straight away.
+    @Test func aFileDiscordWillNotTakeAsAnAttachmentComesAsALink() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            await bot.emulator.setBoostTier(2, guild: "2000")
+            let data = bytes(12_000_000, seed: 15)
+            let stored = try await bot.say("!upload", files: [("boosted.bin", data)]) {
+                $0.content.contains("boosted.bin") && !$0.content.contains("Uploading")
+            }
+            #expect(stored.content.contains("✅ Stored **boosted.bin**"), "\(stored.content)")
+            let attached = try await bot.say("!download boosted.bin") { !$0.attachments.isEmpty || $0.content.contains("📎") }
+            #expect(attached.attachments.count == 1, "\(attached.content)")
+
+            await bot.emulator.setBoostTier(0, guild: "2000")
+            let linked = try await bot.say("!download boosted.bin") {
+                $0.content.contains("📎") || !$0.attachments.isEmpty || $0.content.contains("Sorry")
+            }
+            #expect(linked.content.contains("**boosted.bin** is 11.4 MiB, over this channel's upload limit of 10.0 MiB; download it here until"),
+                    "\(linked.content)")
+            let url = try #require(Self.url(in: linked.content), "\(linked.content)")
+            #expect(try await Self.fetch(url, "-o", "/dev/null", "-w", "%{http_code} %{size_download}") == "200 12000000")
+            let refusals = await bot.emulator.requests.filter { $0.status == 413 }.count
+            #expect(refusals == 1)
+            let again = try await bot.say("!download boosted.bin") { $0.content.contains("📎") || !$0.attachments.isEmpty }
+            #expect(again.content.contains("over this channel's upload limit of 10.0 MiB"), "\(again.content)")
+            #expect(await bot.emulator.requests.filter { $0.status == 413 }.count == refusals, "the new limit was used")
+
+            // Attach Files denied in the channel: a link, saying why.
+            _ = try await bot.say("!upload", files: [("small.txt", Data("hello".utf8))]) { $0.content.contains("Stored **small.txt**") }
+            await bot.emulator.setBotMayAttachFiles(false, channel: "3000")
+            let denied = try await bot.say("!download small.txt") { $0.content.contains("📎") || !$0.attachments.isEmpty || $0.content.contains("Sorry") }
+            #expect(denied.content.contains("**small.txt** cannot be attached here: I lack the Attach Files permission in this channel; download it here until"),
+                    "\(denied.content)")
+            #expect(await bot.emulator.requests.contains { $0.status == 403 })
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
     @Test func aNodeKilledDuringAnUploadLosesNothing() async throws {
         // The CDN sends 1 MB/s, so a 3 MB upload is still streaming into the nodes when one of them dies.
         let bot = try await BotHarness.start(cdnBytesPerSecond: 1_000_000)
@@ -755,10 +800,10 @@ func bytes(_ count: Int, seed: Int) -> Data {
         text.split(whereSeparator: { $0 == "\n" || $0 == " " }).first { $0.hasPrefix("http://") || $0.hasPrefix("https://") }.map(String.init)
     }
 
-    static func fetch(_ url: String) async throws -> String {
+    static func fetch(_ url: String, _ options: String...) async throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["curl", "-sS", url]
+        p.arguments = ["curl", "-sS"] + options + [url]
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
         try Data().write(to: out)
         defer { try? FileManager.default.removeItem(at: out) }

@@ -64,12 +64,8 @@ extension DiscordFrontEnd {
         let limit = UInt64(await self.uploadLimit(invocation))
         if row.size > limit {
             // Too big to attach here: a link instead, when the web front end runs.
-            guard let links = self.links, case .success(let link) = await links.share(name, for: caller) else {
-                let refusal = Refusal(.overTransferLimit(name: name, size: row.size, limit: limit))
-                return try await reply.send(Self.text(Self.render(refusal)))
-            }
-            return try await reply.send(Self.text(
-                "📎 **\(Self.escape(name))** is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(limit)); download it here until <t:\(Int(link.expires.timeIntervalSince1970)):f>:\n\(link.url)"))
+            return try await self.sendLink(row, caller, reply, because: "is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(limit))",
+                                           otherwise: Refusal(.overTransferLimit(name: name, size: row.size, limit: limit)))
         }
         try FileManager.default.createDirectory(atPath: self.settings.scratchDirectory, withIntermediateDirectories: true)
         let scratch = self.settings.scratchDirectory + "/" + UUID().uuidString
@@ -96,9 +92,31 @@ extension DiscordFrontEnd {
         // Discord renames attachments (spaces to `_`, other characters dropped): say which name it will show.
         let shownAs = AttachmentName.displayed(name)
         let renamed = shownAs == name ? "" : " — Discord shows it as `\(shownAs)`"
-        try await reply.send(
-            Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))\(renamed)"),
-            files: [try FileUpload.file(path: scratch, filename: name)])
+        do {
+            try await reply.send(
+                Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))\(renamed)"),
+                files: [try FileUpload.file(path: scratch, filename: name)])
+        } catch let error as DiscordRESTError where error.status == 413 || error.code == 40005 {
+            // The limit known here was out of date (the guild lost boosts): ask again next time, and link it now.
+            if let guild = invocation.guildID { await self.guildLimits.forget(guild) }
+            let now = UInt64(await self.uploadLimit(invocation))
+            try await self.sendLink(row, caller, reply, because: "is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(now))",
+                                    otherwise: Refusal(.overTransferLimit(name: name, size: row.size, limit: now)))
+        } catch let error as DiscordRESTError where error.code == 50013 {
+            try await self.sendLink(row, caller, reply, because: "cannot be attached here: I lack the Attach Files permission in this channel",
+                                    otherwise: Refusal(.failed(problem: "I may not attach files in this channel; an admin can give me the Attach Files permission.")))
+        }
+    }
+
+    /// A link to `row` (when the web front end runs) saying why it is not attached, else `otherwise`.
+    private func sendLink(
+        _ row: FileRow, _ caller: Caller, _ reply: CommandReplier, because reason: String, otherwise: Refusal
+    ) async throws {
+        guard let links = self.links, case .success(let link) = await links.share(row.name, for: caller) else {
+            return try await reply.send(Self.text(Self.render(otherwise)))
+        }
+        try await reply.send(Self.text(
+            "📎 **\(Self.escape(row.name))** \(reason); download it here until <t:\(Int(link.expires.timeIntervalSince1970)):f>:\n\(link.url)"))
     }
 
     /// The channel's upload limit: what the interaction says, else the guild's boost tier, else 10 MiB.

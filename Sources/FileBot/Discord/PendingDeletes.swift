@@ -27,15 +27,3 @@ actor PendingDeletes {
         return entry
     }
 }
-
-/// Guild upload limits, asked once per guild.
-actor GuildLimits {
-    private var limits: [Snowflake: Int] = [:]
-
-    func limit(for guild: Snowflake, rest: DiscordRESTClient) async -> Int {
-        if let known = self.limits[guild] { return known }
-        let limit = (try? await rest.guild(guild).attachmentSizeLimit) ?? (10 << 20)
-        self.limits[guild] = limit
-        return limit
-    }
-}

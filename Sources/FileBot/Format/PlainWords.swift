@@ -49,6 +49,13 @@ public enum PlainWords {
             return "Discord stopped answering for \(Self.seconds(seconds)); try again."
         case .rateLimited, .invalidRequestBudgetExhausted:
             return "Discord is limiting how fast I may send; try again in a minute."
+        case .api(_, 413, _, _):
+            return "Discord refused it as too large for this channel."
+        case .api(_, let status, _, let message) where status < 500:
+            // Discord's own message is a short English phrase ("Missing Permissions").
+            return "Discord refused it (\(message))."
+        case .api:
+            return "Discord is having trouble; try again."
         default:
             return "Discord could not be reached; try again."
         }
