@@ -49,4 +49,32 @@ import Testing
         }
         await w.stop()
     }
+
+    /// A file over the per-file limit picked on the page: the page says why it was refused (the server's sentence),
+    /// not that the connection was lost, and nothing is stored.
+    @Test(.enabled(if: browserInstalled || required, "needs chromium and chromium-driver (scripts/setup)"))
+    func theUploadPageSaysWhyAFileIsRefused() async throws {
+        try #require(Self.browserInstalled, "chromium and chromium-driver are missing: run scripts/setup")
+        let w = try await WebHarness.start(settings: FileBotSettings(maxFileSize: 1_000_000))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("browser-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do {
+            let file = dir.appendingPathComponent("too big.bin")
+            try Data(count: 30_000_000).write(to: file)
+            let caller = Caller(id: "501", displayName: "ana", space: Space.guild("2000")!)
+            let link = w.url(await w.links.uploadLink(for: caller, channel: "3000"))
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Peers/upload_page_browser.py").path
+            let run = try await Command.run(["python3", script, link, file.path, dir.appendingPathComponent("refused.png").path])
+            let result = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
+            #expect(result["error"] as? Bool == true, "\(result)")
+            #expect((result["status"] as? String)?.contains("the limit is 976.6 KiB per file") == true, "\(result)")
+            #expect(await w.h.cluster.knownFile("too big.bin", in: caller.space) == nil)
+        } catch {
+            await w.stop()
+            throw error
+        }
+        await w.stop()
+    }
 }
