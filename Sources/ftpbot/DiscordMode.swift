@@ -37,8 +37,15 @@ enum DiscordMode {
         } catch let error as DiscordRESTError where error.status == 401 {
             throw StartupError("Discord rejected the bot token (401): check DISCORD_TOKEN or DISCORD_TOKEN_FILE")
         }
+        // Processes sharing a catalog claim each command there: two that run the same shard answer it once.
+        let duplicates = DuplicateEvents(logger: logger)
         let router = CommandRouter(
-            rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFrontEnd.describe)
+            rest: rest, prefixes: prefixes, logger: logger, describeError: DiscordFrontEnd.describe,
+            admit: { [cluster = bot.cluster] event in
+                if await cluster.claimEvent("discord:\(event.rawValue)") { return true }
+                duplicates.seen(event)
+                return false
+            })
         let frontEnd = DiscordFrontEnd(bot: bot, links: web?.links, rest: rest, settings: settings)
         await frontEnd.register(on: router)
         let webService = web.map { WebService(wiring: $0, logger: logger) { await frontEnd.announce($0) } }

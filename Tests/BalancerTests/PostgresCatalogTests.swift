@@ -235,6 +235,27 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// An event both processes received (a command on a shard both run) is claimed by exactly one of them, also
+    /// when they claim it at the same moment; a store for one process claims everything.
+    @Test func exactlyOneProcessClaimsEachEvent() async throws {
+        try await self.withTwoProcesses(nodes: 1) { p in
+            for round in 0..<20 {
+                async let first = p.a.claimEvent("discord:\(round)")
+                async let second = p.b.claimEvent("discord:\(round)")
+                let (a, b) = await (first, second)
+                #expect(a != b, "round \(round): \(a) and \(b)")
+            }
+            #expect(!(await p.a.claimEvent("discord:0")), "claimed once, for good")
+            let rows = try await p.fixture.server!.psql("SELECT count(*) FROM seed_claimed_events", database: p.database)
+            #expect(rows == "20")
+        }
+        let sqlite = try Cluster(nodes: [], replicas: 1, catalogPath: FileManager.default.temporaryDirectory
+            .appendingPathComponent("claims-\(UUID().uuidString).sqlite").path)
+        let once = await sqlite.claimEvent("discord:1"), twice = await sqlite.claimEvent("discord:1")
+        #expect(once && twice)
+        await sqlite.close()
+    }
+
     /// Exactly one process leads maintenance; when it goes (closed, or its connection killed as a crash would),
     /// the next claim of another process takes over.
     @Test func exactlyOneProcessLeadsAndAnotherTakesOver() async throws {

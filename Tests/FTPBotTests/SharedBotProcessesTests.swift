@@ -33,8 +33,10 @@ struct SharedBotProcessesTests {
         /// - Parameters:
         ///   - nodeCount: storage nodes (replicas stay 2).
         ///   - slowNodes: nodes whose reads trickle (about 1 MB/s), so a test can act in the middle of a copy.
+        ///   - shards: each process's `--shards` (default: half each).
         static func run(
-            nodeCount: Int = 2, slowNodes: Bool = false, extraConfig: [String: Any] = [:], _ body: (World) async throws -> Void
+            nodeCount: Int = 2, slowNodes: Bool = false, extraConfig: [String: Any] = [:],
+            shards: [String] = ["0/2", "1/2"], _ body: (World) async throws -> Void
         ) async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -87,7 +89,7 @@ struct SharedBotProcessesTests {
                 for shard in 0..<2 {
                     let bot = Process()
                     bot.executableURL = URL(fileURLWithPath: Binaries.ftpbot)
-                    bot.arguments = ["--config", configPath.path, "--data", dir.path + "/bot\(shard)", "--shards", "\(shard)/2"]
+                    bot.arguments = ["--config", configPath.path, "--data", dir.path + "/bot\(shard)", "--shards", shards[shard]]
                     var environment = ProcessInfo.processInfo.environment
                     environment["DISCORD_TOKEN"] = urls["token"]
                     environment["CATALOG_PASSWORD"] = postgres.password
@@ -100,8 +102,9 @@ struct SharedBotProcessesTests {
                     try bot.run()
                     bots.append(bot)
                 }
-                try await control.poll("two identifies", "/state") { state -> Bool? in
-                    ((state as? [String: Any])?["identify_count"] as? Int ?? 0) >= 2 ? true : nil
+                let identifies = shards.map { $0.hasPrefix("all/") ? 2 : 1 }.reduce(0, +)
+                try await control.poll("\(identifies) identifies", "/state") { state -> Bool? in
+                    ((state as? [String: Any])?["identify_count"] as? Int ?? 0) >= identifies ? true : nil
                 }
                 try await control.poll("the bot's commands", "/commands") { ($0 as? [Any])?.isEmpty == false ? true : nil }
                 world = World(dir: dir, postgres: postgres, control: control, nodes: nodes, processes: bots, emulator: emulator)
@@ -181,6 +184,22 @@ struct SharedBotProcessesTests {
             let state = try #require(try await world.control.call("GET", "/state") as? [String: Any])
             #expect(state["identify_count"] as? Int == 2, "one shard per process, each identified once")
             for shard in 0..<2 { #expect(world.log(shard).contains("shards=\(shard)/2"), "\(world.log(shard))") }
+        }
+    }
+
+    /// Both processes run every shard (a misconfiguration: both receive every command): each command is still
+    /// answered once, through a claim in the shared catalog, and the process that left it to the other says why.
+    /// (Before, both answered: two replies, and the file stored twice, as `once.bin` and `once (2).bin`.)
+    @Test func twoProcessesOnTheSameShardsAnswerEachCommandOnce() async throws {
+        try await World.run(shards: ["all/2", "all/2"]) { world in
+            try await world.upload("once.bin", Data(repeating: 5, count: 50_000), in: "3000")
+            try await eventually("the process that left the command to the other to say so", timeout: .seconds(60)) {
+                (0..<2).contains { world.log($0).contains("received the same command and answered it") }
+            }
+            let messages = try #require(try await world.control.call("GET", "/channels/3000/messages") as? [[String: Any]])
+            let answers = messages.filter { ($0["author"] as? [String: Any])?["bot"] as? Bool == true }
+            #expect(answers.count == 1, "\(answers.map { $0["content"] ?? "" })")
+            #expect(try await world.postgres.psql("SELECT name FROM seed_files", database: "bots") == "once.bin")
         }
     }
 

@@ -48,6 +48,11 @@ public protocol CatalogStore: Sendable {
     /// Gives back a hold taken by ``holdQuota(_:)``, once its upload is recorded (or failed).
     func releaseQuota(_ hold: QuotaHold) async
 
+    /// Whether this process is the first of those sharing the store to claim `id` (an event every process may
+    /// have received, such as a chat command when two processes run the same gateway shard): true for exactly
+    /// one of them. A store for one process always answers true.
+    func claimEvent(_ id: String) async -> Bool
+
     /// Releases the store's connections; nothing may be called after.
     func close() async
 }
@@ -55,4 +60,5 @@ public protocol CatalogStore: Sendable {
 extension CatalogStore {
     public func holdQuota(_ request: QuotaHoldRequest) async throws(ClusterError) -> QuotaHold? { nil }
     public func releaseQuota(_ hold: QuotaHold) async {}
+    public func claimEvent(_ id: String) async -> Bool { true }
 }

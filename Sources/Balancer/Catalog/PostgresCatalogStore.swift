@@ -146,6 +146,9 @@ public final class PostgresCatalogStore: CatalogStore {
         ],
         // 5: each file's CRC-32C, which downloads check (files from before have none: SHA-256 is checked).
         ["ALTER TABLE seed_files ADD COLUMN crc32c BIGINT CHECK (crc32c BETWEEN 0 AND 4294967295)"],
+        // 6: events (a chat command) one process took on, so another that received it too leaves it
+        // (``claimEvent(_:)``); kept a day.
+        ["CREATE TABLE seed_claimed_events (id TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())"],
     ]
     static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
@@ -470,6 +473,23 @@ public final class PostgresCatalogStore: CatalogStore {
         }
     }
 
+    /// Claims `id` for this process: one INSERT that only the first process can make. Fails open (answers true)
+    /// when the catalog cannot be reached: a command answered twice is better than one never answered.
+    public func claimEvent(_ id: String) async -> Bool {
+        do {
+            let rows = try await self.client.query(
+                "INSERT INTO seed_claimed_events (id) VALUES (\(id)) ON CONFLICT (id) DO NOTHING RETURNING id",
+                logger: self.logger)
+            var claimed = false
+            for try await _ in rows.decode(String.self) { claimed = true }
+            return claimed
+        } catch {
+            self.logger.warning("an event could not be claimed in the catalog; handling it here",
+                                metadata: ["event": "\(id)", "error": "\(Self.describe(error))"])
+            return true
+        }
+    }
+
     /// The holds' connection, opened on first use and again after it was lost (its holds went with it). It takes
     /// a session lock of its own at once: quota holds name that lock, and count only while it is held.
     private func holdingConnection() async throws -> HoldsConnection {
@@ -576,6 +596,8 @@ public final class PostgresCatalogStore: CatalogStore {
                 WITH gone AS (DELETE FROM seed_changes WHERE at < now() - interval '\(unescaped: Self.changeRetention)' RETURNING seq)
                 UPDATE seed_catalog_state SET pruned_through = greatest(pruned_through, (SELECT coalesce(max(seq), 0) FROM gone))
                 """, logger: self.logger)
+            try await self.client.query(
+                "DELETE FROM seed_claimed_events WHERE at < now() - interval '1 day'", logger: self.logger)
         } catch {
             self.logger.warning("old catalog changes could not be pruned", metadata: ["error": "\(Self.describe(error))"])
         }

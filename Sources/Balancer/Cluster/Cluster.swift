@@ -178,6 +178,12 @@ public actor Cluster {
 
     // MARK: - Health
 
+    /// Whether this process should act on an event other processes sharing the catalog may also have received
+    /// (``CatalogStore/claimEvent(_:)``): true for exactly one of them, always true without a shared catalog.
+    public func claimEvent(_ id: String) async -> Bool {
+        await self.store?.claimEvent(id) ?? true
+    }
+
     /// The health of every node, for status displays.
     public func status() async -> [NodeStatus] {
         var out: [NodeStatus] = []

@@ -22,11 +22,20 @@ public actor CommandRouter {
     private var botUserID: Snowflake?
     /// Turns a handler's error into the one sentence users see.
     private let describe: @Sendable (any Error) -> String
+    /// Asked, with the message's or interaction's ID, before anything is done about it.
+    private let admit: (@Sendable (Snowflake) async -> Bool)?
+    /// The message or interaction being handled, whose work ``spawn(_:)`` puts behind ``admit``.
+    private var currentEvent: Snowflake?
 
+    /// - Parameter admit: asked with a message's or interaction's ID before it is acted on (in its own task, before
+    ///   any answer); `false` leaves it alone. Processes serving one bot that may receive the same events (two
+    ///   running the same gateway shard) pass a claim every process shares, so each command is answered once.
     public init(
         rest: DiscordRESTClient, prefixes: [String] = ["!"], logger: Logger = Logger(label: "DiscordKit.Commands"),
-        describeError: @escaping @Sendable (any Error) -> String = { "\($0)" }
+        describeError: @escaping @Sendable (any Error) -> String = { "\($0)" },
+        admit: (@Sendable (Snowflake) async -> Bool)? = nil
     ) {
+        self.admit = admit
         self.rest = rest
         self.parser = PrefixCommandParser(prefixes: prefixes)
         self.logger = logger
@@ -136,8 +145,12 @@ public actor CommandRouter {
         case .ready(let ready):
             self.botUserID = ready.user.id
         case .messageCreate(let message):
+            self.currentEvent = message.id
+            defer { self.currentEvent = nil }
             self.handleMessage(message)
         case .interactionCreate(let interaction):
+            self.currentEvent = interaction.id
+            defer { self.currentEvent = nil }
             self.handleInteraction(interaction)
         default:
             break
@@ -145,7 +158,15 @@ public actor CommandRouter {
     }
 
     private func spawn(_ work: @escaping @Sendable () async -> Void) {
-        self.started.append(work)
+        guard let admit = self.admit, let event = self.currentEvent else { return self.started.append(work) }
+        let logger = self.logger
+        self.started.append {
+            guard await admit(event) else {
+                logger.debug("left to another process", metadata: ["event": "\(event)"])
+                return
+            }
+            await work()
+        }
     }
 
     private func handleMessage(_ message: Message) {
