@@ -6,7 +6,8 @@ import SeedTestSupport
 import Testing
 
 /// discord.py, a client nobody here wrote, against the emulator: login, gateway (zlib-stream), a message with an
-/// attachment in, a reply with a file out.
+/// attachment in, a reply with a file out, and the refusals of a file (missing permission, too large) as
+/// discord.py's own exceptions read them.
 @Suite(.tags(.interop), .inTestSet(.interop)) struct DiscordPyInteropTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Peers/discordpy_bot.py").path
@@ -31,6 +32,7 @@ import Testing
                 let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
                 // on_ready: discord.py has processed READY and the GUILD_CREATEs (it caches the channel then).
                 try await waitFor("discord.py's on_ready", timeout: .seconds(60)) { bot.output.contains("READY ") }
+                await emulator.setBotMayAttachFiles(false, channel: "3001")
                 try await emulator.postMessage(
                     channel: filesChannel, author: ana, content: "!reverse", files: [("data.bin", payload)])
                 let reply = try await emulator.wait(timeout: .seconds(30), "discord.py's reply") { e in
@@ -40,6 +42,8 @@ import Testing
                 #expect(reply.attachments.first?.filename == "reversed.bin")
                 let sent = try #require(await emulator.attachmentData(url: reply.attachments.first?.url ?? ""))
                 #expect(sent == Data(payload.reversed()))
+                // discord.py reads the emulator's refusals as Discord's: Forbidden 50013, and 413 with 40005.
+                #expect(bot.output.contains("FORBIDDEN 403 50013") && bot.output.contains("TOO LARGE 413 40005"), "\(bot.output)")
                 let status = try await bot.exit(timeout: .seconds(30))
                 #expect(status == 0, "\(bot.output)")
             } catch {
