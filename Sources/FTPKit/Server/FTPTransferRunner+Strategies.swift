@@ -2,12 +2,14 @@ import NIOCore
 
 /// The ways a transfer moves its bytes, one function each.
 extension FTPTransferRunner {
-    /// LIST, NLST, MLSD: the formatted lines in 60 KiB writes.
-    func sendListing(_ lines: [String], on channel: any Channel, progress: Progress) async throws -> FTPTransferResult {
+    /// LIST, NLST, MLSD: each entry's line, formatted as it is written, in 60 KiB writes.
+    func sendListing(
+        _ entries: [FTPFileInfo], line: (FTPFileInfo) -> String, on channel: any Channel, progress: Progress
+    ) async throws -> FTPTransferResult {
         var writer = ChunkWriter(channel: channel)
         var buffer = channel.allocator.buffer(capacity: 64 * 1024)
-        for line in lines {
-            buffer.writeString(line)
+        for entry in entries {
+            buffer.writeString(line(entry))
             buffer.writeString("\r\n")
             if buffer.readableBytes >= 60 * 1024 {
                 progress.add(buffer.readableBytes)
