@@ -87,7 +87,7 @@ struct PostgresCatalogTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 6)
-            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|5")
+            #expect(try await fixture.server!.psql("SELECT count(*), max(version) FROM seed_catalog_schema", database: name) == "1|\(PostgresCatalogStore.schemaVersion)")
             // What one writes, the others read.
             try await stores[0].apply([.save(CatalogStoreTests.file(.default, "shared.txt"))])
             for store in stores { #expect(try await store.load().files.keys.map(\.name) == ["shared.txt"]) }

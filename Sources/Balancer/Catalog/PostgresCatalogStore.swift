@@ -150,7 +150,7 @@ public final class PostgresCatalogStore: CatalogStore {
         // (``claimEvent(_:)``); kept a day.
         ["CREATE TABLE seed_claimed_events (id TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())"],
     ]
-    static var schemaVersion: Int { Self.migrations.count }
+    package static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
     static let migrationLock: Int64 = 0x7365_6564_0063_6174
     /// The lock every writing transaction holds: change numbers are then committed in the order they are
