@@ -119,6 +119,47 @@ import Testing
         #expect(listed.contains("kept.pdf") && listed.contains("2 files,"), "\(listed)")
     }
 
+    /// A pipe or a device has no size: it streams until its end, cut off at the per-file limit (before, its stat
+    /// size of 0 was taken as announced, and the first byte refused it as having "gone on past" it).
+    @Test func aPipeOrADeviceStreamsUntilItsEnd() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(mkfifo(dir.appendingPathComponent("feed").path, 0o600) == 0)
+        let bytes = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        try bytes.write(to: dir.appendingPathComponent("source.bin"))
+        /// Feeds the FIFO once, as another program would.
+        func feed() throws -> Process {
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+            writer.arguments = ["-c", "cat source.bin > feed 2>/dev/null"]
+            writer.currentDirectoryURL = dir
+            try writer.run()
+            return writer
+        }
+        var writer = try feed()
+        let (status, out, err) = try await run("!upload feed piped.bin\n!download piped.bin back.bin\n", in: dir)
+        if writer.isRunning { writer.terminate() }  // a console that never opened the FIFO leaves it blocked
+        writer.waitUntilExit()
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("Uploaded piped.bin (293.0 KiB"), "\(out)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("back.bin")) == bytes)
+
+        // Under a 100 kB limit, the FIFO's 300 kB and /dev/zero's endless bytes are refused as too large.
+        try #"{"maxFileSize": 100000}"#.write(to: dir.appendingPathComponent("c.json"), atomically: true, encoding: .utf8)
+        writer = try feed()
+        let (limited, refused, limitedErr) = try await run(
+            "!upload feed big.bin\n!upload /dev/zero zeros.bin\n", in: dir,
+            arguments: ["--config", dir.appendingPathComponent("c.json").path])
+        if writer.isRunning { writer.terminate() }  // a console that never opened the FIFO leaves it blocked
+        writer.waitUntilExit()
+        #expect(limited == 0, "\(limitedErr)")
+        for name in ["big.bin", "zeros.bin"] {
+            #expect(refused.contains("'\(name)' is") && refused.contains("the limit is 97.7 KiB per file"), "\(refused)")
+        }
+        #expect(!refused.contains("announced"), "\(refused)")
+    }
+
     /// Without an address the web front end takes 127.0.0.1:8080 or the next free port, by binding (not by probing
     /// first): consoles starting together while 8080 is taken each start, and their links name the port each got.
     @Test func defaultWebPortMovesOnWhenTaken() async throws {

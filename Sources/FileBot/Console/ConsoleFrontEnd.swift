@@ -95,7 +95,11 @@ public struct ConsoleFrontEnd: Sendable {
             return "No file at \(args[0]).\(hint)"
         }
         let requested = rest.isEmpty ? (path as NSString).lastPathComponent : rest.joined(separator: " ")
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
+        // A regular file announces its size; a pipe or a device (`/dev/stdin`, a FIFO) has none and streams until
+        // its end, cut off at the per-file limit (its stat size of 0 would refuse it as having grown).
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = attributes?[.type] as? FileAttributeType == .typeRegular
+            ? (attributes?[.size] as? NSNumber)?.uint64Value : nil
         let result = await self.bot.upload(requested, size: size, by: self.caller) { FileChunks(path: path) }
         switch result {
         case .failure(let refusal): return Self.render(refusal)
