@@ -19,7 +19,7 @@ final class PeerWaitWatch: Sendable {
     init(limit: Duration, route: String) {
         self.guarded = Mutex(Guarded(state: PeerWaitState(limit: limit)))
         self.route = route
-        let period = limit / 4
+        let period = max(limit / 4, .milliseconds(10))  // a zero limit must not spin the watchdog
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: period)
