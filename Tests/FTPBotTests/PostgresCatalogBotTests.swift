@@ -1,3 +1,5 @@
+import Balancer
+import FileBot
 import Foundation
 import SeedTestSupport
 import Testing
@@ -95,6 +97,54 @@ struct PostgresCatalogBotTests {
         #expect(listed.contains("b.txt") && !listed.contains("a.txt"), "\(listed)")
         #expect(nodes.allSatisfy { $0.contents("a.txt", in: "console") == nil })
         #expect(try await server.psql("SELECT count(*) FROM seed_files", database: "shared") == "1")
+    }
+
+    /// Two bot processes serving the same links (one key, one PostgreSQL catalog, the same nodes): an upload link
+    /// is used once across both, not once per process, and is busy in the other while one is uploading on it. A
+    /// failed upload does not use it up. (Before, the used and busy marks lived in each process only.)
+    @Test func anUploadLinkWorksOnceAcrossProcesses() async throws {
+        try await withServer { server, dir in
+            try await server.createDatabase("links")
+            let nodes = (0..<2).map { TestNode(name: "node\($0)", root: dir.path + "/node\($0)") }
+            for node in nodes { try await node.start() }
+            let location = try CatalogLocation(parsing: server.url(database: "links"), password: server.password)
+            let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+            var stores: [any CatalogStore] = []
+            var clusters: [Cluster] = []
+            var links: [ShareLinks] = []
+            for _ in 0..<2 {
+                let store = try await location.open(logger: FileBotHarness.quietLogger)
+                let cluster = try await Cluster(
+                    nodes: nodes.map { NodeConfiguration(name: $0.name, host: "127.0.0.1", port: $0.port, user: "bot", password: "node-secret") },
+                    replicas: 2, catalog: store, logger: FileBotHarness.quietLogger)
+                stores.append(store)
+                clusters.append(cluster)
+                links.append(ShareLinks(bot: FileBot(cluster: cluster, logger: FileBotHarness.quietLogger), key: key,
+                                        settings: LinkSettings(publicURL: "http://files.example")))
+            }
+            let (a, b) = (links[0], links[1])
+            let ana = Caller(id: "501", displayName: "ana", space: Space.guild("2000")!)
+            func token(_ link: SharedLink) -> Substring { link.url.split(separator: "/").last! }
+
+            let once = token(await a.uploadLink(for: ana))
+            let started = try #require(await a.beginUpload(once), "the link starts an upload")
+            #expect(await b.beginUpload(once) == nil, "busy in the other process while A uploads on it")
+            await a.endUpload(started.claims, stored: true)
+            #expect(await b.beginUpload(once) == nil, "used up in A, so refused in B")
+            #expect(await b.uploadClaims(once) == nil, "B does not even show its page")
+            #expect(await a.beginUpload(once) == nil)
+
+            let retried = token(await a.uploadLink(for: ana))
+            let failed = try #require(await a.beginUpload(retried))
+            await a.endUpload(failed.claims, stored: false)
+            let second = try #require(await b.beginUpload(retried), "a failed upload leaves the link usable, anywhere")
+            await b.endUpload(second.claims, stored: true)
+            #expect(await a.beginUpload(retried) == nil)
+
+            for cluster in clusters { await cluster.close() }
+            for store in stores { await store.close() }
+            for node in nodes { await node.kill() }
+        }
     }
 
     @Test func checkConfigReachesTheCatalog() async throws {

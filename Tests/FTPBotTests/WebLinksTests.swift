@@ -184,9 +184,10 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: file) }
             try Self.data.prefix(1_500_000).write(to: URL(fileURLWithPath: file))
 
-            // curl: asked at once, so it never falls back to sending after its one-second wait.
+            // curl: asked for, so it never falls back to sending unasked (its wait raised from one second to 60, so
+            // a loaded machine cannot make the server look silent).
             let link = await w.links.uploadLink(for: Self.ana)
-            let put = try await w.curl("-v", "-w", "\n%{http_code}", "-T", file, w.url(link) + "/")
+            let put = try await w.curl("-v", "--expect100-timeout", "60", "-w", "\n%{http_code}", "-T", file, w.url(link) + "/")
             #expect(put.text.hasSuffix("201"), "\(put.text)")
             #expect(put.stderr.contains("> Expect: 100-continue"), "\(put.stderr)")
             #expect(put.stderr.contains("< HTTP/1.1 100 Continue"), "\(put.stderr)")

@@ -1,3 +1,4 @@
+public import Foundation
 /// Where the cluster keeps its catalog: the files (space, name, size, SHA-256, uploader, replicas, version), the
 /// deletions still owed to nodes that were down (tombstones) and the replicas still to move into their space.
 ///
@@ -49,9 +50,13 @@ public protocol CatalogStore: Sendable {
     func releaseQuota(_ hold: QuotaHold) async
 
     /// Whether this process is the first of those sharing the store to claim `id` (an event every process may
-    /// have received, such as a chat command when two processes run the same gateway shard): true for exactly
-    /// one of them. A store for one process always answers true.
-    func claimEvent(_ id: String) async -> Bool
+    /// have received, such as a chat command when two processes run the same gateway shard; an upload link used
+    /// once): true for exactly one of them; the claim is kept until `keepUntil`. A store for one process always
+    /// answers true.
+    func claimEvent(_ id: String, keepUntil: Date) async -> Bool
+
+    /// Whether `id` was claimed (and the claim is still kept). A store for one process answers false.
+    func isClaimed(_ id: String) async throws(ClusterError) -> Bool
 
     /// Releases the store's connections; nothing may be called after.
     func close() async
@@ -60,5 +65,6 @@ public protocol CatalogStore: Sendable {
 extension CatalogStore {
     public func holdQuota(_ request: QuotaHoldRequest) async throws(ClusterError) -> QuotaHold? { nil }
     public func releaseQuota(_ hold: QuotaHold) async {}
-    public func claimEvent(_ id: String) async -> Bool { true }
+    public func claimEvent(_ id: String, keepUntil: Date) async -> Bool { true }
+    public func isClaimed(_ id: String) async throws(ClusterError) -> Bool { false }
 }

@@ -1,5 +1,5 @@
 import FTPKit
-import Foundation
+public import Foundation
 public import Logging
 import NIOSSL
 import PostgresNIO
@@ -146,9 +146,9 @@ public final class PostgresCatalogStore: CatalogStore {
         ],
         // 5: each file's CRC-32C, which downloads check (files from before have none: SHA-256 is checked).
         ["ALTER TABLE seed_files ADD COLUMN crc32c BIGINT CHECK (crc32c BETWEEN 0 AND 4294967295)"],
-        // 6: events (a chat command) one process took on, so another that received it too leaves it
-        // (``claimEvent(_:)``); kept a day.
-        ["CREATE TABLE seed_claimed_events (id TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL DEFAULT now())"],
+        // 6: events one process took on, so that another that received it too leaves it (a chat command), or
+        // things used once across processes (an upload link) (``claimEvent(_:keepUntil:)``).
+        ["CREATE TABLE seed_claimed_events (id TEXT PRIMARY KEY, keep_until TIMESTAMPTZ NOT NULL)"],
     ]
     package static var schemaVersion: Int { Self.migrations.count }
     /// The advisory lock migrations hold ("seed" and "cat" in ASCII).
@@ -475,10 +475,11 @@ public final class PostgresCatalogStore: CatalogStore {
 
     /// Claims `id` for this process: one INSERT that only the first process can make. Fails open (answers true)
     /// when the catalog cannot be reached: a command answered twice is better than one never answered.
-    public func claimEvent(_ id: String) async -> Bool {
+    public func claimEvent(_ id: String, keepUntil: Date) async -> Bool {
+        let until = keepUntil.timeIntervalSince1970
         do {
             let rows = try await self.client.query(
-                "INSERT INTO seed_claimed_events (id) VALUES (\(id)) ON CONFLICT (id) DO NOTHING RETURNING id",
+                "INSERT INTO seed_claimed_events (id, keep_until) VALUES (\(id), to_timestamp(\(until))) ON CONFLICT (id) DO NOTHING RETURNING id",
                 logger: self.logger)
             var claimed = false
             for try await _ in rows.decode(String.self) { claimed = true }
@@ -487,6 +488,18 @@ public final class PostgresCatalogStore: CatalogStore {
             self.logger.warning("an event could not be claimed in the catalog; handling it here",
                                 metadata: ["event": "\(id)", "error": "\(Self.describe(error))"])
             return true
+        }
+    }
+
+    public func isClaimed(_ id: String) async throws(ClusterError) -> Bool {
+        do {
+            let rows = try await self.client.query(
+                "SELECT count(*) FROM seed_claimed_events WHERE id = \(id) AND keep_until > now()", logger: self.logger)
+            var count = 0
+            for try await n in rows.decode(Int.self) { count = n }
+            return count > 0
+        } catch {
+            throw self.failure("read", error)
         }
     }
 
@@ -597,7 +610,7 @@ public final class PostgresCatalogStore: CatalogStore {
                 UPDATE seed_catalog_state SET pruned_through = greatest(pruned_through, (SELECT coalesce(max(seq), 0) FROM gone))
                 """, logger: self.logger)
             try await self.client.query(
-                "DELETE FROM seed_claimed_events WHERE at < now() - interval '1 day'", logger: self.logger)
+                "DELETE FROM seed_claimed_events WHERE keep_until < now()", logger: self.logger)
         } catch {
             self.logger.warning("old catalog changes could not be pruned", metadata: ["error": "\(Self.describe(error))"])
         }

@@ -1,5 +1,5 @@
 import FTPKit
-import Foundation
+public import Foundation
 public import Logging
 import NIOCore
 import Synchronization
@@ -180,9 +180,31 @@ public actor Cluster {
 
     /// Whether this process should act on an event other processes sharing the catalog may also have received
     /// (``CatalogStore/claimEvent(_:)``): true for exactly one of them, always true without a shared catalog.
-    public func claimEvent(_ id: String) async -> Bool {
-        await self.store?.claimEvent(id) ?? true
+    public func claimEvent(_ id: String, keepUntil: Date = Date().addingTimeInterval(86_400)) async -> Bool {
+        await self.store?.claimEvent(id, keepUntil: keepUntil) ?? true
     }
+
+    /// Whether another process (or this one) claimed `id` with ``claimEvent(_:keepUntil:)``; false without a shared
+    /// catalog.
+    public func isClaimed(_ id: String) async throws(ClusterError) -> Bool {
+        try await self.store?.isClaimed(id) ?? false
+    }
+
+    /// Holds `token` (anything used by one process at a time, such as an upload link) across the processes
+    /// sharing the catalog: false while another holds it. Always true without a shared catalog.
+    public func holdAcrossProcesses(_ token: String) async throws(ClusterError) -> Bool {
+        guard let store = self.store, store.isShared else { return true }
+        return try await store.hold(Self.tokenKey(token), exclusive: true)
+    }
+
+    /// Gives back a hold taken by ``holdAcrossProcesses(_:)``.
+    public func releaseAcrossProcesses(_ token: String) async {
+        guard let store = self.store, store.isShared else { return }
+        await store.release(Self.tokenKey(token), exclusive: true)
+    }
+
+    /// A token as a name hold's key: in a space no file can be in (its name starts with a NUL).
+    private static func tokenKey(_ token: String) -> FileKey { FileKey(.default, "\u{0}token\u{0}" + token) }
 
     /// The health of every node, for status displays.
     public func status() async -> [NodeStatus] {

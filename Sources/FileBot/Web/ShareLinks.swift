@@ -125,24 +125,49 @@ public actor ShareLinks {
         return (Caller(id: "link", displayName: "link", space: space), file)
     }
 
-    /// The claims of a valid upload token that is neither used nor in use.
-    public func uploadClaims(_ token: Substring, now: Date = Date()) -> LinkClaims? {
+    /// The claims of a valid upload token that is neither used (here or, with a shared catalog, by another bot
+    /// process) nor in use here.
+    public func uploadClaims(_ token: Substring, now: Date = Date()) async -> LinkClaims? {
+        guard let claims = self.validUploadClaims(token, now: now) else { return nil }
+        if (try? await self.bot.cluster.isClaimed(Self.useKey(claims))) == true { return nil }
+        return claims
+    }
+
+    private func validUploadClaims(_ token: Substring, now: Date) -> LinkClaims? {
         guard let claims = self.signer.claims(from: token, now: now), claims.purpose == .upload, Space(claims.space) != nil,
             claims.user != nil, self.usedUploads[claims.id] == nil
         else { return nil }
         return claims
     }
 
-    /// Starts an upload on a link: `nil` when the link is not valid, used, or busy with another upload.
-    public func beginUpload(_ token: Substring, now: Date = Date()) -> (claims: LinkClaims, caller: Caller)? {
-        guard let claims = self.uploadClaims(token, now: now), let space = Space(claims.space), let user = claims.user,
-            self.running.insert(claims.id).inserted
+    /// Starts an upload on a link: `nil` when the link is not valid, used, or busy with another upload — in this
+    /// process or, with a shared catalog, in another bot process serving the same links (processes behind one
+    /// address share the link key, so without this a link worked once per process).
+    public func beginUpload(_ token: Substring, now: Date = Date()) async -> (claims: LinkClaims, caller: Caller)? {
+        // Reserved here before anything is awaited, then across processes: held by none, used by none.
+        guard let claims = self.validUploadClaims(token, now: now), let space = Space(claims.space),
+            let user = claims.user, self.running.insert(claims.id).inserted
         else { return nil }
+        let cluster = self.bot.cluster, key = Self.useKey(claims)
+        let held = (try? await cluster.holdAcrossProcesses(key)) ?? false
+        let used = held ? ((try? await cluster.isClaimed(key)) ?? true) : true
+        guard held, !used else {
+            if held { await cluster.releaseAcrossProcesses(key) }
+            self.running.remove(claims.id)
+            return nil
+        }
         return (claims, Caller(id: user, displayName: user, space: space))
     }
 
-    /// Ends an upload begun with ``beginUpload(_:now:)``: a stored file uses the link up.
-    public func endUpload(_ claims: LinkClaims, stored: Bool) {
+    /// What marks an upload link used (or in use) in a shared catalog.
+    static func useKey(_ claims: LinkClaims) -> String { "upload-link:\(claims.id)" }
+
+    /// Ends an upload begun with ``beginUpload(_:now:)``: a stored file uses the link up (recorded in a shared
+    /// catalog before the link's hold is given back, so no other process can start on it in between).
+    public func endUpload(_ claims: LinkClaims, stored: Bool) async {
+        let cluster = self.bot.cluster, key = Self.useKey(claims)
+        if stored { _ = await cluster.claimEvent(key, keepUntil: Date(timeIntervalSince1970: TimeInterval(claims.expires))) }
+        await cluster.releaseAcrossProcesses(key)
         self.running.remove(claims.id)
         guard stored else { return }
         let now = Int64(Date().timeIntervalSince1970)
