@@ -166,8 +166,12 @@ public actor ShareLinks {
     /// catalog before the link's hold is given back, so no other process can start on it in between).
     public func endUpload(_ claims: LinkClaims, stored: Bool) async {
         let cluster = self.bot.cluster, key = Self.useKey(claims)
-        if stored { _ = await cluster.claimEvent(key, keepUntil: Date(timeIntervalSince1970: TimeInterval(claims.expires))) }
-        await cluster.releaseAcrossProcesses(key)
+        let until = Date(timeIntervalSince1970: TimeInterval(claims.expires))
+        // In a task of its own: a request cancelled as its client left must still record the use and release.
+        await Task {
+            if stored { _ = await cluster.claimEvent(key, keepUntil: until) }
+            await cluster.releaseAcrossProcesses(key)
+        }.value
         self.running.remove(claims.id)
         guard stored else { return }
         let now = Int64(Date().timeIntervalSince1970)
