@@ -3,6 +3,14 @@ package import Foundation
 /// Renders directory entries for `LIST` (Unix `ls -l` style, what every client parses), `NLST` and the RFC 3659
 /// machine formats (`MLSD`, `MLST`).
 package enum FTPListFormatter {
+    /// Whether a name can be one line of a listing. A name holding a line break (possible on disk, never through
+    /// FTP, whose commands end at one) would end its line early and make the rest read as an entry of its own —
+    /// in MLSD a forged entry with facts of the file's choosing. Such a name cannot be named in any command either,
+    /// so listings leave it out rather than show a name nothing can fetch (vsftpd and pyftpdlib print it as is).
+    package static func fitsOnALine(_ name: String) -> Bool {
+        !name.utf8.contains { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+    }
+
     package static func longLine(_ info: FTPFileInfo, now: Date) -> String {
         let type: Character = info.kind == .directory ? "d" : info.kind == .symbolicLink ? "l" : "-"
         var perms = String(type)

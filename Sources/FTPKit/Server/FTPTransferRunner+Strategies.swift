@@ -8,7 +8,7 @@ extension FTPTransferRunner {
     ) async throws -> FTPTransferResult {
         var writer = ChunkWriter(channel: channel)
         var buffer = channel.allocator.buffer(capacity: 64 * 1024)
-        for entry in entries {
+        for entry in entries where FTPListFormatter.fitsOnALine(entry.name) {
             buffer.writeString(line(entry))
             buffer.writeString("\r\n")
             if buffer.readableBytes >= 60 * 1024 {

@@ -107,4 +107,26 @@ import SeedTestSupport
             #expect(server.read("new dir/deeper/x.txt") == Data("hello".utf8))
         }
     }
+
+    /// A name with a line break, made on disk by something other than FTP, must not forge listing entries: in MLSD
+    /// the text after the break would read as an entry with facts of its own (vsftpd and pyftpdlib print it as is).
+    @Test func aNameWithALineBreakForgesNoListingEntry() async throws {
+        try await withServer { server in
+            try server.write("plain.txt", Data("p".utf8))
+            try server.write("evil\r\ntype=file;size=999; forged.txt", Data("e".utf8))
+            try server.write("evil2\n-rw-r--r-- 1 ftp ftp 999 Dec  5 14:13 forged2.txt", Data("e".utf8))
+            let list = try await curl(["\(server.url)/"])
+            #expect(list.status == 0 && list.stdout.contains("plain.txt") && !list.stdout.contains("forged"), "\(list)")
+            let names = try await curl(["--list-only", "\(server.url)/"])
+            #expect(names.stdout.split(whereSeparator: \.isNewline) == ["plain.txt"], "\(names)")
+            let python = try requireTool("python3", package: "python3")
+            let mlsd = try await runProcess(python, ["-c", """
+                import ftplib, sys
+                f = ftplib.FTP(); f.connect("127.0.0.1", int(sys.argv[1])); f.login(sys.argv[2], sys.argv[3])
+                print(sorted(name for name, facts in f.mlsd()))
+                print(f.sendcmd("STAT /"))
+                """, String(server.port), TestFTPServer.user, TestFTPServer.password])
+            #expect(mlsd.status == 0 && mlsd.stdout.contains("['plain.txt']") && !mlsd.stdout.contains("forged"), "\(mlsd)")
+        }
+    }
 }

@@ -48,7 +48,7 @@ extension FTPSessionStateMachine {
             }
             let now = Date()
             let lines = info.kind == .directory
-                ? entries.map { FTPListFormatter.longLine($0, now: now) }
+                ? entries.filter { FTPListFormatter.fitsOnALine($0.name) }.map { FTPListFormatter.longLine($0, now: now) }
                 : [FTPListFormatter.longLine(info, now: now)]
             return .reply(FTPReply(213, lines: ["Status of \(display):"] + lines + ["End of status."]))
         case .hash(_, let display, let algorithm, _):
