@@ -105,6 +105,23 @@ import Testing
         }
     }
 
+    /// Only link-shaped requests can guess a token: a browser's /favicon.ico after every page, or a scanner's paths,
+    /// get the 404 page without locking the address out of its links.
+    @Test func pathsThatAreNoLinkDoNotCountAsGuesses() async throws {
+        try await WebHarness.with { w in
+            _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
+            let good = w.url(try await w.links.share("a.txt", for: Self.ana).get())
+            for path in Array(repeating: "/favicon.ico", count: 15) + ["/", "/d/", "/u/", "/robots.txt", "/admin/../d"] {
+                #expect(try await w.status(w.base + path) == 404, "\(path)")
+            }
+            #expect(try await w.curl(good).stdout == Data("a".utf8))
+            var statuses: [Int] = []
+            for _ in 0..<12 { statuses.append(try await w.status(w.base + "/d/guess/x")) }
+            #expect(statuses.contains(429), "\(statuses)")
+            #expect(try await w.status(w.base + "/favicon.ico") == 429)
+        }
+    }
+
     @Test func uploadsByPutAndFormAreOneTimeAndEscaped() async throws {
         try await WebHarness.with(settings: FileBotSettings(maxFileSize: 2_000_000)) { w in
             let file = Self.temporaryFile("report.pdf")

@@ -364,8 +364,8 @@ final class LimiterBox: Sendable {
     func fail(_ address: String) { self.limiter.withLock { $0.recordFailure(address, now: .now) } }
 }
 
-/// Before every route: refuses addresses that failed too often; turns not-valid links and unknown paths into the
-/// one 404 page; adds the headers every answer carries.
+/// Before every route: refuses addresses that failed too often; turns not-valid links (counted as failures) and
+/// unknown paths (not counted) into the one 404 page; adds the headers every answer carries.
 struct WebGuard: RouterMiddleware {
     typealias Context = WebRequestContext
     let frontEnd: WebFrontEnd
@@ -385,7 +385,8 @@ struct WebGuard: RouterMiddleware {
                 self.frontEnd.limiter.fail(address)
                 response = WebFrontEnd.notFound()
             } catch let error as HTTPError where error.status == .notFound {
-                self.frontEnd.limiter.fail(address)
+                // A path that is no link guesses no token (a browser asks for /favicon.ico on every page it opens):
+                // the same page, but not counted against the address, which would lock its links out.
                 response = WebFrontEnd.notFound()
             }
         }
