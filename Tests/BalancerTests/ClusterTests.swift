@@ -422,6 +422,35 @@ final class Collected: Sendable {
         }
     }
 
+    /// A name at the file systems' 255-byte limit is stored on every kind of node: the temporary name it is
+    /// written under must not outgrow the limit (it did: `.NAME.part-…`, and every node refused it), nor may the
+    /// name a kept-both copy gets (`NAME (2).ext`).
+    @Test func namesAtTheByteLimitAreStoredAndKeptBoth() async throws {
+        let peer = try await PyftpdlibNode.start()
+        defer { peer.stop() }
+        try await withNodes(1) { nodes in
+            let cluster = try Cluster(nodes: [nodes[0].configuration, peer.configuration], replicas: 2)
+            let ascii = String(repeating: "n", count: 251) + ".txt"
+            let wide = String(repeating: "é", count: 125) + "名.z"  // 250 + 3 + 2 bytes
+            let noExtension = String(repeating: "x", count: 255)
+            for name in [ascii, wide, noExtension] {
+                #expect(name.utf8.count == 255 && FileNames.isValid(name))
+                let first = try await cluster.upload(name, from: Source(count: 70_000, delay: nil))
+                #expect(first.name == name && Set(first.nodes) == ["node0", "pyftpdlib"])
+                let second = try await cluster.upload(name, from: Source(count: 10, delay: nil), collision: .keepBoth)
+                #expect(second.name.utf8.count <= 255 && second.name != name && FileNames.isValid(second.name), "\(second.name)")
+                #expect(second.name.hasSuffix(" (2)" + (name == noExtension ? "" : String(name.suffix(from: name.lastIndex(of: ".")!)))),
+                        "\(second.name)")
+                let got = Collected()
+                try await cluster.download(name) { got.append($0) }
+                #expect(got.value == Source.bytes(70_000))
+                #expect(FileManager.default.fileExists(atPath: peer.root + "/default/" + name))
+            }
+            #expect(try await cluster.list().files.count == 6)
+            await cluster.close()
+        }
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -162,6 +162,27 @@ import Testing
 
     /// Without an address the web front end takes 127.0.0.1:8080 or the next free port, by binding (not by probing
     /// first): consoles starting together while 8080 is taken each start, and their links name the port each got.
+    /// A file whose name is at the 255-byte limit goes up through the nodes and down into a local file of that name:
+    /// neither the nodes' temporary copy nor the local partial file may outgrow the limit.
+    @Test func aNameAtTheByteLimitGoesUpAndDown() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exact = String(repeating: "é", count: 122) + "-report.pdf"  // 244 + 11 = 255 bytes
+        let bytes = Data((0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try bytes.write(to: dir.appendingPathComponent("source.bin"))
+        let (status, out, err) = try await run(
+            "!upload source.bin \(exact)\n!download \(exact)\n!upload source.bin \(exact)\n!listar\n", in: dir)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("Uploaded \(exact) ("), "\(out)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent(exact)) == bytes)
+        #expect(!out.localizedCaseInsensitiveContains("fail"), "\(out)")
+        // The second upload of the name is kept beside it, under a name that gave up bytes for its number.
+        let second = String(repeating: "é", count: 122) + "-re (2).pdf"
+        #expect(second.utf8.count == 255 && out.contains("Uploaded \(second) ("), "\(out)")
+        #expect(out.contains("2 files"), "\(out)")
+    }
+
     @Test func defaultWebPortMovesOnWhenTaken() async throws {
         // Hold 8080. Another console test of this run may hold it for a moment (and let it go while these bots
         // start, which would hand one of them 8080): wait until this test holds it itself.

@@ -152,9 +152,10 @@ struct TemporaryPart: Sendable, Hashable {
 }
 
 extension Cluster {
-    /// The name a replica is written under until every replica is complete.
+    /// The name a replica is written under until every replica is complete. Only the name's first 200 bytes are
+    /// kept, so that with the dot and the suffix a name at the 255-byte limit still fits the file system's.
     static func temporaryName(for name: String) -> String {
-        ".\(name).part-\(UUID().uuidString.prefix(8))"
+        ".\(NameBytes.prefix(name, maxBytes: 200)).part-\(UUID().uuidString.prefix(8))"
     }
 
     static func isTemporaryName(_ name: String) -> Bool {

@@ -327,7 +327,7 @@ public actor Cluster {
     /// combining mark, and file systems limit names to 255 bytes, not characters.
     public static func isValidName(_ name: String) -> Bool {
         let scalars = name.unicodeScalars
-        return !scalars.isEmpty && name.utf8.count <= 255 && scalars.first != "."
+        return !scalars.isEmpty && name.utf8.count <= FileNames.maxBytes && scalars.first != "."
             && !scalars.contains { $0 == "/" || $0 == "\\" || $0.value < 32 || $0.value == 127 }
     }
 }

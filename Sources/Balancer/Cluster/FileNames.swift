@@ -1,3 +1,5 @@
+import FTPKit
+
 /// Name rules of the cluster, shared by every front end (Discord, the console).
 public enum FileNames {
     /// Whether the cluster accepts `name` as it is.
@@ -14,17 +16,14 @@ public enum FileNames {
         }
         while let first = scalars.first, first == "." || first == " " { scalars.removeFirst() }
         while scalars.last == " " { scalars.removeLast() }
-        // At most 255 bytes, cut between scalars.
-        var bytes = 0
-        scalars = Array(scalars.prefix { s in
-            bytes += String(s).utf8.count
-            return bytes <= 255
-        })
         var out = String.UnicodeScalarView()
         out.append(contentsOf: scalars)
-        let text = String(out)
+        let text = NameBytes.prefix(String(out), maxBytes: Self.maxBytes)
         return text.isEmpty || !Cluster.isValidName(text) ? nil : text
     }
+
+    /// The longest name in UTF-8 bytes that file systems take (ext4, XFS, tmpfs: `NAME_MAX`).
+    public static let maxBytes = NameBytes.max
 
     /// The existing names closest to `name` (edit distance, case-insensitive), best first.
     public static func suggestions(for name: String, among names: [String], limit: Int = 3) -> [String] {

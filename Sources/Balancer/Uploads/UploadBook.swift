@@ -1,3 +1,5 @@
+import FTPKit
+
 /// The names and bytes that uploads in flight hold, decided synchronously before the first suspension point of an
 /// upload, so concurrent uploads of one name obey the collision policy and a quota admits exactly what fits.
 ///
@@ -100,7 +102,13 @@ struct UploadBook: Sendable {
         let ext = dot.map { String(name[$0...]) } ?? ""
         var n = 2
         while true {
-            let candidate = FileKey(key.space, "\(stem) (\(n))\(ext)")
+            // A name at the byte limit gives up the end of its stem (or, past that, its extension) to the number.
+            let number = " (\(n))"
+            let stemBytes = FileNames.maxBytes - number.utf8.count - ext.utf8.count
+            let candidateName = stemBytes > 0
+                ? NameBytes.prefix(stem, maxBytes: stemBytes) + number + ext
+                : NameBytes.prefix(name, maxBytes: FileNames.maxBytes - number.utf8.count) + number
+            let candidate = FileKey(key.space, candidateName)
             if existing(candidate) == nil && !self.isHeld(candidate) && !excluded.contains(candidate) { return candidate }
             n += 1
         }

@@ -109,7 +109,7 @@ extension FTPClient {
         {
             offset = size.uint64Value
         }
-        let target = resume ? localPath : localPath + ".part-\(UInt32.random(in: 0...UInt32.max))"
+        let target = resume ? localPath : NameBytes.path(beside: localPath, suffix: ".part-\(UInt32.random(in: 0...UInt32.max))")
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC)
         let fd = open(target, flags, 0o644)
         guard fd >= 0 else { throw FTPClientError(.local, "cannot write \(target): \(String(cString: strerror(errno)))") }

@@ -1,4 +1,5 @@
 import Foundation
+import FTPKit
 public import NIOCore
 import NIOPosix
 
@@ -13,7 +14,7 @@ public final class FileSink: Sendable {
     /// Creates `destination + ".part"`; `nil` when it cannot be written.
     public init?(destination: String) {
         self.destination = destination
-        self.temporary = destination + ".part"
+        self.temporary = NameBytes.path(beside: destination, suffix: ".part")
         guard FileManager.default.createFile(atPath: self.temporary, contents: nil),
             let handle = FileHandle(forWritingAtPath: self.temporary)
         else { return nil }

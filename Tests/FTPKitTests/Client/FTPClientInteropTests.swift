@@ -132,6 +132,10 @@ struct Chunks: AsyncSequence, Sendable {
             #expect(try Data(contentsOf: t.disk.appendingPathComponent("f.bin")) == data)
             #expect(try await client.downloadFile(t.path("f.bin"), to: local.path + "/out.bin") == 3_000_000)
             #expect(try Data(contentsOf: URL(fileURLWithPath: local.path + "/out.bin")) == data)
+            // A local name at the file system's 255-byte limit: the partial file beside it must fit too.
+            let longest = local.path + "/" + String(repeating: "ü", count: 125) + ".bin"
+            #expect(try await client.downloadFile(t.path("f.bin"), to: longest) == 3_000_000)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: longest)) == data)
 
             // Resume a download: keep the local part, fetch the rest with REST.
             try data.prefix(1_000_000).write(to: URL(fileURLWithPath: local.path + "/part.bin"))
