@@ -152,10 +152,10 @@ struct TemporaryPart: Sendable, Hashable {
 }
 
 extension Cluster {
-    /// The name a replica is written under until every replica is complete. Only the name's first 200 bytes are
-    /// kept, so that with the dot and the suffix a name at the 255-byte limit still fits the file system's.
+    /// The name a replica is written under until every replica is complete (the name cut as needed to leave room
+    /// for the dot and the suffix within the file system's 255 bytes).
     static func temporaryName(for name: String) -> String {
-        ".\(NameBytes.prefix(name, maxBytes: 200)).part-\(UUID().uuidString.prefix(8))"
+        NameBytes.path(beside: "." + name, suffix: ".part-\(UUID().uuidString.prefix(8))")
     }
 
     static func isTemporaryName(_ name: String) -> Bool {
