@@ -174,7 +174,7 @@ struct BotConfiguration: Decodable, Sendable {
         do {
             config = try JSONDecoder().decode(BotConfiguration.self, from: data)
         } catch let error as DecodingError {
-            return (nil, [Self.describe(error, file: path)])
+            return (nil, [Self.describe(error, file: path, data: data)])
         } catch {
             return (nil, [Problem(location: path, message: "\(error)")])
         }
@@ -208,7 +208,7 @@ struct BotConfiguration: Decodable, Sendable {
         return problems
     }
 
-    static func describe(_ error: DecodingError, file: String) -> Problem {
+    static func describe(_ error: DecodingError, file: String, data: Data) -> Problem {
         func path(_ context: DecodingError.Context) -> String {
             let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return p.isEmpty ? file : "\(file): \(p.hasPrefix(".") ? String(p.dropFirst()) : p)"
@@ -220,9 +220,10 @@ struct BotConfiguration: Decodable, Sendable {
             return Problem(location: path(context), message: "expected \(Self.typeName(type)), found null")
         case .keyNotFound(let key, let context):
             return Problem(location: path(context), message: "missing required field '\(key.stringValue)'")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return Problem(location: path(context), message: context.debugDescription)
         case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
-            return Problem(location: path(context), message: "not valid JSON" + (underlying.map { " (\($0))" } ?? ""))
+            return Problem(location: path(context), message: JSONSyntax.problem(in: data) ?? context.debugDescription)
         @unknown default:
             return Problem(location: file, message: "\(error)")
         }

@@ -54,7 +54,7 @@ struct CatalogCommand: AsyncParsableCommand {
                 let report = try result.get()
                 print("Copied \(report.counts) from \(source.location) to \(target.location); verified: the same counts and checksum \(report.checksum).")
             } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                StandardError.error("\(error)")
                 throw ExitCode(1)
             }
         }

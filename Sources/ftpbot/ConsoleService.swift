@@ -15,7 +15,7 @@ struct ConsoleService: Service {
         // Where the links point, on standard error: standard output carries only the commands' answers.
         if let web {
             let url = try await web.publicURL()
-            FileHandle.standardError.write(Data("Web links and upload pages: \(url)/\n".utf8))
+            StandardError.write("Web links and upload pages: \(url)/")
         }
         if isatty(STDIN_FILENO) != 0 {
             FileHandle.standardOutput.write(Data("Seed file bot, console mode: \(self.storedOn). Type !help; Ctrl-D quits.\n".utf8))

@@ -69,7 +69,7 @@ struct ClusterOptions: ParsableArguments {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StandardError.error("\(error)")
             throw ExitCode(1)
         }
     }
@@ -83,7 +83,7 @@ struct ClusterOptions: ParsableArguments {
             group.addTask { try await command() }
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
-                    FileHandle.standardError.write(Data("interrupting after the file in progress...\n".utf8))
+                    StandardError.write("interrupting after the file in progress...")
                     return nil
                 }
                 return nil
@@ -101,7 +101,7 @@ struct ClusterOptions: ParsableArguments {
     /// Prints the report; a report with problems fails the command, an interrupted one exits with status 130.
     static func finish(_ report: OperationReport) throws {
         print(report.interrupted ? "Interrupted: \(report)." : "Done: \(report).")
-        for problem in report.problems { FileHandle.standardError.write(Data("problem: \(problem)\n".utf8)) }
+        for problem in report.problems { StandardError.write("problem: \(problem)") }
         if report.interrupted { throw ExitCode(130) }
         if !report.problems.isEmpty { throw ExitCode(1) }
     }

@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
             problems.append(.init(location: "DISCORD_TOKEN", message: "\(error)"))
         }
         if self.checkConfig || !problems.isEmpty {
-            for problem in problems { FileHandle.standardError.write(Data("error: \(problem)\n".utf8)) }
+            for problem in problems { StandardError.error("\(problem)") }
             guard problems.isEmpty else { throw ExitCode(1) }
             let nodes = configuration.nodes.map { "\($0.count) configured nodes" }
                 ?? "\(configuration.localNodes ?? 3) local nodes"
@@ -126,7 +126,7 @@ struct Serve: AsyncParsableCommand {
             }
         } catch {
             await local?.stop()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            StandardError.error("\(error)")
             throw ExitCode(1)
         }
 
@@ -136,7 +136,7 @@ struct Serve: AsyncParsableCommand {
             await cluster.close()
             await store.close()
             await local?.stop()
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            StandardError.error("\(message)")
             return ExitCode(1)
         }
         let bot = FileBot(cluster: cluster, settings: configuration.fileBotSettings, logger: logger)
@@ -183,7 +183,7 @@ struct Serve: AsyncParsableCommand {
             await store.close()
             await local?.stop()
             if let error = error as? StartupError {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                StandardError.error("\(error)")
                 throw ExitCode(1)
             }
             throw error
@@ -204,7 +204,7 @@ struct Serve: AsyncParsableCommand {
             await store.close()
             return "\(location) (\(counts.files) files)"
         } catch {
-            FileHandle.standardError.write(Data("error: catalog: \(error)\n".utf8))
+            StandardError.error("catalog: \(error)")
             throw ExitCode(1)
         }
     }

@@ -73,7 +73,7 @@ struct ServerConfigFile: Codable {
             let key = c.codingPath.map(\.stringValue).joined(separator: ".")
             throw LoadError(description: "configuration \(path): '\(key)' is \(c.debugDescription)")
         } catch {
-            throw LoadError(description: "configuration \(path) is not valid JSON: \(error)")
+            throw LoadError(description: "configuration \(path) is " + (JSONSyntax.problem(in: data) ?? "not valid JSON"))
         }
     }
 }

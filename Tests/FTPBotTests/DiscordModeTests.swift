@@ -763,6 +763,10 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try #"{"nodes": [{"name": "a", "host": 5}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code2, err2) = try await Self.checkConfig(path)
         #expect(code2 == 1 && err2.contains("nodes[0].host: expected a string"), "\(err2)")
+        // A syntax slip is placed by line and column.
+        try "{\n  \"localNodes\": 2,\n  \"replicas\": two\n}".write(toFile: path, atomically: true, encoding: .utf8)
+        let (codeSyntax, errSyntax) = try await Self.checkConfig(path)
+        #expect(codeSyntax == 1 && errSyntax.contains("Error: \(path): not valid JSON: invalid value at line 3, column "), "\(errSyntax)")
         try #"{"localNodes": 2, "replicas": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code3, _) = try await Self.checkConfig(path)
         #expect(code3 == 0)

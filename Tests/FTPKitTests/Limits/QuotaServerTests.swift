@@ -67,6 +67,12 @@ import SeedTestSupport
         #expect(throws: FTPConfigurationError(
             "users file \(dir.path)/u.json is not valid: .users[0].quotaBytes: not a byte count (write a number, or one like 512K, 10M, 2G)"
         )) { _ = try load(#""quotaBytes": "ten megs""#) }
+        try "{\"users\": [\n  {\"name\": \"a\" \"password\": \"x\"}\n]}".write(toFile: dir.path + "/u.json", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try UsersFile(contentsOf: dir.path + "/u.json")
+        } throws: { error in
+            "\(error)".hasPrefix("users file \(dir.path)/u.json is not valid JSON: ") && "\(error)".contains(" at line 2, column ")
+        }
         #expect(throws: FTPConfigurationError("users file \(dir.path)/u.json, entry 1 ('a'): uploadRate must be at least 1K per second")) {
             _ = try load(#""uploadRate": 10"#)
         }
