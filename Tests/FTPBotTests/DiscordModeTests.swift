@@ -664,6 +664,15 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // The attachment's name as Discord shows it, and the bot says so.
             #expect(got.attachments[0].filename == long.replacingOccurrences(of: " ", with: "_"))
             #expect(got.content.contains("Discord shows it as `\(got.attachments[0].filename)`"), "\(got.content)")
+
+            // A name holding backticks is listed inside a longer fence, so its code span does not end early and swallow
+            // the rest of the line (backslashes do not escape inside code).
+            _ = try await bot.say("!upload it`s.txt", files: [("y.txt", Data("tick".utf8))]) { $0.content.contains("Stored") }
+            _ = try await bot.say("!upload ``edge", files: [("z.txt", Data("edge".utf8))]) { $0.content.contains("Stored") }
+            let listed = try await bot.say("!list")
+            let listText = listed.embeds.first?.description ?? ""
+            #expect(listText.contains("``it`s.txt`` — 4 B"), "\(listText)")
+            #expect(listText.contains("``` ``edge ``` — 4 B"), "\(listText)")
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()

@@ -91,7 +91,7 @@ extension DiscordFrontEnd {
         if shown { try await reply.edit(Self.text("✅ Fetched **\(Self.escape(name))**; sending it…")) }
         // Discord renames attachments (spaces to `_`, other characters dropped): say which name it will show.
         let shownAs = AttachmentName.displayed(name)
-        let renamed = shownAs == name ? "" : " — Discord shows it as `\(shownAs)`"
+        let renamed = shownAs == name ? "" : " — Discord shows it as \(Self.code(shownAs))"
         do {
             try await reply.send(
                 Self.text("📄 **\(Self.escape(name))** (\(Format.bytes(file.size)))\(renamed)"),
@@ -142,7 +142,7 @@ extension DiscordFrontEnd {
             let health = f.isFullyReplicated ? "✅" : "⚠️"
             let date = f.uploadedAt.map { "<t:\(Int($0.timeIntervalSince1970)):d>" } ?? "-"
             let who = f.uploader.map(Self.mention) ?? "-"
-            return "`\(f.name)` — \(Format.bytes(f.size)) · \(date) · \(who) · \(health) \(f.nodes.count)/\(f.replicasWanted)"
+            return "\(Self.code(f.name)) — \(Format.bytes(f.size)) · \(date) · \(who) · \(health) \(f.nodes.count)/\(f.replicasWanted)"
         }
         if listing.rows.isEmpty {
             lines = [listing.filter.map { "No file name contains '\(Self.escape($0))'." }

@@ -133,11 +133,27 @@ public struct DiscordFrontEnd: Sendable {
 
     /// A refusal's sentence with Discord markup: names in bold, suggestions as code, users as mentions.
     static func render(_ refusal: Refusal) -> String {
-        refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: { "`\($0)`" }, user: Self.mention)
+        refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: Self.code, user: Self.mention)
     }
 
     static func mention(_ user: String) -> String {
         user.allSatisfy(\.isNumber) && !user.isEmpty ? "<@\(user)>" : Self.escape(user)
+    }
+
+    /// `text` as inline code. Backslashes do not escape inside a code span, so a name holding backticks gets a fence
+    /// one backtick longer than its longest run (padded with spaces when it starts or ends with one), as Markdown
+    /// reads it; a plain single-backtick span would end early and swallow the rest of the line.
+    static func code(_ text: String) -> String {
+        var longest = 0
+        var run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        if longest == 0 { return "`\(text)`" }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = text.hasPrefix("`") || text.hasSuffix("`") ? " " : ""
+        return fence + pad + text + pad + fence
     }
 
     /// Keeps user-supplied names from turning into Markdown.
