@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
         AllocatorTuning.apply()
         var file = ServerConfigFile()
         if let config {
-            do { file = try ServerConfigFile.load(config) } catch { throw ValidationError("\(error)") }
+            do { file = try ServerConfigFile.load(config) } catch { throw StartupFailure("\(error)") }
         }
         let level = Logger.Level(rawValue: self.logLevel ?? file.logLevel ?? "info")
         guard let level else { throw ValidationError("unknown log level '\(self.logLevel ?? file.logLevel ?? "")'") }
@@ -166,7 +166,7 @@ struct Serve: AsyncParsableCommand {
         let usersPath = self.users ?? file.users
         let authenticator: UsersFileAuthenticator
         if let usersPath {
-            do { authenticator = try UsersFileAuthenticator(path: usersPath) } catch { throw ValidationError("\(error)") }
+            do { authenticator = try UsersFileAuthenticator(path: usersPath) } catch { throw StartupFailure("\(error)") }
         } else {
             authenticator = UsersFileAuthenticator(file: UsersFile())
         }

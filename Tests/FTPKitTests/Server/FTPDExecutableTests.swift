@@ -185,6 +185,8 @@ import Testing
             #expect(r.status != 0, "\(json)")
             #expect(r.stderr.contains(message), "\(json): \(r)")
             #expect(!r.stderr.contains("DecodingError"), "\(json): \(r)")
+            // A mistake inside the file is not a command-line mistake: one sentence, no usage text.
+            if i < 5 { #expect(!r.stderr.contains("Usage:"), "\(json): \(r)") }
         }
     }
 
