@@ -102,6 +102,9 @@ import Testing
             #expect(statuses.contains(429), "\(statuses)")
             let limited = try await w.curl("-D", "-", "-o", "/dev/null", good)
             #expect(limited.text.contains("429") && limited.text.contains("Retry-After:"), "\(limited.text)")
+            let limitedPut = try await w.curl("-D", "/dev/stderr", "-T", "/dev/null", w.base + "/u/guess/x.txt")
+            #expect(limitedPut.stderr.contains("429") && limitedPut.stderr.contains("Retry-After:"), "\(limitedPut.stderr)")
+            #expect(limitedPut.text.hasPrefix(#"{"error":"Too many attempts; try again in "#), "\(limitedPut.text)")
         }
     }
 
@@ -138,8 +141,10 @@ import Testing
             #expect(try await w.h.bot.get(name, by: Self.ana).get() == Self.data.prefix(1_500_000))
             #expect(w.notices.withLock { $0.last?.channel } == "3000")
             #expect(w.notices.withLock { $0.last?.user } == "501")
-            // Once only.
-            #expect(try await w.status("-T", file, w.url(link) + "/again.pdf") == 404)
+            // Once only; curl's used-up link answers in JSON like every other PUT answer, not with the HTML page.
+            let again = try await w.curl("-w", "\n%{http_code} %{content_type}", "-T", file, w.url(link) + "/again.pdf")
+            #expect(again.text.hasSuffix("404 application/json"), "\(again.text)")
+            #expect(again.text.hasPrefix(#"{"error":"This link does not exist or is no longer valid."}"#), "\(again.text)")
 
             // A form post, as the page sends it; a name with markup is escaped on the result page.
             let hostile = "<img src=x onerror=alert(1)>.png"

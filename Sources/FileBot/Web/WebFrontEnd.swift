@@ -93,9 +93,27 @@ public struct WebFrontEnd: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func notFound() -> Response {
+    /// Whether the client reads JSON rather than pages: the raw `PUT` upload (`curl -T`), whose every other answer is
+    /// JSON, and any request that asks for it.
+    static func wantsJSON(_ request: Request) -> Bool {
+        request.method == .put || request.headers[.accept]?.contains("application/json") == true
+    }
+
+    static func notFound(json: Bool) -> Response {
+        if json { return Self.json(.notFound, ["error": WebPages.notFoundSentence]) }
         let nonce = Self.nonce()
         return Self.html(.notFound, nonce: nonce, WebPages.notFound(nonce: nonce))
+    }
+
+    static func tooManyAttempts(seconds: Int, json: Bool) -> Response {
+        let headers: HTTPFields = [.retryAfter: String(seconds)]
+        if json {
+            var response = Self.json(.tooManyRequests, ["error": WebPages.tooManyAttemptsSentence(seconds: seconds)])
+            response.headers.append(contentsOf: headers)
+            return response
+        }
+        let nonce = Self.nonce()
+        return Self.html(.tooManyRequests, nonce: nonce, WebPages.tooManyAttempts(nonce: nonce, seconds: seconds), headers: headers)
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
@@ -195,7 +213,7 @@ public struct WebFrontEnd: Sendable {
     }
 
     private func uploadForm(_ request: Request, _ context: WebRequestContext) async throws -> Response {
-        let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+        let wantsJSON = Self.wantsJSON(request)
         guard let boundary = request.headers[.contentType].flatMap(MultipartParser.boundary(contentType:)) else {
             return Self.answer(Refusal(.failed(problem: "the upload must be sent as multipart/form-data.")), status: .badRequest, json: wantsJSON)
         }
@@ -374,20 +392,19 @@ struct WebGuard: RouterMiddleware {
         let address = self.frontEnd.clientAddress(request, context)
         var response: Response
         let (allowed, wait) = self.frontEnd.limiter.allows(address)
+        let json = WebFrontEnd.wantsJSON(request)
         if !allowed {
-            let nonce = WebFrontEnd.nonce()
-            response = WebFrontEnd.html(.tooManyRequests, nonce: nonce, WebPages.tooManyAttempts(nonce: nonce, seconds: wait),
-                                        headers: [.retryAfter: String(wait)])
+            response = WebFrontEnd.tooManyAttempts(seconds: wait, json: json)
         } else {
             do {
                 response = try await next(request, context)
             } catch is LinkNotValid {
                 self.frontEnd.limiter.fail(address)
-                response = WebFrontEnd.notFound()
+                response = WebFrontEnd.notFound(json: json)
             } catch let error as HTTPError where error.status == .notFound {
                 // A path that is no link guesses no token (a browser asks for /favicon.ico on every page it opens):
                 // the same page, but not counted against the address, which would lock its links out.
-                response = WebFrontEnd.notFound()
+                response = WebFrontEnd.notFound(json: json)
             }
         }
         response.headers[.xContentTypeOptions] = "nosniff"

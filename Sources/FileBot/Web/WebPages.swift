@@ -37,9 +37,14 @@ enum WebPages {
         """
     }
 
+    /// The one answer for every link that does not verify (unknown, forged, expired, revoked, used).
+    static let notFoundSentence = "This link does not exist or is no longer valid."
+
     static func notFound(nonce: String) -> String {
-        self.page(title: "Not found", nonce: nonce, body: "<h1>Not found</h1><p>This link does not exist or is no longer valid.</p>")
+        self.page(title: "Not found", nonce: nonce, body: "<h1>Not found</h1><p>\(Self.notFoundSentence)</p>")
     }
+
+    static func tooManyAttemptsSentence(seconds: Int) -> String { "Too many attempts; try again in \(seconds) seconds." }
 
     static func tooManyAttempts(nonce: String, seconds: Int) -> String {
         self.page(title: "Too many attempts", nonce: nonce,
