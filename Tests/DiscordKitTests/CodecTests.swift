@@ -1,5 +1,6 @@
 import DiscordKit
 import Foundation
+import Logging
 import Testing
 import SeedTestSupport
 
@@ -48,6 +49,22 @@ import SeedTestSupport
         // Snowflakes go out as strings.
         let encoded = String(decoding: try JSONEncoder().encode(Snowflake(42)), as: UTF8.self)
         #expect(encoded == "\"42\"")
+    }
+
+    /// GUILD_CREATE and GUILD_UPDATE come out typed (a boost tier change is how a guild's upload limit changes).
+    @Test func guildEventsDecodeWithTheirBoostTier() throws {
+        let update = Data(#"{"op":0,"s":7,"t":"GUILD_UPDATE","d":{"id":"2000","name":"g","premium_tier":2,"features":[]}}"#.utf8)
+        guard case .guildUpdate(let guild) = GatewayClient.decodeDispatch(name: "GUILD_UPDATE", data: update, logger: Logger(label: "test")) else {
+            Issue.record("GUILD_UPDATE was not typed")
+            return
+        }
+        #expect(guild.id == "2000" && guild.premiumTier == 2 && guild.attachmentSizeLimit == 50 << 20)
+        let create = Data(#"{"op":0,"s":1,"t":"GUILD_CREATE","d":{"id":"2001","name":"h"}}"#.utf8)
+        guard case .guildCreate(let plain) = GatewayClient.decodeDispatch(name: "GUILD_CREATE", data: create, logger: Logger(label: "test")) else {
+            Issue.record("GUILD_CREATE was not typed")
+            return
+        }
+        #expect(plain.attachmentSizeLimit == 10 << 20)
     }
 
     @Test func tokensNeverPrint() throws {

@@ -32,6 +32,11 @@ import Testing
                 let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
                 // on_ready: discord.py has processed READY and the GUILD_CREATEs (it caches the channel then).
                 try await waitFor("discord.py's on_ready", timeout: .seconds(60)) { bot.output.contains("READY ") }
+                // A boost tier change reaches discord.py as GUILD_UPDATE, applied to the guild it cached.
+                await emulator.setBoostTier(2, guild: "2000")
+                try await waitFor("discord.py's on_guild_update", timeout: .seconds(30)) { bot.output.contains("GUILD_UPDATE 2000 tier 0->2") }
+                await emulator.setBoostTier(0, guild: "2000")
+                try await waitFor("discord.py's second on_guild_update", timeout: .seconds(30)) { bot.output.contains("GUILD_UPDATE 2000 tier 2->0") }
                 await emulator.setBotMayAttachFiles(false, channel: "3001")
                 try await emulator.postMessage(
                     channel: filesChannel, author: ana, content: "!reverse", files: [("data.bin", payload)])

@@ -410,6 +410,15 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(link.contains("/d/") && link.hasSuffix("/big.iso"))
             let fetched = try await Command.run(["curl", "-sS", link])
             #expect(fetched.stdout == big, "\(fetched.stderr)")
+            // A boost gained counts from the next command: the gateway's GUILD_UPDATE tells the bot the new limit
+            // (which it had just asked Discord for and would otherwise keep for an hour), so the file is attached.
+            await bot.emulator.setBoostTier(2, guild: "2000")
+            let boosted = try await bot.say("!download big.iso") { !$0.attachments.isEmpty || $0.content.contains("limit") }
+            #expect(boosted.attachments.count == 1, "\(boosted.content)")
+            if let attached = boosted.attachments.first { #expect(await bot.emulator.attachmentData(url: attached.url) == big) }
+            await bot.emulator.setBoostTier(0, guild: "2000")
+            let unboosted = try await bot.say("!download big.iso")
+            #expect(unboosted.content.contains("over this channel's upload limit of 10.0 MiB"), "\(unboosted.content)")
 
             // Size limit and quota (the server is boosted so that its members can attach 12.5 MB at all).
             await bot.emulator.setBoostTier(2, guild: "2000")

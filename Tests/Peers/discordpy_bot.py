@@ -2,7 +2,8 @@
 attachment from the CDN and replies with the reversed bytes as a file, then exits. Proves the emulator speaks
 Discord's wire format to a client nobody here wrote. Before replying it sends two files Discord refuses, and
 prints how discord.py read each refusal: one to channel 3001, where the test denies the bot ATTACH_FILES
-(`FORBIDDEN status code`), and one over the guild's 10 MiB limit (`TOO LARGE status code`).
+(`FORBIDDEN status code`), and one over the guild's 10 MiB limit (`TOO LARGE status code`). Guild updates (a boost
+tier changed) are printed as discord.py applied them.
 
 usage: discordpy_bot.py API_BASE GATEWAY_URL TOKEN
 """
@@ -24,6 +25,12 @@ client = discord.Client(intents=intents)
 @client.event
 async def on_ready():
     print(f"READY {client.user.name} guilds={len(client.guilds)}", flush=True)
+
+
+@client.event
+async def on_guild_update(before, after):
+    # The emulator's GUILD_UPDATE, as discord.py applies it to its cached guild.
+    print(f"GUILD_UPDATE {after.id} tier {before.premium_tier}->{after.premium_tier}", flush=True)
 
 
 @client.event

@@ -20,6 +20,7 @@ public actor CommandRouter {
     private var completers: [String: Autocomplete] = [:]
     private var components: [(prefix: String, handler: ComponentHandler)] = []
     private var botUserID: Snowflake?
+    private var guildObservers: [@Sendable (Guild) -> Void] = []
     /// Turns a handler's error into the one sentence users see.
     private let describe: @Sendable (any Error) -> String
     /// Asked, with the message's or interaction's ID, before anything is done about it.
@@ -51,6 +52,13 @@ public actor CommandRouter {
 
     public func registerComponent(prefix: String, handler: @escaping ComponentHandler) {
         self.components.append((prefix, handler))
+    }
+
+    /// Registers `observer` for every guild the gateway describes (`GUILD_CREATE` on joining or connecting,
+    /// `GUILD_UPDATE` when its settings change). It is called in event order, before any later command starts, so a
+    /// command sees what the events before it said; it must not block.
+    public func observeGuilds(_ observer: @escaping @Sendable (Guild) -> Void) {
+        self.guildObservers.append(observer)
     }
 
     /// The slash commands to register (``DiscordRESTClient/overwriteGlobalCommands(applicationID:_:)``).
@@ -152,6 +160,8 @@ public actor CommandRouter {
             self.currentEvent = interaction.id
             defer { self.currentEvent = nil }
             self.handleInteraction(interaction)
+        case .guildCreate(let guild), .guildUpdate(let guild):
+            for observer in self.guildObservers { observer(guild) }
         default:
             break
         }

@@ -258,6 +258,7 @@ public actor GatewayClient {
         case "MESSAGE_CREATE": if let m = decode(Message.self) { return .messageCreate(m) }
         case "INTERACTION_CREATE": if let i = decode(Interaction.self) { return .interactionCreate(i) }
         case "GUILD_CREATE": if let g = decode(Guild.self) { return .guildCreate(g) }
+        case "GUILD_UPDATE": if let g = decode(Guild.self) { return .guildUpdate(g) }
         default: break
         }
         let raw = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["d"]

@@ -7,6 +7,8 @@ public enum GatewayEvent: Sendable {
     case messageCreate(Message)
     case interactionCreate(Interaction)
     case guildCreate(Guild)
+    /// A guild's settings changed (its boost tier, and so its upload limit, among them).
+    case guildUpdate(Guild)
     /// Any other dispatch (or a known one that did not decode: logged, not fatal), with its raw `d` payload.
     case other(name: String, data: Data)
 

@@ -98,7 +98,7 @@ extension DiscordFrontEnd {
                 files: [try FileUpload.file(path: scratch, filename: name)])
         } catch let error as DiscordRESTError where error.status == 413 || error.code == 40005 {
             // The limit known here was out of date (the guild lost boosts): ask again next time, and link it now.
-            if let guild = invocation.guildID { await self.guildLimits.forget(guild) }
+            if let guild = invocation.guildID { self.guildLimits.forget(guild) }
             let now = UInt64(await self.uploadLimit(invocation))
             try await self.sendLink(row, caller, reply, because: "is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(now))",
                                     otherwise: Refusal(.overTransferLimit(name: name, size: row.size, limit: now)))

@@ -59,12 +59,16 @@ public struct DiscordFrontEnd: Sendable {
         .init("action", "drain, undrain, rebalance or scrub", required: true),
         .init("node", "The node to drain or put back in service")])
 
-    /// Registers every command, the completion of stored names and the buttons.
+    /// Registers every command, the completion of stored names and the buttons, and learns guilds' upload limits
+    /// from the gateway's guild events.
     public func register(on router: CommandRouter) async {
         let names: CommandRouter.Autocomplete = { invocation, _, typed in
             guard case .success(let caller) = self.caller(invocation) else { return [] }
             return await self.bot.names(matching: typed, for: caller)
         }
+        // Guilds' upload limits, as the gateway tells them (and retells them when boosts change).
+        let limits = self.guildLimits
+        await router.observeGuilds { limits.learn($0) }
         await router.register(Self.upload, handler: self.guarded(self.upload))
         await router.register(Self.download, autocomplete: names, handler: self.guarded(self.download))
         await router.register(Self.list, handler: self.guarded(self.list))
