@@ -320,10 +320,12 @@ public actor DiscordEmulator {
         if allowed { self.attachFilesDenied.remove(channel) } else { self.attachFilesDenied.insert(channel) }
     }
 
-    /// Changes a guild's boost tier (its upload limit follows) and dispatches `GUILD_UPDATE`, as Discord does.
-    public func setBoostTier(_ tier: Int, guild: String) {
+    /// Changes a guild's boost tier (its upload limit follows) and dispatches `GUILD_UPDATE`, as Discord does;
+    /// `announce: false` leaves the event out, as for a bot that missed it (to test what a stale limit does).
+    public func setBoostTier(_ tier: Int, guild: String, announce: Bool = true) {
         guard let index = self.configuration.guilds.firstIndex(where: { $0.id == guild }) else { return }
         self.configuration.guilds[index].boostTier = tier
+        guard announce else { return }
         // Discord tells the guild's bots of a boost level change with the new guild object.
         self.dispatch("GUILD_UPDATE", self.guildJSON(self.configuration.guilds[index]), guild: guild, intent: DiscordRules.intentGuilds)
     }
