@@ -85,7 +85,7 @@ public struct UsersFile: Sendable, Hashable {
         if data.isEmpty { self.entries = []; return }
         let document: Document
         do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
-            throw FTPConfigurationError("users file \(path) " + Self.describe(error, data: data))
+            throw FTPConfigurationError("users file \(path) is " + Self.describe(error, data: data))
         }
         var seen = Set<String>()
         for (i, e) in document.users.enumerated() {
@@ -147,14 +147,14 @@ public struct UsersFile: Sendable, Hashable {
         }
     }
 
-    /// One phrase for the subject "the users file".
+    /// What is wrong, as a phrase that reads after "the users file is".
     static func describe(_ error: any Error, data: Data) -> String {
         switch error as? DecodingError {
-        case .dataCorrupted(let c) where !c.codingPath.isEmpty: return "is not valid: \(path(c)): \(c.debugDescription)"
-        case .dataCorrupted(let c): return "is " + (JSONSyntax.problem(in: data) ?? "not valid: \(c.debugDescription)")
-        case .keyNotFound(let k, let c): return "is not valid: missing '\(k.stringValue)' at \(path(c))"
-        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "is not valid: wrong type at \(path(c))"
-        default: return "is not valid: \(error)"
+        case .dataCorrupted(let c) where !c.codingPath.isEmpty: return "not valid: \(path(c)): \(c.debugDescription)"
+        case .dataCorrupted(let c): return JSONSyntax.problem(in: data) ?? "not valid: \(c.debugDescription)"
+        case .keyNotFound(let k, let c): return "not valid: missing '\(k.stringValue)' at \(path(c))"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "not valid: wrong type at \(path(c))"
+        default: return "not valid: \(error)"
         }
     }
 
