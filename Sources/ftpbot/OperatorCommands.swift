@@ -16,8 +16,9 @@ struct ClusterOptions: ParsableArguments {
     var catalog: String?
 
     /// Opens the cluster the bot would run (its local nodes too, when it has no configured ones), runs `body`,
-    /// and closes everything.
-    func withCluster<T>(_ body: (Cluster) async throws -> T) async throws -> T {
+    /// and closes everything. `inBot` is the same command in a running bot's console or chat, which an operator
+    /// is pointed to when that bot holds an SQLite catalog.
+    func withCluster<T>(inBot: String, _ body: (Cluster) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let (configuration, problems) = BotConfiguration.resolve(file: self.config, environment: environment) { c in
             if let v = self.data { c.dataDirectory = v }
@@ -27,24 +28,23 @@ struct ClusterOptions: ParsableArguments {
         var logger = Logger(label: "ftpbot")
         logger.logLevel = .warning
         let data = configuration.dataDirectory ?? ".data/bot"
-        var local: LocalNodes?
-        let nodes: [NodeConfiguration]
-        if configuration.nodes != nil {
-            nodes = try configuration.nodeConfigurations(environment: environment)
-        } else {
-            let started = try await LocalNodes.start(count: configuration.localNodes ?? 3, under: data)
-            local = started
-            nodes = started.configurations
-        }
+        // The catalog first: a bot running on this SQLite catalog refuses it, before any local node starts here.
         let store: any CatalogStore
-        let cluster: Cluster
         do {
             store = try await configuration.catalogLocation(data: data, environment: environment).open(logger: logger)
-            cluster = try await Cluster(
-                nodes: nodes, strategy: PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes(),
-                replicas: configuration.replicas, catalog: store, downloadCheck: configuration.check, logger: logger)
+        } catch let error as ClusterError where error.code == .catalogInUse {
+            throw OperatorFailure("\(error.message). Run `\(inBot)` in that bot's console or chat instead, or stop it "
+                + "first (processes that share a cluster need a PostgreSQL catalog).")
         } catch {
-            await local?.stop()
+            throw OperatorFailure("\(error)")
+        }
+        let local: LocalNodes?
+        let cluster: Cluster
+        do {
+            (cluster, local) = try await ClusterWiring.open(
+                configuration, catalog: store, data: data, environment: environment, logger: logger)
+        } catch {
+            await store.close()
             throw OperatorFailure("\(error)")
         }
         await cluster.refresh()
@@ -128,7 +128,7 @@ struct DrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClusterOptions.reportingFailures {
-            let report: OperationReport? = try await self.cluster.withCluster { cluster in
+            let report: OperationReport? = try await self.cluster.withCluster(inBot: "!cluster \(self.undo ? "undrain" : "drain") \(self.node)") { cluster in
                 if self.undo {
                     try await cluster.undrain(self.node)
                     return nil
@@ -150,7 +150,7 @@ struct RebalanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClusterOptions.reportingFailures {
-            try ClusterOptions.finish(try await self.cluster.withCluster { cluster in
+            try ClusterOptions.finish(try await self.cluster.withCluster(inBot: "!cluster rebalance") { cluster in
                 try await ClusterOptions.interruptible { await cluster.rebalance { print($0) } }
             })
         }
@@ -166,7 +166,7 @@ struct ScrubCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ClusterOptions.reportingFailures {
-            try ClusterOptions.finish(try await self.cluster.withCluster { cluster in
+            try ClusterOptions.finish(try await self.cluster.withCluster(inBot: "!cluster scrub") { cluster in
                 try await ClusterOptions.interruptible { await cluster.scrub { print($0) } }
             })
         }

@@ -99,33 +99,28 @@ struct Serve: AsyncParsableCommand {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
             registry = prometheus
         }
-        let strategy = PlacementStrategies.named(configuration.strategy ?? "least-used") ?? LeastUsedBytes()
         let data = configuration.dataDirectory ?? ".data/bot"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        var local: LocalNodes?
-        let nodeConfigurations: [NodeConfiguration]
-        if configuration.nodes != nil {
-            nodeConfigurations = try configuration.nodeConfigurations(environment: environment)
-        } else {
-            let started = try await LocalNodes.start(count: configuration.localNodes ?? 3, under: data)
-            local = started
-            nodeConfigurations = started.configurations
-        }
-        let cluster: Cluster
+        // The catalog first: another bot on this SQLite catalog refuses it before any local node starts here.
         let store: any CatalogStore
         do {
             store = try await configuration.catalogLocation(data: data, environment: environment)
                 .open(legacySpace: configuration.legacySpace(console: token == nil), logger: logger)
-            do {
-                cluster = try await Cluster(
-                    nodes: nodeConfigurations, strategy: strategy, replicas: configuration.replicas, catalog: store,
-                    downloadCheck: configuration.check, logger: logger)
-            } catch {
-                await store.close()
-                throw error
-            }
+        } catch let error as ClusterError where error.code == .catalogInUse {
+            StandardError.error("\(error.message). Is a bot already running on \(data)? Processes that share a "
+                + "cluster need a PostgreSQL catalog (`catalog` in the configuration).")
+            throw ExitCode(1)
         } catch {
-            await local?.stop()
+            StandardError.error("\(error)")
+            throw ExitCode(1)
+        }
+        let local: LocalNodes?
+        let cluster: Cluster
+        do {
+            (cluster, local) = try await ClusterWiring.open(
+                configuration, catalog: store, data: data, environment: environment, logger: logger)
+        } catch {
+            await store.close()
             StandardError.error("\(error)")
             throw ExitCode(1)
         }
@@ -203,6 +198,10 @@ struct Serve: AsyncParsableCommand {
             let counts = try await store.load().counts
             await store.close()
             return "\(location) (\(counts.files) files)"
+        } catch let error as ClusterError where error.code == .catalogInUse {
+            // A running bot holds it: the configuration is fine, the catalog is simply not read now.
+            return "\(try configuration.catalogLocation(data: configuration.dataDirectory ?? ".data/bot", environment: environment)) "
+                + "(in use by a running process, not read)"
         } catch {
             StandardError.error("catalog: \(error)")
             throw ExitCode(1)

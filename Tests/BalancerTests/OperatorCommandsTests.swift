@@ -82,6 +82,36 @@ import SeedTestSupport
         }
     }
 
+    /// An upload placed on a node before the node was drained, still sending when the drain finished (it found
+    /// nothing there to move): when it commits it sees the mark and moves its replica off, so the drained node
+    /// ends empty and the file keeps two replicas. (Before, the file stayed on the drained node, and an operator
+    /// who stopped it after "Done" lost that replica.)
+    @Test func anUploadUnderWayWhenItsNodeIsDrainedEndsElsewhere() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let seed = try await cluster.upload("seed.bin", from: Source(count: 100_000, delay: nil))
+            // Least-used placement sends the next upload to the node without the seed.
+            let empty = try #require(nodes.first { !seed.nodes.contains($0.name) })
+            let gate = Gate()
+            let upload = Task { try await cluster.upload("late.bin", from: GatedSource(count: 1_000_000, gate: gate)) }
+            // Placed: the node has the upload's transfer (memory storage shows the file only once it is closed).
+            try await eventually("the upload placed on \(empty.name)", timeout: .seconds(60)) {
+                await cluster.status().first { $0.name == empty.name }?.load.activeTransfers == 1
+            }
+            let report = try await cluster.drain(empty.name)
+            #expect(report.examined == 0, "nothing committed there yet: \(report)")
+            await gate.open()
+            let file = try await upload.value
+            #expect(file.nodes.count == 2 && !file.nodes.contains(empty.name), "\(file.nodes)")
+            #expect(!(await empty.has("late.bin")))
+            for n in nodes where file.nodes.contains(n.name) { #expect(await n.has("late.bin"), "\(n.name)") }
+            let got = Collected()
+            try await cluster.download("late.bin") { got.append($0) }
+            #expect(got.value == Source.bytes(1_000_000))
+            await cluster.close()
+        }
+    }
+
     /// A fourth node added to three full ones: rebalance moves replicas until the most-used node is within 10%
     /// of the mean, every file keeping its two replicas.
     @Test func rebalanceSpreadsReplicasOntoAnAddedNode() async throws {
@@ -302,4 +332,25 @@ final class LineLog: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { self.lines.withLock { $0 } }
     func add(_ line: String) { self.lines.withLock { $0.append(line) } }
+}
+
+/// ``Source``'s bytes, holding back all but the first 512 KiB (two of the cluster's pieces) until `gate` opens.
+struct GatedSource: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let count: Int
+    let gate: Gate
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var inner: Source.AsyncIterator
+        let gate: Gate
+        var sent = 0
+        mutating func next() async throws -> ByteBuffer? {
+            if self.sent == 512 * 1024 { await self.gate.wait() }
+            let chunk = try await self.inner.next()
+            self.sent += chunk?.readableBytes ?? 0
+            return chunk
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(inner: Source(count: self.count, delay: nil).makeAsyncIterator(), gate: self.gate)
+    }
 }

@@ -223,32 +223,63 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let console = try RunningConsole.start(in: dir)
+        defer { console.stop() }
+        try await console.waitUntilServing()
+        console.process.terminate()
+        let status = await console.exitStatus()
+        #expect(status == 0, "\(console.errors)")
+        #expect(console.process.terminationReason == .exit)
+    }
+}
+
+/// A console bot left running (`--data DIR/data`): its standard input is held open, so it waits for commands.
+struct RunningConsole {
+    let process: Process
+    private let errorFile: URL
+    private let input: Pipe
+    private let ended: AsyncStream<Int32>
+
+    static func start(in dir: URL, arguments: [String] = []) throws -> RunningConsole {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["--data", dir.path + "/data"]
+        p.executableURL = URL(fileURLWithPath: ConsoleModeTests.binary)
+        p.arguments = ["--data", dir.path + "/data"] + arguments
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["DISCORD_TOKEN"] = nil
         env["DISCORD_TOKEN_FILE"] = nil
         p.environment = env
-        let err = dir.appendingPathComponent("err.txt")
+        let err = dir.appendingPathComponent("console-err-\(UUID().uuidString).txt")
         try Data().write(to: err)
         p.standardError = try FileHandle(forWritingTo: err)
         p.standardOutput = FileHandle.nullDevice
-        let input = Pipe()  // kept open: the console waits for a command
+        let input = Pipe()
         p.standardInput = input
         let (ended, endedContinuation) = AsyncStream<Int32>.makeStream()
         p.terminationHandler = { endedContinuation.yield($0.terminationStatus) }
         try p.run()
-        defer { if p.isRunning { p.terminate() } }
+        return RunningConsole(process: p, errorFile: err, input: input, ended: ended)
+    }
+
+    /// What it wrote on standard error so far.
+    var errors: String { (try? String(contentsOf: self.errorFile, encoding: .utf8)) ?? "" }
+
+    /// Until it has started and says where its web links are.
+    func waitUntilServing() async throws {
         try await eventually("the console serving its links", timeout: .seconds(120)) {
-            (try? String(contentsOf: err, encoding: .utf8))?.contains("Web links and upload pages:") == true
+            self.errors.contains("Web links and upload pages:")
         }
-        p.terminate()
-        var statuses = ended.makeAsyncIterator()
-        let status = await statuses.next()
-        #expect(status == 0, "\((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
-        #expect(p.terminationReason == .exit)
-        try? input.fileHandleForWriting.close()
+    }
+
+    /// Its exit status, once it has ended.
+    func exitStatus() async -> Int32? {
+        var statuses = self.ended.makeAsyncIterator()
+        return await statuses.next()
+    }
+
+    /// Ends it if it still runs, and closes its input.
+    func stop() {
+        if self.process.isRunning { self.process.terminate() }
+        try? self.input.fileHandleForWriting.close()
     }
 }

@@ -64,4 +64,54 @@ import Testing
         #expect(answers.contains("draining node2:") && answers.contains("node2 is in service again."), "\(answers)")
         #expect(answers.contains("Use: !cluster drain NODE"), "\(answers)")
     }
+
+    /// A running bot holds its SQLite catalog: `ftpbot drain` beside it is refused and points to the bot's own
+    /// `!cluster drain` (before, it drained the node behind the bot's back; the bot, working from its copy of the
+    /// catalog, kept placing files there and its repair wrote its stale records over the drain's), as is a second
+    /// bot on the same data directory; `--check-config` still passes. Once the bot ends, even killed, the
+    /// command runs.
+    @Test func aRunningBotsCatalogIsNotOpenedBehindItsBack() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(repeating: 0x61, count: 30_000).write(to: dir.appendingPathComponent("a.txt"))
+        let (stored, _, storeErr) = try await self.console.run("!upload a.txt\n", in: dir, arguments: self.web)
+        #expect(stored == 0, "\(storeErr)")
+        let nodesDir = dir.path + "/data"
+        func holders() -> [Int] { (0..<3).filter { FileManager.default.fileExists(atPath: "\(nodesDir)/node\($0)/console/a.txt") } }
+        let before = holders()
+        #expect(before.count == 2)
+
+        let console = try RunningConsole.start(in: dir, arguments: self.web)
+        defer { console.stop() }
+        try await console.waitUntilServing()
+        let bot = console.process
+
+        let drainNode = "node\(before[0])"
+        let (refused, _, refusedErr) = try await self.console.run("", in: dir, arguments: ["drain", drainNode])
+        #expect(refused == 1)
+        #expect(refusedErr.contains("Error: the catalog \(nodesDir)/catalog.sqlite is in use by another process "
+            + "(pid \(bot.processIdentifier)); an SQLite catalog serves one process at a time. Run `!cluster drain \(drainNode)` "
+            + "in that bot's console or chat instead"), "\(refusedErr)")
+        #expect(holders() == before, "nothing was moved")
+
+        let (second, _, secondErr) = try await self.console.run("!list\n", in: dir, arguments: self.web)
+        #expect(second == 1)
+        #expect(secondErr.contains("is in use by another process (pid \(bot.processIdentifier))")
+            && secondErr.contains("Is a bot already running on \(nodesDir)?"), "\(secondErr)")
+
+        let config = dir.appendingPathComponent("bot.json")
+        try Data(#"{"catalog": "sqlite:\#(nodesDir)/catalog.sqlite"}"#.utf8).write(to: config)
+        let (checked, checkOut, checkErr) = try await self.console.run("", in: dir, arguments: ["--config", config.path, "--check-config"])
+        #expect(checked == 0, "\(checkErr)")
+        #expect(checkOut.contains("catalog sqlite:\(nodesDir)/catalog.sqlite (in use by a running process, not read)"), "\(checkOut)")
+
+        // Killed outright: the kernel drops its lock with it.
+        kill(bot.processIdentifier, SIGKILL)
+        _ = await console.exitStatus()
+        let (drained, drainOut, drainErr) = try await self.console.run("", in: dir, arguments: ["drain", drainNode])
+        #expect(drained == 0, "\(drainErr)")
+        #expect(drainOut.contains("Done:"), "\(drainOut)")
+        #expect(!holders().contains(before[0]) && holders().count == 2)
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// The catalog in one SQLite file: the embedded default, for one bot process. (Several processes share a
-/// ``PostgresCatalogStore``.)
+/// ``PostgresCatalogStore``.) A second process opening the same file is refused with
+/// ``ClusterError/Code/catalogInUse`` until the first closes it or ends (``CatalogFileLock``).
 ///
 /// The schema is versioned (`PRAGMA user_version`) and migrated on open. Version 1 introduced spaces: a catalog
 /// from before them is moved, in one transaction, into the space the caller names; the replicas of its files
@@ -14,12 +15,15 @@ public final class SQLiteCatalogStore: CatalogStore {
     /// The connection, used by one caller at a time. SQLite's calls are short and local; they run on the caller's
     /// thread.
     private let db: Mutex<SQLiteDatabase>
+    private let lock: CatalogFileLock
     public let location: String
     /// Files moved into a space by the migration this open ran (0 when there was nothing to migrate).
     public let migratedFiles: Int
 
     /// Opens (creating if needed) the catalog at `path`; a catalog from before spaces goes into `legacySpace`.
     public init(path: String, legacySpace: Space = .default) throws(ClusterError) {
+        // Locked before the database is opened, so a second process neither migrates nor reads it.
+        let lock = try CatalogFileLock(catalogPath: path)
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL")
         try db.execute("PRAGMA synchronous=NORMAL")
@@ -44,6 +48,7 @@ public final class SQLiteCatalogStore: CatalogStore {
             }
         }
         self.db = Mutex(db)
+        self.lock = lock
         self.location = "sqlite:" + path
     }
 
@@ -175,5 +180,9 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func hold(_ key: FileKey, exclusive: Bool) -> Bool { true }
     public func release(_ key: FileKey, exclusive: Bool) {}
 
-    public func close() {}
+    /// Closes the database, then lets another process open it.
+    public func close() {
+        self.db.withLock { $0.close() }
+        self.lock.release()
+    }
 }

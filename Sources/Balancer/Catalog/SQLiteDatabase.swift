@@ -28,6 +28,12 @@ final class SQLiteDatabase {
 
     deinit { sqlite3_close(self.handle) }
 
+    /// Closes the connection; statements run after it fail with ``ClusterError/Code/catalogUnavailable``.
+    func close() {
+        sqlite3_close(self.handle)
+        self.handle = nil
+    }
+
     private func error(_ what: String) -> ClusterError {
         ClusterError(.catalogUnavailable, "catalog \(self.path): \(what): \(String(cString: sqlite3_errmsg(self.handle)))")
     }
@@ -47,6 +53,9 @@ final class SQLiteDatabase {
     /// Runs one statement; returns its rows (each a list of values, in column order).
     @discardableResult
     func execute(_ sql: String, _ arguments: [Value] = []) throws(ClusterError) -> [[Value]] {
+        guard self.handle != nil else {
+            throw ClusterError(.catalogUnavailable, "catalog \(self.path): used after it was closed")
+        }
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(self.handle, sql, -1, &statement, nil) == SQLITE_OK else { throw self.error("prepare") }
         defer { sqlite3_finalize(statement) }

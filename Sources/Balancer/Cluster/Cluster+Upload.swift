@@ -54,7 +54,7 @@ extension Cluster {
             quotaHold = try await self.holdQuotaAcrossProcesses(reservation, as: key)
             var allowed = reservation
             if let limit = quotaHold?.maxBytes { allowed.ticket.maxBytes = min(allowed.ticket.maxBytes ?? limit, limit) }
-            let file = try await self.upload(allowed, as: key, from: source)
+            let file = await self.leavingDrainedNodes(try await self.upload(allowed, as: key, from: source))
             await self.releaseHolds(key, reservation, quotaHold)
             return file
         } catch {

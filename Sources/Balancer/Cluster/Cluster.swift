@@ -44,6 +44,9 @@ public actor Cluster {
     let eventSink: AsyncStream<ClusterEvent>.Continuation
 
     let store: (any CatalogStore)?
+    /// The store was opened by this cluster (``init(nodes:strategy:replicas:catalogPath:legacySpace:abandonedPartAge:downloadCheck:logger:)``),
+    /// so ``close()`` closes it too.
+    private let ownsStore: Bool
     /// How far this cluster has followed the store's change feed.
     var catalogSequence: Int64 = 0
     private var syncing: Task<Void, Never>?
@@ -51,7 +54,8 @@ public actor Cluster {
     /// A cluster whose catalog lives in an SQLite file (or only in memory).
     /// - Parameters:
     ///   - catalogPath: an SQLite file that keeps the catalog across restarts; `nil` keeps it in memory (rebuild
-    ///     it from the nodes with ``rebuildCatalog()``).
+    ///     it from the nodes with ``rebuildCatalog()``). One process at a time: another cluster with the file open
+    ///     (until its ``close()``) makes this throw ``ClusterError/Code/catalogInUse``.
     ///   - legacySpace: where the files of a catalog from before spaces go (migrated on open, logged).
     ///   - abandonedPartAge: seconds after which ``repair()`` removes a temporary upload left on a node by a
     ///     process that stopped mid-upload.
@@ -72,7 +76,7 @@ public actor Cluster {
                     "files": "\(opened.migratedFiles)", "space": "\(legacySpace)", "catalog": "\(catalogPath)"])
             }
         }
-        self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: store, snapshot: snapshot,
+        self.init(nodes: nodes, strategy: strategy, replicas: replicas, store: store, ownsStore: true, snapshot: snapshot,
                   abandonedPartAge: abandonedPartAge, downloadCheck: downloadCheck, logger: logger)
     }
 
@@ -99,7 +103,7 @@ public actor Cluster {
 
     private init(
         nodes: [NodeConfiguration], strategy: any PlacementStrategy, replicas: Int?, store: (any CatalogStore)?,
-        snapshot: CatalogSnapshot, abandonedPartAge: Double, downloadCheck: DownloadCheck,
+        ownsStore: Bool = false, snapshot: CatalogSnapshot, abandonedPartAge: Double, downloadCheck: DownloadCheck,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, logger: Logger
     ) {
         self.abandonedPartAge = abandonedPartAge
@@ -115,6 +119,7 @@ public actor Cluster {
         self.catalogSequence = snapshot.sequence
         self.draining = snapshot.draining
         self.store = store
+        self.ownsStore = ownsStore
     }
 
     // MARK: - The catalog in memory
@@ -318,8 +323,10 @@ public actor Cluster {
         }
     }
 
+    /// Closes the connections to the nodes, and the catalog when this cluster opened it.
     public func close() async {
         for node in self.nodes { await node.close() }
+        if self.ownsStore { await self.store?.close() }
         self.eventSink.finish()
     }
 

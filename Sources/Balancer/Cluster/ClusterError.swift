@@ -25,6 +25,8 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case versionChanged
         /// The catalog database could not be opened, read or written.
         case catalogUnavailable
+        /// Another process has the (SQLite) catalog open; it serves one process at a time.
+        case catalogInUse
         /// A setting (a catalog location, its TLS files) is malformed or names something unusable.
         case invalidConfiguration
     }

@@ -16,23 +16,25 @@ extension Cluster {
             self.draining.insert(name)
             try await self.store?.apply([.setDraining(name, true)])
         }
-        let keys = self.everyFile.filter { $0.nodes.contains(name) }.map(\.key).sorted()
+        var keys = self.keys(onNode: name)
         progress("draining \(name): \(keys.count) files hold a replica there")
-        let report = await self.forEachFile(keys, progress: progress) { cluster, key, step in
-            guard let file = cluster.file(key), file.nodes.contains(name) else { return }
-            let others = file.nodes.filter { $0 != name }
-            var holders = others
-            if others.count < cluster.replicas {
-                guard let target = await cluster.copyToNewHolder(file, preferring: others + [name], avoiding: Set(file.nodes)) else {
-                    step.problems.append("\(key): no other node could take a copy")
-                    progress("\(key): no other node could take a copy; it stays on \(name)")
-                    return
-                }
-                holders.append(target)
-                step.copied += 1
+        var report = OperationReport()
+        var tried: Set<FileKey> = []
+        // Passes until one finds nothing new: an upload placed on the node before the mark was seen (here, or in
+        // another process sharing the catalog) may commit while a pass runs. One committing after the last pass
+        // read the catalog sees the mark itself and moves its replica off (``leavingDrainedNodes(_:)``).
+        while !keys.isEmpty {
+            tried.formUnion(keys)
+            let pass = await self.forEachFile(keys, progress: progress) { cluster, key, step in
+                await cluster.moveReplica(of: key, off: name, into: &step, progress: progress)
             }
-            if await cluster.replaceHolders(of: file, with: holders, removing: name, why: "drained") { step.removed += 1 }
-            progress("\(key): now on \(holders.sorted().joined(separator: ", "))")
+            report.add(pass)
+            if pass.interrupted {
+                report.interrupted = true
+                break
+            }
+            await self.syncCatalog()
+            keys = self.keys(onNode: name).filter { !tried.contains($0) }
         }
         // The node stays marked either way; an operator who sees only problems must not think it is back in use.
         let left = self.everyFile.filter { $0.nodes.contains(name) }.count
@@ -41,6 +43,53 @@ extension Cluster {
                 + "drain it again once another node can take them, or undrain it")
         }
         return report
+    }
+
+    /// The files with a replica on `node`, in order.
+    private func keys(onNode node: String) -> [FileKey] {
+        self.everyFile.filter { $0.nodes.contains(node) }.map(\.key).sorted()
+    }
+
+    /// One file's part of a drain, under the file's lock: its replica on `name` copied to another node when the
+    /// others would fall short of the replica count, recorded, and removed from `name`.
+    func moveReplica(
+        of key: FileKey, off name: String, into step: inout OperationReport, progress: (String) -> Void
+    ) async {
+        guard let file = self.file(key), file.nodes.contains(name) else { return }
+        let others = file.nodes.filter { $0 != name }
+        var holders = others
+        if others.count < self.replicas {
+            guard let target = await self.copyToNewHolder(file, preferring: others + [name], avoiding: Set(file.nodes)) else {
+                step.problems.append("\(key): no other node could take a copy")
+                progress("\(key): no other node could take a copy; it stays on \(name)")
+                return
+            }
+            holders.append(target)
+            step.copied += 1
+        }
+        if await self.replaceHolders(of: file, with: holders, removing: name, why: "drained") { step.removed += 1 }
+        progress("\(key): now on \(holders.sorted().joined(separator: ", "))")
+    }
+
+    /// A file an upload just committed, checked against the drain marks as the catalog has them now: a replica
+    /// the upload placed on a node before it was marked draining (in this process or another sharing the catalog)
+    /// is moved off at once, since the drain may have finished its passes before the commit. Called after the
+    /// commit is recorded, so a drain that marks the node after this check reads the commit in its next pass.
+    func leavingDrainedNodes(_ file: ClusterFile) async -> ClusterFile {
+        await self.syncCatalog()
+        let drained = file.nodes.filter { self.draining.contains($0) }
+        guard !drained.isEmpty else { return file }
+        let logger = self.logger
+        for name in drained {
+            var step = OperationReport()
+            await self.withFileLock(file.key) {
+                await self.moveReplica(of: file.key, off: name, into: &step) { line in
+                    logger.notice("an upload placed before its node was drained moved off it", metadata: [
+                        "node": "\(name)", "change": "\(line)"])
+                }
+            }
+        }
+        return self.file(file.key) ?? file
     }
 
     /// Runs an operator command's `step` on each file in turn, under the file's lock. An interrupt (the calling

@@ -14,7 +14,7 @@ public enum PlainWords {
             case .nameTaken, .nameBusy, .quotaExceeded, .invalidName, .notFound, .sizeExceeded, .noNodeAvailable,
                  .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged, .incompleteSource:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
-            case .catalogUnavailable:
+            case .catalogUnavailable, .catalogInUse:
                 return Refusal(.failed(problem: "the catalog could not be read or written."))
             case .invalidConfiguration:
                 return Refusal(.failed(problem: Self.sentence(e.message)))

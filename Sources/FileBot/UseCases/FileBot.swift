@@ -206,6 +206,7 @@ public struct FileBot: Sendable {
     }
 
     public func status() async -> [NodeHealth] {
+        await self.cluster.syncCatalog()  // a drain another process started, and the files it moved
         await self.cluster.refresh()
         return await self.cluster.status().map { s in
             NodeHealth(
