@@ -15,6 +15,9 @@ extension Cluster {
         if !self.draining.contains(name) {
             self.draining.insert(name)
             try await self.store?.apply([.setDraining(name, true)])
+            // Read again after the mark: a commit another process made before it is in the first pass, and one
+            // made after it was preceded by its uploader reading the mark (leavingDrainedNodes).
+            await self.syncCatalog()
         }
         var keys = self.keys(onNode: name)
         progress("draining \(name): \(keys.count) files hold a replica there")
