@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
         AllocatorTuning.apply()
         var file = ServerConfigFile()
         if let config {
-            do { file = try ServerConfigFile.load(config) } catch { throw StartupFailure("\(error)") }
+            do { file = try ServerConfigFile.load(config) } catch { throw CommandFailure("\(error)") }
         }
         let level = Logger.Level(rawValue: self.logLevel ?? file.logLevel ?? "info")
         guard let level else { throw ValidationError("unknown log level '\(self.logLevel ?? file.logLevel ?? "")'") }
@@ -166,7 +166,7 @@ struct Serve: AsyncParsableCommand {
         let usersPath = self.users ?? file.users
         let authenticator: UsersFileAuthenticator
         if let usersPath {
-            do { authenticator = try UsersFileAuthenticator(path: usersPath) } catch { throw StartupFailure("\(error)") }
+            do { authenticator = try UsersFileAuthenticator(path: usersPath) } catch { throw CommandFailure("\(error)") }
         } else {
             authenticator = UsersFileAuthenticator(file: UsersFile())
         }
@@ -289,10 +289,10 @@ struct Serve: AsyncParsableCommand {
             let ports = [configuration.port] + (configuration.implicitTLSPort.map { [$0] } ?? [])
             let address = "\(configuration.host):\(ports.map(String.init).joined(separator: " or "))"
             switch error.errnoCode {
-            case EADDRINUSE: throw StartupFailure("cannot listen on \(address): something already listens there")
-            case EACCES: throw StartupFailure("cannot listen on \(address): ports below 1024 need privileges")
-            case EADDRNOTAVAIL: throw StartupFailure("cannot listen on \(address): this machine has no such address")
-            default: throw StartupFailure("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
+            case EADDRINUSE: throw CommandFailure("cannot listen on \(address): something already listens there")
+            case EACCES: throw CommandFailure("cannot listen on \(address): ports below 1024 need privileges")
+            case EADDRNOTAVAIL: throw CommandFailure("cannot listen on \(address): this machine has no such address")
+            default: throw CommandFailure("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
             }
         }
         var metricsEndpoint: MetricsEndpoint?

@@ -27,17 +27,17 @@ struct AddUser: AsyncParsableCommand {
         }
         var file = UsersFile()
         if FileManager.default.fileExists(atPath: self.users) {
-            do { file = try UsersFile(contentsOf: self.users) } catch { throw ValidationError(error.message) }
+            do { file = try UsersFile(contentsOf: self.users) } catch { throw CommandFailure(error.message) }
         }
         do {
             try file.setUser(
                 self.name, password: line, root: self.root,
                 permissions: self.permissions.map { $0.split(separator: ",").map(String.init) },
                 iterations: self.iterations)
-            try file.write(to: self.users)
         } catch {
-            throw ValidationError(error.message)
+            throw ValidationError(error.message)  // the name, root or permissions given
         }
+        do { try file.write(to: self.users) } catch { throw CommandFailure(error.message) }
     }
 }
 
@@ -54,12 +54,12 @@ struct RemoveUser: AsyncParsableCommand {
         do {
             var file = try UsersFile(contentsOf: self.users)
             guard file.entries.contains(where: { $0.name == self.name }) else {
-                throw ValidationError("no user '\(self.name)' in \(self.users)")
+                throw CommandFailure("no user '\(self.name)' in \(self.users)")
             }
             file.entries.removeAll { $0.name == self.name }
             try file.write(to: self.users)
         } catch let error as FTPConfigurationError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
     }
 }

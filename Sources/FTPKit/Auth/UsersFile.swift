@@ -116,16 +116,19 @@ public struct UsersFile: Sendable, Hashable {
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }
     }
 
+    /// Writes the file whole (a server reloading it meanwhile reads the old or the new one): created readable by
+    /// its owner only, or keeping the mode and owner of the file it replaces.
     public func write(to path: String) throws(FTPConfigurationError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            let data = try encoder.encode(Document(users: self.entries))
-            // Written next to the target and renamed, so a crash never leaves a half-written users file.
-            let url = URL(fileURLWithPath: path)
-            try data.write(to: url, options: .atomic)
-        } catch {
+        let data: Data
+        do { data = try encoder.encode(Document(users: self.entries)) } catch {
             throw FTPConfigurationError("cannot write users file \(path): \(error.localizedDescription)")
+        }
+        // Whole or not at all, and private: the file holds password hashes (a new one is 0600; an existing one
+        // keeps its mode and owner).
+        if let failure = FileReplacement.replace(path, with: data) {
+            throw FTPConfigurationError("cannot write users file \(path): \(failure)")
         }
     }
 

@@ -47,6 +47,45 @@ import Testing
         }
     }
 
+    /// The users file holds password hashes: `user add` creates it readable by its owner only, keeps the mode an
+    /// operator gave it (before, every change rewrote it 0644 through the umask), replaces the file a link leads to
+    /// and leaves the link, and a file it cannot write or a user who is not there is one sentence, without the
+    /// usage text.
+    @Test func theUsersFileStaysPrivate() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        func add(_ name: String, to path: String = users) async throws -> ProcessResult {
+            try await runProcess(Self.binary, ["user", "add", "--users", path, "--iterations", "2000", name], stdin: "pw\n")
+        }
+        func mode(_ path: String) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        var r = try await add("ann")
+        #expect(r.status == 0, "\(r)")
+        #expect(try mode(users) == 0o600)
+        chmod(users, 0o640)
+        r = try await add("bob")
+        #expect(r.status == 0, "\(r)")
+        #expect(try mode(users) == 0o640, "an operator's mode stands")
+
+        let link = dir.path + "/link.json"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: users)
+        r = try await add("cid", to: link)
+        #expect(r.status == 0, "\(r)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == users, "still a link")
+        let names = try UsersFile(contentsOf: users).entries.map(\.name)
+        #expect(names == ["ann", "bob", "cid"])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+
+        r = try await add("dee", to: dir.path + "/missing/users.json")
+        #expect(r.status == 1 && r.stderr.contains("cannot write users file \(dir.path)/missing/users.json: No such file or directory")
+            && !r.stderr.contains("Usage"), "\(r)")
+        r = try await runProcess(Self.binary, ["user", "remove", "--users", users, "zed"])
+        #expect(r.status == 1 && r.stderr.contains("Error: no user 'zed' in \(users)") && !r.stderr.contains("Usage"), "\(r)")
+    }
+
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
