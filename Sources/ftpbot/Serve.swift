@@ -100,7 +100,14 @@ struct Serve: AsyncParsableCommand {
             registry = prometheus
         }
         let data = configuration.dataDirectory ?? ".data/bot"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: data) {
+            // Private: the local nodes keep every space's files here, and the catalog their names and owners.
+            // (Only the directory itself: the ones above it get the usual mode.)
+            let parent = (data as NSString).deletingLastPathComponent
+            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            try FileManager.default.createDirectory(
+                atPath: data, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        }
         // The catalog first: another bot on this SQLite catalog refuses it before any local node starts here.
         let store: any CatalogStore
         do {

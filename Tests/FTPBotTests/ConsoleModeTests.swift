@@ -66,6 +66,9 @@ import Testing
 
             """, in: dir)
         #expect(status == 0, "\(err)")
+        // The data directory it made holds every space's files: its owner's alone.
+        let mode = try FileManager.default.attributesOfItem(atPath: dir.path + "/data")[.posixPermissions] as? Int
+        #expect(mode == 0o700)
         #expect(out.contains("Uploaded report.pdf (1.4 MiB"), "\(out)")
         #expect(out.contains("to node"), "\(out)")
         #expect(out.contains("report.pdf  1.4 MiB") && out.contains("replicas 2/2"), "\(out)")
