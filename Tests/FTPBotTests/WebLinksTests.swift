@@ -60,6 +60,42 @@ import Testing
         }
     }
 
+    /// A client that kept a download asks again with its validators: curl's `--etag-compare` (If-None-Match) and
+    /// `-z` (If-Modified-Since) get 304 and no body while the file is the same, the whole file once it was
+    /// replaced; If-Match naming another version is 412. (Before, every revalidation sent the whole file again.)
+    @Test func anUnchangedFileIsNotSentAgain() async throws {
+        try await WebHarness.with { w in
+            _ = try await w.h.bot.put("kept.bin", Self.data, by: Self.ana).get()
+            let url = w.url(try await w.links.share("kept.bin", for: Self.ana).get())
+            let etags = Self.temporaryFile("etag"), out = Self.temporaryFile()
+            defer { for f in [etags, out] { try? FileManager.default.removeItem(atPath: f) } }
+            let first = try await w.curl("--etag-save", etags, "-o", out, url)
+            let firstBody = try Data(contentsOf: URL(fileURLWithPath: out))
+            #expect(first.status == 0 && firstBody == Self.data, "\(first.stderr)")
+            let saved = try String(contentsOfFile: etags, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(saved.hasPrefix("\"") && saved.count == 66, "\(saved)")
+
+            let again = try await w.curl("-D", "-", "-o", "/dev/null", "--etag-compare", etags, url)
+            #expect(again.text.contains("HTTP/1.1 304 Not Modified") && again.text.contains("ETag: \(saved)"), "\(again.text)")
+            #expect(!again.text.contains("Content-Disposition"), "\(again.text)")
+            let lastModified = try #require(again.text.split(separator: "\r\n").first { $0.hasPrefix("Last-Modified: ") })
+                .dropFirst("Last-Modified: ".count)
+            #expect(try await w.status("-z", String(lastModified), url) == 304)
+            #expect(try await w.status("-z", "Sat, 01 Jan 2000 00:00:00 GMT", url) == 200)
+            #expect(try await w.status("-H", "If-None-Match: W/\(saved)", url) == 304, "weak comparison")
+            #expect(try await w.status("-H", "If-Match: \"other\"", url) == 412)
+            #expect(try await w.status("-H", "If-Match: \(saved)", "-r", "0-9", url) == 206)
+
+            // Replaced: the saved tag no longer matches, and the new file comes whole.
+            let replacement = Data(repeating: 9, count: 1000)
+            _ = try await w.h.bot.put("kept.bin", replacement, by: Self.ana, collision: .replace).get()
+            let fresh = w.url(try await w.links.share("kept.bin", for: Self.ana).get())
+            let changed = try await w.curl("--etag-compare", etags, "-o", out, fresh)
+            let changedBody = try Data(contentsOf: URL(fileURLWithPath: out))
+            #expect(changed.status == 0 && changedBody == replacement, "\(changed.stderr)")
+        }
+    }
+
     @Test func forgedExpiredRevokedAndDeletedLinksAreTheSame404() async throws {
         try await WebHarness.with { w in
             _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()

@@ -22,6 +22,35 @@ import SeedTestSupport
         }
     }
 
+    /// RFC 9110's order and comparisons: If-Match (strong) before If-Unmodified-Since, If-None-Match (weak)
+    /// before If-Modified-Since; tag lists with `*`, weak tags and commas inside quotes; bad dates ignored.
+    @Test func conditionalRequests() {
+        let tag = "\"abc\"", modified = Date(timeIntervalSince1970: 1_000_000_000.5)
+        let at = "Sun, 09 Sep 2001 01:46:40 GMT", before = "Sun, 09 Sep 2001 01:46:39 GMT"
+        func check(match: String? = nil, none: String? = nil, since: String? = nil, unmodified: String? = nil) -> ConditionalRequest {
+            ConditionalRequest.evaluate(ifMatch: match, ifNoneMatch: none, ifModifiedSince: since,
+                                        ifUnmodifiedSince: unmodified, etag: tag, lastModified: modified)
+        }
+        #expect(check() == .proceed)
+        #expect(check(none: tag) == .notModified)
+        #expect(check(none: "W/\"abc\"") == .notModified)
+        #expect(check(none: "\"x,y\", \"abc\"") == .notModified)
+        #expect(check(none: "*") == .notModified)
+        #expect(check(none: "\"abcd\"") == .proceed)
+        #expect(check(none: "abc") == .proceed, "an unquoted tag is no tag")
+        #expect(check(since: at) == .notModified, "whole seconds: the fraction does not make it newer")
+        #expect(check(since: before) == .proceed)
+        #expect(check(since: "yesterday") == .proceed)
+        #expect(check(none: "\"other\"", since: at) == .proceed, "If-None-Match decides when present")
+        #expect(check(match: tag) == .proceed)
+        #expect(check(match: "W/\"abc\"") == .preconditionFailed, "strong comparison")
+        #expect(check(match: "*") == .proceed)
+        #expect(check(match: "\"other\"", none: tag) == .preconditionFailed)
+        #expect(check(unmodified: before) == .preconditionFailed)
+        #expect(check(unmodified: at) == .proceed)
+        #expect(check(unmodified: "garbage") == .proceed)
+    }
+
     @Test func connectionsCloseOnlyWhenAnAnnouncedBodyWasRefusedUnsent() {
         /// Whether the answer to a request that went through `steps` says close, and closes.
         func closes(expectsContinue: Bool = true, hasBody: Bool = true, _ steps: (inout ExpectContinueState) -> Void = { _ in }) -> [Bool] {

@@ -145,7 +145,22 @@ public struct WebFrontEnd: Sendable {
             .eTag: etag,
             .cacheControl: "private, no-cache",
         ]
-        if let date = file.uploadedAt { headers[.lastModified] = Self.httpDate(date) }
+        if let date = file.uploadedAt { headers[.lastModified] = HTTPDate.format(date) }
+        let condition = ConditionalRequest.evaluate(
+            ifMatch: request.headers[.ifMatch], ifNoneMatch: request.headers[.ifNoneMatch],
+            ifModifiedSince: request.headers[.ifModifiedSince], ifUnmodifiedSince: request.headers[.ifUnmodifiedSince],
+            etag: etag, lastModified: file.uploadedAt)
+        switch condition {
+        case .notModified:
+            // The validators and caching rules a 200 would carry, and no body.
+            var validators: HTTPFields = [.eTag: etag, .cacheControl: "private, no-cache"]
+            validators[.lastModified] = headers[.lastModified]
+            return Response(status: .notModified, headers: validators, body: .init())
+        case .preconditionFailed:
+            return Response(status: .preconditionFailed, headers: [.eTag: etag], body: .init())
+        case .proceed:
+            break
+        }
         var range = ByteRange.parse(request.headers[.range], size: file.size)
         if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
         let start: UInt64, length: UInt64, status: HTTPResponse.Status
@@ -179,14 +194,6 @@ public struct WebFrontEnd: Sendable {
             try await out.finish()
         }
         return Response(status: status, headers: headers, body: body)
-    }
-
-    static func httpDate(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return f.string(from: date)
     }
 
     // MARK: - Uploads
