@@ -186,6 +186,34 @@ import Testing
         #expect(out.contains("2 files"), "\(out)")
     }
 
+    /// A download never harms what is already on disk: a directory where the file would go is refused before
+    /// anything is fetched (before, the download removed that directory with everything in it, to put the file
+    /// there), a file named like the old partial file (`NAME.part`) is left alone, and an existing file is replaced
+    /// in one rename.
+    @Test func aDownloadLeavesDirectoriesAndOtherFilesAlone() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("new".utf8).write(to: dir.appendingPathComponent("photos.src"))
+        let (stored, _, storeErr) = try await run("!upload photos.src photos\n", in: dir)
+        #expect(stored == 0, "\(storeErr)")
+
+        let album = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: album, withIntermediateDirectories: true)
+        try Data("holiday".utf8).write(to: album.appendingPathComponent("1.jpg"))
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("kept.txt.part"))
+        try Data("old".utf8).write(to: dir.appendingPathComponent("kept.txt"))
+        let (status, out, err) = try await run("!download photos .\n!download photos kept.txt\n", in: dir)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("Cannot write ./photos: it is a directory."), "\(out)")
+        #expect(try Data(contentsOf: album.appendingPathComponent("1.jpg")) == Data("holiday".utf8))
+        #expect(out.contains("Downloaded photos (3 B) to kept.txt; checksum verified."), "\(out)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("kept.txt")) == Data("new".utf8))
+        #expect(try Data(contentsOf: dir.appendingPathComponent("kept.txt.part")) == Data("mine".utf8))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".part-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     @Test func defaultWebPortMovesOnWhenTaken() async throws {
         // Hold 8080. Another console test of this run may hold it for a moment (and let it go while these bots
         // start, which would hand one of them 8080): wait until this test holds it itself.

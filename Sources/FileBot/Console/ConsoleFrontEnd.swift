@@ -127,6 +127,9 @@ public struct ConsoleFrontEnd: Sendable {
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             destination += "/" + name
         }
+        if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "Cannot write \(destination): it is a directory."
+        }
         guard let sink = FileSink(destination: destination) else { return "Cannot write \(destination)." }
         switch await self.bot.download(row.name, for: self.caller, to: { try await sink.write($0) }) {
         case .failure(let refusal):

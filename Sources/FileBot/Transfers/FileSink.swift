@@ -5,20 +5,31 @@ import NIOPosix
 
 /// Writes downloaded chunks to a file, on NIO's thread pool: a download's consumer runs on the event loop that
 /// reads the data connection, which must never wait for a disk. The file appears under its final name only when
-/// ``commit()`` is called (after the checksum was verified); ``discard()`` removes the partial file.
+/// ``commit()`` is called (after the checksum was verified), by one rename over whatever file had that name;
+/// ``discard()`` removes the partial file. The partial file has a name of its own (`NAME.part-XXXXXXXX`, created
+/// new), so no file is overwritten before the download is whole.
 public final class FileSink: Sendable {
     public let destination: String
     private let temporary: String
     private let handle: FileHandle
 
-    /// Creates `destination + ".part"`; `nil` when it cannot be written.
+    /// Creates the partial file beside `destination`; `nil` when it cannot be written there.
     public init?(destination: String) {
         self.destination = destination
-        self.temporary = NameBytes.path(beside: destination, suffix: ".part")
-        guard FileManager.default.createFile(atPath: self.temporary, contents: nil),
-            let handle = FileHandle(forWritingAtPath: self.temporary)
-        else { return nil }
-        self.handle = handle
+        var created: (String, CInt)?
+        for _ in 0..<8 where created == nil {
+            let suffix = ".part-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            let path = NameBytes.path(beside: destination, suffix: suffix)
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                created = (path, fd)
+            } else if errno != EEXIST {
+                return nil
+            }
+        }
+        guard let (path, fd) = created else { return nil }
+        self.temporary = path
+        self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     public func write(_ chunk: ByteBuffer) async throws {
@@ -26,18 +37,19 @@ public final class FileSink: Sendable {
         try await NIOThreadPool.singleton.runIfActive { try handle.write(contentsOf: Data(chunk.readableBytesView)) }
     }
 
-    /// Closes the file and moves it to its destination (replacing what was there).
+    /// Closes the file and renames it to its destination, replacing a file of that name in one step. A directory
+    /// there is never replaced (before, it was removed with everything in it): the rename fails and this throws.
     public func commit() throws {
         try self.handle.close()
-        if FileManager.default.fileExists(atPath: self.destination) {
-            try FileManager.default.removeItem(atPath: self.destination)
+        guard rename(self.temporary, self.destination) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: self.destination,
+                NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(errno))])
         }
-        try FileManager.default.moveItem(atPath: self.temporary, toPath: self.destination)
     }
 
     /// Closes and removes the partial file.
     public func discard() {
         try? self.handle.close()
-        try? FileManager.default.removeItem(atPath: self.temporary)
+        unlink(self.temporary)
     }
 }
