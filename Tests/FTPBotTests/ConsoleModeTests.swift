@@ -161,6 +161,16 @@ import Testing
             #expect(refused.contains("'\(name)' is") && refused.contains("the limit is 97.7 KiB per file"), "\(refused)")
         }
         #expect(!refused.contains("announced"), "\(refused)")
+
+        // A file of stat size 0 is read to its end: empty, or made up by the kernel as it is read (before, a
+        // /proc file was refused as having grown past the 0 bytes it announced).
+        try Data().write(to: dir.appendingPathComponent("empty.txt"))
+        let (procStatus, procOut, procErr) = try await run(
+            "!upload /proc/self/status status.txt\n!upload empty.txt\n!download status.txt status.copy\n", in: dir)
+        #expect(procStatus == 0, "\(procErr)")
+        #expect(procOut.contains("Uploaded status.txt (") && procOut.contains("Uploaded empty.txt (0 B"), "\(procOut)")
+        let copied = try String(contentsOf: dir.appendingPathComponent("status.copy"), encoding: .utf8)
+        #expect(copied.hasPrefix("Name:") && copied.contains("Pid:"), "\(copied)")
     }
 
     /// Without an address the web front end takes 127.0.0.1:8080 or the next free port, by binding (not by probing
@@ -203,9 +213,11 @@ import Testing
         try Data("holiday".utf8).write(to: album.appendingPathComponent("1.jpg"))
         try Data("mine".utf8).write(to: dir.appendingPathComponent("kept.txt.part"))
         try Data("old".utf8).write(to: dir.appendingPathComponent("kept.txt"))
-        let (status, out, err) = try await run("!download photos .\n!download photos kept.txt\n", in: dir)
+        let (status, out, err) = try await run(
+            "!download photos .\n!download photos kept.txt\n!download photos nowhere/x.txt\n", in: dir)
         #expect(status == 0, "\(err)")
         #expect(out.contains("Cannot write ./photos: it is a directory."), "\(out)")
+        #expect(out.contains("Cannot write nowhere/x.txt: No such file or directory."), "\(out)")
         #expect(try Data(contentsOf: album.appendingPathComponent("1.jpg")) == Data("holiday".utf8))
         #expect(out.contains("Downloaded photos (3 B) to kept.txt; checksum verified."), "\(out)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("kept.txt")) == Data("new".utf8))

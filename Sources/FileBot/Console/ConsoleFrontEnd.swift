@@ -96,10 +96,12 @@ public struct ConsoleFrontEnd: Sendable {
         }
         let requested = rest.isEmpty ? (path as NSString).lastPathComponent : rest.joined(separator: " ")
         // A regular file announces its size; a pipe or a device (`/dev/stdin`, a FIFO) has none and streams until
-        // its end, cut off at the per-file limit (its stat size of 0 would refuse it as having grown).
+        // its end, cut off at the per-file limit (its stat size of 0 would refuse it as having grown). So does a
+        // regular file of size 0: empty, or one the kernel makes up as it is read (`/proc/cpuinfo`, sysfs).
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = attributes?[.type] as? FileAttributeType == .typeRegular
+        let stated = attributes?[.type] as? FileAttributeType == .typeRegular
             ? (attributes?[.size] as? NSNumber)?.uint64Value : nil
+        let size = stated == 0 ? nil : stated
         let result = await self.bot.upload(requested, size: size, by: self.caller) { FileChunks(path: path) }
         switch result {
         case .failure(let refusal): return Self.render(refusal)
@@ -130,7 +132,8 @@ public struct ConsoleFrontEnd: Sendable {
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             return "Cannot write \(destination): it is a directory."
         }
-        guard let sink = FileSink(destination: destination) else { return "Cannot write \(destination)." }
+        let sink: FileSink
+        do { sink = try FileSink(destination: destination) } catch { return "Cannot write \(destination): \(error)." }
         switch await self.bot.download(row.name, for: self.caller, to: { try await sink.write($0) }) {
         case .failure(let refusal):
             sink.discard()

@@ -13,8 +13,13 @@ public final class FileSink: Sendable {
     private let temporary: String
     private let handle: FileHandle
 
-    /// Creates the partial file beside `destination`; `nil` when it cannot be written there.
-    public init?(destination: String) {
+    /// Why the partial file could not be created: the system's words ("No such file or directory").
+    public struct CannotCreate: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Creates the partial file beside `destination`.
+    public init(destination: String) throws(CannotCreate) {
         self.destination = destination
         var created: (String, CInt)?
         for _ in 0..<8 where created == nil {
@@ -24,10 +29,10 @@ public final class FileSink: Sendable {
             if fd >= 0 {
                 created = (path, fd)
             } else if errno != EEXIST {
-                return nil
+                throw CannotCreate(description: String(cString: strerror(errno)))
             }
         }
-        guard let (path, fd) = created else { return nil }
+        guard let (path, fd) = created else { throw CannotCreate(description: "no free name for a partial file") }
         self.temporary = path
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
