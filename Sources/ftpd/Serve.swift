@@ -149,7 +149,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("give --root DIR (or \"root\" in the configuration file), or --memory")
             }
             let local: LocalFileStorage
-            do { local = try LocalFileStorage(root: root) } catch { throw ValidationError("root: \(error)") }
+            do { local = try LocalFileStorage(root: root) } catch { throw CommandFailure("\(error)") }
             // Uploads a previous process was writing when it died stay hidden forever otherwise.
             do {
                 for leftover in try await local.removeAbandonedUploads() {
@@ -252,7 +252,7 @@ struct Serve: AsyncParsableCommand {
         }
         let auditLog: FTPAuditLog?
         do { auditLog = try (self.auditLog ?? file.auditLog).map(FTPAuditLog.init(path:)) } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         configuration.auditSink = auditLog
         configuration.auditDigests = self.auditSHA256 || (file.auditSHA256 ?? false)
@@ -283,7 +283,7 @@ struct Serve: AsyncParsableCommand {
         do {
             server = try await FTPServer.bind(configuration: configuration, logger: logger)
         } catch let error as TLSError {
-            throw ValidationError("TLS: \(error.message)")
+            throw CommandFailure("TLS: \(error.message)")
         } catch let error as IOError {
             // The operator's words, not the system call's: which address, and why it cannot be had.
             let ports = [configuration.port] + (configuration.implicitTLSPort.map { [$0] } ?? [])

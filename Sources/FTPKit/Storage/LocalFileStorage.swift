@@ -37,7 +37,7 @@ public struct LocalFileStorage: FTPStorage {
         throws
     {
         guard let real = realpath(root, nil) else {
-            throw FTPStorageError(.notFound, "storage root \(root)")
+            throw FTPStorageError(.notFound, "storage root \(root): \(String(cString: strerror(errno)))")
         }
         defer { free(real) }
         self.root = String(cString: real)

@@ -66,7 +66,9 @@ final class RootDirectory: Sendable {
     init(path: String, useOpenat2: Bool = true) throws(FTPStorageError) {
         let fd = Glibc.open(path, SEED_O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw FTPStorageError(errno == ENOTDIR ? .notADirectory : .notFound, "storage root \(path)")
+            let failure = errno
+            throw FTPStorageError(failure == ENOTDIR ? .notADirectory : .notFound,
+                                  "storage root \(path): \(String(cString: strerror(failure)))")
         }
         self.path = path
         self.descriptor = DirectoryDescriptor(fd)

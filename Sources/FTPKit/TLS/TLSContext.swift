@@ -1,6 +1,9 @@
 #if OpenSSL
 import COpenSSL
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An OpenSSL `SSL_CTX` built from a ``TLSConfiguration``. One context serves every connection of a server (and
 /// every data connection of a control session, so their TLS sessions can be resumed).
@@ -59,15 +62,15 @@ public final class TLSContext: @unchecked Sendable {
         }
         if let chain = configuration.certificateChainPath {
             guard SSL_CTX_use_certificate_chain_file(ctx, chain) == 1 else {
-                throw TLSError("cannot load the certificate chain \(chain): \(Self.lastError())")
+                throw TLSError("cannot load the certificate chain \(chain): \(Self.loadProblem(chain, expecting: "PEM certificate chain"))")
             }
         }
         if let key = configuration.privateKeyPath {
             guard SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 else {
-                throw TLSError("cannot load the private key \(key): \(Self.lastError())")
+                throw TLSError("cannot load the private key \(key): \(Self.loadProblem(key, expecting: "PEM private key"))")
             }
             guard SSL_CTX_check_private_key(ctx) == 1 else {
-                throw TLSError("the private key does not match the certificate: \(Self.lastError())")
+                throw TLSError("the private key \(key) does not belong to the certificate \(configuration.certificateChainPath ?? "")")
             }
         }
         if server, configuration.certificateChainPath == nil {
@@ -76,7 +79,7 @@ public final class TLSContext: @unchecked Sendable {
         if !server, configuration.verification != .none, configuration.pinnedCertificateSHA256 == nil {
             if let ca = configuration.trustedCAPath {
                 guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1 else {
-                    throw TLSError("cannot load trusted CAs from \(ca): \(Self.lastError())")
+                    throw TLSError("cannot load trusted CAs from \(ca): \(Self.loadProblem(ca, expecting: "PEM CA bundle"))")
                 }
             } else {
                 SSL_CTX_set_default_verify_paths(ctx)
@@ -154,6 +157,35 @@ public final class TLSContext: @unchecked Sendable {
     /// OpenSSL's queued errors, or `fallback` when it queued none.
     static func lastError(or fallback: String) -> String {
         ERR_peek_error() == 0 ? fallback : Self.lastError()
+    }
+
+    /// Why OpenSSL could not load the file at `path`, in words an operator can act on: the system's when the file
+    /// cannot be opened, else OpenSSL's reasons alone ("no start line" said plainly), not its codes and library
+    /// names (`error:0480006C:PEM routines::no start line`). Clears OpenSSL's error queue.
+    static func loadProblem(_ path: String, expecting what: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let failure = errno
+            ERR_clear_error()
+            return String(cString: strerror(failure))
+        }
+        close(fd)
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            // "PEM lib", "system lib": a layer's name, not a reason.
+            guard let reason = ERR_reason_error_string(code).map({ String(cString: $0) }), !reason.hasSuffix(" lib")
+            else { continue }
+            let said = switch reason {
+            case "no start line": "it is not PEM (no '-----BEGIN' line)"
+            case "key values mismatch": "it does not belong to the certificate"
+            case "bad end line": "it is cut short or damaged (bad end line)"
+            default: "it is not a usable \(what) (\(reason))"
+            }
+            if !reasons.contains(said) { reasons.append(said) }
+        }
+        return reasons.isEmpty ? "OpenSSL could not read it" : reasons.joined(separator: "; ")
     }
 
     static func lastError() -> String {

@@ -227,6 +227,32 @@ import Testing
             // A mistake inside the file is not a command-line mistake: one sentence, no usage text.
             if i < 5 { #expect(!r.stderr.contains("Usage:"), "\(json): \(r)") }
         }
+
+        // Files named on the command line that cannot be used: what is wrong with each, in plain words (before,
+        // OpenSSL's error codes and library names, "storage root /x" with no reason, and the usage text).
+        let other = try SelfSignedCertificate.generate(names: ["localhost"])
+        try other.privateKeyPEM.write(toFile: dir.path + "/other-k.pem", atomically: true, encoding: .utf8)
+        try "junk\n".write(toFile: dir.path + "/junk.pem", atomically: true, encoding: .utf8)
+        try String(cert.certificatePEM.prefix(200)).write(toFile: dir.path + "/cut.pem", atomically: true, encoding: .utf8)
+        let anon = ["--memory", "--anonymous", "--port", "0"]
+        let files: [([String], String)] = [
+            (["--root", dir.path + "/missing", "--anonymous", "--port", "0"], "storage root \(dir.path)/missing: No such file or directory"),
+            (["--root", dir.path + "/c.pem", "--anonymous", "--port", "0"], "storage root \(dir.path)/c.pem: Not a directory"),
+            (anon + ["--tls-cert", dir.path + "/none.pem", "--tls-key", dir.path + "/k.pem"],
+             "TLS: cannot load the certificate chain \(dir.path)/none.pem: No such file or directory"),
+            (anon + ["--tls-cert", dir.path + "/junk.pem", "--tls-key", dir.path + "/k.pem"],
+             "TLS: cannot load the certificate chain \(dir.path)/junk.pem: it is not PEM (no '-----BEGIN' line)"),
+            (anon + ["--tls-cert", dir.path + "/cut.pem", "--tls-key", dir.path + "/k.pem"],
+             "TLS: cannot load the certificate chain \(dir.path)/cut.pem: it is cut short or damaged"),
+            (anon + ["--tls-cert", dir.path + "/c.pem", "--tls-key", dir.path + "/other-k.pem"],
+             "TLS: cannot load the private key \(dir.path)/other-k.pem: it does not belong to the certificate"),
+            (anon + ["--audit-log", dir.path + "/missing/audit.log"], "cannot open audit log \(dir.path)/missing/audit.log: No such file or directory"),
+        ]
+        for (arguments, message) in files {
+            let r = try await runProcess(Self.binary, arguments, timeout: .seconds(30))
+            #expect(r.status == 1 && r.stderr.contains("Error: " + message), "\(arguments): \(r)")
+            #expect(!r.stderr.contains("Usage:") && !r.stderr.contains("error:0"), "\(arguments): \(r)")
+        }
     }
 
     /// `kill -9` mid-upload leaves the upload's temporary file; the next ftpd on that root removes it on start and
