@@ -418,11 +418,15 @@ struct BotConfiguration: Decodable, Sendable {
         return console ? .console : .default
     }
 
+    /// `HOST:PORT`, with an IPv6 host in brackets (`[::1]:8080`, as in URLs); the host comes back without them.
     static func hostPort(_ text: String) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port), colon > text.startIndex
         else { return nil }
-        return (String(text[..<colon]), port)
+        var host = text[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard !host.isEmpty, !host.contains("[") && !host.contains("]") else { return nil }
+        return (String(host), port)
     }
 
     /// The nodes as the cluster takes them (passwords read now; never logged).

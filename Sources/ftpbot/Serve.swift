@@ -164,7 +164,7 @@ struct Serve: AsyncParsableCommand {
                     await cancelWhenGracefulShutdown { await NodeGauges.run(cluster: cluster) }
                 }))
             } catch {
-                throw await abandon("metrics: \(error)")
+                throw await abandon("metrics: \(ListenFailure.describe(error, address: configuration.metricsAddress ?? ""))")
             }
         }
         let prefixes = configuration.prefixes ?? ["!"]

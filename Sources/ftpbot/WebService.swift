@@ -1,3 +1,4 @@
+import FTPKit
 import FileBot
 import Logging
 import ServiceLifecycle
@@ -45,9 +46,11 @@ struct WebService: Service {
                 self.logger.debug("web port taken, trying the next", metadata: ["port": "\(port)"])
             } catch {
                 // Links stop working; the bot's commands go on.
-                self.logger.error("the web front end stopped", metadata: ["error": "\(error)"])
-                listened.yield(.failure(error))
-                throw error
+                let address = WebWiring.url(host: wiring.host, port: port).dropFirst("http://".count)
+                let failure = StartupError("the web front end " + ListenFailure.describe(error, address: String(address)))
+                self.logger.error("the web front end stopped", metadata: ["error": "\(failure)"])
+                listened.yield(.failure(failure))
+                throw failure
             }
         }
         let error = StartupError("no free port in \(wiring.ports.first ?? 0)-\(wiring.ports.last ?? 0) for the web links")

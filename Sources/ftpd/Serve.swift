@@ -284,23 +284,23 @@ struct Serve: AsyncParsableCommand {
             server = try await FTPServer.bind(configuration: configuration, logger: logger)
         } catch let error as TLSError {
             throw CommandFailure("TLS: \(error.message)")
-        } catch let error as IOError {
-            // The operator's words, not the system call's: which address, and why it cannot be had.
+        } catch {
+            // The operator's words, not the system call's or the resolver's: which address, and why it cannot be had.
             let ports = [configuration.port] + (configuration.implicitTLSPort.map { [$0] } ?? [])
             let address = "\(configuration.host):\(ports.map(String.init).joined(separator: " or "))"
-            switch error.errnoCode {
-            case EADDRINUSE: throw CommandFailure("cannot listen on \(address): something already listens there")
-            case EACCES: throw CommandFailure("cannot listen on \(address): ports below 1024 need privileges")
-            case EADDRNOTAVAIL: throw CommandFailure("cannot listen on \(address): this machine has no such address")
-            default: throw CommandFailure("cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))")
-            }
+            throw CommandFailure(ListenFailure.describe(error, address: address))
         }
         var metricsEndpoint: MetricsEndpoint?
         if let (host, port) = metricsTarget, let registry {
             let maxSessions = configuration.maxSessions
-            let endpoint = try await MetricsEndpoint.start(
-                host: host, port: port, render: { registry.emitToString() },
-                healthy: { server.sessionCount < maxSessions })
+            let endpoint: MetricsEndpoint
+            do {
+                endpoint = try await MetricsEndpoint.start(
+                    host: host, port: port, render: { registry.emitToString() },
+                    healthy: { server.sessionCount < maxSessions })
+            } catch {
+                throw CommandFailure("metrics: " + ListenFailure.describe(error, address: "\(host):\(port)"))
+            }
             metricsEndpoint = endpoint
             logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint.port)"])
         }

@@ -260,6 +260,32 @@ import Testing
         try await held?.close()
     }
 
+    /// A web address that cannot be had is one sentence naming it (before: `bind(descriptor:ptr:bytes:): Address
+    /// already in use) (errno: 98)` and `SocketAddressError.UnknownHost …`), and an IPv6 address is written as in
+    /// URLs, `[::1]:PORT` (before, the brackets were taken as part of the host name).
+    @Test func aWebAddressThatCannotBeHadIsExplained() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let held = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(held.localAddress?.port)
+        let (taken, _, takenErr) = try await run("!status\n", in: dir, arguments: ["--http-address", "127.0.0.1:\(port)"])
+        try await held.close()
+        #expect(taken == 1 && takenErr.contains(
+            "Error: the web front end cannot listen on 127.0.0.1:\(port): something already listens there"), "\(takenErr)")
+        let (unknown, _, unknownErr) = try await run("!status\n", in: dir, arguments: ["--http-address", "256.1.1.1:80"])
+        #expect(unknown == 1 && unknownErr.contains("cannot listen on 256.1.1.1:80: not an address of this machine")
+            && !unknownErr.contains("SocketAddressError"), "\(unknownErr)")
+
+        // IPv6, where this machine has a loopback for it.
+        guard (try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "::1", port: 0).get().close()) != nil
+        else { return }
+        let (v6, out, v6Err) = try await run("!uploadlink\n", in: dir, arguments: ["--http-address", "[::1]:0"])
+        #expect(v6 == 0, "\(v6Err)")
+        #expect(out.contains("http://[::1]:"), "\(out)")
+    }
+
     /// SIGTERM while the console waits for input: the service group shuts down in order (console, web front end,
     /// local nodes) and the process exits 0, as it does at the end of its input.
     @Test func sigtermEndsTheConsoleCleanly() async throws {

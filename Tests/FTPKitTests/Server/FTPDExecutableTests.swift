@@ -247,6 +247,8 @@ import Testing
             (anon + ["--tls-cert", dir.path + "/c.pem", "--tls-key", dir.path + "/other-k.pem"],
              "TLS: cannot load the private key \(dir.path)/other-k.pem: it does not belong to the certificate"),
             (anon + ["--audit-log", dir.path + "/missing/audit.log"], "cannot open audit log \(dir.path)/missing/audit.log: No such file or directory"),
+            (anon + ["--address", "nohost.invalid"], "cannot listen on nohost.invalid:0: not an address of this machine"),
+            (anon + ["--metrics-address", "256.0.0.1:9"], "metrics: cannot listen on 256.0.0.1:9: not an address of this machine"),
         ]
         for (arguments, message) in files {
             let r = try await runProcess(Self.binary, arguments, timeout: .seconds(30))
