@@ -133,6 +133,7 @@ let package = Package(
             dependencies: [
                 "FTPKit", "CSQLite", "CCRC32C",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

@@ -35,10 +35,17 @@ struct CatalogCommand: AsyncParsableCommand {
             logger.logLevel = .warning
             let environment = ProcessInfo.processInfo.environment
             do {
-                let source = try await Self.location(self.from, passwordFile: self.fromPasswordFile, environment).open(logger: logger)
+                let from = try Self.location(self.from, passwordFile: self.fromPasswordFile, environment)
+                let to = try Self.location(self.to, passwordFile: self.toPasswordFile, environment)
+                guard from.description != to.description else { throw StartupError("--from and --to name the same catalog") }
+                // Opening an SQLite file creates it: a mistyped source would be copied as an empty catalog, "verified".
+                if case .sqlite(let path) = from, !FileManager.default.fileExists(atPath: path) {
+                    throw StartupError("the source catalog \(path) does not exist")
+                }
+                let source = try await from.open(logger: logger)
                 let target: any CatalogStore
                 do {
-                    target = try await Self.location(self.to, passwordFile: self.toPasswordFile, environment).open(logger: logger)
+                    target = try await to.open(logger: logger)
                 } catch {
                     await source.close()
                     throw error

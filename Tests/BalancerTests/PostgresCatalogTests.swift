@@ -39,6 +39,12 @@ struct PostgresCatalogTests {
             await server.stop()
             let down = await failure(server.url(), password: server.password)
             #expect(down?.code == .catalogUnavailable)
+            // What to check, not NIO's "Connection errors: SingleConnectionFailure(…)".
+            #expect(down?.message.hasSuffix(
+                "the connection was refused: is PostgreSQL running and listening on that address and port?") == true,
+                "\(down?.message ?? "")")
+            let nowhere = await failure("postgres://seed@nohost.invalid:5432/postgres?sslmode=disable", password: "x")
+            #expect(nowhere?.message.hasSuffix(": the host name does not resolve") == true, "\(nowhere?.message ?? "")")
         }
     }
 

@@ -188,6 +188,16 @@ struct PostgresCatalogBotTests {
             let (again, _, refused) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": server.password], arguments: migrate)
             #expect(again == 1)
             #expect(refused.contains("not empty"), "\(refused)")
+
+            // A mistyped source is not copied as an empty catalog (opening an SQLite file creates it), and a
+            // catalog is not copied onto itself.
+            let typo = ["catalog", "migrate", "--from", "sqlite:\(dir.path)/data/catalgo.sqlite", "--to", server.url(database: "postgres")]
+            let (mistyped, _, typoErr) = try await self.console.run("", in: dir, environment: ["PGPASSWORD": server.password], arguments: typo)
+            #expect(mistyped == 1 && typoErr.contains("the source catalog \(dir.path)/data/catalgo.sqlite does not exist"), "\(typoErr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/data/catalgo.sqlite"))
+            let same = ["catalog", "migrate", "--from", "sqlite:\(dir.path)/data/catalog.sqlite", "--to", "sqlite:\(dir.path)/data/catalog.sqlite"]
+            let (itself, _, sameErr) = try await self.console.run("", in: dir, arguments: same)
+            #expect(itself == 1 && sameErr.contains("--from and --to name the same catalog"), "\(sameErr)")
         }
     }
 }

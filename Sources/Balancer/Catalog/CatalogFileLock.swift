@@ -20,7 +20,8 @@ final class CatalogFileLock: Sendable {
         let path = catalogPath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ClusterError(.catalogUnavailable, "cannot open the catalog's lock file \(path): \(String(cString: strerror(errno)))")
+            // Where the lock file cannot be made, neither can the catalog (a missing or read-only directory).
+            throw ClusterError(.catalogUnavailable, "cannot open the catalog \(catalogPath): \(String(cString: strerror(errno)))")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let failure = errno

@@ -1,6 +1,8 @@
 import FTPKit
 public import Foundation
 public import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
@@ -653,7 +655,27 @@ public final class PostgresCatalogStore: CatalogStore {
         if let server = error.serverInfo, let message = server[.message] {
             return message + (server[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
         }
-        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        if let underlying = error.underlying {
+            return Self.connectionProblem(underlying) ?? "\(error.code): \(underlying)"
+        }
         return "\(error.code)"
+    }
+
+    /// A connection that could not be made, in words an operator acts on, instead of NIO's
+    /// `Connection errors: SingleConnectionFailure(target: …, error: … (errno: 111))`.
+    static func connectionProblem(_ error: any Error) -> String? {
+        var io = error as? IOError
+        if let failed = error as? NIOConnectionError {
+            if failed.dnsAError != nil && failed.dnsAAAAError != nil && failed.connectionErrors.isEmpty {
+                return "the host name does not resolve"
+            }
+            io = failed.connectionErrors.lazy.compactMap { $0.error as? IOError }.first
+        }
+        guard let code = io?.errnoCode else { return nil }
+        return switch code {
+        case ECONNREFUSED: "the connection was refused: is PostgreSQL running and listening on that address and port?"
+        case ETIMEDOUT, EHOSTUNREACH, ENETUNREACH: "the server cannot be reached (\(String(cString: strerror(code))))"
+        default: String(cString: strerror(code))
+        }
     }
 }
