@@ -216,7 +216,7 @@ let package = Package(
         .executableTarget(
             name: "discord-emulator",
             dependencies: [
-                "DiscordEmulator",
+                "DiscordEmulator", "OperationsHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

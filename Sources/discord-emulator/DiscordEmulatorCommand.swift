@@ -2,6 +2,7 @@ import ArgumentParser
 import DiscordEmulator
 import Foundation
 import Logging
+import OperationsHTTP
 import ServiceLifecycle
 
 /// `discord-emulator`: an offline Discord for testing any bot, in any language. It prints one JSON line with its
@@ -28,6 +29,20 @@ struct DiscordEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Write the start-up JSON line to this file too (for scripts that start it in the background).")
     var readyFile: String?
 
+    func validate() throws {
+        guard self.shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard self.maxConcurrency >= 1 else { throw ValidationError("--max-concurrency must be at least 1") }
+        guard self.heartbeatMilliseconds >= 1 else { throw ValidationError("--heartbeat-milliseconds must be at least 1") }
+        for (name, port) in [("--port", self.port), ("--gateway-port", self.gatewayPort)] where !(0...65535).contains(port) {
+            throw ValidationError("\(name) must be a TCP port (0-65535), got \(port)")
+        }
+    }
+
+    /// An address that cannot be had: one sentence, no usage text.
+    struct ListenError: Error, CustomStringConvertible {
+        let description: String
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var configuration = DiscordEmulator.Configuration(
@@ -40,7 +55,13 @@ struct DiscordEmulatorCommand: AsyncParsableCommand {
             configuration.channels = []
         }
         let emulator = DiscordEmulator(configuration: configuration)
-        try await emulator.start(host: self.host, port: self.port, gatewayPort: self.gatewayPort)
+        do {
+            try await emulator.start(host: self.host, port: self.port, gatewayPort: self.gatewayPort)
+        } catch {
+            let ports = [self.port] + (self.gatewayPort != 0 && self.gatewayPort != self.port ? [self.gatewayPort] : [])
+            let address = "\(self.host):\(ports.map(String.init).joined(separator: " or "))"
+            throw ListenError(description: ListenFailure.describe(error, address: address))
+        }
         let line: [String: String] = [
             "api": await emulator.apiBaseURL, "gateway": await emulator.gatewayURL,
             "resume_gateway": await emulator.resumeGatewayURL, "control": await emulator.controlURL,

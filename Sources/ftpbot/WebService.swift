@@ -1,6 +1,6 @@
-import FTPKit
 import FileBot
 import Logging
+import OperationsHTTP
 import ServiceLifecycle
 
 /// The web front end (share links, the upload page) as a service of the bot's group: it binds the first free port

@@ -1,5 +1,7 @@
 import FTPKit
 import Foundation
+import NIOCore
+import NIOPosix
 import SeedTestSupport
 import Testing
 
@@ -40,6 +42,24 @@ import Testing
     struct EmulatorProblem: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
+    }
+
+    /// Its command line: a port that is taken is one sentence naming it (before: `bind(descriptor:ptr:bytes:): Address
+    /// already in use) (errno: 98)`), and settings Discord could never send (no shards) are refused.
+    @Test func theProgramExplainsWhatItCannotDo() async throws {
+        let held = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(held.localAddress?.port)
+        let taken = try await Command.run([Binaries.path("discord-emulator"), "--port", "\(port)"])
+        try await held.close()
+        #expect(taken.status == 1 && taken.stderr.contains("Error: cannot listen on 127.0.0.1:\(port): something already listens there"),
+                "\(taken.stderr)")
+        let unknown = try await Command.run([Binaries.path("discord-emulator"), "--host", "nohost.invalid"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("not an address of this machine"), "\(unknown.stderr)")
+        for (arguments, message) in [(["--shards", "0"], "--shards must be at least 1"),
+                                     (["--port", "70000"], "--port must be a TCP port (0-65535), got 70000")] {
+            let r = try await Command.run([Binaries.path("discord-emulator")] + arguments)
+            #expect(r.status != 0 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
+        }
     }
 
     @Test func ftpbotThroughTheControlAPIOnly() async throws {
