@@ -41,6 +41,22 @@ struct ServerConfigFile: Codable {
     var allow: [String]?
     var deny: [String]?
 
+    /// The file with its relative paths taken from `directory`, the file's own: where it and the files it names
+    /// usually live, whatever directory ftpd starts in (a systemd unit starts in `/`, where `"root": "root"` would
+    /// otherwise serve `/root`). Paths given on the command line stay relative to the working directory.
+    func anchored(at directory: URL) -> ServerConfigFile {
+        func anchor(_ path: String?) -> String? {
+            path.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).standardizedFileURL.path }
+        }
+        var file = self
+        file.root = anchor(self.root)
+        file.users = anchor(self.users)
+        file.tlsCert = anchor(self.tlsCert)
+        file.tlsKey = anchor(self.tlsKey)
+        file.auditLog = anchor(self.auditLog)
+        return file
+    }
+
     struct LoadError: Error, CustomStringConvertible {
         var description: String
     }
@@ -61,7 +77,7 @@ struct ServerConfigFile: Codable {
                 throw LoadError(description: "configuration \(path): unknown option '\(unknown)' (known: "
                     + known.sorted().joined(separator: ", ") + ")")
             }
-            return decoded
+            return decoded.anchored(at: URL(fileURLWithPath: path).deletingLastPathComponent())
         } catch let error as LoadError {
             throw error
         } catch DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c) {

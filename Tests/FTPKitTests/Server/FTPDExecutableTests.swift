@@ -47,6 +47,35 @@ import Testing
         }
     }
 
+    /// Relative paths in a configuration file are the file's neighbours, not the working directory's: started
+    /// from `/`, `"root": "root"` serves the directory beside the file (before, `/root`).
+    @Test func pathsInAConfigurationFileAreItsNeighbours() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
+        try Data("beside the file".utf8).write(to: URL(fileURLWithPath: dir.path + "/root/here.txt"))
+        let added = try await runProcess(Self.binary, ["user", "add", "--users", dir.path + "/users.json", "--iterations", "2000", "ann"], stdin: "pw\n")
+        #expect(added.status == 0, "\(added)")
+        let port = try freeTCPPort()
+        try #"{"root": "root", "users": "users.json", "address": "127.0.0.1", "port": \#(port)}"#
+            .write(toFile: dir.path + "/ftpd.json", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--config", dir.path + "/ftpd.json"]
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        let log = dir.url.appendingPathComponent("log")
+        try Data().write(to: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let curl = try requireTool("curl", package: "curl")
+        let got = try await eventuallyValue("ftpd serving", timeout: .seconds(60)) { () async -> ProcessResult? in
+            guard let r = try? await runProcess(curl, ["-sS", "ftp://ann:pw@127.0.0.1:\(port)/here.txt"]), r.status == 0 else { return nil }
+            return r
+        }
+        #expect(got.stdout == "beside the file", "\(got); \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
     /// The users file holds password hashes: `user add` creates it readable by its owner only, keeps the mode an
     /// operator gave it (before, every change rewrote it 0644 through the umask), replaces the file a link leads to
     /// and leaves the link, and a file it cannot write or a user who is not there is one sentence, without the
