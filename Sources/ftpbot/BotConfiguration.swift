@@ -162,6 +162,35 @@ struct BotConfiguration: Decodable, Sendable {
         return (configuration, problems)
     }
 
+    /// Takes the file's relative paths from `directory`, the file's own, whatever directory the bot starts in (a
+    /// systemd unit starts in `/`): the data directory, password and CA files, the link key, an SQLite catalog.
+    mutating func anchorPaths(at directory: URL) {
+        func anchor(_ path: String?) -> String? {
+            path.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).standardizedFileURL.path }
+        }
+        self.dataDirectory = anchor(self.dataDirectory)
+        if var http = self.http {
+            http.keyFile = anchor(http.keyFile)
+            self.http = http
+        }
+        if var catalog = self.catalog {
+            catalog.passwordFile = anchor(catalog.passwordFile)
+            if catalog.url.hasPrefix("sqlite:"), let path = anchor(String(catalog.url.dropFirst("sqlite:".count))) {
+                catalog.url = "sqlite:" + path
+            }
+            self.catalog = catalog
+        }
+        self.nodes = self.nodes?.map { node in
+            var node = node
+            node.passwordFile = anchor(node.passwordFile)
+            if var tls = node.tls {
+                tls.caFile = anchor(tls.caFile)
+                node.tls = tls
+            }
+            return node
+        }
+    }
+
     /// Reads and checks a file; returns every problem found, not only the first.
     static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
         let data: Data
@@ -178,6 +207,9 @@ struct BotConfiguration: Decodable, Sendable {
         } catch {
             return (nil, [Problem(location: path, message: "\(error)")])
         }
+        // Paths in the file are its neighbours; paths from the environment and the command line stay relative to
+        // the working directory.
+        config.anchorPaths(at: URL(fileURLWithPath: path).deletingLastPathComponent())
         config.applyEnvironment(environment)
         let unknown = Self.unknownKeys(in: data)
         return (config, (unknown + config.problems(environment: environment)).map {

@@ -260,6 +260,24 @@ import Testing
         try await held?.close()
     }
 
+    /// Relative paths in a configuration file are the file's neighbours, whatever directory the bot starts in
+    /// (before, a password file beside the configuration "could not be read" from any other directory).
+    @Test func pathsInAConfigurationFileAreItsNeighbours() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        let etc = dir.appendingPathComponent("etc")
+        try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("secret\n".utf8).write(to: etc.appendingPathComponent("node.pw"))
+        try Data(#"""
+            {"nodes": [{"name": "a", "host": "127.0.0.1", "port": 2121, "user": "bot", "passwordFile": "node.pw"}],
+             "catalog": "sqlite:state/catalog.sqlite"}
+            """#.utf8).write(to: etc.appendingPathComponent("bot.json"))
+        try FileManager.default.createDirectory(at: etc.appendingPathComponent("state"), withIntermediateDirectories: true)
+        let (status, out, err) = try await run("", in: dir, arguments: ["--config", "etc/bot.json", "--check-config"])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("catalog sqlite:\(etc.path)/state/catalog.sqlite ("), "\(out)")
+    }
+
     /// A web address that cannot be had is one sentence naming it (before: `bind(descriptor:ptr:bytes:): Address
     /// already in use) (errno: 98)` and `SocketAddressError.UnknownHost …`), and an IPv6 address is written as in
     /// URLs, `[::1]:PORT` (before, the brackets were taken as part of the host name).
