@@ -8,7 +8,8 @@ import Darwin
 
 /// Why a server could not listen on an address, in the operator's words: which address, and what to do about it,
 /// instead of the system call's (`bind(descriptor:ptr:bytes:): Address already in use (errno: 98)`) or the
-/// resolver's (`SocketAddressError.UnknownHost …`). Shared by the programs: ftpd, ftpbot (web front end, metrics) and discord-emulator.
+/// resolver's (`SocketAddressError.UnknownHost …`). Shared by the programs: ftpd, ftpbot (web front end, metrics)
+/// and discord-emulator.
 package enum ListenFailure {
     package static func describe(_ error: any Error, address: String) -> String {
         if let io = error as? IOError {
