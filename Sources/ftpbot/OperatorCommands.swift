@@ -38,15 +38,11 @@ struct ClusterOptions: ParsableArguments {
         } catch {
             throw OperatorFailure("\(error)")
         }
-        let local: LocalNodes?
-        let cluster: Cluster
+        let (cluster, local): (Cluster, LocalNodes?)
         do {
             (cluster, local) = try await ClusterWiring.open(
                 configuration, catalog: store, data: data, environment: environment, logger: logger)
-        } catch {
-            await store.close()
-            throw OperatorFailure("\(error)")
-        }
+        } catch { throw OperatorFailure("\(error)") }
         await cluster.refresh()
         do {
             let result = try await body(cluster)

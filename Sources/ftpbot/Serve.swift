@@ -121,13 +121,11 @@ struct Serve: AsyncParsableCommand {
             StandardError.error("\(error)")
             throw ExitCode(1)
         }
-        let local: LocalNodes?
-        let cluster: Cluster
+        let (cluster, local): (Cluster, LocalNodes?)
         do {
             (cluster, local) = try await ClusterWiring.open(
                 configuration, catalog: store, data: data, environment: environment, logger: logger)
         } catch {
-            await store.close()
             StandardError.error("\(error)")
             throw ExitCode(1)
         }

@@ -6,8 +6,8 @@ import NIOPosix
 /// Writes downloaded chunks to a file, on NIO's thread pool: a download's consumer runs on the event loop that
 /// reads the data connection, which must never wait for a disk. The file appears under its final name only when
 /// ``commit()`` is called (after the checksum was verified), by one rename over whatever file had that name;
-/// ``discard()`` removes the partial file. The partial file has a name of its own (`NAME.part-XXXXXXXX`, created
-/// new), so no file is overwritten before the download is whole.
+/// ``discard()`` removes the partial file. The partial file has a name of its own (`NAME.part-` and a random
+/// hex number, created new), so no file is overwritten before the download is whole.
 public final class FileSink: Sendable {
     public let destination: String
     private let temporary: String
