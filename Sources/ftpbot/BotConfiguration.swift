@@ -162,12 +162,10 @@ struct BotConfiguration: Decodable, Sendable {
         return (configuration, problems)
     }
 
-    /// Takes the file's relative paths from `directory`, the file's own, whatever directory the bot starts in (a
-    /// systemd unit starts in `/`): the data directory, password and CA files, the link key, an SQLite catalog.
-    mutating func anchorPaths(at directory: URL) {
-        func anchor(_ path: String?) -> String? {
-            path.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).standardizedFileURL.path }
-        }
+    /// Takes the file's relative paths beside it (``ConfigurationPath``): the data directory, password and CA
+    /// files, the link key, an SQLite catalog.
+    mutating func anchorPaths(_ paths: ConfigurationPath) {
+        let anchor = paths.resolve
         self.dataDirectory = anchor(self.dataDirectory)
         if var http = self.http {
             http.keyFile = anchor(http.keyFile)
@@ -209,7 +207,7 @@ struct BotConfiguration: Decodable, Sendable {
         }
         // Paths in the file are its neighbours; paths from the environment and the command line stay relative to
         // the working directory.
-        config.anchorPaths(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+        config.anchorPaths(ConfigurationPath(file: path))
         config.applyEnvironment(environment)
         let unknown = Self.unknownKeys(in: data)
         return (config, (unknown + config.problems(environment: environment)).map {

@@ -41,19 +41,14 @@ struct ServerConfigFile: Codable {
     var allow: [String]?
     var deny: [String]?
 
-    /// The file with its relative paths taken from `directory`, the file's own: where it and the files it names
-    /// usually live, whatever directory ftpd starts in (a systemd unit starts in `/`, where `"root": "root"` would
-    /// otherwise serve `/root`). Paths given on the command line stay relative to the working directory.
-    func anchored(at directory: URL) -> ServerConfigFile {
-        func anchor(_ path: String?) -> String? {
-            path.map { $0.hasPrefix("/") ? $0 : directory.appendingPathComponent($0).standardizedFileURL.path }
-        }
+    /// The file with its relative paths taken beside it (``ConfigurationPath``).
+    func anchored(_ paths: ConfigurationPath) -> ServerConfigFile {
         var file = self
-        file.root = anchor(self.root)
-        file.users = anchor(self.users)
-        file.tlsCert = anchor(self.tlsCert)
-        file.tlsKey = anchor(self.tlsKey)
-        file.auditLog = anchor(self.auditLog)
+        file.root = paths.resolve(self.root)
+        file.users = paths.resolve(self.users)
+        file.tlsCert = paths.resolve(self.tlsCert)
+        file.tlsKey = paths.resolve(self.tlsKey)
+        file.auditLog = paths.resolve(self.auditLog)
         return file
     }
 
@@ -77,7 +72,7 @@ struct ServerConfigFile: Codable {
                 throw LoadError(description: "configuration \(path): unknown option '\(unknown)' (known: "
                     + known.sorted().joined(separator: ", ") + ")")
             }
-            return decoded.anchored(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+            return decoded.anchored(ConfigurationPath(file: path))
         } catch let error as LoadError {
             throw error
         } catch DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c) {

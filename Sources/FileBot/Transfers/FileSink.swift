@@ -13,13 +13,13 @@ public final class FileSink: Sendable {
     private let temporary: String
     private let handle: FileHandle
 
-    /// Why the partial file could not be created: the system's words ("No such file or directory").
-    public struct CannotCreate: Error, CustomStringConvertible {
+    /// Why the file could not be written or put in place: the system's words ("No such file or directory").
+    public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
     /// Creates the partial file beside `destination`.
-    public init(destination: String) throws(CannotCreate) {
+    public init(destination: String) throws(Failure) {
         self.destination = destination
         var created: (String, CInt)?
         for _ in 0..<8 where created == nil {
@@ -29,10 +29,10 @@ public final class FileSink: Sendable {
             if fd >= 0 {
                 created = (path, fd)
             } else if errno != EEXIST {
-                throw CannotCreate(description: String(cString: strerror(errno)))
+                throw Failure(description: String(cString: strerror(errno)))
             }
         }
-        guard let (path, fd) = created else { throw CannotCreate(description: "no free name for a partial file") }
+        guard let (path, fd) = created else { throw Failure(description: "no free name for a partial file") }
         self.temporary = path
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
@@ -46,10 +46,7 @@ public final class FileSink: Sendable {
     /// there is never replaced (before, it was removed with everything in it): the rename fails and this throws.
     public func commit() throws {
         try self.handle.close()
-        guard rename(self.temporary, self.destination) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: self.destination,
-                NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(errno))])
-        }
+        guard rename(self.temporary, self.destination) == 0 else { throw Failure(description: String(cString: strerror(errno))) }
     }
 
     /// Closes and removes the partial file.
