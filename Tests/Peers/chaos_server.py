@@ -8,9 +8,9 @@ bytes), a wrong or random code, garbage, a multi-line reply left open, a reply i
 address that is nonsense, or the connection closed. The client must answer each with a typed error or a
 result, never a hang or a crash.
 """
-import ctypes, os, random, signal, socket, sys, threading, time
+import os, random, signal, socket, sys, threading, time
 
-ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+import die_with_parent  # noqa: F401 (ends this server with the test process)
 signal.alarm(120)
 seed = int(sys.argv[1])
 local = threading.local()

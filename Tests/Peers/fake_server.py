@@ -2,9 +2,9 @@
 
 usage: fake_server.py SCENARIO
 """
-import ctypes, signal, socket, sys, time
+import socket, sys, time
 
-ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+import die_with_parent  # noqa: F401 (ends this server with the test process)
 scenario = sys.argv[1]
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))

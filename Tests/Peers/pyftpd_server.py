@@ -2,10 +2,9 @@
 
 usage: pyftpd_server.py ROOT USER PASSWORD [tls CERT]
 """
-import ctypes, logging, signal, sys
+import logging, sys
 
-# Die with the test process, even if it crashes before stopping us.
-ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+import die_with_parent  # noqa: F401 (ends this server with the test process)
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
 from pyftpdlib.servers import FTPServer

@@ -118,10 +118,9 @@ final class PeerServer: @unchecked Sendable {
         let confPath = dir.url.appendingPathComponent("vsftpd.conf")
         try conf.write(to: confPath, atomically: true, encoding: .utf8)
         let p = Process()
-        // Through python so vsftpd gets PR_SET_PDEATHSIG: it dies with the test process even after a crash.
+        // Under die_with_parent.py, so vsftpd ends with the test process even after a crash (and not before).
         p.executableURL = URL(fileURLWithPath: try requireTool("python3", package: "python3"))
-        p.arguments = ["-c", "import ctypes, os, sys; ctypes.CDLL(None).prctl(1, 9); os.execv(sys.argv[1], sys.argv[1:])",
-            vsftpd, confPath.path]
+        p.arguments = [peersDirectory.appendingPathComponent("die_with_parent.py").path, vsftpd, confPath.path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
