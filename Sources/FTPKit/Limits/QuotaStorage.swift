@@ -15,17 +15,19 @@ struct QuotaStorage: FTPStorage {
         var files = 0
         var directories = [root]
         while let directory = directories.popLast() {
-            let entries: [FTPFileInfo]
-            do { entries = try await storage.list(directory: directory) } catch let e as FTPStorageError where e.code == .notFound {
+            let listing: FTPDirectoryListing
+            do { listing = try await storage.listing(directory: directory) } catch let e as FTPStorageError where e.code == .notFound {
                 continue  // removed while walking, or a root not created yet
             }
-            for entry in entries {
-                switch entry.kind {
-                case .file:
-                    bytes += entry.size
-                    files += 1
-                case .directory: directories.append(directory.appending(entry.name))
-                case .symbolicLink: break
+            for try await entries in listing {
+                for entry in entries {
+                    switch entry.kind {
+                    case .file:
+                        bytes += entry.size
+                        files += 1
+                    case .directory: directories.append(directory.appending(entry.name))
+                    case .symbolicLink: break
+                    }
                 }
             }
         }
@@ -34,6 +36,7 @@ struct QuotaStorage: FTPStorage {
 
     func info(at path: FTPPath) async throws -> FTPFileInfo { try await self.base.info(at: path) }
     func list(directory path: FTPPath) async throws -> [FTPFileInfo] { try await self.base.list(directory: path) }
+    func listing(directory path: FTPPath) async throws -> FTPDirectoryListing { try await self.base.listing(directory: path) }
     func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {
         try await self.base.openForReading(path, offset: offset)
     }

@@ -4,17 +4,19 @@ import NIOCore
 extension FTPTransferRunner {
     /// LIST, NLST, MLSD: each entry's line, formatted as it is written, in 60 KiB writes.
     func sendListing(
-        _ entries: [FTPFileInfo], line: (FTPFileInfo) -> String, on channel: any Channel, progress: Progress
+        _ listing: FTPDirectoryListing, line: (FTPFileInfo) -> String, on channel: any Channel, progress: Progress
     ) async throws -> FTPTransferResult {
         var writer = ChunkWriter(channel: channel)
         var buffer = channel.allocator.buffer(capacity: 64 * 1024)
-        for entry in entries where FTPListFormatter.fitsOnALine(entry.name) {
-            buffer.writeString(line(entry))
-            buffer.writeString("\r\n")
-            if buffer.readableBytes >= 60 * 1024 {
-                progress.add(buffer.readableBytes)
-                try await writer.write(buffer)
-                buffer = channel.allocator.buffer(capacity: 64 * 1024)
+        for try await entries in listing {
+            for entry in entries where FTPListFormatter.fitsOnALine(entry.name) {
+                buffer.writeString(line(entry))
+                buffer.writeString("\r\n")
+                if buffer.readableBytes >= 60 * 1024 {
+                    progress.add(buffer.readableBytes)
+                    try await writer.write(buffer)
+                    buffer = channel.allocator.buffer(capacity: 64 * 1024)
+                }
             }
         }
         progress.add(buffer.readableBytes)

@@ -122,9 +122,10 @@ struct FTPTransferRunner: Sendable {
     enum Prepared: Sendable {
         case read(any FTPReadHandle, limit: UInt64?)
         case write(any FTPWriteHandle, name: String?)
-        /// The entries, each formatted into its line only as the listing is sent: a directory of 200,000 files
-        /// held its entries and all of their lines at once (three times the memory, measured).
-        case listing([FTPFileInfo], line: @Sendable (FTPFileInfo) -> String)
+        /// The entries, read a batch at a time and each formatted into its line only as the listing is sent: a
+        /// directory of 200,000 files held its entries and all of their lines at once (three times the memory,
+        /// measured), then all of its entries (`Docs/benchmarks.md`).
+        case listing(FTPDirectoryListing, line: @Sendable (FTPFileInfo) -> String)
 
         func discard() async {
             switch self {
@@ -156,7 +157,7 @@ struct FTPTransferRunner: Sendable {
             throw FTPStorageError(.io, "no unique name available")
         case .list(let path, let format):
             let info = try await self.storage.info(at: path)
-            let entries = info.kind == .directory ? try await self.storage.list(directory: path) : [info]
+            let entries = info.kind == .directory ? try await self.storage.listing(directory: path) : FTPDirectoryListing([info])
             let now = Date()
             let permissions = self.permissions
             let line: @Sendable (FTPFileInfo) -> String = switch format {

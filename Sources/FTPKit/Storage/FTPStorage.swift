@@ -7,8 +7,11 @@ public import NIOCore
 /// Implementations must be safe to call concurrently from many sessions. Every method throws ``FTPStorageError``.
 public protocol FTPStorage: Sendable {
     func info(at path: FTPPath) async throws -> FTPFileInfo
-    /// The entries of a directory, without `.` and `..`.
+    /// The entries of a directory, without `.` and `..`, in name order.
     func list(directory path: FTPPath) async throws -> [FTPFileInfo]
+    /// The same entries, handed out in batches as they are read, for listings sent over a data connection. A
+    /// backend that does not implement it hands out ``list(directory:)``'s array as one batch.
+    func listing(directory path: FTPPath) async throws -> FTPDirectoryListing
     func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle
     /// Starts a write. Nothing is visible at `path` until ``FTPWriteHandle/commit()``; ``FTPWriteHandle/abort()``
     /// leaves the previous content as it was.
@@ -20,6 +23,12 @@ public protocol FTPStorage: Sendable {
     func setModificationTime(_ path: FTPPath, to date: Date) async throws
     /// Bytes available for new data below `path`, or `nil` when the backend cannot tell.
     func availableSpace(at path: FTPPath) async throws -> UInt64?
+}
+
+extension FTPStorage {
+    public func listing(directory path: FTPPath) async throws -> FTPDirectoryListing {
+        FTPDirectoryListing(try await self.list(directory: path))
+    }
 }
 
 /// An open file being read from a given offset.

@@ -95,36 +95,19 @@ public struct LocalFileStorage: FTPStorage {
 
     public func list(directory path: FTPPath) async throws -> [FTPFileInfo] {
         try await self.run {
-            let fd = try self.resolve(path, followFinal: true).open(O_RDONLY | O_DIRECTORY)
-            guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
-            guard let dir = fdopendir(fd) else {
-                let code = errno
-                close(fd)
-                throw FTPStorageError.fromErrno(code, path)
-            }
-            defer { closedir(dir) }
+            let cursor = try LocalDirectoryCursor(storage: self, path: path)
             var entries: [FTPFileInfo] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-                }
-                if name == "." || name == ".." || name.hasPrefix(Self.temporaryPrefix) { continue }
-                var st = stat()
-                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFLNK {
-                    // Show a link as what it points to when that stays inside the root, else as a bare link.
-                    if let target = try? self.status(path.appending(name)), (target.st_mode & S_IFMT) != S_IFLNK {
-                        entries.append(Self.info(name: name, st: target))
-                    } else {
-                        entries.append(Self.info(name: name, st: st, kind: .symbolicLink))
-                    }
-                    continue
-                }
-                entries.append(Self.info(name: name, st: st))
-            }
-            entries.sort { $0.name < $1.name }  // in place: a copy doubled a big directory's peak
+            while let batch = cursor.nextBatch() { entries.append(contentsOf: batch) }
             return entries
         }
+    }
+
+    public func listing(directory path: FTPPath) async throws -> FTPDirectoryListing {
+        let (cursor, first) = try await self.run {
+            let cursor = try LocalDirectoryCursor(storage: self, path: path)
+            return (cursor, cursor.nextBatch() ?? [])
+        }
+        return FTPDirectoryListing(first: first) { cursor.isFinished ? nil : try await self.run { cursor.nextBatch() } }
     }
 
     public func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {

@@ -129,4 +129,20 @@ import SeedTestSupport
             #expect(mlsd.status == 0 && mlsd.stdout.contains("['plain.txt']") && !mlsd.stdout.contains("forged"), "\(mlsd)")
         }
     }
+
+    /// A directory bigger than one of the storage's batches is listed whole and in name order, and an entry
+    /// removed while the listing is under way neither breaks it nor is listed with stale details.
+    @Test func aDirectoryOfManyBatchesIsListedWholeAndInOrder() async throws {
+        try await withServer { server in
+            let names = (0..<2_600).map { String(format: "f%05d-%@.txt", ($0 * 7_919) % 2_600, $0 % 3 == 0 ? "é" : "e") }
+            for name in names { try server.write("many/" + name, Data(name.utf8)) }
+            let plain = try await curl(["--list-only", "\(server.url)/many/"])
+            #expect(plain.status == 0, "\(plain)")
+            #expect(plain.stdout.split(whereSeparator: \.isNewline).map(String.init) == names.sorted())
+            let long = try await curl(["\(server.url)/many/"])
+            let lines = long.stdout.split(whereSeparator: \.isNewline)
+            #expect(lines.count == names.count && lines.allSatisfy { $0.hasPrefix("-rw") }, "\(lines.prefix(3))")
+            #expect(lines.last?.hasSuffix(" " + names.sorted().last!) == true)
+        }
+    }
 }

@@ -131,6 +131,50 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "s"])
     }
 
+    /// A listing reads the names once and each batch's details only when asked: a big directory's entries are
+    /// never all in memory, an entry removed meanwhile is left out, and the directory's descriptor goes with it.
+    @Test func aBigDirectoryIsListedInBatches() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let big = dir.url.appendingPathComponent("big")
+        try FileManager.default.createDirectory(at: big, withIntermediateDirectories: true)
+        let names = (0..<2_500).map { "n\(($0 * 7_919) % 2_500)" }
+        for name in names { FileManager.default.createFile(atPath: big.path + "/" + name, contents: Data(name.utf8)) }
+        try FileManager.default.createSymbolicLink(atPath: big.path + "/zlink", withDestinationPath: "n7")
+        let storage = try LocalFileStorage(root: dir.path)
+        let pending = try await storage.openForWriting(FTPPath("/big/n1"), mode: .replace)
+        defer { Task { await pending.abort() } }
+        func descriptorsOfBig() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == big.path }.count
+        }
+        let held = descriptorsOfBig()  // the pending upload's, of its directory
+
+        let all = try await storage.list(directory: FTPPath("/big"))
+        #expect(all.map(\.name) == (names + ["zlink"]).sorted())
+        #expect(all.last?.kind == .file && all.last?.size == 2, "a link inside the root shows what it points to")
+        var sizes: [Int] = []
+        var listed: [FTPFileInfo] = []
+        do {
+            let listing = try await storage.listing(directory: FTPPath("/big"))
+            #expect(descriptorsOfBig() == held + 1)
+            for try await batch in listing {
+                if sizes.isEmpty {
+                    // Removed after the names were read: left out, not an error.
+                    try FileManager.default.removeItem(atPath: big.path + "/n999")
+                }
+                sizes.append(batch.count)
+                listed += batch
+            }
+        }
+        #expect(sizes.count == 3 && sizes.allSatisfy { $0 <= 1_024 }, "\(sizes)")
+        #expect(listed.map(\.name) == all.map(\.name).filter { $0 != "n999" })
+        #expect(listed.map(\.size) == all.filter { $0.name != "n999" }.map(\.size))
+        #expect(descriptorsOfBig() == held, "the listing's directory descriptor stayed open")
+        #expect(await code { _ = try await storage.listing(directory: FTPPath("/big/n1")) } == .notADirectory)
+        #expect(await code { _ = try await storage.listing(directory: FTPPath("/missing")) } == .notFound)
+    }
+
     @Test func memoryStorageCapacity() async throws {
         let s = MemoryStorage(capacity: 10)
         try await store(s, "/a", "12345")
