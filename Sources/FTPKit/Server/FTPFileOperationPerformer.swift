@@ -21,9 +21,10 @@ struct FTPFileOperationPerformer: Sendable {
             case .setModificationTime(let p, let date, _, _):
                 try await self.storage.setModificationTime(p, to: date)
             case .status(let p, _):
-                let info = try await self.storage.info(at: p)
-                let entries = info.kind == .directory ? try await self.storage.list(directory: p) : []
-                return .listing(entries, of: info)
+                let target = try await self.storage.listingTarget(p, patterns: true)
+                var entries = target.isDirectory ? try await self.storage.list(directory: target.directory) : []
+                if let pattern = target.pattern { entries.removeAll { !pattern.matches($0.name) } }
+                return .listing(entries, of: target.info)
             case .availableSpace(let p):
                 return .space(try await self.storage.availableSpace(at: p))
             case .hash(let p, _, let algorithm, let range):

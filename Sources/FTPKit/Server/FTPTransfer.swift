@@ -12,8 +12,11 @@ package struct FTPTransfer: Sendable, Hashable {
     package enum ListFormat: Sendable, Hashable {
         /// LIST: `ls -l` lines. `directoryOnly` when the path named a file (list that one entry).
         case long
-        /// NLST: bare names.
-        case names
+        /// NLST: names. When the argument named a file or a pattern, each name comes after `typedDirectory`, the
+        /// argument's directory part as the client typed it (`pub/` for `pub/*.txt`), as `ls` prints them: the
+        /// names are then paths the client can fetch (the `ftp` client's `mget pub/*.txt`). A directory's entries
+        /// are bare names, as in `ls pub`.
+        case names(typedDirectory: String)
         /// MLSD: RFC 3659 facts.
         case machine([MachineListFact])
     }

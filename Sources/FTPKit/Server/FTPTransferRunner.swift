@@ -125,7 +125,7 @@ struct FTPTransferRunner: Sendable {
         /// The entries, read a batch at a time and each formatted into its line only as the listing is sent: a
         /// directory of 200,000 files held its entries and all of their lines at once (three times the memory,
         /// measured), then all of its entries (`Docs/benchmarks.md`).
-        case listing(FTPDirectoryListing, line: @Sendable (FTPFileInfo) -> String)
+        case listing(FTPDirectoryListing, pattern: FTPNamePattern?, line: @Sendable (FTPFileInfo) -> String)
 
         func discard() async {
             switch self {
@@ -156,19 +156,23 @@ struct FTPTransferRunner: Sendable {
             }
             throw FTPStorageError(.io, "no unique name available")
         case .list(let path, let format):
-            let info = try await self.storage.info(at: path)
-            let entries = info.kind == .directory ? try await self.storage.listing(directory: path) : FTPDirectoryListing([info])
+            let machine = if case .machine = format { true } else { false }
+            let target = try await self.storage.listingTarget(path, patterns: !machine)
+            if machine, !target.isDirectory {
+                throw FTPStorageError(.notADirectory, self.transfer.virtualPath.description)
+            }
+            let entries = target.isDirectory
+                ? try await self.storage.listing(directory: target.directory) : FTPDirectoryListing([target.info])
             let now = Date()
             let permissions = self.permissions
             let line: @Sendable (FTPFileInfo) -> String = switch format {
             case .long: { FTPListFormatter.longLine($0, now: now) }
-            case .names: { $0.name }
+            case .names(let typed):
+                // As ls prints them: a file or a pattern's matches as paths, a directory's entries as bare names.
+                if target.isDirectory && target.pattern == nil { { $0.name } } else { { typed + $0.name } }
             case .machine(let facts): { FTPListFormatter.facts($0, enabled: facts, permissions: permissions, name: $0.name) }
             }
-            if case .machine = format, info.kind != .directory {
-                throw FTPStorageError(.notADirectory, self.transfer.virtualPath.description)
-            }
-            return .listing(entries, line: line)
+            return .listing(entries, pattern: target.pattern, line: line)
         }
     }
 
@@ -196,8 +200,8 @@ struct FTPTransferRunner: Sendable {
             return try await channel.executeThenClose { inbound, _ in
                 try await withTaskExecutorPreference(EventLoopTaskExecutor(channel.channel.eventLoop)) {
                     switch prepared {
-                    case .listing(let entries, let line):
-                        try await self.sendListing(entries, line: line, on: channel.channel, progress: progress)
+                    case .listing(let entries, let pattern, let line):
+                        try await self.sendListing(entries, matching: pattern, line: line, on: channel.channel, progress: progress)
                     case .read(let handle, let limit):
                         try await self.send(handle, limit: limit, on: channel.channel, progress: progress)
                     case .write(let handle, let name):

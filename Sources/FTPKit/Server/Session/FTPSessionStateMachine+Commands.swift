@@ -221,10 +221,11 @@ extension FTPSessionStateMachine {
         case .list, .nlst, .mlsd:
             if let denied = needs(.read) { return denied }
             // `ls` options such as "-la" are accepted and ignored, as vsftpd and pyftpdlib do.
-            let (st, d) = resolve(verb == .mlsd ? arg : Self.stripListOptions(arg))
+            let argument = verb == .mlsd ? arg : Self.stripListOptions(arg)
+            let (st, d) = resolve(argument)
             let format: FTPTransfer.ListFormat = switch verb {
             case .list: .long
-            case .nlst: .names
+            case .nlst: .names(typedDirectory: Self.typedDirectory(argument))
             default: .machine(self.connection.machineFacts)
             }
             return self.startTransfer(.list(st, format: format), display: d, &s)
@@ -401,6 +402,13 @@ extension FTPSessionStateMachine {
             rest = rest[rest.index(after: space)...].drop(while: { $0 == " " })
         }
         return String(rest)
+    }
+
+    /// The directory part of a path argument as typed, up to its last `/` (`"pub/"` for `"pub/*.txt"`, `""` for
+    /// `"*.txt"`).
+    static func typedDirectory(_ argument: String) -> String {
+        guard let slash = argument.lastIndex(of: "/") else { return "" }
+        return String(argument[...slash])
     }
 
     static let anonymousNames: Set<String> = ["anonymous", "ftp"]
