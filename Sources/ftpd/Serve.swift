@@ -340,8 +340,16 @@ struct Serve: AsyncParsableCommand {
                 logger.error("TLS certificate not reloaded, keeping the previous one", metadata: ["error": "\(error)"])
             }
         }
+        // `ftpd user add` and edits of the users file take effect without a SIGHUP.
+        let usersWatch = PeriodicAction(every: .seconds(2)) {
+            do {
+                if try authenticator.reloadIfChanged() { logger.info("users file changed: users reloaded") }
+            } catch {
+                logger.error("users file changed but not reloaded, keeping the previous users", metadata: ["error": "\(error)"])
+            }
+        }
         // Shut down in reverse order: the reloads stop, then the server drains, then the metrics endpoint goes.
-        let services: [any Service] = (metricsEndpoint.map { [$0] } ?? []) + [server, reloader]
+        let services: [any Service] = (metricsEndpoint.map { [$0] } ?? []) + [server, reloader, usersWatch]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

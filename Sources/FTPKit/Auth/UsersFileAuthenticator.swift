@@ -28,6 +28,8 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     }
 
     private let state: Mutex<State>
+    /// The users file as it was when last read, to notice it changed (``reloadIfChanged()``).
+    private let readStamp: Mutex<FileStamp?>
     private let cacheKey: SymmetricKey
     private let threadPool: NIOThreadPool
     private let verifier: @Sendable (_ password: String, _ stored: String) -> Bool
@@ -37,7 +39,10 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     package var loginsAwaitingDerivation: Int { self.state.withLock { $0.running.values.reduce(0) { $0 + $1.logins } } }
 
     public convenience init(path: String, threadPool: NIOThreadPool = .singleton) throws(FTPConfigurationError) {
+        // Taken before the read: a change made while reading shows as a newer stamp, and is read again.
+        let stamp = FileStamp(path: path)
         try self.init(file: UsersFile(contentsOf: path), path: path, threadPool: threadPool)
+        self.readStamp.withLock { $0 = stamp }
     }
 
     public convenience init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
@@ -50,6 +55,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         verifier: @escaping @Sendable (_ password: String, _ stored: String) -> Bool
     ) {
         self.verifier = verifier
+        self.readStamp = Mutex(nil)
         self.state = Mutex(State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
         // The system generator is the kernel's CSPRNG (getrandom(2)).
         self.cacheKey = SymmetricKey(size: .bits256)
@@ -60,10 +66,23 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     /// Re-reads the users file (for SIGHUP). On error the current users stay in force.
     public func reload() throws(FTPConfigurationError) {
         guard let path else { return }
+        self.readStamp.withLock { $0 = FileStamp(path: path) }
         let file = try UsersFile(contentsOf: path)
         self.state.withLock {
             $0 = State(users: Dictionary(file.entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
         }
+    }
+
+    /// Re-reads the users file if it changed since it was last read (another inode, size or modification time),
+    /// so that `ftpd user add`, `user remove` or an edit take effect on a running server: `ftpd` asks every two
+    /// seconds. Returns whether it read the file. A file that cannot be read or parsed throws once and leaves the
+    /// current users in force until the file changes again; a file gone missing changes nothing.
+    @discardableResult
+    public func reloadIfChanged() throws(FTPConfigurationError) -> Bool {
+        guard let path, let stamp = FileStamp(path: path) else { return false }
+        guard self.readStamp.withLock({ $0 }) != stamp else { return false }
+        try self.reload()
+        return true
     }
 
     public func authenticate(user: String, password: String, client: String) async -> FTPUser? {

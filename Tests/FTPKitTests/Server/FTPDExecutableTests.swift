@@ -115,6 +115,45 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("Error: no user 'zed' in \(users)") && !r.stderr.contains("Usage"), "\(r)")
     }
 
+    /// `ftpd user add`, a changed password and `user remove` take effect on a running server without a SIGHUP (before,
+    /// a new user was refused and a changed password left the old one working until a restart); a users file
+    /// saved broken is reported once and the users in force stay.
+    @Test func aRunningServerFollowsItsUsersFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (root, users) = try await Self.rootAndUser("ann", password: "one", in: dir)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/x.txt"))
+        let port = try freeTCPPort()
+        let log = dir.path + "/log"
+        let process = try Self.startServer(root: root, users: users, log: log, port: port)
+        defer { process.terminate() }
+        let curl = try requireTool("curl", package: "curl")
+        func login(_ user: String, _ password: String) async throws -> Bool {
+            try await runProcess(curl, ["-sS", "--max-time", "10", "ftp://\(user):\(password)@127.0.0.1:\(port)/x.txt"]).status == 0
+        }
+        func user(_ arguments: [String], password: String = "") async throws {
+            let r = try await runProcess(Self.binary, ["user"] + arguments + ["--users", users], stdin: password + "\n")
+            #expect(r.status == 0, "\(r)")
+        }
+        try await Self.waitUntilServing(curl: curl, ["-sS", "ftp://ann:one@127.0.0.1:\(port)/x.txt"], log: log)
+
+        try await user(["add", "--iterations", "2000", "bob"], password: "two")
+        try await eventually("bob can log in") { try await login("bob", "two") }
+        try await user(["add", "--iterations", "2000", "ann"], password: "three")
+        try await eventually("ann's new password works") { try await login("ann", "three") }
+        #expect(try await !login("ann", "one"), "the old password still opened the account")
+        try await user(["remove", "bob"])
+        try await eventually("bob is refused") { try await !login("bob", "two") }
+
+        try Data("{broken".utf8).write(to: URL(fileURLWithPath: users))
+        try await eventually("the broken file reported") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("users file changed but not reloaded")
+        }
+        #expect(try await login("ann", "three"), "the users in force stay")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.components(separatedBy: "not reloaded").count == 2, "reported once, not every check: \(text)")
+    }
+
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()

@@ -218,6 +218,34 @@ import Testing
         #expect(await auth.authenticate(user: "bob", password: "new", client: "x") != nil)
     }
 
+    /// `reloadIfChanged()` reads the file only when it changed; a broken version throws once and changes nothing;
+    /// a file gone missing changes nothing.
+    @Test func theUsersFileIsReadAgainOnlyWhenItChanged() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path + "/users.json"
+        var file = UsersFile()
+        try file.setUser("ann", password: "one", root: nil, permissions: nil, iterations: 1000)
+        try file.write(to: path)
+        let auth = try UsersFileAuthenticator(path: path)
+        #expect(try auth.reloadIfChanged() == false)
+        try file.setUser("bob", password: "two", root: nil, permissions: nil, iterations: 1000)
+        try file.write(to: path)
+        #expect(try auth.reloadIfChanged() == true)
+        #expect(try auth.reloadIfChanged() == false)
+        #expect(await auth.authenticate(user: "bob", password: "two", client: "x") != nil)
+
+        try Data("{broken".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: FTPConfigurationError.self) { try auth.reloadIfChanged() }
+        #expect(try auth.reloadIfChanged() == false, "a broken file is reported once")
+        #expect(await auth.authenticate(user: "bob", password: "two", client: "x") != nil)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(try auth.reloadIfChanged() == false)
+        #expect(await auth.authenticate(user: "ann", password: "one", client: "x") != nil)
+        // An authenticator made from a file in memory has nothing to follow.
+        #expect(try UsersFileAuthenticator(file: file).reloadIfChanged() == false)
+    }
+
     /// A client opening many sessions at once with one user's password costs one key derivation, not one each, on
     /// the thread pool (never an event loop); a different password does not join it.
     @Test func concurrentLoginsShareOneKeyDerivation() async throws {
