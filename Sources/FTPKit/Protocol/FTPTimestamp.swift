@@ -1,4 +1,5 @@
 package import Foundation
+package import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -49,14 +50,29 @@ package enum FTPTimestamp {
 
     /// `Mon DD HH:MM` for recent files, `Mon DD  YYYY` otherwise, as `ls -l` prints them.
     package static func listStyle(_ date: Date, now: Date) -> String {
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        var buffer = ByteBuffer()
+        self.writeListStyle(date, now: now, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// ``listStyle(_:now:)`` written into `buffer`, for listings.
+    package static func writeListStyle(_ date: Date, now: Date, into buffer: inout ByteBuffer) {
+        let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
         let c = components(of: date.timeIntervalSince1970)
-        let day = c.tm_mday < 10 ? " \(c.tm_mday)" : "\(c.tm_mday)"
+        let month = Int(c.tm_mon) * 3
+        months.withUTF8Buffer { buffer.writeBytes(UnsafeBufferPointer(rebasing: $0[month..<month + 3])) }
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeDecimal(UInt64(c.tm_mday), width: 2, padding: UInt8(ascii: " "))
         let age = now.timeIntervalSince(date)
         if age < 180 * 86400 && age > -86400 {
-            return "\(months[Int(c.tm_mon)]) \(day) \(pad(c.tm_hour, 2)):\(pad(c.tm_min, 2))"
+            buffer.writeInteger(UInt8(ascii: " "))
+            buffer.writeDecimal(UInt64(c.tm_hour), width: 2, padding: UInt8(ascii: "0"))
+            buffer.writeInteger(UInt8(ascii: ":"))
+            buffer.writeDecimal(UInt64(c.tm_min), width: 2, padding: UInt8(ascii: "0"))
+        } else {
+            buffer.writeStaticString("  ")
+            buffer.writeDecimal(UInt64(max(0, c.tm_year + 1900)), width: 4, padding: UInt8(ascii: " "))
         }
-        return "\(months[Int(c.tm_mon)]) \(day)  \(c.tm_year + 1900)"
     }
 
     private static func components(of t: Double) -> tm {

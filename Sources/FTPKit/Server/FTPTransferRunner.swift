@@ -125,7 +125,7 @@ struct FTPTransferRunner: Sendable {
         /// The entries, read a batch at a time and each formatted into its line only as the listing is sent: a
         /// directory of 200,000 files held its entries and all of their lines at once (three times the memory,
         /// measured), then all of its entries (`Docs/benchmarks.md`).
-        case listing(FTPDirectoryListing, pattern: FTPNamePattern?, line: @Sendable (FTPFileInfo) -> String)
+        case listing(FTPDirectoryListing, pattern: FTPNamePattern?, line: @Sendable (FTPFileInfo, inout ByteBuffer) -> Void)
 
         func discard() async {
             switch self {
@@ -165,12 +165,16 @@ struct FTPTransferRunner: Sendable {
                 ? try await self.storage.listing(directory: target.directory) : FTPDirectoryListing([target.info])
             let now = Date()
             let permissions = self.permissions
-            let line: @Sendable (FTPFileInfo) -> String = switch format {
-            case .long: { FTPListFormatter.longLine($0, now: now) }
-            case .names(let typed):
-                // As ls prints them: a file or a pattern's matches as paths, a directory's entries as bare names.
-                if target.isDirectory && target.pattern == nil { { $0.name } } else { { typed + $0.name } }
-            case .machine(let facts): { FTPListFormatter.facts($0, enabled: facts, permissions: permissions, name: $0.name) }
+            // NLST prints what ls prints: a file or a pattern's matches as paths, a directory's entries as bare names.
+            let prefix = if case .names(let typed) = format, !target.isDirectory || target.pattern != nil { typed } else { "" }
+            let line: @Sendable (FTPFileInfo, inout ByteBuffer) -> Void = switch format {
+            case .long: { FTPListFormatter.writeLongLine($0, now: now, into: &$1) }
+            case .names: { info, buffer in
+                buffer.writeString(prefix)
+                buffer.writeString(info.name)
+            }
+            case .machine(let facts):
+                { $1.writeString(FTPListFormatter.facts($0, enabled: facts, permissions: permissions, name: $0.name)) }
             }
             return .listing(entries, pattern: target.pattern, line: line)
         }
