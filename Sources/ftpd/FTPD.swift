@@ -12,5 +12,5 @@ struct FTPD: AsyncParsableCommand {
 
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the users file.", subcommands: [AddUser.self, RemoveUser.self])
+        abstract: "Manage the users file.", subcommands: [AddUser.self, RemoveUser.self, ListUsers.self])
 }

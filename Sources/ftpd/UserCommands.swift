@@ -4,7 +4,9 @@ import Foundation
 
 struct AddUser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a user, or set their password. The password is read from standard input.")
+        commandName: "add",
+        abstract: "Add a user, or set their password.",
+        discussion: "At a terminal the password is asked twice and not shown; otherwise it is the first line of standard input.")
 
     @Option(help: "The users file (created if missing).")
     var users: String
@@ -22,16 +24,14 @@ struct AddUser: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-            throw ValidationError("no password on standard input")
-        }
         var file = UsersFile()
         if FileManager.default.fileExists(atPath: self.users) {
             do { file = try UsersFile(contentsOf: self.users) } catch { throw CommandFailure(error.message) }
         }
+        let password = try PasswordPrompt.read(for: self.name)
         do {
             try file.setUser(
-                self.name, password: line, root: self.root,
+                self.name, password: password, root: self.root,
                 permissions: self.permissions.map { $0.split(separator: ",").map(String.init) },
                 iterations: self.iterations)
         } catch {
@@ -61,5 +61,31 @@ struct RemoveUser: AsyncParsableCommand {
         } catch let error as FTPConfigurationError {
             throw CommandFailure(error.message)
         }
+    }
+}
+
+struct ListUsers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the users: name, root, permissions and limits (never the hashes).")
+
+    @Option(help: "The users file.")
+    var users: String
+
+    func run() async throws {
+        let file: UsersFile
+        do { file = try UsersFile(contentsOf: self.users) } catch { throw CommandFailure(error.message) }
+        var out = ""
+        for entry in file.entries {
+            var fields = [entry.name, "root=\(entry.root ?? "/")", "permissions=\((entry.permissions ?? ["all"]).joined(separator: ","))"]
+            if let bytes = entry.quotaBytes { fields.append("quota-bytes=\(bytes)") }
+            if let files = entry.quotaFiles { fields.append("quota-files=\(files)") }
+            if let rate = entry.uploadRate { fields.append("upload-rate=\(rate)/s") }
+            if let rate = entry.downloadRate { fields.append("download-rate=\(rate)/s") }
+            if let sessions = entry.maxSessions { fields.append("max-sessions=\(sessions)") }
+            if let allow = entry.allow { fields.append("allow=\(allow.joined(separator: ","))") }
+            if let deny = entry.deny { fields.append("deny=\(deny.joined(separator: ","))") }
+            out += fields.joined(separator: "  ") + "\n"
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -154,6 +154,60 @@ import Testing
         #expect(text.components(separatedBy: "not reloaded").count == 2, "reported once, not every check: \(text)")
     }
 
+    /// At a terminal, `ftpd user add` asks for the password twice and never shows it (before, it read a line as it
+    /// was typed, echo and all); two different answers change nothing. `ftpd user list` shows each user's root,
+    /// permissions and limits, never a hash.
+    @Test func atATerminalThePasswordIsAskedTwiceAndNotShown() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        let python = try requireTool("python3", package: "python3")
+        // A pseudo-terminal, answering each prompt (a line ending in ":") with the next answer.
+        let script = """
+            import os, pty, select, sys, time
+            binary, users, name, answers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(binary, [binary, "user", "add", "--users", users, "--iterations", "2000", name])
+            out, deadline = b"", time.time() + 60
+            while time.time() < deadline:
+                if not select.select([fd], [], [], 0.2)[0]:
+                    continue
+                try:
+                    data = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+                if answers and out.rstrip().endswith(b":"):
+                    os.write(fd, answers.pop(0).encode() + b"\\n")
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write(repr(out))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """
+        var r = try await runProcess(python, ["-c", script, Self.binary, users, "zoe", "first secret", "first secret"])
+        #expect(r.status == 0 && r.stdout.contains("Password for zoe:") && r.stdout.contains("again:"), "\(r)")
+        #expect(!r.stdout.contains("first secret"), "the password was shown: \(r.stdout)")
+        let auth = try UsersFileAuthenticator(path: users)
+        #expect(await auth.authenticate(user: "zoe", password: "first secret", client: "127.0.0.1") != nil)
+
+        r = try await runProcess(python, ["-c", script, Self.binary, users, "zoe", "second secret", "another"])
+        #expect(r.status == 1 && r.stdout.contains("the two passwords differ; nothing was changed"), "\(r)")
+        #expect(!r.stdout.contains("second secret") && !r.stdout.contains("another"), "\(r.stdout)")
+        #expect(try await UsersFileAuthenticator(path: users).authenticate(user: "zoe", password: "first secret", client: "x") != nil)
+
+        r = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "--root", "/amy",
+            "--permissions", "read,write", "amy"], stdin: "piped\n")
+        #expect(r.status == 0, "\(r)")
+        r = try await runProcess(Self.binary, ["user", "list", "--users", users])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "zoe  root=/  permissions=all\namy  root=/amy  permissions=read,write\n", "\(r)")
+        #expect(!r.stdout.contains("pbkdf2"))
+        r = try await runProcess(Self.binary, ["user", "list", "--users", dir.path + "/missing.json"])
+        #expect(r.status == 1 && r.stderr.contains("missing.json") && !r.stderr.contains("Usage"), "\(r)")
+    }
+
     @Test func userAddConfigFileAndSigterm() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build ftpd first (swift build)")
         let dir = try TemporaryDirectory()
