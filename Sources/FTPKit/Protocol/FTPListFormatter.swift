@@ -43,36 +43,61 @@ package enum FTPListFormatter {
     package static func facts(
         _ info: FTPFileInfo, enabled: [MachineListFact], permissions: FTPPermissions, name: String
     ) -> String {
-        var out = ""
-        for fact in enabled {
-            switch fact {
-            case .type: out += "type=\(info.kind == .directory ? "dir" : info.kind == .symbolicLink ? "OS.unix=symlink" : "file");"
-            case .size: if info.kind != .directory { out += "size=\(info.size);" }
-            case .modify: out += "modify=\(FTPTimestamp.format(info.modified, fractional: true));"
-            case .perm: out += "perm=\(permissionLetters(info, permissions));"
-            case .unique: if let u = info.uniqueID { out += "unique=\(u);" }
-            }
-        }
-        return out + " " + name
+        var buffer = ByteBuffer()
+        self.writeFacts(info, enabled: enabled, permissions: permissions, name: name, into: &buffer)
+        return String(buffer: buffer)
     }
 
-    static func permissionLetters(_ info: FTPFileInfo, _ p: FTPPermissions) -> String {
-        var s = ""
-        if info.kind == .directory {
-            if p.contains(.write) { s += "c" }
-            if p.contains(.delete) { s += "d" }
-            if p.contains(.read) { s += "el" }
-            if p.contains(.rename) { s += "f" }
-            if p.contains(.makeDirectory) { s += "m" }
-            if p.contains(.delete) { s += "p" }
-        } else {
-            if p.contains(.write) { s += "a" }
-            if p.contains(.delete) { s += "d" }
-            if p.contains(.rename) { s += "f" }
-            if p.contains(.read) { s += "r" }
-            if p.contains(.write) { s += "w" }
+    /// ``facts(_:enabled:permissions:name:)`` written straight into `buffer`, as MLSD sends them.
+    package static func writeFacts(
+        _ info: FTPFileInfo, enabled: [MachineListFact], permissions: FTPPermissions, name: String,
+        into buffer: inout ByteBuffer
+    ) {
+        for fact in enabled {
+            switch fact {
+            case .type:
+                buffer.writeStaticString(
+                    info.kind == .directory ? "type=dir;" : info.kind == .symbolicLink ? "type=OS.unix=symlink;" : "type=file;")
+            case .size:
+                guard info.kind != .directory else { continue }
+                buffer.writeStaticString("size=")
+                buffer.writeDecimal(info.size, width: 1, padding: UInt8(ascii: " "))
+                buffer.writeInteger(UInt8(ascii: ";"))
+            case .modify:
+                buffer.writeStaticString("modify=")
+                FTPTimestamp.write(info.modified, fractional: true, into: &buffer)
+                buffer.writeInteger(UInt8(ascii: ";"))
+            case .perm:
+                buffer.writeStaticString("perm=")
+                self.writePermissionLetters(info, permissions, into: &buffer)
+                buffer.writeInteger(UInt8(ascii: ";"))
+            case .unique:
+                guard let unique = info.uniqueID else { continue }
+                buffer.writeStaticString("unique=")
+                buffer.writeString(unique)
+                buffer.writeInteger(UInt8(ascii: ";"))
+            }
         }
-        return s
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(name)
+    }
+
+    /// RFC 3659 §7.5.5's letters for what `p` lets the user do with the entry.
+    static func writePermissionLetters(_ info: FTPFileInfo, _ p: FTPPermissions, into buffer: inout ByteBuffer) {
+        if info.kind == .directory {
+            if p.contains(.write) { buffer.writeStaticString("c") }
+            if p.contains(.delete) { buffer.writeStaticString("d") }
+            if p.contains(.read) { buffer.writeStaticString("el") }
+            if p.contains(.rename) { buffer.writeStaticString("f") }
+            if p.contains(.makeDirectory) { buffer.writeStaticString("m") }
+            if p.contains(.delete) { buffer.writeStaticString("p") }
+        } else {
+            if p.contains(.write) { buffer.writeStaticString("a") }
+            if p.contains(.delete) { buffer.writeStaticString("d") }
+            if p.contains(.rename) { buffer.writeStaticString("f") }
+            if p.contains(.read) { buffer.writeStaticString("r") }
+            if p.contains(.write) { buffer.writeStaticString("w") }
+        }
     }
 }
 

@@ -10,15 +10,29 @@ import Darwin
 /// The `YYYYMMDDHHMMSS[.sss]` UTC time values of RFC 3659 (`MDTM`, `MFMT`, the `modify` fact).
 package enum FTPTimestamp {
     package static func format(_ date: Date, fractional: Bool = false) -> String {
+        var buffer = ByteBuffer()
+        self.write(date, fractional: fractional, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// ``format(_:fractional:)`` written into `buffer`, for MLSD's `modify` facts.
+    package static func write(_ date: Date, fractional: Bool = false, into buffer: inout ByteBuffer) {
         let t = date.timeIntervalSince1970
         let c = components(of: t)
-        var s = pad(c.tm_year + 1900, 4) + pad(c.tm_mon + 1, 2) + pad(c.tm_mday, 2)
-        s += pad(c.tm_hour, 2) + pad(c.tm_min, 2) + pad(c.tm_sec, 2)
+        let zero = UInt8(ascii: "0")
+        buffer.writeDecimal(UInt64(max(0, c.tm_year + 1900)), width: 4, padding: zero)
+        buffer.writeDecimal(UInt64(c.tm_mon + 1), width: 2, padding: zero)
+        buffer.writeDecimal(UInt64(c.tm_mday), width: 2, padding: zero)
+        buffer.writeDecimal(UInt64(c.tm_hour), width: 2, padding: zero)
+        buffer.writeDecimal(UInt64(c.tm_min), width: 2, padding: zero)
+        buffer.writeDecimal(UInt64(c.tm_sec), width: 2, padding: zero)
         if fractional {
             let millis = Int(((t - t.rounded(.down)) * 1000).rounded(.down))
-            if millis > 0 { s += "." + pad(Int32(millis), 3) }
+            if millis > 0 {
+                buffer.writeInteger(UInt8(ascii: "."))
+                buffer.writeDecimal(UInt64(millis), width: 3, padding: zero)
+            }
         }
-        return s
     }
 
     /// Parses `YYYYMMDDHHMMSS` with optional fraction; `nil` for anything malformed or out of range.
@@ -80,10 +94,5 @@ package enum FTPTimestamp {
         var c = tm()
         gmtime_r(&seconds, &c)
         return c
-    }
-
-    private static func pad(_ v: Int32, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

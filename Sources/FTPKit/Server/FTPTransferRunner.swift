@@ -174,7 +174,7 @@ struct FTPTransferRunner: Sendable {
                 buffer.writeString(info.name)
             }
             case .machine(let facts):
-                { $1.writeString(FTPListFormatter.facts($0, enabled: facts, permissions: permissions, name: $0.name)) }
+                { FTPListFormatter.writeFacts($0, enabled: facts, permissions: permissions, name: $0.name, into: &$1) }
             }
             return .listing(entries, pattern: target.pattern, line: line)
         }

@@ -39,3 +39,23 @@ import Testing
         }
     }
 }
+
+extension FTPListFormatterTests {
+    /// RFC 3659 facts in the order asked, with the permission letters the user's rights give.
+    @Test func machineFacts() {
+        let file = FTPFileInfo(
+            name: "a b.txt", kind: .file, size: 1234, modified: Date(timeIntervalSince1970: 1_709_209_496.25), mode: 0o644,
+            uniqueID: "fd00U1a")
+        let all = MachineListFact.allCases
+        #expect(FTPListFormatter.facts(file, enabled: all, permissions: .all, name: file.name)
+            == "type=file;size=1234;modify=20240229122456.250;perm=adfrw;unique=fd00U1a; a b.txt")
+        #expect(FTPListFormatter.facts(file, enabled: [.modify, .type], permissions: .readOnly, name: "/x/a b.txt")
+            == "modify=20240229122456.250;type=file; /x/a b.txt")
+        let dir = FTPFileInfo(name: "d", kind: .directory, size: 4096, modified: Date(timeIntervalSince1970: 0), mode: 0o755)
+        #expect(FTPListFormatter.facts(dir, enabled: all, permissions: .all, name: "d")
+            == "type=dir;modify=19700101000000;perm=cdelfmp; d")
+        #expect(FTPListFormatter.facts(dir, enabled: [.perm, .size], permissions: .readOnly, name: "d") == "perm=el; d")
+        let link = FTPFileInfo(name: "l", kind: .symbolicLink, size: 3, modified: Date(timeIntervalSince1970: 0), mode: 0o777)
+        #expect(FTPListFormatter.facts(link, enabled: [.type], permissions: .all, name: "l") == "type=OS.unix=symlink; l")
+    }
+}
