@@ -43,7 +43,9 @@ extension FTPClient {
         }
     }
 
-    /// The bare names in a directory (`NLST`).
+    /// The names `NLST` returns for `path`: a directory's entries as bare names. For a file or a pattern
+    /// (`pub/*.txt`, which ftpd, vsftpd and ProFTPD expand) servers differ: ftpd and vsftpd return the paths as typed
+    /// (`pub/a.txt`), as `ls` prints them, pyftpdlib bare names or 550.
     public func names(_ path: String? = nil) async throws(FTPClientError) -> [String] {
         try await self.exclusive {
             let text = try await self.receiveText("NLST" + (path.map { " \($0)" } ?? ""))
