@@ -12,6 +12,8 @@
 - Logins of a user with a PBKDF2 password hash (the default 600,000 iterations): N at once, cold (one key
   derivation for all: concurrent logins of one user share it) and once cached, against N anonymous logins.
 - Idle logged-in sessions: the server's memory (PSS) per session at 10,000 sessions.
+- A directory of 200,000 entries listed with curl (LIST): seconds, the server's CPU and the peak memory the
+  listing adds to the server process.
 
 Prints Markdown tables with ratios; never bare times only.
 """
@@ -465,6 +467,39 @@ def idle_sessions(work, servers, n):
     return result
 
 
+def listings(work, servers, rounds, entries):
+    """One LIST of a directory of `entries` empty files per server start, servers alternating: curl's time, the
+    server's CPU (vsftpd's session process counts once reaped) and the peak resident memory the listing added to
+    the server process (not vsftpd's: it lists in the session's process)."""
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB, "vsftpd": VSFTPD}
+    seconds, cpu, added = ({n: [] for n in servers} for _ in range(3))
+    for r in range(rounds):
+        for name in servers:
+            server = start(classes[name], name + "-list%d" % r, work)
+            try:
+                directory = os.path.join(server.pub, "many")
+                os.makedirs(directory)
+                for i in range(entries):
+                    open(os.path.join(directory, "file-%07d.dat" % i), "w").close()
+                subprocess.run(["curl", "-sS", "-o", "/dev/null", server.url], check=True)  # a first session
+                before = peak_rss_mib(server.proc.pid)
+                start_cpu = cpu_seconds(server.proc.pid)
+                out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{time_total} %{size_download}",
+                                      server.url + "many/"], capture_output=True, text=True, check=True)
+                time.sleep(1)  # vsftpd's session process ends and is reaped
+                took, size = out.stdout.split()
+                if int(size) < entries * 40:
+                    raise RuntimeError("%s listed %s bytes for %d entries" % (name, size, entries))
+                seconds[name].append(float(took))
+                cpu[name].append(cpu_seconds(server.proc.pid) - start_cpu)
+                added[name].append(peak_rss_mib(server.proc.pid) - before)
+            finally:
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+    med = lambda d: {n: statistics.median(v) for n, v in d.items()}
+    return med(seconds), med(cpu), med(added)
+
+
 def cipher_cost(cipher):
     """CPU seconds per GiB of `cipher` alone on one core, from `openssl speed -evp` (16 KiB blocks)."""
     out = subprocess.run(["openssl", "speed", "-seconds", "3", "-bytes", "16384", "-evp", cipher],
@@ -566,7 +601,8 @@ def main():
     ap.add_argument("--idle", type=int, default=10000)
     ap.add_argument("--tls-mib", type=int, default=512)
     ap.add_argument("--small", type=int, default=1000)
-    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle")
+    ap.add_argument("--listing", type=int, default=200000)
+    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle,listing")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -728,6 +764,17 @@ def main():
             lines += ["Memory per idle logged-in session at %d sessions (PSS growth / sessions):" % args.idle, "",
                       "| server | KiB per session |", "|---|---|"]
             lines += ["| %s | %.1f%s |" % (n, v, " (target ≤ 32)" if n == "ftpd" else "") for n, v in idle.items()]
+            lines.append("")
+        if "listing" in only:
+            took, cpu, added = listings(work, servers, args.rounds, args.listing)
+            lines += ["LIST of one directory of %d entries with curl, medians of %d rounds (one listing per server "
+                      "start); ratio: the server's time over ftpd's, above 1 is better for ftpd:" % (args.listing,
+                                                                                                  args.rounds), "",
+                      "| server | seconds | server CPU (s) | peak memory added (MiB) | vs ftpd |", "|---|---|---|---|---|"]
+            for n in servers:
+                memory = "(in its session process)" if n == "vsftpd" else "%.0f" % added[n]
+                ratio = "%.2f×" % (took[n] / took["ftpd"]) if "ftpd" in took and took["ftpd"] > 0 else "-"
+                lines.append("| %s | %.2f | %.2f | %s | %s |" % (n, took[n], cpu[n], memory, ratio))
             lines.append("")
     finally:
         shutil.rmtree(work, ignore_errors=True)
