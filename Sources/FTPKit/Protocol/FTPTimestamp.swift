@@ -62,14 +62,7 @@ package enum FTPTimestamp {
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
-    /// `Mon DD HH:MM` for recent files, `Mon DD  YYYY` otherwise, as `ls -l` prints them.
-    package static func listStyle(_ date: Date, now: Date) -> String {
-        var buffer = ByteBuffer()
-        self.writeListStyle(date, now: now, into: &buffer)
-        return String(buffer: buffer)
-    }
-
-    /// ``listStyle(_:now:)`` written into `buffer`, for listings.
+    /// `Mon DD HH:MM` for recent files, `Mon DD  YYYY` otherwise, as `ls -l` prints them, written into `buffer`.
     package static func writeListStyle(_ date: Date, now: Date, into buffer: inout ByteBuffer) {
         let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
         let c = components(of: date.timeIntervalSince1970)

@@ -44,11 +44,4 @@ public struct FTPDirectoryListing: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: self.first, nextBatch: self.nextBatch)
     }
-
-    /// Every entry at once, for callers that need the whole directory (a small one, or a count).
-    public func collect() async throws -> [FTPFileInfo] {
-        var all: [FTPFileInfo] = []
-        for try await batch in self { all.append(contentsOf: batch) }
-        return all
-    }
 }
