@@ -344,6 +344,49 @@ elif scenario == "deaf":
             line = f.readline()
             check(line.startswith(b"200"), "reply %d in order: %r" % (i, line))
 
+elif scenario == "deaf-idle":
+    # A client asks for a reply far bigger than what the kernel buffers hold (a STAT of a directory of 25,000
+    # long names, about 8 MB) and never reads it: once its session times out (the test's idle timeout is 3 s),
+    # the server waits a bounded time for the reply to be read (2 s in the test), then resets the connection.
+    # Holding it until the client reads, it would keep the session, and the unsent reply, forever.
+    many = os.path.join(root, "many")
+    os.mkdir(many)
+    for i in range(25000):
+        open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a window shrunk later stalls
+    s.settimeout(30)
+    s.connect((host, port))
+
+    def line():
+        out = b""
+        while not out.endswith(b"\n"):
+            out += s.recv(1)
+        return out
+
+    check(line().startswith(b"220"), "greeting")
+    s.sendall(b"USER " + user.encode() + b"\r\n")
+    check(line()[:1] in (b"2", b"3"), "USER")
+    s.sendall(b"PASS " + password.encode() + b"\r\n")
+    check(line().startswith(b"230"), "login")
+    s.sendall(b"STAT many\r\n")
+    time.sleep(3 + 2 + 4)
+    s.settimeout(10)
+    received, ending = b"", None
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                ending = "closed"
+                break
+            received += data
+    except ConnectionResetError:
+        ending = "reset"
+    except socket.timeout:
+        ending = "still open"
+    check(ending == "reset", "the connection of a client that stopped reading was %s after %d bytes" % (ending, len(received)))
+    check(b"213 End of status" not in received, "the whole reply was held until the client read it")
+
 else:
     print("unknown scenario", scenario)
     sys.exit(2)

@@ -38,6 +38,10 @@ public struct FTPServerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(300)
     /// How long to wait for a data connection, and the longest a data connection may stall.
     public var dataTimeout: Duration = .seconds(30)
+    /// How long a session being closed (idle, shut down, QUIT, too many failures) waits for the client to read its
+    /// last replies. Past it the connection is reset: a client that never reads would otherwise keep its session,
+    /// its slot and the unsent replies forever.
+    public var closeTimeout: Duration = .seconds(10)
     /// Pause before answering a failed login.
     public var loginFailureDelay: Duration = .seconds(1)
     /// Failed logins in one session before it is closed.

@@ -37,6 +37,16 @@ import Testing
         }
     }
 
+    /// A session closing (here on its idle timeout) sends its last replies, but does not wait forever for a
+    /// client that stopped reading them: past the close timeout the connection is reset.
+    @Test func aClientThatNeverReadsAgainIsResetOnceItsSessionCloses() async throws {
+        try await withServer({ $0.idleTimeout = .seconds(3); $0.closeTimeout = .seconds(2) }) { server in
+            let r = try await runPython("hostile.py", server, ["deaf-idle"])
+            #expect(r.status == 0, "\(r)")
+            try await eventually("the session released") { server.server.sessionCount == 0 }
+        }
+    }
+
     @Test func serverWideSessionLimit() async throws {
         try await withServer({ $0.maxSessions = 2 }) { server in
             let r = try await runPython("hostile.py", server, ["limits"])

@@ -167,7 +167,24 @@ final class FTPSession: ChannelDuplexHandler {
         guard let context = self.context else { return }
         let channel = context.channel
         // The session is over for the server (its slot, its count) once the connection is closed: channelInactive.
-        if let lastWrite { lastWrite.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+        guard let lastWrite, !self.connectionClosed else { return channel.close(promise: nil) }
+        // The last replies go out first, unless the client does not take them in time (it stopped reading: its
+        // receive window is shut), in which case the connection is reset, so that its unsent bytes go too.
+        let logger = self.logger
+        let reset = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
+            Self.reset(channel, logger: logger)
+        }
+        lastWrite.whenComplete { _ in
+            reset.cancel()
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Closes with a TCP reset (`SO_LINGER` of zero): the kernel drops what it still holds for the client.
+    private static func reset(_ channel: any Channel, logger: Logger) {
+        logger.notice("closing a connection whose client does not read its replies")
+        guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
+        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Completes the session once it has ended, its connection is closed and no transfer is still cleaning up.
