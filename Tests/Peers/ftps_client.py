@@ -64,6 +64,14 @@ elif scenario == "relaxed":
         check(str(e).startswith("426") and "close_notify" in str(e), "426 naming close_notify expected, got %r" % str(e))
     check(not os.path.exists(os.path.join(root, "cut.bin")), "a truncated TLS upload was committed")
     f.voidcmd("NOOP")  # the session goes on
+    # A STAT listing of several batches over the encrypted control connection, whole and in order.
+    os.mkdir(os.path.join(root, "many"))
+    for i in range(3000):
+        open(os.path.join(root, "many", "n%04d" % i), "w").close()
+    status = f.sendcmd("STAT many").splitlines()
+    check([l.split()[-1] for l in status[1:-1]] == ["n%04d" % i for i in range(3000)], "STAT over TLS")
+    check(status[-1] == "213 End of status.", "STAT's last line over TLS: %r" % status[-1])
+    f.voidcmd("NOOP")
     f.quit()
 
 elif scenario == "finished-early":

@@ -30,6 +30,11 @@ public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { self.encoded.trimmingSuffix() }
 
+    /// The first line of a multi-line reply whose other lines are written as they come (a STAT listing): `code-text`.
+    package static func opening(_ code: Int, _ text: String) -> String {
+        "\(code)-\(Self.clean(text))\r\n"
+    }
+
     /// Reply text may echo client input (paths, arguments): strip CR/LF so it can never inject a reply line.
     private static func clean(_ text: String) -> String {
         let unsafe: (Unicode.Scalar) -> Bool = { $0 == "\r" || $0 == "\n" || $0 == "\0" }

@@ -24,7 +24,8 @@ package enum FTPFileOperation: Sendable, Hashable {
 package enum FTPFileOperationResult: Sendable, Hashable {
     case done
     case info(FTPFileInfo)
-    case listing([FTPFileInfo], of: FTPFileInfo)
+    /// What STAT with a path shows: a file's line, or a directory's (or a pattern's) entries, sent as they are read.
+    case listingTarget(FTPListingTarget)
     /// The hex digest and the byte range it covers (`last` is inclusive).
     case hash(String, first: UInt64, last: UInt64)
     case space(UInt64?)

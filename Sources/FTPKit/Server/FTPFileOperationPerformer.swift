@@ -21,10 +21,7 @@ struct FTPFileOperationPerformer: Sendable {
             case .setModificationTime(let p, let date, _, _):
                 try await self.storage.setModificationTime(p, to: date)
             case .status(let p, _):
-                let target = try await self.storage.listingTarget(p, patterns: true)
-                var entries = target.isDirectory ? try await self.storage.list(directory: target.directory) : []
-                if let pattern = target.pattern { entries.removeAll { !pattern.matches($0.name) } }
-                return .listing(entries, of: target.info)
+                return .listingTarget(try await self.storage.listingTarget(p, patterns: true))
             case .availableSpace(let p):
                 return .space(try await self.storage.availableSpace(at: p))
             case .hash(let p, _, let algorithm, let range):

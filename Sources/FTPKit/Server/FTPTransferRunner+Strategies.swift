@@ -9,20 +9,13 @@ extension FTPTransferRunner {
         on channel: any Channel, progress: Progress
     ) async throws -> FTPTransferResult {
         var writer = ChunkWriter(channel: channel)
-        var buffer = channel.allocator.buffer(capacity: 64 * 1024)
-        for try await entries in listing {
-            for entry in entries where FTPListFormatter.fitsOnALine(entry.name) && pattern?.matches(entry.name) != false {
-                line(entry, &buffer)
-                buffer.writeStaticString("\r\n")
-                if buffer.readableBytes >= 60 * 1024 {
-                    progress.add(buffer.readableBytes)
-                    try await writer.write(buffer)
-                    buffer = channel.allocator.buffer(capacity: 64 * 1024)
-                }
-            }
+        try await ListingLines.write(
+            listing, matching: pattern, into: channel.allocator.buffer(capacity: 64 * 1024), allocator: channel.allocator,
+            line: line
+        ) {
+            progress.add($0.readableBytes)
+            try await writer.write($0)
         }
-        progress.add(buffer.readableBytes)
-        if buffer.readableBytes > 0 { try await writer.write(buffer) }
         try await writer.finish()
         return self.finished(progress)
     }

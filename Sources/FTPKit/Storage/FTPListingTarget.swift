@@ -1,6 +1,6 @@
 /// What LIST, NLST, MLSD and STAT show for a path: a directory's entries, a file on its own, or, when the path
 /// names no entry and its last part is a pattern (`pub/*.txt`), the entries of its directory that match.
-package struct FTPListingTarget: Sendable {
+package struct FTPListingTarget: Sendable, Hashable {
     /// The directory whose entries are shown (for a pattern, the pattern's directory), or the file itself.
     package var info: FTPFileInfo
     /// The directory listed, when ``info`` is one.

@@ -22,7 +22,9 @@ final class LocalDirectoryCursor: Sendable {
         var range: Range<Int> { Int(self.start)..<Int(self.start) + Int(self.count) }
     }
 
-    private let descriptor: CInt
+    /// The directory's descriptor, closed (-1) once the last batch is read: the listing's last reference may be
+    /// dropped on another thread a moment later, and the descriptor should not wait for it.
+    private let descriptor: Mutex<CInt>
     /// Every name's bytes one after another, and where each lies, in byte order (as `ls` sorts in the C locale):
     /// one buffer for 200,000 names, where an array of Strings allocated one per name longer than 15 bytes
     /// (+19 MB for names of 16, `Docs/benchmarks.md`).
@@ -64,7 +66,7 @@ final class LocalDirectoryCursor: Sendable {
                 UnsafeBufferPointer(rebasing: all[a.range]).lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: all[b.range]))
             }
         }
-        self.descriptor = fd
+        self.descriptor = Mutex(fd)
         self.bytes = bytes
         self.spans = spans
         self.path = path
@@ -72,7 +74,14 @@ final class LocalDirectoryCursor: Sendable {
     }
 
     deinit {
-        close(self.descriptor)
+        self.closeDescriptor()
+    }
+
+    private func closeDescriptor() {
+        self.descriptor.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
     }
 
     /// Whether every name has been handed out.
@@ -89,6 +98,8 @@ final class LocalDirectoryCursor: Sendable {
             return start..<position
         }
         guard !range.isEmpty else { return nil }
+        defer { if range.upperBound == self.spans.count { self.closeDescriptor() } }
+        let descriptor = self.descriptor.withLock { $0 }
         var entries: [FTPFileInfo] = []
         entries.reserveCapacity(range.count)
         for span in self.spans[range] {
@@ -96,7 +107,7 @@ final class LocalDirectoryCursor: Sendable {
             // as no FTP command could name them either.
             let name = String(decoding: self.bytes[span.range], as: UTF8.self)
             var st = stat()
-            guard fstatat(self.descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            guard fstatat(descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFLNK {
                 // Show a link as what it points to when that stays inside the root, else as a bare link.
                 if let target = try? self.storage.status(self.path.appending(name)), (target.st_mode & S_IFMT) != S_IFLNK {

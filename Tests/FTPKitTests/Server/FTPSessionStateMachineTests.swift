@@ -262,6 +262,37 @@ import SeedTestSupport
         #expect(code(send(&m, "RANG 5 1")) == 501)
     }
 
+    /// STAT of a file is one reply; of a directory, a listing the driver streams while commands wait, ended by the
+    /// machine with the same code whichever way the listing went.
+    @Test func statusOfADirectoryIsStreamedAndThenEnded() throws {
+        var m = loggedIn()
+        let op = FTPFileOperation.status(FTPPath("/d"), display: FTPPath("/d"))
+        #expect(send(&m, "STAT d") == .fileOperation(op))
+        let file = FTPFileInfo(name: "d", kind: .file, size: 3, modified: Date())
+        let one = m.fileOperationCompleted(op, .listingTarget(FTPListingTarget(info: file, directory: FTPPath("/d"))))
+        #expect(try #require(one.reply).lines.count == 3)
+
+        let directory = FTPFileInfo(name: "d", kind: .directory, size: 0, modified: Date())
+        let target = FTPListingTarget(info: directory, directory: FTPPath("/d"))
+        for (outcome, expected) in [
+            (FTPStatusListing.Outcome.sent, Machine.Action.reply(FTPReply(213, "End of status."))),
+            (.stopped(FTPStorageError(.io, "/d")),
+             .reply(FTPReply(213, "End of status; the listing stopped early: /d."))),
+        ] {
+            _ = send(&m, "STAT d")
+            #expect(m.fileOperationCompleted(op, .listingTarget(target))
+                == .sendStatusListing(FTPStatusListing(target: target, opening: "Status of /d:", code: 213)))
+            #expect(send(&m, "NOOP") == .none, "a command waits for the listing")
+            #expect(m.statusListingSent(outcome) == expected)
+            let queued = m.nextQueuedAction()
+            #expect(code(try #require(queued)) == 200)
+        }
+        _ = send(&m, "STAT d")
+        _ = m.fileOperationCompleted(op, .listingTarget(target))
+        #expect(m.statusListingSent(.notTaken) == .close([]), "a client that stopped reading is closed")
+        #expect(m.statusListingSent(.sent) == .none, "nothing after the end")
+    }
+
     @Test func missingArgumentsAndUnknownCommands() {
         var m = loggedIn()
         for verb in ["CWD", "DELE", "MKD", "RMD", "RNFR", "SIZE", "MDTM", "RETR", "STOR", "APPE"] {

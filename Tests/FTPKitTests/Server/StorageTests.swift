@@ -139,7 +139,7 @@ import Testing
         let big = dir.url.appendingPathComponent("big")
         try FileManager.default.createDirectory(at: big, withIntermediateDirectories: true)
         let names = (0..<2_500).map { "n\(($0 * 7_919) % 2_500)" }
-        for name in names { FileManager.default.createFile(atPath: big.path + "/" + name, contents: Data(name.utf8)) }
+        for name in names { _ = FileManager.default.createFile(atPath: big.path + "/" + name, contents: Data(name.utf8)) }
         try FileManager.default.createSymbolicLink(atPath: big.path + "/zlink", withDestinationPath: "n7")
         let storage = try LocalFileStorage(root: dir.path)
         let pending = try await storage.openForWriting(FTPPath("/big/n1"), mode: .replace)

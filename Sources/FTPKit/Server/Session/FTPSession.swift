@@ -24,6 +24,7 @@ final class FTPSession: ChannelDuplexHandler {
         case passiveOpened(PassiveListener)
         case passiveFailed(String)
         case fileOperationDone(FTPFileOperation, FTPFileOperationResult)
+        case statusListingSent(FTPStatusListing.Outcome)
         case transferStarting
         case transferDone(FTPTransferRunner.Outcome)
     }
@@ -172,19 +173,13 @@ final class FTPSession: ChannelDuplexHandler {
         // receive window is shut), in which case the connection is reset, so that its unsent bytes go too.
         let logger = self.logger
         let reset = context.eventLoop.scheduleTask(in: TimeAmount(self.configuration.closeTimeout)) {
-            Self.reset(channel, logger: logger)
+            logger.notice("resetting the connection of a client that does not read its replies")
+            StallWatchdog.reset(channel)
         }
         lastWrite.whenComplete { _ in
             reset.cancel()
             channel.close(promise: nil)
         }
-    }
-
-    /// Closes with a TCP reset (`SO_LINGER` of zero): the kernel drops what it still holds for the client.
-    private static func reset(_ channel: any Channel, logger: Logger) {
-        logger.notice("closing a connection whose client does not read its replies")
-        guard let socket = channel as? any SocketOptionProvider else { return channel.close(promise: nil) }
-        socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Completes the session once it has ended, its connection is closed and no transfer is still cleaning up.
@@ -224,6 +219,8 @@ final class FTPSession: ChannelDuplexHandler {
         case .fileOperationDone(let operation, let result):
             self.emitFileEvent(operation, result, user: self.machine.user?.name ?? "")
             self.run(self.machine.fileOperationCompleted(operation, result))
+        case .statusListingSent(let outcome):
+            self.run(self.machine.statusListingSent(outcome))
         case .transferStarting:
             self.send(self.machine.transferStarting())
         case .transferDone(let outcome):
@@ -397,6 +394,12 @@ final class FTPSession: ChannelDuplexHandler {
         case .fileOperation(let operation):
             let performer = FTPFileOperationPerformer(storage: self.storage)
             self.spawn { .fileOperationDone(operation, await performer.perform(operation)) }
+        case .sendStatusListing(let listing):
+            guard let channel = self.context?.channel else { return false }
+            // A client that does not read the reply for the idle timeout is taken as gone, as an idle one is.
+            let storage = self.storage
+            let stallTimeout = TimeAmount(self.configuration.idleTimeout)
+            self.spawn { .statusListingSent(await listing.write(from: storage, on: channel, stallTimeout: stallTimeout)) }
         case .transfer(let transfer):
             self.startTransfer(transfer)
         case .abortTransfer:

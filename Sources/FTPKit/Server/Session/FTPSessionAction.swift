@@ -24,6 +24,9 @@ extension FTPSessionStateMachine {
         /// single-use.
         case dataEndpointReady(FTPReply, closePassiveListener: Bool, sendTLSTicket: Bool)
         case fileOperation(FTPFileOperation)
+        /// Write the listing's reply up to its last line, a batch of entries at a time as the client takes them, then
+        /// call ``statusListingSent(_:)``.
+        case sendStatusListing(FTPStatusListing)
         /// Run a transfer: open the storage handle, get the data connection, call ``transferStarting()`` for the
         /// preliminary reply, move the data, then call ``transferCompleted(_:)``.
         case transfer(FTPTransfer)

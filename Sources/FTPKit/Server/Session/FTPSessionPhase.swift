@@ -67,6 +67,8 @@ enum FTPSessionPhase: Sendable, Hashable {
     enum Activity: Sendable, Hashable {
         case idle
         case fileOperation
+        /// A STAT listing's lines are being written on the control connection.
+        case sendingStatus
         case openingPassive(extended: Bool)
         case transferring(RunningTransfer)
     }

@@ -43,14 +43,17 @@ extension FTPSessionStateMachine {
             let line = FTPListFormatter.facts(info, enabled: facts, permissions: s.user.permissions, name: display.description)
             return .reply(FTPReply(250, lines: ["Listing \(display)", line, "End."]))
         case .status(_, let display):
-            guard case .listing(let entries, let info) = result else {
+            guard case .listingTarget(let target) = result else {
                 return .reply(FTPReply(550, "\(display): unavailable."))
             }
-            let now = Date()
-            let lines = info.kind == .directory
-                ? entries.filter { FTPListFormatter.fitsOnALine($0.name) }.map { FTPListFormatter.longLine($0, now: now) }
-                : [FTPListFormatter.longLine(info, now: now)]
-            return .reply(FTPReply(213, lines: ["Status of \(display):"] + lines + ["End of status."]))
+            guard target.isDirectory else {
+                let line = FTPListFormatter.longLine(target.info, now: Date())
+                return .reply(FTPReply(213, lines: ["Status of \(display):", line, "End of status."]))
+            }
+            // A directory's lines are written as its entries are read (a big one is never held whole), and commands
+            // wait until the reply has ended.
+            s.activity = .sendingStatus
+            return .sendStatusListing(FTPStatusListing(target: target, opening: "Status of \(display):", code: 213))
         case .hash(_, let display, let algorithm, _):
             guard case .hash(let hex, let first, let last) = result else {
                 return .reply(FTPReply(550, "\(display): unavailable."))
@@ -61,6 +64,23 @@ extension FTPSessionStateMachine {
                 return .reply(FTPReply(550, "Available space is unknown."))
             }
             return .reply(FTPReply(213, String(bytes)))
+        }
+    }
+
+    /// The lines of a STAT listing have been written (``Action/sendStatusListing(_:)``): end its reply, or the
+    /// session when the client stopped taking it.
+    package mutating func statusListingSent(_ outcome: FTPStatusListing.Outcome) -> Action {
+        guard case .loggedIn(var s) = self.phase, s.activity == .sendingStatus else { return .none }
+        s.activity = .idle
+        self.phase = .loggedIn(s)
+        switch outcome {
+        case .sent:
+            return .reply(FTPReply(213, "End of status."))
+        case .stopped(let error):
+            // The reply has begun: it can only end with its own code, saying that the listing is incomplete.
+            return .reply(FTPReply(213, "End of status; the listing stopped early: \(error.message)."))
+        case .notTaken:
+            return self.close([])
         }
     }
 
