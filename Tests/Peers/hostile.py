@@ -344,15 +344,18 @@ elif scenario == "deaf":
             line = f.readline()
             check(line.startswith(b"200"), "reply %d in order: %r" % (i, line))
 
-elif scenario == "deaf-idle":
-    # A client asks for a reply far bigger than what the kernel buffers hold (a STAT of a directory of 25,000
-    # long names, about 8 MB) and never reads it: once its session times out (the test's idle timeout is 3 s),
-    # the server waits a bounded time for the reply to be read (2 s in the test), then resets the connection.
-    # Holding it until the client reads, it would keep the session, and the unsent reply, forever.
-    many = os.path.join(root, "many")
-    os.mkdir(many)
-    for i in range(25000):
-        open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
+elif scenario in ("deaf-stat", "deaf-close"):
+    # Clients that stop reading: the server must let them go (a reset), not hold their session forever.
+    # deaf-stat: a STAT reply far bigger than the kernel buffers hold (a directory of 25,000 long names, about
+    #   8 MB), never read: the listing stalls, and after the idle timeout (3 s in the test) the connection is reset.
+    # deaf-close: NOOPs flooded until the server stops reading, never a reply read: the session closes (its
+    #   queue overflows, or its idle timeout ends it) with replies it cannot deliver, and after the close timeout
+    #   (2 s in the test) the connection is reset. Without one it would wait for the client to read, forever.
+    if scenario == "deaf-stat":
+        many = os.path.join(root, "many")
+        os.mkdir(many)
+        for i in range(25000):
+            open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a window shrunk later stalls
     s.settimeout(30)
@@ -369,16 +372,32 @@ elif scenario == "deaf-idle":
     check(line()[:1] in (b"2", b"3"), "USER")
     s.sendall(b"PASS " + password.encode() + b"\r\n")
     check(line().startswith(b"230"), "login")
-    s.sendall(b"STAT many\r\n")
-    time.sleep(3 + 2 + 4)
+    reset = False
+    if scenario == "deaf-stat":
+        s.sendall(b"STAT many\r\n")
+    else:
+        s.settimeout(3)
+        try:
+            while True:
+                s.sendall(b"NOOP\r\n" * 40)
+        except socket.timeout:
+            pass  # the server stopped reading
+        except (ConnectionResetError, BrokenPipeError):
+            reset = True  # already let go
+    # The client's side of the connection leaves ESTABLISHED when the reset (or a close) arrives.
+    deadline = time.time() + 60
+    while not reset and time.time() < deadline:
+        if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0] != 1:
+            break
+        time.sleep(0.2)
+    check(reset or time.time() < deadline, "the session of a client that stopped reading was held for 60 s")
     s.settimeout(10)
-    received, ending = b"", None
+    received, ending = b"", "reset" if reset else None
     try:
-        while True:
+        while ending is None:
             data = s.recv(65536)
             if not data:
                 ending = "closed"
-                break
             received += data
     except ConnectionResetError:
         ending = "reset"

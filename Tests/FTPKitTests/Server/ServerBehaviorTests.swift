@@ -37,11 +37,21 @@ import Testing
         }
     }
 
-    /// A session closing (here on its idle timeout) sends its last replies, but does not wait forever for a
-    /// client that stopped reading them: past the close timeout the connection is reset.
-    @Test func aClientThatNeverReadsAgainIsResetOnceItsSessionCloses() async throws {
+    /// A client that never reads a STAT reply too big for the kernel's buffers: the listing stalls, and after the
+    /// idle timeout the connection is reset (the session, its slot and the unsent lines go).
+    @Test func aClientThatNeverReadsAStatusListingIsReset() async throws {
+        try await withServer({ $0.idleTimeout = .seconds(3) }) { server in
+            let r = try await runPython("hostile.py", server, ["deaf-stat"])
+            #expect(r.status == 0, "\(r)")
+            try await eventually("the session released") { server.server.sessionCount == 0 }
+        }
+    }
+
+    /// A session closing with replies its client does not read (it flooded commands and stopped reading) sends
+    /// what it can, but past the close timeout the connection is reset rather than held until the client reads.
+    @Test func aClosingSessionWhoseClientDoesNotReadIsReset() async throws {
         try await withServer({ $0.idleTimeout = .seconds(3); $0.closeTimeout = .seconds(2) }) { server in
-            let r = try await runPython("hostile.py", server, ["deaf-idle"])
+            let r = try await runPython("hostile.py", server, ["deaf-close"])
             #expect(r.status == 0, "\(r)")
             try await eventually("the session released") { server.server.sessionCount == 0 }
         }
