@@ -13,10 +13,22 @@ import Testing
 final class TestNode: Sendable {
     let storage = MemoryStorage()
     let node: TestFTPNode
+    private let listingCount = ListingCountingStorage.Counter()
 
     init(name: String, dataTimeout: Duration? = nil) {
-        let storage = self.storage
-        self.node = TestFTPNode(name: name, user: "cluster", password: "pw", dataTimeout: dataTimeout) { storage }
+        let served = ListingCountingStorage(self.storage, counter: self.listingCount)
+        self.node = TestFTPNode(name: name, user: "cluster", password: "pw", dataTimeout: dataTimeout) { served }
+    }
+
+    /// How many directory listings the node has served.
+    var listings: Int { self.listingCount.value }
+
+    /// Puts a file straight onto the node, as something other than the cluster would.
+    func put(_ name: String, in space: String = "default", bytes: Int) async throws {
+        _ = try? await self.storage.makeDirectory(FTPPath("/\(space)"))
+        let handle = try await self.storage.openForWriting(FTPPath("/\(space)/\(name)"), mode: .replace)
+        try await handle.write(ByteBuffer(bytes: Source.bytes(bytes)))
+        try await handle.commit()
     }
 
     var name: String { self.node.name }
@@ -300,6 +312,29 @@ final class Collected: Sendable {
             time.advance(by: .seconds(120))  // past the circuit breaker's longest backoff
             await cluster.refresh()
             #expect(!(await nodes[1].has("gone.txt")))
+            await cluster.close()
+        }
+    }
+
+    /// A delete asks every node to remove its copy, where it listed the space first to find the holders (seconds
+    /// per delete in a space of 100,000 files): no node lists anything, a copy the catalog does not record goes
+    /// too, a file only on a node (never through the cluster) is deleted, and a name found nowhere is not found.
+    @Test func aDeleteAsksEveryNodeAndListsNothing() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let file = try await cluster.upload("a.txt", from: Source(count: 100, delay: nil))
+            let bystander = try #require(nodes.first { !file.nodes.contains($0.name) })
+            try await bystander.put("a.txt", bytes: 50)  // a copy the catalog does not record
+            try await nodes[0].put("only-here.bin", bytes: 10)
+            let before = nodes.map(\.listings)
+            try await cluster.delete("a.txt")
+            for n in nodes { #expect(!(await n.has("a.txt")), "\(n.name)") }
+            try await cluster.delete("only-here.bin")
+            #expect(!(await nodes[0].has("only-here.bin")))
+            let error = await #expect(throws: ClusterError.self) { try await cluster.delete("nowhere.txt") }
+            #expect(error?.code == .notFound)
+            #expect(nodes.map(\.listings) == before, "a delete listed a node")
+            #expect(try await cluster.list().files.isEmpty)
             await cluster.close()
         }
     }

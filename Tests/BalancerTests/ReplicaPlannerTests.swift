@@ -48,7 +48,10 @@ import Testing
         #expect(self.planner.repair(recorded: ["a", "b"], found: [], moving: [], unreachable: []) == nil)
     }
 
-    @Test func aDeleteReachesEveryNodeThatMayHoldACopy() {
-        #expect(self.planner.deletionTargets(listed: ["b"], recorded: ["a", "b"], unreachable: ["c"]) == ["a", "b", "c"])
+    @Test func aDeleteLeavesTombstonesOnlyWhereNodesCouldNotBeAsked() {
+        #expect(self.planner.deletionLeftovers(recorded: true, removed: ["a", "b"], unasked: ["c"]) == ["c"])
+        #expect(self.planner.deletionLeftovers(recorded: true, removed: [], unasked: ["c"]) == ["c"], "known, away")
+        #expect(self.planner.deletionLeftovers(recorded: false, removed: ["b"], unasked: []) == [], "found on a node")
+        #expect(self.planner.deletionLeftovers(recorded: false, removed: [], unasked: ["c"]) == nil, "not known to exist")
     }
 }

@@ -18,17 +18,22 @@ final class TestNode: Sendable {
     /// What a slow node's storage counts and how it slows down.
     let traffic = NodeTraffic()
     let node: TestFTPNode
+    private let listingCount = ListingCountingStorage.Counter()
 
     init(name: String, root: String, slow: Bool = false) {
         self.root = root
         self.slow = slow
         let traffic = self.traffic
+        let listingCount = self.listingCount
         self.node = TestFTPNode(name: name, user: "bot", password: "node-secret") {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             let local = try LocalFileStorage(root: root)
-            return slow ? SlowReads(base: local, traffic: traffic) : local
+            return ListingCountingStorage(slow ? SlowReads(base: local, traffic: traffic) : local, counter: listingCount)
         }
     }
+
+    /// Directory listings the node has served.
+    var listings: Int { self.listingCount.value }
 
     var name: String { self.node.name }
     var port: Int { self.node.port }

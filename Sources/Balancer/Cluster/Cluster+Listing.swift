@@ -71,28 +71,33 @@ extension Cluster {
     public func delete(_ name: String, in space: Space = .default, version: String? = nil) async throws {
         let key = FileKey(space, name)
         try await self.withFileLock(key) {
+            await self.syncCatalog()  // what other processes sharing the catalog stored or deleted
             if let version, let current = self.file(key), current.version != version {
                 throw ClusterError(.versionChanged, "'\(name)' was replaced since you looked at it; nothing was deleted")
             }
-            let listing = try await self.list(in: space)
-            guard let file = listing.files.first(where: { $0.name == name }) else {
-                throw ClusterError(.notFound, "no file named '\(name)'")
-            }
-            let pending = self.planner.deletionTargets(
-                listed: file.nodes, recorded: self.file(key)?.nodes ?? [], unreachable: listing.unreachableNodes)
-            var left = Set<String>()
-            var leftTopLevel = Set<String>()
-            for n in pending {
-                guard let node = self.node(n) else { continue }
-                let place = self.place(of: key, on: n)
-                if await self.removeReplica(name, in: place, on: node, why: "deleted") {
-                    await node.account(addedBytes: -Int64(file.size))
-                } else if place == space {
-                    left.insert(n)
-                } else {
-                    leftTopLevel.insert(n)
+            // Every node is asked to delete its copy, rather than the space listed first to learn who holds one: a
+            // DELE where there is none costs a 550, where listing a space of 100,000 files cost seconds per delete.
+            // That also reaches a copy the catalog does not record (left by an upload that failed half-way).
+            let recorded = self.file(key)
+            var removed = Set<String>()
+            var unasked = Set<String>()
+            for node in self.nodes {
+                let place = self.place(of: key, on: node.name)
+                switch await self.removeReplica(name, in: place, on: node, why: "deleted", measuring: recorded == nil) {
+                case .removed(let size):
+                    removed.insert(node.name)
+                    if let size = recorded?.size ?? size { await node.account(addedBytes: -Int64(clamping: size)) }
+                case .absent:
+                    break
+                case .failed:
+                    unasked.insert(node.name)
                 }
             }
+            guard let left = self.planner.deletionLeftovers(recorded: recorded != nil, removed: removed, unasked: unasked)
+            else { throw ClusterError(.notFound, "no file named '\(name)'") }
+            // A node that could not be asked keeps a tombstone where its copy lies: removed when it answers again.
+            let leftTopLevel = left.filter { self.place(of: key, on: $0) != space }
+            let leftInSpace = left.subtracting(leftTopLevel)
             var changes: [CatalogChange] = []
             if self.moves[key] != nil {
                 self.moves[key] = nil
@@ -104,24 +109,49 @@ extension Cluster {
                 changes.append(.setTombstones(topLevel, self.tombstones[topLevel] ?? []))
             }
             self.setFile(key, nil)
-            self.tombstones[key] = left.isEmpty ? nil : left
-            try await self.store?.apply(changes + [.remove(key), .setTombstones(key, left)])
+            self.tombstones[key] = leftInSpace.isEmpty ? nil : leftInSpace
+            try await self.store?.apply(changes + [.remove(key), .setTombstones(key, leftInSpace)])
         }
     }
 
-    /// Removes one replica (or temporary copy) from one node: `true` when it is gone, or was never there. The one
-    /// place replicas are removed; a failure is logged with the node, the file and why it was being removed.
+    /// Removes one replica (or temporary copy) from one node: `true` when it is gone, or was never there.
     @discardableResult
     func removeReplica(_ name: String, in space: Space, on node: ClusterNode, why: String) async -> Bool {
+        switch await self.removeReplica(name, in: space, on: node, why: why, measuring: false) {
+        case .removed, .absent: true
+        case .failed: false
+        }
+    }
+
+    /// What removing a replica from a node found.
+    enum ReplicaRemoval {
+        /// It was there and is gone; its size when it was measured first.
+        case removed(size: UInt64?)
+        /// There was none.
+        case absent
+        /// The node could not be asked, or refused other than with "not found".
+        case failed
+    }
+
+    /// Removes one replica (or temporary copy) from one node, reading its size first when `measuring`. The one
+    /// place replicas are removed; a failure is logged with the node, the file and why it was being removed.
+    func removeReplica(_ name: String, in space: Space, on node: ClusterNode, why: String, measuring: Bool) async
+        -> ReplicaRemoval
+    {
+        let path = node.path(name, in: space)
         do {
-            try await node.withClient { try await $0.delete(node.path(name, in: space)) }
-            return true
+            let size = try await node.withClient { client in
+                let size = measuring ? try await client.size(of: path) : nil
+                try await client.delete(path)
+                return size
+            }
+            return .removed(size: size)
         } catch let error as FTPClientError where error.replyCode == 550 {
-            return true  // nothing there
+            return .absent  // nothing there
         } catch {
             self.logger.warning("a replica could not be removed", metadata: [
                 "node": "\(node.name)", "file": "\(FileKey(space, name))", "why": "\(why)", "error": "\(error)"])
-            return false
+            return .failed
         }
     }
 }

@@ -82,9 +82,11 @@ package struct ReplicaPlanner: Sendable, Hashable {
 
     // MARK: - Delete
 
-    /// Every node that may hold a copy of a deleted file: those listing it, those the catalog records, and those
-    /// that could not be asked.
-    package func deletionTargets(listed: [String], recorded: [String], unreachable: [String]) -> [String] {
-        Set(listed).union(recorded).union(unreachable).sorted()
+    /// What a delete leaves, once every node was asked to remove its copy: the nodes that could not be asked, whose
+    /// copies go when they answer again (their tombstones). `nil` when there was nothing to delete: a file the
+    /// catalog does not record and no node had (one only on a node that could not be asked is not known to exist).
+    package func deletionLeftovers(recorded: Bool, removed: Set<String>, unasked: Set<String>) -> Set<String>? {
+        guard recorded || !removed.isEmpty else { return nil }
+        return unasked
     }
 }

@@ -151,17 +151,13 @@ public struct ConsoleFrontEnd: Sendable {
 
     private func list(_ filter: String?) async -> String {
         let page: FilePage
-        switch await self.bot.list(filter: filter, page: 0, for: self.caller) {
+        // The console shows every match in one page: one listing of the space, where asking page by page listed it
+        // again for each page (a space of 100,000 files was thousands of listings of every node).
+        switch await self.bot.list(filter: filter, pageSize: .max, for: self.caller) {
         case .failure(let refusal): return Self.render(refusal)
         case .success(let p): page = p
         }
-        // The console shows every match, not pages.
-        var rows = page.rows
-        if page.pageCount > 1 {
-            for n in 1..<page.pageCount {
-                if case .success(let more) = await self.bot.list(filter: filter, page: n, for: self.caller) { rows += more.rows }
-            }
-        }
+        let rows = page.rows
         var lines: [String] = []
         if rows.isEmpty {
             lines.append(filter.map { "No file matches '\($0)'." } ?? "No files yet. Add one with \(self.prefix)upload PATH.")

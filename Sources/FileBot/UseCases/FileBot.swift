@@ -123,8 +123,11 @@ public struct FileBot: Sendable {
 
     // MARK: - Listing
 
-    /// One page of the caller's space, names containing `filter` (any case) when given.
-    public func list(filter: String? = nil, page: Int = 0, for caller: Caller) async -> Result<FilePage, Refusal> {
+    /// One page of the caller's space, names containing `filter` (any case) when given, of `pageSize` rows (the
+    /// settings' page size when `nil`; `.max` for everything in one page, as the console shows it).
+    public func list(filter: String? = nil, page: Int = 0, pageSize: Int? = nil, for caller: Caller) async
+        -> Result<FilePage, Refusal>
+    {
         let listing: ClusterListing
         do {
             listing = try await self.cluster.list(in: caller.space)
@@ -133,8 +136,8 @@ public struct FileBot: Sendable {
         }
         let filter = filter.flatMap { $0.isEmpty ? nil : $0 }
         let matching = listing.files.filter { f in filter.map { f.name.localizedCaseInsensitiveContains($0) } ?? true }
-        let size = self.settings.pageSize
-        let pages = max(1, (matching.count + size - 1) / size)
+        let size = max(1, pageSize ?? self.settings.pageSize)
+        let pages = max(1, matching.count / size + (matching.count % size == 0 ? 0 : 1))
         let current = min(max(page, 0), pages - 1)
         return .success(FilePage(
             rows: matching.dropFirst(current * size).prefix(size).map { FileRow($0, replicasWanted: self.cluster.replicas) },
