@@ -30,16 +30,8 @@ extension FTPClient {
         try await self.exclusive {
             let machine = self.features.supports("MLST")
             let command = (machine ? "MLSD" : "LIST") + (path.map { " \($0)" } ?? "")
-            let text = try await self.receiveText(command)
-            let now = Date()
-            return text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).compactMap { line in
-                let l = String(line)
-                if machine {
-                    if FTPListParser.isSelfOrParent(l) { return nil }
-                    return FTPListParser.parseMachine(l)
-                }
-                return FTPListParser.parseList(l, now: now)
-            }
+            let data = try await self.receiveListing(command)
+            return data.withUnsafeReadableBytes { FTPListParser.parseListing($0, machine: machine) }
         }
     }
 
@@ -48,13 +40,13 @@ extension FTPClient {
     /// (`pub/a.txt`), as `ls` prints them, pyftpdlib bare names or 550.
     public func names(_ path: String? = nil) async throws(FTPClientError) -> [String] {
         try await self.exclusive {
-            let text = try await self.receiveText("NLST" + (path.map { " \($0)" } ?? ""))
+            let text = String(buffer: try await self.receiveListing("NLST" + (path.map { " \($0)" } ?? "")))
             return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingSuffixNewlines() }
                 .filter { !$0.isEmpty }
         }
     }
 
-    private func receiveText(_ command: String) async throws(FTPClientError) -> String {
+    private func receiveListing(_ command: String) async throws(FTPClientError) -> ByteBuffer {
         var data = ByteBuffer()
         try await self.transfer(command, kind: .download) { channel, inbound, _ in
             for try await var chunk in inbound {
@@ -65,7 +57,7 @@ extension FTPClient {
             }
             return true
         }
-        return String(decoding: data.readableBytesView, as: UTF8.self)
+        return data
     }
 
     // MARK: - Downloads

@@ -23,49 +23,99 @@ package enum FTPListParser {
 
     /// Parses an `MLSD` line (`fact=value;fact=value; name`), or an `MLST` reply line.
     package static func parseMachine(_ line: String) -> FTPListEntry? {
-        let trimmed = line.trimmingSuffixNewlines()
+        var trimmed = line.trimmingSuffixNewlines()
         if trimmed.isEmpty { return nil }
-        guard let space = trimmed.firstIndex(of: " ") else {
-            return FTPListEntry(name: trimmed, kind: .unparsed, raw: trimmed)
-        }
-        let factsText = trimmed[..<space]
-        let name = String(trimmed[trimmed.index(after: space)...])
-        // Facts and no name (found by fuzzing): an entry named "" would stand for the directory itself.
-        if name.isEmpty { return FTPListEntry(name: trimmed, kind: .unparsed, raw: trimmed) }
-        var entry = FTPListEntry(name: name, kind: .file, raw: trimmed)
-        var sawType = false
-        for fact in factsText.split(separator: ";") {
-            guard let eq = fact.firstIndex(of: "=") else { continue }
-            let key = fact[..<eq].lowercased()
-            let value = String(fact[fact.index(after: eq)...])
-            switch key {
-            case "type":
-                sawType = true
-                switch value.lowercased() {
-                case "file": entry.kind = .file
-                case "dir", "cdir", "pdir": entry.kind = .directory
-                case "os.unix=symlink", "os.unix=slink": entry.kind = .symbolicLink(target: nil)
-                default:
-                    if value.lowercased().hasPrefix("os.unix=slink:") {
-                        entry.kind = .symbolicLink(target: String(value.dropFirst(14)))
-                    } else {
-                        entry.kind = .other
-                    }
-                }
-            case "size", "sizd": entry.size = UInt64(value)
-            case "modify": entry.modified = FTPTimestamp.parse(value)
-            case "perm": entry.permissions = value
-            default: break
-            }
-        }
-        if !sawType && entry.size == nil { entry.kind = .unparsed; entry.name = trimmed }
-        return entry
+        return trimmed.withUTF8 { self.machineEntry(UnsafeRawBufferPointer($0))?.entry }
     }
 
-    /// Whether an MLSD entry is the listed directory itself or its parent (`cdir`/`pdir`), which callers skip.
-    static func isSelfOrParent(_ raw: String) -> Bool {
-        let lower = raw.lowercased()
-        return lower.contains("type=cdir") || lower.contains("type=pdir")
+    /// Parses a whole listing as its data connection delivered it, a line per entry (`\r\n` or `\n`): `MLSD`
+    /// facts when `machine`, else `LIST` lines. The directory itself and its parent (`type=cdir`/`pdir`) are left
+    /// out, as are lines that are no entries. Works on the bytes: splitting the text into Characters and each
+    /// line's facts into Strings cost 15 µs an entry (a space of 100,000 files on each of two nodes, 3 s).
+    package static func parseListing(_ bytes: UnsafeRawBufferPointer, machine: Bool, now: Date = Date()) -> [FTPListEntry] {
+        var entries: [FTPListEntry] = []
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var last = end
+            while last > start, bytes[last - 1] == UInt8(ascii: "\r") || bytes[last - 1] == UInt8(ascii: "\n") { last -= 1 }
+            if last > start {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<last])
+                if machine {
+                    if let (entry, listedItself) = self.machineEntry(line), !listedItself { entries.append(entry) }
+                } else if let entry = self.parseList(String(decoding: line, as: UTF8.self), now: now) {
+                    entries.append(entry)
+                }
+            }
+            start = end + 1
+        }
+        return entries
+    }
+
+    /// One `MLSD` line, without its line break: the entry, and whether it is the listed directory or its parent.
+    private static func machineEntry(_ line: UnsafeRawBufferPointer) -> (entry: FTPListEntry, listedItself: Bool)? {
+        guard !line.isEmpty else { return nil }
+        let raw = String(decoding: line, as: UTF8.self)
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space + 1 < line.count else {
+            // No name, or facts and no name (found by fuzzing): an entry named "" would stand for the directory.
+            return (FTPListEntry(name: raw, kind: .unparsed, raw: raw), false)
+        }
+        var entry = FTPListEntry(
+            name: String(decoding: UnsafeRawBufferPointer(rebasing: line[(space + 1)...]), as: UTF8.self), kind: .file,
+            raw: raw)
+        var sawType = false
+        var listedItself = false
+        var factStart = 0
+        while factStart < space {
+            var factEnd = factStart
+            while factEnd < space, line[factEnd] != UInt8(ascii: ";") { factEnd += 1 }
+            let fact = UnsafeRawBufferPointer(rebasing: line[factStart..<factEnd])
+            factStart = factEnd + 1
+            guard let eq = fact.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = UnsafeRawBufferPointer(rebasing: fact[..<eq])
+            let value = UnsafeRawBufferPointer(rebasing: fact[(eq + 1)...])
+            if Self.equalsIgnoringCase(key, "type") {
+                sawType = true
+                if Self.equalsIgnoringCase(value, "file") {
+                    entry.kind = .file
+                } else if Self.equalsIgnoringCase(value, "dir") {
+                    entry.kind = .directory
+                } else if Self.equalsIgnoringCase(value, "cdir") || Self.equalsIgnoringCase(value, "pdir") {
+                    entry.kind = .directory
+                    listedItself = true
+                } else if Self.equalsIgnoringCase(value, "os.unix=symlink") || Self.equalsIgnoringCase(value, "os.unix=slink") {
+                    entry.kind = .symbolicLink(target: nil)
+                } else if value.count >= 14, Self.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: value[..<14]), "os.unix=slink:") {
+                    entry.kind = .symbolicLink(target: String(decoding: UnsafeRawBufferPointer(rebasing: value[14...]), as: UTF8.self))
+                } else {
+                    entry.kind = .other
+                }
+            } else if Self.equalsIgnoringCase(key, "size") || Self.equalsIgnoringCase(key, "sizd") {
+                entry.size = UInt64(String(decoding: value, as: UTF8.self))
+            } else if Self.equalsIgnoringCase(key, "modify") {
+                entry.modified = FTPTimestamp.parse(utf8: value)
+            } else if Self.equalsIgnoringCase(key, "perm") {
+                entry.permissions = String(decoding: value, as: UTF8.self)
+            }
+        }
+        if !sawType && entry.size == nil {
+            entry.kind = .unparsed
+            entry.name = raw
+        }
+        return (entry, listedItself)
+    }
+
+    /// Whether `bytes` spell `lowercase` in any case (ASCII).
+    private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        for i in 0..<bytes.count {
+            var c = bytes[i]
+            if c >= UInt8(ascii: "A"), c <= UInt8(ascii: "Z") { c += 32 }
+            if c != expected[i] { return false }
+        }
+        return true
     }
 
     // MARK: - Unix

@@ -37,29 +37,51 @@ package enum FTPTimestamp {
 
     /// Parses `YYYYMMDDHHMMSS` with optional fraction; `nil` for anything malformed or out of range.
     package static func parse(_ text: String) -> Date? {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let main = Array(parts[0].utf8)
-        guard main.count == 14, main.allSatisfy({ (48...57).contains($0) }) else { return nil }
-        func n(_ a: Int, _ b: Int) -> Int32 { Int32(String(decoding: main[a..<b], as: UTF8.self))! }
-        var tm = tm()
-        tm.tm_year = n(0, 4) - 1900
-        tm.tm_mon = n(4, 6) - 1
-        tm.tm_mday = n(6, 8)
-        tm.tm_hour = n(8, 10)
-        tm.tm_min = n(10, 12)
-        tm.tm_sec = n(12, 14)
-        guard (0...11).contains(tm.tm_mon), (1...31).contains(tm.tm_mday), (0...23).contains(tm.tm_hour),
-            (0...59).contains(tm.tm_min), (0...60).contains(tm.tm_sec), tm.tm_year >= 0
-        else { return nil }
-        let seconds = timegm(&tm)
-        var fraction = 0.0
-        if parts.count == 2 {
-            guard !parts[1].isEmpty, parts[1].count <= 9, parts[1].allSatisfy(\.isASCIIDigit),
-                let f = Double("0." + parts[1])
-            else { return nil }
-            fraction = f
+        var text = text
+        return text.withUTF8 { self.parse(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``parse(_:)`` over the value's bytes, as a listing holds them (a `modify` fact per entry).
+    package static func parse(utf8 t: UnsafeRawBufferPointer) -> Date? {
+        func digits(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                let c = t[i]
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(c - UInt8(ascii: "0"))
+            }
+            return value
         }
+        guard t.count >= 14, let year = digits(0..<4), let month = digits(4..<6), let day = digits(6..<8),
+            let hour = digits(8..<10), let minute = digits(10..<12), let second = digits(12..<14),
+            year >= 1900, (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+            (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        var fraction = 0.0
+        if t.count > 14 {
+            // Up to nine digits after the point: exact as an integer, so the division rounds as parsing would.
+            guard t[14] == UInt8(ascii: "."), t.count > 15, t.count - 15 <= 9, let f = digits(15..<t.count) else {
+                return nil
+            }
+            var scale = 1.0
+            for _ in 15..<t.count { scale *= 10 }
+            fraction = Double(f) / scale
+        }
+        // As timegm(3) counts: an out-of-range day (31 February) runs on into the next month, a 60th second into
+        // the next minute.
+        let seconds = self.days(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Days from 1970-01-01 to the date in the proleptic Gregorian calendar (the civil-from-days algorithm's
+    /// inverse, as in H. Hinnant's "chrono-compatible low-level date algorithms").
+    private static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// `Mon DD HH:MM` for recent files, `Mon DD  YYYY` otherwise, as `ls -l` prints them, written into `buffer`.
@@ -67,7 +89,7 @@ package enum FTPTimestamp {
         let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
         let c = components(of: date.timeIntervalSince1970)
         let month = Int(c.tm_mon) * 3
-        months.withUTF8Buffer { buffer.writeBytes(UnsafeBufferPointer(rebasing: $0[month..<month + 3])) }
+        _ = months.withUTF8Buffer { buffer.writeBytes(UnsafeBufferPointer(rebasing: $0[month..<month + 3])) }
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeDecimal(UInt64(c.tm_mday), width: 2, padding: UInt8(ascii: " "))
         let age = now.timeIntervalSince(date)

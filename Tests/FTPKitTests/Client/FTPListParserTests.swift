@@ -79,6 +79,30 @@ import SeedTestSupport
         #expect(FTPListParser.parseMachine("garbage")?.kind == .unparsed)
         // Found by fuzzing: facts, a space and no name is not an entry named "".
         #expect(FTPListParser.parseMachine("type=dir;modify=20240101; ")?.kind == .unparsed)
-        #expect(FTPListParser.isSelfOrParent("type=cdir;modify=20240101000000; /x"))
+    }
+
+    /// A whole listing as the data connection brings it: lines ended by CRLF or LF (and stray CRs), empty lines and
+    /// the directory itself and its parent left out, any case in the facts, a name that only looks like a `cdir`
+    /// fact kept, text that is not UTF-8 replaced rather than lost, and every line read as the line parser reads it.
+    @Test func wholeListings() throws {
+        let text = "type=cdir;modify=20240101000000; /x\r\nTYPE=PDIR; ..\r\n"
+            + "type=file;size=3;modify=20240102030405; a b.txt\r\n\r\n"
+            + "type=file;size=5; type=cdir.txt\n"
+            + "Type=Dir;Modify=20231231235960; sub\r\r\n"
+            + "type=file;size=1; caf\u{E9} \u{1F600}\r\n"
+            + "type=file;size=2; bad\u{FF}name\r\n"
+            + "garbage"
+        var bytes = Array(text.utf8)
+        let bad = try #require(bytes.firstIndex(of: 0xC3).flatMap { i in bytes[(i + 1)...].firstIndex(of: 0xC3) })
+        bytes[bad] = 0xFF  // "ÿ" is C3 BF: make it an invalid lead byte
+        let entries = bytes.withUnsafeBytes { FTPListParser.parseListing($0, machine: true) }
+        #expect(entries.map(\.name) == ["a b.txt", "type=cdir.txt", "sub", "caf\u{E9} \u{1F600}", "bad\u{FFFD}\u{FFFD}name", "garbage"])
+        #expect(entries[0].size == 3 && entries[0].modified == FTPTimestamp.parse("20240102030405"))
+        #expect(entries[2].kind == .directory && entries[2].modified == FTPTimestamp.parse("20240101000000"), "a 60th second")
+        #expect(entries[5].kind == .unparsed)
+        for entry in entries { #expect(FTPListParser.parseMachine(entry.raw) == entry, "\(entry.raw)") }
+        let list = "drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 dir\r\n-rw-r--r-- 1 ftp ftp 12 Jan 03 2024 f g\ntotal 8\r\n"
+        let parsed = Array(list.utf8).withUnsafeBytes { FTPListParser.parseListing($0, machine: false, now: now) }
+        #expect(parsed.map(\.name) == ["dir", "f g"] && parsed[1].size == 12)
     }
 }

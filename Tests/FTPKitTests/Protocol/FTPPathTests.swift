@@ -1,3 +1,7 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import SeedTestSupport
 
@@ -88,5 +92,37 @@ import SeedTestSupport
         "20240101000000.abc"])
     func rejectsMalformed(_ s: String) {
         #expect(FTPTimestamp.parse(s) == nil)
+    }
+
+    /// The parser counts days itself; it must agree with timegm(3), which it replaced, on every date it accepts:
+    /// leap years, the 31st of any month (running on into the next), a 60th second, fractions of up to nine digits.
+    @Test func agreesWithTimegm() throws {
+        var generator = SystemRandomNumberGenerator()
+        var cases = ["19000101000000", "19700101000000", "20000229235960", "21000228000000", "20230231120000",
+            "99991231235959", "20240101000000.000000001", "20240101000000.999999999", "20240630120000.5"]
+        for _ in 0..<2_000 {
+            var text = String(format: "%04d%02d%02d%02d%02d%02d", Int.random(in: 1900...2400, using: &generator),
+                Int.random(in: 1...12, using: &generator), Int.random(in: 1...31, using: &generator),
+                Int.random(in: 0...23, using: &generator), Int.random(in: 0...59, using: &generator),
+                Int.random(in: 0...60, using: &generator))
+            if Bool.random(using: &generator) {
+                text += "." + String(Int.random(in: 0...999_999_999, using: &generator)).prefix(Int.random(in: 1...9, using: &generator))
+            }
+            cases.append(text)
+        }
+        for text in cases {
+            let parts = text.split(separator: ".")
+            let d = Array(parts[0].utf8).map { Int32($0) - 48 }
+            var t = tm()
+            t.tm_year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3] - 1900
+            t.tm_mon = d[4] * 10 + d[5] - 1
+            t.tm_mday = d[6] * 10 + d[7]
+            t.tm_hour = d[8] * 10 + d[9]
+            t.tm_min = d[10] * 10 + d[11]
+            t.tm_sec = d[12] * 10 + d[13]
+            let fraction = parts.count == 2 ? try #require(Double("0." + String(parts[1]))) : 0.0
+            let expected = Date(timeIntervalSince1970: Double(timegm(&t)) + fraction)
+            #expect(FTPTimestamp.parse(text) == expected, "\(text)")
+        }
     }
 }
