@@ -40,9 +40,8 @@ extension FTPClient {
     /// (`pub/a.txt`), as `ls` prints them, pyftpdlib bare names or 550.
     public func names(_ path: String? = nil) async throws(FTPClientError) -> [String] {
         try await self.exclusive {
-            let text = String(buffer: try await self.receiveListing("NLST" + (path.map { " \($0)" } ?? "")))
-            return text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingSuffixNewlines() }
-                .filter { !$0.isEmpty }
+            let data = try await self.receiveListing("NLST" + (path.map { " \($0)" } ?? ""))
+            return data.withUnsafeReadableBytes { FTPListParser.parseNames($0) }
         }
     }
 

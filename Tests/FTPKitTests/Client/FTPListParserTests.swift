@@ -104,5 +104,7 @@ import SeedTestSupport
         let list = "drwxr-xr-x 2 ftp ftp 4096 Jan 02 2024 dir\r\n-rw-r--r-- 1 ftp ftp 12 Jan 03 2024 f g\ntotal 8\r\n"
         let parsed = Array(list.utf8).withUnsafeBytes { FTPListParser.parseListing($0, machine: false, now: now) }
         #expect(parsed.map(\.name) == ["dir", "f g"] && parsed[1].size == 12)
+        let names = Array("a b.txt\r\n\r\npub/c.bin\nx\ry\r\r\ncaf\u{E9}".utf8).withUnsafeBytes { FTPListParser.parseNames($0) }
+        #expect(names == ["a b.txt", "pub/c.bin", "x\ry", "caf\u{E9}"])
     }
 }
