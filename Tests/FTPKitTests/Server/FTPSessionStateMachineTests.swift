@@ -291,6 +291,14 @@ import SeedTestSupport
         _ = m.fileOperationCompleted(op, .listingTarget(target))
         #expect(m.statusListingSent(.notTaken) == .close([]), "a client that stopped reading is closed")
         #expect(m.statusListingSent(.sent) == .none, "nothing after the end")
+
+        // A shutdown while the reply is written waits for its end: a 421 inside it would be read as one of its lines.
+        var shutting = loggedIn()
+        _ = send(&shutting, "STAT d")
+        _ = shutting.fileOperationCompleted(op, .listingTarget(target))
+        #expect(shutting.shutDown() == .none)
+        #expect(shutting.statusListingSent(.sent)
+            == .close([FTPReply(213, "End of status."), FTPReply(421, "Server shutting down.")]))
     }
 
     @Test func missingArgumentsAndUnknownCommands() {

@@ -67,8 +67,9 @@ enum FTPSessionPhase: Sendable, Hashable {
     enum Activity: Sendable, Hashable {
         case idle
         case fileOperation
-        /// A STAT listing's lines are being written on the control connection.
-        case sendingStatus
+        /// A STAT listing's lines are being written on the control connection; with `shutDownAfter`, the server is
+        /// shutting down and the session closes once the reply has ended (a 421 inside it would be read as text).
+        case sendingStatus(shutDownAfter: Bool)
         case openingPassive(extended: Bool)
         case transferring(RunningTransfer)
     }

@@ -52,7 +52,7 @@ extension FTPSessionStateMachine {
             }
             // A directory's lines are written as its entries are read (a big one is never held whole), and commands
             // wait until the reply has ended.
-            s.activity = .sendingStatus
+            s.activity = .sendingStatus(shutDownAfter: false)
             return .sendStatusListing(FTPStatusListing(target: target, opening: "Status of \(display):", code: 213))
         case .hash(_, let display, let algorithm, _):
             guard case .hash(let hex, let first, let last) = result else {
@@ -70,18 +70,20 @@ extension FTPSessionStateMachine {
     /// The lines of a STAT listing have been written (``Action/sendStatusListing(_:)``): end its reply, or the
     /// session when the client stopped taking it.
     package mutating func statusListingSent(_ outcome: FTPStatusListing.Outcome) -> Action {
-        guard case .loggedIn(var s) = self.phase, s.activity == .sendingStatus else { return .none }
+        guard case .loggedIn(var s) = self.phase, case .sendingStatus(let shutDownAfter) = s.activity else { return .none }
         s.activity = .idle
         self.phase = .loggedIn(s)
+        let end: FTPReply
         switch outcome {
         case .sent:
-            return .reply(FTPReply(213, "End of status."))
+            end = FTPReply(213, "End of status.")
         case .stopped(let error):
             // The reply has begun: it can only end with its own code, saying that the listing is incomplete.
-            return .reply(FTPReply(213, "End of status; the listing stopped early: \(error.message)."))
+            end = FTPReply(213, "End of status; the listing stopped early: \(error.message).")
         case .notTaken:
             return self.close([])
         }
+        return shutDownAfter ? self.close([end, FTPReply(421, "Server shutting down.")]) : .reply(end)
     }
 
     // MARK: - Security (RFC 2228, RFC 4217)

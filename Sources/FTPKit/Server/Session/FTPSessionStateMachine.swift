@@ -195,6 +195,11 @@ package struct FTPSessionStateMachine: Sendable {
                 self.phase = .loggedIn(s)
                 return .none
             }
+            if case .sendingStatus = s.activity {
+                s.activity = .sendingStatus(shutDownAfter: true)
+                self.phase = .loggedIn(s)
+                return .none
+            }
         case .loggedOut, .authenticating, .loginHeld:
             break
         }
