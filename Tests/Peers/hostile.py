@@ -406,6 +406,34 @@ elif scenario in ("deaf-stat", "deaf-close"):
     check(ending == "reset", "the connection of a client that stopped reading was %s after %d bytes" % (ending, len(received)))
     check(b"213 End of status" not in received, "the whole reply was held until the client read it")
 
+elif scenario == "stat-shutdown":
+    # The server is shut down while a STAT reply far bigger than the kernel buffers is being written (the test
+    # shuts it down once "reading" exists, and says so with "shutting-down"): the reply comes whole, then 421.
+    many = os.path.join(root, "many")
+    os.mkdir(many)
+    for i in range(25000):
+        open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect((host, port))
+    f = s.makefile("rb")
+    check(f.readline().startswith(b"220"), "greeting")
+    s.sendall(b"USER " + user.encode() + b"\r\n")
+    check(f.readline()[:1] in (b"2", b"3"), "USER")
+    s.sendall(b"PASS " + password.encode() + b"\r\n")
+    check(f.readline().startswith(b"230"), "login")
+    s.sendall(b"STAT many\r\n")
+    check(f.readline().startswith(b"213-Status of /many:"), "the reply begins")
+    open(os.path.join(root, "reading"), "w").close()
+    deadline = time.time() + 30
+    while not os.path.exists(os.path.join(root, "shutting-down")) and time.time() < deadline:
+        time.sleep(0.05)
+    lines = [l.rstrip(b"\r\n") for l in f.readlines()]
+    end = lines.index(b"213 End of status.") if b"213 End of status." in lines else -1
+    check(end == 25000, "the whole listing, then its end (%d lines; end at %d)" % (len(lines), end))
+    check(lines[end + 1:] == [b"421 Server shutting down."], "then 421 and nothing else: %r" % lines[end + 1:][:3])
+
 else:
     print("unknown scenario", scenario)
     sys.exit(2)

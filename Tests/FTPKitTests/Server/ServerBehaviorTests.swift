@@ -75,6 +75,21 @@ import Testing
         await server.stop()
     }
 
+    /// A shutdown while a STAT reply is being written lets the reply end before the 421: sent at once, the 421
+    /// would sit among the reply's lines, where a client reads it as one more line.
+    @Test func shutdownLetsAStatusListingEndFirst() async throws {
+        let server = try await TestFTPServer.start()
+        async let client = runPython("hostile.py", server, ["stat-shutdown"])
+        try await eventually("the reply under way", timeout: .seconds(60)) {
+            FileManager.default.fileExists(atPath: server.root.appendingPathComponent("reading").path)
+        }
+        try server.write("shutting-down", Data())
+        await server.server.shutdown(gracePeriod: .seconds(30))
+        let r = try await client
+        #expect(r.status == 0, "\(r)")
+        await server.stop()
+    }
+
     /// In a `ServiceGroup` (as ftpd runs it), a graceful shutdown of the group is the server's: the upload under
     /// way completes, the session then gets 421, and the group's run returns.
     @Test func aServiceGroupsGracefulShutdownDrainsTheServer() async throws {
