@@ -78,12 +78,23 @@ extension Cluster {
             // Every node is asked to delete its copy, rather than the space listed first to learn who holds one: a
             // DELE where there is none costs a 550, where listing a space of 100,000 files cost seconds per delete.
             // That also reaches a copy the catalog does not record (left by an upload that failed half-way).
+            // The nodes are asked at once, as a listing would have asked them.
             let recorded = self.file(key)
+            let outcomes = await withTaskGroup(of: (ClusterNode, ReplicaRemoval).self) { group in
+                for node in self.nodes {
+                    let place = self.place(of: key, on: node.name)
+                    group.addTask {
+                        (node, await self.removeReplica(name, in: place, on: node, why: "deleted", measuring: recorded == nil))
+                    }
+                }
+                var all: [(ClusterNode, ReplicaRemoval)] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
             var removed = Set<String>()
             var unasked = Set<String>()
-            for node in self.nodes {
-                let place = self.place(of: key, on: node.name)
-                switch await self.removeReplica(name, in: place, on: node, why: "deleted", measuring: recorded == nil) {
+            for (node, outcome) in outcomes {
+                switch outcome {
                 case .removed(let size):
                     removed.insert(node.name)
                     if let size = recorded?.size ?? size { await node.account(addedBytes: -Int64(clamping: size)) }

@@ -1,9 +1,10 @@
 import NIOCore
 
-/// Writes a data connection's bytes straight to its channel and knows when they have left: an FTP transfer ends
-/// by closing the connection, and a close drops whatever is still queued in the channel, so the last bytes of a
-/// file would be lost (seen with 1 MiB chunks over TLS: curl reported the transfer closed early). A few writes
-/// stay in flight for throughput; ``finish()`` waits for all of them before the caller may close.
+/// Writes a data connection's bytes (or a STAT listing's lines on the control connection) straight to its channel
+/// and knows when they have left: an FTP transfer ends by closing the connection, and a close drops whatever is
+/// still queued in the channel, so the last bytes of a file would be lost (seen with 1 MiB chunks over TLS: curl
+/// reported the transfer closed early). A few writes stay in flight for throughput, so a peer that reads slowly
+/// paces the writer; ``finish()`` waits for all of them before the caller may close.
 struct ChunkWriter {
     /// A write did not go out within the stall timeout: the peer stopped reading.
     struct Stalled: Error {}
