@@ -169,7 +169,7 @@ import Testing
             pid, fd = pty.fork()
             if pid == 0:
                 os.execv(binary, [binary, "user", "add", "--users", users, "--iterations", "2000", name])
-            out, deadline = b"", time.time() + 60
+            out, answered, deadline = b"", 0, time.time() + 60
             while time.time() < deadline:
                 if not select.select([fd], [], [], 0.2)[0]:
                     continue
@@ -180,8 +180,12 @@ import Testing
                 if not data:
                     break
                 out += data
-                if answers and out.rstrip().endswith(b":"):
+                # A prompt is a line that ends in ":" and came after the last answer: the line break that follows
+                # an answer (echo still off) is not one, and answering it typed the next answer while the echo was
+                # back on between the two prompts.
+                if answers and out[answered:].split(b"\\n")[-1].strip().endswith(b":"):
                     os.write(fd, answers.pop(0).encode() + b"\\n")
+                    answered = len(out)
             _, status = os.waitpid(pid, 0)
             sys.stdout.write(repr(out))
             sys.exit(os.waitstatus_to_exitcode(status))
