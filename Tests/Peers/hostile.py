@@ -41,6 +41,30 @@ def replies(f, n):
     return codes
 
 
+def big_directory():
+    """A directory of 25,000 long names: its STAT reply (about 8 MB) is far bigger than the kernel buffers hold."""
+    many = os.path.join(root, "many")
+    os.mkdir(many)
+    for i in range(25000):
+        open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
+
+
+def slow_reader():
+    """A logged-in control connection with a small receive window (set before connecting: a window shrunk later
+    stalls the sender on retransmission back-off), and its line reader."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect((host, port))
+    f = s.makefile("rb")
+    check(f.readline().startswith(b"220"), "greeting")
+    s.sendall(b"USER " + user.encode() + b"\r\n")
+    check(f.readline()[:1] in (b"2", b"3"), "USER")
+    s.sendall(b"PASS " + password.encode() + b"\r\n")
+    check(f.readline().startswith(b"230"), "login")
+    return s, f
+
+
 class Raw:
     """A line-level control connection, for what ftplib refuses to send."""
     def __init__(self):
@@ -352,26 +376,8 @@ elif scenario in ("deaf-stat", "deaf-close"):
     #   queue overflows, or its idle timeout ends it) with replies it cannot deliver, and after the close timeout
     #   (2 s in the test) the connection is reset. Without one it would wait for the client to read, forever.
     if scenario == "deaf-stat":
-        many = os.path.join(root, "many")
-        os.mkdir(many)
-        for i in range(25000):
-            open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a window shrunk later stalls
-    s.settimeout(30)
-    s.connect((host, port))
-
-    def line():
-        out = b""
-        while not out.endswith(b"\n"):
-            out += s.recv(1)
-        return out
-
-    check(line().startswith(b"220"), "greeting")
-    s.sendall(b"USER " + user.encode() + b"\r\n")
-    check(line()[:1] in (b"2", b"3"), "USER")
-    s.sendall(b"PASS " + password.encode() + b"\r\n")
-    check(line().startswith(b"230"), "login")
+        big_directory()
+    s, _ = slow_reader()  # nothing more is read through the line reader: its buffer stays empty
     reset = False
     if scenario == "deaf-stat":
         s.sendall(b"STAT many\r\n")
@@ -409,20 +415,8 @@ elif scenario in ("deaf-stat", "deaf-close"):
 elif scenario == "stat-shutdown":
     # The server is shut down while a STAT reply far bigger than the kernel buffers is being written (the test
     # shuts it down once "reading" exists, and says so with "shutting-down"): the reply comes whole, then 421.
-    many = os.path.join(root, "many")
-    os.mkdir(many)
-    for i in range(25000):
-        open(os.path.join(many, "%05d-%s" % (i, "n" * 240)), "w").close()
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.settimeout(30)
-    s.connect((host, port))
-    f = s.makefile("rb")
-    check(f.readline().startswith(b"220"), "greeting")
-    s.sendall(b"USER " + user.encode() + b"\r\n")
-    check(f.readline()[:1] in (b"2", b"3"), "USER")
-    s.sendall(b"PASS " + password.encode() + b"\r\n")
-    check(f.readline().startswith(b"230"), "login")
+    big_directory()
+    s, f = slow_reader()
     s.sendall(b"STAT many\r\n")
     check(f.readline().startswith(b"213-Status of /many:"), "the reply begins")
     open(os.path.join(root, "reading"), "w").close()
