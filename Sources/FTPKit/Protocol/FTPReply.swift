@@ -20,7 +20,7 @@ public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
         if self.lines.count == 1 {
             return "\(self.code) \(Self.clean(self.lines[0]))\r\n"
         }
-        var out = "\(self.code)-\(Self.clean(self.lines[0]))\r\n"
+        var out = Self.opening(self.code, self.lines[0])
         for line in self.lines.dropFirst().dropLast() {
             out += " \(Self.clean(line))\r\n"
         }

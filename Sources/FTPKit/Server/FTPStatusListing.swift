@@ -15,10 +15,12 @@ package struct FTPStatusListing: Sendable, Hashable {
         case notTaken
     }
 
+    /// The reply's code, on its first line and its last (RFC 959: 213 for a STAT with a path).
+    package static let code = 213
+
     package var target: FTPListingTarget
     /// The reply's first line's text ("Status of /pub:").
     package var opening: String
-    package var code: Int
 
     /// Writes the reply's first line and the listing's lines (each indented by a space, as inner lines of a reply
     /// are) on `channel`. A write that has not gone out after `stallTimeout` means the client stopped reading: the
@@ -26,7 +28,7 @@ package struct FTPStatusListing: Sendable, Hashable {
     package func write(from storage: any FTPStorage, on channel: any Channel, stallTimeout: TimeAmount) async -> Outcome {
         var writer = ChunkWriter(channel: channel, stallTimeout: stallTimeout)
         var opening = channel.allocator.buffer(capacity: 64 * 1024)
-        opening.writeString(FTPReply.opening(self.code, self.opening))
+        opening.writeString(FTPReply.opening(Self.code, self.opening))
         let now = Date()
         do {
             let listing = try await storage.listing(directory: self.target.directory)

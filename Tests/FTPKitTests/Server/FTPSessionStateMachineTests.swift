@@ -281,7 +281,7 @@ import SeedTestSupport
         ] {
             _ = send(&m, "STAT d")
             #expect(m.fileOperationCompleted(op, .listingTarget(target))
-                == .sendStatusListing(FTPStatusListing(target: target, opening: "Status of /d:", code: 213)))
+                == .sendStatusListing(FTPStatusListing(target: target, opening: "Status of /d:")))
             #expect(send(&m, "NOOP") == .none, "a command waits for the listing")
             #expect(m.statusListingSent(outcome) == expected)
             let queued = m.nextQueuedAction()

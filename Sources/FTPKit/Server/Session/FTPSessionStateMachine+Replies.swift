@@ -53,7 +53,7 @@ extension FTPSessionStateMachine {
             // A directory's lines are written as its entries are read (a big one is never held whole), and commands
             // wait until the reply has ended.
             s.activity = .sendingStatus(shutDownAfter: false)
-            return .sendStatusListing(FTPStatusListing(target: target, opening: "Status of \(display):", code: 213))
+            return .sendStatusListing(FTPStatusListing(target: target, opening: "Status of \(display):"))
         case .hash(_, let display, let algorithm, _):
             guard case .hash(let hex, let first, let last) = result else {
                 return .reply(FTPReply(550, "\(display): unavailable."))
@@ -76,10 +76,10 @@ extension FTPSessionStateMachine {
         let end: FTPReply
         switch outcome {
         case .sent:
-            end = FTPReply(213, "End of status.")
+            end = FTPReply(FTPStatusListing.code, "End of status.")
         case .stopped(let error):
             // The reply has begun: it can only end with its own code, saying that the listing is incomplete.
-            end = FTPReply(213, "End of status; the listing stopped early: \(error.message).")
+            end = FTPReply(FTPStatusListing.code, "End of status; the listing stopped early: \(error.message).")
         case .notTaken:
             return self.close([])
         }
