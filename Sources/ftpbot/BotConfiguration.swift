@@ -88,6 +88,8 @@ struct BotConfiguration: Decodable, Sendable {
     var catalog: Catalog?
     /// Seconds between maintenance rounds (health, pending deletions, repair; default 30).
     var maintenanceInterval: Double?
+    /// Spaces a maintenance round audits (lists on every node and repairs), in turn (default 64).
+    var maintenanceSpacesPerRound: Int?
     /// The gateway shards this process runs, `IDS/COUNT` (`0-1/4`); default: all, as many as Discord recommends.
     var shards: String?
     var localNodes: Int?
@@ -122,7 +124,7 @@ struct BotConfiguration: Decodable, Sendable {
     /// The fields a configuration file may have, by place; anything else is reported (a misspelt key is
     /// otherwise silently ignored).
     static let knownKeys: [String: Set<String>] = [
-        "": ["nodes", "catalog", "shards", "maintenanceInterval", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
+        "": ["nodes", "catalog", "shards", "maintenanceInterval", "maintenanceSpacesPerRound", "localNodes", "dataDirectory", "strategy", "replicas", "prefixes", "adminRoles",
              "allowedChannels", "guildID", "maxFileSize", "userQuota", "apiBaseURL", "gatewayURL", "discordStallTimeout", "metricsAddress",
              "spaces", "directMessages", "onNameCollision", "downloadCheck", "http"],
         "http": ["address", "publicURL", "linkLifetime", "maxLinkLifetime", "keyFile", "trustedProxies", "idleTimeout", "enabled"],
@@ -379,6 +381,9 @@ struct BotConfiguration: Decodable, Sendable {
         }
         if let interval = self.maintenanceInterval, !(interval >= 0.1 && interval <= 86400) {
             add("maintenanceInterval", "must be between 0.1 and 86400 seconds")
+        }
+        if let count = self.maintenanceSpacesPerRound, !(1...1_000_000).contains(count) {
+            add("maintenanceSpacesPerRound", "must be between 1 and 1000000")
         }
         if let shards = self.shards {
             do {

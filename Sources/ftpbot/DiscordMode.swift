@@ -68,7 +68,9 @@ enum DiscordMode {
         // then the cluster's maintenance.
         let maintenance = ClosureService {
             await cancelWhenGracefulShutdown {
-                await bot.cluster.run(every: .milliseconds(Int((configuration.maintenanceInterval ?? 30) * 1000)))
+                await bot.cluster.run(
+                    every: .milliseconds(Int((configuration.maintenanceInterval ?? 30) * 1000)),
+                    spacesPerRound: configuration.maintenanceSpacesPerRound ?? 64)
             }
         }
         let discord = DiscordService(

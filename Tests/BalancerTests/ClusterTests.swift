@@ -339,6 +339,51 @@ final class Collected: Sendable {
         }
     }
 
+    /// A maintenance round audits a bounded number of spaces, in turn: its listings do not grow with the number of
+    /// spaces, and every space's lost replicas come back within as many rounds as the spaces need.
+    @Test func maintenanceAuditsSpacesInTurn() async throws {
+        try await withNodes(3) { nodes in
+            let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)
+            let spaces = (0..<5).map { Space("guild-\($0)")! }
+            var holders: [Space: String] = [:]
+            _ = try await cluster.upload("f.bin", from: Source(count: 1000, delay: nil))  // the "default" space
+            for space in spaces {
+                let stored = try await cluster.upload("r.bin", in: space, from: Source(count: 1000, delay: nil))
+                holders[space] = stored.nodes[0]
+            }
+            // Every node has every space's directory, so that auditing a space lists it on each node (a missing
+            // directory is answered 550 before any listing).
+            for n in nodes { for space in spaces { _ = try? await n.storage.makeDirectory(FTPPath("/\(space.name)")) } }
+            for n in nodes { _ = try? await n.storage.makeDirectory(FTPPath("/default")) }
+            // Every space loses a replica behind the cluster's back.
+            for space in spaces {
+                let victim = try #require(nodes.first { $0.name == holders[space] })
+                try await victim.storage.remove(FTPPath("/\(space.name)/r.bin"))
+            }
+            func restored() async -> [Bool] {
+                var out: [Bool] = []
+                for space in spaces {
+                    var count = 0
+                    for n in nodes where await n.has("r.bin", in: space.name) { count += 1 }
+                    out.append(count == 2)
+                }
+                return out
+            }
+            // 6 spaces in name order ("default", then the 5), 2 a round: each round lists 2 spaces on each node, and
+            // 3 rounds restore all.
+            for round in 1...3 {
+                let before = nodes.map(\.listings)
+                await cluster.repair(spaces: 2)
+                let listed = zip(nodes.map(\.listings), before).map { $0 - $1 }
+                #expect(listed == [2, 2, 2], "round \(round)")
+                let done = await restored().filter { $0 }.count
+                #expect(done == 2 * round - 1, "round \(round)")
+            }
+            #expect(await restored() == Array(repeating: true, count: 5))
+            await cluster.close()
+        }
+    }
+
     @Test func deletingAnOlderVersionLeavesTheNewOne() async throws {
         try await withNodes(2) { nodes in
             let cluster = try Cluster(nodes: nodes.map(\.configuration), replicas: 2)

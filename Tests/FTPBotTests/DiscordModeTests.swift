@@ -796,7 +796,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
         #expect(code3 == 0)
 
         // Misspelt keys are errors with their place, not silently ignored; so are unusable spaces.
-        try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite", "downloadCheck": "md5", "discordStallTimeout": 0}"#
+        try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite", "downloadCheck": "md5", "discordStallTimeout": 0, "maintenanceSpacesPerRound": 0}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code4, err4) = try await Self.checkConfig(path)
         #expect(code4 == 1)
@@ -804,7 +804,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          "nodes[0].pasword: unknown key (did you mean 'password'?)", "nodes[0].tls.mod: unknown key (did you mean 'mode'?)",
                          "spaces.12x: '12x' is not a Discord server ID", "spaces.123: 'a/b' cannot name a space",
                          "directMessages: must be private or refuse", "onNameCollision: must be keepBoth, replace or reject",
-                         "downloadCheck: must be crc32c or sha256", "discordStallTimeout: must be between 1 and 86400 seconds"] {
+                         "downloadCheck: must be crc32c or sha256", "discordStallTimeout: must be between 1 and 86400 seconds",
+                         "maintenanceSpacesPerRound: must be between 1 and 1000000"] {
             #expect(err4.contains(expected), "missing '\(expected)' in:\n\(err4)")
         }
         #expect(!err4.contains("Configuration OK"))
@@ -817,7 +818,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          "http.ttl: unknown key"] {
             #expect(err6.contains(expected), "missing '\(expected)' in:\n\(err6)")
         }
-        try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace", "downloadCheck": "sha256"}"#
+        try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace", "downloadCheck": "sha256", "maintenanceSpacesPerRound": 16}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code5, err5) = try await Self.checkConfig(path)
         #expect(code5 == 0, "\(err5)")

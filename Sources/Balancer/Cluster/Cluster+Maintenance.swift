@@ -6,7 +6,21 @@ extension Cluster {
     /// nodes of the strategy's ranking. Files on unreachable nodes count as present (they are not lost, only away).
     /// Reports files on nodes that the catalog does not know.
     public func repair() async {
-        for space in self.spaces {
+        await self.repair(self.spaces)
+    }
+
+    /// ``repair()`` for the next `count` spaces after those the last call audited, in name order and wrapping
+    /// around (``SpaceRotation``), so that a call's listings stay bounded however many spaces there are; calls
+    /// enough times, every space is audited.
+    public func repair(spaces count: Int) async {
+        let chosen = SpaceRotation.next(after: self.lastAudited, in: self.spaces, count: count)
+        // Taken before the first await, so that a call arriving meanwhile goes on with the spaces after these.
+        if let last = chosen.last { self.lastAudited = last }
+        await self.repair(chosen)
+    }
+
+    private func repair(_ spaces: [Space]) async {
+        for space in spaces {
             let (holders, unreachable, parts) = await self.scan(space)
             await self.removeAbandoned(parts, in: space)
             var unknown: [String: Set<FileKey>] = [:]

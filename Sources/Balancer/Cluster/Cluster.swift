@@ -32,6 +32,8 @@ public actor Cluster {
     private var refreshing: Task<Void, Never>?
     /// Unknown files already reported per node, so each is reported once.
     var reportedUnknown: [String: Set<FileKey>] = [:]
+    /// The last space a maintenance round audited (``repair(spaces:)``): the next round goes on after it.
+    var lastAudited: Space?
     /// Temporary names (`.name.part-…`) this cluster is writing now: repair never takes them for leftovers.
     var partsInFlight: Set<FileKey> = []
     /// How long a temporary upload on a node must have been left untouched before repair removes it (the age
@@ -239,12 +241,15 @@ public actor Cluster {
     /// deletions and moves, and re-replication of files that lost a replica. With a catalog several processes
     /// share, only the one its store names leader (``CatalogStore/claimLeadership()``) applies pending work and
     /// repairs; the others follow the catalog and check their nodes' health.
-    public func run(every interval: Duration = .seconds(30)) async {
+    /// - Parameter spacesPerRound: how many spaces a round audits (lists on every node and repairs), in turn
+    ///   (``repair(spaces:)``): with more spaces than this, each comes round every few rounds, and a round's cost
+    ///   no longer grows with the number of spaces.
+    public func run(every interval: Duration = .seconds(30), spacesPerRound: Int = 64) async {
         while !Task.isCancelled {
             await self.syncCatalog()
             if await self.store?.claimLeadership() ?? true {
                 await self.refresh()
-                await self.repair()
+                await self.repair(spaces: spacesPerRound)
             } else {
                 await self.refreshHealth()
             }
