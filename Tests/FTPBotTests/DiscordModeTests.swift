@@ -108,6 +108,7 @@ struct SlowReads: FTPStorage {
     func makeDirectory(_ path: FTPPath) async throws { try await self.base.makeDirectory(path) }
     func removeDirectory(_ path: FTPPath) async throws { try await self.base.removeDirectory(path) }
     func setModificationTime(_ path: FTPPath, to date: Date) async throws { try await self.base.setModificationTime(path, to: date) }
+    func setPermissions(_ path: FTPPath, to mode: UInt16) async throws { try await self.base.setPermissions(path, to: mode) }
     func availableSpace(at path: FTPPath) async throws -> UInt64? { try await self.base.availableSpace(at: path) }
 }
 

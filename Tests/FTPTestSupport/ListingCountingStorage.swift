@@ -48,5 +48,8 @@ public final class ListingCountingStorage: FTPStorage {
     public func setModificationTime(_ path: FTPPath, to date: Date) async throws {
         try await self.base.setModificationTime(path, to: date)
     }
+    public func setPermissions(_ path: FTPPath, to mode: UInt16) async throws {
+        try await self.base.setPermissions(path, to: mode)
+    }
     public func availableSpace(at path: FTPPath) async throws -> UInt64? { try await self.base.availableSpace(at: path) }
 }

@@ -89,6 +89,17 @@ check(not os.path.exists(os.path.join(root, "dir one")), "RMD")
 # MDTM, MFMT, HASH (with OPTS and RANG), AVBL, STAT.
 check(ftp.sendcmd("MFMT 20200102030405 renamed.txt").startswith("213 Modify=20200102030405"), "MFMT")
 check(ftp.sendcmd("MDTM renamed.txt") == "213 20200102030405", "MDTM")
+check(ftp.sendcmd("SITE CHMOD 640 renamed.txt").startswith("200 "), "SITE CHMOD")
+check(os.stat(os.path.join(root, "renamed.txt")).st_mode & 0o777 == 0o640, "SITE CHMOD mode")
+listed = []
+ftp.retrlines("LIST renamed.txt", listed.append)
+check(listed and listed[0].startswith("-rw-r-----"), "LIST after SITE CHMOD %r" % listed)
+for bad in ("SITE CHMOD 4755 renamed.txt", "SITE CHMOD abc renamed.txt"):
+    try:
+        ftp.sendcmd(bad)
+        check(False, bad)
+    except ftplib.error_perm as e:
+        check(str(e).startswith("501"), "%s: %s" % (bad, e))
 digest = hashlib.sha256(data + b"tail").hexdigest()
 reply = ftp.sendcmd("HASH blob.bin")
 check(reply == "213 SHA-256 0-%d %s blob.bin" % (len(data) + 3, digest), "HASH %r" % reply)

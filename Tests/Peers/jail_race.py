@@ -66,6 +66,8 @@ for i in range(rounds):
     if digest and SECRET_SHA in digest.lower():
         leaks.append("HASH hashed the outside secret")
     attempt(lambda: ftp.sendcmd("MFMT 20000101000000 d/victim.txt"))
+    attempt(lambda: ftp.sendcmd("SITE CHMOD 777 d/victim.txt"))
+    attempt(lambda: ftp.sendcmd("SITE CHMOD 777 d/secret"))
     attempt(lambda: ftp.delete("d/victim.txt"))
     if attempt(lambda: ftp.rename("d/secret", f"d/moved-{i}")) is not None:
         attempt(lambda: ftp.rename(f"d/moved-{i}", "d/secret"))

@@ -12,6 +12,7 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
         case rename
         case mkdir
         case rmdir
+        case chmod
     }
 
     public enum Result: String, Sendable, Hashable, Codable {
@@ -38,11 +39,13 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
     public var reason: String?
     /// The content's SHA-256 (hex), when the server computed one for this transfer.
     public var sha256: String?
+    /// The permission bits a `chmod` set, in octal (`"644"`).
+    public var mode: String?
 
     public init(
         time: Date = Date(), event: Event, user: String, address: String, path: String? = nil, to: String? = nil,
         bytes: UInt64? = nil, duration: Double? = nil, result: Result = .ok, reason: String? = nil,
-        sha256: String? = nil
+        sha256: String? = nil, mode: String? = nil
     ) {
         self.time = time
         self.event = event
@@ -55,6 +58,7 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
         self.result = result
         self.reason = reason
         self.sha256 = sha256
+        self.mode = mode
     }
 }
 

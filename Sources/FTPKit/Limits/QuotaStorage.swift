@@ -43,6 +43,7 @@ struct QuotaStorage: FTPStorage {
     func makeDirectory(_ path: FTPPath) async throws { try await self.base.makeDirectory(path) }
     func removeDirectory(_ path: FTPPath) async throws { try await self.base.removeDirectory(path) }
     func setModificationTime(_ path: FTPPath, to date: Date) async throws { try await self.base.setModificationTime(path, to: date) }
+    func setPermissions(_ path: FTPPath, to mode: UInt16) async throws { try await self.base.setPermissions(path, to: mode) }
 
     /// The size of the regular file at `path`, or `nil` when there is none.
     private func fileSize(_ path: FTPPath) async -> UInt64? {

@@ -13,6 +13,8 @@ package enum FTPFileOperation: Sendable, Hashable {
     case size(FTPPath, display: FTPPath)
     case modificationTime(FTPPath, display: FTPPath)
     case setModificationTime(FTPPath, Date, display: FTPPath, timestamp: String)
+    /// SITE CHMOD: `mode` is permission bits only (at most `0o777`).
+    case setPermissions(FTPPath, mode: UInt16, display: FTPPath)
     case machineInfo(FTPPath, display: FTPPath, facts: [MachineListFact])
     /// STAT with a path: a listing over the control connection.
     case status(FTPPath, display: FTPPath)

@@ -20,6 +20,8 @@ struct FTPFileOperationPerformer: Sendable {
                 try await self.storage.rename(from, to: to)
             case .setModificationTime(let p, let date, _, _):
                 try await self.storage.setModificationTime(p, to: date)
+            case .setPermissions(let p, let mode, _):
+                try await self.storage.setPermissions(p, to: mode)
             case .status(let p, _):
                 return .listingTarget(try await self.storage.listingTarget(p, patterns: true))
             case .availableSpace(let p):

@@ -9,11 +9,13 @@ extension FTPSession {
         case .makeDirectory(_, let d): (.mkdir, d, nil)
         case .removeDirectory(_, let d): (.rmdir, d, nil)
         case .rename(let from, _, let d): (.rename, from, d)
+        case .setPermissions(_, _, let d): (.chmod, d, nil)
         default: nil
         }
         if let (event, path, to) = audit {
             var record = FTPAuditRecord(
                 event: event, user: user, address: self.clientAddress, path: path.description, to: to?.description)
+            if case .setPermissions(_, let mode, _) = operation { record.mode = String(mode, radix: 8) }
             if case .failed(let error) = result {
                 record.result = .failed
                 record.reason = error.reply.lines.joined(separator: " ")

@@ -21,6 +21,9 @@ public protocol FTPStorage: Sendable {
     func makeDirectory(_ path: FTPPath) async throws
     func removeDirectory(_ path: FTPPath) async throws
     func setModificationTime(_ path: FTPPath, to date: Date) async throws
+    /// Sets the permission bits (`0o000`–`0o777`) of the file or directory at `path` (`SITE CHMOD`). Backends that
+    /// keep no modes throw ``FTPStorageError/Code/notSupported``, which the default implementation does.
+    func setPermissions(_ path: FTPPath, to mode: UInt16) async throws
     /// Bytes available for new data below `path`, or `nil` when the backend cannot tell.
     func availableSpace(at path: FTPPath) async throws -> UInt64?
 }
@@ -28,6 +31,10 @@ public protocol FTPStorage: Sendable {
 extension FTPStorage {
     public func listing(directory path: FTPPath) async throws -> FTPDirectoryListing {
         FTPDirectoryListing(try await self.list(directory: path))
+    }
+
+    public func setPermissions(_ path: FTPPath, to mode: UInt16) async throws {
+        throw FTPStorageError(.notSupported, "SITE CHMOD")
     }
 }
 

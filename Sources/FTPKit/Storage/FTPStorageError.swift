@@ -14,6 +14,8 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         /// The user's quota (bytes or files) would be passed.
         case quotaExceeded
         case invalidOffset
+        /// The backend cannot do this at all (``FTPStorage/setPermissions(_:to:)`` where it keeps no modes).
+        case notSupported
         /// Anything else the system reported, with its message.
         case io
     }
@@ -41,6 +43,7 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .insufficientSpace: FTPReply(452, "\(self.message): Insufficient storage space.")
         case .quotaExceeded: FTPReply(552, "\(self.message): Exceeded storage allocation.")
         case .invalidOffset: FTPReply(554, "\(self.message): Invalid restart offset.")
+        case .notSupported: FTPReply(504, "\(self.message): not supported by this server's storage.")
         case .io: FTPReply(451, "\(self.message): Local error in processing.")
         }
     }

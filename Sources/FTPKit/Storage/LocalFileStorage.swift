@@ -208,6 +208,31 @@ public struct LocalFileStorage: FTPStorage {
         }
     }
 
+    public func setPermissions(_ path: FTPPath, to mode: UInt16) async throws {
+        guard mode <= 0o777 else { throw FTPStorageError(.invalidName, "\(path): only permission bits (000-777) can be set") }
+        try await self.run {
+            let resolved = try self.resolve(path, followFinal: true)
+            // Not the root: a user who took its bits away would lock every session out of it.
+            guard !path.components.isEmpty else { throw FTPStorageError(.permissionDenied, path.description) }
+            guard let name = resolved.name else {
+                // A link to a directory that ends the path, held as an O_PATH descriptor, which fchmod does not
+                // take: reopen it.
+                let fd = resolved.open(O_RDONLY | O_DIRECTORY)
+                guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+                defer { close(fd) }
+                guard fchmod(fd, mode_t(mode)) == 0 else { throw FTPStorageError.fromErrno(errno, path) }
+                return
+            }
+            // Never through a link at `name`: one swapped in after resolution fails (EOPNOTSUPP) instead of having
+            // its target's mode changed, wherever that lies. glibc does this on the entry opened with O_PATH.
+            guard fchmodat(resolved.directory.fd, name, mode_t(mode), AT_SYMLINK_NOFOLLOW) == 0 else {
+                let code = errno
+                throw code == EOPNOTSUPP || code == ENOTSUP
+                    ? FTPStorageError(.permissionDenied, path.description) : FTPStorageError.fromErrno(code, path)
+            }
+        }
+    }
+
     public func availableSpace(at path: FTPPath) async throws -> UInt64? {
         try await self.run {
             let resolved = try self.resolve(path, followFinal: true)

@@ -7,8 +7,8 @@ import Synchronization
 /// Uploads are staged in their handle and appear only on commit, like ``LocalFileStorage``.
 public final class MemoryStorage: FTPStorage {
     enum Node {
-        case file(ByteBuffer, modified: Date)
-        case directory(modified: Date)
+        case file(ByteBuffer, modified: Date, mode: UInt16 = 0o644)
+        case directory(modified: Date, mode: UInt16 = 0o755)
     }
 
     private let nodes: Mutex<[FTPPath: Node]>
@@ -24,7 +24,7 @@ public final class MemoryStorage: FTPStorage {
     public var usedBytes: UInt64 {
         self.nodes.withLock { nodes in
             nodes.values.reduce(0) { sum, node in
-                if case .file(let b, _) = node { return sum + UInt64(b.readableBytes) }
+                if case .file(let b, _, _) = node { return sum + UInt64(b.readableBytes) }
                 return sum
             }
         }
@@ -32,11 +32,11 @@ public final class MemoryStorage: FTPStorage {
 
     static func info(_ path: FTPPath, _ node: Node) -> FTPFileInfo {
         switch node {
-        case .file(let data, let modified):
-            FTPFileInfo(name: path.name, kind: .file, size: UInt64(data.readableBytes), modified: modified, mode: 0o644,
+        case .file(let data, let modified, let mode):
+            FTPFileInfo(name: path.name, kind: .file, size: UInt64(data.readableBytes), modified: modified, mode: mode,
                 uniqueID: String(UInt(bitPattern: path.hashValue), radix: 16))
-        case .directory(let modified):
-            FTPFileInfo(name: path.name, kind: .directory, size: 0, modified: modified, mode: 0o755,
+        case .directory(let modified, let mode):
+            FTPFileInfo(name: path.name, kind: .directory, size: 0, modified: modified, mode: mode,
                 uniqueID: String(UInt(bitPattern: path.hashValue), radix: 16))
         }
     }
@@ -63,7 +63,7 @@ public final class MemoryStorage: FTPStorage {
             switch nodes[path] {
             case .none: throw FTPStorageError(.notFound, path.description)
             case .directory: throw FTPStorageError(.isADirectory, path.description)
-            case .file(let data, _):
+            case .file(let data, _, _):
                 guard offset <= data.readableBytes else {
                     throw FTPStorageError(.invalidOffset, "\(path) is \(data.readableBytes) bytes")
                 }
@@ -79,7 +79,7 @@ public final class MemoryStorage: FTPStorage {
             let existing: ByteBuffer?
             switch nodes[path] {
             case .directory: throw FTPStorageError(.isADirectory, path.description)
-            case .file(let data, _): existing = data
+            case .file(let data, _, _): existing = data
             case .none: existing = nil
             }
             switch mode {
@@ -102,11 +102,11 @@ public final class MemoryStorage: FTPStorage {
             if case .directory = nodes[path] { throw FTPStorageError(.isADirectory, path.description) }
             if let capacity {
                 let used = nodes.values.reduce(UInt64(0)) { s, n in
-                    if case .file(let b, _) = n { return s + UInt64(b.readableBytes) }
+                    if case .file(let b, _, _) = n { return s + UInt64(b.readableBytes) }
                     return s
                 }
                 var old: UInt64 = 0
-                if case .file(let b, _) = nodes[path] { old = UInt64(b.readableBytes) }
+                if case .file(let b, _, _) = nodes[path] { old = UInt64(b.readableBytes) }
                 if used - old + UInt64(data.readableBytes) > capacity {
                     throw FTPStorageError(.insufficientSpace, path.description)
                 }
@@ -164,8 +164,20 @@ public final class MemoryStorage: FTPStorage {
         try self.nodes.withLock { nodes in
             switch nodes[path] {
             case .none: throw FTPStorageError(.notFound, path.description)
-            case .file(let d, _): nodes[path] = .file(d, modified: date)
-            case .directory: nodes[path] = .directory(modified: date)
+            case .file(let d, _, let mode): nodes[path] = .file(d, modified: date, mode: mode)
+            case .directory(_, let mode): nodes[path] = .directory(modified: date, mode: mode)
+            }
+        }
+    }
+
+    public func setPermissions(_ path: FTPPath, to mode: UInt16) async throws {
+        guard mode <= 0o777 else { throw FTPStorageError(.invalidName, "\(path): only permission bits (000-777) can be set") }
+        guard !path.components.isEmpty else { throw FTPStorageError(.permissionDenied, path.description) }
+        try self.nodes.withLock { nodes in
+            switch nodes[path] {
+            case .none: throw FTPStorageError(.notFound, path.description)
+            case .file(let d, let modified, _): nodes[path] = .file(d, modified: modified, mode: mode)
+            case .directory(let modified, _): nodes[path] = .directory(modified: modified, mode: mode)
             }
         }
     }

@@ -55,11 +55,20 @@ import SeedTestSupport
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try randomData(1000 * (i + 1)).write(to: url)
             }
+            // lftp's mirror carries each file's permissions over with SITE CHMOD (a refusal is printed for each).
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tree.path + "/plain.txt")
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.path + "/with space.txt")
             var r = try await lftp(server, "mirror -R tree tree", in: local.url)
             #expect(r.status == 0, "\(r)")
+            #expect(!r.stdout.contains("chmod") && !r.stderr.contains("chmod"), "\(r)")
             for n in names {
                 #expect(server.read("tree/" + n) == (try? Data(contentsOf: tree.appendingPathComponent(n))), "\(n)")
             }
+            func mode(_ path: String) -> Int? {
+                (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+            }
+            #expect(mode(server.root.path + "/tree/plain.txt") == 0o600)
+            #expect(mode(server.root.path + "/tree/with space.txt") == 0o755)
             r = try await lftp(server, "mirror tree back", in: local.url)
             #expect(r.status == 0, "\(r)")
             for n in names {

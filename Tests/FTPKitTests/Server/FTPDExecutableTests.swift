@@ -518,7 +518,8 @@ import Testing
         for args in [
             ["-T", dir.path + "/up.txt", base + "/a.txt"],
             [base + "/a.txt"],
-            ["-Q", "MKD sub", "-Q", "RNFR a.txt", "-Q", "RNTO sub/b.txt", "-Q", "DELE sub/b.txt", base + "/"],
+            ["-Q", "MKD sub", "-Q", "RNFR a.txt", "-Q", "RNTO sub/b.txt", "-Q", "SITE CHMOD 600 sub/b.txt", "-Q", "DELE sub/b.txt",
+             base + "/"],
         ] {
             let r = try await runProcess(curl, ["-sS", "-u", "erin:pa ss"] + args)
             #expect(r.status == 0, "\(args): \(r)")
@@ -546,6 +547,8 @@ import Testing
         #expect(find(all, "mkdir", "/sub")?["result"] as? String == "ok")
         #expect(find(all, "rename", "/a.txt")?["to"] as? String == "/sub/b.txt")
         #expect(find(all, "delete", "/sub/b.txt")?["result"] as? String == "ok")
+        let chmod = try #require(find(all, "chmod", "/sub/b.txt"), "\(all)")
+        #expect(chmod["mode"] as? String == "600" && chmod["result"] as? String == "ok")
         #expect(all.allSatisfy { ($0["time"] as? String)?.hasPrefix("20") == true })
         let text = try String(contentsOfFile: audit, encoding: .utf8)
         #expect(!text.contains("pa ss") && !text.contains("wrong-pw"), "a password reached the audit log")

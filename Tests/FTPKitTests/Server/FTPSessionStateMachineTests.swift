@@ -308,9 +308,33 @@ import SeedTestSupport
         }
         #expect(code(send(&m, "FROB")) == 500)
         #expect(code(send(&m, "MFMT 2024 x")) == 501)
-        #expect(code(send(&m, "SITE CHMOD 777 x")) == 504)
+        #expect(code(send(&m, "SITE UTIME x")) == 504)
+        #expect(code(send(&m, "SITE")) == 501)
         #expect(code(send(&m, "SMNT x")) == 502)
         #expect(code(send(&m, "PASS x")) == 503)
+    }
+
+    /// SITE CHMOD MODE PATH, as vsftpd and pyftpdlib take it: permission bits only, a path that may hold spaces,
+    /// the user's root and write permission respected.
+    @Test func siteChmodSetsPermissionBits() {
+        var m = loggedIn(root: FTPPath("/home/alice"))
+        let op = FTPFileOperation.setPermissions(FTPPath("/home/alice/my file.txt"), mode: 0o640, display: FTPPath("/my file.txt"))
+        #expect(send(&m, "site chmod 640 my file.txt") == .fileOperation(op))
+        #expect(m.fileOperationCompleted(op, .done) == .reply(FTPReply(200, "Permissions of /my file.txt set to 640.")))
+        #expect(send(&m, "SITE CHMOD 0755 d") == .fileOperation(
+            .setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d"))))
+        _ = m.fileOperationCompleted(.setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d")),
+            .failed(FTPStorageError(.notFound, "/d")))
+        // Set-user-ID, set-group-ID and sticky bits, non-octal digits, signs and missing parts: 501.
+        for bad in ["SITE CHMOD 4755 x", "SITE CHMOD 1777 x", "SITE CHMOD 800 x", "SITE CHMOD u+x x", "SITE CHMOD -644 x",
+                    "SITE CHMOD 64444 x", "SITE CHMOD 644", "SITE CHMOD 644 ", "SITE CHMOD", "SITE CHMOD  644 x"] {
+            #expect(code(send(&m, bad)) == 501, "\(bad)")
+        }
+        #expect(code(send(&m, "SITE CHMOD 700 /")) == 550, "the root's own bits")
+        #expect(code(send(&m, "SITE CHMOD 700 ../..")) == 550, "the root, however it is named")
+        #expect(send(&m, "SITE HELP") == .reply(FTPReply(214, lines: ["SITE commands: CHMOD HELP", "End."])))
+        var reader = loggedIn(.readOnly)
+        #expect(send(&reader, "SITE CHMOD 644 x") == .reply(FTPReply(550, "Permission denied.")))
     }
 
     @Test func reinitializeLogsOut() {

@@ -61,7 +61,8 @@ import SeedTestSupport
                 let attributes = try FileManager.default.attributesOfItem(atPath: path)
                 let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
                 let content = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "<dir>"
-                state[name] = "\(content) @\(modified)"
+                let mode = String((attributes[.posixPermissions] as? Int) ?? -1, radix: 8)
+                state[name] = "\(content) @\(modified) mode \(mode)"
             }
             return state
         }
@@ -178,7 +179,7 @@ import SeedTestSupport
                     await tally.record("avbl") { _ = try await s.availableSpace(at: FTPPath("/d/victimdir")) }
                 }
             }
-            // DELE, RNFR/RNTO, MFMT (each recreates what it consumed, inside)
+            // DELE, RNFR/RNTO, MFMT, SITE CHMOD (each recreates what it consumed, inside)
             group.addTask {
                 for i in 0..<rounds {
                     await tally.record("dele") {
@@ -193,6 +194,8 @@ import SeedTestSupport
                     await tally.record("mfmt") {
                         try await s.setModificationTime(FTPPath("/d/victim.txt"), to: Date(timeIntervalSince1970: 2_000_000))
                     }
+                    await tally.record("chmod") { try await s.setPermissions(FTPPath("/d/victim.txt"), to: 0o777) }
+                    await tally.record("chmod-dir") { try await s.setPermissions(FTPPath("/d/victimdir"), to: 0o777) }
                 }
             }
             // MKD, RMD
@@ -226,7 +229,7 @@ import SeedTestSupport
     }
 
     /// The same race through the whole server, driven by a client nobody here wrote (Python's ftplib): STOR,
-    /// APPE, STOU, RETR, LIST, NLST, MLSD, MLST, SIZE, MDTM, MFMT, HASH, DELE, RNFR/RNTO, MKD, RMD and CWD.
+    /// APPE, STOU, RETR, LIST, NLST, MLSD, MLST, SIZE, MDTM, MFMT, SITE CHMOD, HASH, DELE, RNFR/RNTO, MKD, RMD and CWD.
     @Test func ftplibAgainstASwappedDirectory() async throws {
         try await withServer { server in
             let arena = try Arena(in: server.directory)

@@ -101,6 +101,17 @@ import Testing
             let when = Date(timeIntervalSince1970: 1_600_000_000)
             try await s.setModificationTime(FTPPath("/c.txt"), to: when)
             #expect(try await s.info(at: FTPPath("/c.txt")).modified == when, "\(name)")
+            // SITE CHMOD: permission bits of a file and of a directory; never the root's; nothing beyond 0o777.
+            try await s.setPermissions(FTPPath("/c.txt"), to: 0o600)
+            #expect(try await s.info(at: FTPPath("/c.txt")).mode & 0o777 == 0o600, "\(name)")
+            try await s.makeDirectory(FTPPath("/m"))
+            try await s.setPermissions(FTPPath("/m"), to: 0o700)
+            #expect(try await s.info(at: FTPPath("/m")).mode & 0o777 == 0o700, "\(name)")
+            try await s.removeDirectory(FTPPath("/m"))
+            #expect(await code { try await s.setPermissions(.root, to: 0o000) } == .permissionDenied, "\(name)")
+            #expect(await code { try await s.setPermissions(FTPPath("/c.txt"), to: 0o4755) } == .invalidName, "\(name)")
+            #expect(await code { try await s.setPermissions(FTPPath("/nope"), to: 0o644) } == .notFound, "\(name)")
+            #expect(try await s.info(at: FTPPath("/c.txt")).mode & 0o7777 == 0o600, "\(name)")
             try await s.remove(FTPPath("/c.txt"))
             #expect(await code { try await s.remove(FTPPath("/c.txt")) } == .notFound, "\(name)")
         }
@@ -121,6 +132,13 @@ import Testing
         #expect(await code { _ = try await s.openForWriting(FTPPath("/out/new"), mode: .replace) } == .outsideRoot)
         #expect(await code { try await s.makeDirectory(FTPPath("/out/x")) } == .outsideRoot)
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/new"))
+        // SITE CHMOD never changes what a link leads to outside the root; a link inside it leads to its target.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir.path + "/secret")
+        #expect(await code { try await s.setPermissions(FTPPath("/s"), to: 0o777) } == .outsideRoot)
+        #expect(await code { try await s.setPermissions(FTPPath("/out/secret"), to: 0o777) } == .outsideRoot)
+        #expect(await code { try await s.setPermissions(FTPPath("/out"), to: 0o777) } == .outsideRoot)
+        let outside = try FileManager.default.attributesOfItem(atPath: dir.path + "/secret")[.posixPermissions] as? Int
+        #expect(outside == 0o644)
         // The listing shows the escaping links as bare links, never their targets' content.
         let kinds = try await s.list(directory: .root).map(\.kind)
         #expect(kinds == [.symbolicLink, .symbolicLink])

@@ -287,9 +287,25 @@ extension FTPSessionStateMachine {
             let (st, d) = resolve(Self.stripListOptions(arg))
             return op(.status(st, display: d), &s)
         case .site:
-            let sub = arg.split(separator: " ").first.map { $0.uppercased() } ?? ""
-            if sub == "HELP" { return .reply(FTPReply(214, lines: ["SITE commands: HELP", "End."])) }
-            return .reply(FTPReply(504, sub.isEmpty ? "SITE needs a subcommand." : "SITE \(sub) is not supported."))
+            let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            let sub = words.first?.uppercased() ?? ""
+            switch sub {
+            case "HELP":
+                return .reply(FTPReply(214, lines: ["SITE commands: CHMOD HELP", "End."]))
+            case "CHMOD":
+                // As vsftpd and pyftpdlib take it (lftp's mirror, FileZilla): SITE CHMOD 644 path with spaces.
+                guard words.count == 3, !words[2].isEmpty, let mode = Self.permissionBits(words[1]) else {
+                    return .reply(FTPReply(501, "Usage: SITE CHMOD MODE PATH, MODE in octal from 000 to 777 (such as 644)."))
+                }
+                if let denied = needs(.write) { return denied }
+                let (st, d) = resolve(words[2])
+                if d.isRoot { return .reply(FTPReply(550, "Cannot change the root directory's permissions.")) }
+                return op(.setPermissions(st, mode: mode, display: d), &s)
+            case "":
+                return .reply(FTPReply(501, "SITE needs a subcommand (SITE HELP lists them)."))
+            default:
+                return .reply(FTPReply(504, "SITE \(sub) is not supported."))
+            }
         case .abor:
             // No transfer is running (a running one is handled on arrival): close any data setup, per RFC 959.
             if s.data != .none {
@@ -302,6 +318,15 @@ extension FTPSessionStateMachine {
         default:
             return .reply(FTPReply(500, "Unknown command '\(command.verb)'."))
         }
+    }
+
+    /// `644`, `0755`, `7`: octal permission bits. Set-user-ID, set-group-ID and sticky bits (`4755`) are refused: a
+    /// file uploaded by an FTP user must never become a set-user-ID program of the account the server runs as.
+    static func permissionBits(_ text: String) -> UInt16? {
+        guard (1...4).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }),
+            let mode = UInt16(text, radix: 8), mode <= 0o777
+        else { return nil }
+        return mode
     }
 
     private static func storagePath(_ display: FTPPath, _ user: FTPUser) -> FTPPath {

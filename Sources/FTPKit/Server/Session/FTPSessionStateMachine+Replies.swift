@@ -38,6 +38,8 @@ extension FTPSessionStateMachine {
             return .reply(FTPReply(213, FTPTimestamp.format(info.modified)))
         case .setModificationTime(_, _, let display, let timestamp):
             return .reply(FTPReply(213, "Modify=\(timestamp); \(display)"))
+        case .setPermissions(_, let mode, let display):
+            return .reply(FTPReply(200, "Permissions of \(display) set to \(String(mode, radix: 8))."))
         case .machineInfo(_, let display, let facts):
             guard case .info(let info) = result else { return .reply(FTPReply(550, "\(display): unavailable.")) }
             let line = FTPListFormatter.facts(info, enabled: facts, permissions: s.user.permissions, name: display.description)
