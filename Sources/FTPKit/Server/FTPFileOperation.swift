@@ -9,7 +9,8 @@ package enum FTPFileOperation: Sendable, Hashable {
     case removeDirectory(FTPPath, display: FTPPath)
     /// RNFR: the source must exist.
     case renameSource(FTPPath, display: FTPPath)
-    case rename(from: FTPPath, to: FTPPath, display: FTPPath)
+    /// `fromDisplay` is the source as the user named it (RNFR), for the audit log and events.
+    case rename(from: FTPPath, to: FTPPath, fromDisplay: FTPPath, display: FTPPath)
     case size(FTPPath, display: FTPPath)
     case modificationTime(FTPPath, display: FTPPath)
     case setModificationTime(FTPPath, Date, display: FTPPath, timestamp: String)

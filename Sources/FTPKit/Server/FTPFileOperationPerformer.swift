@@ -16,7 +16,7 @@ struct FTPFileOperationPerformer: Sendable {
                 try await self.storage.makeDirectory(p)
             case .removeDirectory(let p, _):
                 try await self.storage.removeDirectory(p)
-            case .rename(let from, let to, _):
+            case .rename(let from, let to, _, _):
                 try await self.storage.rename(from, to: to)
             case .setModificationTime(let p, let date, _, _):
                 try await self.storage.setModificationTime(p, to: date)

@@ -8,7 +8,7 @@ extension FTPSession {
         case .delete(_, let d): (.delete, d, nil)
         case .makeDirectory(_, let d): (.mkdir, d, nil)
         case .removeDirectory(_, let d): (.rmdir, d, nil)
-        case .rename(let from, _, let d): (.rename, from, d)
+        case .rename(_, _, let from, let d): (.rename, from, d)
         case .setPermissions(_, _, let d): (.chmod, d, nil)
         default: nil
         }
@@ -27,7 +27,7 @@ extension FTPSession {
         case .delete(_, let d): self.server.emit(.deleted(path: d, user: user))
         case .makeDirectory(_, let d): self.server.emit(.directoryCreated(path: d, user: user))
         case .removeDirectory(_, let d): self.server.emit(.directoryRemoved(path: d, user: user))
-        case .rename(let from, _, let d): self.server.emit(.renamed(from: from, to: d, user: user))
+        case .rename(_, _, let from, let d): self.server.emit(.renamed(from: from, to: d, user: user))
         default: break
         }
     }

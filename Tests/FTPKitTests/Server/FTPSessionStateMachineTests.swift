@@ -106,6 +106,14 @@ import SeedTestSupport
         #expect(send(&m, "DELE ../../etc/passwd") == .fileOperation(delete))
         #expect(code(m.fileOperationCompleted(delete, .failed(FTPStorageError(.notFound, "/etc/passwd")))) == 550)
         #expect(send(&m, "CWD /") == .fileOperation(.changeDirectory(FTPPath("/home/alice"), display: .root)))
+        _ = m.fileOperationCompleted(.changeDirectory(FTPPath("/home/alice"), display: .root),
+            .info(FTPFileInfo(name: "alice", kind: .directory, size: 0, modified: Date())))
+        // A rename names both ends as the user sees them, and acts on the storage's.
+        let source = FTPFileOperation.renameSource(FTPPath("/home/alice/a"), display: FTPPath("/a"))
+        #expect(send(&m, "RNFR a") == .fileOperation(source))
+        _ = m.fileOperationCompleted(source, .info(FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())))
+        #expect(send(&m, "RNTO b") == .fileOperation(
+            .rename(from: FTPPath("/home/alice/a"), to: FTPPath("/home/alice/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b"))))
     }
 
     @Test func changeDirectoryUpdatesOnlyOnSuccess() {
@@ -131,8 +139,8 @@ import SeedTestSupport
         #expect(send(&m, "RNFR a") == .fileOperation(src))
         let info = FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())
         #expect(code(m.fileOperationCompleted(src, .info(info))) == 350)
-        #expect(send(&m, "RNTO b") == .fileOperation(.rename(from: FTPPath("/a"), to: FTPPath("/b"), display: FTPPath("/b"))))
-        _ = m.fileOperationCompleted(.rename(from: FTPPath("/a"), to: FTPPath("/b"), display: FTPPath("/b")), .done)
+        #expect(send(&m, "RNTO b") == .fileOperation(.rename(from: FTPPath("/a"), to: FTPPath("/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b"))))
+        _ = m.fileOperationCompleted(.rename(from: FTPPath("/a"), to: FTPPath("/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b")), .done)
         // An intervening command cancels the pending rename.
         _ = send(&m, "RNFR a")
         _ = m.fileOperationCompleted(src, .info(info))

@@ -2,6 +2,7 @@ import FTPKit
 import Foundation
 import SeedTestSupport
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// Limits, events and shutdown of a running server, driven by real clients.
@@ -126,6 +127,54 @@ import Testing
             #expect(seen.contains(.loggedIn(user: TestFTPServer.user, client: "127.0.0.1")))
             #expect(seen.contains(.fileReceived(path: FTPPath("/f"), user: TestFTPServer.user, bytes: 5, complete: true)))
             #expect(seen.contains(.deleted(path: FTPPath("/f"), user: TestFTPServer.user)))
+        }
+    }
+
+    /// A user whose root is a directory of the storage: events and audit records name paths as the user sees them,
+    /// the source of a rename included (it was the storage's path, `/alice/f`, beside a destination of `/g`).
+    @Test func eventsAndAuditRecordsNameTheUsersPaths() async throws {
+        let storage = MemoryStorage()
+        try await storage.makeDirectory(FTPPath("/alice"))
+        var auth = StaticAuthenticator([])
+        auth.users["alice"] = ("pw", FTPUser(name: "alice", root: FTPPath("/alice"), permissions: .all))
+        final class Records: FTPAuditSink {
+            let all = Mutex<[FTPAuditRecord]>([])
+            func record(_ record: FTPAuditRecord) { self.all.withLock { $0.append(record) } }
+        }
+        let records = Records()
+        var config = FTPServerConfiguration(host: "127.0.0.1", port: 0, storage: storage, authenticator: auth)
+        config.auditSink = records
+        let server = try await FTPServer.bind(configuration: config)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let collector = Task {
+            var seen: [FTPServerEvent] = []
+            for await e in server.events {
+                seen.append(e)
+                if case .deleted = e { break }
+            }
+            return seen
+        }
+        let curl = try requireTool("curl", package: "curl")
+        let local = try TemporaryDirectory()
+        defer { local.cleanup() }
+        try Data("12345".utf8).write(to: local.url.appendingPathComponent("f"))
+        let r = try await runProcess(curl, ["-sS", "-T", local.path + "/f", "ftp://alice:pw@127.0.0.1:\(server.localPort)/f",
+                                            "-Q", "-RNFR f", "-Q", "-RNTO g", "-Q", "-SITE CHMOD 600 g", "-Q", "-DELE g"])
+        #expect(r.status == 0, "\(r)")
+        let timeout = Task { try await Task.sleep(for: .seconds(10)); collector.cancel() }
+        let seen = await collector.value
+        timeout.cancel()
+        #expect(seen.contains(.fileReceived(path: FTPPath("/f"), user: "alice", bytes: 5, complete: true)), "\(seen)")
+        #expect(seen.contains(.renamed(from: FTPPath("/f"), to: FTPPath("/g"), user: "alice")), "\(seen)")
+        #expect(seen.contains(.deleted(path: FTPPath("/g"), user: "alice")), "\(seen)")
+        await server.shutdown(gracePeriod: .seconds(2))
+        try await task.value
+        let audited: [[String]] = records.all.withLock { $0 }.map { (r: FTPAuditRecord) -> [String] in
+            [r.event.rawValue, r.path ?? "-", r.to ?? "-", r.mode ?? "-"]
+        }
+        for expected in [["upload", "/f", "-", "-"], ["rename", "/f", "/g", "-"], ["chmod", "/g", "-", "600"], ["delete", "/g", "-", "-"]] {
+            #expect(audited.contains(expected), "\(audited)")
         }
     }
 

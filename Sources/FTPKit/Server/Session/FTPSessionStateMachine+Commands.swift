@@ -251,7 +251,7 @@ extension FTPSessionStateMachine {
             guard let rename else { return .reply(FTPReply(503, "RNFR required first.")) }
             let (st, d) = resolve(arg)
             if d.isRoot { return .reply(FTPReply(553, "Cannot rename onto the root directory.")) }
-            return needs(.rename) ?? op(.rename(from: rename.storage, to: st, display: d), &s)
+            return needs(.rename) ?? op(.rename(from: rename.storage, to: st, fromDisplay: rename.display, display: d), &s)
         case .size:
             if let denied = needs(.read) { return denied }
             guard s.type == .binary else {

@@ -24,7 +24,7 @@ extension FTPSessionStateMachine {
         case .renameSource(let storage, let display):
             s.renameFrom = .init(storage: storage, display: display)
             return .reply(FTPReply(350, "Ready for RNTO."))
-        case .rename(_, _, let display):
+        case .rename(_, _, _, let display):
             return .reply(FTPReply(250, "Renamed to \(display)."))
         case .size(_, let display):
             guard case .info(let info) = result, info.kind != .directory else {
