@@ -85,7 +85,7 @@ public struct FileBot: Sendable {
     /// The stored file `name` in the caller's space; a refusal with the closest names when there is none.
     public func find(_ name: String, for caller: Caller) async -> Result<FileRow, Refusal> {
         await self.cluster.syncCatalog()  // what other bot processes sharing the catalog stored or deleted
-        if let known = await self.cluster.knownFiles(in: caller.space).first(where: { $0.name == name }) {
+        if let known = await self.cluster.knownFile(name, in: caller.space) {  // a lookup, not a walk of the space
             return .success(FileRow(known, replicasWanted: self.cluster.replicas))
         }
         do {
