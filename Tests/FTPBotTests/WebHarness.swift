@@ -71,7 +71,9 @@ final class WebHarness: Sendable {
 
     var base: String { "http://127.0.0.1:\(self.port)" }
 
-    func curl(_ arguments: String...) async throws -> Command.Output { try await Command.run(["curl", "-sS"] + arguments) }
+    func curl(_ arguments: String...) async throws -> Command.Output { try await self.curl(arguments) }
+
+    func curl(_ arguments: [String]) async throws -> Command.Output { try await Command.run(["curl", "-sS"] + arguments) }
 
     /// The status code of a request (`-w`), its body to `output` or discarded.
     func status(_ arguments: String...) async throws -> Int {

@@ -161,6 +161,32 @@ import Testing
         }
     }
 
+    /// A method a link's shape does not take gets 405 with `Allow` (a page, or JSON for `PUT` and `Accept: JSON`),
+    /// whatever the token: it is not looked at, and such requests do not count as guesses.
+    @Test func otherMethodsGet405WithAllow() async throws {
+        try await WebHarness.with { w in
+            _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
+            let good = w.url(try await w.links.share("a.txt", for: Self.ana).get())
+            let upload = w.url(await w.links.uploadLink(for: Self.ana))
+            for (arguments, allow) in [(["-X", "POST", good], "GET, HEAD"), (["-X", "DELETE", good], "GET, HEAD"),
+                                       (["-X", "POST", w.base + "/d/guess/x"], "GET, HEAD"),
+                                       (["-X", "DELETE", upload], "GET, POST"), (["-X", "OPTIONS", upload], "GET, POST"),
+                                       ([upload + "/x.txt"], "PUT"), (["-X", "DELETE", upload + "/x.txt"], "PUT")] {
+                let r = try await w.curl(["-D", "/dev/stderr"] + arguments)
+                #expect(r.stderr.hasPrefix("HTTP/1.1 405"), "\(arguments): \(r.stderr)")
+                #expect(r.stderr.contains("Allow: \(allow)\r\n"), "\(arguments): \(r.stderr)")
+                #expect(r.text.contains("Not allowed") && r.text.contains("it takes \(allow)."), "\(r.text)")
+            }
+            let put = try await w.curl("-D", "/dev/stderr", "-T", "/dev/null", good)
+            #expect(put.stderr.hasPrefix("HTTP/1.1 405") && put.stderr.contains("Allow: GET, HEAD"), "\(put.stderr)")
+            #expect(put.text == #"{"error":"This address does not take that kind of request; it takes GET, HEAD."}"#)
+            // Twelve of them lock nothing out, and both links still work.
+            for _ in 0..<12 { #expect(try await w.status("-X", "POST", w.base + "/d/guess/x") == 405) }
+            #expect(try await w.curl(good).stdout == Data("a".utf8))
+            #expect(try await w.status("-T", "/dev/null", upload + "/empty.txt") == 201)
+        }
+    }
+
     @Test func uploadsByPutAndFormAreOneTimeAndEscaped() async throws {
         try await WebHarness.with(settings: FileBotSettings(maxFileSize: 2_000_000)) { w in
             let file = Self.temporaryFile("report.pdf")

@@ -121,6 +121,19 @@ import SeedTestSupport
         #expect(kept == [false, false])
     }
 
+    /// A path's shape decides the methods it takes, whatever its token; `//` is read as `/`, as the router does.
+    @Test func routeShapesAndTheirMethods() {
+        func allowed(_ path: String) -> String? { WebRoutes.allowedMethods(path: Substring(path)).map(WebRoutes.allowField) }
+        #expect(allowed("/d/tok/a%20b.txt") == "GET, HEAD")
+        #expect(allowed("/d/tok") == "GET, HEAD")
+        #expect(allowed("/d//tok/") == "GET, HEAD")
+        #expect(allowed("/u/tok") == "GET, POST")
+        #expect(allowed("/u/tok/name.txt") == "PUT")
+        for path in ["/", "/d", "/d/", "/u/", "/d/t/n/extra", "/x/tok", "/favicon.ico", "/D/tok"] {
+            #expect(allowed(path) == nil, "\(path)")
+        }
+    }
+
     @Test func contentDisposition() {
         #expect(ContentDisposition.attachment(filename: "a b.pdf") == #"attachment; filename="a b.pdf"; filename*=UTF-8''a%20b.pdf"#)
         #expect(ContentDisposition.attachment(filename: "relatório \"final\".pdf")

@@ -105,6 +105,20 @@ public struct WebFrontEnd: Sendable {
         return Self.html(.notFound, nonce: nonce, WebPages.notFound(nonce: nonce))
     }
 
+    /// 405 for a method the path's shape does not take, with the `Allow` field RFC 9110 requires.
+    static func methodNotAllowed(_ methods: [HTTPRequest.Method], json: Bool) -> Response {
+        let allowed = WebRoutes.allowField(methods)
+        var response: Response
+        if json {
+            response = Self.json(.methodNotAllowed, ["error": WebPages.methodNotAllowedSentence(allowed: allowed)])
+        } else {
+            let nonce = Self.nonce()
+            response = Self.html(.methodNotAllowed, nonce: nonce, WebPages.methodNotAllowed(nonce: nonce, allowed: allowed))
+        }
+        response.headers[.allow] = allowed
+        return response
+    }
+
     static func tooManyAttempts(seconds: Int, json: Bool) -> Response {
         let headers: HTTPFields = [.retryAfter: String(seconds)]
         if json {
@@ -409,9 +423,14 @@ struct WebGuard: RouterMiddleware {
                 self.frontEnd.limiter.fail(address)
                 response = WebFrontEnd.notFound(json: json)
             } catch let error as HTTPError where error.status == .notFound {
-                // A path that is no link guesses no token (a browser asks for /favicon.ico on every page it opens):
-                // the same page, but not counted against the address, which would lock its links out.
-                response = WebFrontEnd.notFound(json: json)
+                if let methods = WebRoutes.allowedMethods(path: Substring(request.uri.path)), !methods.contains(request.method) {
+                    // A link's shape with another method: said so (not counted either; the token was not looked at).
+                    response = WebFrontEnd.methodNotAllowed(methods, json: json)
+                } else {
+                    // A path that is no link guesses no token (a browser asks for /favicon.ico on every page it opens):
+                    // the same page, but not counted against the address, which would lock its links out.
+                    response = WebFrontEnd.notFound(json: json)
+                }
             }
         }
         response.headers[.xContentTypeOptions] = "nosniff"

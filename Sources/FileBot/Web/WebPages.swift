@@ -44,6 +44,15 @@ enum WebPages {
         self.page(title: "Not found", nonce: nonce, body: "<h1>Not found</h1><p>\(Self.notFoundSentence)</p>")
     }
 
+    static func methodNotAllowedSentence(allowed: String) -> String {
+        "This address does not take that kind of request; it takes \(allowed)."
+    }
+
+    static func methodNotAllowed(nonce: String, allowed: String) -> String {
+        self.page(title: "Not allowed", nonce: nonce,
+                  body: "<h1>Not allowed</h1><p>\(self.escape(Self.methodNotAllowedSentence(allowed: allowed)))</p>")
+    }
+
     static func tooManyAttemptsSentence(seconds: Int) -> String { "Too many attempts; try again in \(seconds) seconds." }
 
     static func tooManyAttempts(nonce: String, seconds: Int) -> String {
