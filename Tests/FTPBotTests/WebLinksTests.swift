@@ -170,7 +170,7 @@ import Testing
             let upload = w.url(await w.links.uploadLink(for: Self.ana))
             for (arguments, allow) in [(["-X", "POST", good], "GET, HEAD"), (["-X", "DELETE", good], "GET, HEAD"),
                                        (["-X", "POST", w.base + "/d/guess/x"], "GET, HEAD"),
-                                       (["-X", "DELETE", upload], "GET, POST"), (["-X", "OPTIONS", upload], "GET, POST"),
+                                       (["-X", "DELETE", upload], "GET, HEAD, POST"), (["-X", "OPTIONS", upload], "GET, HEAD, POST"),
                                        ([upload + "/x.txt"], "PUT"), (["-X", "DELETE", upload + "/x.txt"], "PUT")] {
                 let r = try await w.curl(["-D", "/dev/stderr"] + arguments)
                 #expect(r.stderr.hasPrefix("HTTP/1.1 405"), "\(arguments): \(r.stderr)")
@@ -180,6 +180,11 @@ import Testing
             let put = try await w.curl("-D", "/dev/stderr", "-T", "/dev/null", good)
             #expect(put.stderr.hasPrefix("HTTP/1.1 405") && put.stderr.contains("Allow: GET, HEAD"), "\(put.stderr)")
             #expect(put.text == #"{"error":"This address does not take that kind of request; it takes GET, HEAD."}"#)
+            // HEAD on the upload page answers GET's headers, without the page.
+            let head = try await w.curl("-I", upload)
+            let page = try await w.curl(upload)
+            #expect(head.text.hasPrefix("HTTP/1.1 200") && head.text.contains("Content-Length: \(page.stdout.count)\r\n"), "\(head.text)")
+            #expect(head.text.contains("Content-Type: text/html; charset=utf-8"), "\(head.text)")
             // Twelve of them lock nothing out, and both links still work.
             for _ in 0..<12 { #expect(try await w.status("-X", "POST", w.base + "/d/guess/x") == 405) }
             #expect(try await w.curl(good).stdout == Data("a".utf8))

@@ -127,7 +127,7 @@ import SeedTestSupport
         #expect(allowed("/d/tok/a%20b.txt") == "GET, HEAD")
         #expect(allowed("/d/tok") == "GET, HEAD")
         #expect(allowed("/d//tok/") == "GET, HEAD")
-        #expect(allowed("/u/tok") == "GET, POST")
+        #expect(allowed("/u/tok") == "GET, HEAD, POST")
         #expect(allowed("/u/tok/name.txt") == "PUT")
         for path in ["/", "/d", "/d/", "/u/", "/d/t/n/extra", "/x/tok", "/favicon.ico", "/D/tok"] {
             #expect(allowed(path) == nil, "\(path)")

@@ -67,6 +67,7 @@ public struct WebFrontEnd: Sendable {
             router.head(RouterPath(path)) { request, context in try await self.download(request, context) }
         }
         router.get("u/:token") { request, context in try await self.uploadPage(request, context) }
+        router.head("u/:token") { request, context in try await self.uploadPage(request, context) }
         router.post("u/:token") { request, context in try await self.uploadForm(request, context) }
         router.put("u/:token/:name") { request, context in try await self.uploadRaw(request, context) }
         let app = Application(
@@ -217,8 +218,10 @@ public struct WebFrontEnd: Sendable {
             throw LinkNotValid()
         }
         let nonce = Self.nonce()
-        return Self.html(.ok, nonce: nonce, WebPages.upload(
+        let response = Self.html(.ok, nonce: nonce, WebPages.upload(
             nonce: nonce, space: claims.space, maxBytes: claims.maxBytes, expires: claims.expiry))
+        // HEAD answers what GET would, without the body (RFC 9110 §9.3.2).
+        return request.method == .head ? response.createHeadResponse() : response
     }
 
     private func uploadRaw(_ request: Request, _ context: WebRequestContext) async throws -> Response {

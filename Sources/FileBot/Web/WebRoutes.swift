@@ -9,7 +9,7 @@ package enum WebRoutes {
     package static let table: [(pattern: String, methods: [HTTPRequest.Method])] = [
         ("d/:token/:name", [.get, .head]),
         ("d/:token", [.get, .head]),
-        ("u/:token", [.get, .post]),
+        ("u/:token", [.get, .head, .post]),
         ("u/:token/:name", [.put]),
     ]
 
