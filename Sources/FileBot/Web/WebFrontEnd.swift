@@ -62,14 +62,18 @@ public struct WebFrontEnd: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: WebGuard(frontEnd: self))
-        for path in ["d/:token/:name", "d/:token"] {
-            router.get(RouterPath(path)) { request, context in try await self.download(request, context) }
-            router.head(RouterPath(path)) { request, context in try await self.download(request, context) }
+        for (pattern, methods) in WebRoutes.table {
+            for (method, handler) in methods {
+                router.on(RouterPath(pattern), method: method) { request, context in
+                    switch handler {
+                    case .download: try await self.download(request, context)
+                    case .uploadPage: try await self.uploadPage(request, context)
+                    case .uploadForm: try await self.uploadForm(request, context)
+                    case .uploadRaw: try await self.uploadRaw(request, context)
+                    }
+                }
+            }
         }
-        router.get("u/:token") { request, context in try await self.uploadPage(request, context) }
-        router.head("u/:token") { request, context in try await self.uploadPage(request, context) }
-        router.post("u/:token") { request, context in try await self.uploadForm(request, context) }
-        router.put("u/:token/:name") { request, context in try await self.uploadRaw(request, context) }
         let app = Application(
             router: router,
             server: WebChildChannel.builder(idleTimeout: self.configuration.idleTimeout),

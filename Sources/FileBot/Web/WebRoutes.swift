@@ -4,13 +4,19 @@ package import HTTPTypes
 /// method is another gets 405 with `Allow` (RFC 9110 §15.5.6), not the 404 of a path that is no link: a client that
 /// sent `POST` to a download link learns its mistake, and the answer depends on the path's shape only, so it tells
 /// nothing about whether the token is good (nor is it counted as a guess).
+/// The router is built from this table too, so what is served and what `Allow` says cannot drift apart.
 package enum WebRoutes {
-    /// Hummingbird route patterns (`:name` is one non-empty segment) and their methods.
-    package static let table: [(pattern: String, methods: [HTTPRequest.Method])] = [
-        ("d/:token/:name", [.get, .head]),
-        ("d/:token", [.get, .head]),
-        ("u/:token", [.get, .head, .post]),
-        ("u/:token/:name", [.put]),
+    /// What answers a route.
+    package enum Handler: Sendable {
+        case download, uploadPage, uploadForm, uploadRaw
+    }
+
+    /// Hummingbird route patterns (`:name` is one non-empty segment), each method's handler in `Allow`'s order.
+    package static let table: [(pattern: String, methods: [(HTTPRequest.Method, Handler)])] = [
+        ("d/:token/:name", [(.get, .download), (.head, .download)]),
+        ("d/:token", [(.get, .download), (.head, .download)]),
+        ("u/:token", [(.get, .uploadPage), (.head, .uploadPage), (.post, .uploadForm)]),
+        ("u/:token/:name", [(.put, .uploadRaw)]),
     ]
 
     /// The methods a path of one of the table's shapes answers, or `nil` when the path has none of them.
@@ -20,7 +26,7 @@ package enum WebRoutes {
         for route in Self.table {
             let parts = route.pattern.split(separator: "/")
             guard parts.count == segments.count else { continue }
-            if zip(parts, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) { return route.methods }
+            if zip(parts, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) { return route.methods.map(\.0) }
         }
         return nil
     }
