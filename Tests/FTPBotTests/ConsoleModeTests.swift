@@ -87,6 +87,7 @@ import Testing
             !upload reports/my report.pdf
             !upload reports/my report.pdf final version.pdf
             !upload reports/my notes.pdf
+            !upload reports
             !download my report.pdf
             !download final version.pdf copy of final.pdf
             !delete my report.pdf
@@ -95,6 +96,7 @@ import Testing
         #expect(spaced.contains("Uploaded my report.pdf (9 B"), "\(spaced)")
         #expect(spaced.contains("Uploaded final version.pdf (9 B"), "\(spaced)")
         #expect(spaced.contains(#"No file at reports/my. Quote a path that has spaces: !upload "reports/my notes.pdf""#), "\(spaced)")
+        #expect(spaced.contains("reports is a directory: !upload takes one file."), "\(spaced)")
         #expect(spaced.contains("Downloaded my report.pdf (9 B) to my report.pdf"), "\(spaced)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("copy of final.pdf")) == Data("quarterly".utf8))
         #expect(spaced.contains("Deleted my report.pdf."), "\(spaced)")

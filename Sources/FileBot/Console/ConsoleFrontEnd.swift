@@ -87,11 +87,20 @@ public struct ConsoleFrontEnd: Sendable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
     }
 
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     private func upload(_ args: [String]) async -> String {
         guard !args.isEmpty else { return "Usage: \(self.usage(.upload))" }
         // `PATH [NAME]`, where an unquoted path may hold spaces: the longest run of words that is a file.
         guard let (path, rest) = ConsoleArguments.longestLeading(args, where: Self.isFile) else {
-            let hint = args.count > 1 ? " Quote a path that has spaces: \(self.prefix)upload \"\(args.joined(separator: " "))\"" : ""
+            let whole = args.joined(separator: " ")
+            if let directory = [whole, args[0]].first(where: Self.isDirectory) {
+                return "\(directory) is a directory: \(self.prefix)upload takes one file."
+            }
+            let hint = args.count > 1 ? " Quote a path that has spaces: \(self.prefix)upload \"\(whole)\"" : ""
             return "No file at \(args[0]).\(hint)"
         }
         let requested = rest.isEmpty ? (path as NSString).lastPathComponent : rest.joined(separator: " ")
