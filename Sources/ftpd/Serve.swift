@@ -181,7 +181,7 @@ struct Serve: AsyncParsableCommand {
             anonymousUser: anonymous ? FTPUser(name: "anonymous", permissions: .readOnly) : nil)
         if let range = self.passivePorts ?? file.passivePorts {
             guard let parsed = Self.parseRange(range) else {
-                throw ValidationError("passive ports must look like LOW-HIGH, got '\(range)'")
+                throw ValidationError("passive ports must look like LOW-HIGH, LOW not above HIGH (50000-50100), got '\(range)'")
             }
             configuration.passivePorts = parsed
         }

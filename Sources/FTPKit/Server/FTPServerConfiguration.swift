@@ -126,6 +126,21 @@ public struct FTPServerConfiguration: Sendable {
         if self.maxSessions < 1 || self.maxSessionsPerAddress < 1 || (self.maxSessionsPerUser ?? 1) < 1 {
             throw FTPConfigurationError("session limits must be at least 1")
         }
+        // A zero idle timeout would close every session the moment it falls quiet, and a zero data timeout would
+        // cut every transfer: neither means "no limit" here.
+        for (name, value) in [("idle timeout", self.idleTimeout), ("data timeout", self.dataTimeout),
+                              ("close timeout", self.closeTimeout), ("login failure window", self.loginFailureWindow)]
+        where value <= .zero {
+            throw FTPConfigurationError("the \(name) must be longer than zero, got \(value)")
+        }
+        for (name, value) in [("login failure delay", self.loginFailureDelay), ("ban duration", self.banDuration),
+                              ("shutdown grace period", self.shutdownGracePeriod)]
+        where value < .zero {
+            throw FTPConfigurationError("the \(name) cannot be negative, got \(value)")
+        }
+        if self.maxLoginFailures < 1 || self.banThreshold < 1 || self.maxQueuedCommands < 1 {
+            throw FTPConfigurationError("login failure, ban and queued-command limits must be at least 1")
+        }
         for rate in [self.bandwidth, self.userBandwidth].flatMap({ [$0.uploadBytesPerSecond, $0.downloadBytesPerSecond] }) {
             if let rate, rate < 1024 { throw FTPConfigurationError("bandwidth limits must be at least 1K per second, got \(rate)") }
         }

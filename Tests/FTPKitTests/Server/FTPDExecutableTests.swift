@@ -340,6 +340,10 @@ import Testing
             ("{\(tls), \"tlsGroups\": \"P-999\"}", "invalid key exchange groups"),
             (#"{"memory": true, "anonymous": true, "quotaBytes": "lots"}"#, "'quotaBytes' is not a byte count"),
             (#"{"memory": true, "anonymous": true, "userDownloadRate": 100}"#, "bandwidth limits must be at least 1K per second"),
+            // Zero is no "no limit": it would close every session as soon as it fell quiet.
+            (#"{"memory": true, "anonymous": true, "idleTimeout": 0}"#, "the idle timeout must be longer than zero"),
+            (#"{"memory": true, "anonymous": true, "shutdownGrace": -1}"#, "the shutdown grace period cannot be negative"),
+            (#"{"memory": true, "anonymous": true, "passivePorts": "60000-50000"}"#, "LOW not above HIGH (50000-50100), got '60000-50000'"),
         ]
         let flags = try await runProcess(Self.binary, ["--memory", "--anonymous", "--port", "0", "--max-upload-rate", "10X"], timeout: .seconds(30))
         #expect(flags.status != 0 && flags.stderr.contains("--max-upload-rate must be a byte count"), "\(flags)")
