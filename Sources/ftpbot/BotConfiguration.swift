@@ -369,6 +369,11 @@ struct BotConfiguration: Decodable, Sendable {
             for (field, hours) in [("linkLifetime", http.linkLifetime), ("maxLinkLifetime", http.maxLinkLifetime)] {
                 if let hours, !(hours > 0 && hours <= 24 * 365) { add("http.\(field)", "must be a number of hours between 0 and 8760") }
             }
+            // The longest a link may be asked for is a limit: a default above it would silently lift it.
+            if let hours = http.linkLifetime, hours > 0, hours <= 24 * 365, hours > http.maxLinkLifetime ?? 7 * 24 {
+                let limit = http.maxLinkLifetime ?? 7 * 24
+                add("http.linkLifetime", "\(String(format: "%g", hours)) hours is longer than http.maxLinkLifetime (\(String(format: "%g", limit)) hours)")
+            }
             if let seconds = http.idleTimeout, !(seconds >= 1 && seconds <= 86400) {
                 add("http.idleTimeout", "must be between 1 and 86400 seconds")
             }
@@ -459,8 +464,11 @@ struct BotConfiguration: Decodable, Sendable {
             (0...65535).contains(port), colon > text.startIndex
         else { return nil }
         var host = text[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        guard !host.isEmpty, !host.contains("[") && !host.contains("]") else { return nil }
+        let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
+        if bracketed { host = host.dropFirst().dropLast() }
+        // An IPv6 address goes in brackets ([::1]:8080), so a bare colon left in the host is a typo
+        // (`127.0.0.1:80:9`), not an address.
+        guard !host.isEmpty, !host.contains("[") && !host.contains("]"), bracketed || !host.contains(":") else { return nil }
         return (String(host), port)
     }
 

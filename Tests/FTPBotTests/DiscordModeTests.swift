@@ -819,6 +819,18 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          "http.ttl: unknown key"] {
             #expect(err6.contains(expected), "missing '\(expected)' in:\n\(err6)")
         }
+        // A default lifetime above the limit would lift the limit; a stray colon is not an IPv6 address.
+        try #"{"localNodes": 1, "http": {"address": "127.0.0.1:80:9", "linkLifetime": 48, "maxLinkLifetime": 24}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let (code7, err7) = try await Self.checkConfig(path)
+        #expect(code7 == 1)
+        for expected in ["http.address: '127.0.0.1:80:9' is not HOST:PORT",
+                         "http.linkLifetime: 48 hours is longer than http.maxLinkLifetime (24 hours)"] {
+            #expect(err7.contains(expected), "missing '\(expected)' in:\n\(err7)")
+        }
+        try #"{"localNodes": 1, "http": {"address": "[::1]:0", "linkLifetime": 200}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let (code8, err8) = try await Self.checkConfig(path)
+        #expect(code8 == 1 && err8.contains("http.linkLifetime: 200 hours is longer than http.maxLinkLifetime (168 hours)"), "\(err8)")
         try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace", "downloadCheck": "sha256", "maintenanceSpacesPerRound": 16}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code5, err5) = try await Self.checkConfig(path)
