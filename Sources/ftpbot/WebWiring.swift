@@ -33,7 +33,9 @@ struct WebWiring: Sendable {
         var settings = LinkSettings(publicURL: http.publicURL ?? Self.url(host: host, port: ports[0]))
         if let h = http.linkLifetime { settings.linkLifetime = .seconds(h * 3600) }
         if let h = http.maxLinkLifetime { settings.maxLinkLifetime = .seconds(h * 3600) }
-        settings.maxLinkLifetime = max(settings.maxLinkLifetime, settings.linkLifetime)
+        // A maximum under the 24-hour default makes the default the maximum (one above it was refused as
+        // configuration).
+        settings.linkLifetime = min(settings.linkLifetime, settings.maxLinkLifetime)
         return WebWiring(
             links: ShareLinks(bot: bot, key: key, settings: settings, usedLinksFile: data + "/used-upload-links", logger: logger),
             host: host, ports: ports, trustedProxies: Set(http.trustedProxies ?? []),

@@ -110,6 +110,12 @@ import Testing
         let urls = linked.split(separator: "\n").filter { $0.hasPrefix("http://127.0.0.1:") }
         #expect(urls.count == 2 && urls.allSatisfy { $0.hasSuffix("/final%20version.pdf") }, "\(linked)")
         #expect(linked.contains("No file named 'nothing.pdf'."), "\(linked)")
+        // A maximum under the 24-hour default makes the default the maximum; it is never lifted.
+        let capped = dir.appendingPathComponent("capped.json").path
+        try #"{"http": {"maxLinkLifetime": 2}}"#.write(toFile: capped, atomically: true, encoding: .utf8)
+        let (_, short, _) = try await run("!link final version.pdf\n!link final version.pdf 3\n", in: dir, arguments: ["--config", capped])
+        #expect(short.split(separator: "\n").filter { $0.hasPrefix("http://127.0.0.1:") }.count == 1, "\(short)")
+        #expect(short.contains("A link can live at most 2 hours; 3 hours is too long."), "\(short)")
 
         // Help names each command once: `!link` is the usage, so its other name is the one given as an alias.
         let (_, help, _) = try await run("!help\n", in: dir)

@@ -6,6 +6,14 @@ import SeedTestSupport
 
 /// The web front end's pure parts, without a server.
 @Suite(.tags(.unit), .inTestSet(.unit)) struct WebPartsTests {
+    @Test func aDefaultLinkLifetimeNeverLiftsTheMaximum() {
+        let capped = LinkSettings(publicURL: "http://x/", linkLifetime: .seconds(48 * 3600), maxLinkLifetime: .seconds(24 * 3600))
+        #expect(capped.linkLifetime == .seconds(24 * 3600) && capped.maxLinkLifetime == .seconds(24 * 3600))
+        #expect(capped.publicURL == "http://x")
+        let plain = LinkSettings(publicURL: "http://x")
+        #expect(plain.linkLifetime == .seconds(24 * 3600) && plain.maxLinkLifetime == .seconds(7 * 24 * 3600))
+    }
+
     @Test func byteRanges() {
         #expect(ByteRange.parse(nil, size: 100) == .whole)
         #expect(ByteRange.parse("bytes=0-0", size: 100) == .partial(start: 0, end: 0))
