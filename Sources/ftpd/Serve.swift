@@ -174,6 +174,15 @@ struct Serve: AsyncParsableCommand {
         if usersPath == nil && !anonymous {
             throw ValidationError("nobody could log in: give --users FILE, --anonymous, or both")
         }
+        // With anonymous logins on, USER anonymous (or ftp) never reaches the users file: such an account could
+        // not log in, and its owner would find themselves read-only and anonymous without being told why.
+        if anonymous, let usersPath,
+            let shadowed = authenticator.userNames.first(where: { FTPUser.anonymousNames.contains($0.lowercased()) })
+        {
+            throw CommandFailure(
+                "users file \(usersPath): user '\(shadowed)' could never log in, since --anonymous takes that name for "
+                    + "anonymous, read-only logins; rename or remove the user, or drop --anonymous")
+        }
 
         var configuration = FTPServerConfiguration(
             host: self.address ?? file.address ?? "0.0.0.0", port: self.port ?? file.port ?? 2121,

@@ -38,6 +38,11 @@ struct AddUser: AsyncParsableCommand {
             throw ValidationError(error.message)  // the name, root or permissions given
         }
         do { try file.write(to: self.users) } catch { throw CommandFailure(error.message) }
+        if FTPUser.anonymousNames.contains(self.name.lowercased()) {
+            // Legitimate on a server without --anonymous; with it, ftpd refuses to start, so say so now.
+            FileHandle.standardError.write(Data(
+                "note: '\(self.name)' is an anonymous login name: a server started with --anonymous refuses this users file\n".utf8))
+        }
     }
 }
 

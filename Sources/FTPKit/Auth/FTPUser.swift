@@ -36,6 +36,10 @@ public struct FTPPermissions: OptionSet, Sendable, Hashable, Codable {
 
 /// An authenticated user: the name, the directory of the storage that becomes their `/`, and their permissions.
 public struct FTPUser: Sendable, Hashable {
+    /// The login names that mean an anonymous login, in any case, when the server allows them
+    /// (``FTPServerConfiguration/anonymousUser``): a users-file account of one of these names is never asked for.
+    public static let anonymousNames: Set<String> = ["anonymous", "ftp"]
+
     public var name: String
     public var root: FTPPath
     public var permissions: FTPPermissions

@@ -63,6 +63,9 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         self.path = path
     }
 
+    /// The users' names, sorted.
+    public var userNames: [String] { self.state.withLock { $0.users.keys.sorted() } }
+
     /// Re-reads the users file (for SIGHUP). On error the current users stay in force.
     public func reload() throws(FTPConfigurationError) {
         guard let path else { return }

@@ -115,6 +115,22 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("Error: no user 'zed' in \(users)") && !r.stderr.contains("Usage"), "\(r)")
     }
 
+    /// With --anonymous, USER anonymous and USER ftp never reach the users file: an account of either name could never
+    /// log in, so ftpd says so at start instead of letting its owner in read-only and anonymous.
+    @Test func anAccountNamedLikeAnonymousLoginsIsRefusedWithAnonymousOn() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        let added = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "FTP"], stdin: "pw\n")
+        #expect(added.status == 0 && added.stderr.contains("'FTP' is an anonymous login name"), "\(added)")
+        let r = try await runProcess(Self.binary, ["--memory", "--users", users, "--anonymous", "--port", "0"], timeout: .seconds(30))
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("Error: users file \(users): user 'FTP' could never log in, since --anonymous takes that name"), "\(r)")
+        #expect(!r.stderr.contains("Usage"), "\(r)")
+        let plain = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "ann"], stdin: "pw\n")
+        #expect(plain.status == 0 && !plain.stderr.contains("anonymous login name"), "\(plain)")
+    }
+
     /// `ftpd user add`, a changed password and `user remove` take effect on a running server without a SIGHUP (before,
     /// a new user was refused and a changed password left the old one working until a restart); a users file
     /// saved broken is reported once and the users in force stay.

@@ -73,7 +73,7 @@ extension FTPSessionStateMachine {
         case .user:
             let name = command.argument
             guard !name.isEmpty else { return .reply(FTPReply(501, "USER needs a name.")) }
-            let anonymous = Self.anonymousNames.contains(name.lowercased()) && self.configuration.anonymousUser != nil
+            let anonymous = FTPUser.anonymousNames.contains(name.lowercased()) && self.configuration.anonymousUser != nil
             if !anonymous, !self.connection.controlSecure, let policy = self.configuration.tlsPolicy, policy != .optional {
                 return .reply(FTPReply(530, "This server requires TLS for logins: use AUTH TLS first."))
             }
@@ -84,7 +84,7 @@ extension FTPSessionStateMachine {
             return .reply(FTPReply(331, "Password required for \(name)."))
         case .pass:
             guard let name = s.userName else { return .reply(FTPReply(503, "Login with USER first.")) }
-            if Self.anonymousNames.contains(name.lowercased()), let anonymous = self.configuration.anonymousUser {
+            if FTPUser.anonymousNames.contains(name.lowercased()), let anonymous = self.configuration.anonymousUser {
                 self.phase = .loggedIn(.init(user: anonymous))
                 return .reply(FTPReply(230, "Anonymous access granted, restrictions apply."))
             }
@@ -435,8 +435,6 @@ extension FTPSessionStateMachine {
         guard let slash = argument.lastIndex(of: "/") else { return "" }
         return String(argument[...slash])
     }
-
-    static let anonymousNames: Set<String> = ["anonymous", "ftp"]
 
     /// ALPACA-style cross-protocol requests: an HTTP request line ends the session at once.
     private static func looksLikeHTTP(_ command: FTPCommand) -> Bool {
