@@ -176,9 +176,11 @@ struct Serve: AsyncParsableCommand {
         }
         // With anonymous logins on, USER anonymous (or ftp) never reaches the users file: such an account could
         // not log in, and its owner would find themselves read-only and anonymous without being told why.
-        if anonymous, let usersPath,
-            let shadowed = authenticator.userNames.first(where: { FTPUser.anonymousNames.contains($0.lowercased()) })
-        {
+        let shadowedAccount = { @Sendable () -> String? in
+            guard anonymous else { return nil }
+            return authenticator.userNames.first { FTPUser.anonymousNames.contains($0.lowercased()) }
+        }
+        if let usersPath, let shadowed = shadowedAccount() {
             throw CommandFailure(
                 "users file \(usersPath): user '\(shadowed)' could never log in, since --anonymous takes that name for "
                     + "anonymous, read-only logins; rename or remove the user, or drop --anonymous")
@@ -319,6 +321,9 @@ struct Serve: AsyncParsableCommand {
             do {
                 try authenticator.reload()
                 logger.info("users reloaded")
+                if let shadowed = shadowedAccount() {
+                    logger.warning("a user can never log in: --anonymous takes the name for anonymous logins", metadata: ["user": "\(shadowed)"])
+                }
             } catch {
                 logger.error("users not reloaded, keeping the previous ones", metadata: ["error": "\(error)"])
             }
@@ -352,7 +357,12 @@ struct Serve: AsyncParsableCommand {
         // `ftpd user add` and edits of the users file take effect without a SIGHUP.
         let usersWatch = PeriodicAction(every: .seconds(2)) {
             do {
-                if try authenticator.reloadIfChanged() { logger.info("users file changed: users reloaded") }
+                if try authenticator.reloadIfChanged() {
+                    logger.info("users file changed: users reloaded")
+                    if let shadowed = shadowedAccount() {
+                        logger.warning("a user can never log in: --anonymous takes the name for anonymous logins", metadata: ["user": "\(shadowed)"])
+                    }
+                }
             } catch {
                 logger.error("users file changed but not reloaded, keeping the previous users", metadata: ["error": "\(error)"])
             }

@@ -129,6 +129,24 @@ import Testing
         #expect(!r.stderr.contains("Usage"), "\(r)")
         let plain = try await runProcess(Self.binary, ["user", "add", "--users", users, "--iterations", "2000", "ann"], stdin: "pw\n")
         #expect(plain.status == 0 && !plain.stderr.contains("anonymous login name"), "\(plain)")
+
+        // Added while the server runs, the account is reported as unreachable when the file is read again.
+        let other = try TemporaryDirectory()
+        defer { other.cleanup() }
+        let (root, running) = try await Self.rootAndUser("ann", password: "one", in: other)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/x.txt"))
+        let port = try freeTCPPort()
+        let log = other.path + "/log"
+        let process = try Self.startServer(root: root, users: running, log: log, port: port, extra: ["--anonymous"])
+        defer { process.terminate() }
+        let curl = try requireTool("curl", package: "curl")
+        try await Self.waitUntilServing(curl: curl, ["-sS", "ftp://ann:one@127.0.0.1:\(port)/x.txt"], log: log)
+        let late = try await runProcess(Self.binary, ["user", "add", "--users", running, "--iterations", "2000", "anonymous"], stdin: "pw\n")
+        #expect(late.status == 0, "\(late)")
+        try await eventually("the unreachable account reported") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("a user can never log in")
+        }
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("user=anonymous"))
     }
 
     /// `ftpd user add`, a changed password and `user remove` take effect on a running server without a SIGHUP (before,
