@@ -32,6 +32,31 @@ import Testing
         return process
     }
 
+    /// A server on `dir` with one user, ann (password "one"), and one file, x.txt, once it answers.
+    struct Running {
+        let process: Process
+        let port: Int
+        let log: String
+        let users: String
+        let curl: String
+    }
+
+    static func serveAnn(in dir: TemporaryDirectory, extra: [String] = []) async throws -> Running {
+        let (root, users) = try await Self.rootAndUser("ann", password: "one", in: dir)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/x.txt"))
+        let port = try freeTCPPort()
+        let log = dir.path + "/log"
+        let process = try Self.startServer(root: root, users: users, log: log, port: port, extra: extra)
+        let curl = try requireTool("curl", package: "curl")
+        do {
+            try await Self.waitUntilServing(curl: curl, ["-sS", "ftp://ann:one@127.0.0.1:\(port)/x.txt"], log: log)
+        } catch {
+            process.terminate()
+            throw error
+        }
+        return Running(process: process, port: port, log: log, users: users, curl: curl)
+    }
+
     /// Polls with curl (each try bounded) until the server started from the test answers; on failure, records the
     /// last try and what the server wrote to `log`.
     static func waitUntilServing(curl: String, _ arguments: [String], log: String) async throws {
@@ -133,15 +158,10 @@ import Testing
         // Added while the server runs, the account is reported as unreachable when the file is read again.
         let other = try TemporaryDirectory()
         defer { other.cleanup() }
-        let (root, running) = try await Self.rootAndUser("ann", password: "one", in: other)
-        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/x.txt"))
-        let port = try freeTCPPort()
-        let log = other.path + "/log"
-        let process = try Self.startServer(root: root, users: running, log: log, port: port, extra: ["--anonymous"])
-        defer { process.terminate() }
-        let curl = try requireTool("curl", package: "curl")
-        try await Self.waitUntilServing(curl: curl, ["-sS", "ftp://ann:one@127.0.0.1:\(port)/x.txt"], log: log)
-        let late = try await runProcess(Self.binary, ["user", "add", "--users", running, "--iterations", "2000", "anonymous"], stdin: "pw\n")
+        let server = try await Self.serveAnn(in: other, extra: ["--anonymous"])
+        defer { server.process.terminate() }
+        let log = server.log
+        let late = try await runProcess(Self.binary, ["user", "add", "--users", server.users, "--iterations", "2000", "anonymous"], stdin: "pw\n")
         #expect(late.status == 0, "\(late)")
         try await eventually("the unreachable account reported") {
             ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("a user can never log in")
@@ -155,13 +175,9 @@ import Testing
     @Test func aRunningServerFollowsItsUsersFile() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (root, users) = try await Self.rootAndUser("ann", password: "one", in: dir)
-        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/x.txt"))
-        let port = try freeTCPPort()
-        let log = dir.path + "/log"
-        let process = try Self.startServer(root: root, users: users, log: log, port: port)
-        defer { process.terminate() }
-        let curl = try requireTool("curl", package: "curl")
+        let server = try await Self.serveAnn(in: dir)
+        defer { server.process.terminate() }
+        let (port, log, users, curl) = (server.port, server.log, server.users, server.curl)
         func login(_ user: String, _ password: String) async throws -> Bool {
             try await runProcess(curl, ["-sS", "--max-time", "10", "ftp://\(user):\(password)@127.0.0.1:\(port)/x.txt"]).status == 0
         }
@@ -169,8 +185,6 @@ import Testing
             let r = try await runProcess(Self.binary, ["user"] + arguments + ["--users", users], stdin: password + "\n")
             #expect(r.status == 0, "\(r)")
         }
-        try await Self.waitUntilServing(curl: curl, ["-sS", "ftp://ann:one@127.0.0.1:\(port)/x.txt"], log: log)
-
         try await user(["add", "--iterations", "2000", "bob"], password: "two")
         try await eventually("bob can log in") { try await login("bob", "two") }
         try await user(["add", "--iterations", "2000", "ann"], password: "three")
