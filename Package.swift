@@ -278,7 +278,7 @@ let package = Package(
             name: "FTPBotTests",
             dependencies: [
                 "FTPKit", "DiscordKit", "DiscordEmulator", "DiscordTestSupport", "FileBot", "Balancer", "SeedTestSupport",
-                "FTPTestSupport",
+                "FTPTestSupport", "OperationsHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

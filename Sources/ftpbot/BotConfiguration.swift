@@ -2,6 +2,7 @@ import Balancer
 import DiscordKit
 import FTPKit
 import FileBot
+import OperationsHTTP
 import Foundation
 
 /// `ftpbot`'s configuration file (JSON). Every field is optional: with none, the bot runs three local nodes.
@@ -460,16 +461,7 @@ struct BotConfiguration: Decodable, Sendable {
 
     /// `HOST:PORT`, with an IPv6 host in brackets (`[::1]:8080`, as in URLs); the host comes back without them.
     static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port), colon > text.startIndex
-        else { return nil }
-        var host = text[..<colon]
-        let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
-        if bracketed { host = host.dropFirst().dropLast() }
-        // An IPv6 address goes in brackets ([::1]:8080), so a bare colon left in the host is a typo
-        // (`127.0.0.1:80:9`), not an address.
-        guard !host.isEmpty, !host.contains("[") && !host.contains("]"), bracketed || !host.contains(":") else { return nil }
-        return (String(host), port)
+        ListenAddress(parsing: text).map { ($0.host, $0.port) }
     }
 
     /// The nodes as the cluster takes them (passwords read now; never logged).

@@ -99,7 +99,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("deny"), help: "Clients in this CIDR block or address are refused (repeatable; wins over --allow).")
     var deny: [String] = []
 
-    @Option(name: .customLong("metrics-address"), help: "Serve Prometheus metrics (/metrics) and a health check (/health) on HOST:PORT (port 0: any free port, logged).")
+    @Option(name: .customLong("metrics-address"), help: "Serve Prometheus metrics (/metrics) and a health check (/health) on HOST:PORT (an IPv6 host in brackets; port 0: any free port, logged).")
     var metricsAddress: String?
 
     @Option(name: .customLong("implicit-tls-port"), help: "Also listen for implicit FTPS (TLS from the first byte; usually 990). Needs --tls-cert.")
@@ -278,10 +278,10 @@ struct Serve: AsyncParsableCommand {
         var metricsTarget: (String, Int)?
         var registry: PrometheusCollectorRegistry?
         if let address = self.metricsAddress ?? file.metricsAddress {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-                (0...65535).contains(port)
-            else { throw ValidationError("--metrics-address must be HOST:PORT, got '\(address)'") }
-            metricsTarget = (String(address[..<colon]), port)
+            guard let parsed = ListenAddress(parsing: address) else {
+                throw ValidationError("--metrics-address must be HOST:PORT (an IPv6 host in brackets: [::1]:9100), got '\(address)'")
+            }
+            metricsTarget = (parsed.host, parsed.port)
             let prometheus = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
             registry = prometheus

@@ -392,6 +392,7 @@ import Testing
             (#"{"memory": true, "anonymous": true, "idleTimeout": 0}"#, "the idle timeout must be longer than zero"),
             (#"{"memory": true, "anonymous": true, "shutdownGrace": -1}"#, "the shutdown grace period cannot be negative"),
             (#"{"memory": true, "anonymous": true, "passivePorts": "60000-50000"}"#, "LOW not above HIGH (50000-50100), got '60000-50000'"),
+            (#"{"memory": true, "anonymous": true, "metricsAddress": "::1:9100"}"#, "(an IPv6 host in brackets: [::1]:9100), got '::1:9100'"),
         ]
         let flags = try await runProcess(Self.binary, ["--memory", "--anonymous", "--port", "0", "--max-upload-rate", "10X"], timeout: .seconds(30))
         #expect(flags.status != 0 && flags.stderr.contains("--max-upload-rate must be a byte count"), "\(flags)")
