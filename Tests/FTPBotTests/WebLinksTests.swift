@@ -150,7 +150,7 @@ import Testing
         try await WebHarness.with { w in
             _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
             let good = w.url(try await w.links.share("a.txt", for: Self.ana).get())
-            for path in Array(repeating: "/favicon.ico", count: 15) + ["/", "/d/", "/u/", "/robots.txt", "/admin/../d"] {
+            for path in Array(repeating: "/favicon.ico", count: 15) + ["/index.html", "/d/", "/u/", "/wp-login.php", "/admin/../d"] {
                 #expect(try await w.status(w.base + path) == 404, "\(path)")
             }
             #expect(try await w.curl(good).stdout == Data("a".utf8))
@@ -158,6 +158,26 @@ import Testing
             for _ in 0..<12 { statuses.append(try await w.status(w.base + "/d/guess/x")) }
             #expect(statuses.contains(429), "\(statuses)")
             #expect(try await w.status(w.base + "/favicon.ico") == 429)
+        }
+    }
+
+    /// The printed address opened on its own says what it is for; crawlers are told to index nothing, on every answer.
+    @Test func theHomePageAndRobots() async throws {
+        try await WebHarness.with { w in
+            _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
+            let good = w.url(try await w.links.share("a.txt", for: Self.ana).get())
+            let home = try await w.curl("-D", "/dev/stderr", w.base + "/")
+            #expect(home.stderr.contains("HTTP/1.1 200") && home.text.contains("serves the download links and upload pages"), "\(home.stderr)")
+            #expect(home.stderr.contains("Content-Security-Policy: default-src 'none'"), "\(home.stderr)")
+            let robots = try await w.curl(w.base + "/robots.txt")
+            #expect(robots.text == "User-agent: *\nDisallow: /\n")
+            for url in [w.base + "/", good, w.base + "/d/guess/x", w.base + "/robots.txt"] {
+                let r = try await w.curl("-D", "/dev/stderr", "-o", "/dev/null", url)
+                #expect(r.stderr.contains("X-Robots-Tag: noindex, nofollow, noarchive"), "\(url): \(r.stderr)")
+            }
+            let post = try await w.curl("-D", "/dev/stderr", "-o", "/dev/null", "-X", "POST", w.base + "/")
+            #expect(post.stderr.contains("HTTP/1.1 405") && post.stderr.contains("Allow: GET, HEAD"), "\(post.stderr)")
+            #expect(try await w.curl(good).stdout == Data("a".utf8))
         }
     }
 

@@ -137,7 +137,9 @@ import SeedTestSupport
         #expect(allowed("/d//tok/") == "GET, HEAD")
         #expect(allowed("/u/tok") == "GET, HEAD, POST")
         #expect(allowed("/u/tok/name.txt") == "PUT")
-        for path in ["/", "/d", "/d/", "/u/", "/d/t/n/extra", "/x/tok", "/favicon.ico", "/D/tok"] {
+        #expect(allowed("/") == "GET, HEAD")
+        #expect(allowed("/robots.txt") == "GET, HEAD")
+        for path in ["/d", "/d/", "/u/", "/d/t/n/extra", "/x/tok", "/favicon.ico", "/D/tok", "/robots.txt/x"] {
             #expect(allowed(path) == nil, "\(path)")
         }
     }

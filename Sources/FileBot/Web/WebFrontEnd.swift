@@ -66,6 +66,8 @@ public struct WebFrontEnd: Sendable {
             for (method, handler) in methods {
                 router.on(RouterPath(pattern), method: method) { request, context in
                     switch handler {
+                    case .home: Self.home()
+                    case .robots: Self.robots()
                     case .download: try await self.download(request, context)
                     case .uploadPage: try await self.uploadPage(request, context)
                     case .uploadForm: try await self.uploadForm(request, context)
@@ -84,6 +86,19 @@ public struct WebFrontEnd: Sendable {
     }
 
     // MARK: - Answers
+
+    /// The address the bot prints, opened on its own: what it is for, rather than the 404 of a link that is not.
+    static func home() -> Response {
+        let nonce = Self.nonce()
+        return Self.html(.ok, nonce: nonce, WebPages.home(nonce: nonce))
+    }
+
+    /// Links are capabilities: crawlers that honour robots.txt index none of them (every answer also says
+    /// `X-Robots-Tag: noindex`, for those that find a link posted somewhere public).
+    static func robots() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: "User-agent: *\nDisallow: /\n")))
+    }
 
     static func nonce() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -442,6 +457,7 @@ struct WebGuard: RouterMiddleware {
         }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("X-Robots-Tag")!] = "noindex, nofollow, noarchive"
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
         }

@@ -44,6 +44,13 @@ enum WebPages {
         self.page(title: "Not found", nonce: nonce, body: "<h1>Not found</h1><p>\(Self.notFoundSentence)</p>")
     }
 
+    static let homeSentence = "This address serves the download links and upload pages the file bot makes. "
+        + "To get one, ask the bot in your chat: its link command for a stored file, its uploadlink command for a page to upload one."
+
+    static func home(nonce: String) -> String {
+        self.page(title: "File links", nonce: nonce, body: "<h1>File links</h1><p>\(Self.homeSentence)</p>")
+    }
+
     static func methodNotAllowedSentence(allowed: String) -> String {
         "This address does not take that kind of request; it takes \(allowed)."
     }

@@ -8,11 +8,13 @@ package import HTTPTypes
 package enum WebRoutes {
     /// What answers a route.
     package enum Handler: Sendable {
-        case download, uploadPage, uploadForm, uploadRaw
+        case home, robots, download, uploadPage, uploadForm, uploadRaw
     }
 
     /// Hummingbird route patterns (`:name` is one non-empty segment), each method's handler in `Allow`'s order.
     package static let table: [(pattern: String, methods: [(HTTPRequest.Method, Handler)])] = [
+        ("/", [(.get, .home), (.head, .home)]),
+        ("robots.txt", [(.get, .robots), (.head, .robots)]),
         ("d/:token/:name", [(.get, .download), (.head, .download)]),
         ("d/:token", [(.get, .download), (.head, .download)]),
         ("u/:token", [(.get, .uploadPage), (.head, .uploadPage), (.post, .uploadForm)]),
