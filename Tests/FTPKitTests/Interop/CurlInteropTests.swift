@@ -49,6 +49,36 @@ import SeedTestSupport
         }
     }
 
+    /// Whether this machine has IPv6 on loopback (containers may not): the kernel lists `::1` on `lo`.
+    static let hasIPv6Loopback = ((try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8)) ?? "")
+        .split(separator: "\n").contains { $0.hasPrefix("00000000000000000000000000000001") }
+
+    /// Over IPv6: EPSV for passive mode, EPRT for active. PASV and PORT carry IPv4 addresses only (RFC 2428's reason
+    /// for EPSV and EPRT), so on an IPv6 control connection PASV is answered 425 with a pointer to EPSV.
+    @Test(.enabled(if: Self.hasIPv6Loopback, "no IPv6 on loopback")) func overIPv6() async throws {
+        try await withServer({ $0.host = "::1" }) { server in
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let data = randomData(1_500_000)
+            let src = local.url.appendingPathComponent("src.bin")
+            try data.write(to: src)
+            let url = server.url.replacingOccurrences(of: "@127.0.0.1:", with: "@[::1]:")
+            var r = try await curl(["-g", "-T", src.path, "\(url)/six.bin"])
+            #expect(r.status == 0, "\(r)")
+            #expect(server.read("six.bin") == data)
+            let dst = local.url.appendingPathComponent("dst.bin")
+            r = try await curl(["-g", "\(url)/six.bin", "-o", dst.path])
+            #expect(r.status == 0 && (try? Data(contentsOf: dst)) == data, "\(r)")
+            r = try await curl(["-g", "-P", "::1", "\(url)/six.bin", "-o", dst.path])
+            #expect(r.status == 0 && (try? Data(contentsOf: dst)) == data, "active mode over IPv6: \(r)")
+            r = try await curl(["-g", "--list-only", "\(url)/"])
+            #expect(r.stdout.split(whereSeparator: \.isNewline) == ["six.bin"], "\(r)")
+            // curl itself never sends PASV over IPv6 (it ignores --disable-epsv there), so it is quoted.
+            r = try await curl(["-g", "-v", "-Q", "PASV", "\(url)/"])
+            #expect(r.status != 0 && r.stderr.contains("425 PASV needs an IPv4 address; use EPSV."), "\(r)")
+        }
+    }
+
     @Test func appendAndResumeBothWays() async throws {
         try await withServer { server in
             let local = try TemporaryDirectory()
