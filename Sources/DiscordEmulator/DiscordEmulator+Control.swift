@@ -223,8 +223,8 @@ extension DiscordEmulator {
             self.setAcknowledgesHeartbeats(body["enabled"]?.bool ?? true)
             return .noContent
         case (.POST, ["clock", "advance"]):
-            guard let seconds = body["seconds"]?.double, seconds >= 0 else {
-                throw .invalid("Give seconds, a number ≥ 0.")
+            guard let seconds = body["seconds"]?.double, seconds.isFinite, seconds >= 0, seconds <= 1e9 else {
+                throw .invalid("Give seconds, a number from 0 to 1000000000.")
             }
             self.advanceClock(by: .milliseconds(Int(seconds * 1000)))
             return .json(["clock_offset_seconds": .double(Self.seconds(self.clockOffset))])

@@ -22,6 +22,18 @@ import SeedTestSupport
         #expect(m.state == .ready)
     }
 
+    /// The interval comes from the network: one no client could use is kept within 1 ms and an hour, and the
+    /// arithmetic on it cannot trap.
+    @Test func aHelloWithAnAbsurdIntervalIsBounded() {
+        for (ms, interval) in [(Int.max, 3_600_000), (0, 1), (-5, 1)] {
+            var m = GatewayStateMachine(gatewayURL: "wss://gw")
+            m.connected()
+            #expect(m.received(.hello(heartbeatIntervalMilliseconds: ms), jitter: 1) == [
+                .startHeartbeat(interval: .milliseconds(interval), firstDelay: .milliseconds(interval)), .send(.identify),
+            ])
+        }
+    }
+
     @Test func heartbeatsCarryTheLastSequenceAndAZombieIsClosedAndResumed() {
         var m = readyMachine()
         _ = m.received(.dispatch(sequence: 7), jitter: 0)

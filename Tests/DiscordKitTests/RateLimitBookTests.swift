@@ -18,6 +18,24 @@ import SeedTestSupport
         #expect(!Route(.GET, "/users/@me").exemptFromGlobalLimit)
     }
 
+    /// Waits come from the network, and `Duration.seconds(_:)` traps on NaN, infinity and numbers past Int128: such
+    /// answers pause a second (or a day at most), never crash the client.
+    @Test func waitsThatAreNoNumberOrTooLongAreBounded() {
+        for (retryAfter, wait) in [(Double.infinity, Duration.seconds(1)), (.nan, .seconds(1)), (-3, .seconds(1)),
+                                   (1e300, .seconds(86_400)), (2.5, .milliseconds(2500))] {
+            var book = RateLimitBook()
+            let route = Route(.POST, "/channels/1/messages")
+            _ = book.reserve(route, now: t0)
+            book.record(route, status: 429, headers: .init(bucket: "b", limit: 5, remaining: 0, resetAfter: .nan, retryAfter: retryAfter), now: t0)
+            #expect(book.reserve(route, now: t0) == .wait(until: t0 + wait), "retry_after \(retryAfter)")
+        }
+        var book = RateLimitBook()
+        let route = Route(.POST, "/channels/2/messages")
+        _ = book.reserve(route, now: t0)
+        book.record(route, status: 200, headers: .init(bucket: "c", limit: 1, remaining: 0, resetAfter: .infinity), now: t0)
+        #expect(book.reserve(route, now: t0) == .wait(until: t0 + .seconds(1)))
+    }
+
     @Test func anUnknownBucketLetsOneRequestProbeIt() {
         var book = RateLimitBook()
         let route = Route(.POST, "/channels/1/messages")

@@ -116,6 +116,15 @@ import Testing
         let (_, short, _) = try await run("!link final version.pdf\n!link final version.pdf 3\n", in: dir, arguments: ["--config", capped])
         #expect(short.split(separator: "\n").filter { $0.hasPrefix("http://127.0.0.1:") }.count == 1, "\(short)")
         #expect(short.contains("A link can live at most 2 hours; 3 hours is too long."), "\(short)")
+        // Lifetimes Double would read but no link can have: words of the name, or refused; never a crash (before,
+        // `inf` and `99999999999999999999` trapped converting to Int and killed the bot).
+        let (odd, strange, _) = try await run(
+            "!link final version.pdf inf\n!link final version.pdf nan\n!link final version.pdf 99999999999999999999\n!status\n", in: dir)
+        #expect(odd == 0, "\(strange)")
+        #expect(strange.contains("No file named 'final version.pdf inf'."), "\(strange)")
+        #expect(strange.contains("No file named 'final version.pdf nan'."), "\(strange)")
+        #expect(strange.contains("A link can live at most 168 hours; 1e+20 hours is too long."), "\(strange)")
+        #expect(strange.contains("node0: up"), "the bot went on: \(strange)")
 
         // Help names each command once: `!link` is the usage, so its other name is the one given as an alias.
         let (_, help, _) = try await run("!help\n", in: dir)

@@ -161,6 +161,26 @@ import Testing
         }
     }
 
+    /// A lifetime that is no number of hours (a library caller's NaN or infinity) is refused in one sentence, not
+    /// signed into a link or trapped on.
+    @Test func lifetimesThatAreNoNumberAreRefused() async throws {
+        try await WebHarness.with { w in
+            _ = try await w.h.bot.put("a.txt", Data("a".utf8), by: Self.ana).get()
+            for hours in [Double.nan, .infinity, -.infinity] {
+                guard case .failure(let refusal) = await w.links.share("a.txt", hours: hours, for: Self.ana) else {
+                    Issue.record("a link for \(hours) hours was made")
+                    continue
+                }
+                #expect(refusal.sentence() == "Give a link's lifetime as a number of hours, up to 168 hours.")
+            }
+            guard case .failure(let long) = await w.links.share("a.txt", hours: 1e300, for: Self.ana) else {
+                Issue.record("a link for 1e300 hours was made")
+                return
+            }
+            #expect(long.sentence() == "A link can live at most 168 hours; 1e+300 hours is too long.")
+        }
+    }
+
     /// The printed address opened on its own says what it is for; crawlers are told to index nothing, on every answer.
     @Test func theHomePageAndRobots() async throws {
         try await WebHarness.with { w in

@@ -6,6 +6,14 @@ import SeedTestSupport
 
 /// The web front end's pure parts, without a server.
 @Suite(.tags(.unit), .inTestSet(.unit)) struct WebPartsTests {
+    @Test func typedLifetimes() {
+        #expect(ShareLinks.typedHours("2") == 2 && ShareLinks.typedHours("1.5") == 1.5 && ShareLinks.typedHours("0") == 0)
+        #expect(ShareLinks.typedHours("99999999999999999999") == 1e20)
+        for word in ["", ".", "1.2.3", "inf", "nan", "Infinity", "1e9", "0x10", "-1", "+1", " 1", "١"] {
+            #expect(ShareLinks.typedHours(word) == nil, "\(word)")
+        }
+    }
+
     @Test func aDefaultLinkLifetimeNeverLiftsTheMaximum() {
         let capped = LinkSettings(publicURL: "http://x/", linkLifetime: .seconds(48 * 3600), maxLinkLifetime: .seconds(24 * 3600))
         #expect(capped.linkLifetime == .seconds(24 * 3600) && capped.maxLinkLifetime == .seconds(24 * 3600))

@@ -90,8 +90,11 @@ public struct GatewayStateMachine: Sendable {
         switch incoming {
         case .hello(let ms):
             guard self.state == .waitingForHello else { return [] }
-            let interval = Duration.milliseconds(max(ms, 1))
-            let first = Duration.milliseconds(Int(Double(max(ms, 1)) * min(max(jitter, 0), 1)))
+            // From the network: kept between 1 ms and an hour (Discord sends about 41 s), so no arithmetic on it can
+            // overflow, and a gateway that names no sane interval still gets heartbeats.
+            let ms = min(max(ms, 1), 3_600_000)
+            let interval = Duration.milliseconds(ms)
+            let first = Duration.milliseconds(Int(Double(ms) * min(max(jitter.isNaN ? 1 : jitter, 0), 1)))
             if self.canResume, let id = self.sessionID, let seq = self.sequence {
                 self.state = .resuming
                 return [.startHeartbeat(interval: interval, firstDelay: first), .send(.resume(sessionID: id, sequence: seq))]

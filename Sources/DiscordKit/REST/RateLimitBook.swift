@@ -110,6 +110,14 @@ public struct RateLimitBook: Sendable {
         self.buckets[self.key(route)]?.window ?? 0
     }
 
+    /// A wait a response asked for, as a duration. The numbers come from the network: `Duration.seconds(_:)` traps on
+    /// NaN, infinity and anything past Int128's range, so what is not a finite number of seconds ≥ 0 counts as one
+    /// second (a 429 still pauses), and more than a day counts as a day (Discord's longest bans are an hour).
+    static func wait(_ seconds: Double) -> Duration {
+        guard seconds.isFinite, seconds >= 0 else { return .seconds(1) }
+        return .seconds(min(seconds, 86_400))
+    }
+
     /// Records a response (or the failure to get one: `headers` empty) for a reserved request. `window` is what
     /// ``window(for:)`` said when the request was reserved (`nil`: treat the response as current).
     public mutating func record(_ route: Route, window: Int? = nil, status: Int, headers: Headers, now: Instant) {
@@ -118,7 +126,7 @@ public struct RateLimitBook: Sendable {
         if let hash = headers.bucket { self.hashes[route.shape] = hash }
         let key = self.key(route)
         if let limit = headers.limit, let remaining = headers.remaining, let resetAfter = headers.resetAfter {
-            let resetAt = now + .seconds(resetAfter)
+            let resetAt = now + Self.wait(resetAfter)
             if var bucket = self.buckets[key] {
                 if let window, window < bucket.window {
                     // Sent before the local reset: it describes a window that is over, or one this client's newer
@@ -141,7 +149,7 @@ public struct RateLimitBook: Sendable {
             }
         }
         guard status == 429, let retryAfter = headers.retryAfter else { return }
-        let until = now + .seconds(retryAfter)
+        let until = now + Self.wait(retryAfter)
         if headers.global || headers.scope == "global" {
             self.globalBlockedUntil = max(self.globalBlockedUntil ?? until, until)
         } else {

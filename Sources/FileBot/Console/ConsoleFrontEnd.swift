@@ -200,7 +200,7 @@ public struct ConsoleFrontEnd: Sendable {
         let known = Set(await self.bot.names(matching: "", for: self.caller, limit: .max))
         var words = args
         var hours: Double?
-        if words.count > 1, let h = Double(words[words.count - 1]), !known.contains(words.joined(separator: " ")) {
+        if words.count > 1, let h = ShareLinks.typedHours(words[words.count - 1]), !known.contains(words.joined(separator: " ")) {
             hours = h
             words.removeLast()
         }

@@ -243,7 +243,7 @@ extension DiscordFrontEnd {
         var name = invocation.string("name") ?? ""
         var hours = invocation.arguments["hours"].flatMap { Double($0.description) }
         // `!link NAME HOURS`: the prefix form's last word, when it is a number and the whole is not a stored name.
-        if hours == nil, !invocation.isSlashCommand, let last = name.split(separator: " ").last, let h = Double(last),
+        if hours == nil, !invocation.isSlashCommand, let last = name.split(separator: " ").last, let h = ShareLinks.typedHours(last),
             name.contains(" "), await self.bot.cluster.knownFile(name, in: caller.space) == nil
         {
             hours = h

@@ -75,6 +75,7 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case .overTransferLimit(let file, let size, let limit):
             return "\(name(file)) is \(Format.bytes(size)), over this channel's upload limit of \(Format.bytes(limit)), so I cannot attach it here."
         case .linkLifetime(let requested, let maximum):
+            if !requested.isFinite { return "Give a link's lifetime as a number of hours, up to \(Self.hours(maximum))." }
             return requested <= 0 ? "A link must live for some time; give a number of hours."
                 : "A link can live at most \(Self.hours(maximum)); \(Self.hours(requested)) is too long."
         case .failed(let problem):
@@ -86,7 +87,9 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func hours(_ h: Double) -> String {
         let rounded = (h * 10).rounded() / 10
-        let text = rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        // Past 2^53 every Double is whole and `Int(_:)` would trap beyond Int.max: such amounts are written as
+        // they are (`1e+20 hours`), never converted.
+        let text = abs(rounded) < 9e15 && rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
         return text + (rounded == 1 ? " hour" : " hours")
     }
 }

@@ -77,7 +77,10 @@ public actor ShareLinks {
     public func share(_ name: String, hours: Double? = nil, for caller: Caller, now: Date = Date()) async -> Result<SharedLink, Refusal> {
         let maxHours = Self.hours(self.settings.maxLinkLifetime)
         let wanted = hours ?? Self.hours(self.settings.linkLifetime)
-        guard wanted > 0, wanted <= maxHours else { return .failure(Refusal(.linkLifetime(requested: wanted, maximum: maxHours))) }
+        // A non-finite lifetime (a caller's NaN or infinity) has no expiry to sign: refused like any other.
+        guard wanted.isFinite, wanted > 0, wanted <= maxHours else {
+            return .failure(Refusal(.linkLifetime(requested: wanted, maximum: maxHours)))
+        }
         let row: FileRow
         switch await self.bot.find(name, for: caller) {
         case .failure(let refusal): return .failure(refusal)
@@ -192,6 +195,16 @@ public actor ShareLinks {
     }
 
     static func hours(_ d: Duration) -> Double { Double(d.components.seconds) / 3600 }
+
+    /// A lifetime typed after a name (`!link NAME 1.5`): digits with at most one decimal point. Words Swift's
+    /// `Double` would also take (`inf`, `nan`, `1e9`, `0x10`) are not read as hours: they may end a file's name,
+    /// and an infinite or not-a-number lifetime has no expiry.
+    package static func typedHours(_ word: some StringProtocol) -> Double? {
+        guard !word.isEmpty, word.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            word.filter({ $0 == "." }).count <= 1, let hours = Double(String(word)), hours.isFinite
+        else { return nil }
+        return hours
+    }
 
     /// A file name as one path segment: everything but unreserved characters percent-encoded.
     static func pathSegment(_ name: String) -> String {
