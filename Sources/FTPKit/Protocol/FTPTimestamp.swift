@@ -35,14 +35,16 @@ package enum FTPTimestamp {
         }
     }
 
-    /// Parses `YYYYMMDDHHMMSS` with optional fraction; `nil` for anything malformed or out of range.
-    package static func parse(_ text: String) -> Date? {
+    /// Parses `YYYYMMDDHHMMSS` with optional fraction; `nil` for anything malformed or out of range. `strict` also
+    /// refuses a day its month does not have (31 February), as a command's argument should be; what other servers
+    /// send is read leniently, as timegm(3) would.
+    package static func parse(_ text: String, strict: Bool = false) -> Date? {
         var text = text
-        return text.withUTF8 { self.parse(utf8: UnsafeRawBufferPointer($0)) }
+        return text.withUTF8 { self.parse(utf8: UnsafeRawBufferPointer($0), strict: strict) }
     }
 
-    /// ``parse(_:)`` over the value's bytes, as a listing holds them (a `modify` fact per entry).
-    package static func parse(utf8 t: UnsafeRawBufferPointer) -> Date? {
+    /// ``parse(_:strict:)`` over the value's bytes, as a listing holds them (a `modify` fact per entry).
+    package static func parse(utf8 t: UnsafeRawBufferPointer, strict: Bool = false) -> Date? {
         func digits(_ range: Range<Int>) -> Int? {
             var value = 0
             for i in range {
@@ -57,6 +59,7 @@ package enum FTPTimestamp {
             year >= 1900, (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
             (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
+        if strict, day > self.daysIn(month: month, year: year) { return nil }
         var fraction = 0.0
         if t.count > 14 {
             // Up to nine digits after the point: exact as an integer, so the division rounds as parsing would.
@@ -71,6 +74,14 @@ package enum FTPTimestamp {
         // the next minute.
         let seconds = self.days(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Days from 1970-01-01 to the date in the proleptic Gregorian calendar (the civil-from-days algorithm's

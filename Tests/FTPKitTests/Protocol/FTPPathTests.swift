@@ -94,6 +94,18 @@ import SeedTestSupport
         #expect(FTPTimestamp.parse(s) == nil)
     }
 
+    /// A command's time (MFMT) must name a real day; what other servers list is read as timegm(3) would.
+    @Test func strictRefusesDaysTheMonthDoesNotHave() {
+        for text in ["20230229000000", "20230230120000", "20240431000000", "19000229000000", "20240100000000"] {
+            #expect(FTPTimestamp.parse(text, strict: true) == nil, "\(text)")
+        }
+        for text in ["20240229000000", "20000229000000", "20240430235960", "20231231235959.5"] {
+            #expect(FTPTimestamp.parse(text, strict: true) == FTPTimestamp.parse(text), "\(text)")
+            #expect(FTPTimestamp.parse(text, strict: true) != nil, "\(text)")
+        }
+        #expect(FTPTimestamp.parse("20230230120000") != nil, "lenient by default")
+    }
+
     /// The parser counts days itself; it must agree with timegm(3), which it replaced, on every date it accepts:
     /// leap years, the 31st of any month (running on into the next), a 60th second, fractions of up to nine digits.
     @Test func agreesWithTimegm() throws {

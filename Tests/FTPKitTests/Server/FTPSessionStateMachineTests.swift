@@ -316,6 +316,7 @@ import SeedTestSupport
         }
         #expect(code(send(&m, "FROB")) == 500)
         #expect(code(send(&m, "MFMT 2024 x")) == 501)
+        #expect(code(send(&m, "MFMT 20230230120000 x")) == 501, "30 February")
         #expect(code(send(&m, "SITE UTIME x")) == 504)
         #expect(code(send(&m, "SITE")) == 501)
         #expect(code(send(&m, "SMNT x")) == 502)

@@ -266,7 +266,7 @@ extension FTPSessionStateMachine {
         case .mfmt:
             if let denied = needs(.write) { return denied }
             let parts = arg.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let date = FTPTimestamp.parse(parts[0]) else {
+            guard parts.count == 2, let date = FTPTimestamp.parse(parts[0], strict: true) else {
                 return .reply(FTPReply(501, "Usage: MFMT YYYYMMDDHHMMSS path."))
             }
             let (st, d) = resolve(parts[1])
