@@ -101,6 +101,7 @@ final class Counter: Sendable {
             try await Self.replaceRemoveAndPendingWork(fixture)
             try await Self.aFailedBatchChangesNothing(fixture)
             try await Self.aNewerSchemaIsRefused(fixture)
+            try await Self.aRowWithANegativeSizeIsSkipped(fixture)
         }
     }
 
@@ -178,6 +179,22 @@ final class Counter: Sendable {
     }
 
     /// A catalog written by a newer program is refused, not misread.
+    /// A size no file has, written by another program or a hand edit, is skipped on load: it must not trap the
+    /// bot converting it to an unsigned size (SQLite did). PostgreSQL's table refuses such a row (`CHECK`).
+    static func aRowWithANegativeSizeIsSkipped(_ fixture: CatalogFixture) async throws {
+        guard fixture.kind == .sqlite else { return }
+        let (location, name) = try await fixture.newLocation()
+        let store = try await location.open(logger: Self.logger)
+        let space = try #require(Space("guild-7"))
+        try await store.apply([.save(Self.file(space, "bad.bin")), .save(Self.file(space, "good.bin"))])
+        await store.close()
+        try await fixture.sql("UPDATE files SET size = -1 WHERE name = 'bad.bin'", on: name)
+        let reopened = try await location.open(logger: Self.logger)
+        let loaded = try await reopened.load()
+        #expect(loaded.files.keys.map(\.name) == ["good.bin"])
+        await reopened.close()
+    }
+
     static func aNewerSchemaIsRefused(_ fixture: CatalogFixture) async throws {
         let (location, name) = try await fixture.newLocation()
         await (try await location.open(logger: Self.logger)).close()

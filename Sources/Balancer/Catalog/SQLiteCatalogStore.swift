@@ -107,7 +107,7 @@ public final class SQLiteCatalogStore: CatalogStore {
             var snapshot = CatalogSnapshot()
             for row in try db.execute("SELECT space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c FROM files") {
                 guard let spaceName = row[0].string, let space = Space(spaceName), let name = row[1].string,
-                    let size = row[2].int
+                    let size = row[2].int, size >= 0  // a row another program wrote wrong is skipped, not trapped on
                 else { continue }
                 snapshot.files[FileKey(space, name)] = ClusterFile(
                     space: space, name: name, size: UInt64(size), sha256: row[3].string,
