@@ -46,10 +46,11 @@ extension DiscordEmulator {
         var files: [UserFile] = []
         for item in list?.array ?? [] {
             guard let name = item["filename"]?.string else { throw .invalid("Each file needs a filename.") }
+            let claimed = item["size"]?.int
             if let text = item["text"]?.string {
-                files.append(UserFile(filename: name, data: Data(text.utf8)))
+                files.append(UserFile(filename: name, data: Data(text.utf8), claimedSize: claimed))
             } else if let base64 = item["data_base64"]?.string, let data = Data(base64Encoded: base64) {
-                files.append(UserFile(filename: name, data: data))
+                files.append(UserFile(filename: name, data: data, claimedSize: claimed))
             } else {
                 throw .invalid("File \(name) needs text or data_base64.")
             }

@@ -5,9 +5,13 @@ extension DiscordEmulator {
     public struct UserFile: Sendable {
         public var filename: String
         public var data: Data
-        public init(filename: String, data: Data) {
+        /// The `size` the attachment's payload states, when it should not be the data's (a client must not trust
+        /// it: it is checked against the bytes that arrive).
+        public var claimedSize: Int?
+        public init(filename: String, data: Data, claimedSize: Int? = nil) {
             self.filename = filename
             self.data = data
+            self.claimedSize = claimedSize
         }
     }
 
@@ -23,7 +27,9 @@ extension DiscordEmulator {
         if let big = files.first(where: { $0.data.count > limit }) {
             throw .invalid("\(big.filename) is over this server's upload limit of \(limit) bytes")
         }
-        let attachments = files.map { self.storeAttachment(channel: channel, filename: $0.filename, data: $0.data) }
+        let attachments = files.map {
+            self.storeAttachment(channel: channel, filename: $0.filename, data: $0.data, claimedSize: $0.claimedSize)
+        }
         var message = self.messageJSON(id: self.makeID(), channel: target, author: author, content: content)
         message["attachments"] = .array(attachments)
         if let guild = target.guildID {
@@ -37,14 +43,16 @@ extension DiscordEmulator {
         return EmulatedMessage(json: message)
     }
 
-    func storeAttachment(channel: String, filename: String, data: Data, contentType: String? = nil) -> EmulatorJSON {
+    func storeAttachment(
+        channel: String, filename: String, data: Data, contentType: String? = nil, claimedSize: Int? = nil
+    ) -> EmulatorJSON {
         let id = self.makeID()
         let name = FileNameRules.displayed(filename)
         let path = "/attachments/\(channel)/\(id)/\(name)"
         self.attachmentsByPath[path] = data
         let url = "http://\(self.host):\(self.port)\(path)"
         return [
-            "id": .string(id), "filename": .string(name), "size": .int(data.count), "url": .string(url),
+            "id": .string(id), "filename": .string(name), "size": .int(claimedSize ?? data.count), "url": .string(url),
             "proxy_url": .string(url), "content_type": .string(contentType ?? "application/octet-stream"),
             "flags": 0,
         ]

@@ -9,6 +9,19 @@ import SeedTestSupport
     static func none(_: FileKey) -> ClusterFile? { nil }
     static func nothingUsed(_: String, _: Space) -> SpaceUsage { SpaceUsage() }
 
+    /// Sizes and free space come from nodes (listings, AVBL) and may be any 64-bit number: the arithmetic on them
+    /// saturates instead of trapping.
+    @Test func byteArithmeticSaturates() {
+        #expect(UInt64.max.addingClamped(1) == .max)
+        #expect(UInt64(5).addingClamped(7) == 12)
+        #expect(UInt64(5).subtractingClamped(7) == 0)
+        #expect(ClusterNode.adjust(.max, by: 10) == .max)
+        #expect(ClusterNode.adjust(.max, by: -10) == UInt64.max - 10)
+        #expect(ClusterNode.adjust(3, by: -10) == 0)
+        #expect(ClusterNode.adjust(3, by: .min) == 0)
+        #expect(ClusterNode.adjust(0, by: .max) == UInt64(Int64.max))
+    }
+
     static func reserve(
         _ book: inout UploadBook, _ name: String, _ policy: NameCollisionPolicy, size: UInt64? = 10, owner: String = "ana",
         quota: UploadQuota? = nil, existing: @escaping (FileKey) -> ClusterFile? = none,

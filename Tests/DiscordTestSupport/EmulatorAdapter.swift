@@ -25,11 +25,11 @@ extension DiscordEmulator {
     @discardableResult
     public func postMessage(
         channel: Snowflake, author: User, roles: [Snowflake]? = nil, content: String,
-        files: [(filename: String, data: Data)] = []
+        files: [(filename: String, data: Data)] = [], claimedSizes: [String: Int] = [:]
     ) throws -> Message {
         let posted = try self.postMessage(
             channel: channel.rawValue, author: author.emulated, roles: roles?.map(\.rawValue), content: content,
-            files: files.map { UserFile(filename: $0.filename, data: $0.data) })
+            files: files.map { UserFile(filename: $0.filename, data: $0.data, claimedSize: claimedSizes[$0.filename]) })
         guard let message: Message = Self.decode(posted.json) else { throw EmulatorError.invalid("undecodable message") }
         return message
     }

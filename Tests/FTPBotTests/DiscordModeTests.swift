@@ -221,10 +221,12 @@ final class BotHarness: Sendable {
     /// Posts `content` as `user` and returns the bot's reply to it once `done` says it is final.
     func say(
         _ content: String, as user: User = ana, roles: [Snowflake] = [], files: [(filename: String, data: Data)] = [],
-        in channel: Snowflake = BotHarness.channel, until done: @escaping @Sendable (Message) -> Bool = { _ in true }
+        claimedSizes: [String: Int] = [:], in channel: Snowflake = BotHarness.channel,
+        until done: @escaping @Sendable (Message) -> Bool = { _ in true }
     ) async throws -> Message {
         let before = await self.emulator.messages(in: channel).count
-        try await self.emulator.postMessage(channel: channel, author: user, roles: roles, content: content, files: files)
+        try await self.emulator.postMessage(
+            channel: channel, author: user, roles: roles, content: content, files: files, claimedSizes: claimedSizes)
         return try await self.emulator.wait(timeout: .seconds(60), "the reply to \(content)") { e in
             e.messages(in: channel).dropFirst(before).first { $0.author.id == "1000" && done($0) }
         }
@@ -534,6 +536,37 @@ func bytes(_ count: Int, seed: Int) -> Data {
             }
             #expect(again.content.contains("✅ Stored **stalled.bin**"), "\(again.content)")
             #expect(bot.nodes.filter { $0.contents("stalled.bin") == data }.count == 2)
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    /// An attachment's stated size is Discord's word, not the bytes': one below zero (it trapped the bot converting it)
+    /// is no size, and one that does not match what arrives stores nothing.
+    @Test func attachmentSizesThatAreWrongStoreNothingWrong() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            let data = bytes(300_000, seed: 21)
+            func upload(_ name: String, claiming size: Int) async throws -> String {
+                try await bot.say("!upload", files: [(name, data)], claimedSizes: [name: size]) {
+                    $0.content.contains(name) && !$0.content.contains("Uploading")
+                }.content
+            }
+            let negative = try await upload("negative.bin", claiming: -1)
+            #expect(negative.contains("✅ Stored **negative.bin**"), "\(negative)")
+            #expect(bot.nodes.filter { $0.contents("negative.bin") == data }.count == 2)
+            let small = try await upload("small.bin", claiming: 10)
+            let large = try await upload("large.bin", claiming: 3_000_000)
+            for (name, answer) in [("small.bin", small), ("large.bin", large)] {
+                #expect(answer.hasPrefix("❌ **\(name)** ") && answer.contains("announced") && answer.contains("nothing was stored"), "\(answer)")
+                for node in bot.nodes { #expect(!node.holds(name), "\(node.name) holds \(name)") }
+            }
+            let status = try await bot.say("!status")
+            #expect(!status.content.isEmpty || !status.embeds.isEmpty, "the bot still answers")
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()

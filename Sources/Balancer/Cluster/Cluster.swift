@@ -159,7 +159,7 @@ public actor Cluster {
     public func usage(of uploader: String, in space: Space) -> SpaceUsage {
         var usage = self.committedUsage(of: uploader, in: space)
         let inFlight = self.book.usage(of: uploader, in: space)
-        usage.bytes += inFlight.bytes
+        usage.bytes = usage.bytes.addingClamped(inFlight.bytes)
         usage.files += inFlight.files
         return usage
     }
@@ -167,7 +167,7 @@ public actor Cluster {
     func committedUsage(of uploader: String, in space: Space) -> SpaceUsage {
         (self.files[space]?.byName ?? []).reduce(into: SpaceUsage()) { usage, file in
             guard file.uploader == uploader else { return }
-            usage.bytes += file.size
+            usage.bytes = usage.bytes.addingClamped(file.size)
             usage.files += 1
         }
     }
@@ -316,7 +316,7 @@ public actor Cluster {
         }
         var used: [String: UInt64] = [:]
         for file in self.everyFile {
-            for n in file.nodes { used[n, default: 0] += file.size }
+            for n in file.nodes { used[n] = (used[n] ?? 0).addingClamped(file.size) }
         }
         for node in self.nodes {
             await node.setUsedBytes(used[node.name] ?? 0)

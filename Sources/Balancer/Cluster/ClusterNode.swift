@@ -166,9 +166,14 @@ public actor ClusterNode {
     func setUsedBytes(_ bytes: UInt64) { self.usedBytes = bytes }
 
     /// Adjusts the load after a change made through this cluster, before the next refresh.
+    /// Saturating: free space comes from the node's AVBL answer, which may be any number up to 2^64 − 1.
     func account(addedBytes: Int64) {
-        self.usedBytes = UInt64(max(0, Int64(self.usedBytes) + addedBytes))
-        if let free = self.freeBytes { self.freeBytes = UInt64(max(0, Int64(free) - addedBytes)) }
+        self.usedBytes = Self.adjust(self.usedBytes, by: addedBytes)
+        if let free = self.freeBytes { self.freeBytes = Self.adjust(free, by: addedBytes == .min ? .max : -addedBytes) }
+    }
+
+    static func adjust(_ value: UInt64, by delta: Int64) -> UInt64 {
+        delta >= 0 ? value.addingClamped(UInt64(delta)) : value.subtractingClamped(delta.magnitude)
     }
 
     public func close() async { await self.pool.close() }

@@ -28,9 +28,9 @@ extension Cluster {
             }
             var used = Dictionary(uniqueKeysWithValues: participants.map { ($0, UInt64(0)) })
             for file in self.everyFile {
-                for n in file.nodes where used[n] != nil { used[n]! += file.size }
+                for n in file.nodes where used[n] != nil { used[n] = used[n]!.addingClamped(file.size) }
             }
-            let mean = Double(used.values.reduce(0, +)) / Double(participants.count)
+            let mean = used.values.reduce(0.0) { $0 + Double($1) } / Double(participants.count)
             let ordered = participants.sorted { (used[$0]!, $0) < (used[$1]!, $1) }
             let least = ordered.first!, most = ordered.last!
             guard Double(used[most]!) > mean * (1 + tolerance) else {

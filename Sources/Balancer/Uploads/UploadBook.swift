@@ -89,7 +89,7 @@ struct UploadBook: Sendable {
     /// Bytes and files `owner`'s uploads in flight hold in `space` (a replacing upload holds no new file).
     func usage(of owner: String, in space: Space) -> SpaceUsage {
         self.holds.values.filter { $0.owner == owner && $0.key.space == space }.reduce(into: SpaceUsage()) {
-            $0.bytes += $1.bytes
+            $0.bytes = $0.bytes.addingClamped($1.bytes)
             $0.files += $1.replacing.files == 0 ? 1 : 0
         }
     }
@@ -117,4 +117,11 @@ struct UploadBook: Sendable {
 
 extension UInt64 {
     func subtractingClamped(_ other: UInt64) -> UInt64 { self > other ? self - other : 0 }
+
+    /// Sizes come from nodes' listings too, and a broken or hostile node can list any number: sums of them stop
+    /// at the largest value instead of trapping.
+    func addingClamped(_ other: UInt64) -> UInt64 {
+        let (sum, overflow) = self.addingReportingOverflow(other)
+        return overflow ? .max : sum
+    }
 }

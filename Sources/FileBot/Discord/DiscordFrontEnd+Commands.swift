@@ -27,9 +27,11 @@ extension DiscordFrontEnd {
     ) async throws -> String {
         let counter = ByteCounter()
         let title = "⬆️ Uploading **\(Self.escape(FileNames.clean(requested) ?? requested))**"
-        let reporter = ProgressReporter(title: title, total: Int64(attachment.size), render: { Format.progress(done: $0, total: $1, elapsed: $2) })
+        // A size below zero is no size (the payload is Discord's): the upload streams and is checked as it arrives.
+        let size = UInt64(exactly: attachment.size)
+        let reporter = ProgressReporter(title: title, total: size.map { Int64($0) }, render: { Format.progress(done: $0, total: $1, elapsed: $2) })
         let (result, _) = try await reporter.run(replier: reply, progress: { counter.value }) {
-            await self.bot.upload(requested, size: UInt64(attachment.size), by: caller) {
+            await self.bot.upload(requested, size: size, by: caller) {
                 // Streamed from Discord's CDN into the nodes as it arrives; opened only once the name is reserved.
                 CountingSequence(base: try await self.rest.download(url: attachment.url).body, counter: counter)
             }
@@ -61,7 +63,7 @@ extension DiscordFrontEnd {
         case .failure(let refusal): return try await reply.send(Self.text(Self.render(refusal)))
         case .success(let found): row = found
         }
-        let limit = UInt64(await self.uploadLimit(invocation))
+        let limit = await self.uploadLimit(invocation)
         if row.size > limit {
             // Too big to attach here: a link instead, when the web front end runs.
             return try await self.sendLink(row, caller, reply, because: "is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(limit))",
@@ -99,7 +101,7 @@ extension DiscordFrontEnd {
         } catch let error as DiscordRESTError where error.status == 413 || error.code == 40005 {
             // The limit known here was out of date (the guild lost boosts): ask again next time, and link it now.
             if let guild = invocation.guildID { self.guildLimits.forget(guild) }
-            let now = UInt64(await self.uploadLimit(invocation))
+            let now = await self.uploadLimit(invocation)
             try await self.sendLink(row, caller, reply, because: "is \(Format.bytes(row.size)), over this channel's upload limit of \(Format.bytes(now))",
                                     otherwise: Refusal(.overTransferLimit(name: name, size: row.size, limit: now)))
         } catch let error as DiscordRESTError where error.code == 50013 {
@@ -119,11 +121,12 @@ extension DiscordFrontEnd {
             "📎 **\(Self.escape(row.name))** \(reason); download it here until <t:\(Int(link.expires.timeIntervalSince1970)):f>:\n\(link.url)"))
     }
 
-    /// The channel's upload limit: what the interaction says, else the guild's boost tier, else 10 MiB.
-    private func uploadLimit(_ invocation: CommandInvocation) async -> Int {
-        if let limit = invocation.attachmentSizeLimit { return limit }
+    /// The channel's upload limit: what the interaction says, else the guild's boost tier, else 10 MiB. Numbers
+    /// from the payload that are no size (zero or below) are passed over.
+    private func uploadLimit(_ invocation: CommandInvocation) async -> UInt64 {
+        if let limit = invocation.attachmentSizeLimit, limit > 0 { return UInt64(limit) }
         guard let guild = invocation.guildID else { return 10 << 20 }
-        return await self.guildLimits.limit(for: guild, rest: self.rest)
+        return UInt64(max(await self.guildLimits.limit(for: guild, rest: self.rest), 1))
     }
 
     // MARK: - List
