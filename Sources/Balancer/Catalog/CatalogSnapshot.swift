@@ -71,7 +71,7 @@ extension CatalogSnapshot {
             let f = self.files[key]!
             field("file")
             field(f.space.name); field(f.name); field(String(f.size)); field(f.sha256 ?? "-"); field(f.uploader ?? "-")
-            field(f.uploadedAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "-")
+            field(f.uploadedAt.flatMap { Int64(exactly: ($0.timeIntervalSince1970 * 1000).rounded()) }.map { String($0) } ?? "-")
             field(f.nodes.joined(separator: "\n")); field(f.version); field(f.crc32c.map { String($0) } ?? "-")
         }
         for (kind, table) in [("tombstone", self.tombstones), ("move", self.moves)] {

@@ -361,7 +361,7 @@ public final class PostgresCatalogStore: CatalogStore {
     private static func apply(_ change: CatalogChange, on c: PostgresConnection, logger: Logger) async throws {
         switch change {
         case .save(let f):
-            let uploadedAt = f.uploadedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+            let uploadedAt = f.uploadedAt.flatMap { Int64(exactly: ($0.timeIntervalSince1970 * 1000).rounded()) }
             try await c.query("""
                 INSERT INTO seed_files (space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c)
                 VALUES (\(f.space.name), \(f.name), \(Int64(f.size)), \(f.sha256), \(f.uploader), \(uploadedAt), \(f.nodes),

@@ -148,7 +148,7 @@ public final class SQLiteCatalogStore: CatalogStore {
                 "INSERT OR REPLACE INTO files (space, name, size, sha256, uploader, uploaded_at, nodes, version, crc32c) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [.text(file.space.name), .text(file.name), .integer(Int64(file.size)), file.sha256.map { .text($0) } ?? .null,
                  file.uploader.map { .text($0) } ?? .null,
-                 file.uploadedAt.map { .integer(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? .null,
+                 file.uploadedAt.flatMap { Int64(exactly: ($0.timeIntervalSince1970 * 1000).rounded()) }.map { .integer($0) } ?? .null,
                  .text(file.nodes.joined(separator: "\n")), .text(file.version),
                  file.crc32c.map { .integer(Int64($0)) } ?? .null])
         case .remove(let key):

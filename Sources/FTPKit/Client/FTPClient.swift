@@ -392,8 +392,8 @@ public actor FTPClient {
         try await self.exclusive {
             try await self.setType(.binary)
             let reply = try await self.expect("SIZE \(path)", [213])
-            guard let size = UInt64(reply.text.trimmingSpaces()) else {
-                throw FTPClientError(.protocolViolation, "SIZE reply is not a number", reply: reply, command: "SIZE \(path)")
+            guard let size = FTPListParser.fileSize(reply.text.trimmingSpaces()) else {
+                throw FTPClientError(.protocolViolation, "SIZE reply is not a file size", reply: reply, command: "SIZE \(path)")
             }
             return size
         }

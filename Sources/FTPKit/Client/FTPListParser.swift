@@ -103,7 +103,7 @@ package enum FTPListParser {
                     entry.kind = .other
                 }
             } else if Self.equalsIgnoringCase(key, "size") || Self.equalsIgnoringCase(key, "sizd") {
-                entry.size = UInt64(String(decoding: value, as: UTF8.self))
+                entry.size = Self.fileSize(String(decoding: value, as: UTF8.self))
             } else if Self.equalsIgnoringCase(key, "modify") {
                 entry.modified = FTPTimestamp.parse(utf8: value)
             } else if Self.equalsIgnoringCase(key, "perm") {
@@ -174,9 +174,18 @@ package enum FTPListParser {
             month: months.firstIndex(of: tokens[m].text.lowercased())! + 1, day: Int(tokens[m + 1].text)!,
             timeOrYear: String(timeToken.text), now: now)
         return FTPListEntry(
-            name: name, kind: kind, size: UInt64(tokens[m - 1].text), modified: date,
+            name: name, kind: kind, size: Self.fileSize(tokens[m - 1].text), modified: date,
             permissions: String(mode.dropFirst().prefix(9)), raw: line)
     }
+
+    /// A size as a listing writes it; one past 2^63 − 1 (what `off_t`, and so any file system here, can hold) is
+    /// no size: a broken or hostile server's, which must not reach arithmetic that assumes files are real.
+    static func fileSize(_ text: some StringProtocol) -> UInt64? {
+        UInt64(text).flatMap { $0 <= UInt64(Int64.max) ? $0 : nil }
+    }
+
+    /// Seconds since 1970 that name a date from year 1 to 9999, as the other formats' dates can.
+    static let plausibleSeconds = -62_135_596_800...253_402_300_799
 
     static func unixDate(month: Int, day: Int, timeOrYear: String, now: Date) -> Date? {
         var hour = 0, minute = 0
@@ -184,7 +193,7 @@ package enum FTPListParser {
         let nowYear = Calendar.utc.component(.year, from: now)
         if timeOrYear.contains(":") {
             let hm = timeOrYear.split(separator: ":")
-            guard hm.count == 2, let h = Int(hm[0]), let mi = Int(hm[1]) else { return nil }
+            guard hm.count == 2, let h = Int(hm[0]), let mi = Int(hm[1]), (0...23).contains(h), (0...59).contains(mi) else { return nil }
             hour = h
             minute = mi
             year = nowYear
@@ -195,7 +204,7 @@ package enum FTPListParser {
                 year -= 1
             }
         } else {
-            guard let y = Int(timeOrYear), y > 1900 else { return nil }
+            guard let y = Int(timeOrYear), y > 1900, y <= 9999 else { return nil }
             year = y
         }
         return Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
@@ -226,7 +235,7 @@ package enum FTPListParser {
         if third.text.uppercased() == "<DIR>" {
             return FTPListEntry(name: name, kind: .directory, modified: date, raw: line)
         }
-        guard let size = UInt64(third.text.replacingOccurrences(of: ",", with: "")) else { return nil }
+        guard let size = Self.fileSize(third.text.replacingOccurrences(of: ",", with: "")) else { return nil }
         return FTPListEntry(name: name, kind: .file, size: size, modified: date, raw: line)
     }
 
@@ -246,8 +255,8 @@ package enum FTPListParser {
             switch key {
             case "/": entry.kind = .directory; sawKind = true
             case "r": if !sawKind { entry.kind = .file }; sawKind = true
-            case "s": entry.size = UInt64(value)
-            case "m": entry.modified = Double(value).map { Date(timeIntervalSince1970: $0) }
+            case "s": entry.size = Self.fileSize(value)
+            case "m": entry.modified = Int(value).flatMap { Self.plausibleSeconds.contains($0) ? Date(timeIntervalSince1970: Double($0)) : nil }
             case "u": if value.hasPrefix("p") { entry.permissions = String(value.dropFirst()) }
             default: break
             }

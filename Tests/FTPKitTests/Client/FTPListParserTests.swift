@@ -60,6 +60,22 @@ import SeedTestSupport
         #expect(parse("+i8388621.44468,m839956783,/,\tpub")?.kind == .directory)
     }
 
+    /// Numbers no file or date can have (a broken or hostile server's) are no size and no date, so nothing downstream
+    /// does arithmetic on them: a size past 2^63 − 1, a year past 9999, a 25th hour, EPLF seconds past year 9999.
+    @Test func impossibleSizesAndDatesAreLeftOut() throws {
+        let huge = try #require(parse("-rw-r--r--    1 ftp      ftp      99999999999999999999 Nov 20 10:00 huge.bin"))
+        #expect(huge.name == "huge.bin" && huge.size == nil)
+        let largest = try #require(parse("-rw-r--r--    1 ftp      ftp      9223372036854775807 Nov 20 10:00 max.bin"))
+        #expect(largest.size == UInt64(Int64.max))
+        #expect(parse("-rw-r--r--    1 ftp      ftp      5 Nov 20  999999999 far.bin")?.modified == nil)
+        #expect(parse("-rw-r--r--    1 ftp      ftp      5 Nov 20 25:00 late.bin")?.modified == nil)
+        #expect(parse("-rw-r--r--    1 ftp      ftp      5 Nov 20 10:99 late.bin")?.modified == nil)
+        #expect(FTPListParser.parseMachine("type=file;size=18446744073709551615; m.bin")?.size == nil)
+        let eplf = try #require(parse("+m99999999999999999,s99999999999999999999,r,\tx"))
+        #expect(eplf.modified == nil && eplf.size == nil)
+        #expect(parse("+m1e300,r,\ty")?.modified == nil)
+    }
+
     @Test func linesThatAreNotEntries() {
         #expect(parse("total 48") == nil)
         #expect(parse("") == nil)
