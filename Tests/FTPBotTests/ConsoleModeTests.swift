@@ -213,6 +213,31 @@ import Testing
         #expect(out.contains("2 files"), "\(out)")
     }
 
+    /// tmpfs holds sparse files up to 2^63 − 1 bytes, so nodes can truly list sizes whose sum overflows 64 bits:
+    /// `!list` and `!status` say so (saturating) instead of trapping (before, three such files killed the bot).
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/shm"), "no /dev/shm"))
+    func filesOfExabytesAreListed() async throws {
+        let dir = URL(fileURLWithPath: "/dev/shm").appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (first, _, firstErr) = try await run("!status\n", in: dir)
+        #expect(first == 0, "\(firstErr)")
+        for node in ["node0", "node1"] {
+            let space = dir.appendingPathComponent("data/\(node)/console")
+            try FileManager.default.createDirectory(at: space, withIntermediateDirectories: true)
+            for name in ["a.bin", "b.bin", "c.bin"] {
+                let path = space.appendingPathComponent(name).path
+                #expect(FileManager.default.createFile(atPath: path, contents: nil))
+                #expect(truncate(path, off_t.max) == 0, "sparse \(path)")
+            }
+        }
+        let (status, out, err) = try await run("!list\n!status\n", in: dir)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("a.bin  8.0 EiB") && out.contains("c.bin  8.0 EiB"), "\(out)")
+        #expect(out.contains("3 files, 16.0 EiB stored with replicas."), "\(out)")
+        #expect(out.contains("node0: up"), "\(out)")
+    }
+
     /// A download never harms what is already on disk: a directory where the file would go is refused before
     /// anything is fetched (before, the download removed that directory with everything in it, to put the file
     /// there), a file named like the old partial file (`NAME.part`) is left alone, and an existing file is replaced

@@ -5,7 +5,7 @@ import DiscordKit
 public enum Format {
     /// Binary units, one decimal: `999 B`, `1.5 KiB`, `20.0 MiB`.
     public static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(count)
         var unit = 0
         while value >= 1024 && unit < units.count - 1 {

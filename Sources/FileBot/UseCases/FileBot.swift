@@ -142,8 +142,9 @@ public struct FileBot: Sendable {
         return .success(FilePage(
             rows: matching.dropFirst(current * size).prefix(size).map { FileRow($0, replicasWanted: self.cluster.replicas) },
             page: current, pageCount: pages, filter: filter, totalFiles: listing.files.count,
-            totalBytes: listing.files.reduce(0) { $0 + $1.size },
-            storedBytes: listing.files.reduce(0) { $0 + $1.size * UInt64(max(1, $1.nodes.count)) },
+            // Saturating: sizes found on nodes are the nodes' word.
+            totalBytes: listing.files.reduce(0) { $0.addingClamped($1.size) },
+            storedBytes: listing.files.reduce(0) { $0.addingClamped($1.size.multipliedClamped(by: UInt64(max(1, $1.nodes.count)))) },
             matchingFiles: matching.count, unreachableNodes: listing.unreachableNodes))
     }
 
