@@ -37,8 +37,17 @@ struct QuotaLedger: Sendable, Hashable {
 
     /// Bytes counted now: committed files, plus every upload's growth so far (what it wrote minus its credit).
     var projectedBytes: UInt64 {
-        let growth = self.uploads.values.reduce(Int64(0)) { $0 + Int64($1.written) - Int64($1.credit) }
-        return UInt64(max(0, Int64(self.usedBytes) + growth))
+        // Saturating: sizes come from the file system, where a sparse file may hold up to 2^63 − 1 bytes, and a
+        // few of them overflow 64 bits (that trapped a login). Additions and credits are summed apart so the result
+        // does not depend on the order of the uploads.
+        let added = self.uploads.values.reduce(self.usedBytes) { Self.add($0, $1.written) }
+        let credited = self.uploads.values.reduce(UInt64(0)) { Self.add($0, $1.credit) }
+        return added > credited ? added - credited : 0
+    }
+
+    static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Files counted now: committed ones plus uploads that create one.
@@ -71,11 +80,11 @@ struct QuotaLedger: Sendable, Hashable {
         guard var upload = self.uploads[id] else { return .success(()) }
         // The projection already holds this upload's credit: an overwrite may write up to the old size on a
         // full quota.
-        if let limit = self.quota.bytes, self.projectedBytes + bytes > limit {
+        if let limit = self.quota.bytes, Self.add(self.projectedBytes, bytes) > limit {
             self.uploads.removeValue(forKey: id)
             return .failure(.bytes(limit: limit))
         }
-        upload.written += bytes
+        upload.written = Self.add(upload.written, bytes)
         self.uploads[id] = upload
         return .success(())
     }
@@ -83,7 +92,8 @@ struct QuotaLedger: Sendable, Hashable {
     /// The upload was committed: the file at its path went from `before` bytes (`nil`: absent) to `after`.
     mutating func commit(_ id: Int, before: UInt64?, after: UInt64) {
         self.uploads.removeValue(forKey: id)
-        self.usedBytes = UInt64(max(0, Int64(self.usedBytes) + Int64(after) - Int64(before ?? 0)))
+        let grown = Self.add(self.usedBytes, after)
+        self.usedBytes = grown > (before ?? 0) ? grown - (before ?? 0) : 0
         if before == nil { self.usedFiles += 1 }
     }
 

@@ -24,6 +24,23 @@ import SeedTestSupport
         #expect(ledger.usedBytes == 6_000 && ledger.usedFiles == 2 && ledger.uploads.isEmpty)
     }
 
+    /// Sizes past 64 bits together (sparse files) saturate; credits are taken from the whole, whatever the order
+    /// of the uploads.
+    @Test func sumsPastSixtyFourBitsSaturate() throws {
+        var ledger = QuotaLedger(quota: FTPQuota(bytes: 1 << 30), usedBytes: .max, usedFiles: 3)
+        #expect(ledger.remainingBytes == 0)
+        let over = try ledger.begin(path: "/big", existing: UInt64(Int64.max), keeps: 0).get()
+        #expect(throws: QuotaLedger.Refusal.bytes(limit: 1 << 30)) { try ledger.charge(over, bytes: UInt64.max).get() }
+        ledger.commit(over, before: UInt64(Int64.max), after: UInt64.max)
+        #expect(ledger.usedBytes == UInt64.max - UInt64(Int64.max), "saturated, then the replaced bytes taken off")
+        var fresh = QuotaLedger(quota: FTPQuota(bytes: 1 << 30), usedBytes: 0, usedFiles: 1)
+        let credited = try fresh.begin(path: "/old", existing: 100, keeps: 0).get()
+        let other = try fresh.begin(path: "/new", existing: nil, keeps: 0).get()
+        try fresh.charge(other, bytes: 50).get()
+        #expect(fresh.projectedBytes == 0, "50 written against 100 credited")
+        _ = credited
+    }
+
     @Test func anOverwriteIsCreditedTheBytesItReplaces() throws {
         // Full quota: replacing the 4 000-byte file with 4 000 new bytes needs nothing free, 4 001 would.
         var ledger = QuotaLedger(quota: FTPQuota(bytes: 10_000), usedBytes: 10_000, usedFiles: 3)

@@ -52,6 +52,41 @@ import SeedTestSupport
         }
     }
 
+    /// Sparse files on tmpfs hold up to 2^63 − 1 bytes each, so a user's files can add up past 64 bits: the login
+    /// counts them (saturating) and the quota answers, where the sum trapped and took the whole server down.
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/shm"), "no /dev/shm"))
+    func filesOfExabytesCountAgainstTheQuotaWithoutTrapping() async throws {
+        let root = "/dev/shm/quota-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["a.bin", "b.bin", "c.bin"] {
+            #expect(FileManager.default.createFile(atPath: root + "/" + name, contents: nil))
+            #expect(truncate(root + "/" + name, off_t.max) == 0)
+        }
+        try await withServer({
+            $0.storage = try! LocalFileStorage(root: root)
+            $0.defaultQuota = FTPQuota(bytes: 10 << 30)
+        }) { server in
+            let python = try requireTool("python3", package: "python3")
+            let r = try await runProcess(python, ["-c", """
+                import ftplib, io
+                f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
+                f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+                print(f.sendcmd("AVBL"))
+                try:
+                    f.storbinary("STOR g.bin", io.BytesIO(b"x"))
+                except ftplib.error_perm as e:
+                    print(str(e)[:3])
+                f.sendcmd("DELE a.bin")
+                f.sendcmd("DELE b.bin")
+                f.sendcmd("DELE c.bin")
+                print(f.storbinary("STOR g.bin", io.BytesIO(b"x" * 10))[:3])
+                print(f.sendcmd("AVBL"))
+                """])
+            #expect(r.stdout == "213 0\n552\n226\n213 \((10 << 30) - 10)\n", "\(r)")
+        }
+    }
+
     @Test func badQuotasAndRatesInTheUsersFileNameTheirEntry() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
