@@ -35,11 +35,7 @@ import SeedTestSupport
     @Test func theDefaultQuotaAndItsAVBL() async throws {
         try await withServer({ $0.defaultQuota = FTPQuota(bytes: 5000) }) { server in
             try server.write("f.bin", randomData(1000))
-            let python = try requireTool("python3", package: "python3")
-            let r = try await runProcess(python, ["-c", """
-                import ftplib, io
-                f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
-                f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+            let r = try await Self.ftplib(server, """
                 print(f.sendcmd("AVBL"))
                 try:
                     f.storbinary("STOR g.bin", io.BytesIO(b"x" * 4001))
@@ -47,7 +43,7 @@ import SeedTestSupport
                     print(str(e)[:3])
                 print(f.storbinary("STOR g.bin", io.BytesIO(b"x" * 4000))[:3])
                 print(f.sendcmd("AVBL"))
-                """])
+                """)
             #expect(r.stdout == "213 4000\n552\n226\n213 0\n", "\(r)")
         }
     }
@@ -67,11 +63,7 @@ import SeedTestSupport
             $0.storage = try! LocalFileStorage(root: root)
             $0.defaultQuota = FTPQuota(bytes: 10 << 30)
         }) { server in
-            let python = try requireTool("python3", package: "python3")
-            let r = try await runProcess(python, ["-c", """
-                import ftplib, io
-                f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
-                f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+            let r = try await Self.ftplib(server, """
                 print(f.sendcmd("AVBL"))
                 try:
                     f.storbinary("STOR g.bin", io.BytesIO(b"x"))
@@ -82,9 +74,19 @@ import SeedTestSupport
                 f.sendcmd("DELE c.bin")
                 print(f.storbinary("STOR g.bin", io.BytesIO(b"x" * 10))[:3])
                 print(f.sendcmd("AVBL"))
-                """])
+                """)
             #expect(r.stdout == "213 0\n552\n226\n213 \((10 << 30) - 10)\n", "\(r)")
         }
+    }
+
+    /// Runs `script` with Python's ftplib, `f` logged in to `server` as the test user.
+    static func ftplib(_ server: TestFTPServer, _ script: String) async throws -> ProcessResult {
+        let python = try requireTool("python3", package: "python3")
+        return try await runProcess(python, ["-c", """
+            import ftplib, io
+            f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
+            f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+            """ + "\n" + script])
     }
 
     @Test func badQuotasAndRatesInTheUsersFileNameTheirEntry() throws {
