@@ -51,6 +51,9 @@ struct FTPFileOperationPerformer: Sendable {
         let digest = Digest(algorithm)
         let allocator = ByteBufferAllocator()
         while left > 0, let chunk = try await handle.read(maxLength: Int(min(left, 1 << 20)), allocator: allocator) {
+            // A large file (a sparse one may claim 2^63 − 1 bytes) hashes for as long as it takes: when the session
+            // closes, its tasks are cancelled and the hashing stops here instead of running on without anyone.
+            try Task.checkCancellation()
             chunk.withUnsafeReadableBytes { digest.update($0) }
             left -= UInt64(chunk.readableBytes)
         }

@@ -24,6 +24,45 @@ import Testing
         }
     }
 
+    /// HASH of a file that takes years to read (a sparse one of 2^63 − 1 bytes on tmpfs, or any big enough) stops when
+    /// the client hangs up: the session's tasks are cancelled and the file is closed, so no one can leave the server
+    /// hashing for nobody.
+    @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/shm"), "no /dev/shm"))
+    func aHashNobodyWaitsForStops() async throws {
+        let root = "/dev/shm/hash-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let big = root + "/big.bin"
+        #expect(FileManager.default.createFile(atPath: big, contents: nil) && truncate(big, off_t.max) == 0)
+        /// This process's descriptors open on the file (the server runs in it).
+        func openOnBig() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == big }.count
+        }
+        try await withServer({ $0.storage = try! LocalFileStorage(root: root) }) { server in
+            let python = try requireTool("python3", package: "python3")
+            let r = try await runProcess(python, ["-c", """
+                import ftplib, socket, time
+                f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
+                f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
+                f.sock.sendall(b"HASH big.bin\\r\\n")
+                # Hang up only once the server hashes: it holds the file open (the server is the test process).
+                import os
+                def holding():
+                    fds = "/proc/\(getpid())/fd"
+                    return any(os.readlink(fds + "/" + n) == "\(big)" for n in os.listdir(fds) if os.path.islink(fds + "/" + n))
+                deadline = time.time() + 30
+                while not holding() and time.time() < deadline:
+                    time.sleep(0.02)
+                print("hashing" if holding() else "never hashed")
+                f.sock.close()
+                print("hung up")
+                """])
+            #expect(r.status == 0 && r.stdout == "hashing\nhung up\n", "\(r)")
+            try await eventually("the hashed file is closed once its client hung up") { openOnBig() == 0 }
+        }
+    }
+
     @Test func repeatedFailedLoginsBanTheAddress() async throws {
         try await withServer({ $0.banThreshold = 2 }) { server in
             let r = try await runPython("hostile.py", server, ["ban"])
