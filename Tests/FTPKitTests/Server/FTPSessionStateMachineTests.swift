@@ -270,6 +270,27 @@ import SeedTestSupport
         #expect(code(send(&m, "RANG 5 1")) == 501)
     }
 
+    /// ABOR stops a running HASH (it may read a file for as long as a transfer would): the operation is cancelled,
+    /// and its failure answers 426 then 226; a HASH that ended first keeps its answer, then 226. Other commands wait.
+    @Test func aborStopsARunningHash() {
+        var m = loggedIn()
+        let op = FTPFileOperation.hash(FTPPath("/big"), display: FTPPath("/big"), algorithm: .sha256, range: nil)
+        #expect(send(&m, "HASH big") == .fileOperation(op))
+        #expect(send(&m, "NOOP") == .none, "queued behind the HASH")
+        #expect(send(&m, "ABOR") == .abortFileOperation)
+        #expect(send(&m, "ABOR") == .none, "asked once")
+        #expect(m.fileOperationCompleted(op, .failed(FTPStorageError(.io, "CancellationError()")))
+            == .replies([FTPReply(426, "HASH aborted."), FTPReply(226, "ABOR successful.")]))
+        #expect(m.nextQueuedAction() == .reply(FTPReply(200, "NOOP ok.")))
+        #expect(send(&m, "HASH big") == .fileOperation(op))
+        #expect(send(&m, "ABOR") == .abortFileOperation)
+        #expect(m.fileOperationCompleted(op, .hash("ab", first: 0, last: 9))
+            == .replies([FTPReply(213, "SHA-256 0-9 ab big"), FTPReply(226, "ABOR successful; nothing was running.")]))
+        // Other file operations are short: ABOR waits for them, as before.
+        #expect(send(&m, "DELE x") == .fileOperation(.delete(FTPPath("/x"), display: FTPPath("/x"))))
+        #expect(send(&m, "ABOR") == .none)
+    }
+
     /// STAT of a file is one reply; of a directory, a listing the driver streams while commands wait, ended by the
     /// machine with the same code whichever way the listing went.
     @Test func statusOfADirectoryIsStreamedAndThenEnded() throws {

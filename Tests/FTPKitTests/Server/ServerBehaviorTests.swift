@@ -24,9 +24,9 @@ import Testing
         }
     }
 
-    /// HASH of a file that takes years to read (a sparse one of 2^63 − 1 bytes on tmpfs, or any big enough) stops when
-    /// the client hangs up: the session's tasks are cancelled and the file is closed, so no one can leave the server
-    /// hashing for nobody.
+    /// HASH of a file that takes years to read (a sparse one of 2^63 − 1 bytes on tmpfs, or any big enough) stops on
+    /// ABOR (before, ABOR waited behind it for good) and when the client hangs up: the session's tasks are cancelled
+    /// and the file is closed, so no one can leave the server hashing for nobody.
     @Test(.enabled(if: FileManager.default.isWritableFile(atPath: "/dev/shm"), "no /dev/shm"))
     func aHashNobodyWaitsForStops() async throws {
         let root = "/dev/shm/hash-\(UUID().uuidString)"
@@ -45,20 +45,28 @@ import Testing
                 import ftplib, socket, time
                 f = ftplib.FTP(); f.connect("127.0.0.1", \(server.port), timeout=60)
                 f.login("\(TestFTPServer.user)", "\(TestFTPServer.password)")
-                f.sock.sendall(b"HASH big.bin\\r\\n")
-                # Hang up only once the server hashes: it holds the file open (the server is the test process).
                 import os
                 def holding():
                     fds = "/proc/\(getpid())/fd"
                     return any(os.readlink(fds + "/" + n) == "\(big)" for n in os.listdir(fds) if os.path.islink(fds + "/" + n))
-                deadline = time.time() + 30
-                while not holding() and time.time() < deadline:
-                    time.sleep(0.02)
-                print("hashing" if holding() else "never hashed")
+                def wait(want):
+                    deadline = time.time() + 30
+                    while holding() != want and time.time() < deadline:
+                        time.sleep(0.02)
+                    return holding() == want
+                # ABOR stops it: 426 for the HASH, 226 for the ABOR, and the session goes on.
+                f.sock.sendall(b"HASH big.bin\\r\\n")
+                print("hashing" if wait(True) else "never hashed")
+                f.sock.sendall(b"ABOR\\r\\n")
+                print(f.getline()[:3], f.getline()[:3], f.sendcmd("NOOP")[:3])
+                print("closed" if wait(False) else "still open")
+                # Hanging up stops it too (the server is this test process: it holds the file open while hashing).
+                f.sock.sendall(b"HASH big.bin\\r\\n")
+                print("hashing" if wait(True) else "never hashed")
                 f.sock.close()
                 print("hung up")
                 """])
-            #expect(r.status == 0 && r.stdout == "hashing\nhung up\n", "\(r)")
+            #expect(r.status == 0 && r.stdout == "hashing\n426 226 200\nclosed\nhashing\nhung up\n", "\(r)")
             try await eventually("the hashed file is closed once its client hung up") { openOnBig() == 0 }
         }
     }

@@ -65,6 +65,8 @@ final class FTPSession: ChannelDuplexHandler {
     private let sessionTLS: TLSContext?
     /// Authentication and file operations under way, cancelled if the session ends first.
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// The running file operation's task (in `tasks` while it runs), for ABOR during a HASH.
+    private var fileOperationTask: Int?
     private var nextTask = 0
     /// A read held back while the client does not take its replies (TCP's window then slows its commands).
     private var readHeld = false
@@ -298,8 +300,9 @@ final class FTPSession: ChannelDuplexHandler {
     /// the same turn. On the cooperative pool each task cost two thread wake-ups more, in series with the client's
     /// round trip: with ftpbench's 200 clients opening one after another, that latency is what its figures add up
     /// (Docs/benchmarks.md).
-    private func spawn(_ body: @escaping @Sendable () async -> Event) {
-        guard let loop = self.context?.eventLoop else { return }
+    @discardableResult
+    private func spawn(_ body: @escaping @Sendable () async -> Event) -> Int? {
+        guard let loop = self.context?.eventLoop else { return nil }
         let me = NIOLoopBound(self, eventLoop: loop)
         self.nextTask += 1
         let id = self.nextTask
@@ -310,6 +313,7 @@ final class FTPSession: ChannelDuplexHandler {
                 me.value.handle(event)
             }
         }
+        return id
     }
 
     /// A task that prefers `loop` as its executor. (Written inline at the call sites, `Task(executorPreference:)`
@@ -393,7 +397,7 @@ final class FTPSession: ChannelDuplexHandler {
             self.send(reply)
         case .fileOperation(let operation):
             let performer = FTPFileOperationPerformer(storage: self.storage)
-            self.spawn { .fileOperationDone(operation, await performer.perform(operation)) }
+            self.fileOperationTask = self.spawn { .fileOperationDone(operation, await performer.perform(operation)) }
         case .sendStatusListing(let listing):
             guard let channel = self.context?.channel else { return false }
             // A client that does not read the reply for the idle timeout is taken as gone, as an idle one is.
@@ -404,6 +408,9 @@ final class FTPSession: ChannelDuplexHandler {
             self.startTransfer(transfer)
         case .abortTransfer:
             self.transferControl?.abort()
+        case .abortFileOperation:
+            // Cancelled, the operation still reports (as failed), and that answers the ABOR.
+            if let id = self.fileOperationTask { self.tasks[id]?.cancel() }
         case .startTLS(let reply):
             guard let tls = self.sessionTLS, let context = self.context else { return false }
             // The 234 leaves in clear text and TLS goes in front in the same event-loop turn: no read can happen

@@ -32,6 +32,8 @@ extension FTPSessionStateMachine {
         case transfer(FTPTransfer)
         /// ABOR during a transfer: stop it; its completion will answer.
         case abortTransfer
+        /// ABOR during a HASH: cancel the running file operation; its completion will answer.
+        case abortFileOperation
         /// REIN: drop `loggedOutUser`'s session state (quota, rates, passive listener) and send the reply.
         case reinitialize(FTPReply, loggedOutUser: String)
         /// Send the reply in clear text, then start TLS on the control connection (AUTH TLS).

@@ -67,6 +67,8 @@ enum FTPSessionPhase: Sendable, Hashable {
     enum Activity: Sendable, Hashable {
         case idle
         case fileOperation
+        /// HASH reads the whole file, which may take as long as a transfer: ABOR stops it (`aborting` once asked).
+        case hashing(aborting: Bool)
         /// A STAT listing's lines are being written on the control connection; with `shutDownAfter`, the server is
         /// shutting down and the session closes once the reply has ended (a 421 inside it would be read as text).
         case sendingStatus(shutDownAfter: Bool)

@@ -7,11 +7,18 @@ extension FTPSessionStateMachine {
             return .none
         case .awaitingAdmission, .authenticating, .loginHeld:
             return self.enqueue(.success(command))
-        case .loggedIn(let s) where s.activity != .idle:
+        case .loggedIn(var s) where s.activity != .idle:
             if case .transferring(let running) = s.activity, command.known?.interruptsTransfer == true,
                 let action = self.interrupt(running, with: command, s)
             {
                 return action
+            }
+            // ABOR stops a HASH as it stops a transfer (RFC 959: it aborts "the previous FTP service command").
+            if case .hashing(let aborting) = s.activity, command.known == .abor {
+                if aborting { return .none }
+                s.activity = .hashing(aborting: true)
+                self.phase = .loggedIn(s)
+                return .abortFileOperation
             }
             return self.enqueue(.success(command))
         case .loggedOut, .loggedIn:
@@ -138,7 +145,7 @@ extension FTPSessionStateMachine {
             user.permissions.isSuperset(of: p) ? nil : .reply(FTPReply(550, "Permission denied."))
         }
         func op(_ o: FTPFileOperation, _ s: inout FTPSessionPhase.LoggedIn) -> Action {
-            s.activity = .fileOperation
+            if case .hash = o { s.activity = .hashing(aborting: false) } else { s.activity = .fileOperation }
             return .fileOperation(o)
         }
         if verb.needsPath, arg.isEmpty {

@@ -2,7 +2,27 @@ import Foundation
 
 extension FTPSessionStateMachine {
     package mutating func fileOperationCompleted(_ operation: FTPFileOperation, _ result: FTPFileOperationResult) -> Action {
-        guard case .loggedIn(var s) = self.phase, s.activity == .fileOperation else { return .none }
+        guard case .loggedIn(var s) = self.phase else { return .none }
+        switch s.activity {
+        case .fileOperation, .hashing(aborting: false): break
+        case .hashing(aborting: true):
+            s.activity = .idle
+            self.phase = .loggedIn(s)
+            if case .failed = result {
+                return .replies([FTPReply(426, "HASH aborted."), FTPReply(226, "ABOR successful.")])
+            }
+            // It finished before the ABOR reached it: its answer, then ABOR's (RFC 959).
+            let answer = self.answer(operation, result)
+            guard case .reply(let reply) = answer else { return answer }
+            return .replies([reply, FTPReply(226, "ABOR successful; nothing was running.")])
+        default: return .none
+        }
+        return self.answer(operation, result)
+    }
+
+    /// The operation's own answer; the session is idle again.
+    private mutating func answer(_ operation: FTPFileOperation, _ result: FTPFileOperationResult) -> Action {
+        guard case .loggedIn(var s) = self.phase else { return .none }
         s.activity = .idle
         defer { self.phase = .loggedIn(s) }
         if case .failed(let error) = result {
