@@ -238,6 +238,43 @@ import Testing
         #expect(out.contains("node0: up"), "\(out)")
     }
 
+    /// A download to a device or a link writes through it and never replaces it (a named pipe is written into the
+    /// same way, as a device: probed by hand, since a pipe's reader would block a test that went wrong) (before, a file was
+    /// renamed over the name: `!download x /dev/full` put a regular file where the device was). A device that
+    /// refuses the bytes says why; a link keeps pointing at the file, which is replaced.
+    @Test func aDownloadWritesThroughDevicesAndLinks() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bytes = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        try bytes.write(to: dir.appendingPathComponent("source.bin"))
+        // Devices of our own (null and full), so nothing of the system's is at stake whatever happens.
+        for (name, minor) in [("null", "3"), ("full", "7")] {
+            let made = try await Command.run(["mknod", "-m", "666", dir.path + "/" + name, "c", "1", minor])
+            #expect(made.status == 0, "mknod needs root: \(made)")
+        }
+        try Data("old".utf8).write(to: dir.appendingPathComponent("real.bin"))
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link", withDestinationPath: "real.bin")
+        let (status, out, err) = try await run("""
+            !upload source.bin s.bin
+            !download s.bin \(dir.path)/null
+            !download s.bin \(dir.path)/full
+            !download s.bin \(dir.path)/link
+
+            """, in: dir)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("Downloaded s.bin (293.0 KiB) to \(dir.path)/null; checksum verified."), "\(out)")
+        #expect(out.contains("Cannot write \(dir.path)/full: No space left on device."), "\(out)")
+        for device in ["null", "full"] {
+            let type = try FileManager.default.attributesOfItem(atPath: dir.path + "/" + device)[.type] as? FileAttributeType
+            #expect(type == .typeCharacterSpecial, "\(device) is still a device")
+        }
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link") == "real.bin")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("real.bin")) == bytes)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".part-") }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     /// A download never harms what is already on disk: a directory where the file would go is refused before
     /// anything is fetched (before, the download removed that directory with everything in it, to put the file
     /// there), a file named like the old partial file (`NAME.part`) is left alone, and an existing file is replaced

@@ -146,13 +146,14 @@ public struct ConsoleFrontEnd: Sendable {
         switch await self.bot.download(row.name, for: self.caller, to: { try await sink.write($0) }) {
         case .failure(let refusal):
             sink.discard()
+            if let failure = sink.writeFailure { return "Cannot write \(destination): \(failure)." }
             return Self.render(refusal)
         case .success(let file):
             do {
                 try sink.commit()
             } catch {
                 sink.discard()
-                return "Cannot write \(destination)."
+                return "Cannot write \(destination): \(error)."
             }
             return "Downloaded \(name) (\(Format.bytes(file.size))) to \(destination); checksum verified."
         }
