@@ -1,4 +1,5 @@
 public import FTPKit
+import FTPKit
 import Foundation
 public import Logging
 

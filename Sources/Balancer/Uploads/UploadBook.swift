@@ -114,19 +114,3 @@ struct UploadBook: Sendable {
         }
     }
 }
-
-/// Sizes come from nodes' listings too, and a broken or hostile node can list any number: arithmetic on them stops
-/// at zero or the largest value instead of trapping.
-extension UInt64 {
-    package func subtractingClamped(_ other: UInt64) -> UInt64 { self > other ? self - other : 0 }
-
-    package func addingClamped(_ other: UInt64) -> UInt64 {
-        let (sum, overflow) = self.addingReportingOverflow(other)
-        return overflow ? .max : sum
-    }
-
-    package func multipliedClamped(by factor: UInt64) -> UInt64 {
-        let (product, overflow) = self.multipliedReportingOverflow(by: factor)
-        return overflow ? .max : product
-    }
-}

@@ -1,3 +1,5 @@
+import FTPKit
+
 /// A limit on what one uploader may keep in one space: bytes and files, committed and in flight together.
 public struct UploadQuota: Sendable, Hashable {
     public var maxBytes: UInt64?

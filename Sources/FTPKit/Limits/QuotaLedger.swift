@@ -40,14 +40,9 @@ struct QuotaLedger: Sendable, Hashable {
         // Saturating: sizes come from the file system, where a sparse file may hold up to 2^63 − 1 bytes, and a
         // few of them overflow 64 bits (that trapped a login). Additions and credits are summed apart so the result
         // does not depend on the order of the uploads.
-        let added = self.uploads.values.reduce(self.usedBytes) { Self.add($0, $1.written) }
-        let credited = self.uploads.values.reduce(UInt64(0)) { Self.add($0, $1.credit) }
-        return added > credited ? added - credited : 0
-    }
-
-    static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? .max : sum
+        let added = self.uploads.values.reduce(self.usedBytes) { $0.addingClamped($1.written) }
+        let credited = self.uploads.values.reduce(UInt64(0)) { $0.addingClamped($1.credit) }
+        return added.subtractingClamped(credited)
     }
 
     /// Files counted now: committed ones plus uploads that create one.
@@ -55,7 +50,7 @@ struct QuotaLedger: Sendable, Hashable {
 
     /// Bytes still free under the quota (`nil`: no byte limit).
     var remainingBytes: UInt64? {
-        self.quota.bytes.map { $0 > self.projectedBytes ? $0 - self.projectedBytes : 0 }
+        self.quota.bytes.map { $0.subtractingClamped(self.projectedBytes) }
     }
 
     /// Starts an upload to `path`. `existing` is the target's current size (`nil`: no such file); `keeps` how
@@ -80,11 +75,11 @@ struct QuotaLedger: Sendable, Hashable {
         guard var upload = self.uploads[id] else { return .success(()) }
         // The projection already holds this upload's credit: an overwrite may write up to the old size on a
         // full quota.
-        if let limit = self.quota.bytes, Self.add(self.projectedBytes, bytes) > limit {
+        if let limit = self.quota.bytes, self.projectedBytes.addingClamped(bytes) > limit {
             self.uploads.removeValue(forKey: id)
             return .failure(.bytes(limit: limit))
         }
-        upload.written = Self.add(upload.written, bytes)
+        upload.written = upload.written.addingClamped(bytes)
         self.uploads[id] = upload
         return .success(())
     }
@@ -92,7 +87,7 @@ struct QuotaLedger: Sendable, Hashable {
     /// The upload was committed: the file at its path went from `before` bytes (`nil`: absent) to `after`.
     mutating func commit(_ id: Int, before: UInt64?, after: UInt64) {
         self.uploads.removeValue(forKey: id)
-        let grown = Self.add(self.usedBytes, after)
+        let grown = self.usedBytes.addingClamped(after)
         self.usedBytes = grown > (before ?? 0) ? grown - (before ?? 0) : 0
         if before == nil { self.usedFiles += 1 }
     }

@@ -23,7 +23,7 @@ struct QuotaStorage: FTPStorage {
                 for entry in entries {
                     switch entry.kind {
                     case .file:
-                        bytes = QuotaLedger.add(bytes, entry.size)  // sparse files can overflow 64 bits together
+                        bytes = bytes.addingClamped(entry.size)  // sparse files can overflow 64 bits together
                         files += 1
                     case .directory: directories.append(directory.appending(entry.name))
                     case .symbolicLink: break
