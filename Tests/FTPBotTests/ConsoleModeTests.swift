@@ -238,8 +238,7 @@ import Testing
         #expect(out.contains("node0: up"), "\(out)")
     }
 
-    /// A download to a device or a link writes through it and never replaces it (a named pipe is written into the
-    /// same way, as a device: probed by hand, since a pipe's reader would block a test that went wrong) (before, a file was
+    /// A download to a device, a named pipe or a link writes through it and never replaces it (before, a file was
     /// renamed over the name: `!download x /dev/full` put a regular file where the device was). A device that
     /// refuses the bytes says why; a link keeps pointing at the file, which is replaced.
     @Test func aDownloadWritesThroughDevicesAndLinks() async throws {
@@ -255,11 +254,21 @@ import Testing
         }
         try Data("old".utf8).write(to: dir.appendingPathComponent("real.bin"))
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/link", withDestinationPath: "real.bin")
+        // The pipe's reader is this test, opened read-write so neither end's open waits for the other, with a
+        // buffer that holds the whole file, so the bot's writes never wait for the test to read.
+        let pipe = dir.path + "/pipe"
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let reader = open(pipe, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ, which Glibc hides behind _GNU_SOURCE
+        #expect(fcntl(reader, setPipeSize, 1 << 20) >= bytes.count, "a pipe buffer of 1 MiB")
         let (status, out, err) = try await run("""
             !upload source.bin s.bin
             !download s.bin \(dir.path)/null
             !download s.bin \(dir.path)/full
             !download s.bin \(dir.path)/link
+            !download s.bin \(pipe)
 
             """, in: dir)
         #expect(status == 0, "\(err)")
@@ -271,6 +280,12 @@ import Testing
         }
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link") == "real.bin")
         #expect(try Data(contentsOf: dir.appendingPathComponent("real.bin")) == bytes)
+        #expect(out.contains("Downloaded s.bin (293.0 KiB) to \(pipe); checksum verified."), "\(out)")
+        var piped = [UInt8](repeating: 0, count: bytes.count + 1)
+        let got = piped.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+        #expect(got == bytes.count && Data(piped.prefix(max(0, got))) == bytes, "the pipe held \(got) bytes")
+        var info = stat()
+        #expect(lstat(pipe, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the pipe is still a pipe")
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".part-") }
         #expect(left.isEmpty, "\(left)")
     }
