@@ -14,6 +14,9 @@
 - Idle logged-in sessions: the server's memory (PSS) per session at 10,000 sessions.
 - A directory of 200,000 entries listed with curl (LIST): seconds, the server's CPU and the peak memory the
   listing adds to the server process.
+- System calls, wake-ups and page faults over one concurrence bench, ftpd against pyftpdlib storing uploads whole
+  (`perf stat` attached to the server; needs `perf` and permission to trace, so only with `--only syscalls` or when
+  `perf` runs here): where ftpd's extra CPU goes, counted rather than sampled.
 
 Prints Markdown tables with ratios; never bare times only.
 """
@@ -591,6 +594,61 @@ def ftps_cost(work, size_mib, runs):
     return suite, cipher, cipher_cost(cipher), retr, stor, plain, sealing
 
 
+# What `perf stat` counts over one concurrence bench: the CPU, then the system calls a server makes for the I/O
+# (socket reads are `read` for NIO and `recvfrom` for Python's sockets), then what ftpd adds by handing work between
+# threads, then first touches of memory.
+SYSCALL_EVENTS = [("server CPU (ms)", "task-clock"), ("context switches", "context-switches"),
+                  ("socket and file reads (read)", "syscalls:sys_enter_read"),
+                  ("socket reads (recvfrom)", "syscalls:sys_enter_recvfrom"),
+                  ("write", "syscalls:sys_enter_write"), ("sendfile", "syscalls:sys_enter_sendfile64"),
+                  ("epoll_wait", "syscalls:sys_enter_epoll_wait"), ("epoll_ctl", "syscalls:sys_enter_epoll_ctl"),
+                  ("futex", "syscalls:sys_enter_futex"), ("wake-ups of other threads", "sched:sched_wakeup"),
+                  ("page faults", "page-faults")]
+
+
+def perf_usable():
+    """Whether `perf stat` can count the events above here (the tool installed, tracepoints readable)."""
+    if not shutil.which("perf"):
+        return False
+    probe = subprocess.run(["perf", "stat", "-x", ",", "-e", "syscalls:sys_enter_futex", "true"],
+                           capture_output=True, text=True)
+    return probe.returncode == 0 and "not supported" not in probe.stderr and "<not counted>" not in probe.stderr
+
+
+def syscall_counts(work, rounds, clients, size):
+    """Medians per server ({ftpd, pyftpdlib-atomic}) of each event over one ftpbench concurrence bench, a fresh
+    server per bench and the servers alternating round by round; also the 200-client STOR time of each bench."""
+    classes = {"ftpd": FTPD, "pyftpdlib-atomic": PYFTPDLIB_Atomic}
+    counts = {n: {label: [] for label, _ in SYSCALL_EVENTS} for n in classes}
+    stor = {n: [] for n in classes}
+    for r in range(rounds):
+        for name, cls in classes.items():
+            server = start(cls, name + "-syscalls%d" % r, work)
+            try:
+                perf = subprocess.Popen(["perf", "stat", "-x", ",", "-p", str(server.proc.pid), "-e",
+                                         ",".join(e for _, e in SYSCALL_EVENTS)],
+                                        stderr=subprocess.PIPE, text=True)
+                time.sleep(0.3)  # perf attaches to every thread before the bench starts
+                values, _, _, _, _ = ftpbench(server, "concurrence", clients, size)
+                perf.send_signal(signal.SIGINT)
+                report = perf.communicate(timeout=30)[1]
+                by_event = {}
+                for row in report.splitlines():
+                    parts = row.split(",")
+                    if len(parts) > 2 and parts[0].replace(".", "", 1).isdigit():
+                        by_event[parts[2]] = float(parts[0])
+                for label, event in SYSCALL_EVENTS:
+                    counts[name][label].append(by_event.get(event, 0.0))
+                stor[name] += [v for k, v in values.items() if "concurrent clients (STOR" in k]
+                print(name, "syscalls round", r, {k: v[-1] for k, v in counts[name].items()}, file=sys.stderr,
+                      flush=True)
+            finally:
+                server.stop()
+                shutil.rmtree(server.workdir, ignore_errors=True)
+    return ({n: {k: statistics.median(v) for k, v in c.items()} for n, c in counts.items()},
+            {n: statistics.median(v) if v else float("nan") for n, v in stor.items()})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
@@ -602,7 +660,7 @@ def main():
     ap.add_argument("--tls-mib", type=int, default=512)
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--listing", type=int, default=200000)
-    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle,listing")
+    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle,listing,syscalls")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -776,6 +834,23 @@ def main():
                 ratio = "%.2f×" % (took[n] / took["ftpd"]) if "ftpd" in took and took["ftpd"] > 0 else "-"
                 lines.append("| %s | %.2f | %.2f | %s | %s |" % (n, took[n], cpu[n], memory, ratio))
             lines.append("")
+        if "syscalls" in only and not perf_usable():
+            lines += ["System calls per bench: not counted (`perf stat` cannot trace system calls here).", ""]
+        elif "syscalls" in only:
+            counts, stor = syscall_counts(work, args.rounds, args.clients, args.size)
+            lines += ["One `ftpbench -b concurrence -n %d -s %s` counted by `perf stat` attached to the server, a fresh "
+                      "server per bench, medians of %d rounds; ratio: ftpd's count over pyftpdlib-atomic's (the same "
+                      "work: uploads stored whole, then renamed), below 1 is better for ftpd:"
+                      % (args.clients, args.size, args.rounds), "",
+                      "| per bench | ftpd | pyftpdlib-atomic | ftpd vs pyftpdlib-atomic |", "|---|---|---|---|"]
+            reads = ("socket and file reads (read)", "socket reads (recvfrom)")
+            for c in counts.values():  # NIO reads sockets with read, Python with recvfrom: one row for both
+                c["reads (read + recvfrom)"] = sum(c.pop(label) for label in reads)
+            for label in counts["ftpd"]:
+                o, p = counts["ftpd"][label], counts["pyftpdlib-atomic"][label]
+                lines.append("| %s | %.0f | %.0f | %s |" % (label, o, p, "%.2f×" % (o / p) if p > 0 else "-"))
+            lines += ["| %d-client STOR, the same benches (s) | %.2f | %.2f | %.2f× |" % (
+                args.clients, stor["ftpd"], stor["pyftpdlib-atomic"], stor["ftpd"] / stor["pyftpdlib-atomic"]), ""]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = "\n".join(lines)
