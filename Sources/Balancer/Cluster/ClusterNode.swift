@@ -1,5 +1,4 @@
 public import FTPKit
-import FTPKit
 import Foundation
 public import Logging
 

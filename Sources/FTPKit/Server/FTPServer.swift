@@ -153,6 +153,9 @@ public final class FTPServer: Service, Sendable {
         self.registry.closeSessions(reason: reason)
     }
 
+    /// Session objects in memory, open or not yet freed: once every connection has closed, zero (tests of
+    /// sessions' lifetimes).
+    package var sessionsInMemory: Int { self.context.sessionObjects.load(ordering: .relaxed) }
     /// Uploads receiving data now (each sizes its reads by this count, ``TransferBufferBudget``).
     package var uploadsRunning: Int { self.context.uploadBuffers.running }
     /// Downloads passing through memory now (TLS, ASCII, digests; each sizes its file reads by this count).

@@ -25,6 +25,9 @@ final class FTPServerContext: Sendable {
     let downloadBuffers = TransferBufferBudget.downloads()
     /// Accept failures of every passive listener, so a descriptor shortage is logged once for all, not per PASV.
     let passiveAcceptFailures = AcceptFailureHandler.SharedLog()
+    /// Session objects alive: counted at creation and at deinit, so a session kept past its connection (a
+    /// reference cycle, which once kept every session ever connected) shows as a count that never falls.
+    let sessionObjects = Atomic<Int>(0)
 
     init(
         configuration: FTPServerConfiguration, group: any EventLoopGroup,

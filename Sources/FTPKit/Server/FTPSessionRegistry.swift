@@ -108,6 +108,8 @@ final class FTPSessionRegistry: Sendable {
         let ended: EventLoopFuture<Void>
         do {
             ended = try channel.pipeline.syncOperations.handler(type: FTPSession.self).start(sessionPeer)
+        } catch ChannelError.ioOnClosedChannel {
+            ended = channel.eventLoop.makeSucceededVoidFuture()  // the client left before its session began
         } catch {
             ended = channel.eventLoop.makeFailedFuture(error)
         }
