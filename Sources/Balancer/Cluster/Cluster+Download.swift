@@ -144,10 +144,3 @@ extension Cluster {
         return file
     }
 }
-
-/// An error of a download's consumer, kept apart from the node's errors: it ends the download as it is.
-private final class ConsumerFailureBox: Sendable {
-    private let stored = Mutex<(any Error)?>(nil)
-    var error: (any Error)? { self.stored.withLock { $0 } }
-    func set(_ error: any Error) { self.stored.withLock { $0 = error } }
-}

@@ -82,7 +82,14 @@ extension FTPClient {
             var result: R?
             try await self.transfer("RETR \(path)", kind: .download) { channel, inbound, _ in
                 let stream = FTPDownloadStream(inbound: inbound, start: offset, total: total, progress: progress)
-                result = try await withTaskExecutorPreference(self.executor) { try await body(stream) }
+                do {
+                    result = try await withTaskExecutorPreference(self.executor) { try await body(stream) }
+                } catch where !stream.state.connectionFailed && !(error is FTPClientError) && !(error is CancellationError) {
+                    // The body's own failure, not the data connection's, whatever its type: a consumer writing
+                    // to a socket of its own (a web client that hung up) throws channel errors too, and those
+                    // must not read as this server's connection failing.
+                    throw FTPClientError(.local, "\(error)", command: "RETR \(path)")
+                }
                 return stream.state.finished
             }
             guard let result else { throw FTPClientError(.invalidState, "the download produced no result") }
@@ -568,6 +575,8 @@ public struct FTPDownloadStream: AsyncSequence {
         var base: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
         var bytes: UInt64
         var finished = false
+        /// Reading the data connection threw: an error out of the body is then the connection's, not the body's.
+        var connectionFailed = false
         init(base: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, bytes: UInt64) {
             self.base = base
             self.bytes = bytes
@@ -595,7 +604,13 @@ public struct FTPDownloadStream: AsyncSequence {
         public mutating func next() async throws -> ByteBuffer? {
             guard !self.state.finished else { return nil }
             var base = self.state.base
-            let chunk = try await base.next()
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await base.next()
+            } catch {
+                self.state.connectionFailed = true
+                throw error
+            }
             self.state.base = base
             guard let chunk else {
                 self.state.finished = true

@@ -14,7 +14,7 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         case protocolViolation
         /// The server does not offer what the operation needs (e.g. HASH, AVBL).
         case notSupported
-        /// A local problem: reading or writing a local file.
+        /// A local problem: reading or writing a local file, or the caller's own code failing (a download's body).
         case local
         /// The client is busy or was closed.
         case invalidState

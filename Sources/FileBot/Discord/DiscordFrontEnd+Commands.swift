@@ -86,6 +86,11 @@ extension DiscordFrontEnd {
         }
         guard case .success(let file) = result else {
             sink.discard()
+            // The bot's own scratch copy refused a write (its disk is full): say so, not that a receiver stopped.
+            if let failure = sink.writeFailure {
+                let refusal = Refusal(.failed(problem: "I cannot write a scratch copy of it (\(failure))."))
+                return try await reply.send(Self.text(Self.render(refusal)))
+            }
             if case .failure(let refusal) = result { try await reply.send(Self.text(Self.render(refusal))) }
             return
         }

@@ -107,13 +107,25 @@ public struct FileBot: Sendable {
         _ name: String, for caller: Caller, from offset: UInt64 = 0, length: UInt64? = nil,
         to consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async -> Result<FileRow, Refusal> {
+        let receiver = ConsumerFailureBox()
         do {
-            let file = try await self.cluster.download(name, in: caller.space, from: offset, length: length, consumer)
+            let file = try await self.cluster.download(name, in: caller.space, from: offset, length: length) { chunk in
+                do {
+                    try await consumer(chunk)
+                } catch {
+                    receiver.set(error)
+                    throw error
+                }
+            }
             Counter(label: "seed_cluster_bytes_total", dimensions: [("direction", "fetched")])
                 .increment(by: Int64(clamping: file.size - min(offset, file.size)))
             return .success(FileRow(file, replicasWanted: self.cluster.replicas))
         } catch let error as ClusterError where error.code == .notFound {
             return await self.find(name, for: caller).flatMap { _ in .failure(PlainWords.refusal(for: error)) }
+        } catch where receiver.error != nil {
+            self.logger.debug("download stopped by its receiver", metadata: [
+                "space": "\(caller.space)", "file": "\(name)", "error": "\(error)"])
+            return .failure(Refusal(.receiverStopped(name: name)))
         } catch {
             self.logger.warning("download failed", metadata: [
                 "space": "\(caller.space)", "file": "\(name)", "error": "\(error)"])

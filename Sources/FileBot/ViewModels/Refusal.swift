@@ -29,6 +29,9 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case linkLifetime(requested: Double, maximum: Double)
         /// The cluster could not do it; `problem` is already one plain sentence.
         case failed(problem: String)
+        /// A download's receiver stopped taking its bytes (a web client hung up, a destination refused a write):
+        /// nothing failed on the storage side, and nothing is worth a warning.
+        case receiverStopped(name: String)
     }
 
     public var reason: Reason
@@ -80,6 +83,8 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
                 : "A link can live at most \(Self.hours(maximum)); \(Self.hours(requested)) is too long."
         case .failed(let problem):
             return "Sorry, that failed: \(problem)"
+        case .receiverStopped(let file):
+            return "The download of \(name(file)) stopped: its destination stopped taking the bytes."
         }
     }
 

@@ -222,7 +222,11 @@ public struct WebFrontEnd: Sendable {
                 try await out.write(chunk)
             }
             if case .failure(let refusal) = result {
-                logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
+                if case .receiverStopped = refusal.reason {
+                    logger.debug("link download stopped: the client went away", metadata: ["file": "\(name)"])
+                } else {
+                    logger.warning("link download failed", metadata: ["file": "\(name)", "why": "\(refusal)"])
+                }
                 throw refusal
             }
             try await out.finish()
@@ -332,6 +336,7 @@ public struct WebFrontEnd: Sendable {
         case .notAllowed, .directMessagesRefused, .adminOnly: .forbidden
         case .overTransferLimit, .linkLifetime, .usage, .sizeMismatch: .badRequest
         case .failed: .serviceUnavailable
+        case .receiverStopped: .badRequest  // the client itself went away: no one reads this answer
         }
     }
 

@@ -207,6 +207,32 @@ struct Chunks: AsyncSequence, Sendable {
             try await client.quit()
         }
     }
+
+    /// A download's body that fails with errors of any type — a channel error too, as a relay writing into a socket
+    /// of its own gets when its client hangs up — is the caller's failure (`.local`), never the server's data
+    /// connection failing (which told the cluster a healthy node had failed); the session stays in step.
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func aBodysOwnChannelErrorIsTheCallersFailure(_ kind: ClientTarget.Kind) async throws {
+        try await withTarget(kind) { t in
+            try randomData(4_000_000).write(to: t.disk.appendingPathComponent("big.bin"))
+            let client = try await t.connect()
+            for error in [ChannelError.ioOnClosedChannel, IOError(errnoCode: EPIPE, reason: "write") as any Error] {
+                do {
+                    _ = try await client.download(t.path("big.bin")) { stream -> Int in
+                        for try await _ in stream { throw error }
+                        return 0
+                    }
+                    Issue.record("the download succeeded")
+                } catch let error as FTPClientError {
+                    #expect(error.code == .local, "\(error)")
+                } catch {
+                    Issue.record("not an FTPClientError: \(error)")
+                }
+                #expect(try await client.size(of: t.path("big.bin")) == 4_000_000)
+            }
+            try await client.quit()
+        }
+    }
 }
 
 extension FTPClientInteropTests {
