@@ -14,6 +14,9 @@
 - Idle logged-in sessions: the server's memory (PSS) per session at 10,000 sessions.
 - A directory of 200,000 entries listed with curl (LIST): seconds, the server's CPU and the peak memory the
   listing adds to the server process.
+- Connections that come and go: the memory a server keeps after 20,000 sessions that logged in, listed, downloaded
+  and quit (or hung up), per 1,000 sessions, after a first 2,000 to warm up (a leak shows as a figure that stays
+  above zero; one did, 2 KiB per session, before 2026-12-06).
 - System calls, wake-ups and page faults over one concurrence bench, ftpd against pyftpdlib storing uploads whole
   (`perf stat` attached to the server; needs `perf` and permission to trace, so only with `--only syscalls` or when
   `perf` runs here): where ftpd's extra CPU goes, counted rather than sampled.
@@ -470,6 +473,57 @@ def idle_sessions(work, servers, n):
     return result
 
 
+def churn(work, servers, sessions):
+    """KiB of resident memory a server keeps per 1,000 closed sessions: RSS after a warm-up of 2,000 sessions, then
+    after `sessions` more, each a login (anonymous), a LIST, a 20 KB RETR and a QUIT, every fifth one hanging up
+    instead; one client after another, so no session is open when memory is read."""
+    import ftplib, io
+    result = {}
+    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB}
+    for name in servers:
+        if name not in classes:
+            continue
+        server = classes[name](name, os.path.join(work, name + "-churn"))
+        os.makedirs(server.workdir, exist_ok=True)
+        server.start()
+        try:
+            data = os.urandom(20000)
+            open(os.path.join(server.pub, "churn.bin"), "wb").write(data)
+
+            def session(i):
+                f = ftplib.FTP(timeout=30)
+                f.connect("127.0.0.1", server.port)
+                f.login("anonymous", "x@")
+                f.cwd("pub")
+                f.retrlines("LIST", lambda line: None)
+                got = io.BytesIO()
+                f.retrbinary("RETR churn.bin", got.write)
+                assert got.getvalue() == data
+                if i % 5 == 0:
+                    f.close()
+                else:
+                    f.quit()
+
+            def rss_kib():
+                for line in open("/proc/%d/status" % server.proc.pid):
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+                return 0
+
+            for i in range(2000):
+                session(i)
+            time.sleep(1)
+            before = rss_kib()
+            for i in range(sessions):
+                session(i)
+            time.sleep(1)
+            result[name] = (rss_kib() - before) * 1000.0 / sessions
+            print(name, "KiB kept per 1000 sessions", result[name], file=sys.stderr, flush=True)
+        finally:
+            server.stop()
+    return result
+
+
 def listings(work, servers, rounds, entries):
     """One LIST of a directory of `entries` empty files per server start, servers alternating: curl's time, the
     server's CPU (vsftpd's session process counts once reaped) and the peak resident memory the listing added to
@@ -660,7 +714,8 @@ def main():
     ap.add_argument("--tls-mib", type=int, default=512)
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--listing", type=int, default=200000)
-    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle,listing,syscalls")
+    ap.add_argument("--churn", type=int, default=20000)
+    ap.add_argument("--only", default="load,tlsload,setup,small,tls,logins,idle,churn,listing,syscalls")
     ap.add_argument("--output")
     args = ap.parse_args()
     import resource
@@ -822,6 +877,14 @@ def main():
             lines += ["Memory per idle logged-in session at %d sessions (PSS growth / sessions):" % args.idle, "",
                       "| server | KiB per session |", "|---|---|"]
             lines += ["| %s | %.1f%s |" % (n, v, " (target ≤ 32)" if n == "ftpd" else "") for n, v in idle.items()]
+            lines.append("")
+        if "churn" in only:
+            kept = churn(work, servers, args.churn)
+            lines += ["Memory kept by connections that came and went: resident memory added per 1,000 sessions over "
+                      "%d sessions one after another (login, LIST, RETR of 20 KB, QUIT or a hang-up), after 2,000 to "
+                      "warm up; near 0 is right, a steady figure above it is a leak:" % args.churn, "",
+                      "| server | KiB kept per 1,000 sessions |", "|---|---|"]
+            lines += ["| %s | %.1f |" % (n, v) for n, v in kept.items()]
             lines.append("")
         if "listing" in only:
             took, cpu, added = listings(work, servers, args.rounds, args.listing)
