@@ -479,13 +479,8 @@ def churn(work, servers, sessions):
     instead; one client after another, so no session is open when memory is read."""
     import ftplib, io
     result = {}
-    classes = {"ftpd": FTPD, "pyftpdlib": PYFTPDLIB}
-    for name in servers:
-        if name not in classes:
-            continue
-        server = classes[name](name, os.path.join(work, name + "-churn"))
-        os.makedirs(server.workdir, exist_ok=True)
-        server.start()
+    for name in [n for n in servers if n in ("ftpd", "pyftpdlib")]:
+        server = start(FTPD if name == "ftpd" else PYFTPDLIB, name + "-churn", work)
         try:
             data = os.urandom(20000)
             open(os.path.join(server.pub, "churn.bin"), "wb").write(data)
