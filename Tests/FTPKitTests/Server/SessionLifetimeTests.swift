@@ -70,6 +70,36 @@ import Testing
         try await withServer { server in try await self.run(server, tls: false) }
     }
 
+    /// Connections refused before they become sessions (an address the policy denies, one over the per-address
+    /// limit) are freed too: their session objects exist from the accept on.
+    @Test func refusedConnectionsAreFreed() async throws {
+        try await withServer({
+            $0.addressPolicy = try! FTPAddressPolicy(allow: [], deny: ["127.0.0.2"])
+            $0.maxSessionsPerAddress = 2
+        }) { server in
+            let python = try requireTool("python3", package: "python3")
+            let result = try await runProcess(python, ["-c", """
+                import socket, sys
+                port = int(sys.argv[1])
+                codes = []
+                for i in range(10):  # denied by address
+                    s = socket.socket(); s.settimeout(30); s.bind(("127.0.0.2", 0)); s.connect(("127.0.0.1", port))
+                    codes.append(s.recv(200)[:3].decode()); s.close()
+                held = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(2)]
+                for s in held: s.recv(200)
+                for i in range(10):  # over the per-address limit
+                    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+                    codes.append(s.recv(200)[:3].decode()); s.close()
+                for s in held: s.close()
+                print(" ".join(sorted(set(codes))))
+                """, String(server.port)])
+            #expect(result.stdout == "421\n", "\(result)")
+            try await eventually("every refused connection freed (\(server.server.sessionsInMemory) in memory)") {
+                server.server.sessionsInMemory == 0 && server.server.sessionCount == 0
+            }
+        }
+    }
+
     /// The same over FTPS (ftplib neither resumes the control connection's TLS session on data connections nor
     /// sends close_notify before closing an upload's).
     @Test func everyFTPSSessionIsFreedOnceItsConnectionHasGone() async throws {
