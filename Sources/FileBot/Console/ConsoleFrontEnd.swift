@@ -176,7 +176,9 @@ public struct ConsoleFrontEnd: Sendable {
             let date = f.uploadedAt.map(Format.date) ?? "-"
             lines.append("\(f.name)  \(Format.bytes(f.size))  \(date)  \(f.uploader ?? "-")  replicas \(f.nodes.count)/\(f.replicasWanted)")
         }
-        lines.append("\(page.totalFiles) \(page.totalFiles == 1 ? "file" : "files"), \(Format.bytes(page.storedBytes)) stored with replicas.")
+        if !rows.isEmpty {  // "0 files, 0 B" would only repeat the sentence above
+            lines.append("\(page.totalFiles) \(page.totalFiles == 1 ? "file" : "files"), \(Format.bytes(page.storedBytes)) stored with replicas.")
+        }
         if !page.unreachableNodes.isEmpty {
             lines.append("Warning: \(page.unreachableNodes.joined(separator: ", ")) could not be reached; files only there are not shown.")
         }
