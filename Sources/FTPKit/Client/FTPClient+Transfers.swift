@@ -62,7 +62,9 @@ extension FTPClient {
     // MARK: - Downloads
 
     /// Streams a file: `body` gets its bytes as they arrive, with backpressure (the server is not read faster
-    /// than `body` consumes). Starts at `offset` (REST) to resume. Returns what `body` returns.
+    /// than `body` consumes). Starts at `offset` (REST) to resume. Returns what `body` returns. An error `body`
+    /// throws itself (not one from reading the stream) ends the transfer with ABOR and comes back as a
+    /// ``FTPClientError/Code/local`` error: the session stays usable, and the server is not blamed.
     ///
     /// `body` prefers the connection's event loop as its task executor, so each chunk is consumed on the thread
     /// that read it (a hop to another thread per chunk cost a third of a loopback download's speed). Do not block
