@@ -88,6 +88,8 @@ extension DiscordFrontEnd {
             sink.discard()
             // The bot's own scratch copy refused a write (its disk is full): say so, not that a receiver stopped.
             if let failure = sink.writeFailure {
+                self.bot.logger.warning("a download's scratch copy could not be written", metadata: [
+                    "file": "\(name)", "path": "\(scratch)", "error": "\(failure)"])
                 let refusal = Refusal(.failed(problem: "I cannot write a scratch copy of it (\(failure))."))
                 return try await reply.send(Self.text(Self.render(refusal)))
             }
