@@ -470,6 +470,50 @@ import Testing
         }
     }
 
+    /// An upload whose connection ends inside its body (a PUT announcing 1000 bytes that sends 10, a form post cut
+    /// inside its file) is answered 400 in one sentence, stores nothing, and blames no node: before, the HTTP
+    /// parser's error came back as 503 "something unexpected went wrong", with a warning that each node's replica
+    /// had failed.
+    @Test func anUploadWhoseSenderStopsIsRefusedPlainly() async throws {
+        try await WebHarness.with { w in
+            let raw = w.url(await w.links.uploadLink(for: Self.ana))
+            let form = w.url(await w.links.uploadLink(for: Self.ana))
+            let r = try await Command.run(["python3", "-c", """
+                import socket, sys
+                def cut(url, head, body):
+                    host, rest = url[len("http://"):].split("/", 1)
+                    s = socket.create_connection((host.split(":")[0], int(host.split(":")[1])), timeout=60)
+                    s.sendall(head.replace("PATH", "/" + rest).encode() + body)
+                    s.shutdown(socket.SHUT_WR)
+                    answer = b""
+                    while True:
+                        piece = s.recv(65536)
+                        if not piece:
+                            break
+                        answer += piece
+                    s.close()
+                    status = answer.split(b"\\r\\n", 1)[0].decode()
+                    print(status + " | " + answer.split(b"\\r\\n\\r\\n", 1)[1].decode(errors="replace"))
+                cut(sys.argv[1], "PUT PATH/short.bin HTTP/1.1\\r\\nHost: x\\r\\nAccept: application/json\\r\\nContent-Length: 1000\\r\\n\\r\\n", b"0123456789")
+                part = b"--XyZ\\r\\nContent-Disposition: form-data; name=\\"file\\"; filename=\\"cut.bin\\"\\r\\n\\r\\n" + b"a" * 20
+                cut(sys.argv[2], "POST PATH HTTP/1.1\\r\\nHost: x\\r\\nAccept: application/json\\r\\nContent-Type: multipart/form-data; boundary=XyZ\\r\\nContent-Length: 5000\\r\\n\\r\\n", part)
+                """, raw, form])
+            let answers = r.text.split(separator: "\n").map(String.init)
+            #expect(answers.count == 2, "\(r.text) \(r.stderr)")
+            #expect(answers.first?.hasPrefix("HTTP/1.1 400") == true, "\(answers)")
+            #expect(answers.first?.contains("'short.bin' stopped arriving after 10 B, so nothing was stored") == true, "\(answers)")
+            #expect(answers.last?.hasPrefix("HTTP/1.1 400") == true, "\(answers)")
+            #expect(answers.last?.contains("'cut.bin' stopped arriving after 20 B") == true, "\(answers)")
+            let listed = try await w.h.bot.list(pageSize: .max, for: Self.ana).get()
+            #expect(listed.rows.isEmpty, "\(listed.rows.map(\.name))")
+            #expect(w.h.temporaryFiles.isEmpty, "\(w.h.temporaryFiles)")
+            for node in w.h.cluster.nodes {
+                let lastError = await node.lastError
+                #expect(lastError == nil, "\(node.name): \(lastError ?? "")")
+            }
+        }
+    }
+
     @Test func aClientThatHangsUpStopsTheNodesTransfer() async throws {
         try await WebHarness.with(slowNodes: true) { w in
             let data = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })

@@ -178,6 +178,8 @@ extension Cluster {
         let digest = BackgroundDigest()
         let logger = self.logger
         let pauses = CounterpartPauses()
+        // Set before the nodes' queues fail with the source's error: their uploads then end by the caller's doing.
+        let sourceFailure = ConsumerFailureBox()
         return await withTaskGroup(of: UploadChecksums?.self) { group in
             for (node, queue) in zip(targets, queues) {
                 group.addTask {
@@ -193,8 +195,13 @@ extension Cluster {
                             }
                         }
                     } catch {
-                        logger.warning("a replica of an upload failed", metadata: [
-                            "node": "\(node.name)", "file": "\(space)/\(temporary)", "error": "\(error)"])
+                        if let cause = sourceFailure.error {
+                            logger.debug("a replica of an upload stopped with its source", metadata: [
+                                "node": "\(node.name)", "file": "\(space)/\(temporary)", "source": "\(cause)"])
+                        } else {
+                            logger.warning("a replica of an upload failed", metadata: [
+                                "node": "\(node.name)", "file": "\(space)/\(temporary)", "error": "\(error)"])
+                        }
                         queue.abandon()
                     }
                     return nil
@@ -248,6 +255,7 @@ extension Cluster {
                 for await result in group where result != nil { checksums = result }
                 return .success((total, checksums))
             } catch {
+                sourceFailure.set(error)
                 queues.forEach { $0.finish(throwing: error) }
                 digest.cancel()
                 await group.waitForAll()

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// An error of a download's consumer, kept apart from the node's errors: it ends the download as it is, and whoever
-/// asked for the download learns that its own receiver stopped (a web client that hung up), not a node.
+/// An error from the caller's side of a transfer — a download's consumer, an upload's source — kept apart from the
+/// nodes' errors: it ends the transfer as it is, whoever asked learns that their own side stopped (a web client that
+/// hung up), and no node is logged or counted as failed for it.
 package final class ConsumerFailureBox: Sendable {
     private let stored = Mutex<(any Error)?>(nil)
 

@@ -55,7 +55,8 @@ public struct FileBot: Sendable {
                 wasCleaned: name != requested, collidedWith: file.name != name ? name : nil))
         } catch {
             await self.cluster.cancel(reservation)  // no-op when the upload used it
-            self.logger.warning("upload failed", metadata: [
+            // A refusal is the upload's own doing (a sender that stopped, a size over the limit): no warning.
+            self.logger.log(level: error is Refusal ? .info : .warning, "upload failed", metadata: [
                 "space": "\(caller.space)", "file": "\(name)", "by": "\(caller.id)", "error": "\(error)"])
             return .failure(await self.refusal(for: error, name: name, size: size, caller: caller))
         }

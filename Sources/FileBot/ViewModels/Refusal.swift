@@ -32,6 +32,9 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         /// A download's receiver stopped taking its bytes (a web client hung up, a destination refused a write):
         /// nothing failed on the storage side, and nothing is worth a warning.
         case receiverStopped(name: String)
+        /// An upload's sender stopped sending before the end (a web client's connection closed mid-body): nothing
+        /// was stored, and nothing failed on the storage side.
+        case senderStopped(name: String, received: UInt64)
     }
 
     public var reason: Reason
@@ -85,6 +88,8 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
             return "Sorry, that failed: \(problem)"
         case .receiverStopped(let file):
             return "The download of \(name(file)) stopped: its destination stopped taking the bytes."
+        case .senderStopped(let file, let received):
+            return "\(name(file)) stopped arriving after \(Format.bytes(received)), so nothing was stored; send it again."
         }
     }
 

@@ -254,7 +254,7 @@ public struct WebFrontEnd: Sendable {
             await self.links.bot.upload(name, size: size, by: caller) {
                 // Only now, with the name, size and quota accepted, does the client start sending.
                 await Self.continueIfExpected(request, context)
-                return request.body
+                return RequestBodyBytes(base: request.body, name: FileNames.clean(name) ?? name)
             }
         }
     }
@@ -334,7 +334,7 @@ public struct WebFrontEnd: Sendable {
         case .nameTaken, .nameBusy: .conflict
         case .notFound: .notFound
         case .notAllowed, .directMessagesRefused, .adminOnly: .forbidden
-        case .overTransferLimit, .linkLifetime, .usage, .sizeMismatch: .badRequest
+        case .overTransferLimit, .linkLifetime, .usage, .sizeMismatch, .senderStopped: .badRequest
         case .failed: .serviceUnavailable
         case .receiverStopped: .badRequest  // the client itself went away: no one reads this answer
         }
@@ -348,6 +348,7 @@ public struct WebFrontEnd: Sendable {
         var fieldValue = ByteBuffer()
         var size: UInt64?
         var inFile = false, sentFile = false
+        var fileName: String?, fileBytes: UInt64 = 0
         do {
             for try await chunk in body {
                 for event in try parser.feed(chunk) {
@@ -356,6 +357,7 @@ public struct WebFrontEnd: Sendable {
                         let (name, filename) = MultipartParser.disposition(headers["content-disposition"] ?? "")
                         if let filename, !sentFile {
                             inFile = true
+                            fileName = filename
                             await pieces.send(.file(name: filename, size: size))
                         } else {
                             field = name
@@ -363,6 +365,7 @@ public struct WebFrontEnd: Sendable {
                         }
                     case .data(var data):
                         if inFile {
+                            fileBytes += UInt64(data.readableBytes)
                             await pieces.send(.data(data))
                             try Task.checkCancellation()
                         } else if field == "size", fieldValue.readableBytes < 32 {
@@ -382,8 +385,14 @@ public struct WebFrontEnd: Sendable {
             }
             try parser.finish()
             pieces.finish()
-        } catch {
+        } catch let error as MultipartParser.Failure {
             pieces.fail(error)
+        } catch is CancellationError {
+            pieces.fail(CancellationError())
+        } catch {
+            // The connection ended inside the body: the sender stopped, said as such (not the HTTP parser's words).
+            let name = fileName.flatMap { FileNames.clean($0) } ?? fileName ?? "The file"
+            pieces.fail(Refusal(.senderStopped(name: name, received: fileBytes)))
         }
     }
 }
