@@ -74,7 +74,7 @@ extension Cluster {
         let digest = expected != nil ? SharedDigest() : nil
         let delivered = ProgressBox()
         // The consumer's own error, kept as it was: the client hands it back wrapped as a local failure.
-        let consumerFailure = ConsumerFailureBox()
+        let consumerFailure = CallerFailureBox()
         let pauses = CounterpartPauses()
         var lastError: (any Error)?
         var done = wanted == 0

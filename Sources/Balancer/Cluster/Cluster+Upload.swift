@@ -179,7 +179,7 @@ extension Cluster {
         let logger = self.logger
         let pauses = CounterpartPauses()
         // Set before the nodes' queues fail with the source's error: their uploads then end by the caller's doing.
-        let sourceFailure = ConsumerFailureBox()
+        let sourceFailure = CallerFailureBox()
         return await withTaskGroup(of: UploadChecksums?.self) { group in
             for (node, queue) in zip(targets, queues) {
                 group.addTask {

@@ -108,7 +108,7 @@ public struct FileBot: Sendable {
         _ name: String, for caller: Caller, from offset: UInt64 = 0, length: UInt64? = nil,
         to consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async -> Result<FileRow, Refusal> {
-        let receiver = ConsumerFailureBox()
+        let receiver = CallerFailureBox()
         do {
             let file = try await self.cluster.download(name, in: caller.space, from: offset, length: length) { chunk in
                 do {

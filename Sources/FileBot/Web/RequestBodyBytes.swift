@@ -24,17 +24,24 @@ public struct RequestBodyBytes<Base: AsyncSequence & Sendable>: AsyncSequence, S
                 let chunk = try await self.base.next()
                 self.received += UInt64(chunk?.readableBytes ?? 0)
                 return chunk
-            } catch let error as Refusal {
-                throw error
-            } catch is CancellationError {
-                throw CancellationError()
             } catch {
-                throw Refusal(.senderStopped(name: self.name, received: self.received))
+                throw Refusal.readingBody(failedWith: error, name: self.name, received: self.received)
             }
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: self.base.makeAsyncIterator(), name: self.name)
+    }
+}
+
+extension Refusal {
+    /// What an error reading an upload's request body means: refusals and cancellation as they are, anything else
+    /// (the HTTP parser's or the socket's) the connection ending inside the body, the sender stopping.
+    static func readingBody(failedWith error: any Error, name: String, received: UInt64) -> any Error {
+        switch error {
+        case is Refusal, is CancellationError: error
+        default: Refusal(.senderStopped(name: name, received: received))
+        }
     }
 }

@@ -387,12 +387,9 @@ public struct WebFrontEnd: Sendable {
             pieces.finish()
         } catch let error as MultipartParser.Failure {
             pieces.fail(error)
-        } catch is CancellationError {
-            pieces.fail(CancellationError())
         } catch {
-            // The connection ended inside the body: the sender stopped, said as such (not the HTTP parser's words).
             let name = fileName.flatMap { FileNames.clean($0) } ?? fileName ?? "The file"
-            pieces.fail(Refusal(.senderStopped(name: name, received: fileBytes)))
+            pieces.fail(Refusal.readingBody(failedWith: error, name: name, received: fileBytes))
         }
     }
 }
