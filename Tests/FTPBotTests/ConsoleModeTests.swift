@@ -105,10 +105,13 @@ import Testing
             || FileManager.default.fileExists(atPath: dir.path + "/data/node1/console"))
 
         // Links: the web front end says where it listens; !link prints a URL on its own line (served: WebLinksTests).
-        let (_, linked, linkErr) = try await run("!link final version.pdf\n!link final version.pdf 2\n!link nothing.pdf\n", in: dir)
+        let (_, linked, linkErr) = try await run("!link final version.pdf\n!link final version.pdf 2\n!link nothing.pdf\n!upload\n", in: dir)
         #expect(linkErr.contains("Web links and upload pages: http://127.0.0.1:"), "\(linkErr)")
         let urls = linked.split(separator: "\n").filter { $0.hasPrefix("http://127.0.0.1:") }
-        #expect(urls.count == 2 && urls.allSatisfy { $0.hasSuffix("/final%20version.pdf") }, "\(linked)")
+        #expect(urls.count == 3 && urls.prefix(2).allSatisfy { $0.hasSuffix("/final%20version.pdf") }, "\(linked)")
+        // `!upload` with no path, like Discord's without an attachment, offers the upload page.
+        #expect(linked.contains("Usage: !upload PATH [NAME], or send a file through this page.\nUpload page (works once"), "\(linked)")
+        #expect(urls.last?.contains("/u/") == true, "\(linked)")
         #expect(linked.contains("No file named 'nothing.pdf'."), "\(linked)")
         // A maximum under the 24-hour default makes the default the maximum; it is never lifted.
         let capped = dir.appendingPathComponent("capped.json").path

@@ -9,10 +9,29 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The components below the root; empty for the root itself. Never contains `""`, `"."` or `".."`.
     public private(set) var components: [String]
 
-    public static let root = FTPPath(components: [])
+    /// `/`: the user's (or the storage's) root.
+    public static let root = FTPPath(normalized: [])
 
+    /// The path of these components below the root. Each component is one name: empty ones and `.` are dropped,
+    /// `..` climbs to the parent (never above the root), and a component with a `/` in it is split there, exactly as
+    /// ``resolving(_:)`` reads a typed path. So no `FTPPath`, however it was built, names anything above its root:
+    /// storage backends rely on that.
     public init(components: [String]) {
+        if components.allSatisfy(Self.isName) {
+            self.components = components
+        } else {
+            self = FTPPath.root.resolving(components.joined(separator: "/"))
+        }
+    }
+
+    /// Components already normalized (split on `/`, no `.`, `..` or empty ones).
+    private init(normalized components: [String]) {
         self.components = components
+    }
+
+    /// Whether a component can stand as it is: one name, not a step through the tree.
+    private static func isName(_ component: String) -> Bool {
+        !component.isEmpty && component != "." && component != ".." && !component.utf8.contains(UInt8(ascii: "/"))
     }
 
     /// Parses an absolute path (`/a/b`), normalizing `.`, `..` and repeated slashes.
@@ -35,18 +54,23 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             parts.append(String(String.UnicodeScalarView(piece)))
         }
-        return FTPPath(components: parts)
+        return FTPPath(normalized: parts)
     }
 
+    /// Whether this is `/`.
     public var isRoot: Bool { self.components.isEmpty }
+    /// The last component; `/` for the root.
     public var name: String { self.components.last ?? "/" }
 
+    /// The directory holding this path; the root's parent is the root.
     public var parent: FTPPath {
-        FTPPath(components: Array(self.components.dropLast()))
+        FTPPath(normalized: Array(self.components.dropLast()))
     }
 
+    /// This path with `name` below it. A `name` that is not one plain name (`..`, `a/b`) is resolved as
+    /// ``init(components:)`` resolves it, never above the root.
     public func appending(_ name: String) -> FTPPath {
-        FTPPath(components: self.components + [name])
+        Self.isName(name) ? FTPPath(normalized: self.components + [name]) : FTPPath(components: self.components + [name])
     }
 
     /// Whether `other` is this path or lies below it.
@@ -57,6 +81,7 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var description: String { "/" + self.components.joined(separator: "/") }
 
+    /// Orders paths by their text, as listings sort them.
     public static func < (lhs: FTPPath, rhs: FTPPath) -> Bool { lhs.description < rhs.description }
 
     /// The form used in `257` replies: inside quotes, with embedded quotes doubled (RFC 959 appendix II).

@@ -93,7 +93,12 @@ public struct ConsoleFrontEnd: Sendable {
     }
 
     private func upload(_ args: [String]) async -> String {
-        guard !args.isEmpty else { return "Usage: \(self.usage(.upload))" }
+        guard !args.isEmpty else {
+            // As on Discord, where `!upload` without an attachment answers with the upload page: with no path, the
+            // page is the other way in (for a file on another machine, or one a browser should send).
+            guard self.links != nil else { return "Usage: \(self.usage(.upload))" }
+            return "Usage: \(self.usage(.upload)), or send a file through this page.\n" + (await self.uploadLink())
+        }
         // `PATH [NAME]`, where an unquoted path may hold spaces: the longest run of words that is a file.
         guard let (path, rest) = ConsoleArguments.longestLeading(args, where: Self.isFile) else {
             let whole = args.joined(separator: " ")

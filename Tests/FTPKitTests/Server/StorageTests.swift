@@ -149,6 +149,33 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "s"])
     }
 
+    /// A path a library caller builds from components (not parsed from a command) holds the same jail: `..`, `.`,
+    /// empty pieces and components with a `/` inside are normalized as a parsed path's are, so no `FTPPath` names
+    /// anything above its root (before, `FTPPath(components: ["sub", "../../secret"])` reached the file beside the
+    /// root through `openat` on the last name).
+    @Test func pathsBuiltFromComponentsStayBeneathTheRoot() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let root = dir.url.appendingPathComponent("root")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "secret".write(to: dir.url.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+        let s = try LocalFileStorage(root: root.path)
+        let crafted = [
+            FTPPath(components: ["sub", "../../secret"]), FTPPath(components: ["..", "secret"]),
+            FTPPath(components: ["sub", "..", "..", "secret"]), FTPPath.root.appending("../secret"),
+            FTPPath(components: ["sub"]).appending("../../secret"), FTPPath(components: ["", ".", "/..//secret"]),
+        ]
+        for path in crafted {
+            #expect(path == FTPPath("/secret") || path == FTPPath("/sub/secret"), "\(path.components)")
+            #expect(await code { _ = try await s.openForReading(path, offset: 0) } == .notFound, "\(path.components)")
+            #expect(await code { try await s.remove(path) } == .notFound, "\(path.components)")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/secret"))
+        // Plain names stay as they are, whatever they hold besides a slash.
+        #expect(FTPPath(components: ["a b", "..\\x", "%2e%2e", "...", ".x"]).components == ["a b", "..\\x", "%2e%2e", "...", ".x"])
+        #expect(FTPPath.root.appending("..").isRoot && FTPPath.root.appending(".").isRoot)
+    }
+
     /// A listing reads the names once and each batch's details only when asked: a big directory's entries are
     /// never all in memory, an entry removed meanwhile is left out, and the directory's descriptor goes with it.
     @Test func aBigDirectoryIsListedInBatches() async throws {
