@@ -11,21 +11,27 @@ import Darwin
 /// holds the client wins. A bare address (`203.0.113.7`) applies to every client. The address may be a DNS name,
 /// resolved by ``resolved()`` (ftpd does it at start and on `SIGHUP`).
 public struct FTPAdvertisedAddresses: Sendable, Hashable, CustomStringConvertible {
+    /// One client block and the address its clients are sent.
     public struct Rule: Sendable, Hashable {
+        /// The clients this rule is for.
         public var clients: IPAddressRange
         /// An IPv4 address, or a DNS name until ``FTPAdvertisedAddresses/resolved()``.
         public var host: String
 
+        /// Clients in `clients` are sent `host`.
         public init(clients: IPAddressRange, host: String) {
             self.clients = clients
             self.host = host
         }
     }
 
+    /// The rules; the most specific block holding a client wins.
     public var rules: [Rule]
 
+    /// These rules as they are (see ``resolved()`` for names).
     public init(rules: [Rule]) { self.rules = rules }
 
+    /// Parses `BLOCK=ADDRESS,…` or a bare address; every mistake is named in the error.
     public init(parsing text: String) throws(FTPConfigurationError) {
         var rules: [Rule] = []
         for item in text.split(separator: ",").map({ $0.trimmingSpaces() }) where !item.isEmpty {
@@ -67,6 +73,7 @@ public struct FTPAdvertisedAddresses: Sendable, Hashable, CustomStringConvertibl
         return copy
     }
 
+    /// Whether every rule's address is an IPv4 address (no DNS name left to resolve).
     public var isResolved: Bool { self.rules.allSatisfy { IPAddressText.isIPv4($0.host) } }
 
     public var description: String {

@@ -9,16 +9,21 @@ import Darwin
 public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
     /// The network's bytes (4 or 16), with the host bits cleared.
     let network: [UInt8]
+    /// The number of leading bits that must match (32 or 128 for one address).
     public let prefixLength: Int
 
+    /// Text that is neither an address nor a CIDR block.
     public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The text as given.
         public var text: String
+        /// The error for `text`.
         public init(text: String) { self.text = text }
         public var description: String { "'\(self.text)' is not an IP address or CIDR block (like 10.8.0.0/16 or 2001:db8::/32)" }
     }
 
     /// Every IPv4 address (`0.0.0.0/0`) and every IPv6 address (`::/0`).
     public static let allIPv4 = IPAddressRange(network: [0, 0, 0, 0], prefixLength: 0)
+    /// Every IPv6 address (`::/0`).
     public static let allIPv6 = IPAddressRange(network: [UInt8](repeating: 0, count: 16), prefixLength: 0)
 
     private init(network: [UInt8], prefixLength: Int) {
@@ -26,6 +31,8 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         self.prefixLength = prefixLength
     }
 
+    /// Parses `10.8.0.0/16`, `2001:db8::/32` or a single address; host bits below the prefix are
+    /// cleared (`10.8.1.5/16` is `10.8.0.0/16`).
     public init(_ text: String) throws(ParseError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let bytes = Self.bytes(of: String(parts[0])) else { throw ParseError(text: text) }

@@ -14,6 +14,7 @@ import Darwin
 /// queue of the log's own. ``reopen()`` (ftpd calls it on `SIGHUP`) closes the file and opens the path again, so
 /// a rotation tool can rename the file and signal the server, and no line is lost or split between the files.
 public final class FTPAuditLog: FTPAuditSink {
+    /// The file the records are appended to.
     public let path: String
     private let queue = DispatchQueue(label: "FTPAuditLog")
     /// Written on `queue` only; the lock makes that checkable.

@@ -3,6 +3,7 @@ public import Foundation
 /// One line of the audit log: who did what, from where, to which path, and how it ended. Never carries a
 /// password (the login records name the user only).
 public struct FTPAuditRecord: Sendable, Hashable, Codable {
+    /// What happened.
     public enum Event: String, Sendable, Hashable, Codable {
         case login
         case loginFailed = "login_failed"
@@ -15,6 +16,7 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
         case chmod
     }
 
+    /// How it ended.
     public enum Result: String, Sendable, Hashable, Codable {
         case ok
         /// The transfer stopped before its end (ABOR, a lost connection, a stall); nothing was committed.
@@ -22,18 +24,23 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
         case failed
     }
 
+    /// When it ended.
     public var time: Date
+    /// What happened.
     public var event: Event
     /// The name given at login (for a failed login, the name tried).
     public var user: String
     /// The client's real address (after PROXY).
     public var address: String
+    /// The path acted on, as the user sees it (below their root).
     public var path: String?
     /// The new path of a rename.
     public var to: String?
+    /// Bytes moved by a transfer.
     public var bytes: UInt64?
     /// Seconds from the transfer's start to its end.
     public var duration: Double?
+    /// How it ended.
     public var result: Result
     /// Why it failed, in the words of the reply the client got.
     public var reason: String?
@@ -42,6 +49,7 @@ public struct FTPAuditRecord: Sendable, Hashable, Codable {
     /// The permission bits a `chmod` set, in octal (`"644"`).
     public var mode: String?
 
+    /// A record; only what applies to the event is set.
     public init(
         time: Date = Date(), event: Event, user: String, address: String, path: String? = nil, to: String? = nil,
         bytes: UInt64? = nil, duration: Double? = nil, result: Result = .ok, reason: String? = nil,

@@ -8,8 +8,10 @@ public protocol FTPAuthenticator: Sendable {
 
 /// Accepts a fixed set of users with plain-text passwords: for tests and embedding, never for production.
 public struct StaticAuthenticator: FTPAuthenticator {
+    /// Users by name, with their plain-text passwords.
     public var users: [String: (password: String, user: FTPUser)]
 
+    /// These users, each with `/` as root and the given permissions.
     public init(_ users: [(name: String, password: String, permissions: FTPPermissions)]) {
         var map: [String: (password: String, user: FTPUser)] = [:]
         for u in users { map[u.name] = (u.password, FTPUser(name: u.name, permissions: u.permissions)) }

@@ -7,11 +7,16 @@ public struct FTPPermissions: OptionSet, Sendable, Hashable, Codable {
     public static let read = FTPPermissions(rawValue: 1 << 0)
     /// Upload (STOR, APPE, STOU) and set modification times.
     public static let write = FTPPermissions(rawValue: 1 << 1)
+    /// Delete files (`DELE`) and remove directories (`RMD`).
     public static let delete = FTPPermissions(rawValue: 1 << 2)
+    /// Rename files and directories (`RNFR`/`RNTO`).
     public static let rename = FTPPermissions(rawValue: 1 << 3)
+    /// Create directories (`MKD`).
     public static let makeDirectory = FTPPermissions(rawValue: 1 << 4)
 
+    /// Every permission.
     public static let all: FTPPermissions = [.read, .write, .delete, .rename, .makeDirectory]
+    /// Downloads and listings only (what anonymous users should get).
     public static let readOnly: FTPPermissions = [.read]
 
     /// The names used in users files and configuration.
@@ -19,6 +24,8 @@ public struct FTPPermissions: OptionSet, Sendable, Hashable, Codable {
         ("read", .read), ("write", .write), ("delete", .delete), ("rename", .rename), ("mkdir", .makeDirectory),
     ]
 
+    /// The permissions these names grant (`read`, `write`, `delete`, `rename`, `mkdir`, or `all`); an unknown name
+    /// throws, naming it.
     public init(names: [String]) throws(FTPConfigurationError) {
         var p: FTPPermissions = []
         for name in names {
@@ -31,6 +38,7 @@ public struct FTPPermissions: OptionSet, Sendable, Hashable, Codable {
         self = p
     }
 
+    /// The names of the permissions held, in the order of ``names``.
     public var nameList: [String] { Self.names.filter { self.contains($0.1) }.map(\.0) }
 }
 
@@ -40,8 +48,11 @@ public struct FTPUser: Sendable, Hashable {
     /// (``FTPServerConfiguration/anonymousUser``): a users-file account of one of these names is never asked for.
     public static let anonymousNames: Set<String> = ["anonymous", "ftp"]
 
+    /// The login name.
     public var name: String
+    /// The directory of the storage that is this user's `/`; nothing above it can be reached.
     public var root: FTPPath
+    /// What this user may do.
     public var permissions: FTPPermissions
     /// The most sessions this user may have at once (`nil`: the server's ``FTPServerConfiguration/maxSessionsPerUser``).
     public var maxSessions: Int?
@@ -51,6 +62,7 @@ public struct FTPUser: Sendable, Hashable {
     /// ``FTPServerConfiguration/userBandwidth``).
     public var bandwidth: FTPBandwidthLimits?
 
+    /// A user; limits left `nil` fall back to the server's.
     public init(
         name: String, root: FTPPath = .root, permissions: FTPPermissions = .all, maxSessions: Int? = nil,
         quota: FTPQuota? = nil, bandwidth: FTPBandwidthLimits? = nil
@@ -66,7 +78,9 @@ public struct FTPUser: Sendable, Hashable {
 
 /// A configuration problem, with a message that says what to fix.
 public struct FTPConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong and how to fix it, in one sentence.
     public var message: String
+    /// An error with this message.
     public init(_ message: String) { self.message = message }
     public var description: String { self.message }
 }

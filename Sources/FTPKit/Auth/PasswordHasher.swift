@@ -9,6 +9,8 @@ public enum PasswordHasher {
     public static let defaultIterations = 600_000
     static let scheme = "pbkdf2-sha256"
 
+    /// A new PBKDF2-HMAC-SHA256 hash of `password` with a random 16-byte salt, in the users file's form
+    /// (`pbkdf2-sha256$ITERATIONS$SALT$HASH`, base64). Throws for fewer than 1,000 iterations.
     public static func hash(_ password: String, iterations: Int = defaultIterations) throws(FTPConfigurationError) -> String {
         guard iterations >= 1000 else { throw FTPConfigurationError("at least 1000 PBKDF2 iterations are required") }
         // The system generator is the kernel's CSPRNG (getrandom(2)).

@@ -8,10 +8,16 @@ package import Foundation
 /// ```
 /// `root` is a directory of the server's storage that becomes the user's `/` (default `/`).
 public struct UsersFile: Sendable, Hashable {
+    /// One user, as written in the file.
     public struct Entry: Sendable, Hashable, Codable {
+        /// The login name (letters, digits, `._-@`; at most 64).
         public var name: String
+        /// The password hash made by ``PasswordHasher/hash(_:iterations:)``; anything else (plain text) is refused when the file
+        /// is read.
         public var password: String
+        /// The user's `/` in the server's storage (default `/`).
         public var root: String?
+        /// Permission names (see ``FTPPermissions/init(names:)``); absent means `all`.
         public var permissions: [String]?
         /// CIDR blocks or addresses this user may log in from (empty or absent: anywhere the server allows).
         public var allow: [String]?
@@ -21,11 +27,14 @@ public struct UsersFile: Sendable, Hashable {
         public var maxSessions: Int?
         /// The most bytes this user's files may hold together, and the most files (see ``FTPQuota``).
         public var quotaBytes: FTPByteSize?
+        /// The most files this user may keep (with ``quotaBytes``, see ``FTPQuota``).
         public var quotaFiles: Int?
         /// This user's transfer rates in bytes per second, shared by their sessions (see ``FTPBandwidthLimits``).
         public var uploadRate: FTPByteSize?
+        /// The download rate in bytes per second (with ``uploadRate``).
         public var downloadRate: FTPByteSize?
 
+        /// An entry; everything but the name and hash is optional.
         public init(
             name: String, password: String, root: String? = nil, permissions: [String]? = nil, allow: [String]? = nil,
             deny: [String]? = nil, maxSessions: Int? = nil, quotaBytes: FTPByteSize? = nil, quotaFiles: Int? = nil,
@@ -67,8 +76,10 @@ public struct UsersFile: Sendable, Hashable {
 
     private struct Document: Codable { var users: [Entry] }
 
+    /// The users, in the file's order.
     public var entries: [Entry]
 
+    /// A users file of these entries (not yet written anywhere).
     public init(entries: [Entry] = []) { self.entries = entries }
 
     /// Reads and validates a users file; every problem names the entry it is in.
@@ -111,6 +122,7 @@ public struct UsersFile: Sendable, Hashable {
         self.entries = document.users
     }
 
+    /// Whether `name` can be a login name: 1 to 64 ASCII letters, digits and `._-@`.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }

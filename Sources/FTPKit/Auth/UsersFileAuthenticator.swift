@@ -33,11 +33,13 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
     private let cacheKey: SymmetricKey
     private let threadPool: NIOThreadPool
     private let verifier: @Sendable (_ password: String, _ stored: String) -> Bool
+    /// The users file followed, when the users came from one.
     public let path: String?
 
     /// Logins waiting for a key derivation (each derivation may serve several).
     package var loginsAwaitingDerivation: Int { self.state.withLock { $0.running.values.reduce(0) { $0 + $1.logins } } }
 
+    /// Reads the users file at `path` (and again whenever it changes); key derivation runs on `threadPool`.
     public convenience init(path: String, threadPool: NIOThreadPool = .singleton) throws(FTPConfigurationError) {
         // Taken before the read: a change made while reading shows as a newer stamp, and is read again.
         let stamp = FileStamp(path: path)
@@ -45,6 +47,7 @@ public final class UsersFileAuthenticator: FTPAuthenticator {
         self.readStamp.withLock { $0 = stamp }
     }
 
+    /// Users already read; with `path`, the file is followed for changes from then on.
     public convenience init(file: UsersFile, path: String? = nil, threadPool: NIOThreadPool = .singleton) {
         self.init(file: file, path: path, threadPool: threadPool, verifier: PasswordHasher.verify)
     }

@@ -10,6 +10,7 @@ import Darwin
 #endif
 
 extension FTPClient {
+    /// A data connection as a stream of buffers, for the `withDataChannel` style of transfer.
     public typealias DataChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
     /// How an upload treats the remote file.

@@ -15,8 +15,11 @@ public import NIOPosix
 /// try await client.quit()
 /// ```
 public actor FTPClient {
+    /// The host connected to.
     public let host: String
+    /// The port connected to.
     public let port: Int
+    /// The settings this client was connected with.
     public let configuration: FTPClientConfiguration
     /// The server's `220` greeting.
     public let greeting: FTPReply
@@ -333,6 +336,7 @@ public actor FTPClient {
         self.type = type
     }
 
+    /// Sends `NOOP`: keeps the session alive and checks that it still answers.
     public func noop() async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("NOOP", [200]) }
     }
@@ -353,6 +357,7 @@ public actor FTPClient {
 
     // MARK: - Files and directories
 
+    /// The working directory (`PWD`), unquoted.
     public func currentDirectory() async throws(FTPClientError) -> String {
         try await self.exclusive {
             let reply = try await self.expect("PWD", [257])
@@ -360,10 +365,12 @@ public actor FTPClient {
         }
     }
 
+    /// Changes the working directory (`CWD`).
     public func changeDirectory(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("CWD \(path)", [250, 200]) }
     }
 
+    /// Creates a directory (`MKD`); returns the path the server says it made.
     @discardableResult
     public func makeDirectory(_ path: String) async throws(FTPClientError) -> String {
         try await self.exclusive {
@@ -372,14 +379,17 @@ public actor FTPClient {
         }
     }
 
+    /// Removes an empty directory (`RMD`).
     public func removeDirectory(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("RMD \(path)", [250, 200]) }
     }
 
+    /// Deletes a file (`DELE`).
     public func delete(_ path: String) async throws(FTPClientError) {
         try await self.exclusive { try await self.expect("DELE \(path)", [250, 200]) }
     }
 
+    /// Renames or moves a file or directory (`RNFR`, then `RNTO`).
     public func rename(_ from: String, to: String) async throws(FTPClientError) {
         try await self.exclusive {
             try await self.expect("RNFR \(from)", [350])
@@ -399,6 +409,7 @@ public actor FTPClient {
         }
     }
 
+    /// The last modification time (RFC 3659 `MDTM`, UTC).
     public func modificationDate(of path: String) async throws(FTPClientError) -> Date {
         try await self.exclusive {
             let reply = try await self.expect("MDTM \(path)", [213])
@@ -409,6 +420,7 @@ public actor FTPClient {
         }
     }
 
+    /// Sets the modification time (`MFMT`); `.notSupported` when the server has no `MFMT`.
     public func setModificationDate(of path: String, to date: Date) async throws(FTPClientError) {
         try await self.exclusive {
             guard self.features.supports("MFMT") else { throw FTPClientError(.notSupported, "the server has no MFMT") }

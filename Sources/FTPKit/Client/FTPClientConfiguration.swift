@@ -1,5 +1,6 @@
 /// How an ``FTPClient`` connects and behaves.
 public struct FTPClientConfiguration: Sendable {
+    /// Who opens data connections.
     public enum DataMode: Sendable, Hashable {
         /// EPSV, falling back to PASV (the default; works through NAT).
         case passive
@@ -7,11 +8,13 @@ public struct FTPClientConfiguration: Sendable {
         case active
     }
 
+    /// The longest wait for the TCP connection (and, with FTPS, its handshake).
     public var connectTimeout: Duration = .seconds(10)
     /// The longest wait for any reply.
     public var replyTimeout: Duration = .seconds(30)
     /// The longest a data connection may stay silent.
     public var dataTimeout: Duration = .seconds(60)
+    /// Passive (the default) or active data connections.
     public var dataMode: DataMode = .passive
     /// Use the address of a `227` reply. Off by default: servers behind NAT announce private addresses, so the
     /// control connection's host is used instead (as curl and Python's ftplib do).
@@ -25,11 +28,13 @@ public struct FTPClientConfiguration: Sendable {
     /// FTPS (RFC 4217); `nil` is plain FTP.
     public var ftps: FTPSSettings?
 
+    /// The defaults: passive mode, plain FTP, the timeouts above.
     public init() {}
 }
 
 /// How a client uses TLS.
 public struct FTPSSettings: Sendable, Hashable {
+    /// How TLS starts.
     public enum Mode: Sendable, Hashable {
         /// `AUTH TLS` on the plain control connection (port 21): the standard.
         case explicit
@@ -37,6 +42,7 @@ public struct FTPSSettings: Sendable, Hashable {
         case implicit
     }
 
+    /// Explicit (`AUTH TLS`) or implicit FTPS.
     public var mode: Mode
     /// Verification is on by default: the server's chain against the system's CAs (or `trustedCAPath`) and its
     /// host name; `pinnedCertificateSHA256` accepts exactly one certificate instead.
@@ -46,6 +52,7 @@ public struct FTPSSettings: Sendable, Hashable {
     /// The name to verify and send as SNI (default: the host connected to).
     public var serverName: String?
 
+    /// FTPS settings; verification of the server's certificate and host name is on unless `tls` says otherwise.
     public init(mode: Mode = .explicit, tls: TLSConfiguration = TLSConfiguration(), protectData: Bool = true,
                 serverName: String? = nil) {
         self.mode = mode
@@ -57,14 +64,18 @@ public struct FTPSSettings: Sendable, Hashable {
 
 /// Bytes moved so far and, when known, the total.
 public struct FTPTransferProgress: Sendable, Hashable {
+    /// Bytes moved so far (for a resumed transfer, counted from the start of the file).
     public var bytes: UInt64
+    /// The whole size, when the server or the local file told it.
     public var total: UInt64?
 
+    /// Progress of `bytes` out of `total`.
     public init(bytes: UInt64, total: UInt64?) {
         self.bytes = bytes
         self.total = total
     }
 
+    /// `bytes / total` from 0 to 1, when the total is known (an empty file is done).
     public var fraction: Double? { self.total.map { $0 == 0 ? 1 : Double(self.bytes) / Double($0) } }
 }
 
@@ -73,8 +84,10 @@ public struct FTPFeatures: Sendable, Hashable {
     /// Feature names, upper-cased, mapped to their parameters (`"MLST": "type*;size*;"`).
     public var entries: [String: String]
 
+    /// Features as already parsed.
     public init(entries: [String: String] = [:]) { self.entries = entries }
 
+    /// Parses a `211` reply to `FEAT`.
     public init(reply: FTPReply) {
         var e: [String: String] = [:]
         for line in reply.lines.dropFirst().dropLast() {
@@ -86,6 +99,7 @@ public struct FTPFeatures: Sendable, Hashable {
         self.entries = e
     }
 
+    /// Whether the server announced `name` (any case).
     public func supports(_ name: String) -> Bool { self.entries[name.uppercased()] != nil }
 
     /// The hash algorithms of the HASH extension, and which one is selected (marked `*`).

@@ -1,6 +1,7 @@
 /// Why a client operation failed. Carries the server's reply and the command it answered when there is one, and
 /// says whether trying again may help (``isTransient``).
 public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure.
     public enum Code: Sendable, Hashable {
         /// TCP connect failed or was refused.
         case connectionFailed
@@ -24,7 +25,9 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         case cancelled
     }
 
+    /// The kind of failure.
     public var code: Code
+    /// What failed, in one sentence.
     public var message: String
     /// The reply that ended the operation, when the server sent one.
     public var reply: FTPReply?
@@ -33,6 +36,7 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
     /// The operating system's error number behind a failed connection (`ECONNREFUSED`, `ETIMEDOUT`…), when known.
     public var systemErrorCode: Int32?
 
+    /// An error of this kind; the reply, command and system error when there are any.
     public init(
         _ code: Code, _ message: String, reply: FTPReply? = nil, command: String? = nil, systemErrorCode: Int32? = nil
     ) {
@@ -43,6 +47,7 @@ public struct FTPClientError: Error, Sendable, Hashable, CustomStringConvertible
         self.systemErrorCode = systemErrorCode
     }
 
+    /// The code of ``reply``, when there is one.
     public var replyCode: Int? { self.reply?.code }
 
     /// 4xx replies, lost connections and timeouts may succeed on another try (on a new connection if this one

@@ -8,12 +8,19 @@ public import NIOPosix
 /// lost or timed-out control connection) and keeps idle ones alive with NOOP so servers' idle timeouts do not
 /// close them.
 public actor FTPConnectionPool {
+    /// Where the pool connects and how many connections it keeps.
     public struct Configuration: Sendable {
+        /// The server's host.
         public var host: String
+        /// The server's port.
         public var port: Int
+        /// The user every connection logs in as.
         public var user: String
+        /// That user's password (never logged).
         public var password: String
+        /// Settings of each connection.
         public var client: FTPClientConfiguration
+        /// The most connections open at once (at least 1); callers beyond wait their turn.
         public var maxConnections: Int
         /// Idle connections get a NOOP this often; `nil` disables keep-alive.
         public var keepAliveInterval: Duration?
@@ -22,6 +29,7 @@ public actor FTPConnectionPool {
         /// The time the pool goes by (how long a connection sat idle); tests move it instead of waiting.
         package var now: @Sendable () -> ContinuousClock.Instant = { .now }
 
+        /// A pool's settings; see each property.
         public init(
             host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",
             client: FTPClientConfiguration = FTPClientConfiguration(), maxConnections: Int = 4,
@@ -38,6 +46,7 @@ public actor FTPConnectionPool {
         }
     }
 
+    /// The settings the pool was made with.
     public let configuration: Configuration
     private let group: any EventLoopGroup
     private var idle: [(client: FTPClient, since: ContinuousClock.Instant)] = []
@@ -47,6 +56,7 @@ public actor FTPConnectionPool {
     private var keepAlive: Task<Void, Never>?
     private var closed = false
 
+    /// A pool that connects on first use, on `group`'s event loops.
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
@@ -54,6 +64,7 @@ public actor FTPConnectionPool {
 
     /// Connections open now (idle and in use).
     public var openConnections: Int { self.open }
+    /// Connections open and waiting for a caller.
     public var idleConnections: Int { self.idle.count }
 
     /// Runs `body` with a connection of its own. A connection whose control channel broke is discarded, not

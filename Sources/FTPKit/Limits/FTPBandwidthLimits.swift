@@ -7,13 +7,16 @@ public struct FTPBandwidthLimits: Sendable, Hashable, Codable, CustomStringConve
     /// Data the server sends (RETR; listings are not limited).
     public var downloadBytesPerSecond: UInt64?
 
+    /// Limits in bytes per second; `nil` leaves that direction unlimited.
     public init(uploadBytesPerSecond: UInt64? = nil, downloadBytesPerSecond: UInt64? = nil) {
         self.uploadBytesPerSecond = uploadBytesPerSecond
         self.downloadBytesPerSecond = downloadBytesPerSecond
     }
 
+    /// No limit either way.
     public static let unlimited = FTPBandwidthLimits()
 
+    /// Whether neither direction is limited.
     public var isUnlimited: Bool { self.uploadBytesPerSecond == nil && self.downloadBytesPerSecond == nil }
 
     public var description: String {

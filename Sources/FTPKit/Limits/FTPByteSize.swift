@@ -1,8 +1,10 @@
 /// A byte count in a JSON configuration file: a number (`1048576`) or a string with a unit (`"512K"`, `"10M"`,
 /// `"2G"`; see ``FTPByteCount``). Written back as the shortest string.
 public struct FTPByteSize: Sendable, Hashable, Codable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    /// The number of bytes.
     public var value: UInt64
 
+    /// A size of `value` bytes.
     public init(_ value: UInt64) { self.value = value }
     public init(integerLiteral value: UInt64) { self.value = value }
 

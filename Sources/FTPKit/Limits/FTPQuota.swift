@@ -10,6 +10,7 @@ public struct FTPQuota: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The most regular files the user may keep (`nil`: no file limit).
     public var files: Int?
 
+    /// A quota of at most `bytes` bytes and `files` files (`nil`: no limit on that).
     public init(bytes: UInt64? = nil, files: Int? = nil) {
         self.bytes = bytes
         self.files = files

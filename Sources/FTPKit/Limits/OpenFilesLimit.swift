@@ -26,6 +26,7 @@ public struct OpenFilesLimit: Sendable, Hashable, CustomStringConvertible {
     /// descriptors, standard streams, logs, the metrics listener, and transfers in progress.
     public static let serverReserve: UInt64 = 64
 
+    /// A limit pair as `getrlimit(RLIMIT_NOFILE)` reports it.
     public init(soft: UInt64, hard: UInt64) {
         self.soft = soft
         self.hard = hard

@@ -2,11 +2,16 @@ import Foundation
 
 /// An IP address and port as carried by `PORT`, `EPRT`, `227` and `229` (RFC 959, RFC 2428).
 public struct FTPHostPort: Sendable, Hashable, CustomStringConvertible {
+    /// The address family (`1` and `2` in EPRT).
     public enum Family: Sendable, Hashable { case ipv4, ipv6 }
+    /// The address as text.
     public var host: String
+    /// The TCP port.
     public var port: Int
+    /// IPv4 or IPv6, from the address's form.
     public var family: Family
 
+    /// An address and port; the family follows from the address (a `:` means IPv6).
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

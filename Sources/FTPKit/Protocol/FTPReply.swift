@@ -1,13 +1,17 @@
 /// A reply on the FTP control connection (RFC 959 §4.2): a three-digit code and one or more lines of text.
 public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
+    /// The three-digit reply code.
     public var code: Int
+    /// The text, one element per line (without the code).
     public var lines: [String]
 
+    /// A reply of `code` with `text`; a text with newlines becomes a multi-line reply.
     public init(_ code: Int, _ text: String) {
         self.code = code
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
+    /// A reply of `code` with these lines (at least one).
     public init(_ code: Int, lines: [String]) {
         precondition(!lines.isEmpty, "a reply has at least one line")
         self.code = code

@@ -15,6 +15,8 @@ import Synchronization
 /// It is a swift-service-lifecycle `Service`: in a `ServiceGroup`, a graceful shutdown (SIGTERM, say) stops it as
 /// ``beginShutdown(gracePeriod:)`` does, with ``FTPServerConfiguration/shutdownGracePeriod``.
 public final class FTPServer: Service, Sendable {
+    /// The configuration the server was started with (the advertised addresses can change later, see
+    /// ``updateAdvertisedAddresses(_:)``).
     public let configuration: FTPServerConfiguration
     /// The port actually bound (useful with port 0).
     public let localPort: Int

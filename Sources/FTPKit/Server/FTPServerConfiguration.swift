@@ -1,10 +1,13 @@
 /// Everything an ``FTPServer`` needs: where to listen, what to serve, who may log in and the limits that keep one
 /// client from disturbing the others. Defaults follow vsftpd's where it has one.
 public struct FTPServerConfiguration: Sendable {
+    /// The address to listen on (`0.0.0.0` or `::` for every interface).
     public var host: String
     /// 0 picks an ephemeral port (see ``FTPServer/localPort``).
     public var port: Int
+    /// Where files live (``LocalFileStorage`` for a directory, ``MemoryStorage`` for tests).
     public var storage: any FTPStorage
+    /// Who may log in (``UsersFileAuthenticator`` for a users file of PBKDF2 hashes).
     public var authenticator: any FTPAuthenticator
     /// When set, `USER anonymous` logs in as this user (give it read-only permissions).
     public var anonymousUser: FTPUser?
@@ -19,9 +22,12 @@ public struct FTPServerConfiguration: Sendable {
     /// wins over ``advertisedAddress`` for the clients it covers. Must be ``FTPAdvertisedAddresses/resolved()``.
     /// Replace it on a running server with ``FTPServer/updateAdvertisedAddresses(_:)``.
     public var advertisedAddresses: FTPAdvertisedAddresses?
+    /// Whether `PORT`/`EPRT` are allowed (the server connecting to the client; only ever to the client's own address).
     public var allowActiveMode: Bool = true
 
+    /// The most sessions at once; the connection over it gets 421 before the greeting.
     public var maxSessions: Int = 2000
+    /// The most sessions at once from one client address (the real one, after PROXY).
     public var maxSessionsPerAddress: Int = 50
     /// The most sessions one user may have logged in at once, from any addresses (`nil`: no limit); a user's own
     /// ``FTPUser/maxSessions`` wins. The login over the limit gets 421 and the connection closes.
@@ -49,11 +55,15 @@ public struct FTPServerConfiguration: Sendable {
     /// Failed logins from one address within ``loginFailureWindow`` before that address is refused for
     /// ``banDuration``.
     public var banThreshold: Int = 10
+    /// The window in which ``banThreshold`` failed logins ban an address.
     public var loginFailureWindow: Duration = .seconds(600)
+    /// How long a banned address is refused.
     public var banDuration: Duration = .seconds(900)
+    /// The longest command line accepted, in bytes; a longer one gets 500 and is discarded.
     public var maxCommandLength: Int = 4096
     /// Commands a client may pipeline while a transfer runs before it is disconnected.
     public var maxQueuedCommands: Int = 64
+    /// The greeting's text after `220`.
     public var banner: String = "Seed FTP server ready."
     /// FTPS: a certificate and key turn on AUTH TLS (RFC 4217). `nil` serves plain FTP only.
     public var tls: TLSConfiguration?
@@ -89,6 +99,8 @@ public struct FTPServerConfiguration: Sendable {
     /// finish their transfers before closing them.
     public var shutdownGracePeriod: Duration = .seconds(30)
 
+    /// A server on `host:port` serving `storage` to the users `authenticator` accepts (and anonymous logins as
+    /// `anonymousUser`, when given); every other setting has a default and can be set afterwards.
     public init(
         host: String = "127.0.0.1", port: Int = 21, storage: any FTPStorage, authenticator: any FTPAuthenticator,
         anonymousUser: FTPUser? = nil

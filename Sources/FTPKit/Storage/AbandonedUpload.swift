@@ -1,5 +1,6 @@
 /// What ``LocalFileStorage/removeAbandonedUploads()`` cleaned up after a process that died mid-upload.
 public struct AbandonedUpload: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// What was done about one leftover.
     public enum Undo: Sendable, Hashable {
         /// A hidden temporary file (a `STOR` never committed): removed; no visible file changed.
         case removedTemporaryFile
@@ -14,13 +15,16 @@ public struct AbandonedUpload: Sendable, Hashable, Comparable, CustomStringConve
 
     /// The leftover's own (hidden) path, removed.
     public var path: FTPPath
+    /// What was done about it.
     public var undo: Undo
 
+    /// A record of `undo` done for the leftover at `path`.
     public init(path: FTPPath, undo: Undo) {
         self.path = path
         self.undo = undo
     }
 
+    /// Orders by the leftover's path.
     public static func < (a: Self, b: Self) -> Bool { a.path < b.path }
 
     public var description: String {

@@ -2,17 +2,24 @@ public import Foundation
 
 /// What the server knows about one file or directory: enough for `LIST`, `MLSD`, `SIZE` and `MDTM`.
 public struct FTPFileInfo: Sendable, Hashable {
+    /// What an entry is. A symbolic link is reported as such when the storage does not follow it (``LocalFileStorage``:
+    /// a link that leads out of the root).
     public enum Kind: Sendable, Hashable { case file, directory, symbolicLink }
 
+    /// The entry's name in its directory.
     public var name: String
+    /// File, directory or link.
     public var kind: Kind
+    /// The size in bytes (for a directory, what the storage reports).
     public var size: UInt64
+    /// The last modification time.
     public var modified: Date
     /// POSIX permission bits (`0o644`…), shown in `LIST` and used for the `perm` fact.
     public var mode: UInt16
     /// A value that identifies the object within the storage (device and inode for local files), for the `unique` fact.
     public var uniqueID: String?
 
+    /// An entry as a storage reports it.
     public init(
         name: String, kind: Kind, size: UInt64, modified: Date, mode: UInt16 = 0o644, uniqueID: String? = nil
     ) {

@@ -1,5 +1,6 @@
 /// A storage failure, mapped by the server to the matching FTP reply.
 public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure, which decides the FTP reply.
     public enum Code: Sendable, Hashable {
         case notFound
         case alreadyExists
@@ -20,9 +21,12 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case io
     }
 
+    /// The kind of failure.
     public var code: Code
+    /// The path or subject, as the user sees it; the reply adds the explanation.
     public var message: String
 
+    /// A failure of this kind about `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

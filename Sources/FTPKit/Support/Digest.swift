@@ -11,6 +11,7 @@ public final class Digest {
     private var sha1: Insecure.SHA1?
     private var md5: Insecure.MD5?
 
+    /// A digest of nothing yet, in `algorithm`.
     public init(_ algorithm: FTPHashAlgorithm) {
         switch algorithm {
         case .sha256: self.sha256 = SHA256()
@@ -19,6 +20,7 @@ public final class Digest {
         }
     }
 
+    /// Adds these bytes.
     public func update(_ bytes: UnsafeRawBufferPointer) {
         self.sha256?.update(bufferPointer: bytes)
         self.sha1?.update(bufferPointer: bytes)

@@ -5,9 +5,12 @@ import COpenSSL
 /// A self-signed certificate and its key, for tests and for nodes that pin their peers' certificates instead of
 /// trusting a CA. ECDSA P-256, SHA-256 signature, the given names as subject alternative names.
 public struct SelfSignedCertificate: Sendable, Hashable {
+    /// The certificate, PEM-encoded (`-----BEGIN CERTIFICATE-----`).
     public var certificatePEM: String
+    /// The private key, PEM-encoded (PKCS #8). Keep it secret: write it with mode 0600.
     public var privateKeyPEM: String
 
+    /// A certificate and key already in PEM form (read from files, or made by ``generate(names:days:)``).
     public init(certificatePEM: String, privateKeyPEM: String) {
         self.certificatePEM = certificatePEM
         self.privateKeyPEM = privateKeyPEM

@@ -1,5 +1,6 @@
 /// TLS settings for FTPS, on either side.
 public struct TLSConfiguration: Sendable, Hashable {
+    /// What a side checks of its peer's certificate.
     public enum Verification: Sendable, Hashable {
         /// Certificate chain and host name (the default for clients).
         case full
@@ -9,14 +10,18 @@ public struct TLSConfiguration: Sendable, Hashable {
         case none
     }
 
+    /// The lowest TLS version accepted. TLS 1.0 and 1.1 are never offered.
     public enum Version: Sendable, Hashable { case tls12, tls13 }
 
     /// PEM files with the certificate chain and private key (required for servers).
     public var certificateChainPath: String?
+    /// The private key of ``certificateChainPath``'s first certificate (PEM).
     public var privateKeyPath: String?
     /// A PEM file of trusted CAs; `nil` uses the system's store.
     public var trustedCAPath: String?
+    /// How the peer's certificate is checked (clients; servers do not ask for client certificates).
     public var verification: Verification
+    /// Connections below this version are refused (default TLS 1.2).
     public var minimumVersion: Version
     /// OpenSSL cipher list for TLS 1.2 (`nil`: OpenSSL's defaults), e.g. `ECDHE+AESGCM:ECDHE+CHACHA20`.
     public var cipherList: String?
@@ -40,6 +45,7 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// 2^24.5 full records per key: about 380 GiB). OpenSSL 3.0 never updates keys on its own. Lowered by tests.
     package var sealedRecordsPerKey: UInt64 = 1 << 24
 
+    /// Settings for either side; see each property. Clients verify the chain and host name by default.
     public init(
         certificateChainPath: String? = nil, privateKeyPath: String? = nil, trustedCAPath: String? = nil,
         verification: Verification = .full, minimumVersion: Version = .tls12, cipherList: String? = nil,
@@ -71,7 +77,9 @@ public struct TLSConfiguration: Sendable, Hashable {
 
 /// An OpenSSL failure, with OpenSSL's own words.
 public struct TLSError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, with OpenSSL's reason when it gave one.
     public var message: String
+    /// An error with this message.
     public init(_ message: String) { self.message = message }
     public var description: String { self.message }
 

@@ -17,11 +17,14 @@ public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     /// The method of every connection's ciphertext BIO (``CiphertextBIO``), freed with this context.
     let bioMethod: OpaquePointer
+    /// The settings this context was made from.
     public let configuration: TLSConfiguration
     let isServer: Bool
     /// Connections whose records ``RecordSealer`` sealed (OpenSSL handed it the sending keys).
     let sealedConnections = Atomic<Int>(0)
 
+    /// Loads certificates, keys and trust as `configuration` says, for a server (`server: true`) or a client. Throws
+    /// with OpenSSL's reason when a file cannot be read, the key does not match the certificate, or a setting is invalid.
     public init(configuration: TLSConfiguration, server: Bool) throws(TLSError) {
         guard let ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()) else {
             throw TLSError("OpenSSL could not create a TLS context: \(Self.lastError())")

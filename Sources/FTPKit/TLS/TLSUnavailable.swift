@@ -13,9 +13,11 @@ extension TLSError {
 
 /// Unavailable in this build: ``init(configuration:server:)`` always throws ``TLSError``.
 public final class TLSContext: Sendable {
+    /// The settings this context would have been made from.
     public let configuration: TLSConfiguration
     let sessions = SessionCache()
 
+    /// Always throws: this build has no OpenSSL.
     public init(configuration: TLSConfiguration, server: Bool) throws(TLSError) {
         throw .unavailable
     }

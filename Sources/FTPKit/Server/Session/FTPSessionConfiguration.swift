@@ -8,6 +8,7 @@ public struct FTPSessionConfiguration: Sendable {
     public var allowActiveMode: Bool = true
     /// The greeting's text after `220`.
     public var banner: String = "Seed FTP server ready."
+    /// The text of the `215` reply to `SYST`.
     public var systemName: String = "UNIX Type: L8"
     /// FTPS (RFC 4217) rules; `nil` when the server has no certificate (AUTH answers 502).
     public var tlsPolicy: FTPTLSPolicy?
@@ -19,6 +20,7 @@ public struct FTPSessionConfiguration: Sendable {
     /// Commands a client may send ahead while the session is busy before it is disconnected.
     public var maxQueuedCommands: Int = 64
 
+    /// The defaults, with `anonymousUser` as the user of anonymous logins.
     public init(anonymousUser: FTPUser? = nil) {
         self.anonymousUser = anonymousUser
     }
