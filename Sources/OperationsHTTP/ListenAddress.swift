@@ -2,9 +2,12 @@
 /// (`[::1]:9100`, as in URLs), then a port from 0 (any free one) to 65535. One parser for every program's
 /// `--…-address` option, so they accept and refuse the same things.
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The host name or address to bind (an IPv6 address without its brackets).
     public var host: String
+    /// The port (0: any free one).
     public var port: Int
 
+    /// An address of `host` and `port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port

@@ -16,6 +16,7 @@ public final class MetricsEndpoint: Service, Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
+    /// Binds `host:port` and answers from then on; throws when the address cannot be had.
     public static func start(
         host: String, port: Int, render: @escaping @Sendable () -> String,
         healthy: @escaping @Sendable () -> Bool = { true },
@@ -44,6 +45,7 @@ public final class MetricsEndpoint: Service, Sendable {
         }
     }
 
+    /// Closes the endpoint.
     public func stop() async {
         try? await self.channel.close()
     }

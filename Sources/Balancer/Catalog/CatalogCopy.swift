@@ -1,8 +1,11 @@
 /// Copies a whole catalog from one store to another (`ftpbot catalog migrate`), then proves the copy: the target
 /// is read back and must hold the same counts and the same ``CatalogSnapshot/checksum`` as the source.
 public enum CatalogCopy {
+    /// What a copy wrote, as read back from the target.
     public struct Report: Sendable, Hashable {
+        /// Rows of each kind in the target after the copy.
         public var counts: CatalogSnapshot.Counts
+        /// The target's ``CatalogSnapshot/checksum``, equal to the source's.
         public var checksum: String
     }
 

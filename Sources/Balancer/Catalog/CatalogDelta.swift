@@ -12,6 +12,7 @@ public struct CatalogDelta: Sendable, Hashable {
     /// The nodes being drained now (`nil`: unchanged).
     public var draining: Set<String>?
 
+    /// A delta up to `sequence`; only what changed is given.
     public init(sequence: Int64, files: [FileKey: ClusterFile?] = [:], tombstones: [FileKey: Set<String>] = [:],
                 moves: [FileKey: Set<String>] = [:]) {
         self.sequence = sequence

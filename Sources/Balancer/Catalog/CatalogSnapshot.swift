@@ -3,6 +3,7 @@ import Foundation
 
 /// Everything a catalog holds, as the cluster keeps it in memory.
 public struct CatalogSnapshot: Sendable, Hashable {
+    /// Every live file, by space and name.
     public var files: [FileKey: ClusterFile]
     /// Deletions not yet applied to a node that was down: file → nodes still holding a copy.
     public var tombstones: [FileKey: Set<String>]
@@ -14,6 +15,7 @@ public struct CatalogSnapshot: Sendable, Hashable {
     /// without one. Not part of ``checksum``.
     public var sequence: Int64
 
+    /// A snapshot of these rows.
     public init(
         files: [FileKey: ClusterFile] = [:], tombstones: [FileKey: Set<String>] = [:], moves: [FileKey: Set<String>] = [:],
         sequence: Int64 = 0
@@ -24,6 +26,7 @@ public struct CatalogSnapshot: Sendable, Hashable {
         self.sequence = sequence
     }
 
+    /// Whether the catalog holds nothing at all (a new store).
     public var isEmpty: Bool { self.files.isEmpty && self.tombstones.isEmpty && self.moves.isEmpty && self.draining.isEmpty }
 
     /// The changes that write this snapshot into an empty store.
@@ -38,10 +41,14 @@ public struct CatalogSnapshot: Sendable, Hashable {
 extension CatalogSnapshot {
     /// How many rows of each kind the snapshot holds: compared after a copy between stores.
     public struct Counts: Sendable, Hashable, CustomStringConvertible {
+        /// Live files.
         public var files: Int
+        /// Deleted files whose replicas are still being removed.
         public var tombstones: Int
+        /// Replica moves under way (drain, rebalance).
         public var moves: Int
 
+        /// Counts of each kind.
         public init(files: Int, tombstones: Int, moves: Int) {
             self.files = files
             self.tombstones = tombstones
@@ -51,6 +58,7 @@ extension CatalogSnapshot {
         public var description: String { "\(self.files) files, \(self.tombstones) pending deletions, \(self.moves) pending moves" }
     }
 
+    /// How many rows of each kind this snapshot holds.
     public var counts: Counts {
         Counts(files: self.files.count, tombstones: self.tombstones.values.map(\.count).reduce(0, +),
                moves: self.moves.values.map(\.count).reduce(0, +))

@@ -15,6 +15,7 @@ import Synchronization
 public final class PostgresCatalogStore: CatalogStore {
     /// How to reach the server.
     public struct Configuration: Sendable, Hashable, CustomStringConvertible {
+        /// Where the server listens.
         public enum Endpoint: Sendable, Hashable {
             case tcp(host: String, port: Int)
             /// The server's socket directory (it listens on `DIRECTORY/.s.PGSQL.PORT`).
@@ -28,20 +29,27 @@ public final class PostgresCatalogStore: CatalogStore {
             }
         }
 
+        /// Whether the connection is encrypted.
         public enum TLSMode: Sendable, Hashable {
             case disable
             /// TLS that verifies the server's certificate chain (system roots, or `caFile`) and name.
             case verifyFull
         }
 
+        /// Host and port, or a Unix socket.
         public var endpoint: Endpoint
+        /// The role to log in as.
         public var user: String
+        /// That role's password (`nil` for trust or peer authentication); never logged.
         public var password: String?
+        /// The database holding the catalog (it must exist; its tables are created on first use).
         public var database: String
+        /// TLS to the server: off, or required with the server's certificate verified.
         public var tls: TLSMode
         /// PEM certificates to trust instead of the system's.
         public var caFile: String?
 
+        /// A configuration; see each property.
         public init(endpoint: Endpoint, user: String, password: String? = nil, database: String, tls: TLSMode = .disable, caFile: String? = nil) {
             self.endpoint = endpoint
             self.user = user

@@ -12,7 +12,9 @@ import Synchronization
 /// point, and the sections that change one file (commit, delete, repair, pending deletions) run one at a time per
 /// file (``FileLocks``).
 public actor Cluster {
+    /// The nodes, in configuration order.
     public nonisolated let nodes: [ClusterNode]
+    /// How new files are placed.
     public let strategy: any PlacementStrategy
     /// Copies of each file. Uploads succeed only when this many are committed.
     public nonisolated let replicas: Int

@@ -1,5 +1,6 @@
 /// Why a cluster operation failed, in words a bot can show to a person.
 public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure, which front ends map to their own answers.
     public enum Code: Sendable, Hashable {
         /// No healthy node could take the file (or hold enough replicas).
         case noNodeAvailable
@@ -31,9 +32,12 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidConfiguration
     }
 
+    /// The kind of failure.
     public var code: Code
+    /// One sentence a person can read; never a password or a library's internals.
     public var message: String
 
+    /// An error of this kind with this sentence.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

@@ -5,6 +5,7 @@ public import Logging
 /// One node as the cluster sees it: a small connection pool, a circuit breaker so a dead node costs no waiting,
 /// and the load figures strategies decide on.
 public actor ClusterNode {
+    /// How to reach the node and how long to wait for it.
     public let configuration: NodeConfiguration
     let pool: FTPConnectionPool
     private let logger: Logger
@@ -23,6 +24,7 @@ public actor ClusterNode {
     /// The time the circuit breaker decides by: the clock, or a test's.
     private let now: @Sendable () -> ContinuousClock.Instant
 
+    /// A node reached through `configuration`, its health followed by a circuit breaker of `breaker`.
     public init(
         configuration: NodeConfiguration, breaker: CircuitBreaker.Configuration = .init(),
         logger: Logger = Logger(label: "Balancer.ClusterNode")
@@ -51,6 +53,7 @@ public actor ClusterNode {
         self.logger = logger
     }
 
+    /// The node's name, as configured.
     public nonisolated var name: String { self.configuration.name }
 
     /// The figures for placement.
@@ -61,6 +64,7 @@ public actor ClusterNode {
             isHealthy: self.breaker.isAvailable(now: now ?? self.now()))
     }
 
+    /// Whether the node may take requests now (its circuit is closed, or ready for a probe).
     public func isAvailable(now: ContinuousClock.Instant? = nil) -> Bool { self.breaker.isAvailable(now: now ?? self.now()) }
 
     /// Runs `body` with a connection, unless the circuit is open: then it fails at once. Connection-level
@@ -176,5 +180,6 @@ public actor ClusterNode {
         delta >= 0 ? value.addingClamped(UInt64(delta)) : value.subtractingClamped(delta.magnitude)
     }
 
+    /// Closes the node's connections (at shutdown).
     public func close() async { await self.pool.close() }
 }

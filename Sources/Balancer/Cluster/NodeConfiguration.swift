@@ -2,10 +2,15 @@ public import FTPKit
 
 /// One FTP server of the cluster.
 public struct NodeConfiguration: Sendable, Hashable {
+    /// A unique name for the node (in listings, status and the catalog).
     public var name: String
+    /// The FTP server's host.
     public var host: String
+    /// The FTP server's port.
     public var port: Int
+    /// The FTP user the cluster logs in as.
     public var user: String
+    /// That user's password; never logged.
     public var password: String
     /// Relative capacity for weighted strategies.
     public var weight: Double
@@ -15,7 +20,9 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var directory: String
     /// FTPS to this node (explicit or implicit, with CA or pinned-certificate verification); `nil` is plain FTP.
     public var ftps: FTPSSettings?
+    /// The longest wait for a connection to the node.
     public var connectTimeout: Duration = .seconds(3)
+    /// The longest wait for any reply from the node.
     public var replyTimeout: Duration = .seconds(15)
     /// The longest a transfer may stay silent before the node counts as failed (and a download moves on to
     /// another replica). Lower it on links that can be cut without a reset, such as a VPN.
@@ -24,6 +31,7 @@ public struct NodeConfiguration: Sendable, Hashable {
     /// doubles from `initialBackoff`.
     public var retry = CircuitBreaker.Configuration()
 
+    /// A node; see each property.
     public init(
         name: String, host: String, port: Int = 21, user: String = "anonymous", password: String = "anonymous@",
         weight: Double = 1, maxConnections: Int = 4, directory: String = "/"

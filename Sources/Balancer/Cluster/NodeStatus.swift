@@ -1,5 +1,6 @@
 /// One node's health as status displays show it.
 public struct NodeStatus: Sendable {
+    /// The node's name.
     public var name: String
     /// The figures placement uses; `load.isHealthy` is the circuit breaker's view (usable, or ready for a probe).
     public var load: NodeLoad
@@ -11,6 +12,7 @@ public struct NodeStatus: Sendable {
     /// also after a drain that could not move every replica.
     public var isDraining: Bool
 
+    /// A status line's figures.
     public init(name: String, load: NodeLoad, latency: Duration?, lastError: String?, isDraining: Bool = false) {
         self.isDraining = isDraining
         self.name = name

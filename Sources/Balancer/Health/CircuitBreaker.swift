@@ -7,19 +7,25 @@
 /// Backoff doubles from `initialBackoff` up to `maxBackoff`, with "full jitter" (a random point in the last part
 /// of the interval) so many clients do not reconnect in step.
 public struct CircuitBreaker: Sendable, Hashable {
+    /// Where the breaker stands.
     public enum State: Sendable, Hashable {
         case closed(consecutiveFailures: Int)
         case open(until: ContinuousClock.Instant, attempt: Int)
         case halfOpen(attempt: Int)
     }
 
+    /// When the circuit opens and how long it stays open.
     public struct Configuration: Sendable, Hashable {
+        /// Consecutive failures that open the circuit (at least 1).
         public var failureThreshold: Int
+        /// The first backoff after the circuit opens.
         public var initialBackoff: Duration
+        /// The longest backoff, however many probes failed.
         public var maxBackoff: Duration
         /// The share of each backoff interval that is randomised (0 = none, 1 = all of it).
         public var jitter: Double
 
+        /// A configuration; values out of range are clamped.
         public init(
             failureThreshold: Int = 3, initialBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(60),
             jitter: Double = 0.5
@@ -31,9 +37,12 @@ public struct CircuitBreaker: Sendable, Hashable {
         }
     }
 
+    /// The thresholds this breaker uses.
     public let configuration: Configuration
+    /// The current state.
     public private(set) var state: State = .closed(consecutiveFailures: 0)
 
+    /// A closed breaker.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
@@ -60,6 +69,7 @@ public struct CircuitBreaker: Sendable, Hashable {
         }
     }
 
+    /// Records a success: the circuit closes and the failure count starts again.
     public mutating func recordSuccess() {
         self.state = .closed(consecutiveFailures: 0)
     }

@@ -17,6 +17,7 @@ public struct OperationReport: Sendable, Hashable, CustomStringConvertible {
     /// The command was interrupted before it went through every file: run it again to finish.
     public var interrupted = false
 
+    /// An empty report, filled in as the operation goes.
     public init() {}
 
     /// Marks the command interrupted and says so, once, on `progress` (`done`: "3 of 9 files", "2 moves").

@@ -42,19 +42,24 @@ public struct Space: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func directMessages(_ userID: String) -> Space? { Space("dm-" + userID) }
 
     public var description: String { self.name }
+    /// Orders spaces by name.
     public static func < (a: Space, b: Space) -> Bool { a.name < b.name }
 }
 
 /// A file's identity in the cluster: its plain name inside its space.
 public struct FileKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The space the file is in.
     public var space: Space
+    /// The file's plain name in that space.
     public var name: String
 
+    /// The key of `name` in `space`.
     public init(_ space: Space, _ name: String) {
         self.space = space
         self.name = name
     }
 
     public var description: String { self.space.name.isEmpty ? self.name : "\(self.space.name)/\(self.name)" }
+    /// Orders by space, then by name.
     public static func < (a: FileKey, b: FileKey) -> Bool { (a.space.name, a.name) < (b.space.name, b.name) }
 }

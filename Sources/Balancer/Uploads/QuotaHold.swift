@@ -6,6 +6,7 @@ public struct QuotaHold: Sendable, Hashable {
     /// The most bytes the upload may stream under it (what the quota left, for an upload of unknown size).
     public var maxBytes: UInt64?
 
+    /// A hold as the store recorded it.
     public init(id: Int64, maxBytes: UInt64?) {
         self.id = id
         self.maxBytes = maxBytes
@@ -14,14 +15,18 @@ public struct QuotaHold: Sendable, Hashable {
 
 /// What an upload asks of its owner's quota.
 public struct QuotaHoldRequest: Sendable, Hashable {
+    /// The space the upload goes into.
     public var space: Space
+    /// The uploader whose quota is counted.
     public var owner: String
+    /// The limits that uploader has in that space.
     public var quota: UploadQuota
     /// `nil` when the size is not known before the bytes arrive.
     public var size: UInt64?
     /// The owner's own file this upload replaces, counted out when it commits.
     public var replacing: SpaceUsage
 
+    /// A request for an upload of `size` bytes (`nil`: unknown) by `owner` into `space`.
     public init(space: Space, owner: String, quota: UploadQuota, size: UInt64?, replacing: SpaceUsage = SpaceUsage()) {
         self.space = space
         self.owner = owner

@@ -2,9 +2,12 @@ import FTPKit
 
 /// A limit on what one uploader may keep in one space: bytes and files, committed and in flight together.
 public struct UploadQuota: Sendable, Hashable {
+    /// The most bytes the uploader may keep in the space (`nil`: no limit).
     public var maxBytes: UInt64?
+    /// The most files the uploader may keep in the space (`nil`: no limit).
     public var maxFiles: Int?
 
+    /// A quota of these limits; the default has none.
     public init(maxBytes: UInt64? = nil, maxFiles: Int? = nil) {
         self.maxBytes = maxBytes
         self.maxFiles = maxFiles
@@ -39,9 +42,12 @@ extension UploadQuota {
 
 /// What one uploader holds in one space.
 public struct SpaceUsage: Sendable, Hashable {
+    /// Bytes of the uploader's files (one copy each, not counting replicas).
     public var bytes: UInt64
+    /// How many files.
     public var files: Int
 
+    /// Usage of `bytes` in `files` files.
     public init(bytes: UInt64 = 0, files: Int = 0) {
         self.bytes = bytes
         self.files = files

@@ -8,6 +8,7 @@ import NIOCore
 /// ``CommandRouter`` (one handler for both forms) and rendered as messages, embeds and buttons. What each does is
 /// ``FileBot``'s; this type only maps invocations to callers and results to payloads.
 public struct DiscordFrontEnd: Sendable {
+    /// Where the front end listens and where it keeps scratch files.
     public struct Settings: Sendable {
         /// Channel ids where commands are taken (empty: everywhere).
         public var allowedChannels: Set<Snowflake>

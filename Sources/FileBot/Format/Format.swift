@@ -15,6 +15,7 @@ public enum Format {
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 
+    /// A byte count for people (`1.4 MiB`); a negative count is shown as `0 B`.
     public static func bytes(_ count: Int64) -> String { self.bytes(UInt64(max(count, 0))) }
 
     /// `2026-12-01 08:30 UTC`: one zone for everyone reading a shared listing.

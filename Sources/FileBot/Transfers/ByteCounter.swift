@@ -4,8 +4,11 @@ import Synchronization
 /// Bytes moved so far, read by a progress display while the transfer writes it.
 public final class ByteCounter: Sendable {
     private let count = Atomic<Int64>(0)
+    /// A counter at zero.
     public init() {}
+    /// Adds `n` bytes.
     public func add(_ n: Int) { self.count.add(Int64(n), ordering: .relaxed) }
+    /// Bytes counted so far.
     public var value: Int64 { self.count.load(ordering: .relaxed) }
 }
 
@@ -15,6 +18,7 @@ public struct CountingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, S
     let base: Base
     let counter: ByteCounter
 
+    /// `base`'s chunks, each counted into `counter` as it passes.
     public init(base: Base, counter: ByteCounter) {
         self.base = base
         self.counter = counter

@@ -4,8 +4,10 @@ import Foundation
 /// A local file read in chunks as it is uploaded (never whole in memory).
 public struct FileChunks: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
+    /// The file read.
     public let path: String
 
+    /// The chunks of the file (or FIFO, or device) at `path`, read when iterated.
     public init(path: String) { self.path = path }
 
     public struct AsyncIterator: AsyncIteratorProtocol {

@@ -15,6 +15,7 @@ import Synchronization
 /// over it would put a file where a device was (that happened to `/dev/full`). What reached it before a failure
 /// stays there. A symbolic link to a regular file is followed: the file it names is replaced and the link stays.
 public final class FileSink: Sendable {
+    /// The path the file ends up at.
     public let destination: String
     /// The partial file, renamed over `target` at commit; `nil` when writing straight into the destination.
     private let temporary: String?
@@ -60,6 +61,7 @@ public final class FileSink: Sendable {
         self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
+    /// Appends a chunk to the temporary file; throws (and remembers why) when it cannot be written.
     public func write(_ chunk: ByteBuffer) async throws {
         let fd = self.handle.fileDescriptor
         let code = try await NIOThreadPool.singleton.runIfActive {

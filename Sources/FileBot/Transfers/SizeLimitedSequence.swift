@@ -11,6 +11,8 @@ public struct SizeLimitedSequence<Base: AsyncSequence & Sendable>: AsyncSequence
     let name: String
     let announced: UInt64?
 
+    /// `base`'s chunks, failing past `limit` bytes, or off `announced` when given; `name` names the file in the
+    /// error.
     public init(base: Base, limit: UInt64, name: String, announced: UInt64? = nil) {
         self.base = base
         self.limit = limit

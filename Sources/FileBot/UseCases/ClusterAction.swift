@@ -12,5 +12,6 @@ public enum ClusterAction: String, Sendable, Hashable, CaseIterable {
     /// Whether the action names a node.
     public var needsNode: Bool { self == .drain || self == .undrain }
 
+    /// The sentence shown for a `cluster` command that is not one of these.
     public static let usage = "Use: cluster drain NODE, cluster undrain NODE, cluster rebalance or cluster scrub."
 }

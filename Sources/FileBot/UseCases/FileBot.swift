@@ -9,10 +9,13 @@ public import NIOCore
 /// (the console, Discord, the web). Each acts for a ``Caller`` inside the caller's space and answers with view
 /// models or a ``Refusal``, never with text: front ends only render.
 public struct FileBot: Sendable {
+    /// The cluster the files live on.
     public let cluster: Cluster
+    /// Limits, quotas, roles and naming rules.
     public let settings: FileBotSettings
     let logger: Logger
 
+    /// The use cases over `cluster` with `settings`.
     public init(cluster: Cluster, settings: FileBotSettings = FileBotSettings(), logger: Logger = Logger(label: "FileBot")) {
         self.cluster = cluster
         self.settings = settings
@@ -222,6 +225,7 @@ public struct FileBot: Sendable {
         }
     }
 
+    /// Each node's health, in configuration order.
     public func status() async -> [NodeHealth] {
         await self.cluster.syncCatalog()  // a drain another process started, and the files it moved
         await self.cluster.refresh()

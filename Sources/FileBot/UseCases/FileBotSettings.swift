@@ -12,6 +12,7 @@ public struct FileBotSettings: Sendable {
     public var pageSize: Int
     /// What an upload of an existing name does.
     public var collision: NameCollisionPolicy
+    /// Which guilds share a space, and what direct messages get.
     public var spaces: SpaceMap
 
     public init(

@@ -3,11 +3,15 @@ public import Foundation
 
 /// One stored file as every front end shows it.
 public struct FileRow: Sendable, Hashable {
+    /// The file's name in its space.
     public var name: String
+    /// The size in bytes.
     public var size: UInt64
+    /// When it was stored, when known.
     public var uploadedAt: Date?
     /// The uploader's id (a Discord user id, or a local user name).
     public var uploader: String?
+    /// The SHA-256 of its content (hex), when recorded.
     public var sha256: String?
     /// Nodes holding a replica.
     public var nodes: [String]
@@ -16,6 +20,7 @@ public struct FileRow: Sendable, Hashable {
     /// Changes with every upload of the name.
     public var version: String
 
+    /// The row of a cluster file, which should have `replicasWanted` copies.
     public init(_ file: ClusterFile, replicasWanted: Int) {
         self.name = file.name
         self.size = file.size
@@ -33,10 +38,13 @@ public struct FileRow: Sendable, Hashable {
 
 /// One page of a space's listing.
 public struct FilePage: Sendable, Hashable {
+    /// The rows of this page.
     public var rows: [FileRow]
     /// 0-based, within `0..<pageCount`.
     public var page: Int
+    /// How many pages the listing has (at least 1).
     public var pageCount: Int
+    /// The filter the listing was made with, if any.
     public var filter: String?
     /// Files in the space (all pages, before filtering).
     public var totalFiles: Int
@@ -52,6 +60,7 @@ public struct FilePage: Sendable, Hashable {
 
 /// A file just stored, and what happened to the name asked for.
 public struct StoredFile: Sendable, Hashable {
+    /// The stored file.
     public var row: FileRow
     /// The name as given (an attachment's, or typed).
     public var requestedName: String
@@ -63,11 +72,17 @@ public struct StoredFile: Sendable, Hashable {
 
 /// One node's health for `status`.
 public struct NodeHealth: Sendable, Hashable {
+    /// The node's name.
     public var name: String
+    /// Whether the node answers (healthy, and its last check succeeded).
     public var isUp: Bool
+    /// Bytes the cluster stores on it.
     public var usedBytes: UInt64
+    /// Free bytes it reported, when it reports them (`AVBL`).
     public var freeBytes: UInt64?
+    /// Transfers running to or from it now.
     public var activeTransfers: Int
+    /// The round trip of its last health check.
     public var latency: Duration?
     /// Why it is down, in a few plain words ("connection refused").
     public var problem: String?

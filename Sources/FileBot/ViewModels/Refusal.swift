@@ -1,6 +1,7 @@
 /// Why a request was not carried out: a reason with its facts, and one plain sentence for people. Front ends
 /// render the sentence with their own way of marking names (console: quotes; Discord: bold).
 public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Why, with what a front end needs to say it.
     public enum Reason: Sendable, Hashable {
         /// No usable name can be made of what was given.
         case invalidName(String)
@@ -37,8 +38,10 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
         case senderStopped(name: String, received: UInt64)
     }
 
+    /// Why the request was refused.
     public var reason: Reason
 
+    /// A refusal for `reason`.
     public init(_ reason: Reason) { self.reason = reason }
 
     /// The sentence, with names (file names, users) rendered by `name` and stored names offered as suggestions

@@ -1,10 +1,13 @@
 /// Failed link attempts per address: a token bucket each (10 at once, then one every 6 seconds), so guessing
 /// tokens is slow while a person who mistyped once is not bothered. A pure value; time is passed in.
 public struct AttemptLimiter: Sendable {
+    /// Failures an address may make at once.
     public var burst: Double
+    /// Failures an address earns back per second.
     public var refillPerSecond: Double
     private var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
 
+    /// A limiter of `burst` failures at once, then `refillPerSecond` more each second.
     public init(burst: Double = 10, refillPerSecond: Double = 1.0 / 6) {
         self.burst = burst
         self.refillPerSecond = refillPerSecond
@@ -26,6 +29,7 @@ public struct AttemptLimiter: Sendable {
         return missing <= 0 ? 0 : Int((missing / self.refillPerSecond).rounded(.up))
     }
 
+    /// Counts a failed attempt from `address` at `now`.
     public mutating func recordFailure(_ address: String, now: ContinuousClock.Instant) {
         self.buckets[address] = (max(0, self.tokens(address, now: now) - 1), now)
         if self.buckets.count > 10_000 {

@@ -1,6 +1,7 @@
 /// `Content-Disposition: attachment` with the file's name as an ASCII fallback and, for any name, RFC 5987's
 /// `filename*=UTF-8''…` (RFC 6266), so browsers save it under its real name.
 public enum ContentDisposition {
+    /// The header's value for a download saved as `filename`.
     public static func attachment(filename: String) -> String {
         let fallback = String(filename.unicodeScalars.map { s -> Character in
             s.isASCII && s.value >= 0x20 && s != "\"" && s != "\\" && s.value != 0x7F ? Character(s) : "_"

@@ -2,11 +2,13 @@ public import Foundation
 
 /// What a link grants, signed into its token: a download of one version of one file, or one upload into a space.
 public struct LinkClaims: Codable, Sendable, Hashable {
+    /// What the link is for.
     public enum Purpose: String, Codable, Sendable {
         case download = "d"
         case upload = "u"
     }
 
+    /// Download or upload.
     public var purpose: Purpose
     /// The space the file is in, or goes to.
     public var space: String
@@ -30,6 +32,7 @@ public struct LinkClaims: Codable, Sendable, Hashable {
         case maxBytes = "m", id = "i"
     }
 
+    /// Claims for a link; see each property.
     public init(
         purpose: Purpose, space: String, name: String? = nil, version: String? = nil, expires: Date,
         user: String? = nil, channel: String? = nil, maxBytes: UInt64? = nil,
@@ -46,5 +49,6 @@ public struct LinkClaims: Codable, Sendable, Hashable {
         self.id = id
     }
 
+    /// When the link stops working.
     public var expiry: Date { Date(timeIntervalSince1970: TimeInterval(self.expires)) }
 }

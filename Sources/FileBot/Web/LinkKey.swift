@@ -3,10 +3,13 @@ import Foundation
 /// The secret that signs links: from a file, or `FTPBOT_LINK_KEY` (64 hex digits), or made on first start into
 /// the data directory (readable by its owner only). Replacing it revokes every link.
 public enum LinkKey {
+    /// Why no key could be had, in one sentence.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
+    /// The key from `FTPBOT_LINK_KEY` in `environment`, else from `file`, else from `link.key` in `dataDirectory`
+    /// (written there with mode 0600 on first start); a key too short, or a given file unreadable, throws, saying which.
     public static func load(file: String?, environment: [String: String], dataDirectory: String) throws(Failure) -> [UInt8] {
         if let hex = environment["FTPBOT_LINK_KEY"] {
             guard let key = Self.bytes(hex: hex), key.count >= 32 else {

@@ -12,6 +12,7 @@ public struct LinkSigner: Sendable {
         self.key = SymmetricKey(data: key)
     }
 
+    /// The signed token carrying `claims` (the form above).
     public func token(for claims: LinkClaims) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

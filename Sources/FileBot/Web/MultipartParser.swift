@@ -6,6 +6,7 @@ public import NIOCore
 /// bytes when they begin a boundary. Pieces of data are slices of the chunks fed, not copies: inside a file, a chunk
 /// with no boundary in it comes out whole. A pure state machine with no I/O, so it can be fuzzed and tested alone.
 public struct MultipartParser: Sendable {
+    /// What a fed chunk turned into, in order.
     public enum Event: Sendable, Hashable {
         /// A part begins; header names in lower case.
         case part(headers: [String: String])
@@ -13,6 +14,7 @@ public struct MultipartParser: Sendable {
         case partEnd
     }
 
+    /// Input that is not `multipart/form-data` with this boundary, and why.
     public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
         public var description: String
     }
@@ -49,6 +51,7 @@ public struct MultipartParser: Sendable {
         return nil
     }
 
+    /// A parser for parts separated by `boundary` (from the request's `Content-Type`).
     public init(boundary: String) {
         self.delimiter = Array("\r\n--\(boundary)".utf8)
         // The first boundary may start the body, without the CRLF before it.

@@ -9,6 +9,7 @@ public struct RequestBodyBytes<Base: AsyncSequence & Sendable>: AsyncSequence, S
     let base: Base
     let name: String
 
+    /// `base`'s buffers; a body that ends early fails with ``Refusal`` naming `name`.
     public init(base: Base, name: String) {
         self.base = base
         self.name = name

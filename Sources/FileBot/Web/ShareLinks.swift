@@ -11,10 +11,12 @@ public struct LinkSettings: Sendable {
     public var linkLifetime: Duration
     /// The longest lifetime anyone may ask for; longer requests are refused.
     public var maxLinkLifetime: Duration
+    /// How long an upload page works.
     public var uploadLinkLifetime: Duration
 
     /// A default `linkLifetime` above `maxLinkLifetime` is cut to it: the maximum is a limit, never lifted.
 
+    /// Link settings; see each property.
     public init(
         publicURL: String, linkLifetime: Duration = .seconds(24 * 3600), maxLinkLifetime: Duration = .seconds(7 * 24 * 3600),
         uploadLinkLifetime: Duration = .seconds(3600)
@@ -30,7 +32,9 @@ public struct LinkSettings: Sendable {
 
 /// A link made for someone.
 public struct SharedLink: Sendable, Hashable {
+    /// The link, under the public URL.
     public var url: String
+    /// When it stops working.
     public var expires: Date
     /// The file, for download links.
     public var name: String?
@@ -39,7 +43,9 @@ public struct SharedLink: Sendable, Hashable {
 /// Expiring, signed links: downloads of files too big for a chat, and one-time upload pages. A link names one
 /// version of one file in one space; replacing or deleting the file, `unshare`, or a new key revokes it.
 public actor ShareLinks {
+    /// The use cases links act through.
     public let bot: FileBot
+    /// Lifetimes and the public URL.
     public private(set) var settings: LinkSettings
     private let signer: LinkSigner
     private let logger: Logger
@@ -55,6 +61,7 @@ public actor ShareLinks {
         self.settings.publicURL = LinkSettings.withoutTrailingSlash(publicURL)
     }
 
+    /// Links signed with `key`; with `usedLinksFile`, used upload links stay used across restarts.
     public init(bot: FileBot, key: [UInt8], settings: LinkSettings, usedLinksFile: String? = nil,
                 logger: Logger = Logger(label: "FileBot.Links")) {
         self.bot = bot

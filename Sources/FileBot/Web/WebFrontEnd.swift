@@ -15,17 +15,22 @@ import Synchronization
 ///   body (`curl -T file URL/`), each streamed into the cluster with backpressure.
 /// Forged, expired, revoked and unknown links all get the same 404 page; failed attempts are limited per address.
 public struct WebFrontEnd: Sendable {
+    /// Where the front end listens and how it limits clients.
     public struct Configuration: Sendable {
+        /// The address to listen on.
         public var host: String
+        /// The port (0: any free one).
         public var port: Int
         /// Proxies whose `X-Forwarded-For` names the real client (a reverse proxy terminating TLS).
         public var trustedProxies: Set<String>
         /// Failed link attempts per address: this many at once, then one more per `attemptRefill`.
         public var attemptBurst: Double
+        /// The time one more failed attempt is earned back in.
         public var attemptRefill: Duration
         /// A connection that sends nothing of a request, or reads nothing of a response, for this long is closed.
         public var idleTimeout: Duration
 
+        /// A configuration; see each property.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, trustedProxies: Set<String> = [], attemptBurst: Double = 10,
             attemptRefill: Duration = .seconds(6), idleTimeout: Duration = .seconds(60)
@@ -45,6 +50,7 @@ public struct WebFrontEnd: Sendable {
     let onUpload: @Sendable (WebUploadNotice) async -> Void
     let limiter: LimiterBox
 
+    /// The front end serving `links` as `configuration` says.
     public init(
         links: ShareLinks, configuration: Configuration, logger: Logger = Logger(label: "FileBot.Web"),
         onUpload: @escaping @Sendable (WebUploadNotice) async -> Void = { _ in }
