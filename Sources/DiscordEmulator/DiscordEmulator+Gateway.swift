@@ -287,6 +287,7 @@ extension DiscordEmulator {
         }
     }
 
+    /// Whether heartbeats are acknowledged (off: the bot must see a zombie connection and resume).
     public func setAcknowledgesHeartbeats(_ value: Bool) { self.acknowledgesHeartbeats = value }
 
     /// Sends `text` as one gateway frame on every socket, as is: for clients facing payloads that are not JSON or

@@ -3,11 +3,14 @@ public import Foundation
 extension DiscordEmulator {
     /// A file a user attaches.
     public struct UserFile: Sendable {
+        /// The file's name as sent.
         public var filename: String
+        /// The file's bytes.
         public var data: Data
         /// The `size` the attachment's payload states, when it should not be the data's (a client must not trust
         /// it: it is checked against the bytes that arrive).
         public var claimedSize: Int?
+        /// A file a user attaches; `claimedSize` makes the attachment announce another size than it has.
         public init(filename: String, data: Data, claimedSize: Int? = nil) {
             self.filename = filename
             self.data = data

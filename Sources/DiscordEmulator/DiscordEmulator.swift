@@ -17,12 +17,19 @@ import Synchronization
 /// ephemeral messages, choice and embed limits with Discord's 400/50035 body, command registration checks,
 /// per-route and global rate limits, the invalid-request ban, and gateway close codes 4002–4014.
 public actor DiscordEmulator {
+    /// The emulated world: the bot, its token, guilds and channels.
     public struct Configuration: Sendable {
+        /// The token the bot must present (`Authorization: Bot TOKEN`).
         public var token: String
+        /// The bot's own user.
         public var botUser: EmulatedUser
+        /// The bot's application id.
         public var applicationID: String
+        /// The guilds the bot is in.
         public var guilds: [EmulatedGuild]
+        /// Their channels and direct-message channels.
         public var channels: [EmulatedChannel]
+        /// The heartbeat interval HELLO announces.
         public var heartbeatIntervalMilliseconds: Int
         /// Whether the bot may ask for the privileged Message Content intent (else IDENTIFY gets 4014).
         public var messageContentIntentAllowed: Bool
@@ -48,6 +55,7 @@ public actor DiscordEmulator {
         /// How often each identify rate-limit key may IDENTIFY (Discord: 5 s; tests may shorten it).
         public var identifyInterval: Duration = .seconds(5)
 
+        /// A world; the defaults hold one guild with two text channels and Discord's limits.
         public init(
             token: String = "emulator-token",
             botUser: EmulatedUser = EmulatedUser(id: "1000", username: "seed-bot", bot: true),
@@ -82,14 +90,19 @@ public actor DiscordEmulator {
 
     /// A scripted failure for REST calls whose path starts with `pathPrefix` (after `/api/v10`).
     public struct Fault: Sendable {
+        /// The method to match (`nil`: any).
         public var method: String?
+        /// The path prefix to match (under `/api/v10`).
         public var pathPrefix: String
         /// 429 (with `scope`), any 4xx/5xx, or 200 with a `delay` (a slow Discord that then answers normally).
         public var status: Int
+        /// How many more requests the fault answers.
         public var remaining: Int
+        /// The `Retry-After` of a 429, in seconds.
         public var retryAfter: Double
         /// `user`, `global` or `shared`.
         public var scope: String
+        /// How long to wait before answering.
         public var delay: Duration
         /// With status 200: send only this many bytes of the body, then nothing more while the connection stays
         /// open (a CDN or front end that stalls mid-answer).
@@ -98,6 +111,7 @@ public actor DiscordEmulator {
         /// open (a Discord that stops taking an upload); the status is not used.
         public var stopReadingAfterBytes: Int?
 
+        /// A fault answering `count` matching requests with `status`.
         public init(method: String? = nil, pathPrefix: String, status: Int, count: Int = 1, retryAfter: Double = 0.2,
                     scope: String = "user", delay: Duration = .zero, stallAfterBytes: Int? = nil,
                     stopReadingAfterBytes: Int? = nil) {
@@ -135,11 +149,13 @@ public actor DiscordEmulator {
         }
     }
 
+    /// The world as configured (and as changed since through the control API).
     public private(set) var configuration: Configuration
     let logger: Logger
     private var serverChannels: [any NIOCore.Channel] = []
     /// The REST, CDN and control port.
     public internal(set) var port = 0
+    /// The gateway's port.
     public internal(set) var gatewayPort = 0
     /// The port of `resume_gateway_url` (Discord resumes on another host than the first connection's).
     public internal(set) var resumeGatewayPort = 0
@@ -164,6 +180,7 @@ public actor DiscordEmulator {
     var guildCommandLists: [String: [EmulatorJSON]] = [:]
 
     // REST bookkeeping.
+    /// Every REST request answered, in order.
     public internal(set) var requests: [RecordedRequest] = []
     var faults: [Fault] = []
     /// Faults that stop reading request bodies: taken by the channel handlers, synchronously, as a head arrives.
@@ -183,11 +200,15 @@ public actor DiscordEmulator {
     var sessions: [String: Session] = [:]
     var identifyTimes: [Int: [ContinuousClock.Instant]] = [:]
     var nextConnection = 1
+    /// IDENTIFYs received.
     public internal(set) var identifyCount = 0
+    /// RESUMEs received.
     public internal(set) var resumeCount = 0
     /// RESUMEs that came in on `resume_gateway_url`, as Discord asks.
     public internal(set) var resumesOnResumeURL = 0
+    /// Heartbeats received.
     public internal(set) var heartbeatCount = 0
+    /// Gateway connections opened.
     public internal(set) var gatewayConnectionCount = 0
     /// Connections that asked for `compress=zlib-stream`.
     public internal(set) var compressedConnectionCount = 0
@@ -199,8 +220,10 @@ public actor DiscordEmulator {
     public internal(set) var identifiesTooSoon = 0
     /// When each IDENTIFY arrived, with its shard (to check `max_concurrency` pacing).
     public internal(set) var identifies: [(shard: Int, at: ContinuousClock.Instant)] = []
+    /// Whether heartbeats are acknowledged (off: connections turn zombie).
     public var acknowledgesHeartbeats = true
 
+    /// An emulator of `configuration`; it listens from ``start(host:port:gatewayPort:)`` on.
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "DiscordEmulator")) {
         self.configuration = configuration
         self.logger = logger
@@ -248,6 +271,7 @@ public actor DiscordEmulator {
 
     var host = "127.0.0.1"
 
+    /// Closes every connection and both listeners.
     public func shutdown() async {
         for connection in self.connections.values { try? await connection.channel.close() }
         self.connections.removeAll()
@@ -255,9 +279,13 @@ public actor DiscordEmulator {
         self.serverChannels = []
     }
 
+    /// The REST base the bot should use.
     public var apiBaseURL: String { "http://\(self.host):\(self.port)/api/v10" }
+    /// The gateway URL `GET /gateway/bot` hands out.
     public var gatewayURL: String { "ws://\(self.host):\(self.gatewayPort)" }
+    /// The resume URL READY hands out (another port, so resuming on the wrong URL shows).
     public var resumeGatewayURL: String { "ws://\(self.host):\(self.resumeGatewayPort)" }
+    /// The control API's base (users posting messages, pressing buttons; JSON).
     public var controlURL: String { "http://\(self.host):\(self.port)/control" }
 
     // MARK: - Time
@@ -306,6 +334,7 @@ public actor DiscordEmulator {
         }
     }
 
+    /// Adds a user who can post and run commands.
     public func addUser(_ user: EmulatedUser) { self.users[user.id] = user }
 
     /// Gives `user` these roles in `guild` (used when an action names no roles).
@@ -351,8 +380,10 @@ public actor DiscordEmulator {
             .sorted { (UInt64($0.id) ?? 0) < (UInt64($1.id) ?? 0) }
     }
 
+    /// A message as stored now (after edits), or `nil` once deleted or never sent.
     public func storedMessage(_ id: String) -> EmulatedMessage? { self.messageStore[id].map(EmulatedMessage.init) }
 
+    /// An interaction by id or token.
     public func interaction(_ idOrToken: String) -> EmulatedInteraction? {
         self.interactions[idOrToken] ?? self.interactions.values.first { $0.id == idOrToken }
     }
@@ -367,7 +398,9 @@ public actor DiscordEmulator {
         (self.interaction(idOrToken)?.followupIDs ?? []).compactMap { self.storedMessage($0) }
     }
 
+    /// The global commands the bot registered.
     public var globalCommands: [EmulatorJSON] { self.globalCommandList }
+    /// The commands the bot registered for `guild`.
     public func registeredCommands(guild: String) -> [EmulatorJSON] { self.guildCommandLists[guild] ?? [] }
 
     /// The bytes behind an attachment URL this emulator issued.
@@ -395,6 +428,7 @@ public actor DiscordEmulator {
 
     // MARK: - Misbehaving
 
+    /// Answers the next matching requests with `fault`.
     public func inject(_ fault: Fault) {
         if fault.stopReadingAfterBytes != nil {
             self.readStalls.withLock { $0.append(fault) }

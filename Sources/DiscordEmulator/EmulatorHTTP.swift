@@ -37,7 +37,10 @@ struct EmulatorResponse: Sendable {
 
 /// One REST call as recorded for tests.
 public struct RecordedRequest: Sendable, Hashable {
+    /// The request's method.
     public var method: String
+    /// The request's path.
     public var path: String
+    /// The status answered.
     public var status: Int
 }

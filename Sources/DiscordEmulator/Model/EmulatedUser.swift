@@ -1,9 +1,13 @@
 /// A Discord user (a person or a bot) as the emulator knows it.
 public struct EmulatedUser: Sendable, Hashable, Codable {
+    /// The user's id.
     public var id: String
+    /// The user's name.
     public var username: String
+    /// Whether the user is a bot.
     public var bot: Bool
 
+    /// A user; see each property.
     public init(id: String, username: String, bot: Bool = false) {
         self.id = id
         self.username = username

@@ -48,13 +48,16 @@ public enum EmulatorJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         self = try JSONDecoder().decode(EmulatorJSON.self, from: data)
     }
 
+    /// Compact JSON bytes.
     public func serialized() -> Data {
         (try? JSONEncoder().encode(self)) ?? Data("null".utf8)
     }
 
+    /// Compact JSON text.
     public var text: String { String(decoding: self.serialized(), as: UTF8.self) }
     public var description: String { self.text }
 
+    /// The member `key` of an object.
     public subscript(key: String) -> EmulatorJSON? {
         get {
             guard case .object(let fields) = self else { return nil }
@@ -67,16 +70,19 @@ public enum EmulatorJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The element at `index` of an array.
     public subscript(index: Int) -> EmulatorJSON? {
         guard case .array(let items) = self, items.indices.contains(index) else { return nil }
         return items[index]
     }
 
+    /// The string, when this is one.
     public var string: String? {
         if case .string(let v) = self { return v }
         return nil
     }
 
+    /// The integer, when this is one (a whole double counts).
     public var int: Int? {
         switch self {
         case .int(let v): v
@@ -85,6 +91,7 @@ public enum EmulatorJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The number, when this is one.
     public var double: Double? {
         switch self {
         case .int(let v): Double(v)
@@ -93,21 +100,25 @@ public enum EmulatorJSON: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The boolean, when this is one.
     public var bool: Bool? {
         if case .bool(let v) = self { return v }
         return nil
     }
 
+    /// The elements, when this is an array.
     public var array: [EmulatorJSON]? {
         if case .array(let v) = self { return v }
         return nil
     }
 
+    /// The members, when this is an object.
     public var object: [String: EmulatorJSON]? {
         if case .object(let v) = self { return v }
         return nil
     }
 
+    /// Whether this is `null`.
     public var isNull: Bool { self == .null }
 
     /// An ID field: Discord sends snowflakes as strings, but accepts numbers in requests.

@@ -5,6 +5,7 @@ import Foundation
 /// `A-Z a-z 0-9 _ . -` is removed, and leading or trailing `.`/`_` are trimmed. `hello (world).png` becomes
 /// `hello_world.png`; `_x.png` becomes `x.png`.
 public enum FileNameRules {
+    /// The name Discord shows for an attachment uploaded as `name`.
     public static func displayed(_ name: String) -> String {
         let decomposed = name.decomposedStringWithCompatibilityMapping
         var ascii = String(decomposed.unicodeScalars.filter(\.isASCII).map(Character.init))

@@ -5,6 +5,7 @@ public import Logging
 /// button presses, each handled in its own task so one slow transfer never holds up other users (or the
 /// gateway's heartbeats).
 public actor CommandRouter {
+    /// Runs one command; what it sends goes through the replier.
     public typealias Handler = @Sendable (CommandInvocation, CommandReplier) async throws -> Void
     /// Returns choices for the focused option given what the user typed so far.
     public typealias Autocomplete = @Sendable (CommandInvocation, _ option: String, _ typed: String) async -> [String]
@@ -43,6 +44,7 @@ public actor CommandRouter {
         self.describe = describeError
     }
 
+    /// Routes the command `spec` (and its aliases, as a prefix command and a slash command) to `handler`.
     public func register(_ spec: CommandSpec, autocomplete: Autocomplete? = nil, handler: @escaping Handler) {
         self.specs[spec.name] = spec
         self.handlers[spec.name] = handler
@@ -50,6 +52,7 @@ public actor CommandRouter {
         if let autocomplete { self.completers[spec.name] = autocomplete }
     }
 
+    /// Routes button presses whose custom id starts with `prefix` to `handler`.
     public func registerComponent(prefix: String, handler: @escaping ComponentHandler) {
         self.components.append((prefix, handler))
     }
@@ -84,6 +87,7 @@ public actor CommandRouter {
         }
     }
 
+    /// The prefix shown in help and answers (`!`).
     public var primaryPrefix: String { self.parser.prefixes.last ?? "!" }
 
     /// Consumes gateway events until the stream ends, then waits for the commands still running: each runs as a

@@ -1,6 +1,8 @@
 /// A command served both as a prefix command (`!name args`) and as a slash command (`/name`), with one handler.
 public struct CommandSpec: Sendable, Hashable {
+    /// One option of a slash command (an argument of the prefix form).
     public struct Option: Sendable, Hashable {
+        /// The option's type.
         public enum Kind: Sendable, Hashable {
             case string, integer, boolean, attachment
 
@@ -14,14 +16,20 @@ public struct CommandSpec: Sendable, Hashable {
             }
         }
 
+        /// The option's name (lower case, at most 32 characters).
         public var name: String
+        /// What Discord shows under it (at most 100 characters).
         public var description: String
+        /// The option's type.
         public var kind: Kind
+        /// Whether it must be given.
         public var required: Bool
+        /// Whether Discord asks the bot for suggestions as it is typed.
         public var autocomplete: Bool
         /// For prefix commands: this option takes every remaining word (a name with spaces, a filter).
         public var takesRest: Bool
 
+        /// An option; see each property.
         public init(
             _ name: String, _ description: String, kind: Kind = .string, required: Bool = false,
             autocomplete: Bool = false, takesRest: Bool = false
@@ -43,6 +51,7 @@ public struct CommandSpec: Sendable, Hashable {
     /// In order: prefix arguments fill the non-attachment options in this order.
     public var options: [Option]
 
+    /// A command named `name` (also run by `aliases` as prefix commands) with these options.
     public init(_ name: String, aliases: [String] = [], description: String, options: [Option] = []) {
         self.name = name
         self.aliases = aliases

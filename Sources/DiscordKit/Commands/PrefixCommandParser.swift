@@ -2,8 +2,10 @@
 public struct PrefixCommand: Sendable, Hashable {
     /// The command name, lower-cased, without the prefix.
     public var name: String
+    /// The arguments, split on whitespace; quoted words stay together.
     public var arguments: [String]
 
+    /// A parsed command.
     public init(name: String, arguments: [String]) {
         self.name = name
         self.arguments = arguments
@@ -14,6 +16,7 @@ public struct PrefixCommand: Sendable, Hashable {
 /// single quotes group words (`"a b"`), a backslash escapes the next character. Pure, for every transport
 /// (Discord messages, the console).
 public struct PrefixCommandParser: Sendable {
+    /// Why a line is not a command.
     public enum Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
         case unterminatedQuote
         case emptyCommand
@@ -26,8 +29,10 @@ public struct PrefixCommandParser: Sendable {
         }
     }
 
+    /// The prefixes recognised, longest first.
     public var prefixes: [String]
 
+    /// A parser of these prefixes (empty ones are ignored).
     public init(prefixes: [String] = ["!"]) {
         // Longest first, so "!!" wins over "!".
         self.prefixes = prefixes.filter { !$0.isEmpty }.sorted { $0.count > $1.count }

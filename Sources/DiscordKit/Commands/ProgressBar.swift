@@ -33,14 +33,19 @@ public enum ProgressBar {
 /// update at most every `interval` (2 s keeps well inside Discord's message-edit limits). An edit that fails
 /// (a 429, Discord down) is skipped, never failing the transfer.
 public struct ProgressReporter: Sendable {
+    /// What is in progress (`Uploading report.pdf`).
     public var title: String
+    /// The total bytes, when known (without it the bar shows bytes only).
     public var total: Int64?
+    /// Transfers shorter than this show no bar at all.
     public var showAfter: Duration
+    /// How often the bar's message is edited.
     public var interval: Duration
     /// Draws the progress line from bytes done, the total and the time so far (``ProgressBar/render`` by default;
     /// an application passes its own formatter to keep one style of sizes everywhere).
     public var render: @Sendable (_ done: Int64, _ total: Int64?, _ elapsed: Duration) -> String
 
+    /// A reporter; see each property.
     public init(
         title: String, total: Int64?, showAfter: Duration = .seconds(2), interval: Duration = .seconds(2),
         render: @escaping @Sendable (_ done: Int64, _ total: Int64?, _ elapsed: Duration) -> String = {

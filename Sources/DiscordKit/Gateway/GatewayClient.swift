@@ -32,7 +32,9 @@ public actor GatewayClient {
 
     /// Counts for tests and health: connections opened, identifies and resumes sent.
     public private(set) var connections = 0
+    /// New sessions started (IDENTIFY) so far.
     public private(set) var identifies = 0
+    /// Sessions resumed (RESUME) so far.
     public private(set) var resumes = 0
 
     /// `rest` is asked for the gateway URL and identify budget unless `configuration.gatewayURL` is set.
@@ -122,12 +124,19 @@ public actor GatewayClient {
 
     /// A health signal: session state, time since the last heartbeat ACK and the round trip it took.
     public struct Health: Sendable, Hashable {
+        /// Where the session stands.
         public var state: GatewayStateMachine.State
+        /// The shard's id.
         public var shard: Int
+        /// Time since the last heartbeat ACK, when one came.
         public var sinceLastAck: Duration?
+        /// The last heartbeat's round trip.
         public var latency: Duration?
+        /// WebSocket connections opened so far.
         public var connections: Int
+        /// New sessions started so far.
         public var identifies: Int
+        /// Sessions resumed so far.
         public var resumes: Int
 
         /// Ready and acknowledged within two heartbeat intervals (or `maxSilence`).
@@ -136,6 +145,7 @@ public actor GatewayClient {
         }
     }
 
+    /// The connection's health now.
     public func health() -> Health {
         Health(
             state: self.machine?.state ?? .disconnected, shard: self.configuration.shard.id,

@@ -1,12 +1,16 @@
 /// How a ``GatewayClient`` connects.
 public struct GatewayConfiguration: Sendable {
+    /// The bot's token (never logged).
     public var token: BotToken
+    /// The events asked for (``GatewayIntents/commandBot`` for a prefix- and slash-command bot).
     public var intents: GatewayIntents
     /// `nil`: asked from `GET /gateway/bot` (which also gives the identify budget).
     public var gatewayURL: String?
     /// Transport compression (`compress=zlib-stream`).
     public var compress: Bool
+    /// This connection's shard and the total number of shards.
     public var shard: (id: Int, count: Int)
+    /// The longest wait between reconnection attempts.
     public var maximumBackoff: Duration
     /// Largest inflated message accepted.
     public var maxMessageSize: Int
@@ -16,6 +20,7 @@ public struct GatewayConfiguration: Sendable {
     /// Paces IDENTIFY across the shards that share it (``ShardedGateway`` sets one); `nil`: not paced.
     public var identifyGate: IdentifyGate?
 
+    /// A configuration; see each property.
     public init(
         token: BotToken, intents: GatewayIntents = .commandBot, gatewayURL: String? = nil, compress: Bool = true,
         shard: (id: Int, count: Int) = (0, 1), maximumBackoff: Duration = .seconds(60), maxMessageSize: Int = 64 << 20,

@@ -12,12 +12,17 @@ public enum GatewayEvent: Sendable {
     /// Any other dispatch (or a known one that did not decode: logged, not fatal), with its raw `d` payload.
     case other(name: String, data: Data)
 
+    /// The READY event: the session to resume later and who the bot is.
     public struct Ready: Codable, Sendable, Hashable {
+        /// The application's id (what commands are registered under).
         public struct PartialApplication: Codable, Sendable, Hashable {
+            /// The application's id.
             public var id: Snowflake
+            /// An application of this id.
             public init(id: Snowflake) { self.id = id }
         }
 
+        /// A READY event's content.
         public init(sessionID: String, resumeGatewayURL: String, user: User, application: PartialApplication?) {
             self.sessionID = sessionID
             self.resumeGatewayURL = resumeGatewayURL
@@ -25,9 +30,13 @@ public enum GatewayEvent: Sendable {
             self.application = application
         }
 
+        /// The session to RESUME.
         public var sessionID: String
+        /// Where to connect to resume it.
         public var resumeGatewayURL: String
+        /// The bot's own user.
         public var user: User
+        /// The bot's application, when Discord sends it.
         public var application: PartialApplication?
 
         enum CodingKeys: String, CodingKey {

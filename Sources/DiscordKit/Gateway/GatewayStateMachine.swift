@@ -19,12 +19,14 @@ public struct GatewayStateMachine: Sendable {
         case dispatch(sequence: Int?)
     }
 
+    /// What the driver must send.
     public enum Outgoing: Sendable, Hashable {
         case identify
         case resume(sessionID: String, sequence: Int)
         case heartbeat(sequence: Int?)
     }
 
+    /// What the driver must do.
     public enum Action: Sendable, Hashable {
         case send(Outgoing)
         /// Start (or restart) the heartbeat timer: first tick after `firstDelay`, then every `interval`.
@@ -40,6 +42,7 @@ public struct GatewayStateMachine: Sendable {
         case dropPrivilegedIntents
     }
 
+    /// Where the session stands.
     public enum State: Sendable, Hashable {
         case disconnected
         case waitingForHello
@@ -50,16 +53,22 @@ public struct GatewayStateMachine: Sendable {
         case stopped
     }
 
+    /// Where the session stands.
     public private(set) var state: State = .disconnected
+    /// The session held (to RESUME), once READY gave one.
     public private(set) var sessionID: String?
+    /// Where to connect to resume the session.
     public private(set) var resumeURL: String?
+    /// The last sequence number received (sent with heartbeats and RESUME).
     public private(set) var sequence: Int?
     private var awaitingAck = false
     /// Consecutive failed connections, for backoff; reset when a session is ready.
     private var failures = 0
     /// Decided when we close the socket ourselves: whether the next connection resumes.
     private var resumeAfterClose = true
+    /// Where new sessions connect.
     public let gatewayURL: String
+    /// The longest wait between reconnection attempts.
     public var maximumBackoff: Duration
     /// Whether a 4014 close may be answered by identifying without the privileged intents (once).
     public let mayDropPrivilegedIntents: Bool
@@ -67,6 +76,7 @@ public struct GatewayStateMachine: Sendable {
     /// A non-resumable INVALID_SESSION: Discord asks for a wait of 1–5 s before the next IDENTIFY.
     private var invalidSessionWait = false
 
+    /// A disconnected machine for the gateway at `gatewayURL`.
     public init(gatewayURL: String, maximumBackoff: Duration = .seconds(60), mayDropPrivilegedIntents: Bool = false) {
         self.gatewayURL = gatewayURL
         self.maximumBackoff = maximumBackoff
@@ -86,6 +96,7 @@ public struct GatewayStateMachine: Sendable {
         self.resumeAfterClose = true
     }
 
+    /// What to do about `incoming`; `jitter` (0..<1) spreads the first heartbeat and reconnection delays.
     public mutating func received(_ incoming: Incoming, jitter: Double) -> [Action] {
         switch incoming {
         case .hello(let ms):

@@ -2,10 +2,13 @@
 /// key, and each key may IDENTIFY once per `interval` (5 s). ``reserve(shard:now:)`` books the next free slot at
 /// once, so callers that ask together are spread out rather than colliding.
 public struct IdentifyPacer: Sendable {
+    /// IDENTIFYs allowed per interval (from ``GatewayBot/SessionStartLimit/maxConcurrency``).
     public let maxConcurrency: Int
+    /// The interval one slot covers.
     public let interval: Duration
     private var nextFree: [Int: ContinuousClock.Instant] = [:]
 
+    /// A pacer with every slot free.
     public init(maxConcurrency: Int, interval: Duration = .seconds(5)) {
         self.maxConcurrency = max(1, maxConcurrency)
         self.interval = interval
@@ -24,6 +27,7 @@ public struct IdentifyPacer: Sendable {
 public actor IdentifyGate {
     private var pacer: IdentifyPacer
 
+    /// A gate over a new ``IdentifyPacer``.
     public init(maxConcurrency: Int, interval: Duration = .seconds(5)) {
         self.pacer = IdentifyPacer(maxConcurrency: maxConcurrency, interval: interval)
     }

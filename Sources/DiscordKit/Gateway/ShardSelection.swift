@@ -7,6 +7,7 @@ public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
     /// The bot's total shard count (the same in every process).
     public let count: Int
 
+    /// Shards `ids` (duplicates merged) of `count` (1 to 4,096); an empty list or an id outside `0..<count` throws.
     public init(ids: [Int], count: Int) throws(ShardSelectionError) {
         guard (1...4096).contains(count) else { throw ShardSelectionError("the shard count must be between 1 and 4096") }
         let sorted = Array(Set(ids)).sorted()

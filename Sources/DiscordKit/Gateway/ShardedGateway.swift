@@ -6,8 +6,11 @@ public import Logging
 /// that stops for good (a final close code) is logged and the others go on; ``run()`` throws only when every
 /// shard has stopped with an error.
 public actor ShardedGateway {
+    /// An event and the shard it came on.
     public struct ShardEvent: Sendable {
+        /// The shard's id.
         public var shard: Int
+        /// The event.
         public var event: GatewayEvent
     }
 
@@ -92,11 +95,13 @@ public actor ShardedGateway {
 
     private var isStopped: Bool { self.stopped }
 
+    /// Closes every shard's connection.
     public func stop() async {
         self.stopped = true
         for shard in self.shards { await shard.stop() }
     }
 
+    /// Each shard's health, by shard id.
     public func health() async -> [GatewayClient.Health] {
         var result: [GatewayClient.Health] = []
         for shard in self.shards { result.append(await shard.health()) }

@@ -3,6 +3,7 @@ import CZlib
 /// Discord's `compress=zlib-stream`: one zlib context for the whole connection; a message is complete when the
 /// received bytes end with `00 00 FF FF` (a sync flush). Frames are buffered until then.
 public final class ZlibStreamInflater {
+    /// Why a message could not be inflated.
     public enum Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
         case corrupt(String)
         case tooLarge(limit: Int)
@@ -20,6 +21,7 @@ public final class ZlibStreamInflater {
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private let maxMessageSize: Int
 
+    /// An inflater for one connection; messages inflating past `maxMessageSize` bytes are refused.
     public init(maxMessageSize: Int = 64 << 20) throws(Error) {
         self.maxMessageSize = maxMessageSize
         guard seed_inflateInit(&self.stream) == Z_OK else { throw .corrupt("inflateInit failed") }
@@ -67,12 +69,14 @@ public final class ZlibStreamInflater {
 public final class ZlibStreamDeflater {
     private var stream = z_stream()
 
+    /// A deflater for one connection.
     public init() {
         _ = seed_deflateInit(&self.stream, Z_DEFAULT_COMPRESSION)
     }
 
     deinit { deflateEnd(&self.stream) }
 
+    /// `bytes` deflated and sync-flushed (ending in `00 00 FF FF`), as Discord sends each message.
     public func compress(_ bytes: [UInt8]) -> [UInt8] {
         var input = bytes
         var output: [UInt8] = []

@@ -5,6 +5,7 @@ import Foundation
 /// into `_` and trims `_`/`.` from both ends. A bot that tells users what it sent should use this name, since
 /// it is the one Discord shows and the one a download saves.
 public enum AttachmentName {
+    /// The name Discord will show for an attachment uploaded as `name`.
     public static func displayed(_ name: String) -> String {
         var words: [String] = []
         var word = ""

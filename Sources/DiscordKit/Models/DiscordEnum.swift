@@ -17,13 +17,18 @@ extension DiscordIntEnum {
 
 /// `GET /gateway/bot`.
 public struct GatewayBot: Codable, Sendable, Hashable {
+    /// How many new sessions (IDENTIFYs) the bot may start, and how fast.
     public struct SessionStartLimit: Codable, Sendable, Hashable {
+        /// Sessions allowed per reset period (1,000 a day for most bots).
         public var total: Int
+        /// Sessions left before the reset.
         public var remaining: Int
         /// Milliseconds until `remaining` is reset.
         public var resetAfter: Int
+        /// IDENTIFYs allowed per 5 seconds (shards with the same `id % maxConcurrency` share one slot).
         public var maxConcurrency: Int
 
+        /// A limit as Discord reports it.
         public init(total: Int, remaining: Int, resetAfter: Int, maxConcurrency: Int) {
             self.total = total
             self.remaining = remaining
@@ -38,10 +43,14 @@ public struct GatewayBot: Codable, Sendable, Hashable {
         }
     }
 
+    /// The gateway's WebSocket URL.
     public var url: String
+    /// The number of shards Discord recommends.
     public var shards: Int
+    /// The session start budget.
     public var sessionStartLimit: SessionStartLimit
 
+    /// A `GET /gateway/bot` answer.
     public init(url: String, shards: Int, sessionStartLimit: SessionStartLimit) {
         self.url = url
         self.shards = shards

@@ -37,6 +37,7 @@ public enum JSONValue: Codable, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The string, when this is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

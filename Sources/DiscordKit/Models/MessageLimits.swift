@@ -2,13 +2,21 @@
 /// 50035), so every message DiscordKit sends is first fitted here, in one place: text is cut with `…`, and what
 /// cannot be cut (embeds past 10, fields past 25) is dropped, with a note where the reader would miss it.
 public enum MessageLimits {
+    /// Characters of a message's content.
     public static let content = 2000
+    /// Embeds per message.
     public static let embeds = 10
+    /// Characters of an embed's title.
     public static let embedTitle = 256
+    /// Characters of an embed's description.
     public static let embedDescription = 4096
+    /// Fields per embed.
     public static let fields = 25
+    /// Characters of a field's name.
     public static let fieldName = 256
+    /// Characters of a field's value.
     public static let fieldValue = 1024
+    /// Characters of an embed's footer.
     public static let footerText = 2048
     /// Characters across all of a message's embeds.
     public static let embedTotal = 6000

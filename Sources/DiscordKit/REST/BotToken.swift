@@ -2,6 +2,7 @@ public import Foundation
 
 /// A bot token. Its description never shows the secret, so it cannot leak through logs or error messages.
 public struct BotToken: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// Why a token could not be read.
     public enum LoadError: Error, Sendable, Hashable, CustomStringConvertible {
         case unreadableFile(path: String, reason: String)
         case empty(source: String)
@@ -20,6 +21,7 @@ public struct BotToken: Sendable, Hashable, CustomStringConvertible, CustomDebug
     /// The raw token, for the `Authorization` header only.
     public let secret: String
 
+    /// A token of this secret, as it is (``init(validating:source:)`` checks one read from outside).
     public init(_ secret: String) { self.secret = secret }
 
     /// Validates a token read from `source` (an environment variable's name or a file path, for messages).

@@ -1,5 +1,6 @@
 /// Where and how a ``DiscordRESTClient`` talks to Discord.
 public struct DiscordConfiguration: Sendable {
+    /// The bot's token (never logged).
     public var token: BotToken
     /// `https://discord.com/api/v10`; an emulator's URL in tests.
     public var apiBaseURL: String
@@ -21,6 +22,7 @@ public struct DiscordConfiguration: Sendable {
     /// Invalid responses (401/403/429) allowed per 10 minutes before sending pauses.
     public var invalidRequestLimit: Int
 
+    /// A configuration; see each property.
     public init(
         token: BotToken, apiBaseURL: String = "https://discord.com/api/v10",
         userAgent: String = "DiscordBot (https://github.com/seed/seed, 1.0)",

@@ -20,10 +20,12 @@ extension DiscordRESTClient {
         try await self.send(Route(.GET, "/applications/@me"), as: Application.self)
     }
 
+    /// `GET /channels/{id}`.
     public func channel(_ id: Snowflake) async throws -> Channel {
         try await self.send(Route(.GET, "/channels/\(Route.segment(id.rawValue))"), as: Channel.self)
     }
 
+    /// `GET /guilds/{id}` (its boost tier decides the upload limit).
     public func guild(_ id: Snowflake) async throws -> Guild {
         try await self.send(Route(.GET, "/guilds/\(Route.segment(id.rawValue))"), as: Guild.self)
     }
@@ -39,6 +41,7 @@ extension DiscordRESTClient {
         return try await self.send(route, body: self.body(payload, files: files, route: route), as: Message.self)
     }
 
+    /// `PATCH /channels/{channel}/messages/{message}`: replaces what `payload` sets.
     @discardableResult
     public func editMessage(channel: Snowflake, message: Snowflake, _ payload: MessagePayload) async throws -> Message {
         let route = Route(
@@ -46,6 +49,7 @@ extension DiscordRESTClient {
         return try await self.send(route, body: self.body(payload, files: [], route: route), as: Message.self)
     }
 
+    /// `DELETE /channels/{channel}/messages/{message}`.
     public func deleteMessage(channel: Snowflake, message: Snowflake) async throws {
         try await self.send(
             Route(.DELETE, "/channels/\(Route.segment(channel.rawValue))/messages/\(Route.segment(message.rawValue))"))
@@ -82,6 +86,7 @@ extension DiscordRESTClient {
         return try await self.send(route, body: self.body(payload, files: files, route: route), as: Message.self)
     }
 
+    /// `DELETE /webhooks/{application}/{token}/messages/@original`: removes an interaction's first answer.
     public func deleteOriginalResponse(applicationID: Snowflake, token: String) async throws {
         try await self.send(
             Route(.DELETE,

@@ -8,11 +8,13 @@ import NIOHTTP1
 /// Discord's REST API v10: authenticated, rate limited per bucket and globally, retrying what is safe to retry.
 /// Usable on its own (`import DiscordKit`); the typed endpoints live in `DiscordRESTClient+Endpoints.swift`.
 public final class DiscordRESTClient: Sendable {
+    /// The token, base URL and limits this client uses.
     public let configuration: DiscordConfiguration
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let logger: Logger
 
+    /// A client; it makes no request until asked.
     public init(configuration: DiscordConfiguration, logger: Logger = Logger(label: "DiscordKit.REST")) {
         self.configuration = configuration
         var httpConfiguration = HTTPClient.Configuration()

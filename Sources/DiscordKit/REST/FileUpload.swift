@@ -10,6 +10,7 @@ import NIOPosix
 public struct FileUpload: Sendable {
     /// The name Discord shows (and `attachment://name` in embeds refers to).
     public var filename: String
+    /// The MIME type sent with the part.
     public var contentType: String
     /// The size when known: the request then carries a `Content-Length`.
     public var size: Int64?

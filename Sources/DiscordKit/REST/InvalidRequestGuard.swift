@@ -3,18 +3,23 @@
 /// refuses to send once a much lower budget is spent, so a bug (a revoked token, a missing permission in a
 /// loop) degrades into clear errors instead of a ban. Pure: time is passed in.
 public struct InvalidRequestGuard: Sendable {
+    /// The time the guard decides by.
     public typealias Instant = ContinuousClock.Instant
 
+    /// Invalid requests allowed per ``window`` (Discord bans at 10,000 per 10 minutes; the default keeps far below).
     public var limit: Int
+    /// The window invalid requests are counted in.
     public var window: Duration
     private var times: [Instant] = []
     private var head = 0
 
+    /// A guard allowing `limit` invalid requests per `window`.
     public init(limit: Int = 2_500, window: Duration = .seconds(600)) {
         self.limit = limit
         self.window = window
     }
 
+    /// Whether Discord counts a response as invalid: 401, 403, and 429 other than a `shared` one.
     public static func isInvalid(status: Int, scope: String?) -> Bool {
         status == 401 || status == 403 || (status == 429 && scope != "shared")
     }
@@ -27,8 +32,10 @@ public struct InvalidRequestGuard: Sendable {
         }
     }
 
+    /// Invalid requests within the window.
     public var count: Int { self.times.count - self.head }
 
+    /// Counts a response, if invalid, at `now`.
     public mutating func record(status: Int, scope: String?, now: Instant) {
         guard Self.isInvalid(status: status, scope: scope) else { return }
         self.prune(now: now)

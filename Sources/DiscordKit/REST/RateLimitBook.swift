@@ -10,8 +10,10 @@
 /// - The global limit (50 requests per second, interactions exempt) is kept locally, and a global 429 stops
 ///   every request until its `retry_after` has passed.
 public struct RateLimitBook: Sendable {
+    /// The time the book decides by.
     public typealias Instant = ContinuousClock.Instant
 
+    /// Whether a request may go now.
     public enum Decision: Sendable, Hashable {
         case proceed
         case wait(until: Instant)
@@ -19,16 +21,22 @@ public struct RateLimitBook: Sendable {
 
     /// What one response said about limits.
     public struct Headers: Sendable, Hashable {
+        /// The bucket's id (`X-RateLimit-Bucket`).
         public var bucket: String?
+        /// Requests per window (`X-RateLimit-Limit`).
         public var limit: Int?
+        /// Requests left in this window (`X-RateLimit-Remaining`).
         public var remaining: Int?
         /// Seconds until the bucket refills.
         public var resetAfter: Double?
         /// On 429: seconds to wait, whether the limit is global, and its scope (`user`, `global`, `shared`).
         public var retryAfter: Double?
+        /// Whether a 429 was the global limit.
         public var global: Bool
+        /// The limit's scope (`X-RateLimit-Scope`).
         public var scope: String?
 
+        /// Headers as read from a response.
         public init(
             bucket: String? = nil, limit: Int? = nil, remaining: Int? = nil, resetAfter: Double? = nil,
             retryAfter: Double? = nil, global: Bool = false, scope: String? = nil
@@ -53,6 +61,7 @@ public struct RateLimitBook: Sendable {
         var confirmed: Bool
     }
 
+    /// Requests per second across every route (50 unless Discord raised the bot's).
     public var globalLimitPerSecond: Int
     private var hashes: [String: String] = [:]
     private var buckets: [String: Bucket] = [:]
@@ -62,6 +71,7 @@ public struct RateLimitBook: Sendable {
     private var globalWindowStart: Instant?
     private var globalWindowCount = 0
 
+    /// An empty book with this global limit.
     public init(globalLimitPerSecond: Int = 50) {
         self.globalLimitPerSecond = globalLimitPerSecond
     }

@@ -4,15 +4,18 @@ public import NIOHTTP1
 /// major parameter replaced) and its major parameter (channel, guild, webhook or interaction), which splits
 /// Discord's buckets.
 public struct Route: Sendable, Hashable, CustomStringConvertible {
+    /// The HTTP method.
     public var method: HTTPMethod
     /// The path after the API base, starting with `/`, already percent-encoded.
     public var path: String
     /// E.g. `POST /channels/{channel_id}/messages`.
     public var shape: String
+    /// The channel, guild or webhook id the route is under (its own limits), or empty.
     public var majorParameter: String
     /// Interaction callbacks and webhook follow-ups do not count against the global limit.
     public var exemptFromGlobalLimit: Bool
 
+    /// The route of `method` on `path` (under `/api/v10`).
     public init(_ method: HTTPMethod, _ path: String) {
         self.method = method
         self.path = path
