@@ -1,22 +1,36 @@
 /// A slash command definition, as registered with `PUT /applications/{id}/commands`.
 public struct ApplicationCommand: Codable, Sendable, Hashable {
+    /// An option's type (Discord's `ApplicationCommandOptionType`).
     public struct OptionType: DiscordIntEnum {
         public var rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// A subcommand.
         public static let subCommand = OptionType(rawValue: 1)
+        /// Text.
         public static let string = OptionType(rawValue: 3)
+        /// A whole number.
         public static let integer = OptionType(rawValue: 4)
+        /// True or false.
         public static let boolean = OptionType(rawValue: 5)
+        /// A user.
         public static let user = OptionType(rawValue: 6)
+        /// A channel.
         public static let channel = OptionType(rawValue: 7)
+        /// A role.
         public static let role = OptionType(rawValue: 8)
+        /// Any number.
         public static let number = OptionType(rawValue: 10)
+        /// A file the user attaches.
         public static let attachment = OptionType(rawValue: 11)
     }
 
+    /// A value offered for an option (fixed, or suggested by autocomplete).
     public struct Choice: Codable, Sendable, Hashable {
+        /// What the user sees (at most 100 characters).
         public var name: String
+        /// What the bot receives.
         public var value: JSONValue
+        /// A choice of this name and value.
         public init(name: String, value: JSONValue) {
             self.name = name
             self.value = value
@@ -41,14 +55,21 @@ public struct ApplicationCommand: Codable, Sendable, Hashable {
         }
     }
 
+    /// An option of a registered command.
     public struct Option: Codable, Sendable, Hashable {
+        /// The option's type.
         public var type: OptionType
+        /// The option's name (lower case, at most 32 characters).
         public var name: String
         public var description: String
+        /// Whether it must be given.
         public var required: Bool?
+        /// Whether Discord asks the bot for suggestions as it is typed.
         public var autocomplete: Bool?
+        /// The only values allowed, when fixed.
         public var choices: [Choice]?
 
+        /// An option; see each property.
         public init(
             type: OptionType, name: String, description: String, required: Bool? = nil, autocomplete: Bool? = nil,
             choices: [Choice]? = nil
@@ -62,13 +83,17 @@ public struct ApplicationCommand: Codable, Sendable, Hashable {
         }
     }
 
+    /// Discord's id, once registered.
     public var id: Snowflake?
+    /// The command's name (`upload` for `/upload`).
     public var name: String
     public var description: String
+    /// Its options.
     public var options: [Option]?
     /// 1 = chat input (slash).
     public var type: Int?
 
+    /// A command to register (`type` 1: a slash command).
     public init(id: Snowflake? = nil, name: String, description: String, options: [Option]? = nil, type: Int? = 1) {
         self.id = id
         self.name = name

@@ -1,22 +1,35 @@
 /// An interaction: a slash command, an autocomplete request or a button press.
 public struct Interaction: Codable, Sendable, Hashable {
+    /// What started the interaction.
     public struct Kind: DiscordIntEnum {
         public var rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Discord checking the endpoint (HTTP interactions only).
         public static let ping = Kind(rawValue: 1)
+        /// A slash command.
         public static let applicationCommand = Kind(rawValue: 2)
+        /// A button press.
         public static let messageComponent = Kind(rawValue: 3)
+        /// An option being typed, asking for suggestions.
         public static let autocomplete = Kind(rawValue: 4)
+        /// A modal's form sent.
         public static let modalSubmit = Kind(rawValue: 5)
     }
 
+    /// An option as the user filled it in.
     public struct Option: Codable, Sendable, Hashable {
+        /// The option's name.
         public var name: String
+        /// Its type.
         public var type: ApplicationCommand.OptionType
+        /// Its value (for an attachment, the id to look up in ``Resolved/attachments``).
         public var value: JSONValue?
+        /// A subcommand's own options.
         public var options: [Option]?
+        /// Whether this is the option being typed (autocomplete).
         public var focused: Bool?
 
+        /// An option; see each property.
         public init(
             name: String, type: ApplicationCommand.OptionType, value: JSONValue? = nil, options: [Option]? = nil,
             focused: Bool? = nil
@@ -29,19 +42,30 @@ public struct Interaction: Codable, Sendable, Hashable {
         }
     }
 
+    /// Objects the options refer to by id.
     public struct Resolved: Codable, Sendable, Hashable {
+        /// Attachments by id.
         public var attachments: [String: Attachment]?
+        /// Resolved objects.
         public init(attachments: [String: Attachment]? = nil) { self.attachments = attachments }
     }
 
+    /// The command or component the interaction is about.
     public struct Data: Codable, Sendable, Hashable {
+        /// The command's id.
         public var id: Snowflake?
+        /// The command's name.
         public var name: String?
+        /// The options given.
         public var options: [Option]?
+        /// Objects the options refer to.
         public var resolved: Resolved?
+        /// A pressed button's custom id.
         public var customID: String?
+        /// The component's type (2: a button).
         public var componentType: Int?
 
+        /// Data; see each property.
         public init(
             id: Snowflake? = nil, name: String? = nil, options: [Option]? = nil, resolved: Resolved? = nil,
             customID: String? = nil, componentType: Int? = nil
@@ -61,21 +85,30 @@ public struct Interaction: Codable, Sendable, Hashable {
         }
     }
 
+    /// The interaction's id (for the callback URL).
     public var id: Snowflake
+    /// The application it is for.
     public var applicationID: Snowflake
+    /// What started it.
     public var type: Kind
+    /// The command or component.
     public var data: Data?
+    /// The guild, or `nil` in direct messages.
     public var guildID: Snowflake?
+    /// The channel it happened in.
     public var channelID: Snowflake?
     /// Set in guilds; `user` is set in DMs.
     public var member: GuildMember?
+    /// The user, in direct messages (in a guild, ``member``'s user).
     public var user: User?
+    /// The token for responses and follow-ups (valid 15 minutes).
     public var token: String
     /// The largest attachment the bot may send in this channel, in bytes.
     public var attachmentSizeLimit: Int?
     /// The message a component was attached to.
     public var message: Message?
 
+    /// An interaction; see each property.
     public init(
         id: Snowflake, applicationID: Snowflake, type: Kind, data: Data? = nil, guildID: Snowflake? = nil,
         channelID: Snowflake? = nil, member: GuildMember? = nil, user: User? = nil, token: String,
@@ -108,26 +141,40 @@ public struct Interaction: Codable, Sendable, Hashable {
 
 /// The answer to an interaction (`POST /interactions/{id}/{token}/callback`).
 public struct InteractionResponse: Codable, Sendable, Hashable {
+    /// The kind of answer (Discord's interaction callback type).
     public struct Kind: DiscordIntEnum {
         public var rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Answers a ping.
         public static let pong = Kind(rawValue: 1)
+        /// A message.
         public static let channelMessage = Kind(rawValue: 4)
+        /// "Thinking…" now, the message later.
         public static let deferredChannelMessage = Kind(rawValue: 5)
+        /// A button press acknowledged now, its message edited later.
         public static let deferredUpdateMessage = Kind(rawValue: 6)
+        /// The button's message edited now.
         public static let updateMessage = Kind(rawValue: 7)
+        /// Autocomplete suggestions.
         public static let autocompleteResult = Kind(rawValue: 8)
     }
 
     /// Message fields, or autocomplete `choices`.
     public struct CallbackData: Codable, Sendable, Hashable {
+        /// The message's text.
         public var content: String?
+        /// Its embeds.
         public var embeds: [Embed]?
+        /// Who may be pinged.
         public var allowedMentions: AllowedMentions?
+        /// Its buttons.
         public var components: [MessageComponent]?
+        /// Message flags (64: ephemeral).
         public var flags: Int?
+        /// Autocomplete suggestions.
         public var choices: [ApplicationCommand.Choice]?
 
+        /// The data of a message answer.
         public init(message: MessagePayload) {
             self.content = message.content
             self.embeds = message.embeds
@@ -136,6 +183,7 @@ public struct InteractionResponse: Codable, Sendable, Hashable {
             self.flags = message.flags
         }
 
+        /// The data of an autocomplete answer.
         public init(choices: [ApplicationCommand.Choice]) { self.choices = choices }
 
         enum CodingKeys: String, CodingKey {
@@ -144,18 +192,23 @@ public struct InteractionResponse: Codable, Sendable, Hashable {
         }
     }
 
+    /// The kind of answer.
     public var type: Kind
+    /// Its content, when it has one.
     public var data: CallbackData?
 
+    /// An answer of this kind.
     public init(type: Kind, data: CallbackData? = nil) {
         self.type = type
         self.data = data
     }
 
+    /// Answers with a message now.
     public static func message(_ payload: MessagePayload) -> InteractionResponse {
         InteractionResponse(type: .channelMessage, data: CallbackData(message: payload))
     }
 
+    /// "Thinking…" now (only the user sees it when `ephemeral`); the message follows as an edit of the original.
     public static func deferred(ephemeral: Bool = false) -> InteractionResponse {
         InteractionResponse(
             type: .deferredChannelMessage,
@@ -163,6 +216,7 @@ public struct InteractionResponse: Codable, Sendable, Hashable {
         )
     }
 
+    /// Suggestions for the option being typed (the first 25).
     public static func autocomplete(_ choices: [ApplicationCommand.Choice]) -> InteractionResponse {
         InteractionResponse(type: .autocompleteResult, data: CallbackData(choices: Array(choices.prefix(25))))
     }
@@ -173,6 +227,7 @@ public struct InteractionResponse: Codable, Sendable, Hashable {
         InteractionResponse(type: .deferredUpdateMessage)
     }
 
+    /// Replaces the pressed button's message now.
     public static func update(_ payload: MessagePayload) -> InteractionResponse {
         InteractionResponse(type: .updateMessage, data: CallbackData(message: payload))
     }

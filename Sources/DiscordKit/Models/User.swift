@@ -1,10 +1,15 @@
 /// A Discord user (or bot).
 public struct User: Codable, Sendable, Hashable {
+    /// The user's id.
     public var id: Snowflake
+    /// The unique user name.
     public var username: String
+    /// The display name, when set.
     public var globalName: String?
+    /// Whether the user is a bot.
     public var bot: Bool?
 
+    /// A user; see each property.
     public init(id: Snowflake, username: String, globalName: String? = nil, bot: Bool? = nil) {
         self.id = id
         self.username = username
@@ -23,10 +28,14 @@ public struct User: Codable, Sendable, Hashable {
 
 /// A user's membership in a guild.
 public struct GuildMember: Codable, Sendable, Hashable {
+    /// The member's user (absent in a message's `member`, whose author it is).
     public var user: User?
+    /// The member's nickname in the guild.
     public var nick: String?
+    /// The ids of the member's roles.
     public var roles: [Snowflake]
 
+    /// A member; see each property.
     public init(user: User? = nil, nick: String? = nil, roles: [Snowflake] = []) {
         self.user = user
         self.nick = nick
@@ -43,9 +52,12 @@ public struct GuildMember: Codable, Sendable, Hashable {
 
 /// `GET /applications/@me` (only what a bot needs).
 public struct Application: Codable, Sendable, Hashable {
+    /// The application's id.
     public var id: Snowflake
+    /// Its name.
     public var name: String
 
+    /// An application of this id and name.
     public init(id: Snowflake, name: String) {
         self.id = id
         self.name = name
@@ -54,10 +66,14 @@ public struct Application: Codable, Sendable, Hashable {
 
 /// A guild, with the boost tier that sets its upload limit.
 public struct Guild: Codable, Sendable, Hashable {
+    /// The guild's id.
     public var id: Snowflake
+    /// Its name.
     public var name: String
+    /// Its boost tier (0–3), which sets its upload limit.
     public var premiumTier: Int?
 
+    /// A guild; see each property.
     public init(id: Snowflake, name: String, premiumTier: Int? = nil) {
         self.id = id
         self.name = name
@@ -81,11 +97,16 @@ public struct Guild: Codable, Sendable, Hashable {
 
 /// A channel (only the fields a bot needs).
 public struct Channel: Codable, Sendable, Hashable {
+    /// The channel's id.
     public var id: Snowflake
+    /// Its type (0: guild text, 1: direct message).
     public var type: Int
+    /// Its guild, for a guild channel.
     public var guildID: Snowflake?
+    /// Its name, when it has one.
     public var name: String?
 
+    /// A channel; see each property.
     public init(id: Snowflake, type: Int = 0, guildID: Snowflake? = nil, name: String? = nil) {
         self.id = id
         self.type = type
