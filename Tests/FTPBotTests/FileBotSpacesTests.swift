@@ -101,6 +101,24 @@ import SeedTestSupport
         }
     }
 
+    /// An upload of unannounced size that runs past its owner's quota is refused, and logged as what it is: the
+    /// upload's own doing, at info (before, a warning, as if the cluster had failed). Operators' warnings are left
+    /// for nodes and the catalog.
+    @Test func uploadsRefusedForTheirOwnSizeAreNoWarning() async throws {
+        let logs = CapturedLogs()
+        let h = try await FileBotHarness.start(settings: FileBotSettings(quota: UploadQuota(maxBytes: 100)), logger: logs.logger)
+        let a = Caller(id: "501", displayName: "ana", space: Space.guild("1")!)
+        let refused = await h.bot.upload("big.bin", size: nil, by: a) { Bytes(data: Data(count: 300)) }
+        await h.stop()
+        guard case .overQuota? = refused.failureValue?.reason else {
+            Issue.record("not refused for the quota: \(refused)")
+            return
+        }
+        let failures = logs.messages.filter { $0.message == "upload failed" }
+        #expect(!failures.isEmpty && failures.allSatisfy { $0.level == .info }, "\(failures)")
+        #expect(!logs.messages.contains { $0.level >= .warning }, "\(logs.messages.filter { $0.level >= .warning })")
+    }
+
     @Test func statusNamesTheProblemInPlainWords() async throws {
         try await FileBotHarness.with { h in
             await h.nodes[1].kill()

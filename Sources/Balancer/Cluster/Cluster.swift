@@ -337,8 +337,10 @@ public actor Cluster {
         self.eventSink.finish()
     }
 
-    /// Checked scalar by scalar and in bytes: `Character` comparisons miss a `/` that Swift folds together with a
-    /// combining mark, and file systems limit names to 255 bytes, not characters.
+    /// Whether `name` can name a file on every node: 1 to ``FileNames/maxBytes`` bytes of UTF-8, not starting with
+    /// `.` (hidden files, `.` and `..`), without `/`, `\` or control characters. Checked scalar by scalar and in
+    /// bytes: `Character` comparisons miss a `/` that Swift folds together with a combining mark, and file systems
+    /// limit names to 255 bytes, not characters.
     public static func isValidName(_ name: String) -> Bool {
         let scalars = name.unicodeScalars
         return !scalars.isEmpty && name.utf8.count <= FileNames.maxBytes && scalars.first != "."

@@ -6,11 +6,13 @@ public struct ClusterError: Error, Sendable, Hashable, CustomStringConvertible {
         case noNodeAvailable
         /// Fewer replicas than required could be written.
         case insufficientReplicas
+        /// No file of that name in the space.
         case notFound
         /// Every replica failed during a download.
         case allReplicasFailed
         /// The bytes read back do not match the checksum recorded at upload.
         case checksumMismatch
+        /// The name cannot name a file (see ``Cluster/isValidName(_:)``).
         case invalidName
         /// The name exists already (upload with ``NameCollisionPolicy/reject``).
         case nameTaken

@@ -58,10 +58,20 @@ public struct FileBot: Sendable {
                 wasCleaned: name != requested, collidedWith: file.name != name ? name : nil))
         } catch {
             await self.cluster.cancel(reservation)  // no-op when the upload used it
-            // A refusal is the upload's own doing (a sender that stopped, a size over the limit): no warning.
-            self.logger.log(level: error is Refusal ? .info : .warning, "upload failed", metadata: [
+            // What the upload brought on itself (a sender that stopped, a size over the limit or the quota) is no
+            // fault of the cluster's: no warning.
+            self.logger.log(level: Self.isUploadsOwnDoing(error) ? .info : .warning, "upload failed", metadata: [
                 "space": "\(caller.space)", "file": "\(name)", "by": "\(caller.id)", "error": "\(error)"])
             return .failure(await self.refusal(for: error, name: name, size: size, caller: caller))
+        }
+    }
+
+    /// Whether an upload failed for what it brought itself rather than for the cluster or a node.
+    private static func isUploadsOwnDoing(_ error: any Error) -> Bool {
+        if error is Refusal { return true }
+        switch (error as? ClusterError)?.code {
+        case .quotaExceeded, .sizeExceeded, .incompleteSource, .invalidName, .nameTaken, .nameBusy: return true
+        default: return false
         }
     }
 
