@@ -2,7 +2,7 @@
 public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
     /// The three-digit reply code.
     public var code: Int
-    /// The text, one element per line (without the code).
+    /// The text, one element per line (without the code). No lines at all is sent as one empty line.
     public var lines: [String]
 
     /// A reply of `code` with `text`; a text with newlines becomes a multi-line reply.
@@ -11,18 +11,17 @@ public struct FTPReply: Sendable, Hashable, CustomStringConvertible {
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// A reply of `code` with these lines (at least one).
+    /// A reply of `code` with these lines (none is one empty line: a reply always has a line).
     public init(_ code: Int, lines: [String]) {
-        precondition(!lines.isEmpty, "a reply has at least one line")
         self.code = code
-        self.lines = lines
+        self.lines = lines.isEmpty ? [""] : lines
     }
 
     /// The wire form. Multi-line replies use `code-` on the first line, the code and a space on the last,
     /// and indent the inner lines by one space so none of them can be mistaken for the terminating line.
     public var encoded: String {
-        if self.lines.count == 1 {
-            return "\(self.code) \(Self.clean(self.lines[0]))\r\n"
+        if self.lines.count <= 1 {
+            return "\(self.code) \(Self.clean(self.lines.first ?? ""))\r\n"
         }
         var out = Self.opening(self.code, self.lines[0])
         for line in self.lines.dropFirst().dropLast() {

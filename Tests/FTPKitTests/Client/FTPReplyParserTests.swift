@@ -18,6 +18,16 @@ import SeedTestSupport
         #expect(try feed(["200"]) == [FTPReply(200, "")])
     }
 
+    /// A reply built with no lines (or emptied afterwards) is one empty line on the wire, never a trap: before,
+    /// `FTPReply(200, lines: [])` stopped the process on a precondition.
+    @Test func aReplyWithoutLinesIsOneEmptyLine() throws {
+        #expect(FTPReply(200, lines: []).encoded == "200 \r\n")
+        var emptied = FTPReply(211, lines: ["a", "b"])
+        emptied.lines = []
+        #expect(emptied.encoded == "211 \r\n")
+        #expect(try feed([String(FTPReply(200, lines: []).encoded.dropLast(2))]) == [FTPReply(200, "")])
+    }
+
     @Test(arguments: ["", "abc", "99 x", "600 x", "2000 x", "20x x", "200/x"])
     func malformedLines(_ line: String) {
         var p = FTPReplyParser()
