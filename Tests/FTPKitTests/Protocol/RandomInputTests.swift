@@ -64,6 +64,16 @@ import SeedTestSupport
                     "\(base) + \(argument.debugDescription)")
             #expect(resolved.description.unicodeScalars.first == "/")
             #expect(FTPPath(resolved.description) == resolved, "normalizing twice changed \(resolved)")
+            // Built from components or appended to, as a library caller may: the same guarantees.
+            let pieces = (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+                String(decoding: self.randomBytes(&rng, pieces: 0...3), as: UTF8.self)
+            }
+            for built in [FTPPath(components: pieces), base.appending(argument)] {
+                let parts = built.components.map { Array($0.unicodeScalars) }
+                #expect(!parts.contains { $0.isEmpty || $0 == ["."] || $0 == [".", "."] || $0.contains("/") },
+                        "\(pieces.map(\.debugDescription)) / \(argument.debugDescription)")
+                #expect(FTPPath(built.description) == built, "\(built.components)")
+            }
         }
     }
 
