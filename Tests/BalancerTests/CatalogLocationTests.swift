@@ -4,6 +4,16 @@ import SeedTestSupport
 
 /// How operators write where the catalog is, and what a malformed location answers.
 @Suite(.tags(.unit), .inTestSet(.unit)) struct CatalogLocationTests {
+    /// A node's configuration describes itself without its password, so logging it cannot leak the password.
+    @Test func nodeConfigurationsHideTheirPassword() {
+        var node = NodeConfiguration(name: "n1", host: "10.8.0.2", port: 2121, user: "bot", password: "node-s3cret", directory: "files")
+        #expect("\(node)" == "n1 (ftp://bot@10.8.0.2:2121/files)")
+        node.directory = "/srv/seed"
+        for text in ["\(node)", String(reflecting: node), "\([node])", String(describing: Optional(node))] {
+            #expect(!text.contains("node-s3cret"), "\(text)")
+        }
+    }
+
     @Test func sqliteLocations() throws {
         #expect(try CatalogLocation(parsing: "sqlite:/var/lib/ftpbot/catalog.sqlite") == .sqlite(path: "/var/lib/ftpbot/catalog.sqlite"))
         #expect(try CatalogLocation(parsing: "sqlite:///srv/c.sqlite") == .sqlite(path: "/srv/c.sqlite"))

@@ -1,7 +1,7 @@
 public import FTPKit
 
-/// One FTP server of the cluster.
-public struct NodeConfiguration: Sendable, Hashable {
+/// One FTP server of the cluster. Its descriptions leave the password out, so a configuration can be logged.
+public struct NodeConfiguration: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     /// A unique name for the node (in listings, status and the catalog).
     public var name: String
     /// The FTP server's host.
@@ -47,4 +47,13 @@ public struct NodeConfiguration: Sendable, Hashable {
     }
 
     func path(_ name: String) -> String { self.directory.hasSuffix("/") ? self.directory + name : self.directory + "/" + name }
+
+    /// `name (ftp://user@host:port/directory)`, without the password.
+    public var description: String {
+        let directory = self.directory.hasPrefix("/") ? self.directory : "/" + self.directory
+        return "\(self.name) (ftp\(self.ftps == nil ? "" : "s")://\(self.user)@\(self.host):\(self.port)\(directory))"
+    }
+
+    /// The same as ``description``: the password stays out of `String(reflecting:)` and debuggers' summaries too.
+    public var debugDescription: String { self.description }
 }

@@ -6,8 +6,9 @@ public protocol FTPAuthenticator: Sendable {
     func authenticate(user: String, password: String, client: String) async -> FTPUser?
 }
 
-/// Accepts a fixed set of users with plain-text passwords: for tests and embedding, never for production.
-public struct StaticAuthenticator: FTPAuthenticator {
+/// Accepts a fixed set of users with plain-text passwords: for tests and embedding, never for production. Its
+/// descriptions name the users, never their passwords.
+public struct StaticAuthenticator: FTPAuthenticator, CustomStringConvertible, CustomDebugStringConvertible {
     /// Users by name, with their plain-text passwords.
     public var users: [String: (password: String, user: FTPUser)]
 
@@ -17,6 +18,12 @@ public struct StaticAuthenticator: FTPAuthenticator {
         for u in users { map[u.name] = (u.password, FTPUser(name: u.name, permissions: u.permissions)) }
         self.users = map
     }
+
+    /// `StaticAuthenticator(alice, bob)`: the user names only.
+    public var description: String { "StaticAuthenticator(\(self.users.keys.sorted().joined(separator: ", ")))" }
+
+    /// The same as ``description``.
+    public var debugDescription: String { self.description }
 
     public func authenticate(user: String, password: String, client: String) async -> FTPUser? {
         guard let entry = self.users[user], PasswordHasher.constantTimeEqual(Array(entry.password.utf8), Array(password.utf8))

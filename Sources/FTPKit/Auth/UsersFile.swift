@@ -9,7 +9,7 @@ package import Foundation
 /// `root` is a directory of the server's storage that becomes the user's `/` (default `/`).
 public struct UsersFile: Sendable, Hashable {
     /// One user, as written in the file.
-    public struct Entry: Sendable, Hashable, Codable {
+    public struct Entry: Sendable, Hashable, Codable, CustomStringConvertible, CustomDebugStringConvertible {
         /// The login name (letters, digits, `._-@`; at most 64).
         public var name: String
         /// The password hash made by ``PasswordHasher/hash(_:iterations:)``; anything else (plain text) is refused when the file
@@ -64,6 +64,15 @@ public struct UsersFile: Sendable, Hashable {
             guard self.uploadRate != nil || self.downloadRate != nil else { return nil }
             return FTPBandwidthLimits(uploadBytesPerSecond: self.uploadRate?.value, downloadBytesPerSecond: self.downloadRate?.value)
         }
+
+        /// `Entry(alice, root /alice, read, write)`: without the password hash (a hash can still be attacked
+        /// offline, so it stays out of logs).
+        public var description: String {
+            "Entry(\(self.name), root \(self.root ?? "/"), \((self.permissions ?? ["all"]).joined(separator: ", ")))"
+        }
+
+        /// The same as ``description``.
+        public var debugDescription: String { self.description }
 
         /// The entry's address policy (validated when the file is read).
         public var addressPolicy: FTPAddressPolicy {

@@ -8,8 +8,8 @@ public import NIOPosix
 /// lost or timed-out control connection) and keeps idle ones alive with NOOP so servers' idle timeouts do not
 /// close them.
 public actor FTPConnectionPool {
-    /// Where the pool connects and how many connections it keeps.
-    public struct Configuration: Sendable {
+    /// Where the pool connects and how many connections it keeps. Its descriptions leave the password out.
+    public struct Configuration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
         /// The server's host.
         public var host: String
         /// The server's port.
@@ -44,6 +44,14 @@ public actor FTPConnectionPool {
             self.keepAliveInterval = keepAliveInterval
             self.idleTimeout = idleTimeout
         }
+
+        /// `ftp://user@host:port, up to N connections`, without the password.
+        public var description: String {
+            "ftp\(self.client.ftps == nil ? "" : "s")://\(self.user)@\(self.host):\(self.port), up to \(self.maxConnections) connections"
+        }
+
+        /// The same as ``description``, so the password stays out of `String(reflecting:)` too.
+        public var debugDescription: String { self.description }
     }
 
     /// The settings the pool was made with.
