@@ -2,14 +2,19 @@ import Foundation
 
 /// Renders transfer progress as one line of text: `[██████░░░░] 60% · 12.0 MiB of 20.0 MiB · 4.0 MiB/s`.
 public enum ProgressBar {
+    /// The line for `done` bytes of `total` (unknown: `nil`) after `elapsed`. Any values give a line: a total of
+    /// zero or less counts as unknown, progress is shown between 0 and 100 %, and a width below zero as zero.
     /// - Parameter bytes: how sizes are written (``bytes(_:)`` by default; an application passes its own to keep one
     ///   style everywhere).
     public static func render(
         done: Int64, total: Int64?, elapsed: Duration, width: Int = 12, bytes: (Int64) -> String = ProgressBar.bytes
     ) -> String {
         let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 0.001)
-        let rate = bytes(Int64(Double(done) / seconds)) + "/s"
+        // A rate past what Int64 holds (a huge count over a tiny time) is shown as the largest, not trapped on.
+        let perSecond = Double(done) / seconds
+        let rate = bytes(perSecond < 9.2e18 ? Int64(max(perSecond, -9.2e18)) : .max) + "/s"
         guard let total, total > 0 else { return "\(bytes(done)) · \(rate)" }
+        let width = max(width, 0)
         let fraction = min(max(Double(done) / Double(total), 0), 1)
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
