@@ -256,7 +256,11 @@ struct BotConfiguration: Decodable, Sendable {
         case .dataCorrupted(let context) where !context.codingPath.isEmpty:
             return Problem(location: path(context), message: context.debugDescription)
         case .dataCorrupted(let context):
-            return Problem(location: path(context), message: JSONSyntax.problem(in: data) ?? context.debugDescription)
+            if let syntax = JSONSyntax.problem(in: data) { return Problem(location: path(context), message: syntax) }
+            if let misfit = JSONNumberMisfit.find(decoding: BotConfiguration.self, in: data) {
+                return Problem(location: "\(file): \(misfit.path)", message: misfit.problem)
+            }
+            return Problem(location: path(context), message: context.debugDescription)
         @unknown default:
             return Problem(location: file, message: "\(error)")
         }

@@ -84,6 +84,9 @@ struct ServerConfigFile: Codable {
             let key = c.codingPath.map(\.stringValue).joined(separator: ".")
             throw LoadError(description: "configuration \(path): '\(key)' is \(c.debugDescription)")
         } catch {
+            if let misfit = JSONSyntax.problem(in: data) == nil ? JSONNumberMisfit.find(decoding: ServerConfigFile.self, in: data) : nil {
+                throw LoadError(description: "configuration \(path): '\(misfit.path)': \(misfit.problem)")
+            }
             throw LoadError(description: "configuration \(path) is " + (JSONSyntax.problem(in: data) ?? "not valid JSON"))
         }
     }

@@ -864,6 +864,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try #"{"localNodes": 1, "http": {"address": "[::1]:0", "linkLifetime": 200}}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code8, err8) = try await Self.checkConfig(path)
         #expect(code8 == 1 && err8.contains("http.linkLifetime: 200 hours is longer than http.maxLinkLifetime (168 hours)"), "\(err8)")
+        // A number its field cannot hold is named, beside a fraction where one is allowed (before: "The given data
+        // was not valid JSON.", for a file that is valid JSON).
+        try #"{"localNodes": 2, "http": {"linkLifetime": 2.5}, "replicas": 1.5}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let (code9, err9) = try await Self.checkConfig(path)
+        #expect(code9 == 1 && err9.contains("\(path): replicas: 1.5 is not a whole number") && !err9.contains("not valid JSON"), "\(err9)")
         try #"{"localNodes": 2, "spaces": {"123": "team", "456": "team"}, "directMessages": "refuse", "onNameCollision": "replace", "downloadCheck": "sha256", "maintenanceSpacesPerRound": 16}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let (code5, err5) = try await Self.checkConfig(path)

@@ -175,7 +175,10 @@ public struct UsersFile: Sendable, Hashable {
     static func describe(_ error: any Error, data: Data) -> String {
         switch error as? DecodingError {
         case .dataCorrupted(let c) where !c.codingPath.isEmpty: return "not valid: \(path(c)): \(c.debugDescription)"
-        case .dataCorrupted(let c): return JSONSyntax.problem(in: data) ?? "not valid: \(c.debugDescription)"
+        case .dataCorrupted(let c):
+            if let syntax = JSONSyntax.problem(in: data) { return syntax }
+            if let misfit = JSONNumberMisfit.find(decoding: Document.self, in: data) { return "not valid: \(misfit.path): \(misfit.problem)" }
+            return "not valid: \(c.debugDescription)"
         case .keyNotFound(let k, let c): return "not valid: missing '\(k.stringValue)' at \(path(c))"
         case .typeMismatch(_, let c), .valueNotFound(_, let c): return "not valid: wrong type at \(path(c))"
         default: return "not valid: \(error)"

@@ -23,6 +23,13 @@ package enum JSONSyntax {
         if plain.hasPrefix("Unexpected end of file") {
             return "not valid JSON: it ends too early (an unclosed '{', '[' or string?)"
         }
+        // "Number 1e400 is not representable in Swift.": placed by finding the number's text.
+        if plain.hasPrefix("Number "), let end = plain.range(of: " is not representable") {
+            let number = String(plain[plain.index(plain.startIndex, offsetBy: 7)..<end.lowerBound])
+            guard let at = data.firstRange(of: Data(number.utf8)) else { return "not valid JSON: the number \(number) is out of range" }
+            let (line, column) = Self.lineAndColumn(ofByte: at.lowerBound - data.startIndex, in: data)
+            return "not valid JSON: the number \(number) is out of range at line \(line), column \(column)"
+        }
         let marker = " around character "
         guard let range = plain.range(of: marker), let offset = Int(plain[range.upperBound...]) else {
             return "not valid JSON"

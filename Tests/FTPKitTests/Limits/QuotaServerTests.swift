@@ -110,6 +110,9 @@ import SeedTestSupport
         } throws: { error in
             "\(error)".hasPrefix("users file \(dir.path)/u.json is not valid JSON: ") && "\(error)".contains(" at line 2, column ")
         }
+        #expect(throws: FTPConfigurationError("users file \(dir.path)/u.json is not valid: users[0].quotaFiles: 2.5 is not a whole number")) {
+            _ = try load(#""quotaFiles": 2.5"#)
+        }
         #expect(throws: FTPConfigurationError("users file \(dir.path)/u.json, entry 1 ('a'): uploadRate must be at least 1K per second")) {
             _ = try load(#""uploadRate": 10"#)
         }

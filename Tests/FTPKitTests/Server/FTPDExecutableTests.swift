@@ -383,6 +383,9 @@ import Testing
             ("{\n  \"memory\": true,\n  \"anonymous\": tru\n}", "is not valid JSON: invalid value at line 3, column "),
             (#"{"memory": true,"#, "it ends too early"),
             (#"{"memory": "yes"}"#, "wrong type for 'memory'"),
+            // Valid JSON whose number its option cannot hold: named, not called invalid JSON.
+            (#"{"memory": true, "anonymous": true, "port": 21.5}"#, "'port': 21.5 is not a whole number"),
+            (#"{"memory": true, "anonymous": true, "maxSessions": 1e30}"#, "'maxSessions': 1e+30 is out of range"),
             ("{\(tls), \"tlsMinVersion\": \"1.1\"}", "must be 1.2 or 1.3"),
             ("{\(tls), \"tlsCipherSuites\": \"TLS_AES_256\"}", "invalid TLS 1.3 cipher suites"),
             ("{\(tls), \"tlsGroups\": \"P-999\"}", "invalid key exchange groups"),

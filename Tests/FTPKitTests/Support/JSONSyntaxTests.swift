@@ -43,4 +43,32 @@ import SeedTestSupport
             == "not valid JSON: invalid value at line 2, column 1")
         #expect(JSONSyntax.describe(detail: "Something new", in: data) == "not valid JSON")
     }
+
+    private struct Settings: Decodable {
+        struct Node: Decodable { var port: Int }
+        var replicas: Int?
+        var hours: Double?
+        var nodes: [Node]?
+    }
+
+    private func misfit(_ text: String) -> String? {
+        JSONNumberMisfit.find(decoding: Settings.self, in: Data(text.utf8)).map { "\($0.path): \($0.problem)" }
+    }
+
+    /// JSONDecoder refuses `1.5` or `1e30` in an integer field as "not valid JSON", without a place: the number
+    /// is named instead, and numbers fields may hold (a fraction in a Double field) are left alone.
+    @Test func aNumberItsFieldCannotHoldIsNamed() {
+        #expect(self.misfit(#"{"replicas": 1.5}"#) == "replicas: 1.5 is not a whole number")
+        #expect(self.misfit(#"{"hours": 2.5, "replicas": 99999999999999999999}"#)?.hasPrefix("replicas: ") == true)
+        #expect(self.misfit(#"{"hours": 2.5, "replicas": 99999999999999999999}"#)?.hasSuffix(" is out of range") == true)
+        #expect(self.misfit(#"{"hours": 2.5, "nodes": [{"port": 21}, {"port": 21.5}]}"#) == "nodes[1].port: 21.5 is not a whole number")
+        // Two misfits: the first (in key order) is named.
+        #expect(self.misfit(#"{"replicas": 1.5, "nodes": [{"port": 2.5}]}"#) == "nodes[0].port: 2.5 is not a whole number")
+        // Nothing to name: a document that decodes, one whose trouble is not a number, or one that does not parse.
+        #expect(self.misfit(#"{"hours": 2.5}"#) == nil)
+        #expect(self.misfit(#"{"replicas": "two", "hours": 0.5}"#) == nil)
+        #expect(self.misfit(#"{"replicas": 1.5"#) == nil)
+        // A number too large for any type is a syntax problem, placed.
+        #expect(self.problem(#"{"hours": 1e400}"#) == "not valid JSON: the number 1e400 is out of range at line 1, column 11")
+    }
 }
