@@ -298,6 +298,10 @@ struct BotConfiguration: Decodable, Sendable {
     func problems(environment: [String: String]) -> [Problem] {
         var problems: [Problem] = []
         func add(_ location: String, _ message: String) { problems.append(Problem(location: location, message: message)) }
+        // Read by applyEnvironment only when it is a number: anything else would be ignored without a word.
+        if let replicas = environment["FTPBOT_REPLICAS"], Int(replicas) == nil {
+            add("FTPBOT_REPLICAS", "'\(replicas)' is not a whole number")
+        }
         if let strategy, PlacementStrategies.named(strategy) == nil {
             add("strategy", "unknown strategy '\(strategy)' (known: \(PlacementStrategies.all.map(\.name).joined(separator: ", ")))")
         }

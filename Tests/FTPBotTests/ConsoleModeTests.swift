@@ -373,6 +373,11 @@ import Testing
         let (status, out, err) = try await run("", in: dir, arguments: ["--config", "etc/bot.json", "--check-config"])
         #expect(status == 0, "\(err)")
         #expect(out.contains("catalog sqlite:\(etc.path)/state/catalog.sqlite ("), "\(out)")
+        // An environment override that is not a number is reported, with or without a file (before: ignored).
+        for arguments in [["--config", "etc/bot.json", "--check-config"], ["--check-config"]] {
+            let (bad, _, badErr) = try await run("", in: dir, environment: ["FTPBOT_REPLICAS": "two"], arguments: arguments)
+            #expect(bad == 1 && badErr.contains("FTPBOT_REPLICAS: 'two' is not a whole number"), "\(arguments): \(badErr)")
+        }
     }
 
     /// A web address that cannot be had is one sentence naming it (before: `bind(descriptor:ptr:bytes:): Address
