@@ -136,6 +136,15 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         let whole = events([body[...]])
         let split = events([body[..<cut], body[cut...]])
         check(whole == split, "multipart events depend on the split at \(cut)")
+        // A part's file name never carries the client's directories.
+        for case .part(let headers) in whole ?? [] {
+            guard let filename = MultipartParser.disposition(headers["content-disposition"] ?? "").filename else { continue }
+            check(!filename.contains("/") && !filename.contains("\\"), "file name \(filename.debugDescription) keeps a separator")
+        }
+        // The disposition header alone, as arbitrary text.
+        if let filename = MultipartParser.disposition(Self.text(body)).filename {
+            check(!filename.contains("/") && !filename.contains("\\"), "file name \(filename.debugDescription) keeps a separator")
+        }
     }
 
     /// Data events joined (the parser may hand one part's data over in any number of pieces).

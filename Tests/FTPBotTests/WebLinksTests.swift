@@ -262,6 +262,22 @@ import Testing
             #expect(try await w.h.bot.get(hostile, by: Self.ana).get().count == 1_500_000)
             // The same link as JSON is used up too.
             #expect(try await w.status("-H", "Accept: application/json", "-F", "file=@\(file)", w.url(form)) == 404)
+            // Names as curl and browsers write them (the HTML form-data encoding): a Windows path keeps its last
+            // component, a quote arrives as %22 and is read back as a quote (before: "C:fakepathwin.txt" and
+            // "say %22hi%22.txt").
+            for (sent, stored) in [(#"C:\fakepath\win.txt"#, "win.txt"), ("../../up.txt", "up.txt")] {
+                let link = await w.links.uploadLink(for: Self.ana)
+                #expect(try await w.status("-F", "file=@\(file);filename=\(sent)", w.url(link)) == 201, "\(sent)")
+                #expect(try await w.h.bot.get(stored, by: Self.ana).get().count == 1_500_000, "\(sent)")
+            }
+            let quotedDirectory = Self.temporaryFile("quoted")
+            try FileManager.default.createDirectory(atPath: quotedDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: quotedDirectory) }
+            let quoted = quotedDirectory + #"/say "hi".pdf"#
+            try Data(Self.data.prefix(10)).write(to: URL(fileURLWithPath: quoted))
+            let quoteLink = await w.links.uploadLink(for: Self.ana)
+            #expect(try await w.status("-F", "file=@\(quoted)", w.url(quoteLink)) == 201)
+            #expect(try await w.h.bot.get(#"say "hi".pdf"#, by: Self.ana).get().count == 10)
 
             // Too large for the per-file limit: 413, nothing stored, and the link still works for a smaller file.
             let big = Self.temporaryFile("big.bin")

@@ -263,5 +263,24 @@ import SeedTestSupport
         #expect(MultipartParser.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
         let (name, filename) = MultipartParser.disposition("form-data; name=\"file\"; filename=\"a.txt\"; filename*=UTF-8''%C3%A9.txt")
         #expect(name == "file" && filename == "é.txt")
+        // Browsers and curl: backslashes as they are, a quote as %22 (or, from older clients, \"), line breaks as
+        // %0D%0A; only the last path component is the name.
+        let cases: [(String, String?)] = [
+            (#"form-data; name="file"; filename="C:\fakepath\report.pdf""#, "report.pdf"),
+            (#"form-data; name="file"; filename="say %22hi%22.txt""#, #"say "hi".txt"#),
+            (#"form-data; name="file"; filename="say \"hi\".txt""#, #"say "hi".txt"#),
+            (#"form-data; name="file"; filename="a%0Ab%0d.txt""#, "a\nb\r.txt"),
+            (#"form-data; name="file"; filename="100%41%.txt""#, "100%41%.txt"),
+            (#"form-data; name="file"; filename="../../etc/passwd""#, "passwd"),
+            (#"form-data; name="file"; filename="dir/""#, "dir"),
+            (#"form-data; name="file"; filename="/\/""#, ""),
+            ("form-data; name=\"file\"; filename=\"a/\u{301}b\"", "\u{301}b"),
+            (#"form-data; name="file"; filename="""#, ""),
+            (#"form-data; name="file"; filename*=UTF-8''a%2Fb%5Cc.txt"#, "c.txt"),
+            (#"form-data; name="file"; filename="trailing\""#, "trailing"),
+        ]
+        for (header, expected) in cases {
+            #expect(MultipartParser.disposition(header).filename == expected, "\(header)")
+        }
     }
 }

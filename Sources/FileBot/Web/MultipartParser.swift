@@ -196,7 +196,13 @@ public struct MultipartParser: Sendable {
     }
 
     /// The `name` and `filename` of a part's `Content-Disposition: form-data; name="file"; filename="a.pdf"`
-    /// (quoted strings with backslash escapes; `filename*` of RFC 5987 preferred when present).
+    /// (`filename*` of RFC 5987 preferred when present).
+    ///
+    /// Read as browsers and curl write them (the HTML standard's form-data encoding): a backslash is an ordinary
+    /// character — only `\"`, from older clients, stands for a quote — and `%22`, `%0D`, `%0A` stand for the quote and
+    /// line breaks they escape. Before, `\` was taken as an escape everywhere, so `C:\fakepath\report.pdf` became
+    /// `C:fakepathreport.pdf`, and a quote arrived as `%22`. The filename is then its last component after `/` or `\`
+    /// (RFC 7578, section 4.2: a client's directories are not the server's).
     public static func disposition(_ value: String) -> (name: String?, filename: String?) {
         var parameters: [String: String] = [:]
         var rest = Substring(value)
@@ -210,11 +216,20 @@ public struct MultipartParser: Sendable {
             var parsed = ""
             if rest.first == "\"" {
                 rest = rest.dropFirst()
-                var escaped = false
                 while let c = rest.first {
                     rest = rest.dropFirst()
-                    if escaped { parsed.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { break } else { parsed.append(c) }
+                    // `\"` is an escaped quote unless no other quote follows: then it is a literal backslash
+                    // (a name ending in one, as browsers send it) and the string's closing quote.
+                    if c == "\\", rest.first == "\"", rest.dropFirst().contains("\"") {
+                        parsed.append("\"")
+                        rest = rest.dropFirst()
+                    } else if c == "\"" {
+                        break
+                    } else {
+                        parsed.append(c)
+                    }
                 }
+                parsed = Self.formDataUnescaped(parsed)
             } else {
                 let end = rest.firstIndex(of: ";") ?? rest.endIndex
                 parsed = rest[..<end].trimmingCharacters(in: .whitespaces)
@@ -228,6 +243,37 @@ public struct MultipartParser: Sendable {
         {
             filename = decoded
         }
-        return (parameters["name"], filename)
+        return (parameters["name"], filename.map(Self.lastComponent))
+    }
+
+    /// `%22`, `%0D` and `%0A` (any case) as the characters they stand for; nothing else is decoded, since browsers
+    /// escape nothing else (a name with `%41` in it means `%41`).
+    private static func formDataUnescaped(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let percent = rest.firstIndex(of: "%") {
+            out += rest[..<percent]
+            let code = rest[percent...].dropFirst().prefix(2).uppercased()
+            switch code {
+            case "22": out += "\""
+            case "0D": out += "\r"
+            case "0A": out += "\n"
+            default:
+                out += "%"
+                rest = rest[rest.index(after: percent)...]
+                continue
+            }
+            rest = rest[percent...].dropFirst(3)
+        }
+        return out + rest
+    }
+
+    /// The part after the last `/` or `\\` (empty for a name of separators only, which no file can take). Split on
+    /// scalars: a separator that Swift folds together with a combining mark is still one.
+    private static func lastComponent(_ name: String) -> String {
+        let scalars = name.unicodeScalars
+        let last = scalars.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last
+        return last.map { String(String.UnicodeScalarView($0)) } ?? ""
     }
 }
