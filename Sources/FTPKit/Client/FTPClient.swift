@@ -268,8 +268,11 @@ public actor FTPClient {
     }
 
     func send(_ line: String) async throws(FTPClientError) {
-        guard !line.contains("\r"), !line.contains("\n") else {
-            throw FTPClientError(.invalidState, "a command or path must not contain line breaks")
+        // Checked on the bytes: a CR, an LF or a NUL in a path would end the command there and send the rest as
+        // another one (`DELE a\r\nDELE b`). Not with Character comparisons, which see "\r\n" as one character
+        // that is neither "\r" nor "\n" (the check held only through Foundation's substring overload).
+        guard !line.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+            throw FTPClientError(.invalidState, "a command or path must not contain line breaks or NUL characters")
         }
         do {
             try await self.channel.writeAndFlush(ByteBuffer(string: line + "\r\n"))

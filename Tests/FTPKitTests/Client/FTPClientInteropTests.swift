@@ -118,6 +118,30 @@ struct Chunks: AsyncSequence, Sendable {
         }
     }
 
+    /// A path with a line break or a NUL in it never reaches the server: it would end the command there and send
+    /// the rest as a command of its own (`DELE a\r\nDELE b` deletes both). Refused before anything is sent, and the
+    /// session goes on.
+    @Test(arguments: ClientTarget.Kind.allCases)
+    func pathsCannotSmuggleCommands(_ kind: ClientTarget.Kind) async throws {
+        try await withTarget(kind) { t in
+            let client = try await t.connect()
+            try await client.upload(Chunks(data: Data("keep".utf8), size: 10), to: t.path("kept.txt"))
+            for path in [t.path("x\r\nDELE ") + t.path("kept.txt"), t.path("x\nDELE kept.txt"), t.path("x\rDELE kept.txt"),
+                         t.path("kept.txt\0.bak")] {
+                do {
+                    try await client.delete(path)
+                    Issue.record("\(path.debugDescription) was sent")
+                } catch let e as FTPClientError {
+                    #expect(e.code == .invalidState && e.replyCode == nil, "\(e)")
+                }
+                await #expect(throws: FTPClientError.self) { try await client.rename(path, to: t.path("moved.txt")) }
+            }
+            #expect(try await client.size(of: t.path("kept.txt")) == 4)
+            try await client.noop()
+            try await client.quit()
+        }
+    }
+
     @Test(arguments: ClientTarget.Kind.allCases)
     func filesAndResume(_ kind: ClientTarget.Kind) async throws {
         try await withTarget(kind) { t in
