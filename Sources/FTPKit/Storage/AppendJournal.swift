@@ -33,7 +33,10 @@ struct AppendJournal: Sendable, Hashable {
             let size = UInt64(fields[2]), fields[3] == "0" || fields[3] == "1"
         else { return nil }
         let name = String(lines[2].dropLast())
-        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), !name.contains("\0") else { return nil }
+        // On the bytes: this file has no Foundation, so `contains("/")` would compare Characters and miss a slash
+        // that Swift folds together with a combining mark after it.
+        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")), !name.utf8.contains(0)
+        else { return nil }
         self.init(device: device, inode: inode, originalSize: size, created: fields[3] == "1", name: name)
     }
 

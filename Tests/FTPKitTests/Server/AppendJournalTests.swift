@@ -26,6 +26,7 @@ import SeedTestSupport
         "seed-append 1\n2049 131077 21 0 9\nx\n",
         "seed-append 1\n2049 131077 21 0\n../escape\n",
         "seed-append 1\n2049 131077 21 0\nsub/file\n",
+        "seed-append 1\n2049 131077 21 0\nsub/\u{301}file\n",  // a slash Swift folds into one Character with its mark
         "seed-append 1\n2049 131077 21 0\n..\n",
         "seed-append 1\n2049 131077 21 0\n\n",
     ])
