@@ -149,6 +149,33 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["out", "s"])
     }
 
+    /// A link inside the root whose target hides a slash behind a combining mark (`out/\u{301}new`, where `out` is a
+    /// link to a directory outside) is split at every slash: before, the walk split link targets at `Character`s,
+    /// kept `out/\u{301}new` as one component and handed it to `openat`, which followed `out` out of the root, so
+    /// a STOR through the link created a file outside it and a RETR read one there. Both resolvers walk link targets.
+    @Test(arguments: [true, false])
+    func linkTargetsAreSplitAtEverySlash(useOpenat2: Bool) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let root = dir.url.appendingPathComponent("root")
+        let outside = dir.url.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: outside.appendingPathComponent("\u{301}x"), withIntermediateDirectories: true)
+        try "secret".write(to: outside.appendingPathComponent("\u{301}x/secret"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/out", withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/write", withDestinationPath: "out/\u{301}new")
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/read", withDestinationPath: "out/\u{301}x/secret")
+        let s = try LocalFileStorage(root: root.path, useOpenat2: useOpenat2)
+        #expect(await code {
+            let h = try await s.openForWriting(FTPPath("/write"), mode: .replace)
+            try await h.write(ByteBuffer(string: "planted"))
+            try await h.commit()
+        } == .outsideRoot)
+        #expect(!FileManager.default.fileExists(atPath: outside.path + "/\u{301}new"))
+        #expect(await code { _ = try await s.openForReading(FTPPath("/read"), offset: 0) } == .outsideRoot)
+        #expect(await code { _ = try await s.info(at: FTPPath("/read")) } == .outsideRoot)
+    }
+
     /// A path a library caller builds from components (not parsed from a command) holds the same jail: `..`, `.`,
     /// empty pieces and components with a `/` inside are normalized as a parsed path's are, so no `FTPPath` names
     /// anything above its root (before, `FTPPath(components: ["sub", "../../secret"])` reached the file beside the
