@@ -45,7 +45,7 @@ extension LocalFileStorage {
                     case S_IFDIR:
                         // Bounded: a directory tree deeper than this is not one ftpd made.
                         if path.components.count < 64 { pending.append((directory, path.appending(name))) }
-                    case S_IFREG where name.hasPrefix(Self.temporaryPrefix):
+                    case S_IFREG where Self.isTemporaryName(name):
                         if let undo = Self.removeIfAbandoned(directory: fd, name: name, in: path) {
                             removed.append(AbandonedUpload(path: path.appending(name), undo: undo))
                         }
@@ -73,7 +73,7 @@ extension LocalFileStorage {
             mine.st_ino == named.st_ino, mine.st_dev == named.st_dev
         else { return nil }
         var undo = AbandonedUpload.Undo.removedTemporaryFile
-        if name.hasPrefix(AppendJournal.prefix) {
+        if name.utf8.starts(with: AppendJournal.prefix.utf8) {
             var bytes = [UInt8](repeating: 0, count: 4097)
             let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
             // A journal cut short by the crash was written before any byte was appended: nothing to undo.

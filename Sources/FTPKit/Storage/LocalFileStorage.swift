@@ -27,6 +27,10 @@ public struct LocalFileStorage: FTPStorage {
 
     static let temporaryPrefix = ".seed-upload-"
 
+    /// Whether `name` is one of this storage's in-flight uploads or journals, judged on its bytes as the listing
+    /// judges it (a `Character` comparison would miss a prefix whose last `-` carries a combining mark).
+    static func isTemporaryName(_ name: String) -> Bool { name.utf8.starts(with: Self.temporaryPrefix.utf8) }
+
     /// - Parameter root: an existing directory.
     public init(root: String, syncOnCommit: Bool = false, threadPool: NIOThreadPool = .singleton) throws {
         try self.init(root: root, syncOnCommit: syncOnCommit, threadPool: threadPool, useOpenat2: true)

@@ -58,7 +58,7 @@ final class LocalWriteHandle: FTPWriteHandle {
 
     static func open(storage: LocalFileStorage, path: FTPPath, mode: FTPWriteMode) throws -> LocalWriteHandle {
         guard !path.isRoot else { throw FTPStorageError(.isADirectory, "/") }
-        if path.name.hasPrefix(LocalFileStorage.temporaryPrefix) {
+        if LocalFileStorage.isTemporaryName(path.name) {
             throw FTPStorageError(.invalidName, path.description)
         }
         let target = try storage.resolve(path, followFinal: true)

@@ -176,6 +176,19 @@ import Testing
         #expect(await code { _ = try await s.info(at: FTPPath("/read")) } == .outsideRoot)
     }
 
+    /// Names of the storage's own in-flight uploads cannot be written by anyone: also not with a combining mark on
+    /// the prefix's last dash, which a `Character` comparison took for another name while the listing (which reads
+    /// bytes) hid the file.
+    @Test func theTemporaryPrefixIsReservedOnItsBytes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let s = try LocalFileStorage(root: dir.path)
+        for name in [".seed-upload-x", ".seed-upload-\u{301}x", ".seed-upload-append-\u{301}"] {
+            #expect(await code { _ = try await s.openForWriting(FTPPath("/" + name), mode: .replace) } == .invalidName, "\(name)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
     /// A path a library caller builds from components (not parsed from a command) holds the same jail: `..`, `.`,
     /// empty pieces and components with a `/` inside are normalized as a parsed path's are, so no `FTPPath` names
     /// anything above its root (before, `FTPPath(components: ["sub", "../../secret"])` reached the file beside the
