@@ -54,7 +54,8 @@ extension Cluster {
                 continue
             }
             for e in entries where e.isFile {
-                if !e.name.hasPrefix(".") {
+                // The first scalar, as Cluster.isValidName judges it (a "." with a combining mark is still hidden).
+                if e.name.unicodeScalars.first != "." {
                     holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
                 } else if Self.isTemporaryName(e.name) {
                     parts.append(TemporaryPart(node: node, name: e.name, modified: e.modified))
@@ -200,6 +201,6 @@ extension Cluster {
     }
 
     static func isTemporaryName(_ name: String) -> Bool {
-        name.hasPrefix(".") && name.contains(".part-")
+        name.unicodeScalars.first == "." && name.contains(".part-")
     }
 }
