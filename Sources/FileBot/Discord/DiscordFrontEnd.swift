@@ -151,7 +151,9 @@ public struct DiscordFrontEnd: Sendable {
     static func code(_ text: String) -> String {
         var longest = 0
         var run = 0
-        for c in text {
+        // Scalars, as Discord reads them: a backtick with a combining mark after it is one Character to Swift but
+        // still a backtick that would close a shorter fence.
+        for c in text.unicodeScalars {
             run = c == "`" ? run + 1 : 0
             longest = max(longest, run)
         }
@@ -161,14 +163,17 @@ public struct DiscordFrontEnd: Sendable {
         return fence + pad + text + pad + fence
     }
 
-    /// Keeps user-supplied names from turning into Markdown.
+    /// Keeps user-supplied names from turning into Markdown: emphasis, code, spoilers, quotes, masked links
+    /// (`[text](url)`, which would put a link of the uploader's choosing in the bot's message) and `<@id>`, `<#id>`
+    /// or `<t:…>` tags. Discord reads a backslash before any punctuation as that character, so the name shows as
+    /// typed. Scalar by scalar: a `*` with a combining mark after it is still a `*` to Discord.
     static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            if "*_`~|>\\".contains(c) { out.append("\\") }
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars {
+            if "*_`~|>\\[]<".unicodeScalars.contains(c) { out.append("\\") }
             out.append(c)
         }
-        return out
+        return String(out)
     }
 
     /// The one sentence the router shows when a handler fails unexpectedly.

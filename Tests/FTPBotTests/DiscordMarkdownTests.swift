@@ -1,0 +1,28 @@
+import Testing
+import SeedTestSupport
+
+@testable import FileBot
+
+/// File names are the uploader's words inside the bot's messages: they must show as typed, never as Markdown the
+/// bot did not mean (emphasis, a masked link, a mention tag, a code span that ends early).
+@Suite(.tags(.unit), .inTestSet(.unit)) struct DiscordMarkdownTests {
+    @Test func namesShowAsTyped() {
+        #expect(DiscordFrontEnd.escape("report.pdf") == "report.pdf")
+        #expect(DiscordFrontEnd.escape("*bold* _it_ ~~x~~ ||s|| > q") == #"\*bold\* \_it\_ \~\~x\~\~ \|\|s\|\| \> q"#)
+        // A masked link would put a link of the uploader's choosing in the bot's message.
+        #expect(DiscordFrontEnd.escape("[click](https://evil.example)") == #"\[click\](https://evil.example)"#)
+        // Mention, channel and timestamp tags stay text.
+        #expect(DiscordFrontEnd.escape("<@123> <#456> <t:0>") == #"\<@123\> \<#456\> \<t:0\>"#)
+        // A mark after the star makes one Character in Swift, but Discord still sees the star (before: not escaped).
+        #expect(DiscordFrontEnd.escape("*\u{301}x*") == "\\*\u{301}x\\*")
+    }
+
+    @Test func codeSpansAreLongerThanAnyRunOfBackticks() {
+        #expect(DiscordFrontEnd.code("plain") == "`plain`")
+        #expect(DiscordFrontEnd.code("a`b") == "``a`b``")
+        #expect(DiscordFrontEnd.code("``x") == "``` ``x ```")
+        // Backticks with marks after them are still backticks (before: no fence at all, and the single-backtick span
+        // ended inside the name).
+        #expect(DiscordFrontEnd.code("a`\u{301}`\u{301}b") == "``a`\u{301}`\u{301}b``")
+    }
+}
