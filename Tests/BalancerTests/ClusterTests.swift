@@ -498,6 +498,14 @@ final class Collected: Sendable {
             let got = Collected()
             try await cluster.download("mixed.bin") { got.append($0) }
             #expect(got.value == Source.bytes(500_000))
+            // Files a third party put on the node under names the cluster never stores (a backslash, a control
+            // character, hidden) are not the cluster's: not listed. A plain one is found and listed.
+            for name in ["back\\slash.txt", "bell\u{7}.txt", ".hidden.txt", "found.txt"] {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: peer.root + "/default/" + name))
+            }
+            let listed = try await cluster.list().files.map(\.name)
+            #expect(listed.contains("found.txt") && listed.contains("mixed.bin"), "\(listed)")
+            #expect(!listed.contains { $0.contains("\\") || $0.contains("\u{7}") || $0.hasPrefix(".") }, "\(listed)")
             await cluster.close()
         }
     }

@@ -54,8 +54,9 @@ extension Cluster {
                 continue
             }
             for e in entries where e.isFile {
-                // The first scalar, as Cluster.isValidName judges it (a "." with a combining mark is still hidden).
-                if e.name.unicodeScalars.first != "." {
+                // Only names the cluster itself could have stored: a node's listing is another server's word, and a
+                // name with a separator or a control character (or a hidden one) is not a file of the cluster's.
+                if Self.isValidName(e.name) {
                     holders[e.name, default: (e.size ?? 0, [])].nodes.append(node)
                 } else if Self.isTemporaryName(e.name) {
                     parts.append(TemporaryPart(node: node, name: e.name, modified: e.modified))
