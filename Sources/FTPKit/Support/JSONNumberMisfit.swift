@@ -20,6 +20,8 @@ package struct JSONNumberMisfit: Sendable, Hashable {
         self.isWhole ? "\(self.text) is out of range" : "\(self.text) is not a whole number"
     }
 
+    static let maximumCandidates = 64
+
     private enum Step: Hashable {
         case key(String)
         case index(Int)
@@ -31,7 +33,9 @@ package struct JSONNumberMisfit: Sendable, Hashable {
         guard let root = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) else { return nil }
         var candidates: [(steps: [Step], number: NSNumber)] = []
         Self.collect(root, at: [], into: &candidates)
-        guard !candidates.isEmpty else { return nil }
+        // Each candidate costs a decode of the whole document: a file with more of them than a hand-edited one has
+        // is not searched (its error then stays the decoder's).
+        guard !candidates.isEmpty, candidates.count <= Self.maximumCandidates else { return nil }
         func document(zeroing zeroed: [[Step]]) -> Data? {
             var value = root
             for steps in zeroed { value = Self.replacing(value, at: steps[...], with: 0) }

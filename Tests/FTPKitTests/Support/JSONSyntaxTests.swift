@@ -68,6 +68,9 @@ import SeedTestSupport
         #expect(self.misfit(#"{"hours": 2.5}"#) == nil)
         #expect(self.misfit(#"{"replicas": "two", "hours": 0.5}"#) == nil)
         #expect(self.misfit(#"{"replicas": 1.5"#) == nil)
+        // More candidates than a hand-edited file has are not searched (each costs a decode of the whole file).
+        let many = (0...JSONNumberMisfit.maximumCandidates).map { #"{"port": \#($0).5}"# }.joined(separator: ",")
+        #expect(self.misfit(#"{"replicas": 1.5, "nodes": [\#(many)]}"#) == nil)
         // A number too large for any type is a syntax problem, placed.
         #expect(self.problem(#"{"hours": 1e400}"#) == "not valid JSON: the number 1e400 is out of range at line 1, column 11")
     }
