@@ -351,6 +351,10 @@ import SeedTestSupport
         let op = FTPFileOperation.setPermissions(FTPPath("/home/alice/my file.txt"), mode: 0o640, display: FTPPath("/my file.txt"))
         #expect(send(&m, "site chmod 640 my file.txt") == .fileOperation(op))
         #expect(m.fileOperationCompleted(op, .done) == .reply(FTPReply(200, "Permissions of /my file.txt set to 640.")))
+        // A name that starts with a combining mark keeps its path (the space before it is still a separator).
+        let marked = FTPFileOperation.setPermissions(FTPPath("/home/alice/\u{301}x"), mode: 0o600, display: FTPPath("/\u{301}x"))
+        #expect(send(&m, "SITE CHMOD 600 \u{301}x") == .fileOperation(marked))
+        _ = m.fileOperationCompleted(marked, .done)
         #expect(send(&m, "SITE CHMOD 0755 d") == .fileOperation(
             .setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d"))))
         _ = m.fileOperationCompleted(.setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d")),

@@ -294,7 +294,10 @@ extension FTPSessionStateMachine {
             let (st, d) = resolve(Self.stripListOptions(arg))
             return op(.status(st, display: d), &s)
         case .site:
-            let words = arg.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            // Split on scalars: a path that starts with a combining mark would fold the space before it into one
+            // Character, and the command would lose its path.
+            let words = arg.unicodeScalars.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+                .map { String(String.UnicodeScalarView($0)) }
             let sub = words.first?.uppercased() ?? ""
             switch sub {
             case "HELP":
