@@ -338,6 +338,12 @@ import SeedTestSupport
         #expect(code(send(&m, "FROB")) == 500)
         #expect(code(send(&m, "MFMT 2024 x")) == 501)
         #expect(code(send(&m, "MFMT 20230230120000 x")) == 501, "30 February")
+        // A path that starts with a combining mark keeps the space before it as the separator.
+        guard case .fileOperation(let op) = send(&m, "MFMT 20240101120000 \u{301}x"),
+            case .setModificationTime(let path, _, _, "20240101120000") = op
+        else { Issue.record("MFMT lost its path"); return }
+        #expect(path.name == "\u{301}x")
+        _ = m.fileOperationCompleted(op, .done)
         #expect(code(send(&m, "SITE UTIME x")) == 504)
         #expect(code(send(&m, "SITE")) == 501)
         #expect(code(send(&m, "SMNT x")) == 502)

@@ -272,7 +272,8 @@ extension FTPSessionStateMachine {
             return op(.modificationTime(st, display: d), &s)
         case .mfmt:
             if let denied = needs(.write) { return denied }
-            let parts = arg.split(separator: " ", maxSplits: 1).map(String.init)
+            // On scalars, as SITE CHMOD: a path starting with a combining mark keeps the space before it apart.
+            let parts = arg.unicodeScalars.split(separator: " ", maxSplits: 1).map { String(String.UnicodeScalarView($0)) }
             guard parts.count == 2, let date = FTPTimestamp.parse(parts[0], strict: true) else {
                 return .reply(FTPReply(501, "Usage: MFMT YYYYMMDDHHMMSS path."))
             }
