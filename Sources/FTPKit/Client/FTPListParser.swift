@@ -152,18 +152,21 @@ package enum FTPListParser {
         guard let m = monthIndex, m + 2 < tokens.count else { return nil }
         let timeToken = tokens[m + 2]
         // The name is everything after the single space that follows the time or year.
-        let nameStart = line.index(timeToken.range.upperBound, offsetBy: 1, limitedBy: line.endIndex) ?? line.endIndex
-        guard nameStart < line.endIndex else { return nil }
-        var name = String(line[nameStart...])
+        let rest = Self.scalars(of: line, after: timeToken)
+        guard !rest.isEmpty else { return nil }
+        var name = String(String.UnicodeScalarView(rest))
         var kind: FTPListEntry.Kind
         switch first {
         case "d": kind = .directory
         case "-": kind = .file
         case "l":
             var target: String?
-            if let arrow = name.range(of: " -> ") {
-                target = String(name[arrow.upperBound...])
-                name = String(name[..<arrow.lowerBound])
+            // Found on scalars, like the words: a target starting with a combining mark folds the arrow's space.
+            let scalars = Array(name.unicodeScalars)
+            let arrow: [Unicode.Scalar] = [" ", "-", ">", " "]
+            if let at = scalars.indices.dropLast(3).first(where: { scalars[$0..<$0 + 4].elementsEqual(arrow) }) {
+                target = String(String.UnicodeScalarView(scalars[(at + 4)...]))
+                name = String(String.UnicodeScalarView(scalars[..<at]))
             }
             kind = .symbolicLink(target: target)
         default: kind = .other
@@ -227,9 +230,8 @@ package enum FTPListParser {
         if isPM && hour < 12 { hour += 12 }
         if isAM && hour == 12 { hour = 0 }
         let third = tokens[2]
-        let nameStart = line.index(third.range.upperBound, offsetBy: 1, limitedBy: line.endIndex) ?? line.endIndex
         // Names follow the size or <DIR> after a run of spaces; keep any spaces inside the name.
-        let name = String(line[nameStart...].drop(while: { $0 == " " }))
+        let name = String(String.UnicodeScalarView(Self.scalars(of: line, after: third).drop(while: { $0 == " " })))
         guard !name.isEmpty else { return nil }
         let date = Calendar.utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))
         if third.text.uppercased() == "<DIR>" {
@@ -271,18 +273,29 @@ package enum FTPListParser {
         var range: Range<String.Index>
     }
 
+    /// Words separated by spaces or tabs, found scalar by scalar: a name that starts with a combining mark would
+    /// otherwise fold the space before it into one Character, and the name would run into the time before it.
+    /// Ranges are scalar-aligned; take text after them with ``scalars(of:from:)``.
     static func tokenize(_ line: String) -> [Token] {
         var tokens: [Token] = []
-        var i = line.startIndex
-        while i < line.endIndex {
-            while i < line.endIndex, line[i] == " " || line[i] == "\t" { i = line.index(after: i) }
-            guard i < line.endIndex else { break }
+        let scalars = line.unicodeScalars
+        var i = scalars.startIndex
+        while i < scalars.endIndex {
+            while i < scalars.endIndex, scalars[i] == " " || scalars[i] == "\t" { i = scalars.index(after: i) }
+            guard i < scalars.endIndex else { break }
             let start = i
-            while i < line.endIndex, line[i] != " " && line[i] != "\t" { i = line.index(after: i) }
-            tokens.append(Token(text: line[start..<i], range: start..<i))
+            while i < scalars.endIndex, scalars[i] != " " && scalars[i] != "\t" { i = scalars.index(after: i) }
+            tokens.append(Token(text: Substring(scalars[start..<i]), range: start..<i))
             if tokens.count > 16 { break }  // enough for any format; names may hold many more spaces
         }
         return tokens
+    }
+
+    /// The text of `line` from one scalar after `token` (the single space that ends it) to the end.
+    static func scalars(of line: String, after token: Token) -> Substring.UnicodeScalarView {
+        let scalars = line.unicodeScalars
+        let start = scalars.index(token.range.upperBound, offsetBy: 1, limitedBy: scalars.endIndex) ?? scalars.endIndex
+        return Substring(line).unicodeScalars[start...]
     }
 }
 
