@@ -50,19 +50,21 @@ package enum FTPCommandParser {
         bytes = stripTelnet(bytes)
         if bytes.contains(0) { return .failure(.containsNUL) }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.invalidEncoding) }
-        // Leading whitespace is tolerated (some clients send it after Telnet sequences).
-        let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
+        // Leading whitespace is tolerated (some clients send it after Telnet sequences). Scalar by scalar: an
+        // argument that starts with a combining mark would fold the space before it into one Character, and
+        // `STOR \u{301}x` would read as one unknown verb.
+        let trimmed = text.unicodeScalars.drop(while: { $0 == " " || $0 == "\t" })
         if trimmed.isEmpty { return .failure(.empty) }
         let verbEnd = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
         let verb = trimmed[trimmed.startIndex..<verbEnd]
-        guard verb.count <= Self.maxVerbLength, verb.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+        guard verb.count <= Self.maxVerbLength, verb.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else {
             return .failure(.invalidVerb)
         }
-        var argument = Substring("")
+        var argument = Substring.UnicodeScalarView()
         if verbEnd < trimmed.endIndex {
             argument = trimmed[trimmed.index(after: verbEnd)...]
         }
-        return .success(FTPCommand(verb: String(verb), argument: String(argument)))
+        return .success(FTPCommand(verb: String(String.UnicodeScalarView(verb)), argument: String(String.UnicodeScalarView(argument))))
     }
 
     /// Removes Telnet IAC command pairs (IAC IP, IAC DM, IAC IAC → 0xFF…). Only matters for ABOR urgency.

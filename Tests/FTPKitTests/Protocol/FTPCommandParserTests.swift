@@ -12,6 +12,15 @@ import SeedTestSupport
         #expect(c.argument == " two spaces ")
     }
 
+    /// An argument that starts with a combining mark: the space before it still ends the verb (before, Swift folded
+    /// the two into one Character and `STOR \u{301}x` was refused as an unknown verb, so such a file could be
+    /// neither stored nor fetched).
+    @Test func anArgumentMayStartWithACombiningMark() throws {
+        #expect(try parse("STOR \u{301}x").get() == FTPCommand(verb: "STOR", argument: "\u{301}x"))
+        #expect(try parse("  retr \u{301}").get() == FTPCommand(verb: "RETR", argument: "\u{301}"))
+        #expect(parse("ST\u{301}OR x") == .failure(.invalidVerb))
+    }
+
     @Test func commandWithoutArgument() throws {
         #expect(try parse("PWD").get() == FTPCommand(verb: "PWD"))
     }
