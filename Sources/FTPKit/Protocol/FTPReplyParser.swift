@@ -19,9 +19,9 @@ package struct FTPReplyParser: Sendable {
     /// Feeds one line (without CRLF). Returns a reply when one is complete.
     package mutating func feed(_ line: String) throws(Error) -> FTPReply? {
         if var p = self.pending {
-            if let code = Self.code(line), code == p.code, line.count == 3 || Self.at(line, 3) == " " {
+            if let code = Self.code(line), code == p.code, Self.separator(line) == UInt8(ascii: " ") {
                 self.pending = nil
-                p.lines.append(line.count > 4 ? String(line.dropFirst(4)) : "")
+                p.lines.append(Self.text(line))
                 return FTPReply(p.code, lines: p.lines)
             }
             guard p.lines.count < self.maxLines else { throw .tooLong }
@@ -31,21 +31,30 @@ package struct FTPReplyParser: Sendable {
             return nil
         }
         guard let code = Self.code(line) else { throw .malformed(String(line.prefix(80))) }
-        let separator = line.count > 3 ? Self.at(line, 3) : " "
-        let text = line.count > 4 ? String(line.dropFirst(4)) : ""
-        switch separator {
-        case "-":
+        let text = Self.text(line)
+        switch Self.separator(line) {
+        case UInt8(ascii: "-"):
             self.pending = (code, [text])
             return nil
-        case " ":
+        case UInt8(ascii: " "):
             return FTPReply(code, lines: [text])
         default:
             throw .malformed(String(line.prefix(80)))
         }
     }
 
-    private static func at(_ s: String, _ i: Int) -> Character {
-        s[s.index(s.startIndex, offsetBy: i)]
+    // The code and its separator are four ASCII bytes, read as bytes: a text that starts with a combining mark
+    // would fold the separating space into one Character with it, and the reply would read as malformed.
+
+    /// The byte after the code (a space for a line that is only the code).
+    private static func separator(_ line: String) -> UInt8 {
+        let bytes = line.utf8
+        return bytes.count > 3 ? bytes[bytes.index(bytes.startIndex, offsetBy: 3)] : UInt8(ascii: " ")
+    }
+
+    /// What follows the code and its separator.
+    private static func text(_ line: String) -> String {
+        line.utf8.count > 4 ? String(String.UnicodeScalarView(line.unicodeScalars.dropFirst(4))) : ""
     }
 
     private static func code(_ line: String) -> Int? {

@@ -16,6 +16,10 @@ import SeedTestSupport
         // A line starting with another code inside a multi-line reply does not end it.
         #expect(try feed(["230-Hello", "220 not the end", "230 Done"]).map(\.code) == [230])
         #expect(try feed(["200"]) == [FTPReply(200, "")])
+        // A text that starts with a combining mark: the space after the code is still the separator (before, Swift
+        // folded them into one Character and the reply was malformed; a multi-line reply never ended).
+        #expect(try feed(["550 \u{301}x: No such file."]) == [FTPReply(550, "\u{301}x: No such file.")])
+        #expect(try feed(["211-a", "211 \u{301}End"]) == [FTPReply(211, lines: ["a", "\u{301}End"])])
     }
 
     /// A reply built with no lines (or emptied afterwards) is one empty line on the wire, never a trap: before,
