@@ -439,12 +439,13 @@ public actor FTPClient {
             }
             try await self.expect("OPTS HASH \(algorithm.rawValue)", [200])
             let reply = try await self.expect("HASH \(path)", [213])
-            // "SHA-256 0-49 <hex> <name>"
-            let parts = reply.text.split(separator: " ", maxSplits: 3)
-            guard parts.count >= 3, parts[2].allSatisfy(\.isHexDigit) else {
+            // "SHA-256 0-49 <hex> <name>", split on scalars: a name that starts with a combining mark would fold
+            // the space before it into the hash's last Character.
+            let parts = reply.text.unicodeScalars.split(separator: " ", maxSplits: 3)
+            guard parts.count >= 3, !parts[2].isEmpty, parts[2].allSatisfy({ $0.properties.isASCIIHexDigit }) else {
                 throw FTPClientError(.protocolViolation, "unexpected HASH reply", reply: reply, command: "HASH \(path)")
             }
-            return parts[2].lowercased()
+            return String(String.UnicodeScalarView(parts[2])).lowercased()
         }
     }
 
