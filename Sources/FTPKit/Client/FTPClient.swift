@@ -441,11 +441,11 @@ public actor FTPClient {
             let reply = try await self.expect("HASH \(path)", [213])
             // "SHA-256 0-49 <hex> <name>", split on scalars: a name that starts with a combining mark would fold
             // the space before it into the hash's last Character.
-            let parts = reply.text.unicodeScalars.split(separator: " ", maxSplits: 3)
-            guard parts.count >= 3, !parts[2].isEmpty, parts[2].allSatisfy({ $0.properties.isASCIIHexDigit }) else {
+            let parts = reply.text.splitScalars(separator: " ", maxSplits: 3)
+            guard parts.count >= 3, !parts[2].isEmpty, parts[2].unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit) else {
                 throw FTPClientError(.protocolViolation, "unexpected HASH reply", reply: reply, command: "HASH \(path)")
             }
-            return String(String.UnicodeScalarView(parts[2])).lowercased()
+            return parts[2].lowercased()
         }
     }
 

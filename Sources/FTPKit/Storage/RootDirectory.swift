@@ -143,9 +143,11 @@ final class RootDirectory: Sendable {
                 links += 1
                 guard links <= Self.maximumLinks else { throw FTPStorageError(.outsideRoot, path.description) }
                 let target = try Self.readLink(entry, path)
-                var parts = Self.components(target)
+                // Split at every `/` scalar (not Character): `out/\u{301}x` is two components, never one that openat
+                // would resolve by itself, following `out`.
+                var parts = target.splitScalars(separator: "/")
                 if target.utf8.first == UInt8(ascii: "/") {
-                    let rootParts = Self.components(self.path)
+                    let rootParts = self.path.splitScalars(separator: "/")
                     guard parts.starts(with: rootParts) else { throw FTPStorageError(.outsideRoot, path.description) }
                     parts.removeFirst(rootParts.count)
                     stack = [self.descriptor]
@@ -161,13 +163,6 @@ final class RootDirectory: Sendable {
         }
         // The path ended on a directory reached through a link (to `.`, `..` or the root): it names that directory.
         return ResolvedPath(directory: stack[stack.count - 1], name: nil)
-    }
-
-    /// A path's components split at every `/` scalar. Not at `Character`s: Swift folds a `/` and a combining mark
-    /// after it into one, so a link target such as `out/\u{301}x` would keep a slash inside one component, and
-    /// `openat` would then resolve (and follow) `out` on its own.
-    static func components(_ path: String) -> [String] {
-        path.unicodeScalars.split(separator: "/", omittingEmptySubsequences: true).map { String(String.UnicodeScalarView($0)) }
     }
 
     private static func readLink(_ link: DirectoryDescriptor, _ path: FTPPath) throws(FTPStorageError) -> String {

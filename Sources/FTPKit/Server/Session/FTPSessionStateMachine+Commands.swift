@@ -273,7 +273,7 @@ extension FTPSessionStateMachine {
         case .mfmt:
             if let denied = needs(.write) { return denied }
             // On scalars, as SITE CHMOD: a path starting with a combining mark keeps the space before it apart.
-            let parts = arg.unicodeScalars.split(separator: " ", maxSplits: 1).map { String(String.UnicodeScalarView($0)) }
+            let parts = arg.splitScalars(separator: " ", maxSplits: 1)
             guard parts.count == 2, let date = FTPTimestamp.parse(parts[0], strict: true) else {
                 return .reply(FTPReply(501, "Usage: MFMT YYYYMMDDHHMMSS path."))
             }
@@ -297,8 +297,7 @@ extension FTPSessionStateMachine {
         case .site:
             // Split on scalars: a path that starts with a combining mark would fold the space before it into one
             // Character, and the command would lose its path.
-            let words = arg.unicodeScalars.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-                .map { String(String.UnicodeScalarView($0)) }
+            let words = arg.splitScalars(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
             let sub = words.first?.uppercased() ?? ""
             switch sub {
             case "HELP":
