@@ -39,6 +39,10 @@ import SeedTestSupport
         #expect(v6.endpoint == .tcp(host: "::1", port: 5433) && v6.tls == .disable)
         let ca = try #require(try CatalogLocation(parsing: "postgres://bot@db/x?sslmode=require&sslrootcert=/etc/ca.pem").postgres)
         #expect(ca.tls == .verifyFull && ca.caFile == "/etc/ca.pem", "require verifies too")
+
+        #expect(remote.answerTimeout == .seconds(30), "a stalled server answers in 30 s unless told otherwise")
+        let patient = try #require(try CatalogLocation(parsing: "postgres://bot@db/x?answer_timeout=120").postgres)
+        #expect(patient.answerTimeout == .seconds(120))
     }
 
     @Test(arguments: [
@@ -51,6 +55,9 @@ import SeedTestSupport
         ("postgres://u@h/db?host=relative", "not an absolute socket directory"),
         ("postgres://u@127.0.0.1/db?sslmode=disable&sslrootcert=/ca.pem", "TLS is off"),
         ("postgres://u:hunter2@h:99999/db", "out of range"),
+        ("postgres://u@h/db?answer_timeout=0", "answer_timeout=0 is not a number of seconds from 1 to 86400"),
+        ("postgres://u@h/db?answer_timeout=2.5", "answer_timeout=2.5 is not a number of seconds"),
+        ("postgres://u@h/db?answer_timeout", "answer_timeout= is not a number of seconds"),
     ])
     func malformedLocationsAreRefusedClearly(text: String, why: String) {
         let error = #expect(throws: ClusterError.self) { _ = try CatalogLocation(parsing: text) }

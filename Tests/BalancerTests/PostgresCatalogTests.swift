@@ -336,6 +336,79 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// A server that stops answering (stalled, or the network to it gone quiet) costs a caller the answer limit, not
+    /// its life: every call comes back with `catalogUnavailable` and says why, claims fail open, closing returns;
+    /// a write given up on is rolled back, not committed behind the caller's back; and once the server answers
+    /// again the same store works, its name holds on a new connection.
+    @Test(.timeLimit(.minutes(3))) func aStalledServerIsAnErrorWithinTheAnswerLimit() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let server = try #require(fixture.server)
+            let (_, name) = try await fixture.newLocation()
+            let location = try CatalogLocation(
+                parsing: server.url(database: name) + "?answer_timeout=2", password: server.password)
+            let store = try await location.open(logger: Self.logger), closing = try await location.open(logger: Self.logger)
+            let held = FileKey(.default, "held.bin")
+            #expect(try await store.hold(held, exclusive: true))
+            #expect(try await closing.hold(FileKey(.default, "other.bin"), exclusive: true))
+            try await store.apply([.save(CatalogStoreTests.file(.default, "before.bin"))])
+
+            let postmaster = try #require(server.serverProcessID)
+            Self.signal(SIGSTOP, processAndChildren: postmaster)
+            do {
+                func unavailable(_ what: String, _ call: () async throws -> Void) async {
+                    let error = await #expect(throws: ClusterError.self, "\(what)") { try await call() }
+                    #expect(error?.code == .catalogUnavailable, "\(what)")
+                    #expect(error?.message.hasSuffix("the server did not answer within 2 s") == true, "\(what): \(error?.message ?? "")")
+                }
+                await unavailable("load") { _ = try await store.load() }
+                await unavailable("apply") { try await store.apply([.save(CatalogStoreTests.file(.default, "stalled.bin"))]) }
+                await unavailable("changes") { _ = try await store.changes(since: 0) }
+                await unavailable("hold") { _ = try await store.hold(FileKey(.default, "new.bin"), exclusive: true) }
+                await unavailable("isClaimed") { _ = try await store.isClaimed("event-1") }
+                await unavailable("holdQuota") {
+                    _ = try await store.holdQuota(QuotaHoldRequest(
+                        space: .default, owner: "ana", quota: UploadQuota(maxBytes: 100, maxFiles: 3), size: 10))
+                }
+                #expect(await store.claimEvent("event-2", keepUntil: Date().addingTimeInterval(60)), "claims fail open")
+                #expect(await !store.claimLeadership())
+                await store.release(held, exclusive: true)
+                await closing.close()
+            }
+            Self.signal(SIGCONT, processAndChildren: postmaster)
+
+            try await eventually("the store to work again", timeout: .seconds(60)) {
+                (try? await store.load().files[FileKey(.default, "before.bin")]) != nil
+            }
+            // The holds' connection was dropped when it stopped answering (its hold went with it): a new one holds.
+            try await eventually("a name hold on a new connection", timeout: .seconds(60)) {
+                (try? await store.hold(held, exclusive: true)) == true
+            }
+            // What was given up on finishes: the write rolls back.
+            try await eventually("the abandoned calls to finish", timeout: .seconds(60)) {
+                let busy = try await server.psql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid() AND state NOT IN ('idle')",
+                    database: name)
+                return busy.trimmingCharacters(in: .whitespacesAndNewlines) == "0"
+            }
+            #expect(try await store.load().files[FileKey(.default, "stalled.bin")] == nil)
+            await store.close()
+        }
+    }
+
+    /// Sends `signal` to a process and its children (a PostgreSQL server: the postmaster and its backends).
+    static func signal(_ signal: Int32, processAndChildren pid: pid_t) {
+        kill(pid, signal)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let child = pid_t(entry),
+                  let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("PPid:") }),
+                  pid_t(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) == pid
+            else { continue }
+            kill(child, signal)
+        }
+    }
+
     /// A hold dies with the process (its connection) that took it: a crash never leaves a name held.
     @Test func aCrashedProcessLeavesNoNameHeld() async throws {
         try await CatalogFixture.with(.postgres) { fixture in

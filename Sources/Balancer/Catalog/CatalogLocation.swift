@@ -5,7 +5,7 @@ public import Logging
 /// `postgres://user@host:5432/db` with optional `?sslmode=disable|require|verify-full&sslrootcert=PATH`, or
 /// `?host=/run/postgresql` (and `&port=`) for a Unix socket directory. The password comes from the caller (a password file, the
 /// environment), not from a URL that would end up in process listings and logs — though a URL's own password is
-/// accepted.
+/// accepted. `&answer_timeout=SECONDS` (default 30) bounds how long one catalog call waits for the server.
 ///
 /// TLS, when on, always verifies the server's certificate and name (`require` means the same as `verify-full`):
 /// encryption to an unverified peer protects nothing. Without `sslmode`, loopback addresses and Unix sockets
@@ -57,6 +57,7 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
         var socketDirectory: String?
         var sslmode: String?
         var caFile: String?
+        var answerTimeout = PostgresCatalogStore.Configuration.defaultAnswerTimeout
         for item in url.queryItems ?? [] {
             switch item.name {
             case "host": socketDirectory = item.value
@@ -65,7 +66,13 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
             case "port":
                 guard let value = item.value.flatMap(Int.init) else { throw Self.invalid(text, "port=\(item.value ?? "") is not a number") }
                 port = value
-            default: throw Self.invalid(text, "unknown option '\(item.name)' (known: host, port, sslmode, sslrootcert)")
+            case "answer_timeout":
+                guard let value = item.value.flatMap(Int.init), (1...86_400).contains(value) else {
+                    throw Self.invalid(text, "answer_timeout=\(item.value ?? "") is not a number of seconds from 1 to 86400")
+                }
+                answerTimeout = .seconds(value)
+            default:
+                throw Self.invalid(text, "unknown option '\(item.name)' (known: host, port, sslmode, sslrootcert, answer_timeout)")
             }
         }
         guard (1...65535).contains(port) else { throw Self.invalid(text, "the port is out of range") }
@@ -89,7 +96,7 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
         if caFile != nil && tls == .disable { throw Self.invalid(text, "sslrootcert is given but TLS is off") }
         return PostgresCatalogStore.Configuration(
             endpoint: endpoint, user: user, password: password ?? url.password,
-            database: database, tls: tls, caFile: caFile)
+            database: database, tls: tls, caFile: caFile, answerTimeout: answerTimeout)
     }
 
     /// Opens the store (SQLite: creating the file; PostgreSQL: connecting), migrating its schema.

@@ -48,15 +48,25 @@ public final class PostgresCatalogStore: CatalogStore {
         public var tls: TLSMode
         /// PEM certificates to trust instead of the system's.
         public var caFile: String?
+        /// How long one call (a read, a write, a name hold) waits for the server before it fails with
+        /// `catalogUnavailable`. A stalled server or a lost network otherwise holds a caller for as long as TCP
+        /// takes to give up on the connection, which is hours.
+        public var answerTimeout: Duration
+        /// ``answerTimeout`` unless set: far above any answer a working server gives, short enough for a person.
+        public static let defaultAnswerTimeout: Duration = .seconds(30)
 
         /// A configuration; see each property.
-        public init(endpoint: Endpoint, user: String, password: String? = nil, database: String, tls: TLSMode = .disable, caFile: String? = nil) {
+        public init(
+            endpoint: Endpoint, user: String, password: String? = nil, database: String, tls: TLSMode = .disable,
+            caFile: String? = nil, answerTimeout: Duration = Self.defaultAnswerTimeout
+        ) {
             self.endpoint = endpoint
             self.user = user
             self.password = password
             self.database = database
             self.tls = tls
             self.caFile = caFile
+            self.answerTimeout = answerTimeout
         }
 
         /// `postgres://user@host:port/db`, without the password.
@@ -177,6 +187,8 @@ public final class PostgresCatalogStore: CatalogStore {
     private let running: Task<Void, Never>
     private let logger: Logger
     private let connectionSettings: PostgresConnection.Configuration
+    /// How long one call waits for the server (``Configuration/answerTimeout``).
+    private let answerTimeout: Duration
     /// The leader's own connection, which holds ``leaderLock`` for as long as it lives.
     private let leadership = Mutex<Leadership?>(nil)
     /// The connection that holds this process's name holds (session advisory locks: the server drops them when
@@ -189,10 +201,14 @@ public final class PostgresCatalogStore: CatalogStore {
         var liveness: Int64
     }
 
-    private init(location: String, client: PostgresClient, connectionSettings: PostgresConnection.Configuration, logger: Logger) {
+    private init(
+        location: String, client: PostgresClient, connectionSettings: PostgresConnection.Configuration,
+        answerTimeout: Duration, logger: Logger
+    ) {
         self.location = location
         self.client = client
         self.connectionSettings = connectionSettings
+        self.answerTimeout = answerTimeout
         self.logger = logger
         // The pool's lifetime: it runs until close() cancels it.
         self.running = Task { await client.run() }
@@ -204,14 +220,16 @@ public final class PostgresCatalogStore: CatalogStore {
         let connectionSettings = try configuration.connection()
         let clientSettings = try configuration.client()
         do {
-            let connection = try await PostgresConnection.connect(configuration: connectionSettings, id: 0, logger: logger)
-            do {
-                try await Self.migrate(connection, logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
+            try await TimeLimit.run(configuration.answerTimeout) {
+                let connection = try await PostgresConnection.connect(configuration: connectionSettings, id: 0, logger: logger)
+                do {
+                    try await Self.migrate(connection, logger: logger)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try await connection.close()
             }
-            try await connection.close()
         } catch let error as ClusterError {
             throw error
         } catch {
@@ -219,7 +237,7 @@ public final class PostgresCatalogStore: CatalogStore {
         }
         return PostgresCatalogStore(
             location: configuration.description, client: PostgresClient(configuration: clientSettings, backgroundLogger: logger),
-            connectionSettings: connectionSettings, logger: logger)
+            connectionSettings: connectionSettings, answerTimeout: configuration.answerTimeout, logger: logger)
     }
 
     private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
@@ -245,9 +263,9 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func load() async throws(ClusterError) -> CatalogSnapshot {
-        let logger = self.logger
-        do {
-            return try await self.client.withTransaction(logger: logger) { c in
+        let (client, logger) = (self.client, self.logger)
+        return try await self.answered("read") {
+            try await client.withTransaction(logger: logger) { c in
                 // One snapshot of the database for the rows and the sequence number that goes with them.
                 try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
                 var snapshot = CatalogSnapshot()
@@ -258,8 +276,6 @@ public final class PostgresCatalogStore: CatalogStore {
                 snapshot.draining = try await Self.draining(on: c, logger: logger)
                 return snapshot
             }
-        } catch {
-            throw self.failure("read", error)
         }
     }
 
@@ -290,6 +306,7 @@ public final class PostgresCatalogStore: CatalogStore {
         var files: [FileKey: ClusterFile] = [:]
         for try await (spaceName, name, size, sha256, uploader, uploadedAt, nodes, version, crc32c)
             in try await c.query(query, logger: logger).decode((String, String, Int64, String?, String?, Int64?, [String], String, Int64?).self) {
+            TimeLimit.progressed()
             guard let space = Space(spaceName), size >= 0 else { continue }
             files[FileKey(space, name)] = ClusterFile(
                 space: space, name: name, size: UInt64(size), sha256: sha256, crc32c: crc32c.flatMap { UInt32(exactly: $0) },
@@ -305,15 +322,16 @@ public final class PostgresCatalogStore: CatalogStore {
         if let after { query.binds.append(after) }
         var rows: [FileKey: Set<String>] = [:]
         for try await (spaceName, name, node) in try await c.query(query, logger: logger).decode((String, String, String).self) {
+            TimeLimit.progressed()
             if let space = Space.stored(spaceName) { rows[FileKey(space, name), default: []].insert(node) }
         }
         return rows
     }
 
     public func changes(since sequence: Int64) async throws(ClusterError) -> CatalogDelta? {
-        let logger = self.logger
-        do {
-            return try await self.client.withTransaction(logger: logger) { c -> CatalogDelta? in
+        let (client, logger) = (self.client, self.logger)
+        return try await self.answered("read") {
+            try await client.withTransaction(logger: logger) { c -> CatalogDelta? in
                 try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
                 var pruned: Int64 = 0
                 for try await n in try await c.query("SELECT pruned_through FROM seed_catalog_state", logger: logger).decode(Int64.self) {
@@ -340,18 +358,19 @@ public final class PostgresCatalogStore: CatalogStore {
                 }
                 return delta
             }
-        } catch {
-            throw self.failure("read", error)
         }
     }
 
     public func apply(_ changes: [CatalogChange]) async throws(ClusterError) {
         guard !changes.isEmpty else { return }
-        let logger = self.logger
-        do {
-            try await self.client.withTransaction(logger: logger) { c in
+        let (client, logger) = (self.client, self.logger)
+        try await self.answered("write") {
+            try await client.withTransaction(logger: logger) { c in
                 try await c.query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", logger: logger)
-                for change in changes { try await Self.apply(change, on: c, logger: logger) }
+                for change in changes {
+                    try await Self.apply(change, on: c, logger: logger)
+                    TimeLimit.progressed()  // a copy of a whole catalog is one long transaction, answered all along
+                }
                 var touched: [FileKey] = []
                 for change in changes {
                     let key = change.key
@@ -360,9 +379,10 @@ public final class PostgresCatalogStore: CatalogStore {
                 try await c.query("""
                     INSERT INTO seed_changes (space, name) SELECT * FROM unnest(\(touched.map(\.space.name))::text[], \(touched.map(\.name))::text[])
                     """, logger: logger)
+                // Given up on (the answer came too late): rolled back rather than committed behind the caller's
+                // back. A COMMIT already sent when the limit passes may still land, as with any lost answer.
+                try Task.checkCancellation()
             }
-        } catch {
-            throw self.failure("write", error)
         }
     }
 
@@ -413,22 +433,26 @@ public final class PostgresCatalogStore: CatalogStore {
             if !held.connection.isClosed { let _: EventLoopFuture<Void> = held.connection.close() }
             self.logger.warning("catalog leadership lost with its connection", metadata: ["catalog": "\(self.location)"])
         }
-        guard let connection = try? await PostgresConnection.connect(
-            configuration: self.connectionSettings, id: 1, logger: self.logger)
-        else { return false }
-        var backend: Int32?
-        do {
-            let rows = try await connection.query(
-                "SELECT pg_try_advisory_lock(\(Self.leaderLock)), pg_backend_pid()", logger: self.logger)
-            for try await (granted, pid) in rows.decode((Bool, Int32).self) where granted { backend = pid }
-        } catch {
-            backend = nil
+        let (settings, logger) = (self.connectionSettings, self.logger)
+        let claimed = try? await TimeLimit.run(self.answerTimeout) { () -> Leadership? in
+            let connection = try await PostgresConnection.connect(configuration: settings, id: 1, logger: logger)
+            var backend: Int32?
+            do {
+                let rows = try await connection.query(
+                    "SELECT pg_try_advisory_lock(\(Self.leaderLock)), pg_backend_pid()", logger: logger)
+                for try await (granted, pid) in rows.decode((Bool, Int32).self) where granted { backend = pid }
+            } catch {
+                backend = nil
+            }
+            // Given up on meanwhile: the caller was told it does not lead, so the lock must go too.
+            guard let backend, !Task.isCancelled else {
+                try? await connection.close()
+                return nil
+            }
+            return Leadership(connection: connection, backend: backend)
         }
-        guard let backend else {
-            try? await connection.close()
-            return false
-        }
-        self.leadership.withLock { $0 = Leadership(connection: connection, backend: backend) }
+        guard let claimed = claimed ?? nil else { return false }
+        self.leadership.withLock { $0 = claimed }
         self.logger.notice("this process now leads the cluster's maintenance", metadata: ["catalog": "\(self.location)"])
         return true
     }
@@ -442,15 +466,18 @@ public final class PostgresCatalogStore: CatalogStore {
     private func stillLeads(_ held: Leadership) async -> Bool {
         guard !held.connection.isClosed else { return false }
         let key = UInt64(bitPattern: Self.leaderLock)
+        let (client, logger) = (self.client, self.logger)
         do {
-            var holds = false
-            for try await found in try await self.client.query("""
-                SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
-                    AND classid::bigint = \(Int64(key >> 32)) AND objid::bigint = \(Int64(key & 0xFFFF_FFFF)) AND pid = \(held.backend))
-                """, logger: self.logger).decode(Bool.self) {
-                holds = found
+            return try await TimeLimit.run(self.answerTimeout) {
+                var holds = false
+                for try await found in try await client.query("""
+                    SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                        AND classid::bigint = \(Int64(key >> 32)) AND objid::bigint = \(Int64(key & 0xFFFF_FFFF)) AND pid = \(held.backend))
+                    """, logger: logger).decode(Bool.self) {
+                    holds = found
+                }
+                return holds
             }
-            return holds
         } catch {
             return false
         }
@@ -460,25 +487,29 @@ public final class PostgresCatalogStore: CatalogStore {
 
     public func hold(_ key: FileKey, exclusive: Bool) async throws(ClusterError) -> Bool {
         let lock = Self.holdKey(key)
-        do {
+        let logger = self.logger
+        // Past the limit the connection is dropped: a hold granted after the caller gave up would stay held, and
+        // whatever else waits on the connection fails at once rather than at its own limit.
+        return try await self.answered("read", onExpiry: { self.dropHoldsConnection() }) {
             let connection = try await self.holdingConnection().connection
             var granted = false
             let query: PostgresQuery = exclusive
                 ? "SELECT pg_try_advisory_lock(\(lock))" : "SELECT pg_try_advisory_lock_shared(\(lock))"
-            for try await ok in try await connection.query(query, logger: self.logger).decode(Bool.self) { granted = ok }
+            for try await ok in try await connection.query(query, logger: logger).decode(Bool.self) { granted = ok }
             return granted
-        } catch {
-            throw self.failure("read", error)
         }
     }
 
     public func release(_ key: FileKey, exclusive: Bool) async {
         let lock = Self.holdKey(key)
+        let logger = self.logger
         guard let connection = self.holdsConnection.withLock({ $0?.connection }), !connection.isClosed else { return }
         let query: PostgresQuery = exclusive ? "SELECT pg_advisory_unlock(\(lock))" : "SELECT pg_advisory_unlock_shared(\(lock))"
         do {
-            try await connection.query(query, logger: self.logger)
+            try await TimeLimit.run(self.answerTimeout) { _ = try await connection.query(query, logger: logger) }
         } catch {
+            // A release that cannot be made in time drops the connection, which releases every hold on it.
+            if error is TimeLimit.Exceeded { self.dropHoldsConnection() }
             self.logger.warning("a name hold could not be released", metadata: ["file": "\(key)", "error": "\(Self.describe(error))"])
         }
     }
@@ -487,13 +518,16 @@ public final class PostgresCatalogStore: CatalogStore {
     /// when the catalog cannot be reached: a command answered twice is better than one never answered.
     public func claimEvent(_ id: String, keepUntil: Date) async -> Bool {
         let until = keepUntil.timeIntervalSince1970
+        let (client, logger) = (self.client, self.logger)
         do {
-            let rows = try await self.client.query(
-                "INSERT INTO seed_claimed_events (id, keep_until) VALUES (\(id), to_timestamp(\(until))) ON CONFLICT (id) DO NOTHING RETURNING id",
-                logger: self.logger)
-            var claimed = false
-            for try await _ in rows.decode(String.self) { claimed = true }
-            return claimed
+            return try await TimeLimit.run(self.answerTimeout) {
+                let rows = try await client.query(
+                    "INSERT INTO seed_claimed_events (id, keep_until) VALUES (\(id), to_timestamp(\(until))) ON CONFLICT (id) DO NOTHING RETURNING id",
+                    logger: logger)
+                var claimed = false
+                for try await _ in rows.decode(String.self) { claimed = true }
+                return claimed
+            }
         } catch {
             self.logger.warning("an event could not be claimed in the catalog; handling it here",
                                 metadata: ["event": "\(id)", "error": "\(Self.describe(error))"])
@@ -502,14 +536,13 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     public func isClaimed(_ id: String) async throws(ClusterError) -> Bool {
-        do {
-            let rows = try await self.client.query(
-                "SELECT count(*) FROM seed_claimed_events WHERE id = \(id) AND keep_until > now()", logger: self.logger)
+        let (client, logger) = (self.client, self.logger)
+        return try await self.answered("read") {
+            let rows = try await client.query(
+                "SELECT count(*) FROM seed_claimed_events WHERE id = \(id) AND keep_until > now()", logger: logger)
             var count = 0
             for try await n in rows.decode(Int.self) { count = n }
             return count > 0
-        } catch {
-            throw self.failure("read", error)
         }
     }
 
@@ -545,49 +578,55 @@ public final class PostgresCatalogStore: CatalogStore {
         let lock = Self.quotaKey(space: request.space, owner: request.owner)
         let space = request.space.name
         let owner = request.owner
-        do {
-            let liveness = try await self.holdingConnection().liveness
-            return try await self.client.withTransaction(logger: logger) { c async throws -> QuotaHold in
-                // One owner's admissions one at a time, across processes; other owners are not held up.
-                try await c.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
-                // Holds of processes that died (their liveness lock went with their connection) count no more.
-                try await c.query("""
-                    DELETE FROM seed_quota_holds h WHERE NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
-                        AND l.granted AND l.objsubid = 1 AND l.classid::bigint = (h.liveness >> 32) & 4294967295
-                        AND l.objid::bigint = h.liveness & 4294967295)
-                    """, logger: logger)
-                var used = SpaceUsage()
-                for try await (bytes, files) in try await c.query("""
-                    SELECT (SELECT coalesce(sum(size), 0) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
-                        + (SELECT coalesce(sum(bytes), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint,
-                        (SELECT count(*) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
-                        + (SELECT coalesce(sum(files), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint
-                    """, logger: logger).decode((Int64, Int64).self) {
-                    used = SpaceUsage(bytes: UInt64(max(0, bytes)), files: Int(files))
+        let client = self.client
+        return try await self.answered("write") {
+            do {
+                let liveness = try await self.holdingConnection().liveness
+                return try await client.withTransaction(logger: logger) { c async throws -> QuotaHold in
+                    // One owner's admissions one at a time, across processes; other owners are not held up.
+                    try await c.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                    // Holds of processes that died (their liveness lock went with their connection) count no more.
+                    try await c.query("""
+                        DELETE FROM seed_quota_holds h WHERE NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'
+                            AND l.granted AND l.objsubid = 1 AND l.classid::bigint = (h.liveness >> 32) & 4294967295
+                            AND l.objid::bigint = h.liveness & 4294967295)
+                        """, logger: logger)
+                    var used = SpaceUsage()
+                    for try await (bytes, files) in try await c.query("""
+                        SELECT (SELECT coalesce(sum(size), 0) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
+                            + (SELECT coalesce(sum(bytes), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint,
+                            (SELECT count(*) FROM seed_files WHERE space = \(space) AND uploader = \(owner))::bigint
+                            + (SELECT coalesce(sum(files), 0) FROM seed_quota_holds WHERE space = \(space) AND owner = \(owner))::bigint
+                        """, logger: logger).decode((Int64, Int64).self) {
+                        used = SpaceUsage(bytes: UInt64(max(0, bytes)), files: Int(files))
+                    }
+                    let maxBytes = try request.admit(used: used).get()
+                    let files = request.replacing.files == 0 ? 1 : 0
+                    var id: Int64 = 0
+                    for try await row in try await c.query("""
+                        INSERT INTO seed_quota_holds (space, owner, bytes, files, liveness)
+                        VALUES (\(space), \(owner), \(Int64(clamping: maxBytes ?? 0)), \(files), \(liveness)) RETURNING id
+                        """, logger: logger).decode(Int64.self) {
+                        id = row
+                    }
+                    // Given up on: rolled back, so no hold counts that no caller knows of.
+                    try Task.checkCancellation()
+                    return QuotaHold(id: id, maxBytes: maxBytes)
                 }
-                let maxBytes = try request.admit(used: used).get()
-                let files = request.replacing.files == 0 ? 1 : 0
-                var id: Int64 = 0
-                for try await row in try await c.query("""
-                    INSERT INTO seed_quota_holds (space, owner, bytes, files, liveness)
-                    VALUES (\(space), \(owner), \(Int64(clamping: maxBytes ?? 0)), \(files), \(liveness)) RETURNING id
-                    """, logger: logger).decode(Int64.self) {
-                    id = row
-                }
-                return QuotaHold(id: id, maxBytes: maxBytes)
+            } catch let error as PostgresTransactionError {
+                // The quota's refusal, rolled back: the caller's answer, not a catalog failure.
+                if let refusal = error.closureError as? ClusterError { throw refusal }
+                throw error
             }
-        } catch let error as PostgresTransactionError {
-            // The quota's refusal, rolled back: the caller's answer, not a catalog failure.
-            if let refusal = error.closureError as? ClusterError { throw refusal }
-            throw self.failure("write", error)
-        } catch {
-            throw self.failure("write", error)
         }
     }
 
     public func releaseQuota(_ hold: QuotaHold) async {
+        let (client, logger) = (self.client, self.logger)
         do {
-            try await self.client.query("DELETE FROM seed_quota_holds WHERE id = \(hold.id)", logger: self.logger)
+            try await TimeLimit.run(self.answerTimeout) {
+                _ = try await client.query("DELETE FROM seed_quota_holds WHERE id = \(hold.id)", logger: logger)
+            }
         } catch {
             // Counted until its process ends, which releases it for good.
             self.logger.warning("a quota hold could not be released", metadata: ["hold": "\(hold.id)", "error": "\(Self.describe(error))"])
@@ -614,13 +653,15 @@ public final class PostgresCatalogStore: CatalogStore {
 
     /// Forgets changes older than ``changeRetention`` (the leader does it, once per interval).
     private func pruneChanges() async {
+        let (client, logger) = (self.client, self.logger)
         do {
-            try await self.client.query("""
-                WITH gone AS (DELETE FROM seed_changes WHERE at < now() - interval '\(unescaped: Self.changeRetention)' RETURNING seq)
-                UPDATE seed_catalog_state SET pruned_through = greatest(pruned_through, (SELECT coalesce(max(seq), 0) FROM gone))
-                """, logger: self.logger)
-            try await self.client.query(
-                "DELETE FROM seed_claimed_events WHERE keep_until < now()", logger: self.logger)
+            try await TimeLimit.run(self.answerTimeout) {
+                try await client.query("""
+                    WITH gone AS (DELETE FROM seed_changes WHERE at < now() - interval '\(unescaped: Self.changeRetention)' RETURNING seq)
+                    UPDATE seed_catalog_state SET pruned_through = greatest(pruned_through, (SELECT coalesce(max(seq), 0) FROM gone))
+                    """, logger: logger)
+                try await client.query("DELETE FROM seed_claimed_events WHERE keep_until < now()", logger: logger)
+            }
         } catch {
             self.logger.warning("old catalog changes could not be pruned", metadata: ["error": "\(Self.describe(error))"])
         }
@@ -630,18 +671,48 @@ public final class PostgresCatalogStore: CatalogStore {
         // Session locks are unlocked before each connection closes: a closed connection's locks go only once the
         // server's backend has exited, a moment after the close returns, so the process that claims leadership
         // (or a held name) next could still find them taken. Unlocked, they are free when this returns.
-        if let holds = self.holdsConnection.withLock({ c in defer { c = nil }; return c }), !holds.connection.isClosed {
-            _ = try? await holds.connection.query("SELECT pg_advisory_unlock_all()", logger: self.logger)
-            try? await holds.connection.close()
-        }
-        if let held = self.leadership.withLock({ leadership in defer { leadership = nil }; return leadership }),
-            !held.connection.isClosed
-        {
-            _ = try? await held.connection.query("SELECT pg_advisory_unlock_all()", logger: self.logger)
-            try? await held.connection.close()
+        // Each step waits at most the answer limit: a stalled server must not keep the process from stopping.
+        let logger = self.logger
+        let holds: HoldsConnection? = self.holdsConnection.withLock { c in defer { c = nil }; return c }
+        let leader: Leadership? = self.leadership.withLock { leadership in defer { leadership = nil }; return leadership }
+        let own: [PostgresConnection] = [holds?.connection, leader?.connection].compactMap { $0 }
+        for connection in own where !connection.isClosed {
+            do {
+                try await TimeLimit.run(self.answerTimeout) {
+                    _ = try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
+                    try await connection.close()
+                }
+            } catch {
+                // Closed without a goodbye: the server drops the locks once it notices.
+                let _: EventLoopFuture<Void> = connection.close()
+            }
         }
         self.running.cancel()
-        await self.running.value
+        let running = self.running
+        _ = try? await TimeLimit.run(self.answerTimeout) { await running.value }
+    }
+
+    /// Drops the holds' connection (and with it every name this process holds) once the server stopped answering
+    /// on it; the next hold opens another.
+    private func dropHoldsConnection() {
+        guard let held = self.holdsConnection.withLock({ c in defer { c = nil }; return c }) else { return }
+        self.logger.warning("the catalog's connection for name holds stopped answering; dropped with its holds",
+                            metadata: ["catalog": "\(self.location)"])
+        let _: EventLoopFuture<Void> = held.connection.close()
+    }
+
+    /// One call to the server, answered within ``Configuration/answerTimeout``: past it the caller gets
+    /// `catalogUnavailable` and `onExpiry` runs (to drop a connection the call waited on); every other failure
+    /// becomes a ``ClusterError`` too.
+    private func answered<T: Sendable>(
+        _ what: String, onExpiry: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T
+    ) async throws(ClusterError) -> T {
+        do {
+            return try await TimeLimit.run(self.answerTimeout, body)
+        } catch {
+            if error is TimeLimit.Exceeded { onExpiry() }
+            throw self.failure(what, error)
+        }
     }
 
     private func failure(_ what: String, _ error: any Error) -> ClusterError {
@@ -659,6 +730,9 @@ public final class PostgresCatalogStore: CatalogStore {
             if let inner = error.closureError ?? error.beginError ?? error.commitError { return Self.describe(inner) }
         }
         if let error = error as? ClusterError { return error.message }
+        if let error = error as? TimeLimit.Exceeded {
+            return "the server did not answer within \(error.limit.components.seconds) s"
+        }
         guard let error = error as? PSQLError else { return "\(error)" }
         if let server = error.serverInfo, let message = server[.message] {
             return message + (server[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
