@@ -4,9 +4,9 @@ import SeedTestSupport
 
 @testable import Balancer
 
-/// Waiting for work that may never answer: the answer when it comes, ``TimeLimit/Exceeded`` when nothing is heard
-/// for the limit even if the work ignores cancellation, no cut while the work reports progress, and the caller's
-/// own cancellation honoured.
+/// Waiting for work that may never answer, on a clock the test moves: the answer when it comes,
+/// ``TimeLimit/Exceeded`` once nothing is heard for the limit even if the work ignores cancellation, no cut while
+/// the work reports progress, and the caller's own cancellation honoured.
 @Suite(.tags(.unit), .inTestSet(.unit), .timeLimit(.minutes(1))) struct TimeLimitTests {
     @Test func anAnswerInTimeIsReturned() async throws {
         let value = try await TimeLimit.run(.seconds(30)) { 42 }
@@ -15,71 +15,85 @@ import SeedTestSupport
     }
 
     /// The work waits on something cancellation cannot reach (as a query on a stalled connection does): the caller
-    /// is answered anyway, and the work is told it was given up on.
+    /// is answered anyway once the limit passes, and the work is told it was given up on.
     @Test func workThatNeverAnswersIsGivenUpOn() async throws {
-        let stuck = Stuck()
-        let error = await #expect(throws: TimeLimit.Exceeded.self) {
-            _ = try await TimeLimit.run(.milliseconds(200)) { () -> Bool in
-                await stuck.wait()
+        let clock = ManualClock(), work = Gate()
+        let waiting = Task {
+            try await TimeLimit.run(.seconds(30), clock: clock) { () -> Bool in
+                await work.wait()
                 return Task.isCancelled
             }
         }
-        #expect(error?.limit == .milliseconds(200))
-        #expect(await stuck.release(), "the abandoned work sees itself cancelled")
+        try await eventually("the limit's timer to sleep") { clock.sleeping.count == 1 && work.isWaiting }
+        clock.advance(by: .seconds(29))
+        #expect(clock.sleeping.count == 1, "not yet")
+        clock.advance(by: .seconds(1))
+        let error = await #expect(throws: TimeLimit.Exceeded.self) { _ = try await waiting.value }
+        #expect(error?.limit == .seconds(30))
+        work.open()
+        try await eventually("the abandoned work to see itself cancelled") { work.sawCancellation == true }
     }
 
-    /// Progress restarts the limit: work that keeps hearing from its peer runs well past it.
+    /// Progress restarts the limit: work that hears from its peer within each limit runs past the first one.
     @Test func progressKeepsLongWorkAlive() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let rounds = try await TimeLimit.run(.seconds(2)) { () -> Int in
-            var rounds = 0
-            while clock.now - start < .seconds(5) {
-                try await Task.sleep(for: .milliseconds(10))
+        let clock = ManualClock(), beat = Gate(), finish = Gate()
+        let waiting = Task {
+            try await TimeLimit.run(.seconds(10), clock: clock) { () -> String in
+                await beat.wait()
                 TimeLimit.progressed()
-                rounds += 1
+                await finish.wait()
+                return "done"
             }
-            return rounds
         }
-        #expect(rounds > 0)
+        try await eventually("the limit's timer to sleep") { clock.sleeping.count == 1 && beat.isWaiting }
+        clock.advance(by: .seconds(8))
+        beat.open()
+        try await eventually("the work to report progress") { finish.isWaiting }
+        clock.advance(by: .seconds(4))  // 12 s in: past the first limit, 4 s after the progress
+        try await eventually("the timer to sleep on to 10 s after the progress") {
+            clock.sleeping.map(\.offset) == [.seconds(18)]
+        }
+        finish.open()
+        #expect(try await waiting.value == "done")
         TimeLimit.progressed()  // outside any limit: nothing to restart, and no harm
     }
 
     @Test func theCallersCancellationEndsTheWait() async throws {
-        let stuck = Stuck()
-        let waiting = Task { try await TimeLimit.run(.seconds(3600)) { await stuck.wait() } }
-        try await eventually("the work to start") { stuck.isWaiting }
+        let clock = ManualClock(), work = Gate()
+        let waiting = Task { try await TimeLimit.run(.seconds(3600), clock: clock) { await work.wait() } }
+        try await eventually("the work to start") { work.isWaiting }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
-        _ = await stuck.release()
+        work.open()
     }
 
     struct Oops: Error {}
 
-    /// Work that waits until the test lets it go, whatever its task's cancellation says.
-    final class Stuck: Sendable {
-        private let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        private let finished = Mutex<Bool?>(nil)
-        var isWaiting: Bool { self.waiter.withLock { $0 != nil } }
+    /// A wait that ends only when the test opens it, whatever its task's cancellation says; it remembers whether
+    /// the task was cancelled by then.
+    final class Gate: Sendable {
+        private let state = Mutex<(waiter: CheckedContinuation<Void, Never>?, open: Bool, cancelled: Bool?)>((nil, false, nil))
+        var isWaiting: Bool { self.state.withLock { $0.waiter != nil } }
+        var sawCancellation: Bool? { self.state.withLock { $0.cancelled } }
 
         func wait() async {
-            await withCheckedContinuation { c in self.waiter.withLock { $0 = c } }
-            self.finished.withLock { $0 = Task.isCancelled }
+            await withCheckedContinuation { c in
+                let open = self.state.withLock { s in
+                    if !s.open { s.waiter = c }
+                    return s.open
+                }
+                if open { c.resume() }
+            }
+            self.state.withLock { $0.cancelled = Task.isCancelled }
         }
 
-        /// Lets the work go; answers whether it saw itself cancelled.
-        func release() async -> Bool {
-            while true {
-                if let c = self.waiter.withLock({ w in defer { w = nil }; return w }) {
-                    c.resume()
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(5))
+        func open() {
+            let waiter = self.state.withLock { s in
+                s.open = true
+                defer { s.waiter = nil }
+                return s.waiter
             }
-            while true {
-                if let cancelled = self.finished.withLock({ $0 }) { return cancelled }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
+            waiter?.resume()
         }
     }
 }

@@ -16,29 +16,33 @@ package enum TimeLimit {
         package let limit: Duration
     }
 
-    /// Called by work under ``run(_:_:)`` (anywhere in it, through a task-local) each time it hears from its peer:
-    /// the limit starts again. Outside such work it does nothing.
+    /// Called by work under ``run(_:clock:_:)`` (anywhere in it, through a task-local) each time it hears from its
+    /// peer: the limit starts again. Outside such work it does nothing.
     package static func progressed() {
-        Self.current?.beat()
+        Self.current?()
     }
 
-    /// `body`'s result, or ``Exceeded`` once `limit` has passed without progress (or `CancellationError` when the
-    /// caller is cancelled); the work is cancelled in both cases, and not awaited.
-    package static func run<T: Sendable>(
-        _ limit: Duration, _ body: @escaping @Sendable () async throws -> T
+    /// `body`'s result, or ``Exceeded`` once `limit` has passed on `clock` without progress (or `CancellationError`
+    /// when the caller is cancelled); the work is cancelled in both cases, and not awaited.
+    package static func run<T: Sendable, C: Clock<Duration>>(
+        _ limit: Duration, clock: C = ContinuousClock(), _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let outcome = Outcome<T>()
-        let watch = Watch()
+        let watch = Watch(clock)
         let work = Task {
             let result: Result<T, any Error>
-            do { result = .success(try await Self.$current.withValue(watch) { try await body() }) } catch { result = .failure(error) }
+            do {
+                result = .success(try await Self.$current.withValue({ watch.beat() }) { try await body() })
+            } catch {
+                result = .failure(error)
+            }
             outcome.settle(result)
         }
         let timer = Task {
-            var deadline = watch.last + limit
+            var deadline = watch.last.advanced(by: limit)
             while true {
-                do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }  // answered
-                let next = watch.last + limit
+                do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }  // answered
+                let next = watch.last.advanced(by: limit)
                 guard next > deadline else { break }  // nothing heard while asleep
                 deadline = next
             }
@@ -55,13 +59,22 @@ package enum TimeLimit {
         }
     }
 
-    @TaskLocal private static var current: Watch?
+    /// What ``progressed()`` calls: the running work's ``Watch``.
+    @TaskLocal private static var current: (@Sendable () -> Void)?
 
     /// When the work last made progress.
-    private final class Watch: Sendable {
-        private let lastBeat = Mutex(ContinuousClock.now)
-        var last: ContinuousClock.Instant { self.lastBeat.withLock { $0 } }
-        func beat() { self.lastBeat.withLock { $0 = .now } }
+    private final class Watch<C: Clock>: Sendable {
+        private let clock: C
+        private let lastBeat: Mutex<C.Instant>
+        init(_ clock: C) {
+            self.clock = clock
+            self.lastBeat = Mutex(clock.now)
+        }
+        var last: C.Instant { self.lastBeat.withLock { $0 } }
+        func beat() {
+            let now = self.clock.now
+            self.lastBeat.withLock { $0 = now }
+        }
     }
 
     /// The first result of several racing settlers, handed to one waiter whether it arrives before or after it.
