@@ -343,14 +343,22 @@ struct PostgresCatalogTests {
     @Test(.timeLimit(.minutes(3))) func aStalledServerIsAnErrorWithinTheAnswerLimit() async throws {
         try await CatalogFixture.with(.postgres) { fixture in
             let server = try #require(fixture.server)
-            let (_, name) = try await fixture.newLocation()
-            let location = try CatalogLocation(
-                parsing: server.url(database: name) + "?answer_timeout=2", password: server.password)
-            let store = try await location.open(logger: Self.logger), closing = try await location.open(logger: Self.logger)
+            let (location, name) = try await fixture.newLocation()
+            // Created and migrated with the default limit (a busy machine can take seconds over the schema).
+            let setup = try await location.open(logger: Self.logger)
+            try await setup.apply([.save(CatalogStoreTests.file(.default, "before.bin"))])
+            await setup.close()
+            // A short limit, so the stalled calls below are quick; what comes before the stall is retried, since
+            // on a loaded machine even a working server can be slower than 5 s.
+            let limited = try CatalogLocation(
+                parsing: server.url(database: name) + "?answer_timeout=5", password: server.password)
+            let store = try await eventuallyValue("a store") { try? await limited.open(logger: Self.logger) }
+            let closing = try await eventuallyValue("another store") { try? await limited.open(logger: Self.logger) }
             let held = FileKey(.default, "held.bin")
-            #expect(try await store.hold(held, exclusive: true))
-            #expect(try await closing.hold(FileKey(.default, "other.bin"), exclusive: true))
-            try await store.apply([.save(CatalogStoreTests.file(.default, "before.bin"))])
+            try await eventually("a name held") { (try? await store.hold(held, exclusive: true)) == true }
+            try await eventually("another name held") {
+                (try? await closing.hold(FileKey(.default, "other.bin"), exclusive: true)) == true
+            }
 
             let postmaster = try #require(server.serverProcessID)
             Self.signal(SIGSTOP, processAndChildren: postmaster)
@@ -358,7 +366,7 @@ struct PostgresCatalogTests {
                 func unavailable(_ what: String, _ call: () async throws -> Void) async {
                     let error = await #expect(throws: ClusterError.self, "\(what)") { try await call() }
                     #expect(error?.code == .catalogUnavailable, "\(what)")
-                    #expect(error?.message.hasSuffix("the server did not answer within 2 s") == true, "\(what): \(error?.message ?? "")")
+                    #expect(error?.message.hasSuffix("the server did not answer within 5 s") == true, "\(what): \(error?.message ?? "")")
                 }
                 await unavailable("load") { _ = try await store.load() }
                 await unavailable("apply") { try await store.apply([.save(CatalogStoreTests.file(.default, "stalled.bin"))]) }
