@@ -54,6 +54,13 @@ public actor Cluster {
     /// How far this cluster has followed the store's change feed.
     var catalogSequence: Int64 = 0
     private var syncing: Task<Void, Never>?
+    /// Whether the store answers follows. Once one fails (a stalled server costs its answer limit), callers stop
+    /// waiting on the store and are served what this cluster knows, while one follow at a time, in the background,
+    /// probes it (after 5 s, then longer) until it answers again.
+    private var catalogHealth = CircuitBreaker(configuration: .init(
+        failureThreshold: 1, initialBackoff: .seconds(5), maxBackoff: .seconds(60)))
+    /// The time ``catalogHealth`` decides by: the clock, or a test's.
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// A cluster whose catalog lives in an SQLite file (or only in memory).
     /// - Parameters:
@@ -96,6 +103,16 @@ public actor Cluster {
                   abandonedPartAge: abandonedPartAge, downloadCheck: downloadCheck, logger: logger)
     }
 
+    /// A cluster on `catalog` whose time follows `now` (tests move time instead of waiting).
+    package init(nodes: [NodeConfiguration], catalog: any CatalogStore, now: @escaping @Sendable () -> ContinuousClock.Instant)
+        async throws(ClusterError)
+    {
+        let snapshot = try await catalog.load()
+        self.init(
+            nodes: nodes, strategy: LeastUsedBytes(), replicas: nil, store: catalog, snapshot: snapshot,
+            abandonedPartAge: 3600, downloadCheck: .crc32c, now: now, logger: Logger(label: "Balancer.Cluster"))
+    }
+
     /// A cluster without a catalog whose nodes' health follows `now` (tests move time instead of waiting).
     package init(
         nodes: [NodeConfiguration], replicas: Int? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant
@@ -112,6 +129,7 @@ public actor Cluster {
     ) {
         self.abandonedPartAge = abandonedPartAge
         self.downloadCheck = downloadCheck
+        self.now = now
         self.nodes = nodes.map { ClusterNode(configuration: $0, breaker: $0.retry, now: now, logger: logger) }
         self.strategy = strategy
         self.replicas = max(1, min(replicas ?? (nodes.count >= 2 ? 2 : 1), nodes.count))
@@ -260,20 +278,32 @@ public actor Cluster {
     }
 
     /// Brings the catalog in memory up to date with what other processes sharing the store wrote. Callers
-    /// arriving while a sync runs wait for that one.
+    /// arriving while a sync runs wait for that one. After a follow failed, callers do not wait: they get what
+    /// this cluster knows, and a follow in the background finds out when the store answers again.
     public func syncCatalog() async {
         guard self.store != nil else { return }
-        if let running = self.syncing { return await running.value }
-        let task = Task { await self.syncOnce() }
+        if case .closed = self.catalogHealth.state {
+            await (self.syncing ?? self.startSync()).value
+        } else if self.syncing == nil, self.catalogHealth.allowRequest(now: self.now()) {
+            _ = self.startSync()
+        }
+    }
+
+    private func startSync() -> Task<Void, Never> {
+        let task = Task {
+            await self.syncOnce()
+            self.syncing = nil
+        }
         self.syncing = task
-        await task.value
-        self.syncing = nil
+        return task
     }
 
     private func syncOnce() async {
         guard let store = self.store else { return }
         do {
-            guard let delta = try await store.changes(since: self.catalogSequence) else {
+            if let delta = try await store.changes(since: self.catalogSequence) {
+                self.follow(delta)
+            } else {
                 // Changes this old are forgotten: read everything again.
                 let snapshot = try await store.load()
                 self.files = Self.indexes(snapshot.files.values)
@@ -282,17 +312,30 @@ public actor Cluster {
                 self.draining = snapshot.draining
                 self.catalogSequence = snapshot.sequence
                 self.logger.notice("catalog reloaded", metadata: ["files": "\(snapshot.files.count)"])
-                return
             }
-            guard delta.sequence > self.catalogSequence else { return }
-            for (key, file) in delta.files { self.setFile(key, file) }
-            for (key, nodes) in delta.tombstones { self.tombstones[key] = nodes.isEmpty ? nil : nodes }
-            for (key, nodes) in delta.moves { self.moves[key] = nodes.isEmpty ? nil : nodes }
-            if let draining = delta.draining { self.draining = draining }
-            self.catalogSequence = delta.sequence
+            self.catalogAnswered()
         } catch {
             self.logger.warning("the catalog could not be followed", metadata: ["error": "\(error)"])
+            if case .closed = self.catalogHealth.state {
+                self.logger.warning("commands are served from what this process knows until the catalog answers again")
+            }
+            self.catalogHealth.recordFailure(now: self.now(), random: Double.random(in: 0..<1))
         }
+    }
+
+    private func follow(_ delta: CatalogDelta) {
+        guard delta.sequence > self.catalogSequence else { return }
+        for (key, file) in delta.files { self.setFile(key, file) }
+        for (key, nodes) in delta.tombstones { self.tombstones[key] = nodes.isEmpty ? nil : nodes }
+        for (key, nodes) in delta.moves { self.moves[key] = nodes.isEmpty ? nil : nodes }
+        if let draining = delta.draining { self.draining = draining }
+        self.catalogSequence = delta.sequence
+    }
+
+    private func catalogAnswered() {
+        if case .closed = self.catalogHealth.state { return }
+        self.catalogHealth.recordSuccess()
+        self.logger.notice("the catalog answers again")
     }
 
     /// Health checks and load figures for every node, in parallel; then applies pending deletions and moves to
