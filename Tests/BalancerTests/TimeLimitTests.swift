@@ -34,6 +34,28 @@ import SeedTestSupport
         try await eventually("the abandoned work to see itself cancelled") { work.sawCancellation == true }
     }
 
+    /// What the work produces after its caller was answered without it goes to `late`, to be let go; a result in
+    /// time does not.
+    @Test func aLateResultIsHandedOverToBeLetGo() async throws {
+        let clock = ManualClock(), work = Gate()
+        let handedOver = Mutex<[Int]>([])
+        let waiting = Task {
+            try await TimeLimit.run(.seconds(5), clock: clock, late: { value in handedOver.withLock { $0.append(value) } }) {
+                await work.wait()
+                return 7
+            }
+        }
+        try await eventually("the limit's timer to sleep") { clock.sleeping.count == 1 && work.isWaiting }
+        clock.advance(by: .seconds(5))
+        await #expect(throws: TimeLimit.Exceeded.self) { _ = try await waiting.value }
+        work.open()
+        try await eventually("the late result to be handed over") { handedOver.withLock { $0 } == [7] }
+
+        let inTime = try await TimeLimit.run(.seconds(5), clock: clock, late: { value in handedOver.withLock { $0.append(value) } }) { 8 }
+        #expect(inTime == 8)
+        #expect(handedOver.withLock { $0 } == [7])
+    }
+
     /// Progress restarts the limit: work that hears from its peer within each limit runs past the first one.
     @Test func progressKeepsLongWorkAlive() async throws {
         let clock = ManualClock(), beat = Gate(), finish = Gate()

@@ -434,7 +434,11 @@ public final class PostgresCatalogStore: CatalogStore {
             self.logger.warning("catalog leadership lost with its connection", metadata: ["catalog": "\(self.location)"])
         }
         let (settings, logger) = (self.connectionSettings, self.logger)
-        let claimed = try? await TimeLimit.run(self.answerTimeout) { () -> Leadership? in
+        // A lock taken after the caller was told it does not lead is let go with its connection: kept, it would
+        // stop every process, this one included, from leading.
+        let claimed = try? await TimeLimit.run(self.answerTimeout, late: { (late: Leadership?) in
+            if let late { let _: EventLoopFuture<Void> = late.connection.close() }
+        }) { () -> Leadership? in
             let connection = try await PostgresConnection.connect(configuration: settings, id: 1, logger: logger)
             var backend: Int32?
             do {
@@ -444,8 +448,7 @@ public final class PostgresCatalogStore: CatalogStore {
             } catch {
                 backend = nil
             }
-            // Given up on meanwhile: the caller was told it does not lead, so the lock must go too.
-            guard let backend, !Task.isCancelled else {
+            guard let backend else {
                 try? await connection.close()
                 return nil
             }
@@ -490,7 +493,11 @@ public final class PostgresCatalogStore: CatalogStore {
         let logger = self.logger
         // Past the limit the connection is dropped: a hold granted after the caller gave up would stay held, and
         // whatever else waits on the connection fails at once rather than at its own limit.
-        return try await self.answered("read", onExpiry: { self.dropHoldsConnection() }) {
+        // A hold granted after the caller was told it failed (on a connection opened meanwhile) is released.
+        let late: @Sendable (Bool) -> Void = { granted in
+            if granted { Task { await self.release(key, exclusive: exclusive) } }
+        }
+        return try await self.answered("read", onExpiry: { self.dropHoldsConnection() }, late: late) {
             let connection = try await self.holdingConnection().connection
             var granted = false
             let query: PostgresQuery = exclusive
@@ -579,7 +586,12 @@ public final class PostgresCatalogStore: CatalogStore {
         let space = request.space.name
         let owner = request.owner
         let client = self.client
-        return try await self.answered("write") {
+        // A hold recorded after the caller was told it failed would count against the owner until this process
+        // ends: released.
+        let late: @Sendable (QuotaHold?) -> Void = { hold in
+            if let hold { Task { await self.releaseQuota(hold) } }
+        }
+        return try await self.answered("write", late: late) {
             do {
                 let liveness = try await self.holdingConnection().liveness
                 return try await client.withTransaction(logger: logger) { c async throws -> QuotaHold in
@@ -705,10 +717,11 @@ public final class PostgresCatalogStore: CatalogStore {
     /// `catalogUnavailable` and `onExpiry` runs (to drop a connection the call waited on); every other failure
     /// becomes a ``ClusterError`` too.
     private func answered<T: Sendable>(
-        _ what: String, onExpiry: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T
+        _ what: String, onExpiry: () -> Void = {}, late: (@Sendable (T) -> Void)? = nil,
+        _ body: @escaping @Sendable () async throws -> T
     ) async throws(ClusterError) -> T {
         do {
-            return try await TimeLimit.run(self.answerTimeout, body)
+            return try await TimeLimit.run(self.answerTimeout, late: late, body)
         } catch {
             if error is TimeLimit.Exceeded { onExpiry() }
             throw self.failure(what, error)

@@ -24,8 +24,11 @@ package enum TimeLimit {
 
     /// `body`'s result, or ``Exceeded`` once `limit` has passed on `clock` without progress (or `CancellationError`
     /// when the caller is cancelled); the work is cancelled in both cases, and not awaited.
+    /// - Parameter late: given a result the work produced after the caller was answered without it, so what it
+    ///   holds (a connection, a lock) can be let go.
     package static func run<T: Sendable, C: Clock<Duration>>(
-        _ limit: Duration, clock: C = ContinuousClock(), _ body: @escaping @Sendable () async throws -> T
+        _ limit: Duration, clock: C = ContinuousClock(), late: (@Sendable (T) -> Void)? = nil,
+        _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let outcome = Outcome<T>()
         let watch = Watch(clock)
@@ -36,7 +39,7 @@ package enum TimeLimit {
             } catch {
                 result = .failure(error)
             }
-            outcome.settle(result)
+            if !outcome.settle(result), case .success(let value) = result { late?(value) }
         }
         let timer = Task {
             var deadline = watch.last.advanced(by: limit)
@@ -103,20 +106,23 @@ package enum TimeLimit {
             if let ready { continuation.resume(with: ready) }
         }
 
-        func settle(_ result: Result<T, any Error>) {
-            let waiter = self.state.withLock { state -> CheckedContinuation<T, any Error>? in
+        /// Whether `result` is the one the waiter gets (false: another settled first).
+        @discardableResult
+        func settle(_ result: Result<T, any Error>) -> Bool {
+            let (won, waiter) = self.state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
                 switch state {
                 case .empty:
                     state = .settled(result)
-                    return nil
+                    return (true, nil)
                 case .waiting(let continuation):
                     state = .done
-                    return continuation
+                    return (true, continuation)
                 case .settled, .done:
-                    return nil  // a later settler lost the race
+                    return (false, nil)
                 }
             }
             waiter?.resume(with: result)
+            return won
         }
     }
 }
