@@ -16,7 +16,7 @@ package enum TimeLimit {
         package let limit: Duration
     }
 
-    /// Called by work under ``run(_:clock:_:)`` (anywhere in it, through a task-local) each time it hears from its
+    /// Called by work under ``run(_:clock:late:_:)`` (anywhere in it, through a task-local) each time it hears from its
     /// peer: the limit starts again. Outside such work it does nothing.
     package static func progressed() {
         Self.current?()
