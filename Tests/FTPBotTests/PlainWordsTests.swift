@@ -1,3 +1,4 @@
+import Balancer
 import DiscordKit
 import FileBot
 import Testing
@@ -28,5 +29,15 @@ import SeedTestSupport
         for (error, expected) in cases {
             #expect(Self.sentence(error) == "Sorry, that failed: " + expected, "\(error)")
         }
+    }
+
+    /// A catalog that does not answer is something to wait out, said without its address or the server's words.
+    @Test func catalogFailuresSayWhatToDo() {
+        let stalled = ClusterError(.catalogUnavailable,
+            "the catalog postgres://bot@db.internal:5432/files could not be read: the server did not answer within 30 s")
+        #expect(PlainWords.refusal(for: stalled).sentence()
+            == "Sorry, that failed: the file catalog is not answering; try again in a minute.")
+        let held = ClusterError(.catalogInUse, "the catalog /var/lib/ftpbot/catalog.sqlite is in use by pid 4242")
+        #expect(PlainWords.refusal(for: held).sentence() == "Sorry, that failed: the file catalog is held by another process.")
     }
 }

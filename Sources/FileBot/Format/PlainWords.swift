@@ -14,8 +14,11 @@ public enum PlainWords {
             case .nameTaken, .nameBusy, .quotaExceeded, .invalidName, .notFound, .sizeExceeded, .noNodeAvailable,
                  .insufficientReplicas, .allReplicasFailed, .checksumMismatch, .versionChanged, .incompleteSource:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
-            case .catalogUnavailable, .catalogInUse:
-                return Refusal(.failed(problem: "the catalog could not be read or written."))
+            case .catalogUnavailable:
+                // What the person can do: the catalog's server is down, stalled or unreachable, for now.
+                return Refusal(.failed(problem: "the file catalog is not answering; try again in a minute."))
+            case .catalogInUse:
+                return Refusal(.failed(problem: "the file catalog is held by another process."))
             case .invalidConfiguration:
                 return Refusal(.failed(problem: Self.sentence(e.message)))
             }
