@@ -491,9 +491,8 @@ public final class PostgresCatalogStore: CatalogStore {
     public func hold(_ key: FileKey, exclusive: Bool) async throws(ClusterError) -> Bool {
         let lock = Self.holdKey(key)
         let logger = self.logger
-        // Past the limit the connection is dropped: a hold granted after the caller gave up would stay held, and
-        // whatever else waits on the connection fails at once rather than at its own limit.
-        // A hold granted after the caller was told it failed (on a connection opened meanwhile) is released.
+        // Past the limit the connection is dropped (with any hold it grants after the caller gave up), so whatever
+        // else waits on it fails at once; a hold granted late on a connection opened meanwhile is released.
         let late: @Sendable (Bool) -> Void = { granted in
             if granted { Task { await self.release(key, exclusive: exclusive) } }
         }

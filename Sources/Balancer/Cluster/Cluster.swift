@@ -59,6 +59,10 @@ public actor Cluster {
     /// probes it (after 5 s, then longer) until it answers again.
     private var catalogHealth = CircuitBreaker(configuration: .init(
         failureThreshold: 1, initialBackoff: .seconds(5), maxBackoff: .seconds(60)))
+    /// Whether the last follow succeeded (``catalogHealth`` closed): callers then wait for their follows.
+    private var catalogAnswers: Bool {
+        if case .closed = self.catalogHealth.state { true } else { false }
+    }
     /// The time ``catalogHealth`` decides by: the clock, or a test's.
     private let now: @Sendable () -> ContinuousClock.Instant
 
@@ -282,7 +286,7 @@ public actor Cluster {
     /// this cluster knows, and a follow in the background finds out when the store answers again.
     public func syncCatalog() async {
         guard self.store != nil else { return }
-        if case .closed = self.catalogHealth.state {
+        if self.catalogAnswers {
             await (self.syncing ?? self.startSync()).value
         } else if self.syncing == nil, self.catalogHealth.allowRequest(now: self.now()) {
             _ = self.startSync()
@@ -316,7 +320,7 @@ public actor Cluster {
             self.catalogAnswered()
         } catch {
             self.logger.warning("the catalog could not be followed", metadata: ["error": "\(error)"])
-            if case .closed = self.catalogHealth.state {
+            if self.catalogAnswers {
                 self.logger.warning("commands are served from what this process knows until the catalog answers again")
             }
             self.catalogHealth.recordFailure(now: self.now(), random: Double.random(in: 0..<1))
@@ -333,7 +337,7 @@ public actor Cluster {
     }
 
     private func catalogAnswered() {
-        if case .closed = self.catalogHealth.state { return }
+        if self.catalogAnswers { return }
         self.catalogHealth.recordSuccess()
         self.logger.notice("the catalog answers again")
     }
