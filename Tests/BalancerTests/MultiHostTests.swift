@@ -132,10 +132,11 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(20)
         while serving == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
+            seen = ""
             for h in hosts {
                 // A connection on the passive range (ss prints "Recv-Q Send-Q Local:Port Peer:Port").
-                let (_, sockets) = try await Self.run(["ip", "netns", "exec", h.namespace, "ss", "-Htn", "state", "established"])
-                seen = sockets
+                let (status, sockets) = try await Self.run(["ip", "netns", "exec", h.namespace, "ss", "-Htn", "state", "established"])
+                seen += "\(h.namespace) (exit \(status)):\n\(sockets)\n"
                 let dataPorts = sockets.split(separator: "\n").compactMap { line -> Int? in
                     let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                     guard fields.count >= 4, let port = fields[fields.count - 2].split(separator: ":").last.flatMap({ Int($0) })
@@ -145,7 +146,7 @@ import Testing
                 if !dataPorts.isEmpty { serving = h }
             }
         }
-        let cut = try #require(serving, "no host was serving the download; last ss output:\n\(seen)")
+        let cut = try #require(serving, "no host was serving the download; last ss output of each host:\n\(seen)")
         try await Self.run(["ip", "link", "set", cut.hostLink, "down"])
         await gate.open()
         // Bounded: a download that never notices the cut would hang here.
