@@ -430,14 +430,14 @@ public final class PostgresCatalogStore: CatalogStore {
                 return true
             }
             self.leadership.withLock { $0 = nil }
-            if !held.connection.isClosed { let _: EventLoopFuture<Void> = held.connection.close() }
+            Self.startClosing(held.connection)
             self.logger.warning("catalog leadership lost with its connection", metadata: ["catalog": "\(self.location)"])
         }
         let (settings, logger) = (self.connectionSettings, self.logger)
         // A lock taken after the caller was told it does not lead is let go with its connection: kept, it would
         // stop every process, this one included, from leading.
         let claimed = try? await TimeLimit.run(self.answerTimeout, late: { (late: Leadership?) in
-            if let late { let _: EventLoopFuture<Void> = late.connection.close() }
+            if let late { Self.startClosing(late.connection) }
         }) { () -> Leadership? in
             let connection = try await PostgresConnection.connect(configuration: settings, id: 1, logger: logger)
             var backend: Int32?
@@ -695,7 +695,7 @@ public final class PostgresCatalogStore: CatalogStore {
                 }
             } catch {
                 // Closed without a goodbye: the server drops the locks once it notices.
-                let _: EventLoopFuture<Void> = connection.close()
+                Self.startClosing(connection)
             }
         }
         self.running.cancel()
@@ -709,7 +709,16 @@ public final class PostgresCatalogStore: CatalogStore {
         guard let held = self.holdsConnection.withLock({ c in defer { c = nil }; return c }) else { return }
         self.logger.warning("the catalog's connection for name holds stopped answering; dropped with its holds",
                             metadata: ["catalog": "\(self.location)"])
-        let _: EventLoopFuture<Void> = held.connection.close()
+        Self.startClosing(held.connection)
+    }
+
+    /// Closes a connection without waiting for it. postgres-nio's close only starts closing the channel, which stays
+    /// active until its event loop runs the close, and it checks (in debug builds) that a connection is closed when
+    /// its last reference goes: released before, it stops the process. Seen here: a hold's query, failed by the
+    /// close, released the connection on another thread before the channel had closed. Kept until it has.
+    private static func startClosing(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// One call to the server, answered within ``Configuration/answerTimeout``: past it the caller gets
