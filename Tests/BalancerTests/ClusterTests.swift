@@ -74,14 +74,34 @@ struct Source: AsyncSequence, Sendable {
             if let delay { try await Task.sleep(for: delay) }
             let n = Swift.min(64 * 1024, count - sent)
             var b = ByteBuffer()
-            for i in 0..<n { b.writeInteger(UInt8(truncatingIfNeeded: (sent + i) &* 31 &+ 7)) }
+            b.reserveCapacity(n)
+            Source.write(from: sent, count: n, into: &b)
             sent += n
             return b
         }
     }
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(count: count, delay: delay) }
 
-    static func bytes(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } }
+    /// Byte `i` is `i * 31 + 7` modulo 256, so the stream repeats every 256 bytes: written a period at a time, as a
+    /// byte-at-a-time loop took most of a minute for the tens of MiB of the multi-host test in a debug build.
+    static let period: [UInt8] = (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+
+    static func write(from start: Int, count: Int, into buffer: inout ByteBuffer) {
+        var at = start
+        while at < start + count {
+            let phase = at % 256
+            let take = Swift.min(256 - phase, start + count - at)
+            buffer.writeBytes(period[phase..<(phase + take)])
+            at += take
+        }
+    }
+
+    static func bytes(_ count: Int) -> [UInt8] {
+        var b = ByteBuffer()
+        b.reserveCapacity(count)
+        write(from: 0, count: count, into: &b)
+        return Array(b.readableBytesView)
+    }
 }
 
 final class Collected: Sendable {
