@@ -436,6 +436,28 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// A store let go without `close()` (a caller's early return, or a test that failed half-way) closes its own
+    /// connections: its name holds and its leadership go with them, and the process goes on (postgres-nio stops a
+    /// debug build's process when a connection is freed open).
+    @Test func aStoreFreedWithoutClosingLetsItsHoldsGo() async throws {
+        try await CatalogFixture.with(.postgres) { fixture in
+            let (location, _) = try await fixture.newLocation()
+            let alive = try await location.open(logger: Self.logger)
+            let key = FileKey(.default, "held.bin")
+            var forgotten: PostgresCatalogStore? = try #require(try await location.open(logger: Self.logger) as? PostgresCatalogStore)
+            #expect(try await forgotten?.hold(key, exclusive: true) == true)
+            #expect(await forgotten?.claimLeadership() == true)
+            #expect(!(try await alive.hold(key, exclusive: false)))
+            weak let gone = forgotten
+            forgotten = nil
+            #expect(gone == nil, "nothing else keeps a store")
+            try await eventually("the hold to go with the store") { try await alive.hold(key, exclusive: true) }
+            try await eventually("the leadership to go with the store") { await alive.claimLeadership() }
+            await alive.release(key, exclusive: true)
+            await alive.close()
+        }
+    }
+
     /// A quota holds across processes: what two stores (two processes) hold in flight for one owner counts
     /// together with the owner's committed files, in one transaction per admission; a crashed process's holds stop
     /// counting; other owners and spaces are apart.

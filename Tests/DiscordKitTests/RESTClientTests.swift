@@ -26,6 +26,20 @@ import SeedTestSupport
         }
     }
 
+    /// A client let go without `shutdown()` (a caller's early return or a thrown error) shuts itself down: the HTTP
+    /// client under it stops a debug build's whole process when it is freed while running.
+    @Test func aClientFreedWithoutShutdownShutsItselfDown() async throws {
+        try await withEmulator { _, rest async throws -> Void in
+            var forgotten: DiscordRESTClient? = DiscordRESTClient(configuration: rest.configuration)
+            #expect(try await forgotten?.currentUser().username == "seed-bot")  // a pooled connection to close too
+            weak let gone = forgotten
+            forgotten = nil
+            #expect(gone == nil)
+            // The process is still here, and other clients work on.
+            #expect(try await rest.currentUser().username == "seed-bot")
+        }
+    }
+
     @Test func messagesWithStreamedAttachmentsEditsAndDeletes() async throws {
         try await withEmulator { emulator, rest in
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dk-\(UUID())")

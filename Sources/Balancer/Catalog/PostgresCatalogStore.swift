@@ -214,6 +214,15 @@ public final class PostgresCatalogStore: CatalogStore {
         self.running = Task { await client.run() }
     }
 
+    deinit {
+        // Let go without close() (an early return, a thrown error): its own connections are closed, with the holds
+        // and the leadership on them, and the pool stops. postgres-nio stops a debug build's process when a
+        // connection is freed open.
+        if let held = self.holdsConnection.withLock({ $0 }) { Self.startClosing(held.connection) }
+        if let leader = self.leadership.withLock({ $0 }) { Self.startClosing(leader.connection) }
+        self.running.cancel()
+    }
+
     /// Connects, checks the server and migrates the schema. One plain connection does that first, so a wrong
     /// address, password or database is reported at once (a pool would keep retrying).
     public static func open(_ configuration: Configuration, logger: Logger) async throws(ClusterError) -> PostgresCatalogStore {

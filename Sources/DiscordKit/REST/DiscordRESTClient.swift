@@ -4,6 +4,7 @@ import NIOFoundationCompat
 public import Logging
 public import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Discord's REST API v10: authenticated, rate limited per bucket and globally, retrying what is safe to retry.
 /// Usable on its own (`import DiscordKit`); the typed endpoints live in `DiscordRESTClient+Endpoints.swift`.
@@ -13,6 +14,7 @@ public final class DiscordRESTClient: Sendable {
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let logger: Logger
+    private let isShutDown = Atomic<Bool>(false)
 
     /// A client; it makes no request until asked.
     public init(configuration: DiscordConfiguration, logger: Logger = Logger(label: "DiscordKit.REST")) {
@@ -25,9 +27,19 @@ public final class DiscordRESTClient: Sendable {
         self.logger = logger
     }
 
-    /// Closes pooled connections; call once when done.
+    /// Closes pooled connections; call once when done (a client let go without it shuts down in the background).
     public func shutdown() async throws {
+        self.isShutDown.store(true, ordering: .relaxed)
         try await self.http.shutdown()
+    }
+
+    deinit {
+        // Let go without shutdown() (an early return, a thrown error): AsyncHTTPClient stops a debug build's process
+        // when a running client is freed, and keeps its connections in a release one. Shut down here instead; the
+        // task keeps the HTTP client until it has.
+        guard !self.isShutDown.load(ordering: .relaxed) else { return }
+        let http = self.http
+        Task { try? await http.shutdown() }
     }
 
     enum Body: Sendable {
