@@ -137,7 +137,7 @@ a.add_anonymous(sys.argv[1])
 h = %s
 %s
 h.authorizer = a
-s = FTPServer(("127.0.0.1", int(sys.argv[2])), h)
+s = FTPServer(("127.0.0.1", int(sys.argv[2])), h, backlog=1024)  # ftpd listens with 1024 too
 s.max_cons = 0
 s.max_cons_per_ip = 0
 s.serve_forever()
