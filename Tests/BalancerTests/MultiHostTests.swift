@@ -118,7 +118,7 @@ import Testing
         // (autotuned up to tcp_rmem's maximum, 32 MiB on some machines), its 4 MiB of buffered reads and the node's
         // send buffer. A smaller file can be sent whole into buffers before the test looks, and its data
         // connection is gone by then (one possible cause of a CI run that found no host serving the download).
-        let rmem = (try? String(contentsOfFile: "/proc/sys/net/ipv4/tcp_rmem", encoding: .utf8))?
+        let rmem = procFileText("/proc/sys/net/ipv4/tcp_rmem")?
             .split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? (6 << 20)
         // (Capped: a buffer the reader does not drain is not grown that far, and the file is written twice.)
         let size = max(24 << 20, min(rmem, 64 << 20) + (24 << 20))

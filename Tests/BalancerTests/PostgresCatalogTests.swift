@@ -409,7 +409,7 @@ struct PostgresCatalogTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
             guard let child = pid_t(entry),
-                  let status = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8),
+                  let status = procFileText("/proc/\(entry)/status"),
                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("PPid:") }),
                   pid_t(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) == pid
             else { continue }

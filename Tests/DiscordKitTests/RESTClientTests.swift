@@ -29,15 +29,30 @@ import SeedTestSupport
     /// A client let go without `shutdown()` (a caller's early return or a thrown error) shuts itself down: the HTTP
     /// client under it stops a debug build's whole process when it is freed while running.
     @Test func aClientFreedWithoutShutdownShutsItselfDown() async throws {
-        try await withEmulator { _, rest async throws -> Void in
+        try await withEmulator { emulator, rest async throws -> Void in
+            let port = await emulator.port
             var forgotten: DiscordRESTClient? = DiscordRESTClient(configuration: rest.configuration)
             #expect(try await forgotten?.currentUser().username == "seed-bot")  // a pooled connection to close too
+            #expect(Self.establishedConnections(toPort: port) == 1)
             weak let gone = forgotten
             forgotten = nil
             #expect(gone == nil)
+            try await eventually("the pooled connection to close") { Self.establishedConnections(toPort: port) == 0 }
             // The process is still here, and other clients work on.
             #expect(try await rest.currentUser().username == "seed-bot")
         }
+    }
+
+    /// Established TCP connections (IPv4) to `port` on this machine, from /proc/net/tcp (read to its end: the kernel
+    /// hands it out a page at a time, and a single read sees only the first sockets).
+    static func establishedConnections(toPort port: Int) -> Int {
+        let table = procFileText("/proc/net/tcp") ?? ""
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ")
+            // sl, local address, remote address (hex IP:port), state (01: established)
+            guard fields.count > 3, fields[3] == "01", let remote = fields[2].split(separator: ":").last else { return false }
+            return Int(remote, radix: 16) == port
+        }.count
     }
 
     @Test func messagesWithStreamedAttachmentsEditsAndDeletes() async throws {

@@ -8,7 +8,7 @@ import Testing
 /// resident memory (which holds the nodes too) stays flat — nothing near the file's size is ever held.
 @Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct WebMemoryTests {
     static func residentBytes() -> UInt64 {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let status = procFileText("/proc/self/status") ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return (UInt64(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }

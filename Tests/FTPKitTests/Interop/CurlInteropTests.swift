@@ -50,7 +50,7 @@ import SeedTestSupport
     }
 
     /// Whether this machine has IPv6 on loopback (containers may not): the kernel lists `::1` on `lo`.
-    static let hasIPv6Loopback = ((try? String(contentsOfFile: "/proc/net/if_inet6", encoding: .utf8)) ?? "")
+    static let hasIPv6Loopback = (procFileText("/proc/net/if_inet6") ?? "")
         .split(separator: "\n").contains { $0.hasPrefix("00000000000000000000000000000001") }
 
     /// Over IPv6: EPSV for passive mode, EPRT for active. PASV and PORT carry IPv4 addresses only (RFC 2428's reason

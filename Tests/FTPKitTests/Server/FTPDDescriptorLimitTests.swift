@@ -44,7 +44,7 @@ import Testing
 
     /// The soft open-files limit of process `pid`.
     static func softLimit(of pid: Int32) throws -> Int? {
-        let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
+        let limits = try #require(procFileText("/proc/\(pid)/limits"))
         guard let line = limits.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
         return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.flatMap { Int($0) }
     }

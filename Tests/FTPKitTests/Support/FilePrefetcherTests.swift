@@ -30,7 +30,7 @@ import SeedTestSupport
 
     /// The type of the file system `path` is on, from the longest mount point above it in /proc/self/mountinfo.
     static func fileSystemType(of path: String) -> String? {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        guard let table = procFileText("/proc/self/mountinfo") else { return nil }
         var best: (point: String, type: String)?
         for line in table.split(separator: "\n") {
             // ID parent major:minor root mount-point options [optional...] - type source super-options
