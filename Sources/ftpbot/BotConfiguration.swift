@@ -196,7 +196,7 @@ struct BotConfiguration: Decodable, Sendable {
     static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try WholeFile.data(path)
         } catch {
             return (nil, [Problem(location: path, message: "cannot be read (\((error as NSError).localizedDescription))")])
         }

@@ -58,7 +58,7 @@ struct ServerConfigFile: Codable {
 
     static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        do { data = try WholeFile.data(path) } catch {
             throw LoadError(description: "cannot read configuration \(path): \(error.localizedDescription)")
         }
         do {

@@ -81,4 +81,16 @@ import SeedTestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(try BotToken.fromEnvironment(["DISCORD_TOKEN_FILE": dir.path])?.secret == "file-token")
     }
+
+    /// A token file can be a pipe (`DISCORD_TOKEN_FILE=/dev/stdin`, a process substitution): here one reached through
+    /// /proc/self/fd, written whole and closed before it is read. Foundation's String(contentsOfFile:) had answered
+    /// "permission denied".
+    @Test func aTokenFileCanBeAPipe() throws {
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data("piped-token\n".utf8))
+        try pipe.fileHandleForWriting.close()
+        defer { try? pipe.fileHandleForReading.close() }
+        let path = "/proc/self/fd/\(pipe.fileHandleForReading.fileDescriptor)"
+        #expect(try BotToken.fromEnvironment(["DISCORD_TOKEN_FILE": path])?.secret == "piped-token")
+    }
 }

@@ -47,7 +47,14 @@ public struct BotToken: Sendable, Hashable, CustomStringConvertible, CustomDebug
         if let path = environment[fileVariable] {
             let text: String
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                // Read to its end through a handle: Foundation's String(contentsOfFile:) answers "permission
+                // denied" for a pipe (DISCORD_TOKEN_FILE=/dev/stdin, or a process substitution).
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+                defer { try? handle.close() }
+                guard let read = String(data: try handle.readToEnd() ?? Data(), encoding: .utf8) else {
+                    throw CocoaError(.fileReadInapplicableStringEncoding)
+                }
+                text = read
             } catch {
                 throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription)
             }

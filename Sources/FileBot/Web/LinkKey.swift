@@ -1,3 +1,4 @@
+import FTPKit
 import Foundation
 
 /// The secret that signs links: from a file, or `FTPBOT_LINK_KEY` (64 hex digits), or made on first start into
@@ -18,7 +19,7 @@ public enum LinkKey {
             return key
         }
         let path = file ?? dataDirectory + "/link.key"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        if let text = try? WholeFile.text(path) {
             guard let key = Self.bytes(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
                 throw Failure(description: "\(path) must hold at least 64 hex digits (32 bytes)")
             }

@@ -72,6 +72,40 @@ import Testing
         }
     }
 
+    /// Starts ftpd with `arguments` (its standard error kept in the directory's `log`; `stdin`, under a pipe's 64 KiB,
+    /// written whole before it starts, so nothing is written to a pipe whose reader has gone) and fetches `url` with
+    /// curl once it serves. The process is the caller's to stop; on failure it is stopped and its log recorded.
+    static func startAndFetch(
+        _ arguments: [String], in dir: TemporaryDirectory, workingDirectory: String? = nil, stdin: String? = nil, url: String
+    ) async throws -> (Process, ProcessResult) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
+        let log = dir.url.appendingPathComponent("log")
+        try Data().write(to: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        do {
+            let curl = try requireTool("curl", package: "curl")
+            let got = try await eventuallyValue("ftpd serving", timeout: .seconds(60)) { () async -> ProcessResult? in
+                guard let r = try? await runProcess(curl, ["-sS", url]), r.status == 0 else { return nil }
+                return r
+            }
+            return (process, got)
+        } catch {
+            if process.isRunning { process.terminate() }
+            Issue.record("ftpd wrote: \(procFileText(log.path) ?? "")")
+            throw error
+        }
+    }
+
     /// Relative paths in a configuration file are the file's neighbours, not the working directory's: started
     /// from `/`, `"root": "root"` serves the directory beside the file (before, `/root`).
     @Test func pathsInAConfigurationFileAreItsNeighbours() async throws {
@@ -84,21 +118,28 @@ import Testing
         let port = try freeTCPPort()
         try #"{"root": "root", "users": "users.json", "address": "127.0.0.1", "port": \#(port)}"#
             .write(toFile: dir.path + "/ftpd.json", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--config", dir.path + "/ftpd.json"]
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let log = dir.url.appendingPathComponent("log")
-        try Data().write(to: log)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let (process, got) = try await Self.startAndFetch(
+            ["--config", dir.path + "/ftpd.json"], in: dir, workingDirectory: "/", url: "ftp://ann:pw@127.0.0.1:\(port)/here.txt")
         defer { if process.isRunning { process.terminate() } }
-        let curl = try requireTool("curl", package: "curl")
-        let got = try await eventuallyValue("ftpd serving", timeout: .seconds(60)) { () async -> ProcessResult? in
-            guard let r = try? await runProcess(curl, ["-sS", "ftp://ann:pw@127.0.0.1:\(port)/here.txt"]), r.status == 0 else { return nil }
-            return r
-        }
-        #expect(got.stdout == "beside the file", "\(got); \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(got.stdout == "beside the file")
+    }
+
+    /// A configuration can come from a pipe (`--config <(…)`, `/dev/stdin`): read to its end, where Foundation's
+    /// `Data(contentsOf:)` had answered "permission denied".
+    @Test func aConfigurationFromAPipeIsRead() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: dir.path + "/root", withIntermediateDirectories: true)
+        try Data("from a pipe".utf8).write(to: URL(fileURLWithPath: dir.path + "/root/here.txt"))
+        let port = try freeTCPPort()
+        // Padded past a page, so a reader that stops after its first read sees broken JSON; and under the pipe's
+        // 64 KiB, so it is all written before ftpd starts (nothing is written to a pipe whose reader has gone).
+        let config = #"{"root": "\#(dir.path)/root", "anonymous": true, "address": "127.0.0.1", "port": \#(port)"#
+            + String(repeating: " ", count: 30_000) + "}"
+        let (process, got) = try await Self.startAndFetch(
+            ["--config", "/dev/stdin"], in: dir, stdin: config, url: "ftp://127.0.0.1:\(port)/here.txt")
+        defer { if process.isRunning { process.terminate() } }
+        #expect(got.stdout == "from a pipe")
     }
 
     /// The users file holds password hashes: `user add` creates it readable by its owner only, keeps the mode an
