@@ -164,7 +164,7 @@ let package = Package(
         ),
         // What several test targets share: finding the built executables, running processes, a PostgreSQL server,
         // and the tags that sort suites into unit / interop / slow.
-        .target(name: "SeedTestSupport", path: "Tests/SeedTestSupport", swiftSettings: strict),
+        .target(name: "SeedTestSupport", dependencies: ["FTPKit"], path: "Tests/SeedTestSupport", swiftSettings: strict),
         // The in-process FTP node the Balancer and bot tests share (killed and restarted on its port).
         .target(
             name: "FTPTestSupport",
