@@ -19,6 +19,13 @@ struct BotConfiguration: Decodable, Sendable {
         var weight: Double?
         var maxConnections: Int?
         var tls: TLS?
+        /// `passwordFile`'s text, read once at start (``BotConfiguration/readPasswordFiles()``), so the file may be a
+        /// pipe and is not read again when the cluster connects. Not a key of the file.
+        var passwordFromFile: String? = nil
+
+        private enum CodingKeys: String, CodingKey {
+            case name, host, port, user, password, passwordFile, passwordEnv, weight, maxConnections, tls
+        }
     }
 
     /// FTPS to a node: `{"mode": "explicit"|"implicit", "caFile": PATH}` or `{"pinnedSHA256": "AB:CD:…"}`.
@@ -53,6 +60,8 @@ struct BotConfiguration: Decodable, Sendable {
         var url: String
         var passwordFile: String?
         var passwordEnv: String?
+        /// `passwordFile`'s text, read once at start (``BotConfiguration/readPasswordFiles()``). Not a key of the file.
+        var passwordFromFile: String? = nil
 
         init(url: String, passwordFile: String? = nil, passwordEnv: String? = nil) {
             self.url = url
@@ -77,7 +86,7 @@ struct BotConfiguration: Decodable, Sendable {
         func location(environment: [String: String]) throws -> CatalogLocation {
             var password = environment["PGPASSWORD"]
             if let file = self.passwordFile {
-                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                password = try self.passwordFromFile ?? BotConfiguration.password(inFile: file)
             } else if let env = self.passwordEnv {
                 password = environment[env]
             }
@@ -160,7 +169,7 @@ struct BotConfiguration: Decodable, Sendable {
         } else {
             configuration.applyEnvironment(environment)
             override(&configuration)
-            problems = configuration.problems(environment: environment)
+            problems = configuration.readPasswordFiles() + configuration.problems(environment: environment)
         }
         return (configuration, problems)
     }
@@ -192,6 +201,45 @@ struct BotConfiguration: Decodable, Sendable {
         }
     }
 
+    /// Reads every password file (the catalog's, the nodes') once, now: the file may then be a pipe or a
+    /// process substitution, and checking the configuration does not read it a second time. Returns the files
+    /// that could not be read (``problems(environment:)`` leaves them to it).
+    mutating func readPasswordFiles() -> [Problem] {
+        var problems: [Problem] = []
+        if var catalog = self.catalog, let file = catalog.passwordFile, catalog.passwordFromFile == nil {
+            do {
+                catalog.passwordFromFile = try Self.password(inFile: file)
+                self.catalog = catalog
+            } catch {
+                problems.append(Problem(location: "catalog.passwordFile", message: "\(file) cannot be read (\(Self.reason(error)))"))
+            }
+        }
+        for (i, node) in (self.nodes ?? []).enumerated() {
+            guard let file = node.passwordFile, node.passwordFromFile == nil else { continue }
+            do {
+                self.nodes?[i].passwordFromFile = try Self.password(inFile: file)
+            } catch {
+                problems.append(Problem(location: "nodes[\(i)].passwordFile", message: "\(file) cannot be read (\(Self.reason(error)))"))
+            }
+        }
+        return problems
+    }
+
+    /// A password file's password: its text without the whitespace and newlines around it.
+    static func password(inFile path: String) throws -> String {
+        try WholeFile.text(path).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The sentence of a read's error, without Foundation's decoration.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        return error.localizedDescription
+    }
+
     /// Reads and checks a file; returns every problem found, not only the first.
     static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
         let data: Data
@@ -212,8 +260,9 @@ struct BotConfiguration: Decodable, Sendable {
         // the working directory.
         config.anchorPaths(ConfigurationPath(file: path))
         config.applyEnvironment(environment)
+        let unread = config.readPasswordFiles()
         let unknown = Self.unknownKeys(in: data)
-        return (config, (unknown + config.problems(environment: environment)).map {
+        return (config, (unknown + unread + config.problems(environment: environment)).map {
             Problem(location: "\(path): \($0.location)", message: $0.message)
         })
     }
@@ -318,9 +367,6 @@ struct BotConfiguration: Decodable, Sendable {
                 if let port = node.port, !(1...65535).contains(port) { add("\(at).port", "\(port) is not a TCP port") }
                 let sources = [node.password != nil, node.passwordFile != nil, node.passwordEnv != nil].filter { $0 }.count
                 if sources > 1 { add(at, "give only one of password, passwordFile, passwordEnv") }
-                if let file = node.passwordFile, !FileManager.default.isReadableFile(atPath: file) {
-                    add("\(at).passwordFile", "\(file) cannot be read")
-                }
                 if let env = node.passwordEnv, environment[env] == nil {
                     add("\(at).passwordEnv", "the environment variable \(env) is not set")
                 }
@@ -407,13 +453,11 @@ struct BotConfiguration: Decodable, Sendable {
             }
         }
         if let catalog = self.catalog {
-            if let file = catalog.passwordFile, !FileManager.default.isReadableFile(atPath: file) {
-                add("catalog.passwordFile", "\(file) cannot be read")
-            } else if let env = catalog.passwordEnv, environment[env] == nil {
+            if let env = catalog.passwordEnv, environment[env] == nil {
                 add("catalog.passwordEnv", "the environment variable \(env) is not set")
             } else if catalog.passwordFile != nil && catalog.passwordEnv != nil {
                 add("catalog", "give only one of passwordFile, passwordEnv")
-            } else {
+            } else if catalog.passwordFile == nil || catalog.passwordFromFile != nil {  // else reported as unread
                 do {
                     _ = try catalog.location(environment: environment)
                 } catch {
@@ -477,7 +521,7 @@ struct BotConfiguration: Decodable, Sendable {
         try (self.nodes ?? []).map { node in
             var password = node.password ?? ""
             if let file = node.passwordFile {
-                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                password = try node.passwordFromFile ?? Self.password(inFile: file)
             } else if let env = node.passwordEnv {
                 password = environment[env] ?? ""
             }

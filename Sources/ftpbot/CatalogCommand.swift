@@ -70,9 +70,9 @@ struct CatalogCommand: AsyncParsableCommand {
             var password = environment["PGPASSWORD"]
             if let passwordFile {
                 do {
-                    password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                    password = try BotConfiguration.password(inFile: passwordFile)
                 } catch {
-                    throw ValidationError("the password file \(passwordFile) cannot be read")
+                    throw ValidationError("the password file \(passwordFile) cannot be read (\(BotConfiguration.reason(error)))")
                 }
             }
             return try CatalogLocation(parsing: text, password: password)

@@ -43,6 +43,46 @@ struct PostgresCatalogBotTests {
         }
     }
 
+    /// The catalog's and the nodes' password files can be pipes (a process substitution, a secrets agent): each is
+    /// read once, when the configuration is read. Before, a node's password file read as "permission denied", and the
+    /// catalog's was read twice (checked, then connected), so the second read found nothing.
+    @Test func passwordFilesCanBePipes() async throws {
+        try await withServer { server, dir in
+            try await server.createDatabase("piped")
+            let node = TestNode(name: "node0", root: dir.path + "/node0")
+            try await node.start()
+            do {
+                let config: [String: Any] = [
+                    "nodes": [["name": node.name, "host": "127.0.0.1", "port": node.port, "user": "bot", "passwordFile": "node.pw"]],
+                    "replicas": 1,
+                    "catalog": ["url": server.url(database: "piped"), "passwordFile": "catalog.pw"],
+                    "http": ["enabled": false],
+                ]
+                try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("ftpbot.json"))
+                try Data("piped notes".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+                for (script, arguments) in [("", ["--check-config"]), ("!upload notes.txt\n!list\n", [])] {
+                    let pipes = [
+                        try PipedSecret(path: dir.path + "/catalog.pw", text: server.password + "\n"),
+                        try PipedSecret(path: dir.path + "/node.pw", text: "node-secret\n"),
+                    ]
+                    let result = try await self.console.run(script, in: dir, arguments: ["--config", "ftpbot.json"] + arguments)
+                    for pipe in pipes { pipe.stop() }
+                    let (status, out, err) = result
+                    #expect(status == 0, "\(arguments): \(err)")
+                    if arguments.isEmpty {
+                        #expect(out.contains("Uploaded notes.txt") && out.contains("replicas 1/1"), "\(out)")
+                    }
+                }
+                #expect(node.contents("notes.txt", in: "console") == Data("piped notes".utf8))
+                #expect(try await server.psql("SELECT count(*) FROM seed_files", database: "piped") == "1")
+            } catch {
+                await node.kill()
+                throw error
+            }
+            await node.kill()
+        }
+    }
+
     /// Consoles in two directories (two processes, each with its own data directory) configured with the same
     /// external FTP nodes and one PostgreSQL catalog share one cluster: what one stores the other lists, downloads
     /// and deletes, including while both run at once.
