@@ -81,7 +81,7 @@ class FTPD(Server):
         root = os.path.join(self.workdir, "root")
         os.makedirs(os.path.join(root, "pub"), exist_ok=True)
         users = os.path.join(self.workdir, "users.json")
-        binary = FTPD_BINARY
+        binary = getattr(self, "binary", FTPD_BINARY)  # ab_bench.py sets one per build it compares
         # A low iteration count so the login benchmark measures the server, not PBKDF2 (named users are only
         # used for transfers; the login benchmark is anonymous on every server).
         subprocess.run([binary, "user", "add", "--users", users, "--iterations", "1000", self.user],
