@@ -54,12 +54,14 @@ class VSFTPD_Writable(VSFTPD):
         open("/etc/pam.d/seed-bench-vsftpd", "w").write("auth required pam_unix.so\naccount required pam_unix.so\n")
         os.makedirs("/var/run/vsftpd/empty", exist_ok=True)
         conf = os.path.join(self.workdir, "vsftpd.conf")
+        # lock_upload_files=NO: vsftpd locks the target before its 150 reply, and ftpbench opens all 200 uploads of one
+        # name before sending data, so with the lock the second upload waits forever for the first's.
         open(conf, "w").write("\n".join([
             "listen=YES", "listen_port=%d" % self.port, "listen_address=127.0.0.1", "anonymous_enable=NO",
             "local_enable=YES", "write_enable=YES", "local_root=" + root, "chroot_local_user=NO", "check_shell=NO",
             "pam_service_name=seed-bench-vsftpd", "pasv_min_port=40000", "pasv_max_port=60000", "seccomp_sandbox=NO",
             "secure_chroot_dir=/var/run/vsftpd/empty", "background=NO", "max_per_ip=0", "max_clients=0",
-            "local_umask=022", "xferlog_enable=NO", "idle_session_timeout=600", "data_connection_timeout=600", ""]))
+            "local_umask=022", "lock_upload_files=NO", "xferlog_enable=NO", "idle_session_timeout=600", "data_connection_timeout=600", ""]))
         self.proc = subprocess.Popen(["vsftpd", conf])
         wait_port(self.port)
 
@@ -121,7 +123,7 @@ def ftpbench(server, bench, clients, size, timeout=180):
     since the previous figure}, {figure: ftpbench's own CPU seconds since the previous figure}). ftpbench prints one line per phase as it ends, so the server's CPU read at each line
     splits the bench by phase (work the server still does after a phase's clock stopped, such as draining uploads
     ftpbench already handed to the kernel, counts in the next line). A run that does not finish within `timeout`
-    keeps the figures it printed (vsftpd stalls in the concurrent STOR, measured here)."""
+    keeps the figures it printed."""
     before = cpu_seconds(server.proc.pid)
     command = ["ftpbench", "-u", server.user, "-p", server.password, "-H", "127.0.0.1", "-P", str(server.port),
                "-b", bench, "-n", str(clients), "-s", size] + getattr(server, "ftpbench_args", [])
