@@ -2,17 +2,17 @@ import CZlib
 
 /// The sending side of the gateway's `zlib-stream` transport compression: one deflate context for the whole
 /// connection, each message ending in a sync flush (`00 00 FF FF`), which is what lets a client tell where a
-/// message ends.
-final class StreamCompressor {
+/// message ends. `package` so DiscordKit's tests check its inflater against this, code it does not share.
+package final class StreamCompressor {
     private var stream = z_stream()
 
-    init() {
+    package init() {
         _ = seed_deflateInit(&self.stream, Z_DEFAULT_COMPRESSION)
     }
 
     deinit { deflateEnd(&self.stream) }
 
-    func compress(_ bytes: [UInt8]) -> [UInt8] {
+    package func compress(_ bytes: [UInt8]) -> [UInt8] {
         var input = bytes
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
