@@ -89,10 +89,10 @@ def main():
             m = statistics.median(v) if v else 0
             if not base or not m:
                 ratios.append("n/a")
-            elif "MB/sec" in figure:
-                ratios.append("%.2f×" % (m / base))  # throughput: more is better
+            elif "MB/sec" in figure or "CPU" in figure:
+                ratios.append("%.2f×" % (m / base))  # throughput (more is better) and CPU (less is better) as they are
             else:
-                ratios.append("%.2f×" % (base / m if "CPU" not in figure else m / base))  # time: less is better
+                ratios.append("%.2f×" % (base / m))  # time: inverted, so above 1 is better
         print("| %s | %s | %s |" % (figure, " | ".join(cells), " | ".join(ratios)))
 
 

@@ -61,7 +61,8 @@ class VSFTPD_Writable(VSFTPD):
             "local_enable=YES", "write_enable=YES", "local_root=" + root, "chroot_local_user=NO", "check_shell=NO",
             "pam_service_name=seed-bench-vsftpd", "pasv_min_port=40000", "pasv_max_port=60000", "seccomp_sandbox=NO",
             "secure_chroot_dir=/var/run/vsftpd/empty", "background=NO", "max_per_ip=0", "max_clients=0",
-            "local_umask=022", "lock_upload_files=NO", "xferlog_enable=NO", "idle_session_timeout=600", "data_connection_timeout=600", ""]))
+            "local_umask=022", "lock_upload_files=NO", "xferlog_enable=NO", "idle_session_timeout=600",
+            "data_connection_timeout=600", ""]))
         self.proc = subprocess.Popen(["vsftpd", conf])
         wait_port(self.port)
 
