@@ -77,9 +77,15 @@ class Confirm(discord.ui.View):
         await interaction.response.edit_message(content="confirmed", view=None)
 
 
+# discord.py registers a view only once the response that carries it has returned, after Discord has already shown
+# the message. A person cannot press that fast; a script can, so the user presses only after this is set.
+view_stored = asyncio.Event()
+
+
 @tree.command(name="ask", description="Asks with a button", guild=GUILD)
 async def ask(interaction: discord.Interaction):
     await interaction.response.send_message("sure?", view=Confirm())
+    view_stored.set()
 
 
 @tree.command(name="secret", description="Answers privately", guild=GUILD)
@@ -133,11 +139,13 @@ async def checks():
     # A button on a message, pressed by the user.
     asked = await asyncio.to_thread(call, "POST", "/interactions/commands", dict(as_ana, name="ask"))
     question = await wait_for(lambda: call("GET", f"/interactions/{asked['id']}")["original_message"])
+    await asyncio.wait_for(view_stored.wait(), timeout=15)
     press = await asyncio.to_thread(call, "POST", "/interactions/buttons",
                                     {"user_id": "501", "message_id": question["id"], "custom_id": "confirm:yes"})
     edited = await wait_for(lambda: (lambda m: m if m["content"] == "confirmed" else None)(
         call("GET", f"/messages/{question['id']}")))
-    check("button", edited is not None and call("GET", f"/interactions/{press['id']}")["response"]["type"] == 7)
+    pressed = call("GET", f"/interactions/{press['id']}")["response"]
+    check("button", edited is not None and (pressed or {}).get("type") == 7, (edited, pressed))
 
     # An ephemeral answer: seen by the user, not in the channel.
     await asyncio.to_thread(call, "POST", "/interactions/commands", dict(as_ana, name="secret"))
