@@ -10,7 +10,7 @@ import SeedTestSupport
     func withRouter(
         _ body: (DiscordEmulator, CommandRouter) async throws -> Void
     ) async throws {
-        // A generous deadline: the auto-defer at 2 s must land even on a loaded CI machine.
+        // A generous deadline: the auto-defer at 1.5 s must land even on a loaded CI machine.
         try await withEmulator(.init(heartbeatIntervalMilliseconds: 5000, interactionDeadline: .seconds(8))) { emulator, rest in
             let router = CommandRouter(rest: rest, prefixes: ["!"])
             await router.register(CommandSpec(
@@ -19,8 +19,13 @@ import SeedTestSupport
                 autocomplete: { _, option, typed in ["\(option):\(typed)-1", "\(option):\(typed)-2"] }
             ) { invocation, reply in
                 let text = invocation.string("text") ?? ""
-                // Well past the 2 s auto-defer (a loaded machine once ran the defer later than 2.6 s).
-                if text == "slow" { try await Task.sleep(for: .milliseconds(4500)) }
+                // Slow: answers only once the router has deferred on its own, however late a loaded machine runs
+                // the 1.5 s timer (a sleep "well past" it once lost to a defer that came 2.6 s late).
+                if text == "slow", case .interaction(let interaction) = invocation.origin {
+                    try await emulator.wait(timeout: .seconds(20), "the automatic deferral") {
+                        $0.response(to: interaction) != nil ? true : nil
+                    }
+                }
                 let files = invocation.attachments.map(\.filename).joined(separator: ",")
                 try await reply.send(MessagePayload(content: "\(invocation.user.username) said \(text) \(files)"))
             }
