@@ -14,6 +14,7 @@ public actor ShardedGateway {
         public var event: GatewayEvent
     }
 
+    /// Every shard's events, merged; finished when ``run()`` returns.
     public nonisolated let events: AsyncStream<ShardEvent>
     private let continuation: AsyncStream<ShardEvent>.Continuation
     private let configuration: GatewayConfiguration
@@ -44,6 +45,9 @@ public actor ShardedGateway {
         (self.events, self.continuation) = AsyncStream.makeStream(of: ShardEvent.self)
     }
 
+    /// Asks Discord for the shard count and identify budget, connects every shard and returns once they have all
+    /// stopped; throws when Discord refuses the token, when the budget cannot cover the shards, or when every shard
+    /// stopped with an error.
     public func run() async throws {
         defer { self.continuation.finish() }
         let info: GatewayBot

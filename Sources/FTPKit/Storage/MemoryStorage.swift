@@ -15,6 +15,7 @@ public final class MemoryStorage: FTPStorage {
     /// Reported by `availableSpace` (AVBL), minus what is stored; `nil` means unknown.
     public let capacity: UInt64?
 
+    /// An empty tree; `capacity` bounds what it stores, when given.
     public init(capacity: UInt64? = nil) {
         self.nodes = Mutex([.root: .directory(modified: Date())])
         self.capacity = capacity

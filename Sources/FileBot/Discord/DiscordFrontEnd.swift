@@ -15,6 +15,7 @@ public struct DiscordFrontEnd: Sendable {
         /// Where downloads are written before they are attached.
         public var scratchDirectory: String
 
+        /// Every channel allowed when `allowedChannels` is empty.
         public init(allowedChannels: Set<Snowflake> = [], scratchDirectory: String) {
             self.allowedChannels = allowedChannels
             self.scratchDirectory = scratchDirectory

@@ -13,6 +13,7 @@ public struct Caller: Sendable, Hashable {
     /// The space whose files this caller sees (their Discord server's, their own DM space, or the console's).
     public var space: Space
 
+    /// A caller with no roles and no operator rights unless given.
     public init(id: String, displayName: String, roles: Set<String> = [], isOperator: Bool = false, space: Space) {
         self.id = id
         self.displayName = displayName

@@ -15,6 +15,8 @@ public struct FileBotSettings: Sendable {
     /// Which guilds share a space, and what direct messages get.
     public var spaces: SpaceMap
 
+    /// The defaults: files up to 1 GiB, no quota, ten names a page, a second file of a taken name kept beside it,
+    /// each Discord server in its own space and each person's direct messages in a private one.
     public init(
         maxFileSize: UInt64 = 1 << 30, quota: UploadQuota? = nil, adminRoles: Set<String> = [], pageSize: Int = 10,
         collision: NameCollisionPolicy = .keepBoth, spaces: SpaceMap = SpaceMap()
