@@ -20,7 +20,7 @@ import SeedTestSupport
             ) { invocation, reply in
                 let text = invocation.string("text") ?? ""
                 // Slow: answers only once the router has deferred on its own, however late a loaded machine runs
-                // the 1.5 s timer (a sleep "well past" it once lost to a defer that came 2.6 s late).
+                // the 1.5 s timer (one ran it after 2.6 s): a fixed sleep past the timer was a bet on the machine.
                 if text == "slow", case .interaction(let interaction) = invocation.origin {
                     try await emulator.wait(timeout: .seconds(20), "the automatic deferral") {
                         $0.response(to: interaction) != nil ? true : nil

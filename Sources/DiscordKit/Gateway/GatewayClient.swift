@@ -10,7 +10,7 @@ import WSClient
 /// and keeps time. Events arrive on ``events``; handle them in your own tasks so a slow handler never delays
 /// a heartbeat.
 public actor GatewayClient {
-    /// Every dispatch and connection change, in order; finished when ``run()`` returns.
+    /// Every dispatch (READY and RESUMED included), in the order Discord sent them; finished when ``run()`` returns.
     public nonisolated let events: AsyncStream<GatewayEvent>
     private let continuation: AsyncStream<GatewayEvent>.Continuation
     private let configuration: GatewayConfiguration

@@ -210,7 +210,8 @@ public final class DiscordRESTClient: Sendable {
     public struct Download: Sendable {
         /// From `Content-Length`, when the server sent it.
         public var size: Int64?
-        /// The bytes as they arrive; fails with ``DiscordRESTError/stalled(route:seconds:)`` when the CDN stops sending.
+        /// The bytes as they arrive; fails with ``DiscordRESTError/stalled(route:seconds:)`` when the CDN stops
+        /// sending.
         public var body: AsyncThrowingStream<ByteBuffer, any Error>
     }
 
