@@ -6,7 +6,6 @@ import HTTPTypes
 public import Logging
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
 /// Share links and the upload page over HTTP, served with Hummingbird:
 /// - `GET`/`HEAD /d/TOKEN/NAME` streams a file from the cluster (single ranges, ETag from the SHA-256,
@@ -397,87 +396,5 @@ public struct WebFrontEnd: Sendable {
             let name = fileName.flatMap { FileNames.clean($0) } ?? fileName ?? "The file"
             pieces.fail(Refusal.readingBody(failedWith: error, name: name, received: fileBytes))
         }
-    }
-}
-
-/// What the multipart reader passes on.
-enum FilePiece: Sendable {
-    case file(name: String, size: UInt64?)
-    case data(ByteBuffer)
-    case end
-}
-
-/// The file part's bytes, from the reader's channel; ends at the part's end.
-struct FileData: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let pieces: AsyncThrowingChannel<FilePiece, any Error>
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingChannel<FilePiece, any Error>.AsyncIterator
-        var ended = false
-        mutating func next() async throws -> ByteBuffer? {
-            guard !self.ended else { return nil }
-            switch try await self.base.next() {
-            case .data(let data): return data
-            case .end: self.ended = true
-            case .file, nil: throw MultipartParser.Failure(description: "the body ended inside the file")
-            }
-            return nil
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.pieces.makeAsyncIterator()) }
-}
-
-/// A link that does not lead anywhere: answered with the 404 page, counted against the address.
-struct LinkNotValid: Error {}
-
-/// The failed-attempt limiter, shared by the requests of one front end.
-final class LimiterBox: Sendable {
-    private let limiter: Mutex<AttemptLimiter>
-    init(_ limiter: AttemptLimiter) { self.limiter = Mutex(limiter) }
-    func allows(_ address: String) -> (Bool, Int) {
-        self.limiter.withLock { l in (l.allows(address, now: .now), l.retryAfter(address, now: .now)) }
-    }
-    func fail(_ address: String) { self.limiter.withLock { $0.recordFailure(address, now: .now) } }
-}
-
-/// Before every route: refuses addresses that failed too often; turns not-valid links (counted as failures) and
-/// unknown paths (not counted) into the one 404 page; adds the headers every answer carries.
-struct WebGuard: RouterMiddleware {
-    typealias Context = WebRequestContext
-    let frontEnd: WebFrontEnd
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let address = self.frontEnd.clientAddress(request, context)
-        var response: Response
-        let (allowed, wait) = self.frontEnd.limiter.allows(address)
-        let json = WebFrontEnd.wantsJSON(request)
-        if !allowed {
-            response = WebFrontEnd.tooManyAttempts(seconds: wait, json: json)
-        } else {
-            do {
-                response = try await next(request, context)
-            } catch is LinkNotValid {
-                self.frontEnd.limiter.fail(address)
-                response = WebFrontEnd.notFound(json: json)
-            } catch let error as HTTPError where error.status == .notFound {
-                if let methods = WebRoutes.allowedMethods(path: Substring(request.uri.path)), !methods.contains(request.method) {
-                    // A link's shape with another method: said so (not counted either; the token was not looked at).
-                    response = WebFrontEnd.methodNotAllowed(methods, json: json)
-                } else {
-                    // A path that is no link guesses no token (a browser asks for /favicon.ico on every page it opens):
-                    // the same page, but not counted against the address, which would lock its links out.
-                    response = WebFrontEnd.notFound(json: json)
-                }
-            }
-        }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        response.headers[HTTPField.Name("X-Robots-Tag")!] = "noindex, nofollow, noarchive"
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
-        }
-        return response
     }
 }
