@@ -7,6 +7,8 @@ import SeedTestSupport
 
 @Suite(.tags(.unit), .inTestSet(.unit)) struct FTPSessionStateMachineTests {
     typealias Machine = FTPSessionStateMachine
+    /// The wall clock the machine is told (2026-06-15 12:00 UTC).
+    static let now = Date(timeIntervalSince1970: 1_781_524_800)
 
     func machine(anonymous: Bool = false) -> Machine {
         Machine(
@@ -104,14 +106,14 @@ import SeedTestSupport
         var m = loggedIn(root: FTPPath("/home/alice"))
         let delete = FTPFileOperation.delete(FTPPath("/home/alice/etc/passwd"), display: FTPPath("/etc/passwd"))
         #expect(send(&m, "DELE ../../etc/passwd") == .fileOperation(delete))
-        #expect(code(m.fileOperationCompleted(delete, .failed(FTPStorageError(.notFound, "/etc/passwd")))) == 550)
+        #expect(code(m.fileOperationCompleted(delete, .failed(FTPStorageError(.notFound, "/etc/passwd")), now: Self.now)) == 550)
         #expect(send(&m, "CWD /") == .fileOperation(.changeDirectory(FTPPath("/home/alice"), display: .root)))
         _ = m.fileOperationCompleted(.changeDirectory(FTPPath("/home/alice"), display: .root),
-            .info(FTPFileInfo(name: "alice", kind: .directory, size: 0, modified: Date())))
+            .info(FTPFileInfo(name: "alice", kind: .directory, size: 0, modified: Date())), now: Self.now)
         // A rename names both ends as the user sees them, and acts on the storage's.
         let source = FTPFileOperation.renameSource(FTPPath("/home/alice/a"), display: FTPPath("/a"))
         #expect(send(&m, "RNFR a") == .fileOperation(source))
-        _ = m.fileOperationCompleted(source, .info(FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())))
+        _ = m.fileOperationCompleted(source, .info(FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())), now: Self.now)
         #expect(send(&m, "RNTO b") == .fileOperation(
             .rename(from: FTPPath("/home/alice/a"), to: FTPPath("/home/alice/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b"))))
     }
@@ -120,15 +122,15 @@ import SeedTestSupport
         var m = loggedIn()
         let op = FTPFileOperation.changeDirectory(FTPPath("/d"), display: FTPPath("/d"))
         #expect(send(&m, "CWD d") == .fileOperation(op))
-        #expect(code(m.fileOperationCompleted(op, .failed(FTPStorageError(.notFound, "/d")))) == 550)
+        #expect(code(m.fileOperationCompleted(op, .failed(FTPStorageError(.notFound, "/d")), now: Self.now)) == 550)
         #expect(m.directory == .root)
         _ = send(&m, "CWD d")
         let info = FTPFileInfo(name: "d", kind: .directory, size: 0, modified: Date())
-        #expect(code(m.fileOperationCompleted(op, .info(info))) == 250)
+        #expect(code(m.fileOperationCompleted(op, .info(info), now: Self.now)) == 250)
         #expect(m.directory == FTPPath("/d"))
         #expect(send(&m, "PWD") == .reply(FTPReply(257, "\"/d\" is the current directory.")))
         _ = send(&m, "CDUP")
-        _ = m.fileOperationCompleted(.changeDirectory(.root, display: .root), .info(info))
+        _ = m.fileOperationCompleted(.changeDirectory(.root, display: .root), .info(info), now: Self.now)
         #expect(m.directory == .root)
     }
 
@@ -138,12 +140,12 @@ import SeedTestSupport
         let src = FTPFileOperation.renameSource(FTPPath("/a"), display: FTPPath("/a"))
         #expect(send(&m, "RNFR a") == .fileOperation(src))
         let info = FTPFileInfo(name: "a", kind: .file, size: 1, modified: Date())
-        #expect(code(m.fileOperationCompleted(src, .info(info))) == 350)
+        #expect(code(m.fileOperationCompleted(src, .info(info), now: Self.now)) == 350)
         #expect(send(&m, "RNTO b") == .fileOperation(.rename(from: FTPPath("/a"), to: FTPPath("/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b"))))
-        _ = m.fileOperationCompleted(.rename(from: FTPPath("/a"), to: FTPPath("/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b")), .done)
+        _ = m.fileOperationCompleted(.rename(from: FTPPath("/a"), to: FTPPath("/b"), fromDisplay: FTPPath("/a"), display: FTPPath("/b")), .done, now: Self.now)
         // An intervening command cancels the pending rename.
         _ = send(&m, "RNFR a")
-        _ = m.fileOperationCompleted(src, .info(info))
+        _ = m.fileOperationCompleted(src, .info(info), now: Self.now)
         _ = send(&m, "NOOP")
         #expect(code(send(&m, "RNTO b")) == 503)
     }
@@ -266,7 +268,7 @@ import SeedTestSupport
         #expect(code(send(&m, "RANG 10 19")) == 350)
         #expect(send(&m, "HASH f") == .fileOperation(.hash(FTPPath("/f"), display: FTPPath("/f"), algorithm: .sha256, range: 10...19)))
         let op = FTPFileOperation.hash(FTPPath("/f"), display: FTPPath("/f"), algorithm: .sha256, range: 10...19)
-        #expect(m.fileOperationCompleted(op, .hash("ab", first: 10, last: 19)) == .reply(FTPReply(213, "SHA-256 10-19 ab f")))
+        #expect(m.fileOperationCompleted(op, .hash("ab", first: 10, last: 19), now: Self.now) == .reply(FTPReply(213, "SHA-256 10-19 ab f")))
         #expect(code(send(&m, "RANG 5 1")) == 501)
     }
 
@@ -279,12 +281,12 @@ import SeedTestSupport
         #expect(send(&m, "NOOP") == .none, "queued behind the HASH")
         #expect(send(&m, "ABOR") == .abortFileOperation)
         #expect(send(&m, "ABOR") == .none, "asked once")
-        #expect(m.fileOperationCompleted(op, .failed(FTPStorageError(.io, "CancellationError()")))
+        #expect(m.fileOperationCompleted(op, .failed(FTPStorageError(.io, "CancellationError()")), now: Self.now)
             == .replies([FTPReply(426, "HASH aborted."), FTPReply(226, "ABOR successful.")]))
         #expect(m.nextQueuedAction() == .reply(FTPReply(200, "NOOP ok.")))
         #expect(send(&m, "HASH big") == .fileOperation(op))
         #expect(send(&m, "ABOR") == .abortFileOperation)
-        #expect(m.fileOperationCompleted(op, .hash("ab", first: 0, last: 9))
+        #expect(m.fileOperationCompleted(op, .hash("ab", first: 0, last: 9), now: Self.now)
             == .replies([FTPReply(213, "SHA-256 0-9 ab big"), FTPReply(226, "ABOR successful; nothing was running.")]))
         // Other file operations are short: ABOR waits for them, as before.
         #expect(send(&m, "DELE x") == .fileOperation(.delete(FTPPath("/x"), display: FTPPath("/x"))))
@@ -298,7 +300,7 @@ import SeedTestSupport
         let op = FTPFileOperation.status(FTPPath("/d"), display: FTPPath("/d"))
         #expect(send(&m, "STAT d") == .fileOperation(op))
         let file = FTPFileInfo(name: "d", kind: .file, size: 3, modified: Date())
-        let one = m.fileOperationCompleted(op, .listingTarget(FTPListingTarget(info: file, directory: FTPPath("/d"))))
+        let one = m.fileOperationCompleted(op, .listingTarget(FTPListingTarget(info: file, directory: FTPPath("/d"))), now: Self.now)
         #expect(try #require(one.reply).lines.count == 3)
 
         let directory = FTPFileInfo(name: "d", kind: .directory, size: 0, modified: Date())
@@ -309,7 +311,7 @@ import SeedTestSupport
              .reply(FTPReply(213, "End of status; the listing stopped early: /d."))),
         ] {
             _ = send(&m, "STAT d")
-            #expect(m.fileOperationCompleted(op, .listingTarget(target))
+            #expect(m.fileOperationCompleted(op, .listingTarget(target), now: Self.now)
                 == .sendStatusListing(FTPStatusListing(target: target, opening: "Status of /d:")))
             #expect(send(&m, "NOOP") == .none, "a command waits for the listing")
             #expect(m.statusListingSent(outcome) == expected)
@@ -317,17 +319,36 @@ import SeedTestSupport
             #expect(code(try #require(queued)) == 200)
         }
         _ = send(&m, "STAT d")
-        _ = m.fileOperationCompleted(op, .listingTarget(target))
+        _ = m.fileOperationCompleted(op, .listingTarget(target), now: Self.now)
         #expect(m.statusListingSent(.notTaken) == .close([]), "a client that stopped reading is closed")
         #expect(m.statusListingSent(.sent) == .none, "nothing after the end")
 
         // A shutdown while the reply is written waits for its end: a 421 inside it would be read as one of its lines.
         var shutting = loggedIn()
         _ = send(&shutting, "STAT d")
-        _ = shutting.fileOperationCompleted(op, .listingTarget(target))
+        _ = shutting.fileOperationCompleted(op, .listingTarget(target), now: Self.now)
         #expect(shutting.shutDown() == .none)
         #expect(shutting.statusListingSent(.sent)
             == .close([FTPReply(213, "End of status."), FTPReply(421, "Server shutting down.")]))
+    }
+
+    /// A file's STAT line is dated against the clock the driver passes, never one the machine reads: the time of day
+    /// for a file from the last six months, the year for an older one.
+    @Test func aFilesStatusIsDatedAgainstTheInjectedClock() throws {
+        let op = FTPFileOperation.status(FTPPath("/f"), display: FTPPath("/f"))
+        let modified = Date(timeIntervalSince1970: 1_768_480_440)  // 2026-01-15 12:34 UTC
+        let target = FTPListingTarget(info: FTPFileInfo(name: "f", kind: .file, size: 3, modified: modified),
+                                      directory: FTPPath("/f"))
+        for (now, expected) in [
+            (Date(timeIntervalSince1970: 1_769_904_000), "Jan 15 12:34 f"),  // 2026-02-01: recent
+            (Date(timeIntervalSince1970: 1_798_761_600), "Jan 15  2026 f"),  // 2027-01-01: older than six months
+        ] {
+            var m = loggedIn()
+            #expect(send(&m, "STAT f") == .fileOperation(op))
+            let reply = try #require(m.fileOperationCompleted(op, .listingTarget(target), now: now).reply)
+            #expect(reply.lines.count == 3)
+            #expect(reply.lines.dropFirst().first?.hasSuffix(expected) == true, "\(reply.lines)")
+        }
     }
 
     @Test func missingArgumentsAndUnknownCommands() {
@@ -343,7 +364,7 @@ import SeedTestSupport
             case .setModificationTime(let path, _, _, "20240101120000") = op
         else { Issue.record("MFMT lost its path"); return }
         #expect(path.name == "\u{301}x")
-        _ = m.fileOperationCompleted(op, .done)
+        _ = m.fileOperationCompleted(op, .done, now: Self.now)
         #expect(code(send(&m, "SITE UTIME x")) == 504)
         #expect(code(send(&m, "SITE")) == 501)
         #expect(code(send(&m, "SMNT x")) == 502)
@@ -356,15 +377,15 @@ import SeedTestSupport
         var m = loggedIn(root: FTPPath("/home/alice"))
         let op = FTPFileOperation.setPermissions(FTPPath("/home/alice/my file.txt"), mode: 0o640, display: FTPPath("/my file.txt"))
         #expect(send(&m, "site chmod 640 my file.txt") == .fileOperation(op))
-        #expect(m.fileOperationCompleted(op, .done) == .reply(FTPReply(200, "Permissions of /my file.txt set to 640.")))
+        #expect(m.fileOperationCompleted(op, .done, now: Self.now) == .reply(FTPReply(200, "Permissions of /my file.txt set to 640.")))
         // A name that starts with a combining mark keeps its path (the space before it is still a separator).
         let marked = FTPFileOperation.setPermissions(FTPPath("/home/alice/\u{301}x"), mode: 0o600, display: FTPPath("/\u{301}x"))
         #expect(send(&m, "SITE CHMOD 600 \u{301}x") == .fileOperation(marked))
-        _ = m.fileOperationCompleted(marked, .done)
+        _ = m.fileOperationCompleted(marked, .done, now: Self.now)
         #expect(send(&m, "SITE CHMOD 0755 d") == .fileOperation(
             .setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d"))))
         _ = m.fileOperationCompleted(.setPermissions(FTPPath("/home/alice/d"), mode: 0o755, display: FTPPath("/d")),
-            .failed(FTPStorageError(.notFound, "/d")))
+            .failed(FTPStorageError(.notFound, "/d")), now: Self.now)
         // Set-user-ID, set-group-ID and sticky bits, non-octal digits, signs and missing parts: 501.
         for bad in ["SITE CHMOD 4755 x", "SITE CHMOD 1777 x", "SITE CHMOD 800 x", "SITE CHMOD u+x x", "SITE CHMOD -644 x",
                     "SITE CHMOD 64444 x", "SITE CHMOD 644", "SITE CHMOD 644 ", "SITE CHMOD", "SITE CHMOD  644 x"] {

@@ -234,7 +234,7 @@ final class FTPSession: ChannelDuplexHandler {
             self.run(self.machine.passiveListenerFailed(reason))
         case .fileOperationDone(let operation, let result):
             self.emitFileEvent(operation, result, user: self.machine.user?.name ?? "")
-            self.run(self.machine.fileOperationCompleted(operation, result))
+            self.run(self.machine.fileOperationCompleted(operation, result, now: Date()))
         case .statusListingSent(let outcome):
             self.run(self.machine.statusListingSent(outcome))
         case .transferStarting:

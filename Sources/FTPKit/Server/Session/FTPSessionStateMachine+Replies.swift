@@ -1,7 +1,11 @@
-import Foundation
+package import Foundation
 
 extension FTPSessionStateMachine {
-    package mutating func fileOperationCompleted(_ operation: FTPFileOperation, _ result: FTPFileOperationResult) -> Action {
+    /// A file operation the driver ran has ended. `now` is the wall clock's time, which a file's `STAT` line shows
+    /// against (the time of day for recent files, the year for older ones).
+    package mutating func fileOperationCompleted(
+        _ operation: FTPFileOperation, _ result: FTPFileOperationResult, now: Date
+    ) -> Action {
         guard case .loggedIn(var s) = self.phase else { return .none }
         switch s.activity {
         case .fileOperation, .hashing(aborting: false): break
@@ -12,16 +16,16 @@ extension FTPSessionStateMachine {
                 return .replies([FTPReply(426, "HASH aborted."), FTPReply(226, "ABOR successful.")])
             }
             // It finished before the ABOR reached it: its answer, then ABOR's (RFC 959).
-            let answer = self.answer(operation, result)
+            let answer = self.answer(operation, result, now: now)
             guard case .reply(let reply) = answer else { return answer }
             return .replies([reply, FTPReply(226, "ABOR successful; nothing was running.")])
         default: return .none
         }
-        return self.answer(operation, result)
+        return self.answer(operation, result, now: now)
     }
 
     /// The operation's own answer; the session is idle again.
-    private mutating func answer(_ operation: FTPFileOperation, _ result: FTPFileOperationResult) -> Action {
+    private mutating func answer(_ operation: FTPFileOperation, _ result: FTPFileOperationResult, now: Date) -> Action {
         guard case .loggedIn(var s) = self.phase else { return .none }
         s.activity = .idle
         defer { self.phase = .loggedIn(s) }
@@ -69,7 +73,7 @@ extension FTPSessionStateMachine {
                 return .reply(FTPReply(550, "\(display): unavailable."))
             }
             guard target.isDirectory else {
-                let line = FTPListFormatter.longLine(target.info, now: Date())
+                let line = FTPListFormatter.longLine(target.info, now: now)
                 return .reply(FTPReply(213, lines: ["Status of \(display):", line, "End of status."]))
             }
             // A directory's lines are written as its entries are read (a big one is never held whole), and commands
