@@ -141,27 +141,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "ftpd")
 
-        let storage: any FTPStorage
-        if self.memory || file.memory == true {
-            storage = MemoryStorage()
-        } else {
-            guard let root = self.root ?? file.root else {
-                throw ValidationError("give --root DIR (or \"root\" in the configuration file), or --memory")
-            }
-            let local: LocalFileStorage
-            do { local = try LocalFileStorage(root: root) } catch { throw CommandFailure("\(error)") }
-            // Uploads a previous process was writing when it died stay hidden forever otherwise.
-            do {
-                for leftover in try await local.removeAbandonedUploads() {
-                    logger.notice("cleaned up an upload left by a process that stopped", metadata: [
-                        "path": "\(leftover.path)", "undo": "\(leftover)",
-                    ])
-                }
-            } catch {
-                logger.warning("could not look for abandoned uploads", metadata: ["error": "\(error)"])
-            }
-            storage = local
-        }
+        let storage = try await self.openStorage(file: file, logger: logger)
 
         let usersPath = self.users ?? file.users
         let authenticator: UsersFileAuthenticator
@@ -186,92 +166,8 @@ struct Serve: AsyncParsableCommand {
                     + "anonymous, read-only logins; rename or remove the user, or drop --anonymous")
         }
 
-        var configuration = FTPServerConfiguration(
-            host: self.address ?? file.address ?? "0.0.0.0", port: self.port ?? file.port ?? 2121,
-            storage: storage, authenticator: authenticator,
-            anonymousUser: anonymous ? FTPUser(name: "anonymous", permissions: .readOnly) : nil)
-        if let range = self.passivePorts ?? file.passivePorts {
-            guard let parsed = Self.parseRange(range) else {
-                throw ValidationError("passive ports must look like LOW-HIGH, LOW not above HIGH (50000-50100), got '\(range)'")
-            }
-            configuration.passivePorts = parsed
-        }
-        let advertised: FTPAdvertisedAddresses?
-        do {
-            advertised = try (self.advertisedAddress ?? file.advertisedAddress).map(FTPAdvertisedAddresses.init(parsing:))
-            configuration.advertisedAddresses = try advertised?.resolved()
-        } catch {
-            throw ValidationError(error.message)
-        }
-        if let v = self.maxSessions ?? file.maxSessions { configuration.maxSessions = v }
-        if let v = self.maxPerIP ?? file.maxSessionsPerAddress { configuration.maxSessionsPerAddress = v }
-        configuration.maxSessionsPerUser = self.maxPerUser ?? file.maxSessionsPerUser
-        func size(_ option: String, _ flag: String?, _ fromFile: FTPByteSize?) throws -> UInt64? {
-            guard let flag else { return fromFile?.value }
-            guard let value = FTPByteCount.parse(flag) else {
-                throw ValidationError("--\(option) must be a byte count such as 1048576, 512K, 10M or 2G, got '\(flag)'")
-            }
-            return value
-        }
-        let quotaBytes = try size("quota-bytes", self.quotaBytes, file.quotaBytes)
-        let quotaFiles = self.quotaFiles ?? file.quotaFiles
-        if quotaBytes != nil || quotaFiles != nil {
-            guard (quotaFiles ?? 0) >= 0 else { throw ValidationError("--quota-files must not be negative") }
-            configuration.defaultQuota = FTPQuota(bytes: quotaBytes, files: quotaFiles)
-        }
-        configuration.bandwidth = FTPBandwidthLimits(
-            uploadBytesPerSecond: try size("max-upload-rate", self.maxUploadRate, file.maxUploadRate),
-            downloadBytesPerSecond: try size("max-download-rate", self.maxDownloadRate, file.maxDownloadRate))
-        configuration.userBandwidth = FTPBandwidthLimits(
-            uploadBytesPerSecond: try size("user-upload-rate", self.userUploadRate, file.userUploadRate),
-            downloadBytesPerSecond: try size("user-download-rate", self.userDownloadRate, file.userDownloadRate))
-        if let v = self.idleTimeout ?? file.idleTimeout { configuration.idleTimeout = .seconds(v) }
-        if let cert = self.tlsCert ?? file.tlsCert {
-            guard let key = self.tlsKey ?? file.tlsKey else { throw ValidationError("--tls-cert needs --tls-key") }
-            var tls = TLSConfiguration.server(certificateChainPath: cert, privateKeyPath: key)
-            switch self.tlsMinVersion ?? file.tlsMinVersion ?? "1.2" {
-            case "1.2": tls.minimumVersion = .tls12
-            case "1.3": tls.minimumVersion = .tls13
-            case let other: throw ValidationError("--tls-min-version must be 1.2 or 1.3, got '\(other)'")
-            }
-            tls.cipherList = self.tlsCiphers ?? file.tlsCiphers
-            tls.cipherSuites = self.tlsCipherSuites ?? file.tlsCipherSuites
-            tls.groups = self.tlsGroups ?? file.tlsGroups
-            tls.sealsDataRecords = !(self.tlsOpenSSLRecords || file.tlsOpenSSLRecords == true)
-            configuration.tls = tls
-            let policyName = self.tlsPolicy ?? file.tlsPolicy ?? "optional"
-            guard let policy = FTPTLSPolicy(rawValue: policyName) else {
-                throw ValidationError("--tls-policy must be optional, login or required, got '\(policyName)'")
-            }
-            configuration.tlsPolicy = policy
-            configuration.requireTLSSessionReuse = !(self.allowTLSWithoutReuse || file.allowTLSWithoutReuse == true)
-            configuration.requireTLSCloseNotify =
-                !(self.allowTLSUploadWithoutCloseNotify || file.allowTLSUploadWithoutCloseNotify == true)
-            configuration.implicitTLSPort = self.implicitTLSPort ?? file.implicitTLSPort
-        } else if self.tlsKey != nil || self.tlsPolicy != nil || self.implicitTLSPort != nil || self.tlsMinVersion != nil
-            || self.tlsCiphers != nil || self.tlsCipherSuites != nil || self.tlsGroups != nil || self.tlsOpenSSLRecords
-        {
-            throw ValidationError("--tls-key, --tls-policy, --implicit-tls-port and the other --tls-* options need --tls-cert")
-        }
-        configuration.trustedProxies = self.trustedProxies.isEmpty ? (file.trustedProxies ?? []) : self.trustedProxies
-        do {
-            configuration.addressPolicy = try FTPAddressPolicy(
-                allow: self.allow.isEmpty ? (file.allow ?? []) : self.allow,
-                deny: self.deny.isEmpty ? (file.deny ?? []) : self.deny)
-        } catch {
-            throw ValidationError("--allow/--deny: \(error)")
-        }
-        let auditLog: FTPAuditLog?
-        do { auditLog = try (self.auditLog ?? file.auditLog).map(FTPAuditLog.init(path:)) } catch {
-            throw CommandFailure(error.message)
-        }
-        configuration.auditSink = auditLog
-        configuration.auditDigests = self.auditSHA256 || (file.auditSHA256 ?? false)
-        configuration.shutdownGracePeriod = .seconds(self.shutdownGrace ?? file.shutdownGrace ?? 30)
-        if configuration.auditDigests, auditLog == nil {
-            throw ValidationError("--audit-sha256 needs --audit-log (the digests are written there)")
-        }
-        do { try configuration.validate() } catch { throw ValidationError(error.message) }
+        let plan = try self.serverPlan(file: file, storage: storage, authenticator: authenticator, anonymous: anonymous)
+        let configuration = plan.configuration
 
         // Metrics are bootstrapped before the server exists: swift-metrics binds each metric to the backend at
         // its creation.
@@ -316,68 +212,15 @@ struct Serve: AsyncParsableCommand {
             logger.info("metrics listening", metadata: ["metrics_port": "\(endpoint.port)"])
         }
         // SIGTERM/SIGINT: a graceful shutdown of the group (the server drains its sessions for the grace period);
-        // SIGHUP: the reloads below.
-        let reloader = SignalActions(trapping: [.sighup], name: "reload") {
-            do {
-                try authenticator.reload()
-                logger.info("users reloaded")
-                if let shadowed = shadowedAccount() {
-                    logger.warning("a user can never log in: --anonymous takes the name for anonymous logins", metadata: ["user": "\(shadowed)"])
-                }
-            } catch {
-                logger.error("users not reloaded, keeping the previous ones", metadata: ["error": "\(error)"])
-            }
-            if let advertised {
-                // DNS names may point elsewhere now (a new public address).
-                do {
-                    let fresh = try advertised.resolved()
-                    try server.updateAdvertisedAddresses(fresh)
-                    logger.info("advertised addresses resolved", metadata: ["addresses": "\(fresh)"])
-                } catch {
-                    logger.error("advertised addresses not resolved, keeping the previous ones", metadata: ["error": "\(error)"])
-                }
-            }
-            if let auditLog {
-                // After a rotation tool renamed the file: new records go to a new file at the same path.
-                do {
-                    try auditLog.reopen()
-                    logger.info("audit log reopened")
-                } catch {
-                    logger.error("audit log not reopened, writing to the previous file", metadata: ["error": "\(error)"])
-                }
-            }
-            guard server.configuration.tls != nil else { return }
-            do {
-                try server.reloadTLSCertificate()
-                logger.info("TLS certificate reloaded")
-            } catch {
-                logger.error("TLS certificate not reloaded, keeping the previous one", metadata: ["error": "\(error)"])
-            }
-        }
-        // `ftpd user add` and edits of the users file take effect without a SIGHUP.
-        let usersWatch = PeriodicAction(every: .seconds(2)) {
-            do {
-                if try authenticator.reloadIfChanged() {
-                    logger.info("users file changed: users reloaded")
-                    if let shadowed = shadowedAccount() {
-                        logger.warning("a user can never log in: --anonymous takes the name for anonymous logins", metadata: ["user": "\(shadowed)"])
-                    }
-                }
-            } catch {
-                logger.error("users file changed but not reloaded, keeping the previous users", metadata: ["error": "\(error)"])
-            }
-        }
+        // SIGHUP and changes of the users file: the reloads.
+        let reloads = Self.reloadServices(
+            server: server, authenticator: authenticator, advertised: plan.advertised, auditLog: plan.auditLog,
+            shadowedAccount: shadowedAccount, logger: logger)
         // Shut down in reverse order: the reloads stop, then the server drains, then the metrics endpoint goes.
-        let services: [any Service] = (metricsEndpoint.map { [$0] } ?? []) + [server, reloader, usersWatch]
+        let services: [any Service] = (metricsEndpoint.map { [$0] } ?? []) + [server] + reloads
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        auditLog?.flush()
-    }
-
-    static func parseRange(_ text: String) -> ClosedRange<Int>? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low <= high else { return nil }
-        return low...high
+        plan.auditLog?.flush()
     }
 }
