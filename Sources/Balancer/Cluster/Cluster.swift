@@ -2,7 +2,6 @@ import FTPKit
 public import Foundation
 public import Logging
 import NIOCore
-import Synchronization
 
 /// Files spread over several FTP nodes: placement by a pluggable strategy, replication streamed to several nodes
 /// at once from one read of the source, failover on download, one listing across all nodes.
@@ -393,25 +392,4 @@ public actor Cluster {
         return !scalars.isEmpty && name.utf8.count <= FileNames.maxBytes && scalars.first != "."
             && !scalars.contains { $0 == "/" || $0 == "\\" || $0.value < 32 || $0.value == 127 }
     }
-}
-
-/// A SHA-256 fed from a `@Sendable` callback; the lock makes the (sequential) updates safe to share.
-final class SharedDigest: Sendable {
-    private let digest = Mutex(Digest(.sha256))
-    func update(_ chunk: ByteBuffer) { self.digest.withLock { d in chunk.withUnsafeReadableBytes { d.update($0) } } }
-    func finalize() -> String { self.digest.withLock { $0.finalizeHex() } }
-}
-
-/// A CRC-32C fed from a `@Sendable` callback, as ``SharedDigest``.
-final class SharedCRC32C: Sendable {
-    private let crc = Mutex(CRC32C())
-    func update(_ chunk: ByteBuffer) { self.crc.withLock { $0.update(chunk) } }
-    var value: UInt32 { self.crc.withLock { $0.value } }
-}
-
-/// Bytes delivered so far, shared with the download's callbacks.
-final class ProgressBox: Sendable {
-    private let v = Mutex<UInt64>(0)
-    var value: UInt64 { self.v.withLock { $0 } }
-    func add(_ n: Int) { self.v.withLock { $0 += UInt64(n) } }
 }
