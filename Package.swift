@@ -86,7 +86,10 @@ let package = Package(
         // seed-fuzz (scripts/fuzz), replayed from the committed corpus by FuzzRegressionTests.
         .target(
             name: "FuzzTargets",
-            dependencies: ["FTPKit", "DiscordKit", "FileBot", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FTPKit", "DiscordKit", "FileBot", "Balancer", "OperationsHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/FuzzTargets"
         ),
         .executableTarget(

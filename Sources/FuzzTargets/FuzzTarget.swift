@@ -13,6 +13,7 @@ import NIOCore
 /// reports it like a crash.
 package enum FuzzTarget: String, CaseIterable, Sendable {
     case command, reply, listing, hostPort = "host-port", proxy, gateway, zlib, multipart, usersFile = "users-file"
+    case namePattern = "name-pattern", web, settings
 
     /// Runs one input.
     package func run(_ bytes: [UInt8]) {
@@ -26,6 +27,9 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .zlib: Self.zlib(bytes)
         case .multipart: Self.multipart(bytes)
         case .usersFile: Self.usersFile(bytes)
+        case .namePattern: Self.namePattern(bytes)
+        case .web: Self.web(bytes)
+        case .settings: Self.settings(bytes)
         }
     }
 
@@ -34,7 +38,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         if !condition { fatalError("fuzz invariant failed: \(what())") }
     }
 
-    private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
     /// The control-line parser: a parsed command prints back to a line that parses to the same command.
     static func command(_ bytes: [UInt8]) {

@@ -3,11 +3,12 @@
 /// `NLST *.txt` and fetches the names that come back.
 ///
 /// The rules are `fnmatch(3)`'s with `FNM_PERIOD`, over characters rather than bytes (`?` matches `é`, whatever the
-/// process's locale): `*` any run, `?` one character, `[abc]`, `[a-z]` and `[!…]` (or `[^…]`) sets, `\` quotes the
-/// next character, an unclosed `[` is itself; a leading dot must be matched by a dot, so `*` leaves hidden files out.
+/// process's locale): `*` any run, `?` one character, `[abc]`, `[a-z]` and `[!…]` (or `[^…]`) sets, POSIX classes
+/// (`[[:digit:]]`, `[[:alpha:]]`…), `[=c=]` and `[.c.]` for one character, `\` quotes the next character, an unclosed
+/// `[` is itself; a leading dot must be matched by a dot, so `*` leaves hidden files out.
 package struct FTPNamePattern: Sendable, Hashable {
     package let text: String
-    private let pattern: [Character]
+    let pattern: [Character]
 
     /// `nil` when `text` has none of `*`, `?` and `[`: a plain name.
     package init?(_ text: String) {
@@ -64,11 +65,26 @@ package struct FTPNamePattern: Sendable, Hashable {
         let negated = i < self.pattern.count && (self.pattern[i] == "!" || self.pattern[i] == "^")
         if negated { i += 1 }
         var found = false
+        var unknownClass = false
         var first = true
         while i < self.pattern.count {
             let low = self.pattern[i]
-            if low == "]" && !first { return (found != negated, i + 1) }
+            if low == "]" && !first { return (!unknownClass && found != negated, i + 1) }
             first = false
+            if let (element, next) = self.bracketElement(at: i) {
+                switch element {
+                case .characterClass(let name):
+                    guard let contains = Self.characterClass(name, contains: c) else {
+                        unknownClass = true  // as fnmatch: a set naming a class that does not exist matches nothing
+                        break
+                    }
+                    if contains { found = true }
+                case .single(let name):
+                    if name.count == 1 && name.first == c { found = true }
+                }
+                i = next
+                continue
+            }
             if i + 2 < self.pattern.count, self.pattern[i + 1] == "-", self.pattern[i + 2] != "]" {
                 if low <= c && c <= self.pattern[i + 2] { found = true }
                 i += 3

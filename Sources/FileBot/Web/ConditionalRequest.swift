@@ -42,7 +42,7 @@ package enum ConditionalRequest: Sendable, Hashable {
 
     /// Whether the header's list (`*`, or entity tags such as `"abc", W/"def"`) names `etag`. Strong comparison
     /// never matches a weak tag; tags are read as quoted strings, so a comma inside one does not split it.
-    static func tags(_ header: String, match etag: String, weak: Bool) -> Bool {
+    package static func tags(_ header: String, match etag: String, weak: Bool) -> Bool {
         let text = header.trimmingCharacters(in: .whitespaces)
         if text == "*" { return true }
         var rest = Substring(text)

@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 
 /// HTTP's preferred date format (RFC 9110, section 5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
-enum HTTPDate {
+package enum HTTPDate {
     private static func formatter() -> DateFormatter {
         // A formatter per call: DateFormatter is not Sendable, and these run a few times per request.
         let formatter = DateFormatter()
@@ -11,8 +11,8 @@ enum HTTPDate {
         return formatter
     }
 
-    static func format(_ date: Date) -> String { Self.formatter().string(from: date) }
+    package static func format(_ date: Date) -> String { Self.formatter().string(from: date) }
 
     /// The date `text` gives in the preferred format; nil for anything else (the obsolete formats included).
-    static func parse(_ text: String) -> Date? { Self.formatter().date(from: text.trimmingCharacters(in: .whitespaces)) }
+    package static func parse(_ text: String) -> Date? { Self.formatter().date(from: text.trimmingCharacters(in: .whitespaces)) }
 }

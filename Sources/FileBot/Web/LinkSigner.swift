@@ -16,8 +16,13 @@ public struct LinkSigner: Sendable {
     public func token(for claims: LinkClaims) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let payload = Self.base64URL((try? encoder.encode(claims)) ?? Data())
-        return payload + "." + Self.base64URL(Data(self.tag(payload)))
+        return self.token(payload: Self.base64URL((try? encoder.encode(claims)) ?? Data()))
+    }
+
+    /// `payload` (base64url text) with its tag: what `token(for:)` makes of encoded claims. Package-wide so the
+    /// fuzzer can sign what it likes and reach the claims decoder behind the tag check.
+    package func token(payload: String) -> String {
+        payload + "." + Self.base64URL(Data(self.tag(payload)))
     }
 
     /// The claims of a valid token, or `nil`.
@@ -40,7 +45,7 @@ public struct LinkSigner: Sendable {
     /// What the tag covers: the payload behind a version label, so a tag cannot be reused for another format.
     private static func signed(_ payload: Substring) -> [UInt8] { Array(("seed-link-1." + payload).utf8) }
 
-    static func base64URL(_ data: Data) -> String {
+    package static func base64URL(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

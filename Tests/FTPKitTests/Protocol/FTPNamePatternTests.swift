@@ -60,3 +60,31 @@ extension FTPNamePatternTests {
         }
     }
 }
+
+extension FTPNamePatternTests {
+    /// POSIX classes, equivalence classes and collating symbols inside sets (`[[:digit:]]*`, as `ls` users type),
+    /// against the C library's fnmatch(3) for every printable ASCII character and tab, alone and in a negated set.
+    @Test func classesAgreeWithTheCLibrary() async throws {
+        let classes = ["alpha", "digit", "alnum", "upper", "lower", "space", "blank", "punct", "cntrl", "print", "graph", "xdigit"]
+        var patterns = classes.flatMap { ["[[:\($0):]]", "[![:\($0):]]"] }
+        patterns += ["[[=a=]]", "[[.-.]]", "[x[:digit:]y]", "[[:upper:][:digit:]]", "[[:nosuch:]]", "[![:nosuch:]]"]
+        let names = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) } + ["\t"]
+        let cases = patterns.flatMap { p in names.map { (p, $0) } }
+        let python = try requireTool("python3", package: "python3")
+        let r = try await runProcess(python, ["-c", """
+            import ctypes, sys
+            libc = ctypes.CDLL(None)
+            for line in sys.stdin.read().split("\\n"):
+                p, n = line.split("\\x01")
+                print(1 if libc.fnmatch(p.encode(), n.encode(), 4) == 0 else 0)
+            """], stdin: cases.map { "\($0.0)\u{1}\($0.1)" }.joined(separator: "\n"))
+        let expected = r.stdout.split(separator: "\n").map { $0 == "1" }
+        try #require(expected.count == cases.count, "\(r)")
+        for (i, (pattern, name)) in cases.enumerated() {
+            #expect(FTPNamePattern(pattern)!.matches(name) == expected[i], "pattern \(pattern) name \(name.debugDescription)")
+        }
+        // Beyond ASCII, over characters: a letter is a letter.
+        #expect(FTPNamePattern("[[:alpha:]]*")!.matches("été"))
+        #expect(!FTPNamePattern("[[:digit:]]")!.matches("٣"), "POSIX digits are ASCII's")
+    }
+}
