@@ -26,7 +26,9 @@ extension FuzzTarget {
         if let count = FTPByteCount.parse(s) {
             check(FTPByteCount.parse(FTPByteCount.format(count)) == count, "\(count) does not read back")
         }
-        _ = try? FTPAdvertisedAddresses(parsing: s)
+        if let advertised = try? FTPAdvertisedAddresses(parsing: s) {
+            check((try? FTPAdvertisedAddresses(parsing: advertised.description)) == advertised, "\(advertised) does not read back")
+        }
         Self.catalogLocations(s)
     }
 
