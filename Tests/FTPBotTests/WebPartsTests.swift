@@ -67,6 +67,36 @@ import SeedTestSupport
         #expect(check(unmodified: "garbage") == .proceed)
     }
 
+    /// IMF-fixdate both ways, by hand: the same text as Foundation's formatter for dates across four centuries,
+    /// read back to the second; impossible dates, other forms and stray bytes refused.
+    @Test func httpDates() {
+        let reference = DateFormatter()
+        reference.locale = Locale(identifier: "en_US_POSIX")
+        reference.timeZone = TimeZone(identifier: "GMT")
+        reference.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var rng = SystemRandomNumberGenerator()
+        let samples = [0, -1, 951_782_400, 1_000_000_000.5, 4_107_542_399, -2_208_988_800]
+            + (0..<500).map { _ in TimeInterval(Int64.random(in: -5_000_000_000...10_000_000_000, using: &rng)) }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = HTTPDate.format(date)
+            #expect(text == reference.string(from: date), "\(seconds)")
+            #expect(HTTPDate.parse(text) == Date(timeIntervalSince1970: seconds.rounded(.down)), "\(text)")
+        }
+        #expect(HTTPDate.parse("  Sun, 06 Nov 1994 08:49:37 GMT ") == Date(timeIntervalSince1970: 784_111_777))
+        #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == Date(timeIntervalSince1970: 951_782_400))
+        #expect(HTTPDate.parse("Wed, 31 Dec 2016 23:59:60 GMT") != nil, "a leap second")
+        for bad in ["Thu, 29 Feb 2001 00:00:00 GMT", "Mon, 31 Apr 2024 00:00:00 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
+                    "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
+                    "sun, 06 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
+                    "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 Nov 1994 08:49:3x GMT",
+                    "Sun, 06 Nov 1994 08:49:37 GMT\r\n", "", "yesterday", "Sun, 06 Nov +994 08:49:37 GMT"] {
+            #expect(HTTPDate.parse(bad) == nil, "\(bad.debugDescription)")
+        }
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: .infinity)) == "Fri, 31 Dec 9999 23:59:59 GMT")
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: -.infinity)) == "Mon, 01 Jan 0001 00:00:00 GMT")
+    }
+
     @Test func connectionsCloseOnlyWhenAnAnnouncedBodyWasRefusedUnsent() {
         /// Whether the answer to a request that went through `steps` says close, and closes.
         func closes(expectsContinue: Bool = true, hasBody: Bool = true, _ steps: (inout ExpectContinueState) -> Void = { _ in }) -> [Bool] {

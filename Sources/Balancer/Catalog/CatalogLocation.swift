@@ -36,12 +36,20 @@ public enum CatalogLocation: Sendable, Hashable, CustomStringConvertible {
         ClusterError(.invalidConfiguration, "the catalog location '\(Self.redacted(text))' is not valid: \(why)")
     }
 
-    /// The text with any password in it replaced, for messages.
+    /// The text with any password in it replaced, for messages. Read as Unicode scalars, not characters: a
+    /// combining mark after `@` or `:` makes one character of the two, which a search for `@` would pass over and
+    /// leave the password in the message.
     static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@") else { return text }
-        let userInfo = text[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at...])
+        let scalars = Array(text.unicodeScalars)
+        guard let scheme = scalars.indices.dropLast(2).first(where: { scalars[$0...].starts(with: "://".unicodeScalars) }),
+            let at = scalars[(scheme + 3)...].lastIndex(of: "@"),
+            let colon = scalars[(scheme + 3)..<at].firstIndex(of: ":")
+        else { return text }
+        var shown = String.UnicodeScalarView()
+        shown.append(contentsOf: scalars[..<colon])
+        shown.append(contentsOf: ":***".unicodeScalars)
+        shown.append(contentsOf: scalars[at...])
+        return String(shown)
     }
 
     private static func postgres(_ text: String, password: String?) throws(ClusterError) -> PostgresCatalogStore.Configuration {

@@ -4,8 +4,9 @@
 ///
 /// The rules are `fnmatch(3)`'s with `FNM_PERIOD`, over characters rather than bytes (`?` matches `é`, whatever the
 /// process's locale): `*` any run, `?` one character, `[abc]`, `[a-z]` and `[!…]` (or `[^…]`) sets, POSIX classes
-/// (`[[:digit:]]`, `[[:alpha:]]`…), `[=c=]` and `[.c.]` for one character, `\` quotes the next character, an unclosed
-/// `[` is itself; a leading dot must be matched by a dot, so `*` leaves hidden files out.
+/// (`[[:digit:]]`, `[[:alpha:]]`…), `[=c=]` and `[.c.]` for one character, `\` quotes the next character (in sets
+/// too; a `\` that ends the pattern matches nothing), an unclosed `[` is itself; a leading dot must be matched by a
+/// dot, so `*` leaves hidden files out.
 package struct FTPNamePattern: Sendable, Hashable {
     package let text: String
     let pattern: [Character]
@@ -48,8 +49,9 @@ package struct FTPNamePattern: Sendable, Hashable {
         switch self.pattern[p] {
         case "?":
             return p + 1
-        case "\\" where p + 1 < self.pattern.count:
-            return self.pattern[p + 1] == c ? p + 2 : nil
+        case "\\":
+            // A backslash that ends the pattern quotes nothing, and matches nothing (as fnmatch).
+            return p + 1 < self.pattern.count && self.pattern[p + 1] == c ? p + 2 : nil
         case "[":
             guard let (matched, next) = self.set(at: p, contains: c) else { return c == "[" ? p + 1 : nil }
             return matched ? next : nil
@@ -68,8 +70,7 @@ package struct FTPNamePattern: Sendable, Hashable {
         var unknownClass = false
         var first = true
         while i < self.pattern.count {
-            let low = self.pattern[i]
-            if low == "]" && !first { return (!unknownClass && found != negated, i + 1) }
+            if self.pattern[i] == "]" && !first { return (!unknownClass && found != negated, i + 1) }
             first = false
             if let (element, next) = self.bracketElement(at: i) {
                 switch element {
@@ -85,14 +86,26 @@ package struct FTPNamePattern: Sendable, Hashable {
                 i = next
                 continue
             }
-            if i + 2 < self.pattern.count, self.pattern[i + 1] == "-", self.pattern[i + 2] != "]" {
-                if low <= c && c <= self.pattern[i + 2] { found = true }
-                i += 3
+            // One member, perhaps quoted (`[\]]`, `[a\-z]`), perhaps the start of a range.
+            guard let (member, afterMember) = self.setMember(at: i) else { return nil }
+            if afterMember + 1 < self.pattern.count, self.pattern[afterMember] == "-", self.pattern[afterMember + 1] != "]",
+                let (high, afterHigh) = self.setMember(at: afterMember + 1)
+            {
+                if member <= c && c <= high { found = true }
+                i = afterHigh
             } else {
-                if low == c { found = true }
-                i += 1
+                if member == c { found = true }
+                i = afterMember
             }
         }
         return nil
+    }
+
+    /// The set member at `i`: its character, or the one a backslash quotes; `nil` for a backslash that ends the
+    /// pattern (the set is then never closed).
+    private func setMember(at i: Int) -> (Character, next: Int)? {
+        guard self.pattern[i] == "\\" else { return (self.pattern[i], i + 1) }
+        guard i + 1 < self.pattern.count else { return nil }
+        return (self.pattern[i + 1], i + 2)
     }
 }

@@ -1,18 +1,55 @@
 package import Foundation
 
-/// HTTP's preferred date format (RFC 9110, section 5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// HTTP's preferred date format (RFC 9110, section 5.6.7, IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+///
+/// Read and written by hand, not by `DateFormatter`: the header is the client's text, and corelibs Foundation's
+/// formatter leaked memory on some of it (the `web` fuzz target found 384 bytes per call), which a client could
+/// repeat on every request. The form is fixed (29 ASCII bytes), so a parser is short.
 package enum HTTPDate {
-    private static func formatter() -> DateFormatter {
-        // A formatter per call: DateFormatter is not Sendable, and these run a few times per request.
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `date` in the preferred format (whole seconds, rounded down; kept within the years 1 to 9999 the form
+    /// can write).
+    package static func format(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        let seconds = interval.isNaN ? 0 : Int64(min(max(interval, -62_135_596_800), 253_402_300_799).rounded(.down))
+        let days = seconds.floorDivided(by: 86_400), second = seconds - days * 86_400
+        let (year, month, day) = CivilDate.fromDays(days)
+        // 1970-01-01 was a Thursday.
+        let weekday = Self.weekdays[Int((days + 4).floorModulo(7))]
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let yyyy = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
+        return "\(weekday), \(two(day)) \(Self.months[Int(month) - 1]) \(yyyy) "
+            + "\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) GMT"
     }
 
-    package static func format(_ date: Date) -> String { Self.formatter().string(from: date) }
+    /// The date `text` gives in the preferred format (spaces around it ignored); nil for anything else, the
+    /// obsolete formats and impossible dates (`31 Feb`) included.
+    package static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed())
+        guard bytes.count == 29,
+            Self.weekdays.contains(where: { $0.utf8.elementsEqual(bytes[0..<3]) }),
+            bytes[3...4].elementsEqual(", ".utf8), bytes[7] == 0x20, bytes[11] == 0x20, bytes[16] == 0x20,
+            bytes[19] == UInt8(ascii: ":"), bytes[22] == UInt8(ascii: ":"), bytes[25...].elementsEqual(" GMT".utf8),
+            let monthIndex = Self.months.firstIndex(where: { $0.utf8.elementsEqual(bytes[8..<11]) }),
+            let day = Self.number(bytes[5..<7]), let year = Self.number(bytes[12..<16]),
+            let hour = Self.number(bytes[17..<19]), let minute = Self.number(bytes[20..<22]),
+            let second = Self.number(bytes[23..<25]),
+            (1...CivilDate.daysIn(month: Int64(monthIndex) + 1, year: year)).contains(day),
+            hour < 24, minute < 60, second <= 60  // 60: a leap second
+        else { return nil }
+        let days = CivilDate.days(year: year, month: Int64(monthIndex) + 1, day: day)
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
+    }
 
-    /// The date `text` gives in the preferred format; nil for anything else (the obsolete formats included).
-    package static func parse(_ text: String) -> Date? { Self.formatter().date(from: text.trimmingCharacters(in: .whitespaces)) }
+    /// ASCII digits as a number; nil when any byte is not a digit.
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int64? {
+        var value: Int64 = 0
+        for byte in digits {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+        }
+        return value
+    }
 }

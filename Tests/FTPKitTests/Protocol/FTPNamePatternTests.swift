@@ -16,6 +16,10 @@ import Testing
         (".*", ".hidden.txt", true), ("?.txt", "ab.txt", false), ("?.txt", "é.txt", true),
         ("[ab]*", "b1", true), ("[!ab]*", "b1", false), ("[a-c].bin", "c.bin", true), ("*", "sp ace", true),
         ("x[1].txt", "x[1].txt", false), ("x[1].txt", "x1.txt", true), ("\\*", "*", true), ("*", "", true),
+        // Backslashes as fnmatch reads them (found by the name-pattern fuzz target): one that ends the pattern
+        // matches nothing, and inside a set one quotes the next character.
+        ("*\\", "*\\", false), ("a*\\", "ab\\", false), ("[\\]]*", "]x", true), ("[a\\-z]", "-", true),
+        ("[a\\-z]", "b", false), ("[a-\\z]", "m", true), ("[\\\\]", "\\", true),
     ])
     func matchesAsAShellDoes(_ pattern: String, _ name: String, _ expected: Bool) throws {
         #expect(try #require(FTPNamePattern(pattern)).matches(name) == expected)
