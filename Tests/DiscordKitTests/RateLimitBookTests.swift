@@ -11,6 +11,8 @@ import SeedTestSupport
         #expect(a.shape == b.shape)
         #expect(a.majorParameter == "111")
         #expect(Route(.PATCH, "/channels/1/messages/999").shape == "PATCH /channels/{channels}/messages/{id}")
+        // Paths without a part before the query, or none at all, are routes too (a subscript trapped on them).
+        #expect(Route(.GET, "").shape == Route(.GET, "?a=b").shape)
         #expect(Route(.POST, "/interactions/5/secret-token/callback").shape == "POST /interactions/{interaction}/{token}/callback")
         #expect(Route(.POST, "/interactions/5/secret-token/callback").majorParameter == "5")
         #expect(Route(.POST, "/interactions/5/tok/callback").exemptFromGlobalLimit)

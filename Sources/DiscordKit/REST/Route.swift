@@ -19,7 +19,7 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
     public init(_ method: HTTPMethod, _ path: String) {
         self.method = method
         self.path = path
-        let parts = path.split(separator: "?", maxSplits: 1)[0].split(separator: "/", omittingEmptySubsequences: true)
+        let parts = path.prefix { $0 != "?" }.split(separator: "/", omittingEmptySubsequences: true)
         var shaped: [String] = []
         var major = ""
         for (i, part) in parts.enumerated() {

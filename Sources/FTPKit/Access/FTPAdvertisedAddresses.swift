@@ -35,7 +35,8 @@ public struct FTPAdvertisedAddresses: Sendable, Hashable, CustomStringConvertibl
     public init(parsing text: String) throws(FTPConfigurationError) {
         var rules: [Rule] = []
         for item in text.split(separator: ",").map({ $0.trimmingSpaces() }) where !item.isEmpty {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            // Empty sides kept (`=`, `10.0.0.0/8=`), so they are refused by name below, not skipped.
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let host = parts.count == 2 ? parts[1] : parts[0]
             guard Self.isHostName(host) else {
                 throw FTPConfigurationError("advertised address '\(item)': '\(host)' is not an IPv4 address or a DNS name")
