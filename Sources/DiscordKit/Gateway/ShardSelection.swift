@@ -25,9 +25,11 @@ public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
         guard parts.count == 2, let count = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
             throw ShardSelectionError("'\(text)' is not IDS/COUNT (for example 0-1/4)")
         }
+        // Checked before any list is built: `all/4425268108868222976` would otherwise ask for that many ids.
+        guard (1...4096).contains(count) else { throw ShardSelectionError("the shard count must be between 1 and 4096") }
         let idsText = parts[0].trimmingCharacters(in: .whitespaces)
         if idsText == "all" {
-            try self.init(ids: Array(0..<max(count, 0)), count: count)
+            try self.init(ids: Array(0..<count), count: count)
             return
         }
         var ids: [Int] = []
@@ -38,7 +40,8 @@ public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
                 guard let id = bounds[0] else { throw ShardSelectionError("'\(item)' in '\(text)' is not a shard id") }
                 ids.append(id)
             case 2:
-                guard let low = bounds[0], let high = bounds[1], low <= high, high - low < 4096 else {
+                // `low >= 0` first: `high - low` of a very negative `low` would overflow.
+                guard let low = bounds[0], let high = bounds[1], low >= 0, low <= high, high - low < 4096 else {
                     throw ShardSelectionError("'\(item)' in '\(text)' is not a range of shard ids")
                 }
                 ids.append(contentsOf: low...high)
