@@ -89,8 +89,10 @@ package struct FTPNamePattern: Sendable, Hashable {
             // One member, perhaps quoted (`[\]]`, `[a\-z]`), perhaps the start of a range.
             guard let (member, afterMember) = self.setMember(at: i) else { return nil }
             // A range cut off by the end of the pattern (`[a-`): as fnmatch, the pattern matches nothing, where an
-            // unclosed set without one (`[a`) is read as plain characters.
-            if afterMember + 1 == self.pattern.count, self.pattern[afterMember] == "-" { return (false, afterMember + 1) }
+            // unclosed set without one (`[a`) is read as plain characters, as is one whose cut range starts at `[`.
+            if afterMember + 1 == self.pattern.count, self.pattern[afterMember] == "-", self.pattern[i] != "[" {
+                return (false, afterMember + 1)
+            }
             if afterMember + 1 < self.pattern.count, self.pattern[afterMember] == "-", self.pattern[afterMember + 1] != "]",
                 let (high, afterHigh) = self.setMember(at: afterMember + 1)
             {

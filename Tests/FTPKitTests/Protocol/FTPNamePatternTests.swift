@@ -22,6 +22,7 @@ import Testing
         ("[a\\-z]", "b", false), ("[a-\\z]", "m", true), ("[\\\\]", "\\", true),
         // An unclosed set is plain characters, unless a range is cut off in it: then nothing matches (fnmatch).
         ("x[a", "x[a", true), ("[-", "[-", true), ("*[*-", "[*-", false), ("x[a-", "x[a-", false),
+        ("*[[[[-", "[[[[-", true), ("[a[-", "[a[-", true), ("[[a-", "[[a-", false),
     ])
     func matchesAsAShellDoes(_ pattern: String, _ name: String, _ expected: Bool) throws {
         #expect(try #require(FTPNamePattern(pattern)).matches(name) == expected)
