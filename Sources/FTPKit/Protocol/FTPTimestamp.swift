@@ -76,7 +76,8 @@ package enum FTPTimestamp {
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+    /// The days `month` (1–12) has in `year` of the proleptic Gregorian calendar.
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -86,7 +87,7 @@ package enum FTPTimestamp {
 
     /// Days from 1970-01-01 to the date in the proleptic Gregorian calendar (the civil-from-days algorithm's
     /// inverse, as in H. Hinnant's "chrono-compatible low-level date algorithms").
-    private static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -115,7 +116,8 @@ package enum FTPTimestamp {
         }
     }
 
-    private static func components(of t: Double) -> tm {
+    /// The UTC calendar fields of `t` seconds since 1970 (rounded down), weekday included.
+    package static func components(of t: Double) -> tm {
         var seconds = time_t(t.rounded(.down))
         var c = tm()
         gmtime_r(&seconds, &c)

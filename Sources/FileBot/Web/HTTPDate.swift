@@ -1,4 +1,5 @@
 package import Foundation
+import FTPKit
 
 /// HTTP's preferred date format (RFC 9110, section 5.6.7, IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
 ///
@@ -13,15 +14,12 @@ package enum HTTPDate {
     /// can write).
     package static func format(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
-        let seconds = interval.isNaN ? 0 : Int64(min(max(interval, -62_135_596_800), 253_402_300_799).rounded(.down))
-        let days = seconds.floorDivided(by: 86_400), second = seconds - days * 86_400
-        let (year, month, day) = CivilDate.fromDays(days)
-        // 1970-01-01 was a Thursday.
-        let weekday = Self.weekdays[Int((days + 4).floorModulo(7))]
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let yyyy = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        return "\(weekday), \(two(day)) \(Self.months[Int(month) - 1]) \(yyyy) "
-            + "\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60)) GMT"
+        let c = FTPTimestamp.components(of: interval.isNaN ? 0 : min(max(interval, -62_135_596_800), 253_402_300_799))
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let year = String(c.tm_year + 1900)
+        let yyyy = String(repeating: "0", count: max(0, 4 - year.count)) + year
+        return "\(Self.weekdays[Int(c.tm_wday)]), \(two(c.tm_mday)) \(Self.months[Int(c.tm_mon)]) \(yyyy) "
+            + "\(two(c.tm_hour)):\(two(c.tm_min)):\(two(c.tm_sec)) GMT"
     }
 
     /// The date `text` gives in the preferred format (spaces around it ignored); nil for anything else, the
@@ -36,19 +34,19 @@ package enum HTTPDate {
             let day = Self.number(bytes[5..<7]), let year = Self.number(bytes[12..<16]),
             let hour = Self.number(bytes[17..<19]), let minute = Self.number(bytes[20..<22]),
             let second = Self.number(bytes[23..<25]),
-            (1...CivilDate.daysIn(month: Int64(monthIndex) + 1, year: year)).contains(day),
+            (1...FTPTimestamp.daysIn(month: monthIndex + 1, year: year)).contains(day),
             hour < 24, minute < 60, second <= 60  // 60: a leap second
         else { return nil }
-        let days = CivilDate.days(year: year, month: Int64(monthIndex) + 1, day: day)
+        let days = FTPTimestamp.days(year: year, month: monthIndex + 1, day: day)
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3600 + minute * 60 + second))
     }
 
     /// ASCII digits as a number; nil when any byte is not a digit.
-    private static func number(_ digits: ArraySlice<UInt8>) -> Int64? {
-        var value: Int64 = 0
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+        var value = 0
         for byte in digits {
             guard (0x30...0x39).contains(byte) else { return nil }
-            value = value * 10 + Int64(byte - 0x30)
+            value = value * 10 + Int(byte - 0x30)
         }
         return value
     }
