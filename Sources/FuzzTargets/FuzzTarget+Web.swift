@@ -6,6 +6,9 @@ extension FuzzTarget {
     private static let linkSigner = LinkSigner(key: Array(repeating: 0x5A, count: 32))
     /// A moment before any expiry the fuzzer can write, so signed claims are judged on their form, not their age.
     private static let epoch = Date(timeIntervalSince1970: 0)
+    /// When the conditional headers are judged (2026-12-07): what the obsolete date form's two-digit years are
+    /// placed against.
+    private static let now = Date(timeIntervalSince1970: 1_796_644_800)
 
     /// What a share link's visitor controls: the `Range` header, the conditional headers, the token in the path;
     /// and the file name the download's `Content-Disposition` carries (a name an uploader chose).
@@ -28,19 +31,26 @@ extension FuzzTarget {
         }
     }
 
-    /// A tag that matches strongly matches weakly too; dates read back as written.
+    /// A tag that matches strongly matches weakly too; a range is served only to the current version; dates, in
+    /// any of the three forms, read back as written.
     private static func conditionalHeaders(_ s: String) {
-        let etag = "\"v1\""
+        let etag = "\"v1\"", modified = Date(timeIntervalSince1970: 1_790_000_000)
         if ConditionalRequest.tags(s, match: etag, weak: false) {
             check(ConditionalRequest.tags(s, match: etag, weak: true), "\(s.debugDescription) matches strongly, not weakly")
         }
         _ = ConditionalRequest.evaluate(
-            ifMatch: s, ifNoneMatch: s, ifModifiedSince: s, ifUnmodifiedSince: s, etag: etag,
-            lastModified: Date(timeIntervalSince1970: 1_790_000_000))
+            ifMatch: s, ifNoneMatch: s, ifModifiedSince: s, ifUnmodifiedSince: s, etag: etag, lastModified: modified,
+            now: Self.now)
         _ = ConditionalRequest.evaluate(
-            ifMatch: nil, ifNoneMatch: nil, ifModifiedSince: s, ifUnmodifiedSince: s, etag: etag, lastModified: nil)
-        if let date = HTTPDate.parse(s) {
-            check(HTTPDate.parse(HTTPDate.format(date)) == date, "\(s.debugDescription) does not read back as \(HTTPDate.format(date))")
+            ifMatch: nil, ifNoneMatch: nil, ifModifiedSince: s, ifUnmodifiedSince: s, etag: etag, lastModified: nil,
+            now: Self.now)
+        let date = HTTPDate.parse(s, now: Self.now)
+        if ConditionalRequest.rangeApplies(ifRange: s, etag: etag, lastModified: modified, now: Self.now) {
+            check(s.trimmingCharacters(in: .whitespaces) == etag || date == modified, "If-Range \(s.debugDescription) names another version")
+        }
+        if let date {
+            let text = HTTPDate.format(date)
+            check(HTTPDate.parse(text, now: Self.now) == date, "\(s.debugDescription) does not read back as \(text)")
         }
     }
 

@@ -62,7 +62,8 @@ import Testing
 
     /// A client that kept a download asks again with its validators: curl's `--etag-compare` (If-None-Match) and
     /// `-z` (If-Modified-Since) get 304 and no body while the file is the same, the whole file once it was
-    /// replaced; If-Match naming another version is 412. (Before, every revalidation sent the whole file again.)
+    /// replaced; If-Match naming another version is 412; the obsolete date forms count as the preferred one; If-Range
+    /// gets the part only for the current version. (Before, every revalidation sent the whole file again.)
     @Test func anUnchangedFileIsNotSentAgain() async throws {
         try await WebHarness.with { w in
             _ = try await w.h.bot.put("kept.bin", Self.data, by: Self.ana).get()
@@ -85,6 +86,26 @@ import Testing
             #expect(try await w.status("-H", "If-None-Match: W/\(saved)", url) == 304, "weak comparison")
             #expect(try await w.status("-H", "If-Match: \"other\"", url) == 412)
             #expect(try await w.status("-H", "If-Match: \(saved)", "-r", "0-9", url) == 206)
+
+            // The two obsolete date forms every recipient must read (RFC 9110, section 5.6.7), written by Foundation.
+            let modified = try #require(HTTPDate.parse(String(lastModified), now: Date()))
+            for form in ["EEEE, dd-MMM-yy HH:mm:ss 'GMT'", "EEE MMM dd HH:mm:ss yyyy"] {
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(identifier: "GMT")
+                formatter.dateFormat = form
+                let text = formatter.string(from: modified)
+                #expect(try await w.status("-H", "If-Modified-Since: \(text)", url) == 304, "\(text)")
+                #expect(try await w.status("-H", "If-Unmodified-Since: \(text)", url) == 200, "\(text)")
+            }
+            // If-Range: the part only for the current version, the whole file otherwise (curl -r asks for a part).
+            // A date is a strong validator once it is a second old, so wait for that second to pass.
+            while Date().timeIntervalSince(modified) < 1 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await w.status("-H", "If-Range: \(saved)", "-r", "0-9", url) == 206)
+            #expect(try await w.status("-H", "If-Range: \(lastModified)", "-r", "0-9", url) == 206)
+            #expect(try await w.status("-H", "If-Range: W/\(saved)", "-r", "0-9", url) == 200, "weak tags never match")
+            #expect(try await w.status("-H", "If-Range: \"other\"", "-r", "0-9", url) == 200)
+            #expect(try await w.status("-H", "If-Range: Sat, 01 Jan 2000 00:00:00 GMT", "-r", "0-9", url) == 200)
 
             // Replaced: the saved tag no longer matches, and the new file comes whole.
             let replacement = Data(repeating: 9, count: 1000)

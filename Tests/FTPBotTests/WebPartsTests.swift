@@ -6,6 +6,9 @@ import SeedTestSupport
 
 /// The web front end's pure parts, without a server.
 @Suite(.tags(.unit), .inTestSet(.unit)) struct WebPartsTests {
+    /// The moment the obsolete date form's two-digit years are placed against: 2026-12-07 12:00:00 UTC.
+    static let now = Date(timeIntervalSince1970: 1_796_644_800)
+
     @Test func typedLifetimes() {
         #expect(ShareLinks.typedHours("2") == 2 && ShareLinks.typedHours("1.5") == 1.5 && ShareLinks.typedHours("0") == 0)
         #expect(ShareLinks.typedHours("99999999999999999999") == 1e20)
@@ -45,7 +48,7 @@ import SeedTestSupport
         let at = "Sun, 09 Sep 2001 01:46:40 GMT", before = "Sun, 09 Sep 2001 01:46:39 GMT"
         func check(match: String? = nil, none: String? = nil, since: String? = nil, unmodified: String? = nil) -> ConditionalRequest {
             ConditionalRequest.evaluate(ifMatch: match, ifNoneMatch: none, ifModifiedSince: since,
-                                        ifUnmodifiedSince: unmodified, etag: tag, lastModified: modified)
+                                        ifUnmodifiedSince: unmodified, etag: tag, lastModified: modified, now: Self.now)
         }
         #expect(check() == .proceed)
         #expect(check(none: tag) == .notModified)
@@ -65,10 +68,40 @@ import SeedTestSupport
         #expect(check(unmodified: before) == .preconditionFailed)
         #expect(check(unmodified: at) == .proceed)
         #expect(check(unmodified: "garbage") == .proceed)
+        // The obsolete forms count as much as the preferred one.
+        #expect(check(since: "Sunday, 09-Sep-01 01:46:40 GMT") == .notModified)
+        #expect(check(since: "Sun Sep  9 01:46:39 2001") == .proceed)
+        #expect(check(unmodified: "Sunday, 09-Sep-01 01:46:39 GMT") == .preconditionFailed)
+    }
+
+    /// If-Range (RFC 9110, section 13.1.5): the range is served only to a client whose copy is the current one, named
+    /// by a strong tag or by the exact Last-Modified date while that is at least a second old; otherwise the whole.
+    @Test func ifRangeServesThePartOnlyForTheCurrentVersion() {
+        let tag = "\"abc\"", modified = Date(timeIntervalSince1970: 1_000_000_000.5)
+        let later = Date(timeIntervalSince1970: 1_000_000_001)
+        func applies(_ ifRange: String?, lastModified: Date? = modified, now: Date = later) -> Bool {
+            ConditionalRequest.rangeApplies(ifRange: ifRange, etag: tag, lastModified: lastModified, now: now)
+        }
+        #expect(applies(nil))
+        #expect(applies(tag))
+        #expect(applies(" \(tag) "))
+        #expect(!applies("W/\(tag)"), "a weak tag never matches")
+        #expect(!applies("\"abcd\""))
+        #expect(!applies("\"abc\", \"def\""), "one validator, not a list")
+        #expect(applies("Sun, 09 Sep 2001 01:46:40 GMT"))
+        #expect(applies("Sunday, 09-Sep-01 01:46:40 GMT"))
+        #expect(applies("Sun Sep  9 01:46:40 2001"))
+        #expect(!applies("Sun, 09 Sep 2001 01:46:39 GMT"), "an older date")
+        #expect(!applies("Sun, 09 Sep 2001 01:46:41 GMT"), "a newer date is not the version either")
+        #expect(!applies("Sun, 09 Sep 2001 01:46:40 GMT", now: modified), "changed within the last second: weak")
+        #expect(!applies("Sun, 09 Sep 2001 01:46:40 GMT", lastModified: nil))
+        #expect(!applies("yesterday"))
+        #expect(!applies(""))
     }
 
     /// IMF-fixdate both ways, by hand: the same text as Foundation's formatter for dates across four centuries,
-    /// read back to the second; impossible dates, other forms and stray bytes refused.
+    /// read back to the second; the two obsolete forms read too; impossible dates, near misses and stray bytes
+    /// refused.
     @Test func httpDates() {
         let reference = DateFormatter()
         reference.locale = Locale(identifier: "en_US_POSIX")
@@ -81,20 +114,44 @@ import SeedTestSupport
             let date = Date(timeIntervalSince1970: seconds)
             let text = HTTPDate.format(date)
             #expect(text == reference.string(from: date), "\(seconds)")
-            #expect(HTTPDate.parse(text) == Date(timeIntervalSince1970: seconds.rounded(.down)), "\(text)")
+            #expect(HTTPDate.parse(text, now: Self.now) == Date(timeIntervalSince1970: seconds.rounded(.down)), "\(text)")
         }
-        #expect(HTTPDate.parse("  Sun, 06 Nov 1994 08:49:37 GMT ") == Date(timeIntervalSince1970: 784_111_777))
-        #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == Date(timeIntervalSince1970: 951_782_400))
-        #expect(HTTPDate.parse("Wed, 31 Dec 2016 23:59:60 GMT") != nil, "a leap second")
+        func parse(_ text: String) -> TimeInterval? { HTTPDate.parse(text, now: Self.now)?.timeIntervalSince1970 }
+        #expect(parse("  Sun, 06 Nov 1994 08:49:37 GMT ") == 784_111_777)
+        #expect(parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951_782_400)
+        #expect(parse("Wed, 31 Dec 2016 23:59:60 GMT") == 1_483_228_800, "a leap second runs on")
+        #expect(parse("Fri, 31 Dec 9999 23:59:60 GMT") == 253_402_300_799, "the last second that can be written back")
+        // Every recipient must read the two obsolete forms too (RFC 9110, section 5.6.7).
+        #expect(parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784_111_777)
+        #expect(parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
+        #expect(parse("Sun Nov 06 08:49:37 1994") == 784_111_777)
+        #expect(parse("Saturday, 29-Feb-00 00:00:00 GMT") == 951_782_400)
+        // RFC 850's two-digit year: no more than 50 years after now (2026-12-07 12:00:00), else a century earlier.
+        #expect(parse("Monday, 07-Dec-76 12:00:00 GMT") == 3_374_568_000, "exactly 50 years on: 2076")
+        #expect(parse("Tuesday, 07-Dec-76 12:00:01 GMT") == 218_808_001, "a second more: 1976")
+        #expect(parse("Thursday, 01-Jan-99 00:00:00 GMT") == 915_148_800, "1999, not 2099")
+        #expect(parse("Thursday, 01-Jan-26 00:00:00 GMT") == 1_767_225_600)
         for bad in ["Thu, 29 Feb 2001 00:00:00 GMT", "Mon, 31 Apr 2024 00:00:00 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
                     "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
                     "sun, 06 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
-                    "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 Nov 1994 08:49:3x GMT",
-                    "Sun, 06 Nov 1994 08:49:37 GMT\r\n", "", "yesterday", "Sun, 06 Nov +994 08:49:37 GMT"] {
-            #expect(HTTPDate.parse(bad) == nil, "\(bad.debugDescription)")
+                    "Sun, 06 Nov 1994 08:49:3x GMT", "Sun, 06 Nov 1994 08:49:37 GMT\r\n", "", "yesterday",
+                    "Sun, 06 Nov +994 08:49:37 GMT",
+                    // The obsolete forms, not quite.
+                    "Sun, 06-Nov-94 08:49:37 GMT", "Sunday, 06-Nov-1994 08:49:37 GMT", "Sunday, 06 Nov 94 08:49:37 GMT",
+                    "sunday, 06-Nov-94 08:49:37 GMT", "Sunday, 31-Nov-94 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 UTC",
+                    "Sundays, 06-Nov-94 08:49:37 GMT", ", 06-Nov-94 08:49:37 GMT", "Sunday,06-Nov-94 08:49:37 GMT",
+                    "Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 94", "Sun Nov  6 08:49:37 1994 GMT",
+                    "Sunday Nov  6 08:49:37 1994", "Sun Nov 31 08:49:37 1994", "Sun Nov  0 08:49:37 1994",
+                    "Sun Nov x6 08:49:37 1994", "Sun, Nov  6 08:49:37 1994"] {
+            #expect(parse(bad) == nil, "\(bad.debugDescription)")
         }
         #expect(HTTPDate.format(Date(timeIntervalSince1970: .infinity)) == "Fri, 31 Dec 9999 23:59:59 GMT")
-        #expect(HTTPDate.format(Date(timeIntervalSince1970: -.infinity)) == "Mon, 01 Jan 0001 00:00:00 GMT")
+        #expect(HTTPDate.format(Date(timeIntervalSince1970: -.infinity)) == "Sat, 01 Jan 0000 00:00:00 GMT")
+        // Whatever is read is written back as the same date, the ends of the calendar included.
+        for text in ["Sat, 01 Jan 0000 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:60 GMT", "Sun Nov  6 08:49:37 0000"] {
+            let date = HTTPDate.parse(text, now: Self.now)
+            #expect(date != nil && date.flatMap { HTTPDate.parse(HTTPDate.format($0), now: Self.now) } == date, "\(text)")
+        }
     }
 
     @Test func connectionsCloseOnlyWhenAnAnnouncedBodyWasRefusedUnsent() {

@@ -67,7 +67,8 @@ seeds["web"] = [b"bytes=0-99", b"bytes=-500", b"bytes=100-", b"bytes=0-0,5-9", b
                 b"Sun, 06 Nov 1994 08:49:37 GMT",
                 json.dumps({"p": "d", "s": "guild-1", "n": "a b.txt", "v": "abc", "e": 1790000000, "i": "x1"}).encode(),
                 json.dumps({"p": "u", "s": "console", "e": 1790000000, "u": "7", "c": "8", "m": 1024, "i": "y"}).encode(),
-                "r\u00e9sum\u00e9 \"final\";\r\nX: y.pdf".encode()]
+                "r\u00e9sum\u00e9 \"final\";\r\nX: y.pdf".encode(),
+                b"Sunday, 06-Nov-94 08:49:37 GMT", b"Sun Nov  6 08:49:37 1994"]
 seeds["settings"] = [b"127.0.0.1:8080", b"[::1]:9100", b"0-1/4", b"3/8", b"10.8.0.0/16", b"2001:db8::/32", b"512K",
                      b"10MiB", b"10.8.0.0/16=10.8.0.2,0.0.0.0/0=ftp.example.net", b"sqlite:/var/lib/c.sqlite",
                      b"postgres://bot@db.example.net:5432/files?sslmode=verify-full",

@@ -15,15 +15,16 @@ package enum ConditionalRequest: Sendable, Hashable {
     case preconditionFailed
 
     /// Evaluates the four headers for a file whose (strong) tag is `etag`, quotes included, last modified at
-    /// `lastModified` (whole seconds count; nil when unknown). Malformed dates are ignored, as the RFC asks.
+    /// `lastModified` (whole seconds count; nil when unknown). Malformed dates are ignored, as the RFC asks; `now`
+    /// places the two-digit years of the obsolete date form (``HTTPDate/parse(_:now:)``).
     package static func evaluate(
         ifMatch: String?, ifNoneMatch: String?, ifModifiedSince: String?, ifUnmodifiedSince: String?,
-        etag: String, lastModified: Date?
+        etag: String, lastModified: Date?, now: Date
     ) -> ConditionalRequest {
         // 1. If-Match (strong comparison), else 2. If-Unmodified-Since.
         if let ifMatch {
             guard Self.tags(ifMatch, match: etag, weak: false) else { return .preconditionFailed }
-        } else if let ifUnmodifiedSince, let since = HTTPDate.parse(ifUnmodifiedSince), let lastModified {
+        } else if let ifUnmodifiedSince, let since = HTTPDate.parse(ifUnmodifiedSince, now: now), let lastModified {
             guard lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970 else {
                 return .preconditionFailed
             }
@@ -32,12 +33,26 @@ package enum ConditionalRequest: Sendable, Hashable {
         if let ifNoneMatch {
             return Self.tags(ifNoneMatch, match: etag, weak: true) ? .notModified : .proceed
         }
-        if let ifModifiedSince, let since = HTTPDate.parse(ifModifiedSince), let lastModified,
+        if let ifModifiedSince, let since = HTTPDate.parse(ifModifiedSince, now: now), let lastModified,
             lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         {
             return .notModified
         }
         return .proceed
+    }
+
+    /// Whether a `Range` request with this `If-Range` gets the part it asks for (RFC 9110, section 13.1.5); when
+    /// not, the client's copy is stale and the whole file is the answer. The header names the version the client
+    /// has: an entity tag, compared strongly (a weak tag never matches), or a date, which matches only the file's
+    /// `Last-Modified` (whole seconds) and only while that is a strong validator: at least a second before `now`,
+    /// so a second change within the same second cannot hide behind it.
+    package static func rangeApplies(ifRange: String?, etag: String, lastModified: Date?, now: Date) -> Bool {
+        guard let ifRange else { return true }
+        let text = ifRange.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("\"") || text.hasPrefix("W/") { return text == etag }
+        guard let date = HTTPDate.parse(text, now: now), let lastModified else { return false }
+        let modified = lastModified.timeIntervalSince1970.rounded(.down)
+        return date.timeIntervalSince1970 == modified && modified + 1 <= now.timeIntervalSince1970
     }
 
     /// Whether the header's list (`*`, or entity tags such as `"abc", W/"def"`) names `etag`. Strong comparison

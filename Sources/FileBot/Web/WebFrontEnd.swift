@@ -185,10 +185,11 @@ public struct WebFrontEnd: Sendable {
             .cacheControl: "private, no-cache",
         ]
         if let date = file.uploadedAt { headers[.lastModified] = HTTPDate.format(date) }
+        let now = Date()
         let condition = ConditionalRequest.evaluate(
             ifMatch: request.headers[.ifMatch], ifNoneMatch: request.headers[.ifNoneMatch],
             ifModifiedSince: request.headers[.ifModifiedSince], ifUnmodifiedSince: request.headers[.ifUnmodifiedSince],
-            etag: etag, lastModified: file.uploadedAt)
+            etag: etag, lastModified: file.uploadedAt, now: now)
         switch condition {
         case .notModified:
             // The validators and caching rules a 200 would carry, and no body.
@@ -201,7 +202,9 @@ public struct WebFrontEnd: Sendable {
             break
         }
         var range = ByteRange.parse(request.headers[.range], size: file.size)
-        if let ifRange = request.headers[.ifRange], ifRange != etag { range = .whole }
+        if !ConditionalRequest.rangeApplies(ifRange: request.headers[.ifRange], etag: etag, lastModified: file.uploadedAt, now: now) {
+            range = .whole
+        }
         let start: UInt64, length: UInt64, status: HTTPResponse.Status
         switch range {
         case .whole:
