@@ -48,5 +48,10 @@ import SeedTestSupport
         #expect(parser.parse("!upload \"unclosed") == .failure(.unterminatedQuote))
         #expect(parser.parse("!") == .failure(.emptyCommand))
         #expect(parser.parse("!   ") == .failure(.emptyCommand))
+        // The name must follow the prefix: "! no" is an exclamation (and no reply names a command it did not see).
+        #expect(parser.parse("! upload x") == .failure(.emptyCommand))
+        #expect(parser.parse("!\tupload") == .failure(.emptyCommand))
+        #expect(parser.commandName("! upload x") == nil)
+        #expect(parser.commandName("!Upload \"x") == "upload")
     }
 }

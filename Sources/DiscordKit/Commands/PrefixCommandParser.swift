@@ -12,9 +12,9 @@ public struct PrefixCommand: Sendable, Hashable {
     }
 }
 
-/// Splits message text into a prefix command and its arguments. Arguments are separated by spaces; double or
-/// single quotes group words (`"a b"`), a backslash escapes the next character. Pure, for every transport
-/// (Discord messages, the console).
+/// Splits message text into a prefix command and its arguments. The command's name follows the prefix with no
+/// space between; arguments are separated by spaces; double or single quotes group words (`"a b"`), a backslash
+/// escapes the next character. Pure, for every transport (Discord messages, the console).
 public struct PrefixCommandParser: Sendable {
     /// Why a line is not a command.
     public enum Error: Swift.Error, Sendable, Hashable, CustomStringConvertible {
@@ -24,7 +24,7 @@ public struct PrefixCommandParser: Sendable {
         public var description: String {
             switch self {
             case .unterminatedQuote: "a quote is not closed"
-            case .emptyCommand: "no command after the prefix"
+            case .emptyCommand: "no command right after the prefix"
             }
         }
     }
@@ -55,6 +55,9 @@ public struct PrefixCommandParser: Sendable {
         let trimmed = text.unicodeScalars.drop(while: { $0 == " " || $0 == "\t" })
         guard let prefix = self.prefixes.first(where: { trimmed.starts(with: $0.unicodeScalars) }) else { return nil }
         let body = trimmed.dropFirst(prefix.unicodeScalars.count)
+        // The name follows the prefix directly, as ``commandName(_:)`` reads it (and discord.py by default): "! no"
+        // in a chat is an exclamation, not the command `no`.
+        guard let first = body.first, !first.properties.isWhitespace else { return .failure(.emptyCommand) }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         var inWord = false
