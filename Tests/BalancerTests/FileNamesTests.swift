@@ -23,5 +23,9 @@ import SeedTestSupport
         #expect(cleaned.map(FileNames.isValid) == true)
         #expect(FileNames.isValid(String(repeating: "a", count: 255)))
         #expect(!FileNames.isValid(String(repeating: "a", count: 256)))
+        // The cut can land after a space: it goes too, as trailing spaces always do (cleaning twice changes nothing).
+        let spaced = FileNames.clean(String(repeating: "a", count: 254) + " b")
+        #expect(spaced == String(repeating: "a", count: 254))
+        #expect(spaced.flatMap(FileNames.clean) == spaced)
     }
 }

@@ -9,16 +9,16 @@ public enum FileNames {
     /// spaces are removed, `..` cannot survive. `nil` when nothing usable is left.
     public static func clean(_ name: String) -> String? {
         // Scalar by scalar: a "/" or "." that Swift folds with a combining mark is still a "/" or "." on disk.
-        var scalars: [Unicode.Scalar] = name.unicodeScalars.compactMap { s in
+        let scalars: [Unicode.Scalar] = name.unicodeScalars.compactMap { s in
             if s == "/" || s == "\\" { return "_" }
             if s.value < 32 || s.value == 127 { return nil }
             return s
         }
-        while let first = scalars.first, first == "." || first == " " { scalars.removeFirst() }
-        while scalars.last == " " { scalars.removeLast() }
         var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars)
-        let text = NameBytes.prefix(String(out), maxBytes: Self.maxBytes)
+        out.append(contentsOf: scalars.drop { $0 == "." || $0 == " " })
+        // Trailing spaces go after the cut to the byte limit, which can end the name in one again.
+        var text = NameBytes.prefix(String(out), maxBytes: Self.maxBytes)
+        while text.unicodeScalars.last == " " { text.unicodeScalars.removeLast() }
         return text.isEmpty || !Cluster.isValidName(text) ? nil : text
     }
 
