@@ -20,9 +20,23 @@ import SeedTestSupport
     @Test func codeSpansAreLongerThanAnyRunOfBackticks() {
         #expect(DiscordFrontEnd.code("plain") == "`plain`")
         #expect(DiscordFrontEnd.code("a`b") == "``a`b``")
-        #expect(DiscordFrontEnd.code("``x") == "``` ``x ```")
+        // A backtick at either end (after any spaces) gets one space there, which the renderer drops again; only
+        // there: a space added at the other end would stay (simple-markdown's rule, not CommonMark's).
+        #expect(DiscordFrontEnd.code("``x") == "``` ``x```")
+        #expect(DiscordFrontEnd.code("x`") == "``x` ``")
+        #expect(DiscordFrontEnd.code(" `a` ") == "``  `a`  ``", "the renderer would take the text's own spaces")
+        #expect(DiscordFrontEnd.code("`\u{301}x") == "`` `\u{301}x``", "a backtick with a mark still joins the fence")
         // Backticks with marks after them are still backticks (before: no fence at all, and the single-backtick span
         // ended inside the name).
         #expect(DiscordFrontEnd.code("a`\u{301}`\u{301}b") == "``a`\u{301}`\u{301}b``")
+    }
+
+    /// Only a Discord user id (ASCII digits) becomes a mention; other digits (`٠١`, `½`) are text.
+    @Test func onlyUserIDsBecomeMentions() {
+        #expect(DiscordFrontEnd.mention("123456789012345678") == "<@123456789012345678>")
+        #expect(DiscordFrontEnd.mention("\u{660}\u{661}") == "\u{660}\u{661}")
+        #expect(DiscordFrontEnd.mention("½") == "½")
+        #expect(DiscordFrontEnd.mention("ana_*") == "ana\\_\\*")
+        #expect(DiscordFrontEnd.mention("") == "")
     }
 }

@@ -721,7 +721,9 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let listed = try await bot.say("!list")
             let listText = listed.embeds.first?.description ?? ""
             #expect(listText.contains("``it`s.txt`` — 4 B"), "\(listText)")
-            #expect(listText.contains("``` ``edge ``` — 4 B"), "\(listText)")
+            // One space of padding next to the leading backticks only: Discord's renderer drops it there, and would
+            // keep one at the other end.
+            #expect(listText.contains("``` ``edge``` — 4 B"), "\(listText)")
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()

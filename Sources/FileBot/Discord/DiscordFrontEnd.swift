@@ -142,33 +142,40 @@ public struct DiscordFrontEnd: Sendable {
         refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: Self.code, user: Self.mention)
     }
 
-    static func mention(_ user: String) -> String {
-        user.allSatisfy(\.isNumber) && !user.isEmpty ? "<@\(user)>" : Self.escape(user)
+    /// A user as a mention when `user` is a Discord user id (ASCII digits: `isNumber` would also take `٣` or `½`,
+    /// which make no mention, only a stray `<@…>`), else the escaped text.
+    package static func mention(_ user: String) -> String {
+        !user.isEmpty && user.utf8.allSatisfy { (0x30...0x39).contains($0) } ? "<@\(user)>" : Self.escape(user)
     }
 
-    /// `text` as inline code. Backslashes do not escape inside a code span, so a name holding backticks gets a fence
-    /// one backtick longer than its longest run (padded with spaces when it starts or ends with one), as Markdown
-    /// reads it; a plain single-backtick span would end early and swallow the rest of the line.
-    static func code(_ text: String) -> String {
+    /// `text` as inline code, shown as typed by Discord's renderer (simple-markdown's `inlineCode` rule). Backslashes
+    /// do not escape inside a code span, so a name holding backticks gets a fence one backtick longer than its
+    /// longest run; a plain single-backtick span would end early and swallow the rest of the line. The renderer
+    /// drops one space at the start of a span when only spaces lie between it and a backtick (`^ (?= *`)`), and
+    /// one at the end likewise (`(` *) $`): text whose first or last non-space is a backtick gets that space of its
+    /// own there, which also keeps its backtick from joining the fence.
+    package static func code(_ text: String) -> String {
+        // Scalars, as Discord reads them: a backtick with a combining mark after it is one Character to Swift but
+        // still a backtick that would close a shorter fence, or join the opening one.
+        let scalars = text.unicodeScalars
         var longest = 0
         var run = 0
-        // Scalars, as Discord reads them: a backtick with a combining mark after it is one Character to Swift but
-        // still a backtick that would close a shorter fence.
-        for c in text.unicodeScalars {
+        for c in scalars {
             run = c == "`" ? run + 1 : 0
             longest = max(longest, run)
         }
         if longest == 0 { return "`\(text)`" }
         let fence = String(repeating: "`", count: longest + 1)
-        let pad = text.hasPrefix("`") || text.hasSuffix("`") ? " " : ""
-        return fence + pad + text + pad + fence
+        let lead = scalars.first { $0 != " " } == "`" ? " " : ""
+        let trail = scalars.last { $0 != " " } == "`" ? " " : ""
+        return fence + lead + text + trail + fence
     }
 
     /// Keeps user-supplied names from turning into Markdown: emphasis, code, spoilers, quotes, masked links
     /// (`[text](url)`, which would put a link of the uploader's choosing in the bot's message) and `<@id>`, `<#id>`
     /// or `<t:…>` tags. Discord reads a backslash before any punctuation as that character, so the name shows as
     /// typed. Scalar by scalar: a `*` with a combining mark after it is still a `*` to Discord.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
             if "*_`~|>\\[]<".unicodeScalars.contains(c) { out.append("\\") }
