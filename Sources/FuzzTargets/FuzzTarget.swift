@@ -13,7 +13,7 @@ import NIOCore
 /// reports it like a crash.
 package enum FuzzTarget: String, CaseIterable, Sendable {
     case command, reply, listing, hostPort = "host-port", proxy, gateway, zlib, multipart, usersFile = "users-file"
-    case namePattern = "name-pattern", web, settings
+    case namePattern = "name-pattern", web, settings, message
 
     /// Runs one input.
     package func run(_ bytes: [UInt8]) {
@@ -30,6 +30,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .namePattern: Self.namePattern(bytes)
         case .web: Self.web(bytes)
         case .settings: Self.settings(bytes)
+        case .message: Self.message(bytes)
         }
     }
 

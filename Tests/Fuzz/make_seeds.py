@@ -69,6 +69,10 @@ seeds["web"] = [b"bytes=0-99", b"bytes=-500", b"bytes=100-", b"bytes=0-0,5-9", b
                 json.dumps({"p": "u", "s": "console", "e": 1790000000, "u": "7", "c": "8", "m": 1024, "i": "y"}).encode(),
                 "r\u00e9sum\u00e9 \"final\";\r\nX: y.pdf".encode(),
                 b"Sunday, 06-Nov-94 08:49:37 GMT", b"Sun Nov  6 08:49:37 1994"]
+seeds["message"] = [b"!upload", b'  !Download "my file.txt" /tmp/x', b"!apagar 'it''s' a\\ b \"\"", b"ftp!list *.pdf",
+                    "!listar r\u00e9sum\u00e9 \u200b\U0001F4C4".encode(), b"! upload", b"report (final) *v2*.pdf",
+                    b"../../etc/passwd", b"[click](https://evil.example) <@123> ``x` ||s||", "\u0660\u0661".encode(),
+                    b"123456789012345678", b" `a` ", ("a" * 254 + " b").encode()]
 seeds["settings"] = [b"127.0.0.1:8080", b"[::1]:9100", b"0-1/4", b"3/8", b"10.8.0.0/16", b"2001:db8::/32", b"512K",
                      b"10MiB", b"10.8.0.0/16=10.8.0.2,0.0.0.0/0=ftp.example.net", b"sqlite:/var/lib/c.sqlite",
                      b"postgres://bot@db.example.net:5432/files?sslmode=verify-full",
