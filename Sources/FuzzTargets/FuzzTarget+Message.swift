@@ -22,10 +22,7 @@ extension FuzzTarget {
     private static func prefixCommand(_ s: String) {
         guard case .success(let command)? = Self.prefixParser.parse(s) else { return }
         check(!command.name.isEmpty, "\(s.debugDescription) parses to an empty command name")
-        func quote(_ word: String) -> String {
-            "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        let quoted = "!" + quote(command.name) + command.arguments.map { " " + quote($0) }.joined()
+        let quoted = command.text()
         let again = try? Self.prefixParser.parse(quoted)?.get()
         check(again == command, "\(s.debugDescription) → \(command), quoted \(quoted.debugDescription) → \(String(describing: again))")
         if !s.unicodeScalars.contains(where: { $0 == "\"" || $0 == "'" || $0 == "\\" }) {

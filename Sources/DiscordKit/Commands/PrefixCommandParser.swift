@@ -10,6 +10,23 @@ public struct PrefixCommand: Sendable, Hashable {
         self.name = name
         self.arguments = arguments
     }
+
+    /// Text that ``PrefixCommandParser`` reads back as this command: `prefix`, then the name and each argument in
+    /// double quotes, `"` and `\` escaped. Scalar by scalar: a backslash with a combining mark after it is one
+    /// `Character` to Swift, which a `Character` replacement passes over, but still a backslash to the parser.
+    public func text(prefix: String = "!") -> String {
+        func quoted(_ word: String) -> String {
+            var out = String.UnicodeScalarView()
+            out.append("\"")
+            for scalar in word.unicodeScalars {
+                if scalar == "\"" || scalar == "\\" { out.append("\\") }
+                out.append(scalar)
+            }
+            out.append("\"")
+            return String(out)
+        }
+        return prefix + ([self.name] + self.arguments).map(quoted).joined(separator: " ")
+    }
 }
 
 /// Splits message text into a prefix command and its arguments. The command's name follows the prefix with no
