@@ -18,7 +18,7 @@ package enum HTTPDate {
     /// `date` in the preferred format (whole seconds, rounded down; kept within the years 0 to 9999 the form
     /// can write).
     package static func format(_ date: Date) -> String {
-        let c = FTPTimestamp.components(of: Self.writableSeconds(date))
+        let c = FTPTimestamp.components(of: Self.writableSeconds(date.timeIntervalSince1970))
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let year = String(c.tm_year + 1900)
         let yyyy = String(repeating: "0", count: max(0, 4 - year.count)) + year
@@ -31,15 +31,14 @@ package enum HTTPDate {
     ///
     /// `now` places the RFC 850 form's two-digit year: the year with those digits that is no more than 50 years
     /// after `now` (RFC 9110: a date that appears to be more than 50 years in the future is read as the most
-    /// recent past year with the same last two digits). A leap second at the very end of 9999 is read as the
-    /// last second that can be written back.
+    /// recent past year with the same last two digits). Dates are kept within what ``format(_:)`` writes (a leap
+    /// second at the very end of 9999 is read as the second before), so what is read writes back the same.
     package static func parse(_ text: String, now: Date) -> Date? {
         let bytes = Array(text.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed())
         let fields = Self.imfFixdate(bytes) ?? Self.rfc850(bytes, now: now) ?? Self.asctime(bytes)
         guard let fields else { return nil }
         let days = FTPTimestamp.days(year: fields.year, month: fields.month, day: fields.day)
-        let seconds = TimeInterval(days * 86_400 + fields.secondOfDay)
-        return Date(timeIntervalSince1970: min(seconds, Self.writable.upperBound))
+        return Date(timeIntervalSince1970: Self.writableSeconds(TimeInterval(days * 86_400 + fields.secondOfDay)))
     }
 
     /// A calendar date and time, its fields checked against each other.
@@ -75,7 +74,7 @@ package enum HTTPDate {
             r[(at + 19)...].elementsEqual(" GMT".utf8)
         else { return nil }
         // The century that puts the date no more than 50 years after now.
-        let today = FTPTimestamp.components(of: Self.writableSeconds(now))
+        let today = FTPTimestamp.components(of: Self.writableSeconds(now.timeIntervalSince1970))
         let thisYear = Int(today.tm_year) + 1900
         let limit = (FTPTimestamp.days(year: thisYear + 50, month: Int(today.tm_mon) + 1, day: Int(today.tm_mday)),
                      Int(today.tm_hour) * 3600 + Int(today.tm_min) * 60 + Int(today.tm_sec))
@@ -104,10 +103,9 @@ package enum HTTPDate {
         return hour * 3600 + minute * 60 + second
     }
 
-    /// `date`'s seconds since 1970, kept within what the preferred format can write (NaN as 1970).
-    private static func writableSeconds(_ date: Date) -> TimeInterval {
-        let t = date.timeIntervalSince1970
-        return t.isNaN ? 0 : min(max(t, Self.writable.lowerBound), Self.writable.upperBound)
+    /// Seconds since 1970 kept within what the preferred format can write (NaN as 1970).
+    private static func writableSeconds(_ t: TimeInterval) -> TimeInterval {
+        t.isNaN ? 0 : min(max(t, Self.writable.lowerBound), Self.writable.upperBound)
     }
 
     /// The index of `bytes` in `names` (case-sensitive, as the RFC's grammar spells them).
