@@ -202,9 +202,9 @@ public struct WebFrontEnd: Sendable {
             break
         }
         var range = ByteRange.parse(request.headers[.range], size: file.size)
-        if !ConditionalRequest.rangeApplies(ifRange: request.headers[.ifRange], etag: etag, lastModified: file.uploadedAt, now: now) {
-            range = .whole
-        }
+        let current = ConditionalRequest.rangeApplies(
+            ifRange: request.headers[.ifRange], etag: etag, lastModified: file.uploadedAt, now: now)
+        if !current { range = .whole }
         let start: UInt64, length: UInt64, status: HTTPResponse.Status
         switch range {
         case .whole:
