@@ -9,7 +9,8 @@ package enum FTPControlLine: Sendable {
 }
 
 /// Splits the control stream at LF (accepting CRLF and bare LF, as real clients send both) and enforces a maximum
-/// line length without buffering the excess.
+/// line length without buffering the excess. The limit counts the line without its terminator, so a line of
+/// `maxLength` bytes passes whether it ends in CRLF or LF, and however the stream was cut.
 struct FTPLineDecoder: ByteToMessageDecoder {
     typealias InboundOut = FTPControlLine
 
@@ -21,7 +22,10 @@ struct FTPLineDecoder: ByteToMessageDecoder {
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
         guard let lf = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > self.maxLength {
+            // One byte more may wait: it can be the CR of a line that is exactly as long as allowed.
+            if buffer.readableBytes > self.maxLength + 1
+                || (buffer.readableBytes == self.maxLength + 1 && view.last != UInt8(ascii: "\r"))
+            {
                 // Drop what we have; remember to drop the rest of this line when its end arrives.
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                 if !self.discarding {
@@ -38,12 +42,12 @@ struct FTPLineDecoder: ByteToMessageDecoder {
             self.discarding = false
             return .continue
         }
+        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            line.moveWriterIndex(to: line.writerIndex - 1)
+        }
         if line.readableBytes > self.maxLength {
             context.fireChannelRead(Self.wrapInboundOut(.tooLong))
             return .continue
-        }
-        if line.readableBytes > 0, line.getInteger(at: line.writerIndex - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-            line.moveWriterIndex(to: line.writerIndex - 1)
         }
         context.fireChannelRead(Self.wrapInboundOut(.line(line)))
         return .continue

@@ -36,6 +36,19 @@ import SeedTestSupport
         #expect(try feed(["RETR " + long + "\r\nNOOP\r\n"]) == ["<too long>", "NOOP"])
     }
 
+    /// The limit is the line's own length: its CR does not count, wherever the stream was cut.
+    @Test func aLineOfTheLimitPassesWithEitherEnding() throws {
+        let full = String(repeating: "x", count: 16)
+        #expect(try feed([full + "\r\n", full + "\n"]) == [full, full])
+        #expect(try feed([full, "\r", "\n"]) == [full])
+        #expect(try feed([full + "\r", "\nNOOP\n"]) == [full, "NOOP"])
+        // One byte more is too long, however it arrives (a CR in the middle is part of the line).
+        #expect(try feed([full + "y\r\n"]) == ["<too long>"])
+        #expect(try feed([full + "y", "\r\n"]) == ["<too long>"])
+        #expect(try feed([full + "\r", "y\r\nNOOP\n"]) == ["<too long>", "NOOP"])
+        #expect(try feed([full + "\ry\n"]) == ["<too long>"])
+    }
+
     @Test func partialLineAtCloseIsNotACommand() throws {
         #expect(try feed(["NOOP\r\nDELE x"]) == ["NOOP"])
     }
