@@ -64,7 +64,7 @@ extension FuzzTarget {
         check(!pending && String(plain) == s, "\(escaped.debugDescription) does not unescape to \(s.debugDescription)")
 
         let mention = DiscordFrontEnd.mention(s)
-        let isUserID = !s.isEmpty && s.utf8.allSatisfy { (0x30...0x39).contains($0) }
+        let isUserID = !s.isEmpty && s.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt64(s) != nil
         check(mention == (isUserID ? "<@\(s)>" : escaped), "\(s.debugDescription) mentioned as \(mention.debugDescription)")
         if !s.isEmpty { Self.codeSpan(s) }
     }

@@ -52,6 +52,29 @@ import SeedTestSupport
         #expect(encoded == "\"42\"")
     }
 
+    /// An id goes back into request paths and into `<@id>` mentions, so only a 64-bit number in decimal digits
+    /// decodes as one; anything else fails the payload with a decoding error, never a wrong or injected id.
+    @Test func onlyDecimalNumbersDecodeAsIDs() throws {
+        func decode(_ json: String) throws -> Snowflake {
+            try JSONDecoder().decode(Snowflake.self, from: Data(json.utf8))
+        }
+        #expect(try decode(#""0""#) == "0")
+        #expect(try decode(#""18446744073709551615""#).value == UInt64.max)
+        #expect(try decode("18446744073709551615").value == UInt64.max)
+        for bad in [#""""#, #""+5""#, #""-1""#, #"" 5""#, #""5 ""#, #""0x1f""#, #""1> @everyone""#, #""../5""#,
+                    #""١٢""#, #""18446744073709551616""#, #""000000000000000000001""#, "-1", "1.5", "null", "[]"] {
+            #expect(throws: DecodingError.self, "\(bad)") { try decode(bad) }
+        }
+        // A whole interaction whose invoker's id is not one is refused, not answered with a bad mention.
+        let json = #"{"id":"1","application_id":"9","type":2,"token":"t","member":{"user":{"id":"5> @everyone","username":"x"}}}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Interaction.self, from: Data(json.utf8)) }
+
+        // Ids made from text are not checked (tests and settings name them), but they say when they are not numbers.
+        #expect(Snowflake("+5").value == nil && Snowflake("٣").value == nil && Snowflake("").value == nil)
+        #expect(Snowflake("007").value == 7 && Snowflake("42").userMention == "<@42>")
+        #expect(Snowflake("18446744073709551616").value == nil)
+    }
+
     /// GUILD_CREATE and GUILD_UPDATE come out typed (a boost tier change is how a guild's upload limit changes).
     @Test func guildEventsDecodeWithTheirBoostTier() throws {
         let update = Data(#"{"op":0,"s":7,"t":"GUILD_UPDATE","d":{"id":"2000","name":"g","premium_tier":2,"features":[]}}"#.utf8)

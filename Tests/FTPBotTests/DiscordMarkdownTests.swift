@@ -38,5 +38,8 @@ import SeedTestSupport
         #expect(DiscordFrontEnd.mention("½") == "½")
         #expect(DiscordFrontEnd.mention("ana_*") == "ana\\_\\*")
         #expect(DiscordFrontEnd.mention("") == "")
+        #expect(DiscordFrontEnd.mention("+5") == "+5")
+        #expect(DiscordFrontEnd.mention("18446744073709551615") == "<@18446744073709551615>")
+        #expect(DiscordFrontEnd.mention("18446744073709551616") == "18446744073709551616")  // past 64 bits: no id
     }
 }

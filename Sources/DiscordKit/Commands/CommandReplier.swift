@@ -152,7 +152,7 @@ public actor CommandReplier {
         guard let channel = interaction.channelID else { return }
         var payload = Self.public(payload)
         if let user = interaction.invoker?.id {
-            payload.content = "<@\(user.rawValue)> " + (payload.content ?? "")
+            payload.content = user.userMention + " " + (payload.content ?? "")
             payload.allowedMentions = AllowedMentions(parse: [], users: [user])
         }
         let sent = try await self.rest.createMessage(channel: channel, payload, files: files)
@@ -190,7 +190,7 @@ public actor CommandReplier {
             }
             if let id = self.channelStandIn, let channel = interaction.channelID {
                 var payload = Self.public(payload)
-                if let user = interaction.invoker?.id { payload.content = "<@\(user.rawValue)> " + (payload.content ?? "") }
+                if let user = interaction.invoker?.id { payload.content = user.userMention + " " + (payload.content ?? "") }
                 try await self.rest.editMessage(channel: channel, message: id, payload)
             } else {
                 try await self.sendToChannel(payload, files: [], for: interaction)

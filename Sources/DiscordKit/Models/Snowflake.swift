@@ -1,7 +1,12 @@
 public import Foundation
 
-/// A Discord ID. Sent as a JSON string (64-bit integers lose precision in JavaScript); numbers are accepted
-/// on input too, since some peers send them.
+/// A Discord ID: an unsigned 64-bit number. Sent as a JSON string (64-bit integers lose precision in JavaScript);
+/// numbers are accepted on input too, since some peers send them.
+///
+/// Decoding refuses anything but decimal digits that fit in 64 bits: an id is written back into requests' paths
+/// and into message text (`<@id>` mentions), so text such as `1> @everyone` or `../` must never pass for one. The
+/// initializers from text do not check, so tests and configuration can name ids freely; ``value`` is `nil` for
+/// text that is not an id.
 public struct Snowflake: RawRepresentable, Codable, Sendable, Hashable, Comparable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
@@ -14,8 +19,18 @@ public struct Snowflake: RawRepresentable, Codable, Sendable, Hashable, Comparab
     public init(stringLiteral value: String) { self.rawValue = value }
 
     public var description: String { self.rawValue }
-    /// The number, when the text is one.
-    public var value: UInt64? { UInt64(self.rawValue) }
+    /// The number, when the text is one: decimal ASCII digits only (`UInt64("+5")` would also read `+5`).
+    public var value: UInt64? { Self.number(self.rawValue) }
+
+    /// How Discord's Markdown writes a mention of the user with this id.
+    public var userMention: String { "<@\(self.rawValue)>" }
+
+    /// `text` as a 64-bit number, when it is one written in ASCII digits alone.
+    static func number(_ text: String) -> UInt64? {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return UInt64(text)
+    }
 
     /// Creation time encoded in the ID (milliseconds since the Discord epoch, 2015-01-01).
     public var date: Date? {
@@ -31,6 +46,10 @@ public struct Snowflake: RawRepresentable, Codable, Sendable, Hashable, Comparab
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let s = try? container.decode(String.self) {
+            guard Self.number(s) != nil else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "A Discord id is a 64-bit number in decimal digits")
+            }
             self.rawValue = s
         } else {
             self.rawValue = String(try container.decode(UInt64.self))

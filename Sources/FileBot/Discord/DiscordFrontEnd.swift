@@ -142,10 +142,11 @@ public struct DiscordFrontEnd: Sendable {
         refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: Self.code, user: Self.mention)
     }
 
-    /// A user as a mention when `user` is a Discord user id (ASCII digits: `isNumber` would also take `٣` or `½`,
-    /// which make no mention, only a stray `<@…>`), else the escaped text.
+    /// A user as a mention when `user` is a Discord user id (ASCII digits that fit in 64 bits: `isNumber` would also
+    /// take `٣` or `½`, which make no mention, only a stray `<@…>`), else the escaped text.
     package static func mention(_ user: String) -> String {
-        !user.isEmpty && user.utf8.allSatisfy { (0x30...0x39).contains($0) } ? "<@\(user)>" : Self.escape(user)
+        let id = Snowflake(user)
+        return id.value != nil ? id.userMention : Self.escape(user)
     }
 
     /// `text` as inline code, shown as typed by Discord's renderer (simple-markdown's `inlineCode` rule). Backslashes
