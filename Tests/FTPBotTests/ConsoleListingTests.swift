@@ -23,4 +23,34 @@ import Testing
             #expect(filtered.components(separatedBy: "\n").filter { $0.hasPrefix("file-") } .count == 1, "\(filtered)")
         }
     }
+
+    /// A filter is a piece of a name, or a shell pattern over the whole name when it has `*`, `?` or `[` (people
+    /// type `!list *.pdf` as they would `ls *.pdf`); either ignores case.
+    @Test func piecesOfNamesAndShellPatternsFilter() async throws {
+        try await FileBotHarness.with { h in
+            let caller = Caller(id: "op", displayName: "op", isOperator: true, space: .console)
+            let names = ["Report.PDF", "report-2026.pdf", "notes.txt", "scan-2025.png", "scan-2026.png", "a*b.txt"]
+            for name in names { _ = try await h.bot.put(name, Data(name.utf8), by: caller).get() }
+            func listed(_ filter: String) async throws -> [String] {
+                try await h.bot.list(filter: filter, pageSize: .max, for: caller).get().rows.map(\.name).sorted()
+            }
+            #expect(try await listed("*.pdf") == ["Report.PDF", "report-2026.pdf"])
+            #expect(try await listed("*.TXT") == ["a*b.txt", "notes.txt"])
+            #expect(try await listed("scan-202?.png") == ["scan-2025.png", "scan-2026.png"])
+            #expect(try await listed("[rn]*") == ["Report.PDF", "notes.txt", "report-2026.pdf"])
+            #expect(try await listed("[[:upper:]]*") == ["Report.PDF"])
+            #expect(try await listed("*") == names.sorted())
+            #expect(try await listed("REPORT") == ["Report.PDF", "report-2026.pdf"])  // a piece of a name, any case
+            #expect(try await listed("2026") == ["report-2026.pdf", "scan-2026.png"])
+            #expect(try await listed("*.pdf.bak").isEmpty)
+            #expect(try await listed("a\\*b*") == ["a*b.txt"])  // a backslash makes `*` itself
+            let page = try await h.bot.list(filter: "*.png", for: caller).get()
+            #expect(page.matchingFiles == 2 && page.totalFiles == names.count && page.filter == "*.png")
+
+            let console = ConsoleFrontEnd(bot: h.bot, user: "op")
+            let answer = await console.handle("!list *.pdf")
+            #expect(answer.contains("Report.PDF  ") && answer.contains("report-2026.pdf  ") && !answer.contains("notes.txt"),
+                    "\(answer)")
+        }
+    }
 }

@@ -47,7 +47,7 @@ public struct DiscordFrontEnd: Sendable {
         .init("name", "Store it under this name", takesRest: true)])
     static let download = Self.spec(.download, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
-    static let list = Self.spec(.list, options: [.init("filter", "Only names containing this", takesRest: true)])
+    static let list = Self.spec(.list, options: [.init("filter", "Part of a name, or a pattern such as *.pdf", takesRest: true)])
     static let delete = Self.spec(.delete, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
     static let status = Self.spec(.status)

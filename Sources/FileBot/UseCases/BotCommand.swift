@@ -20,7 +20,8 @@ public struct BotCommand: Sendable, Hashable {
     /// Get a stored file back.
     public static let download = BotCommand("download", aliases: ["baixar"], summary: "Get a stored file")
     /// List the space's files.
-    public static let list = BotCommand("list", aliases: ["listar", "ls"], summary: "List stored files")
+    public static let list = BotCommand(
+        "list", aliases: ["listar", "ls"], summary: "List stored files: all, or those a filter matches (part of a name, or *.pdf)")
     /// Delete a file.
     public static let delete = BotCommand(
         "delete", aliases: ["apagar", "rm"], summary: "Delete a stored file (its uploader or an admin)")

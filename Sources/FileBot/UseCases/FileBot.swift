@@ -149,8 +149,9 @@ public struct FileBot: Sendable {
 
     // MARK: - Listing
 
-    /// One page of the caller's space, names containing `filter` (any case) when given, of `pageSize` rows (the
-    /// settings' page size when `nil`; `.max` for everything in one page, as the console shows it).
+    /// One page of the caller's space, of `pageSize` rows (the settings' page size when `nil`; `.max` for everything
+    /// in one page, as the console shows it). A `filter` keeps names containing it, or the names it matches when it
+    /// is a shell pattern such as `*.pdf` (``NameFilter``); either ignores case.
     public func list(filter: String? = nil, page: Int = 0, pageSize: Int? = nil, for caller: Caller) async
         -> Result<FilePage, Refusal>
     {
@@ -161,7 +162,8 @@ public struct FileBot: Sendable {
             return .failure(PlainWords.refusal(for: error))
         }
         let filter = filter.flatMap { $0.isEmpty ? nil : $0 }
-        let matching = listing.files.filter { f in filter.map { f.name.localizedCaseInsensitiveContains($0) } ?? true }
+        let rule = NameFilter(filter)
+        let matching = listing.files.filter { rule?.matches($0.name) ?? true }
         let size = max(1, pageSize ?? self.settings.pageSize)
         let pages = max(1, matching.count / size + (matching.count % size == 0 ? 0 : 1))
         let current = min(max(page, 0), pages - 1)

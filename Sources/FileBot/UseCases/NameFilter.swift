@@ -1,0 +1,35 @@
+import FTPKit
+
+/// Which names `!list FILTER` (and `/list filter`) keeps. People type either a piece of a name (`report`) or a
+/// shell pattern (`*.pdf`, `scan-202?.png`, `[ab]*`), as they would after `ls`: text with `*`, `?` or `[` is read as
+/// a pattern over the whole name with `FTPNamePattern`'s rules (the ones `NLST *.txt` follows), anything else is
+/// looked for inside names. Both ignore case, as the chat's listing always has: `*.PDF` finds `report.pdf`.
+struct NameFilter: Sendable {
+    private enum Rule: Sendable {
+        case contains(String)
+        case pattern(exact: FTPNamePattern, folded: FTPNamePattern?)
+    }
+
+    private let rule: Rule
+
+    /// `nil` for no filter (none given, or empty).
+    init?(_ text: String?) {
+        guard let text, !text.isEmpty else { return nil }
+        if let exact = FTPNamePattern(text) {
+            // The case-folded pattern is tried on the case-folded name; the exact one too, so a class such as
+            // `[[:upper:]]` still means what it says.
+            self.rule = .pattern(exact: exact, folded: FTPNamePattern(text.lowercased()))
+        } else {
+            self.rule = .contains(text)
+        }
+    }
+
+    func matches(_ name: String) -> Bool {
+        switch self.rule {
+        case .contains(let text):
+            return name.localizedCaseInsensitiveContains(text)
+        case .pattern(let exact, let folded):
+            return exact.matches(name) || folded?.matches(name.lowercased()) == true
+        }
+    }
+}
