@@ -155,8 +155,10 @@ public struct WebFrontEnd: Sendable {
         return Self.html(.tooManyRequests, nonce: nonce, WebPages.tooManyAttempts(nonce: nonce, seconds: seconds), headers: headers)
     }
 
+    /// A JSON answer, ended by a line feed so that `curl -T`'s output ends its line in a terminal.
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        data.append(UInt8(ascii: "\n"))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
