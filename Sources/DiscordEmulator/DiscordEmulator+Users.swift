@@ -24,7 +24,7 @@ extension DiscordEmulator {
         channel: String, author: EmulatedUser, roles: [String]? = nil, content: String, files: [UserFile] = []
     ) throws(EmulatorError) -> EmulatedMessage {
         guard let target = self.channel(channel) else { throw .unknownChannel(channel) }
-        if content.count > DiscordRules.contentLength { throw .invalid("content is over 2000 characters") }
+        if FormError.length(content) > DiscordRules.contentLength { throw .invalid("content is over 2000 characters") }
         self.users[author.id] = author
         let limit = self.uploadLimit(channel: channel)
         if let big = files.first(where: { $0.data.count > limit }) {

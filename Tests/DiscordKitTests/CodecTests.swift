@@ -75,6 +75,29 @@ import SeedTestSupport
         #expect(Snowflake("18446744073709551616").value == nil)
     }
 
+    /// Discord measures text in code points, so limits are checked and text cut in code points: a cut falls
+    /// between characters, and a cut autocomplete value is exactly 100 code points whose first 99 are the text's.
+    @Test func limitsCountCodePoints() throws {
+        let decomposed = String(repeating: "e\u{301}", count: 60)  // 60 characters, 120 code points
+        #expect(MessageLimits.length(decomposed) == 120)
+        let cut = MessageLimits.cut(decomposed, to: 100)
+        #expect(cut == String(repeating: "e\u{301}", count: 49) + "…")  // 98 + 1: the 50th `é` would part
+        #expect(MessageLimits.cut("abc", to: 3) == "abc" && MessageLimits.cut("abcd", to: 3) == "ab…")
+
+        let choice = ApplicationCommand.Choice.fitting(decomposed)
+        #expect(choice.name.unicodeScalars.count == 100 && choice.value == .string(choice.name))
+        let prefix = try #require(ApplicationCommand.Choice.cutPrefix(choice.name))
+        #expect(prefix.unicodeScalars.elementsEqual(decomposed.unicodeScalars.prefix(99)))
+        #expect(decomposed.unicodeScalars.starts(with: prefix.unicodeScalars) && !decomposed.hasPrefix(prefix))
+        #expect(ApplicationCommand.Choice.fitting(String(repeating: "é", count: 100)).name == String(repeating: "é", count: 100))
+        #expect(ApplicationCommand.Choice.cutPrefix(String(repeating: "é", count: 99) + "…") == String(repeating: "é", count: 99))
+        #expect(ApplicationCommand.Choice.cutPrefix(decomposed) == nil)
+
+        // A command's description, 100 code points at most.
+        let spec = CommandSpec("x", description: String(repeating: "a\u{308}", count: 80))
+        #expect(spec.applicationCommand.description.unicodeScalars.count <= 100)
+    }
+
     /// GUILD_CREATE and GUILD_UPDATE come out typed (a boost tier change is how a guild's upload limit changes).
     @Test func guildEventsDecodeWithTheirBoostTier() throws {
         let update = Data(#"{"op":0,"s":7,"t":"GUILD_UPDATE","d":{"id":"2000","name":"g","premium_tier":2,"features":[]}}"#.utf8)

@@ -96,6 +96,13 @@ import Testing
                 + (embed.fields ?? []).reduce(0) { $0 + $1.name.count + $1.value.count }
             #expect(total <= 6000)
             #expect(await emulator.formErrorCount == 0)
+
+            // Discord counts code points: 1,500 `é` written as `e` and U+0301 are 3,000 of them, however they look.
+            let decomposed = try await rest.createMessage(
+                channel: filesChannel, MessagePayload(content: String(repeating: "e\u{301}", count: 1500)))
+            #expect(decomposed.content.unicodeScalars.count <= 2000 && decomposed.content.hasSuffix("…"))
+            #expect(decomposed.content.dropLast().allSatisfy { $0 == "e\u{301}" })  // cut between letters, not in one
+            #expect(await emulator.formErrorCount == 0)
         }
     }
 
@@ -116,6 +123,11 @@ import Testing
             #expect(json["code"]?.int == 50035)
             #expect(json["errors"]?["content"]?["_errors"]?[0]?["code"]?.string == "BASE_TYPE_MAX_LENGTH")
             #expect(json["errors"]?["embeds"]?["0"]?["title"]?["_errors"] != nil)
+            // 1,001 characters, 2,002 code points: too long, as Discord counts.
+            let accents = #"{"content":"\#(String(repeating: "e\u{301}", count: 1001))"}"#
+            let (accentsStatus, accentsRefusal) = try await call("POST", "/channels/3000/messages", accents)
+            #expect(accentsStatus == 400)
+            #expect(accentsRefusal["errors"]?["content"]?["_errors"]?[0]?["code"]?.string == "BASE_TYPE_MAX_LENGTH")
             // Commands are validated when registered: names, descriptions, required options first.
             let bad = #"[{"name":"Bad Name","description":""},{"name":"ok","description":"d","options":[{"type":3,"name":"a","description":"a"},{"type":3,"name":"b","description":"b","required":true}]}]"#
             let (registered, refusal) = try await call("PUT", "/applications/1000/commands", bad)

@@ -714,6 +714,20 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(got.attachments[0].filename == long.replacingOccurrences(of: " ", with: "_"))
             #expect(got.content.contains("Discord shows it as `\(got.attachments[0].filename)`"), "\(got.content)")
 
+            // A name in decomposed form (as macOS writes `é`: `e` and U+0301) is 60 characters but 120 code points,
+            // which Discord counts: its choice is cut to 100 of them, inside an `é`, and still finds the file.
+            let decomposed = String(repeating: "e\u{301}", count: 60)
+            #expect(decomposed.count == 60 && decomposed.unicodeScalars.count == 120)
+            _ = try await bot.say("!upload \(decomposed)", files: [("d.txt", Data("nfd".utf8))]) { $0.content.contains("Stored") }
+            let nfd = try await bot.emulator.requestAutocomplete(
+                "download", option: "name", typed: "e\u{301}e\u{301}", user: BotHarness.ana, channel: BotHarness.channel)
+            let nfdChoices = try await bot.emulator.wait("choices") { $0.response(to: nfd)?.data?.choices }
+            let cut = try #require(nfdChoices.first)
+            #expect(cut.name.unicodeScalars.count == 100 && cut.name.unicodeScalars.last == "…", "\(cut.name)")
+            #expect(await bot.emulator.formErrorCount == 0)
+            let (_, nfdFile) = try await bot.slash("download", ["name": cut.value]) { !$0.attachments.isEmpty }
+            #expect(await bot.emulator.attachmentData(url: nfdFile.attachments[0].url) == Data("nfd".utf8))
+
             // A name holding backticks is listed inside a longer fence, so its code span does not end early and swallow
             // the rest of the line (backslashes do not escape inside code).
             _ = try await bot.say("!upload it`s.txt", files: [("y.txt", Data("tick".utf8))]) { $0.content.contains("Stored") }
@@ -724,6 +738,52 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // One space of padding next to the leading backticks only: Discord's renderer drops it there, and would
             // keep one at the other end.
             #expect(listText.contains("``` ``edge``` — 4 B"), "\(listText)")
+        } catch {
+            Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    /// A listing's buttons turn to the next page of the same listing: the button's id carries the whole filter
+    /// (Discord sends back nothing else). A filter too long for an id (100 code points) gets no buttons and says
+    /// so, rather than a cut filter that would turn to a page of another listing.
+    @Test func listPagesTurnWithTheirWholeFilter() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            for i in 1...12 {
+                _ = try await bot.say("!upload page-\(i).txt", files: [("p.txt", Data("\(i)".utf8))]) { $0.content.contains("Stored") }
+            }
+            _ = try await bot.say("!upload other.bin", files: [("o.bin", Data("o".utf8))]) { $0.content.contains("Stored") }
+
+            let first = try await bot.say("!list *.txt")
+            let embed = try #require(first.embeds.first)
+            #expect(embed.title == #"Files matching '\*.txt'"#, "\(embed.title ?? "")")
+            #expect(embed.footer?.text.hasPrefix("Page 1/2 · 13 files") == true, "\(embed.footer?.text ?? "")")
+            let buttons = try #require(first.components.first?.components)
+            #expect(buttons.map(\.customID) == ["list:-1:*.txt", "list:1:*.txt"])
+            #expect(buttons.first?.disabled == true)
+            let press = try await bot.emulator.pressButton(message: first.id, customID: "list:1:*.txt", user: BotHarness.ana)
+            #expect(try await bot.emulator.wait("the acknowledgement") { $0.response(to: press) }.type == .deferredUpdateMessage)
+            let second = try await bot.emulator.wait("page 2") { e in
+                e.message(first.id).flatMap { $0.embeds.first?.footer?.text.hasPrefix("Page 2/2") == true ? $0 : nil }
+            }
+            let rows = second.embeds.first?.description?.split(separator: "\n") ?? []
+            #expect(rows.count == 2 && rows.allSatisfy { $0.contains("page-") }, "\(rows)")
+            #expect(second.embeds.first?.title == #"Files matching '\*.txt'"#)
+
+            // 108 code points: the same twelve files, but no id can carry it.
+            let letters = "[" + String(repeating: "abcdefghijklmnopqrstuvwxyz", count: 1) + "]"
+            let long = String(repeating: letters, count: 4) + "-*"
+            #expect(long.unicodeScalars.count > 100)
+            let unpaged = try await bot.say("!list \(long)")
+            #expect(unpaged.components.isEmpty)
+            let text = unpaged.embeds.first?.description ?? ""
+            #expect(text.split(separator: "\n").filter { $0.contains("page-") }.count == 10, "\(text)")
+            #expect(text.hasSuffix("This filter is too long to turn pages with; a shorter one shows the other matches."), "\(text)")
+            #expect(await bot.emulator.formErrorCount == 0)
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
             await bot.stop()

@@ -58,7 +58,7 @@ enum CommandRules {
 
     /// `^[-_\p{L}\p{N}]{1,32}$`, lower case where the letter has a lower case (chat input commands and options).
     static func isValidName(_ name: String, chatInput: Bool) -> Bool {
-        guard (1...DiscordRules.commandNameLength).contains(name.count) else { return false }
+        guard (1...DiscordRules.commandNameLength).contains(FormError.length(name)) else { return false }
         guard chatInput else { return true }
         for scalar in name.unicodeScalars {
             let ok = scalar == "-" || scalar == "_" || scalar.properties.isAlphabetic

@@ -15,15 +15,21 @@ struct FormError: Sendable {
         self.problems.append(Problem(path: path, code: code, message: message))
     }
 
-    /// A string longer than `limit` characters (Discord counts Unicode code points... close enough: characters).
+    /// A string longer than `limit` characters. Discord counts Unicode code points, as Python 3's `len` does (its
+    /// staff in discord-api-docs#1315: "the API calculates length based on the number of codepoints"), so `e`
+    /// followed by a combining accent is two, however it is drawn.
     mutating func checkLength(_ value: String?, max limit: Int, at path: [String], min: Int = 0) {
         guard let value else { return }
-        if value.count > limit {
+        let length = Self.length(value)
+        if length > limit {
             self.add(path, "BASE_TYPE_MAX_LENGTH", "Must be \(limit) or fewer in length.")
-        } else if value.count < min {
+        } else if length < min {
             self.add(path, "BASE_TYPE_BAD_LENGTH", "Must be between \(min) and \(limit) in length.")
         }
     }
+
+    /// How Discord measures a string against a limit: code points.
+    static func length(_ value: String?) -> Int { value?.unicodeScalars.count ?? 0 }
 
     mutating func checkCount(_ count: Int, max limit: Int, at path: [String]) {
         if count > limit { self.add(path, "BASE_TYPE_MAX_LENGTH", "Must be \(limit) or fewer in length.") }

@@ -21,10 +21,10 @@ enum MessageRules {
                 if field["value"]?.string == nil { form.add(fat + ["value"], "BASE_TYPE_REQUIRED", "This field is required") }
                 form.checkLength(field["name"]?.string, max: DiscordRules.embedFieldName, at: fat + ["name"])
                 form.checkLength(field["value"]?.string, max: DiscordRules.embedFieldValue, at: fat + ["value"])
-                total += (field["name"]?.string?.count ?? 0) + (field["value"]?.string?.count ?? 0)
+                total += FormError.length(field["name"]?.string) + FormError.length(field["value"]?.string)
             }
-            total += (embed["title"]?.string?.count ?? 0) + (embed["description"]?.string?.count ?? 0)
-                + (embed["footer"]?["text"]?.string?.count ?? 0) + (embed["author"]?["name"]?.string?.count ?? 0)
+            total += FormError.length(embed["title"]?.string) + FormError.length(embed["description"]?.string)
+                + FormError.length(embed["footer"]?["text"]?.string) + FormError.length(embed["author"]?["name"]?.string)
         }
         if total > DiscordRules.embedTotal {
             form.add(prefix + ["embeds"], "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")

@@ -62,10 +62,10 @@ public struct CommandSpec: Sendable, Hashable {
     /// The slash command to register with Discord.
     public var applicationCommand: ApplicationCommand {
         ApplicationCommand(
-            name: self.name, description: String(self.description.prefix(100)),
+            name: self.name, description: MessageLimits.cut(self.description, to: 100),
             options: self.options.isEmpty ? nil : self.options.map {
                 ApplicationCommand.Option(
-                    type: $0.kind.optionType, name: $0.name, description: String($0.description.prefix(100)),
+                    type: $0.kind.optionType, name: $0.name, description: MessageLimits.cut($0.description, to: 100),
                     required: $0.required, autocomplete: $0.autocomplete ? true : nil)
             })
     }

@@ -36,23 +36,32 @@ public struct ApplicationCommand: Codable, Sendable, Hashable {
             self.value = value
         }
 
-        /// Discord refuses a whole autocomplete answer when one choice's name or string value is over 100 characters.
+        /// Discord refuses a whole autocomplete answer when one choice's name or string value is over 100 characters
+        /// (code points, as ``MessageLimits`` counts them).
         public static let maximumLength = 100
         /// What ends a value that was cut to fit (``fitting(_:)``).
         public static let cutMark: Character = "…"
 
-        /// A choice for `text` within Discord's limits: longer text is cut to 99 characters and `…`, in the name
-        /// shown and in the value sent back; ``isCut(_:)`` tells a handler to resolve such a value by its prefix.
+        /// A choice for `text` within Discord's limits: longer text is cut to 99 code points and `…`, in the name
+        /// shown and in the value sent back; ``cutPrefix(_:)`` tells a handler to resolve such a value by its prefix.
+        /// The cut is exact, by code point, so that the prefix is exactly what the text began with.
         public static func fitting(_ text: String) -> Choice {
-            let fitted = text.count <= Self.maximumLength ? text : String(text.prefix(Self.maximumLength - 1)) + String(Self.cutMark)
-            return Choice(name: fitted, value: .string(fitted))
+            guard MessageLimits.length(text) > Self.maximumLength else { return Choice(name: text, value: .string(text)) }
+            var fitted = String.UnicodeScalarView(text.unicodeScalars.prefix(Self.maximumLength - 1))
+            fitted.append(Self.cutScalar)
+            return Choice(name: String(fitted), value: .string(String(fitted)))
         }
 
-        /// Whether `value` is a cut value from ``fitting(_:)`` (100 characters ending in `…`), and the prefix it stands for.
+        /// Whether `value` is a cut value from ``fitting(_:)`` (100 code points ending in `…`), and the prefix it
+        /// stands for: the code points before the `…`, which may end inside a character (compare them as code
+        /// points, not with `hasPrefix`).
         public static func cutPrefix(_ value: String) -> String? {
-            guard value.count == Self.maximumLength, value.last == Self.cutMark else { return nil }
-            return String(value.dropLast())
+            let scalars = value.unicodeScalars
+            guard scalars.count == Self.maximumLength, scalars.last == Self.cutScalar else { return nil }
+            return String(String.UnicodeScalarView(scalars.dropLast()))
         }
+
+        private static let cutScalar: Unicode.Scalar = "\u{2026}"
     }
 
     /// An option of a registered command.

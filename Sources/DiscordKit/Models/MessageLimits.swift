@@ -1,6 +1,11 @@
 /// Discord's limits on what a message may carry. A message over any of them is refused whole (400, code
 /// 50035), so every message DiscordKit sends is first fitted here, in one place: text is cut with `…`, and what
 /// cannot be cut (embeds past 10, fields past 25) is dropped, with a note where the reader would miss it.
+///
+/// Discord measures text in Unicode code points (its API is written in Python 3, whose `len` counts them; Discord's
+/// staff said so in discord-api-docs#1315), not in the grapheme clusters `String.count` counts: a name in decomposed
+/// form (`é` as `e` and U+0301, as macOS writes names) is two of them, so a limit checked with `count` lets through
+/// text Discord refuses. Every limit here is checked with ``length(_:)``.
 public enum MessageLimits {
     /// Characters of a message's content.
     public static let content = 2000
@@ -20,18 +25,33 @@ public enum MessageLimits {
     public static let footerText = 2048
     /// Characters across all of a message's embeds.
     public static let embedTotal = 6000
+    /// Characters of a component's `custom_id` (what a button press sends back).
+    public static let customID = 100
 
-    /// `text` cut to `limit` characters, the last one `…` when anything was cut.
+    /// `text`'s length as Discord counts it against a limit: code points.
+    public static func length(_ text: String) -> Int { text.unicodeScalars.count }
+
+    /// `text` cut to `limit` code points, the last one `…` when anything was cut. The cut falls between characters,
+    /// never inside one (a letter is not parted from its accent), so the text may come out a little shorter.
     public static func cut(_ text: String, to limit: Int) -> String {
-        guard text.count > limit else { return text }
-        return String(text.prefix(max(0, limit - 1))) + "…"
+        guard Self.length(text) > limit else { return text }
+        let budget = max(0, limit - 1)
+        var kept = 0
+        var end = text.startIndex
+        for index in text.indices {
+            kept += text[index].unicodeScalars.count
+            if kept > budget { break }
+            end = text.index(after: index)
+        }
+        return String(text[..<end]) + "…"
     }
 }
 
 extension Embed {
     var characterCount: Int {
-        (self.title?.count ?? 0) + (self.description?.count ?? 0) + (self.footer?.text.count ?? 0)
-            + (self.fields ?? []).reduce(0) { $0 + $1.name.count + $1.value.count }
+        MessageLimits.length(self.title ?? "") + MessageLimits.length(self.description ?? "")
+            + MessageLimits.length(self.footer?.text ?? "")
+            + (self.fields ?? []).reduce(0) { $0 + MessageLimits.length($1.name) + MessageLimits.length($1.value) }
     }
 
     /// This embed within every per-embed limit; fields past 25 are replaced by a last one saying how many more.
@@ -67,14 +87,16 @@ extension MessagePayload {
         var index = embeds.count - 1
         while excess > 0, index >= 0 {
             if let description = embeds[index].description, !description.isEmpty {
-                let keep = max(1, description.count - excess)
-                embeds[index].description = MessageLimits.cut(description, to: keep)
-                excess -= description.count - embeds[index].description!.count
+                let length = MessageLimits.length(description)
+                let keep = max(1, length - excess)
+                let cut = MessageLimits.cut(description, to: keep)
+                embeds[index].description = cut
+                excess -= length - MessageLimits.length(cut)
             }
             while excess > 0, let fields = embeds[index].fields, fields.count > 1 {
                 let dropped = fields[fields.count - 1]
                 embeds[index].fields = Array(fields.dropLast())
-                excess -= dropped.name.count + dropped.value.count
+                excess -= MessageLimits.length(dropped.name) + MessageLimits.length(dropped.value)
             }
             index -= 1
         }

@@ -155,27 +155,34 @@ extension DiscordFrontEnd {
             return "\(Self.code(f.name)) — \(Format.bytes(f.size)) · \(date) · \(who) · \(health) \(f.nodes.count)/\(f.replicasWanted)"
         }
         if listing.rows.isEmpty {
-            lines = [listing.filter.map { "No file name contains '\(Self.escape($0))'." }
+            lines = [listing.filter.map { "No file matches '\(Self.escape($0))'." }
                 ?? "No files yet. Upload one with `!upload` or `/upload`."]
         }
         if !listing.unreachableNodes.isEmpty {
             lines.insert("⚠️ Unreachable: \(listing.unreachableNodes.joined(separator: ", ")); files only there are not shown.", at: 0)
         }
-        let count = listing.totalFiles
-        let embed = Embed(
-            title: listing.filter.map { "Files matching '\($0.prefix(50))'" } ?? "Files",
-            description: String(lines.joined(separator: "\n").prefix(4000)),
-            footer: .init(text: "Page \(listing.page + 1)/\(listing.pageCount) · \(count) \(count == 1 ? "file" : "files") · \(Format.bytes(listing.totalBytes)) (\(Format.bytes(listing.storedBytes)) with replicas)"))
         var components: [MessageComponent] = []
         if listing.pageCount > 1 {
-            let f = String((listing.filter ?? "").prefix(60))
-            components = [.row([
-                MessageComponent(type: .button, style: .secondary, label: "◀", customID: "list:\(listing.page - 1):\(f)",
-                                 disabled: listing.page == 0),
-                MessageComponent(type: .button, style: .secondary, label: "▶", customID: "list:\(listing.page + 1):\(f)",
-                                 disabled: listing.page + 1 >= listing.pageCount),
-            ])]
+            // A press sends back only the button's id, so the id carries the whole filter; a filter cut to fit would
+            // turn to a page of another listing. One too long for an id gets no buttons, and says so.
+            let filter = listing.filter ?? ""
+            let ids = (previous: "list:\(listing.page - 1):\(filter)", next: "list:\(listing.page + 1):\(filter)")
+            if max(MessageLimits.length(ids.previous), MessageLimits.length(ids.next)) <= MessageLimits.customID {
+                components = [.row([
+                    MessageComponent(type: .button, style: .secondary, label: "◀", customID: ids.previous,
+                                     disabled: listing.page == 0),
+                    MessageComponent(type: .button, style: .secondary, label: "▶", customID: ids.next,
+                                     disabled: listing.page + 1 >= listing.pageCount),
+                ])]
+            } else {
+                lines.append("This filter is too long to turn pages with; a shorter one shows the other matches.")
+            }
         }
+        let count = listing.totalFiles
+        let embed = Embed(
+            title: listing.filter.map { "Files matching '\(MessageLimits.cut(Self.escape($0), to: 200))'" } ?? "Files",
+            description: lines.joined(separator: "\n"),
+            footer: .init(text: "Page \(listing.page + 1)/\(listing.pageCount) · \(count) \(count == 1 ? "file" : "files") · \(Format.bytes(listing.totalBytes)) (\(Format.bytes(listing.storedBytes)) with replicas)"))
         return MessagePayload(embeds: [embed], components: components)
     }
 

@@ -108,7 +108,9 @@ public struct DiscordFrontEnd: Sendable {
         guard invocation.isSlashCommand, let typed = invocation.string("name"),
             let prefix = ApplicationCommand.Choice.cutPrefix(typed)
         else { return invocation }
-        let matches = await self.bot.names(matching: prefix, for: caller, limit: .max).filter { $0.hasPrefix(prefix) }
+        // By code point: the cut may have parted a letter from its accent, which `hasPrefix` would not match.
+        let matches = await self.bot.names(matching: prefix, for: caller, limit: .max)
+            .filter { $0.unicodeScalars.starts(with: prefix.unicodeScalars) }
         guard matches.count == 1 else { return invocation }
         var expanded = invocation
         expanded.arguments["name"] = .string(matches[0])
