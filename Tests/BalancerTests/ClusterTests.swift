@@ -559,6 +559,39 @@ final class Collected: Sendable {
         }
     }
 
+    /// `é` typed precomposed (U+00E9) or as `e` and a combining accent is one name to the catalog, as Swift compares
+    /// text; a node (pyftpdlib here, any file system) holds bytes. Every operation asks the nodes for the bytes the
+    /// file was stored under: a download or a delete in the other form found no copy (and the delete still dropped
+    /// the record, leaving the copies behind), and a replacing upload left the old copy beside the new one.
+    @Test func aNameInTheOtherUnicodeFormIsTheSameFile() async throws {
+        let peer = try await PyftpdlibNode.start()
+        defer { peer.stop() }
+        let decomposed = "cafe\u{301}.txt", precomposed = "caf\u{e9}.txt"
+        #expect(decomposed == precomposed && !decomposed.unicodeScalars.elementsEqual(precomposed.unicodeScalars))
+        func stored() throws -> [[Unicode.Scalar]] {
+            try FileManager.default.contentsOfDirectory(atPath: peer.root + "/default").map { Array($0.unicodeScalars) }
+        }
+        let cluster = try Cluster(nodes: [peer.configuration], replicas: 1)
+        _ = try await cluster.upload(decomposed, from: Source(count: 1000, delay: nil))
+        #expect(try stored() == [Array(decomposed.unicodeScalars)])
+
+        let got = Collected()
+        let file = try await cluster.download(precomposed) { got.append($0) }
+        #expect(got.value == Source.bytes(1000) && file.name.unicodeScalars.elementsEqual(decomposed.unicodeScalars))
+
+        let replaced = try await cluster.upload(precomposed, from: Source(count: 10, delay: nil), collision: .replace)
+        #expect(replaced.name.unicodeScalars.elementsEqual(decomposed.unicodeScalars))
+        #expect(try stored() == [Array(decomposed.unicodeScalars)], "the old copy was left beside the new")
+        let again = Collected()
+        try await cluster.download(decomposed) { again.append($0) }
+        #expect(again.value == Source.bytes(10))
+
+        try await cluster.delete(precomposed)
+        #expect(try stored().isEmpty, "the copy outlived its record")
+        #expect(try await cluster.list().files.isEmpty)
+        await cluster.close()
+    }
+
     @Test func theCatalogSurvivesARestart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -53,4 +53,29 @@ import Testing
                     "\(answer)")
         }
     }
+
+    /// A name typed in the other Unicode form (`é` precomposed, or `e` and an accent, as macOS writes names) is the
+    /// same file for every command, and deleting it removes its copies: `!delete` said "Deleted" and dropped the
+    /// record while both copies stayed on the nodes under the bytes they were stored with.
+    @Test func aNameInEitherUnicodeFormIsOneFile() async throws {
+        try await FileBotHarness.with { h in
+            let caller = Caller(id: "op", displayName: "op", isOperator: true, space: .console)
+            let decomposed = "cafe\u{301}.txt", precomposed = "caf\u{e9}.txt"
+            func copies() -> Int {
+                h.nodes.reduce(0) { count, node in
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: node.root + "/console")) ?? []
+                    return count + names.filter { $0 == decomposed }.count
+                }
+            }
+            _ = try await h.bot.put(decomposed, Data("one".utf8), by: caller).get()
+            #expect(copies() == 2)
+            #expect(try await h.bot.find(precomposed, for: caller).get().name.unicodeScalars.elementsEqual(decomposed.unicodeScalars))
+            #expect(try await h.bot.get(precomposed, by: caller).get() == Data("one".utf8))
+
+            let console = ConsoleFrontEnd(bot: h.bot, user: "op")
+            #expect(await console.handle("!delete \(precomposed)").hasPrefix("Deleted"))
+            #expect(copies() == 0, "the copies outlived the record")
+            #expect(try await h.bot.list(pageSize: .max, for: caller).get().rows.isEmpty)
+        }
+    }
 }

@@ -22,16 +22,18 @@ extension Cluster {
         _ name: String, in space: Space, from offset: UInt64, length: UInt64? = nil,
         _ consumer: @Sendable (ByteBuffer) async throws -> Void
     ) async throws -> ClusterFile {
-        let key = FileKey(space, name)
         await self.syncCatalog()  // a file another process replaced or deleted is not read from a stale record
         let file: ClusterFile
-        if let known = self.file(key) {
+        if let known = self.file(FileKey(space, name)) {
             file = known
         } else if let found = try await self.list(in: space).files.first(where: { $0.name == name }) {
             file = found
         } else {
             throw ClusterError(.notFound, "no file named '\(name)'")
         }
+        // Nodes are asked for the name as stored: `==` found it canonically (`é` either way), the bytes may differ.
+        let key = file.key
+        let name = key.name
         // Healthiest first: available nodes, fastest health check first. Where a replica lies is taken now: a
         // move or a new version after this point shows as a failed replica or a checksum mismatch, never as
         // another file's bytes passed off as this one.

@@ -71,12 +71,17 @@ extension Cluster {
     /// - Parameter version: delete only this version (what the caller checked); a newer one is left alone and the
     ///   call fails with ``ClusterError/Code/versionChanged``.
     public func delete(_ name: String, in space: Space = .default, version: String? = nil) async throws {
-        let key = FileKey(space, name)
-        try await self.withFileLock(key) {
+        let typed = FileKey(space, name)
+        try await self.withFileLock(typed) {
             await self.syncCatalog()  // what other processes sharing the catalog stored or deleted
-            if let version, let current = self.file(key), current.version != version {
+            if let version, let current = self.file(typed), current.version != version {
                 throw ClusterError(.versionChanged, "'\(name)' was replaced since you looked at it; nothing was deleted")
             }
+            // The catalog finds a name as Swift compares text, canonically (`é` precomposed, or `e` and an accent, is
+            // one name), but nodes hold bytes: they are asked about the name as the file was stored, or a delete
+            // typed in the other form would find no copy and still drop the record.
+            let key = self.file(typed)?.key ?? typed
+            let name = key.name
             // Every node is asked to delete its copy, rather than the space listed first to learn who holds one: a
             // DELE where there is none costs a 550, where listing a space of 100,000 files cost seconds per delete.
             // That also reaches a copy the catalog does not record (left by an upload that failed half-way).

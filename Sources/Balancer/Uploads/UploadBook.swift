@@ -54,8 +54,11 @@ struct UploadBook: Sendable {
             if self.holds.values.contains(where: { $0.key == key && $0.exclusive }) {
                 return .failure(ClusterError(.nameBusy, "'\(name)' is being uploaded right now; try again when it is done"))
             }
-            if let old = existing(key), old.uploader == owner, owner != nil {
-                replacing = SpaceUsage(bytes: old.size, files: 1)
+            if let old = existing(key) {
+                // The new content goes where the old lies, under the name's stored bytes: the key matched it
+                // canonically (`é` either way), and a copy under other bytes would leave the old one behind.
+                key = old.key
+                if old.uploader == owner, owner != nil { replacing = SpaceUsage(bytes: old.size, files: 1) }
             }
         }
         var maxBytes = size
