@@ -76,8 +76,25 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Whether `other` is this path or lies below it.
     public func contains(_ other: FTPPath) -> Bool {
         other.components.count >= self.components.count
-            && Array(other.components.prefix(self.components.count)) == self.components
+            && zip(self.components, other.components).allSatisfy(Self.sameName)
     }
+
+    /// Paths are equal when their names are the same bytes, as a file system compares them. Swift's `==` on text
+    /// takes `é` precomposed and `e` with a combining accent for one name: a storage keyed that way
+    /// (``MemoryStorage``) then found files the disk does not have, and hid the difference from tests.
+    public static func == (a: FTPPath, b: FTPPath) -> Bool {
+        a.components.count == b.components.count && zip(a.components, b.components).allSatisfy(Self.sameName)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.components.count)
+        for component in self.components {
+            hasher.combine(component.utf8.count)
+            for byte in component.utf8 { hasher.combine(byte) }
+        }
+    }
+
+    private static func sameName(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
 
     public var description: String { "/" + self.components.joined(separator: "/") }
 

@@ -117,6 +117,26 @@ import Testing
         }
     }
 
+    /// A file system names files by bytes: `é` precomposed and `e` with a combining accent are two names, in
+    /// memory as on disk (the memory backend took them for one, as Swift's `==` on text does).
+    @Test func namesAreTheirBytesOnEveryBackend() async throws {
+        let precomposed = "/caf\u{e9}", decomposed = "/cafe\u{301}"
+        for (name, s, dir) in try Self.backends() {
+            defer { dir?.cleanup() }
+            try await store(s, precomposed, "one")
+            #expect(await code { _ = try await s.info(at: FTPPath(decomposed)) } == .notFound, "\(name)")
+            try await store(s, decomposed, "two")
+            #expect(try await load(s, precomposed) == "one", "\(name)")
+            #expect(try await load(s, decomposed) == "two", "\(name)")
+            #expect(try await s.list(directory: .root).count == 2, "\(name)")
+            try await s.remove(FTPPath(decomposed))
+            #expect(try await load(s, precomposed) == "one", "\(name)")
+        }
+        #expect(FTPPath(precomposed) != FTPPath(decomposed) && !FTPPath(precomposed).contains(FTPPath(decomposed + "/x")))
+        #expect(Set([FTPPath(precomposed), FTPPath(decomposed), FTPPath(precomposed)]).count == 2)
+        #expect(FTPPath("/a/b") == FTPPath(components: ["a", "b"]) && FTPPath("/a").contains(FTPPath("/a/b")))
+    }
+
     @Test func localStorageRefusesSymlinksOutOfTheRoot() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
