@@ -1,5 +1,6 @@
 import ArgumentParser
 import Balancer
+import FTPKit
 import Foundation
 import Logging
 
@@ -72,7 +73,7 @@ struct CatalogCommand: AsyncParsableCommand {
                 do {
                     password = try BotConfiguration.password(inFile: passwordFile)
                 } catch {
-                    throw ValidationError("the password file \(passwordFile) cannot be read (\(BotConfiguration.reason(error)))")
+                    throw ValidationError("the password file \(passwordFile) cannot be read (\(WholeFile.reason(error)))")
                 }
             }
             return try CatalogLocation(parsing: text, password: password)

@@ -59,7 +59,7 @@ struct ServerConfigFile: Codable {
     static func load(_ path: String) throws -> ServerConfigFile {
         let data: Data
         do { data = try WholeFile.data(path) } catch {
-            throw LoadError(description: "cannot read configuration \(path): \(error.localizedDescription)")
+            throw LoadError(description: "cannot read configuration \(path): \(WholeFile.reason(error))")
         }
         do {
             let decoded = try JSONDecoder().decode(ServerConfigFile.self, from: data)

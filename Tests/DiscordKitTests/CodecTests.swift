@@ -139,5 +139,9 @@ import SeedTestSupport
         defer { try? pipe.fileHandleForReading.close() }
         let path = "/proc/self/fd/\(pipe.fileHandleForReading.fileDescriptor)"
         #expect(try BotToken.fromEnvironment(["DISCORD_TOKEN_FILE": path])?.secret == "piped-token")
+        // A file that cannot be read is named with the system's reason, not Foundation's decoration.
+        #expect(throws: BotToken.LoadError.unreadableFile(path: "/no/such/token", reason: "No such file or directory")) {
+            try BotToken.fromEnvironment(["DISCORD_TOKEN_FILE": "/no/such/token"])
+        }
     }
 }

@@ -890,6 +890,8 @@ func bytes(_ count: Int, seed: Int) -> Data {
         try #"{"localNodes": 2, "replicas": 2}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let (code3, _) = try await Self.checkConfig(path)
         #expect(code3 == 0)
+        let (missingCode, missing) = try await Self.checkConfig(path + ".missing")
+        #expect(missingCode == 1 && missing.contains("\(path).missing: cannot be read (No such file or directory)"), "\(missing)")
 
         // Misspelt keys are errors with their place, not silently ignored; so are unusable spaces.
         try #"{"catalgo": "x", "nodez": [], "nodes": [{"name": "a", "host": "h", "pasword": "p", "tls": {"mod": "explicit"}}], "spaces": {"12x": "team", "123": "a/b"}, "directMessages": "maybe", "onNameCollision": "overwrite", "downloadCheck": "md5", "discordStallTimeout": 0, "maintenanceSpacesPerRound": 0}"#

@@ -56,7 +56,13 @@ public struct BotToken: Sendable, Hashable, CustomStringConvertible, CustomDebug
                 }
                 text = read
             } catch {
-                throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+                // The system's words (`No such file or directory`), not Foundation's "The operation could not be
+                // completed. The file doesn’t exist."
+                let error = error as NSError
+                let posix = (error.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap {
+                    $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil
+                }
+                throw .unreadableFile(path: path, reason: posix.map { String(cString: strerror($0)) } ?? error.localizedDescription)
             }
             return try BotToken(validating: text, source: path)
         }

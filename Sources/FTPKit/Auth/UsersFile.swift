@@ -94,8 +94,8 @@ public struct UsersFile: Sendable, Hashable {
     /// Reads and validates a users file; every problem names the entry it is in.
     public init(contentsOf path: String) throws(FTPConfigurationError) {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FTPConfigurationError("cannot read users file \(path): \(error.localizedDescription)")
+        do { data = try WholeFile.data(path) } catch {
+            throw FTPConfigurationError("cannot read users file \(path): \(WholeFile.reason(error))")
         }
         try self.init(data: data, source: path)
     }

@@ -11,6 +11,24 @@ package enum WholeFile {
         return try handle.readToEnd() ?? Data()  // nil: nothing to read
     }
 
+    /// What went wrong with a read, in the system's words (`No such file or directory`, `Permission denied`)
+    /// rather than Foundation's decoration ("The operation could not be completed. The file doesn’t exist.").
+    package static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        if error.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(error.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        if error.domain == NSCocoaErrorDomain, error.code == CocoaError.fileReadInapplicableStringEncoding.rawValue {
+            return "not UTF-8 text"
+        }
+        return error.localizedDescription
+    }
+
     /// The file's text, which must be UTF-8.
     package static func text(_ path: String) throws -> String {
         guard let text = String(data: try self.data(path), encoding: .utf8) else {

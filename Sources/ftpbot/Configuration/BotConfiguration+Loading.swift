@@ -61,7 +61,7 @@ extension BotConfiguration {
                 catalog.passwordFromFile = try Self.password(inFile: file)
                 self.catalog = catalog
             } catch {
-                problems.append(Problem(location: "catalog.passwordFile", message: "\(file) cannot be read (\(Self.reason(error)))"))
+                problems.append(Problem(location: "catalog.passwordFile", message: "\(file) cannot be read (\(WholeFile.reason(error)))"))
             }
         }
         for (i, node) in (self.nodes ?? []).enumerated() {
@@ -69,7 +69,7 @@ extension BotConfiguration {
             do {
                 self.nodes?[i].passwordFromFile = try Self.password(inFile: file)
             } catch {
-                problems.append(Problem(location: "nodes[\(i)].passwordFile", message: "\(file) cannot be read (\(Self.reason(error)))"))
+                problems.append(Problem(location: "nodes[\(i)].passwordFile", message: "\(file) cannot be read (\(WholeFile.reason(error)))"))
             }
         }
         return problems
@@ -80,23 +80,13 @@ extension BotConfiguration {
         try WholeFile.text(path).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The sentence of a read's error, without Foundation's decoration.
-    static func reason(_ error: any Error) -> String {
-        let error = error as NSError
-        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
-        }
-        return error.localizedDescription
-    }
-
     /// Reads and checks a file; returns every problem found, not only the first.
     static func load(path: String, environment: [String: String]) -> (BotConfiguration?, [Problem]) {
         let data: Data
         do {
             data = try WholeFile.data(path)
         } catch {
-            return (nil, [Problem(location: path, message: "cannot be read (\((error as NSError).localizedDescription))")])
+            return (nil, [Problem(location: path, message: "cannot be read (\(WholeFile.reason(error)))")])
         }
         var config: BotConfiguration
         do {

@@ -368,7 +368,10 @@ import Testing
         (["--memory", "--anonymous", "--passive-ports", "9-2"], "passive ports"),
         (["--memory", "--anonymous", "--advertised-address", "not an ip"], "advertised address"),
         (["--memory", "--anonymous", "--advertised-address", "10.8.0.0/99=10.8.0.2"], "advertised address"),
-        (["--config", "/nonexistent.json"], "cannot read configuration"),
+        // The system's words, not Foundation's "The operation could not be completed. The file doesn’t exist."
+        (["--config", "/nonexistent.json"], "cannot read configuration /nonexistent.json: No such file or directory"),
+        (["--config", "/"], "cannot read configuration /: Is a directory"),
+        (["--memory", "--users", "/nonexistent-users.json"], "cannot read users file /nonexistent-users.json: No such file or directory"),
         (["--memory", "--anonymous", "--tls-groups", "X25519"], "need --tls-cert"),
         (["--memory", "--anonymous", "--deny", "10.0.0.0/33"], "'10.0.0.0/33' is not an IP address or CIDR block"),
     ])
