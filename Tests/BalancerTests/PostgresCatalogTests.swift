@@ -255,8 +255,9 @@ struct PostgresCatalogTests {
             let rows = try await p.fixture.server!.psql("SELECT count(*) FROM seed_claimed_events", database: p.database)
             #expect(rows == "20")
         }
-        let sqlite = try Cluster(nodes: [], replicas: 1, catalogPath: FileManager.default.temporaryDirectory
-            .appendingPathComponent("claims-\(UUID().uuidString).sqlite").path)
+        let catalog = FileManager.default.temporaryDirectory.appendingPathComponent("claims-\(UUID().uuidString).sqlite").path
+        defer { for file in [catalog, catalog + ".lock"] { try? FileManager.default.removeItem(atPath: file) } }
+        let sqlite = try Cluster(nodes: [], replicas: 1, catalogPath: catalog)
         let once = await sqlite.claimEvent("discord:1"), twice = await sqlite.claimEvent("discord:1")
         #expect(once && twice)
         await sqlite.close()

@@ -88,6 +88,8 @@ import Testing
             self.log = log
         }
 
+        deinit { try? FileManager.default.removeItem(at: self.log) }
+
         var output: String { (try? String(contentsOf: self.log, encoding: .utf8)) ?? "" }
         var status: Int32 { self.process.terminationStatus }
 

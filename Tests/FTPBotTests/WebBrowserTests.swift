@@ -15,12 +15,22 @@ import Testing
 
     static var required: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+    /// The browser's own temporary files (Chromium's profile and crash directories) go under the test's directory,
+    /// removed with it, rather than into the machine's.
+    static func environment(in dir: URL) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = dir.path
+        return environment
+    }
+
     @Test(.enabled(if: browserInstalled || required, "needs chromium and chromium-driver (scripts/setup)"))
     func theUploadPageInChromium() async throws {
         try #require(Self.browserInstalled, "chromium and chromium-driver are missing: run scripts/setup")
         let w = try await WebHarness.start()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // SEED_KEEP_SCREENSHOTS=1 keeps the screenshot of the finished page for a person to look at.
+        defer { if ProcessInfo.processInfo.environment["SEED_KEEP_SCREENSHOTS"] == nil { try? FileManager.default.removeItem(at: dir) } }
         do {
             let data = Data((0..<8_000_000).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 7) })
             let file = dir.appendingPathComponent("holiday photos <2026>.zip")
@@ -30,7 +40,7 @@ import Testing
             let screenshot = dir.appendingPathComponent("finished.png").path
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Peers/upload_page_browser.py").path
-            let run = try await Command.run(["python3", script, link, file.path, screenshot])
+            let run = try await Command.run(["python3", script, link, file.path, screenshot], environment: Self.environment(in: dir))
             #expect(run.status == 0, "\(run.text)\n\(run.stderr)")
             let result = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
             #expect(result["error"] as? Bool == false)
@@ -42,7 +52,6 @@ import Testing
             #expect(try await w.h.bot.get("holiday photos <2026>.zip", by: caller).get() == data)
             #expect(w.notices.withLock { $0.count } == 1)
             #expect(FileManager.default.fileExists(atPath: screenshot), "screenshot at \(screenshot)")
-            try? FileManager.default.removeItem(at: file)  // the screenshot stays, for a person to look at
         } catch {
             await w.stop()
             throw error
@@ -66,7 +75,8 @@ import Testing
             let link = w.url(await w.links.uploadLink(for: caller, channel: "3000"))
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Peers/upload_page_browser.py").path
-            let run = try await Command.run(["python3", script, link, file.path, dir.appendingPathComponent("refused.png").path])
+            let run = try await Command.run(
+                ["python3", script, link, file.path, dir.appendingPathComponent("refused.png").path], environment: Self.environment(in: dir))
             let result = try #require(try JSONSerialization.jsonObject(with: run.stdout) as? [String: Any], "\(run.stderr)")
             #expect(result["error"] as? Bool == true, "\(result)")
             #expect((result["status"] as? String)?.contains("the limit is 976.6 KiB per file") == true, "\(result)")

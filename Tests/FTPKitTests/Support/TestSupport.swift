@@ -70,13 +70,15 @@ func runProcess(
         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }
 
-/// A fresh temporary directory, removed by `cleanup()`.
-struct TemporaryDirectory {
+/// A fresh temporary directory, removed by `cleanup()` or, at the latest, when the last reference goes: a test that
+/// throws half-way (or forgets its `defer`) leaves nothing behind in the machine's temporary directory.
+final class TemporaryDirectory: Sendable {
     let url: URL
     init() throws {
         self.url = FileManager.default.temporaryDirectory.appendingPathComponent("seed-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
     }
+    deinit { self.cleanup() }
     var path: String { self.url.path }
     func cleanup() { try? FileManager.default.removeItem(at: self.url) }
 }
