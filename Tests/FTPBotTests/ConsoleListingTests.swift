@@ -29,7 +29,7 @@ import Testing
     @Test func piecesOfNamesAndShellPatternsFilter() async throws {
         try await FileBotHarness.with { h in
             let caller = Caller(id: "op", displayName: "op", isOperator: true, space: .console)
-            let names = ["Report.PDF", "report-2026.pdf", "notes.txt", "scan-2025.png", "scan-2026.png", "a*b.txt"]
+            let names = ["Report.PDF", "report-2026.pdf", "notes.txt", "scan-2025.png", "scan-2026.png", "a*b.txt", "plan [draft].odt"]
             for name in names { _ = try await h.bot.put(name, Data(name.utf8), by: caller).get() }
             func listed(_ filter: String) async throws -> [String] {
                 try await h.bot.list(filter: filter, pageSize: .max, for: caller).get().rows.map(\.name).sorted()
@@ -38,6 +38,7 @@ import Testing
             #expect(try await listed("*.TXT") == ["a*b.txt", "notes.txt"])
             #expect(try await listed("scan-202?.png") == ["scan-2025.png", "scan-2026.png"])
             #expect(try await listed("[rn]*") == ["Report.PDF", "notes.txt", "report-2026.pdf"])
+            #expect(try await listed("[DRAFT]") == ["plan [draft].odt"])  // a piece of a name that looks like a pattern
             #expect(try await listed("[[:upper:]]*") == ["Report.PDF"])
             #expect(try await listed("*") == names.sorted())
             #expect(try await listed("REPORT") == ["Report.PDF", "report-2026.pdf"])  // a piece of a name, any case

@@ -1,9 +1,11 @@
 import FTPKit
 
 /// Which names `!list FILTER` (and `/list filter`) keeps. People type either a piece of a name (`report`) or a
-/// shell pattern (`*.pdf`, `scan-202?.png`, `[ab]*`), as they would after `ls`: text with `*`, `?` or `[` is read as
-/// a pattern over the whole name with `FTPNamePattern`'s rules (the ones `NLST *.txt` follows), anything else is
-/// looked for inside names. Both ignore case, as the chat's listing always has: `*.PDF` finds `report.pdf`.
+/// shell pattern (`*.pdf`, `scan-202?.png`, `[ab]*`), as they would after `ls`: text with `*`, `?` or `[` is also
+/// read as a pattern over the whole name with `FTPNamePattern`'s rules (the ones `NLST *.txt` follows). A name is
+/// kept when it contains the text or the pattern matches it, so a piece of a name that looks like a pattern
+/// (`[draft]` in `report [draft].pdf`) still finds it. Both ignore case, as the chat's listing always has: `*.PDF`
+/// finds `report.pdf`.
 struct NameFilter: Sendable {
     private enum Rule: Sendable {
         case contains(String)
@@ -30,6 +32,7 @@ struct NameFilter: Sendable {
             return name.localizedCaseInsensitiveContains(text)
         case .pattern(let exact, let folded):
             return exact.matches(name) || folded?.matches(name.lowercased()) == true
+                || name.localizedCaseInsensitiveContains(exact.text)
         }
     }
 }
