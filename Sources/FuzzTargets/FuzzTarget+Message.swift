@@ -31,12 +31,19 @@ extension FuzzTarget {
         }
     }
 
-    /// A cleaned name is one the cluster takes and cleaning it again changes nothing; Discord's rename of an
-    /// attachment gives a plain ASCII name that renaming again keeps.
+    /// A cleaned name is one the cluster takes and cleaning it again changes nothing; a listing filter of a name,
+    /// or of its start, finds it; Discord's rename of an attachment gives a plain ASCII name that renaming again
+    /// keeps.
     private static func names(_ s: String) {
         if let cleaned = FileNames.clean(s) {
             check(FileNames.isValid(cleaned), "\(s.debugDescription) cleans to the invalid \(cleaned.debugDescription)")
             check(FileNames.clean(cleaned) == cleaned, "\(s.debugDescription) cleans to \(cleaned.debugDescription), which cleans further")
+        }
+        if !s.isEmpty, let filter = NameFilter(s) {
+            // Whatever a name holds (`*`, `[`…), a listing filtered by the name, or by a start of it, shows it.
+            check(filter.matches(s), "\(s.debugDescription) is not found by itself as a filter")
+            let start = String(s.prefix(max(1, s.count / 2)))
+            check(NameFilter(start)?.matches(s) == true, "\(s.debugDescription) is not found by \(start.debugDescription)")
         }
         let shown = AttachmentName.displayed(s)
         let allowed = { (b: UInt8) in b.isASCIIAlnum || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "-") }

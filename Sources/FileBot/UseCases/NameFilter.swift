@@ -6,7 +6,7 @@ import FTPKit
 /// kept when it contains the text or the pattern matches it, so a piece of a name that looks like a pattern
 /// (`[draft]` in `report [draft].pdf`) still finds it. Both ignore case, as the chat's listing always has: `*.PDF`
 /// finds `report.pdf`.
-struct NameFilter: Sendable {
+package struct NameFilter: Sendable {
     private enum Rule: Sendable {
         case contains(String)
         case pattern(exact: FTPNamePattern, folded: FTPNamePattern?)
@@ -15,7 +15,7 @@ struct NameFilter: Sendable {
     private let rule: Rule
 
     /// `nil` for no filter (none given, or empty).
-    init?(_ text: String?) {
+    package init?(_ text: String?) {
         guard let text, !text.isEmpty else { return nil }
         if let exact = FTPNamePattern(text) {
             // The case-folded pattern is tried on the case-folded name; the exact one too, so a class such as
@@ -26,7 +26,7 @@ struct NameFilter: Sendable {
         }
     }
 
-    func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         switch self.rule {
         case .contains(let text):
             return name.localizedCaseInsensitiveContains(text)
