@@ -70,7 +70,7 @@ struct SpaceIndex: Sendable {
     /// A byte search over the UTF-8 of a lower-cased name: the substring scan of a completion visits every name,
     /// and `String.contains` cost about 0.6 µs a name (60 ms for 100,000). Bytes suffice: both sides are
     /// lower-cased the same way, and UTF-8 never matches inside another character.
-    private static func contains(_ haystack: String, _ needle: [UInt8]) -> Bool {
+    static func contains(_ haystack: String, _ needle: [UInt8]) -> Bool {
         var text = haystack
         return text.withUTF8 { bytes in
             guard let first = needle.first, bytes.count >= needle.count else { return needle.isEmpty }

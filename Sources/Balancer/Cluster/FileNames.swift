@@ -25,6 +25,13 @@ public enum FileNames {
     /// The longest name in UTF-8 bytes that file systems take (ext4, XFS, tmpfs: `NAME_MAX`).
     public static let maxBytes = NameBytes.max
 
+    /// Whether `name` contains `piece`, ignoring case as name completion does: both lower-cased, compared as UTF-8.
+    /// (Foundation's `localizedCaseInsensitiveContains` groups characters its own way: a control character and a
+    /// combining mark after it are one to it and two to Swift, so a name was not found by its own start.)
+    public static func contains(_ name: String, _ piece: String) -> Bool {
+        SpaceIndex.contains(name.lowercased(), Array(piece.lowercased().utf8))
+    }
+
     /// The existing names closest to `name` (edit distance, case-insensitive), best first.
     public static func suggestions(for name: String, among names: [String], limit: Int = 3) -> [String] {
         let target = Array(name.lowercased())

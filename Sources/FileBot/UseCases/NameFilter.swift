@@ -1,3 +1,4 @@
+import Balancer
 import FTPKit
 
 /// Which names `!list FILTER` (and `/list filter`) keeps. People type either a piece of a name (`report`) or a
@@ -29,10 +30,10 @@ package struct NameFilter: Sendable {
     package func matches(_ name: String) -> Bool {
         switch self.rule {
         case .contains(let text):
-            return name.localizedCaseInsensitiveContains(text)
+            return FileNames.contains(name, text)
         case .pattern(let exact, let folded):
             return exact.matches(name) || folded?.matches(name.lowercased()) == true
-                || name.localizedCaseInsensitiveContains(exact.text)
+                || FileNames.contains(name, exact.text)
         }
     }
 }
