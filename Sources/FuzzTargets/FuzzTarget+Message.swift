@@ -71,7 +71,7 @@ extension FuzzTarget {
         check(!pending && String(plain) == s, "\(escaped.debugDescription) does not unescape to \(s.debugDescription)")
 
         let mention = DiscordFrontEnd.mention(s)
-        let isUserID = !s.isEmpty && s.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt64(s) != nil
+        let isUserID = UInt64(s).map { String($0) == s } == true  // a 64-bit number's own decimal text
         check(mention == (isUserID ? "<@\(s)>" : escaped), "\(s.debugDescription) mentioned as \(mention.debugDescription)")
         if !s.isEmpty { Self.codeSpan(s) }
     }

@@ -41,5 +41,6 @@ import SeedTestSupport
         #expect(DiscordFrontEnd.mention("+5") == "+5")
         #expect(DiscordFrontEnd.mention("18446744073709551615") == "<@18446744073709551615>")
         #expect(DiscordFrontEnd.mention("18446744073709551616") == "18446744073709551616")  // past 64 bits: no id
+        #expect(DiscordFrontEnd.mention("0003223040000320151585") == "0003223040000320151585")  // not as Discord writes ids
     }
 }

@@ -3,7 +3,7 @@ public import Foundation
 /// A Discord ID: an unsigned 64-bit number. Sent as a JSON string (64-bit integers lose precision in JavaScript);
 /// numbers are accepted on input too, since some peers send them.
 ///
-/// Decoding refuses anything but decimal digits that fit in 64 bits: an id is written back into requests' paths
+/// Decoding refuses anything but a 64-bit number's decimal text: an id is written back into requests' paths
 /// and into message text (`<@id>` mentions), so text such as `1> @everyone` or `../` must never pass for one. The
 /// initializers from text do not check, so tests and configuration can name ids freely; ``value`` is `nil` for
 /// text that is not an id.
@@ -19,17 +19,17 @@ public struct Snowflake: RawRepresentable, Codable, Sendable, Hashable, Comparab
     public init(stringLiteral value: String) { self.rawValue = value }
 
     public var description: String { self.rawValue }
-    /// The number, when the text is one: decimal ASCII digits only (`UInt64("+5")` would also read `+5`).
+    /// The number, when the text is one as Discord writes it: decimal digits, no sign, no leading zero
+    /// (`UInt64("+5")` would also read `+5`, and `007` as 7).
     public var value: UInt64? { Self.number(self.rawValue) }
 
     /// How Discord's Markdown writes a mention of the user with this id.
     public var userMention: String { "<@\(self.rawValue)>" }
 
-    /// `text` as a 64-bit number, when it is one written in ASCII digits alone.
+    /// `text` as a 64-bit number, when it is the number's own decimal text (so it writes back the same).
     static func number(_ text: String) -> UInt64? {
-        let digits = text.utf8
-        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return UInt64(text)
+        guard text.utf8.count <= 20, let number = UInt64(text), String(number) == text else { return nil }
+        return number
     }
 
     /// Creation time encoded in the ID (milliseconds since the Discord epoch, 2015-01-01).

@@ -144,8 +144,8 @@ public struct DiscordFrontEnd: Sendable {
         refusal.sentence(name: { "**\(Self.escape($0))**" }, suggestion: Self.code, user: Self.mention)
     }
 
-    /// A user as a mention when `user` is a Discord user id (ASCII digits that fit in 64 bits: `isNumber` would also
-    /// take `٣` or `½`, which make no mention, only a stray `<@…>`), else the escaped text.
+    /// A user as a mention when `user` is a Discord user id (a 64-bit number as Discord writes it: `isNumber` would
+    /// also take `٣` or `½`, which make no mention, only a stray `<@…>`), else the escaped text.
     package static func mention(_ user: String) -> String {
         let id = Snowflake(user)
         return id.value != nil ? id.userMention : Self.escape(user)
