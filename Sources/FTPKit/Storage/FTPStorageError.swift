@@ -6,6 +6,8 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case alreadyExists
         case notADirectory
         case isADirectory
+        /// The entry is neither a file nor a directory (a FIFO, a socket, a device), which FTP does not transfer.
+        case notAFile
         case directoryNotEmpty
         case permissionDenied
         /// The path would leave the storage's root (for example through a symbolic link).
@@ -41,6 +43,7 @@ public struct FTPStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .alreadyExists: FTPReply(550, "\(self.message): File exists.")
         case .notADirectory: FTPReply(550, "\(self.message): Not a directory.")
         case .isADirectory: FTPReply(550, "\(self.message): Is a directory.")
+        case .notAFile: FTPReply(550, "\(self.message): Not a regular file.")
         case .directoryNotEmpty: FTPReply(550, "\(self.message): Directory not empty.")
         case .permissionDenied, .outsideRoot: FTPReply(550, "\(self.message): Permission denied.")
         case .invalidName: FTPReply(553, "\(self.message): File name not allowed.")

@@ -116,18 +116,7 @@ public struct LocalFileStorage: FTPStorage {
 
     public func openForReading(_ path: FTPPath, offset: UInt64) async throws -> any FTPReadHandle {
         try await self.run {
-            let fd = try self.resolve(path, followFinal: true).open(O_RDONLY)
-            guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else {
-                let e = errno
-                close(fd)
-                throw FTPStorageError.fromErrno(e, path)
-            }
-            guard (st.st_mode & S_IFMT) == S_IFREG else {
-                close(fd)
-                throw FTPStorageError(.isADirectory, path.description)
-            }
+            let (fd, st) = try self.resolve(path, followFinal: true).openRegularFile(O_RDONLY, path: path)
             let size = UInt64(st.st_size)
             guard offset <= size else {
                 close(fd)

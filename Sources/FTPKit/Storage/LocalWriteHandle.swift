@@ -12,7 +12,7 @@ import Darwin
 ///
 /// Two strategies keep the previous content intact until commit:
 /// - a new temporary file beside the target, renamed over it on commit (`STOR`, and `REST`+`STOR` that rewrites
-///   the middle of a file: the kept prefix is copied in the kernel first);
+///   the middle of a file: the kept prefix is copied into it first);
 /// - writing at the end of the existing file and truncating back to its old length on abort (`APPE`, and
 ///   `REST n`+`STOR` where `n` is the current size, the common "resume an upload" case), which avoids copying.
 ///
@@ -71,7 +71,9 @@ final class LocalWriteHandle: FTPWriteHandle {
             case S_IFDIR: throw FTPStorageError(.isADirectory, path.description)
             // Swapped for a link since it was resolved: refuse rather than resolve again.
             case S_IFLNK: throw FTPStorageError(.outsideRoot, path.description)
-            default: break
+            case S_IFREG: break
+            // A FIFO, socket or device someone else made is not ours to write into or replace.
+            default: throw FTPStorageError(.notAFile, path.description)
             }
         }
         let currentSize = exists ? UInt64(st.st_size) : 0
@@ -84,8 +86,7 @@ final class LocalWriteHandle: FTPWriteHandle {
         case .replace, .replaceFrom: inPlace = false
         }
         if inPlace {
-            let fd = target.open(O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
-            guard fd >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+            let fd = try target.openRegularFile(O_WRONLY | O_APPEND | O_CREAT, mode: 0o644, path: path).fd
             let journal: (CInt, String)
             do {
                 journal = try Self.writeJournal(for: fd, originalSize: currentSize, created: !exists, name: name,
@@ -162,8 +163,7 @@ final class LocalWriteHandle: FTPWriteHandle {
     }
 
     private static func copyPrefix(from source: ResolvedPath, to fd: CInt, length: UInt64, path: FTPPath) throws {
-        let input = source.open(O_RDONLY)
-        guard input >= 0 else { throw FTPStorageError.fromErrno(errno, path) }
+        let input = try source.openRegularFile(O_RDONLY, path: path).fd
         defer { Glibc.close(input) }
         var left = length
         var chunk = [UInt8](repeating: 0, count: 1 << 20)

@@ -38,6 +38,39 @@ struct ResolvedPath {
     func open(_ flags: CInt, mode: mode_t = 0) -> CInt {
         Glibc.openat(self.directory.fd, self.name ?? ".", flags | O_NOFOLLOW | O_CLOEXEC, mode)
     }
+
+    /// Opens the entry as a regular file (created by `flags` if they say so) and returns it with its status.
+    ///
+    /// The open does not block: a FIFO without a writer blocks a plain read-only `open(2)` until one comes, and one
+    /// without a reader a write-only one, and each such open would hold one of the few file threads every session
+    /// shares for good (two `RETR fifo` stalled every file operation of the server). With `O_NONBLOCK` the open
+    /// returns at once (or fails with `ENXIO`); anything but a regular file is then refused with
+    /// ``FTPStorageError/Code/notAFile``, and the descriptor goes back to blocking, which is what regular files
+    /// are read and written with.
+    func openRegularFile(_ flags: CInt, mode: mode_t = 0, path: FTPPath) throws(FTPStorageError) -> (fd: CInt, stat: stat) {
+        let fd = self.open(flags | O_NONBLOCK, mode: mode)
+        guard fd >= 0 else {
+            let code = errno
+            throw code == ENXIO ? FTPStorageError(.notAFile, path.description) : FTPStorageError.fromErrno(code, path)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw FTPStorageError.fromErrno(code, path)
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            return (fd, st)
+        case S_IFDIR:
+            Glibc.close(fd)
+            throw FTPStorageError(.isADirectory, path.description)
+        default:
+            Glibc.close(fd)
+            throw FTPStorageError(.notAFile, path.description)
+        }
+    }
 }
 
 /// The storage root held open, and the resolution of paths beneath it that holds while anything with write access

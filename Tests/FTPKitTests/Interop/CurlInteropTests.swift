@@ -160,6 +160,35 @@ import SeedTestSupport
         }
     }
 
+    /// A FIFO in the root (made by something other than FTP) is refused at once, "550 … Not a regular file.", for
+    /// download, append and upload alike, and it stays a FIFO. A plain `open(2)` of a FIFO waits for a peer on its
+    /// other end and held one of the server's two file threads for good: a third download of it stalled every
+    /// file operation of every session. After more refusals than there are file threads, files still go in and out.
+    @Test func aFIFOInTheRootIsRefusedAndStallsNothing() async throws {
+        try await withServer { server in
+            let pipe = server.root.appendingPathComponent("pipe").path
+            #expect(mkfifo(pipe, 0o600) == 0)
+            let local = try TemporaryDirectory()
+            defer { local.cleanup() }
+            let src = local.url.appendingPathComponent("src.txt")
+            try Data("still serving\n".utf8).write(to: src)
+            for attempt in 0..<4 {
+                let r = try await curl(["-v", "--max-time", "30", "\(server.url)/pipe", "-o", local.path + "/got"])
+                #expect(r.status == 78 && r.stderr.contains("550 /pipe: Not a regular file."), "download \(attempt): \(r)")
+            }
+            for flag in ["--append", nil] as [String?] {
+                let r = try await curl(["-v", "--max-time", "30", "-T", src.path] + (flag.map { [$0] } ?? []) + ["\(server.url)/pipe"])
+                #expect(r.status == 25 && r.stderr.contains("550 /pipe: Not a regular file."), "\(flag ?? "upload"): \(r)")
+            }
+            var info = stat()
+            #expect(lstat(pipe, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO is left as it was")
+            var r = try await curl(["-T", src.path, "\(server.url)/after.txt"])
+            #expect(r.status == 0, "\(r)")
+            r = try await curl(["\(server.url)/after.txt"])
+            #expect(r.status == 0 && r.stdout == "still serving\n", "\(r)")
+        }
+    }
+
     /// A directory bigger than one of the storage's batches is listed whole and in name order, and an entry
     /// removed while the listing is under way neither breaks it nor is listed with stale details.
     @Test func aDirectoryOfManyBatchesIsListedWholeAndInOrder() async throws {

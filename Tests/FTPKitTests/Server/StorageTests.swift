@@ -196,6 +196,54 @@ import Testing
         #expect(await code { _ = try await s.info(at: FTPPath("/read")) } == .outsideRoot)
     }
 
+    /// Entries that are not files (a FIFO, a Unix socket) are refused at once for every way of opening them, and
+    /// refusing one never holds a file thread: this storage has one thread, and a plain `open(2)` of a FIFO with
+    /// nobody on its other end would hold it for good, so the upload after it would never run (the time limit
+    /// ends the test instead of a hang). An append into the FIFO while a reader holds it open would succeed with a
+    /// plain `open(2)` too, and is refused as well.
+    @Test(.timeLimit(.minutes(1))) func entriesThatAreNotFilesAreRefusedWithoutWaiting() async throws {
+        let dir = try TemporaryDirectory()
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let s = try LocalFileStorage(root: dir.path, threadPool: pool)
+        let fifo = dir.url.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let socketPath = dir.url.appendingPathComponent("socket").path
+        #expect(Self.makeSocketFile(at: socketPath))
+        for name in ["/pipe", "/socket"] {
+            #expect(await code { _ = try await s.openForReading(FTPPath(name), offset: 0) } == .notAFile, "\(name)")
+            for mode in [FTPWriteMode.append, .replace, .replaceFrom(offset: 0)] {
+                #expect(await code { _ = try await s.openForWriting(FTPPath(name), mode: mode) } == .notAFile, "\(name) \(mode)")
+            }
+        }
+        // With a reader on the FIFO, a write-only open would not even block: it is refused all the same.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        #expect(await code { _ = try await s.openForWriting(FTPPath("/pipe"), mode: .append) } == .notAFile)
+        close(reader)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+        try await store(s, "/after.txt", "served")
+        #expect(try await load(s, "/after.txt") == "served")
+        try await pool.shutdownGracefully()
+        dir.cleanup()
+    }
+
+    /// Leaves a Unix socket's entry at `path` (bound, then closed: the entry stays).
+    static func makeSocketFile(at path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+
     /// Names of the storage's own in-flight uploads cannot be written by anyone: also not with a combining mark on
     /// the prefix's last dash, which a `Character` comparison took for another name while the listing (which reads
     /// bytes) hid the file.
