@@ -337,6 +337,42 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// A name is one name in either Unicode form across processes as within one: `café` with a precomposed `é`
+    /// (as most systems write it) and with `e` + U+0301 (as macOS does) is one file, so two processes uploading the
+    /// two forms at once keep both under two names, and one refuses the other's form while that upload runs.
+    @Test func aNameInEitherUnicodeFormIsOneNameAcrossProcesses() async throws {
+        try await self.withTwoProcesses(nodes: 2) { p in
+            let (a, b) = (p.a, p.b)
+            let composed = "caf\u{e9}.txt", decomposed = "cafe\u{301}.txt"
+            #expect(PostgresCatalogStore.holdKey(FileKey(.default, composed))
+                == PostgresCatalogStore.holdKey(FileKey(.default, decomposed)))
+
+            async let first = a.upload(composed, from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+            async let second = b.upload(decomposed, from: Source(count: 640_000, delay: .milliseconds(20)), collision: .keepBoth)
+            let stored = try await [first.name, second.name]
+            // Swift compares the names canonically, so two records of the one name would be one element here.
+            #expect(Set(stored) == [composed, "caf\u{e9} (2).txt"], "\(stored.map { Array($0.unicodeScalars) })")
+            let listed = try await b.list().files.map(\.name)
+            #expect(listed.count == 2 && Set(listed) == Set(stored))
+
+            let running = Task {
+                try await a.upload("r\u{e9}sum\u{e9}.txt", from: Source(count: 640_000, delay: .milliseconds(30)), collision: .reject)
+            }
+            let server = try #require(p.fixture.server)
+            let lock = UInt64(bitPattern: PostgresCatalogStore.holdKey(FileKey(.default, "r\u{e9}sum\u{e9}.txt")))
+            try await eventually("the first upload to hold its name") {
+                try await server.psql(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid::bigint = \(lock >> 32) AND objid::bigint = \(lock & 0xFFFF_FFFF)",
+                    database: p.database) != "0"
+            }
+            let busy = await #expect(throws: ClusterError.self) {
+                _ = try await b.upload("re\u{301}sume\u{301}.txt", from: Source(count: 10, delay: nil), collision: .reject)
+            }
+            #expect(busy?.code == .nameBusy)
+            _ = try await running.value
+        }
+    }
+
     /// A server that stops answering (stalled, or the network to it gone quiet) costs a caller the answer limit, not
     /// its life: every call comes back with `catalogUnavailable` and says why, claims fail open, closing returns;
     /// a write given up on is rolled back, not committed behind the caller's back; and once the server answers

@@ -492,10 +492,13 @@ public final class PostgresCatalogStore: CatalogStore {
     }
 
     /// A name's advisory lock: 64 bits of SHA-256 over the space and the name (the top byte fixed apart from the
-    /// store's own locks).
+    /// store's own locks). The name is taken in its composed form (NFC): the catalog finds names canonically, so
+    /// `café` with a precomposed `é` and with `e` + U+0301 are one file and must be one lock, or two processes
+    /// uploading the two forms at once would both record it.
     package static func holdKey(_ key: FileKey) -> Int64 {
         let digest = Digest(.sha256)
-        Array("seed-name-hold\u{0}\(key.space.name)\u{0}\(key.name)".utf8).withUnsafeBytes { digest.update($0) }
+        let name = key.name.precomposedStringWithCanonicalMapping
+        Array("seed-name-hold\u{0}\(key.space.name)\u{0}\(name)".utf8).withUnsafeBytes { digest.update($0) }
         let hex = digest.finalizeHex()
         let value = UInt64(hex.prefix(16), radix: 16) ?? 0
         return Int64(bitPattern: (value & 0x00FF_FFFF_FFFF_FFFF) | 0x4800_0000_0000_0000)
