@@ -29,7 +29,12 @@ public enum FileNames {
     /// (Foundation's `localizedCaseInsensitiveContains` groups characters its own way: a control character and a
     /// combining mark after it are one to it and two to Swift, so a name was not found by its own start.)
     public static func contains(_ name: String, _ piece: String) -> Bool {
-        SpaceIndex.contains(name.lowercased(), Array(piece.lowercased().utf8))
+        Self.contains(lowercased: name.lowercased(), Array(piece.lowercased().utf8))
+    }
+
+    /// `contains` for a caller that filters many names by one piece: both already lower-cased, the piece as UTF-8.
+    package static func contains(lowercased name: String, _ piece: [UInt8]) -> Bool {
+        SpaceIndex.contains(name, piece)
     }
 
     /// The existing names closest to `name` (edit distance, case-insensitive), best first.

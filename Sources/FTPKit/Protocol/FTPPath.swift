@@ -89,8 +89,12 @@ public struct FTPPath: Sendable, Hashable, Comparable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.components.count)
         for component in self.components {
-            hasher.combine(component.utf8.count)
-            for byte in component.utf8 { hasher.combine(byte) }
+            // The bytes at once: `==` compares bytes, and a byte-by-byte combine costs a call per byte.
+            var text = component
+            text.withUTF8 { bytes in
+                hasher.combine(bytes.count)
+                hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            }
         }
     }
 

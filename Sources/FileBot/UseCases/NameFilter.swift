@@ -8,32 +8,27 @@ import FTPKit
 /// (`[draft]` in `report [draft].pdf`) still finds it. Both ignore case, as the chat's listing always has: `*.PDF`
 /// finds `report.pdf`.
 package struct NameFilter: Sendable {
-    private enum Rule: Sendable {
-        case contains(String)
-        case pattern(exact: FTPNamePattern, folded: FTPNamePattern?)
-    }
-
-    private let rule: Rule
+    /// The text lower-cased, as UTF-8: every rule also keeps a name that contains it.
+    private let piece: [UInt8]
+    /// The text read as a pattern, exactly and case-folded; `nil` when it has no `*`, `?` or `[`.
+    private let patterns: (exact: FTPNamePattern, folded: FTPNamePattern?)?
 
     /// `nil` for no filter (none given, or empty).
     package init?(_ text: String?) {
         guard let text, !text.isEmpty else { return nil }
-        if let exact = FTPNamePattern(text) {
-            // The case-folded pattern is tried on the case-folded name; the exact one too, so a class such as
-            // `[[:upper:]]` still means what it says.
-            self.rule = .pattern(exact: exact, folded: FTPNamePattern(text.lowercased()))
-        } else {
-            self.rule = .contains(text)
-        }
+        let lower = text.lowercased()
+        self.piece = Array(lower.utf8)
+        // The case-folded pattern is tried on the case-folded name; the exact one too, so a class such as
+        // `[[:upper:]]` still means what it says.
+        self.patterns = FTPNamePattern(text).map { ($0, FTPNamePattern(lower)) }
     }
 
+    /// Whether `name` is kept. A listing calls this once per name of a space (up to 100,000), so the name is
+    /// lower-cased once here and the filter's own forms were prepared in `init`.
     package func matches(_ name: String) -> Bool {
-        switch self.rule {
-        case .contains(let text):
-            return FileNames.contains(name, text)
-        case .pattern(let exact, let folded):
-            return exact.matches(name) || folded?.matches(name.lowercased()) == true
-                || FileNames.contains(name, exact.text)
-        }
+        if let patterns, patterns.exact.matches(name) { return true }
+        let lower = name.lowercased()
+        if let folded = patterns?.folded, folded.matches(lower) { return true }
+        return FileNames.contains(lowercased: lower, self.piece)
     }
 }
