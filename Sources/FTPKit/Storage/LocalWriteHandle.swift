@@ -265,7 +265,8 @@ final class LocalWriteHandle: FTPWriteHandle {
             unlinkat(self.directory.fd, self.name, 0)
         case .inPlace(let originalSize, false, _):
             guard reopening else { return }
-            let fd = Glibc.openat(self.directory.fd, self.name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            // Not blocking: the name may have been swapped for a FIFO meanwhile (ftruncate then fails harmlessly).
+            let fd = Glibc.openat(self.directory.fd, self.name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { return }
             _ = ftruncate(fd, off_t(originalSize))
             Glibc.close(fd)
