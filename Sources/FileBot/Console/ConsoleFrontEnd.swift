@@ -147,7 +147,7 @@ public struct ConsoleFrontEnd: Sendable {
             return "Cannot write \(destination): it is a directory."
         }
         let sink: FileSink
-        do { sink = try FileSink(destination: destination) } catch { return "Cannot write \(destination): \(error)." }
+        do { sink = try await FileSink.open(destination: destination) } catch { return "Cannot write \(destination): \(error)." }
         switch await self.bot.download(row.name, for: self.caller, to: { try await sink.write($0) }) {
         case .failure(let refusal):
             sink.discard()

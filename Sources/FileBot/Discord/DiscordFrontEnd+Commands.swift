@@ -72,7 +72,7 @@ extension DiscordFrontEnd {
         try FileManager.default.createDirectory(atPath: self.settings.scratchDirectory, withIntermediateDirectories: true)
         let scratch = self.settings.scratchDirectory + "/" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        guard let sink = try? FileSink(destination: scratch) else {
+        guard let sink = try? await FileSink.open(destination: scratch) else {
             return try await reply.send(Self.text(Self.render(Refusal(.failed(problem: "I cannot write a scratch file.")))))
         }
         let counter = ByteCounter()

@@ -14,6 +14,9 @@ import Synchronization
 /// that names one through `/dev` or `/proc` is written into as it is: it cannot be replaced, and renaming a file
 /// over it would put a file where a device was (that happened to `/dev/full`). What reached it before a failure
 /// stays there. A symbolic link to a regular file is followed: the file it names is replaced and the link stays.
+/// Such a destination is opened and written on a thread of the sink's own: a named pipe's open waits for a reader
+/// and its writes for the reader to read, and on a shared thread (Swift's cooperative ones, or NIO's file threads,
+/// which the embedded nodes' file calls use too) that wait held back the rest of the bot.
 public final class FileSink: Sendable {
     /// The path the file ends up at.
     public let destination: String
@@ -22,6 +25,9 @@ public final class FileSink: Sendable {
     private let target: String
     private let handle: FileHandle
     private let failure = Mutex<Failure?>(nil)
+    /// Where writes run: NIO's shared file threads for a file, a thread of the sink's own for a device or pipe.
+    private let pool: NIOThreadPool
+    private let ownsPool: Bool
 
     /// Why a write failed ("No space left on device"), once one has: the download fails with it, and this says why.
     public var writeFailure: Failure? { self.failure.withLock { $0 } }
@@ -31,13 +37,30 @@ public final class FileSink: Sendable {
         public let description: String
     }
 
-    /// Creates the partial file beside `destination` (or opens `destination` itself when it is no regular file).
-    public init(destination: String) throws(Failure) {
-        self.destination = destination
+    /// Creates the partial file beside `destination` (or opens `destination` itself when it is no regular file,
+    /// which for a named pipe waits until it has a reader).
+    public static func open(destination: String) async throws(Failure) -> FileSink {
         var info = stat()
         let exists = stat(destination, &info) == 0
-        if (exists && (info.st_mode & S_IFMT) != S_IFREG) || destination.hasPrefix("/dev/") || destination.hasPrefix("/proc/") {
-            let fd = open(destination, O_WRONLY | O_CLOEXEC | (exists ? 0 : O_CREAT), 0o644)
+        let special = (exists && (info.st_mode & S_IFMT) != S_IFREG) || destination.hasPrefix("/dev/")
+            || destination.hasPrefix("/proc/")
+        let pool = special ? NIOThreadPool(numberOfThreads: 1) : .singleton
+        if special { pool.start() }
+        do {
+            return try await pool.runIfActive {
+                try FileSink(destination: destination, exists: exists, special: special, pool: pool)
+            }
+        } catch {
+            if special { pool.shutdownGracefully { _ in } }
+            throw error as? Failure ?? Failure(description: "\(error)")
+        }
+    }
+
+    private init(destination: String, exists: Bool, special: Bool, pool: NIOThreadPool) throws(Failure) {
+        self.destination = destination
+        (self.pool, self.ownsPool) = (pool, special)
+        if special {
+            let fd = Glibc.open(destination, O_WRONLY | O_CLOEXEC | (exists ? 0 : O_CREAT), 0o644)
             guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
             (self.temporary, self.target) = (nil, destination)
             self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -49,7 +72,7 @@ public final class FileSink: Sendable {
         for _ in 0..<8 where created == nil {
             let suffix = ".part-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
             let path = NameBytes.path(beside: target, suffix: suffix)
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
                 created = (path, fd)
             } else if errno != EEXIST {
@@ -64,7 +87,7 @@ public final class FileSink: Sendable {
     /// Appends a chunk to the temporary file; throws (and remembers why) when it cannot be written.
     public func write(_ chunk: ByteBuffer) async throws {
         let fd = self.handle.fileDescriptor
-        let code = try await NIOThreadPool.singleton.runIfActive {
+        let code = try await self.pool.runIfActive {
             chunk.withUnsafeReadableBytes { bytes -> Int32 in
                 var done = 0
                 while done < bytes.count {
@@ -83,6 +106,11 @@ public final class FileSink: Sendable {
             self.failure.withLock { $0 = $0 ?? failure }
             throw failure
         }
+    }
+
+    deinit {
+        // A write still waiting on a pipe keeps the thread until its reader reads or goes; nothing waits for it.
+        if self.ownsPool { self.pool.shutdownGracefully { _ in } }
     }
 
     /// Closes the file and renames it to its destination, replacing a file of that name in one step. A directory
