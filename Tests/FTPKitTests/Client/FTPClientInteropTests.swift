@@ -171,6 +171,17 @@ struct Chunks: AsyncSequence, Sendable {
             #expect(try await client.uploadFile(from: src, to: t.path("g.bin"), resume: true) == 1_500_000)
             #expect(try Data(contentsOf: t.disk.appendingPathComponent("g.bin")) == data)
 
+            // A pipe has no size to send: refused at once (its open would wait for a writer), nothing stored
+            // (before, it went up as an empty file, reported as a success).
+            let pipe = local.path + "/pipe"
+            #expect(mkfifo(pipe, 0o600) == 0)
+            // Held open at both ends, so that a client opening it blocking would not hang this test.
+            let held = open(pipe, O_RDWR)
+            defer { close(held) }
+            let refused = await #expect(throws: FTPClientError.self) { _ = try await client.uploadFile(from: pipe, to: t.path("p.bin")) }
+            #expect(refused?.code == .local && refused?.message.contains("not a regular file") == true, "\(String(describing: refused))")
+            #expect(!FileManager.default.fileExists(atPath: t.disk.appendingPathComponent("p.bin").path))
+
             if kind == .ftpd {
                 #expect(try await client.hash(of: t.path("f.bin")) == sha256Hex(data))
                 #expect(try await client.hash(of: t.path("f.bin"), algorithm: .md5).count == 32)
