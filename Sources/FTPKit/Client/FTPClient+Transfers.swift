@@ -104,6 +104,12 @@ extension FTPClient {
         _ path: String, to localPath: String, resume: Bool = false,
         progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
     ) async throws(FTPClientError) -> UInt64 {
+        // A pipe or device there would be replaced by the file renamed over it (as root, even `/dev/null`), or with
+        // `resume` opened for a writer that waits for its reader: refused; `download(_:)` streams to anything.
+        var info = stat()
+        if stat(localPath, &info) == 0, ![S_IFREG, S_IFDIR].contains(info.st_mode & S_IFMT) {
+            throw FTPClientError(.local, "cannot download into \(localPath): not a regular file (stream it with download(_:))")
+        }
         var offset: UInt64 = 0
         if resume, let attributes = try? FileManager.default.attributesOfItem(atPath: localPath),
             let size = attributes[.size] as? NSNumber

@@ -181,6 +181,15 @@ struct Chunks: AsyncSequence, Sendable {
             let refused = await #expect(throws: FTPClientError.self) { _ = try await client.uploadFile(from: pipe, to: t.path("p.bin")) }
             #expect(refused?.code == .local && refused?.message.contains("not a regular file") == true, "\(String(describing: refused))")
             #expect(!FileManager.default.fileExists(atPath: t.disk.appendingPathComponent("p.bin").path))
+            // Nor is one downloaded into: the file renamed over it would replace it.
+            for resume in [false, true] {
+                let into = await #expect(throws: FTPClientError.self) {
+                    _ = try await client.downloadFile(t.path("f.bin"), to: pipe, resume: resume)
+                }
+                #expect(into?.code == .local && into?.message.contains("not a regular file") == true, "\(String(describing: into))")
+            }
+            var info = stat()
+            #expect(lstat(pipe, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the pipe is still a pipe")
 
             if kind == .ftpd {
                 #expect(try await client.hash(of: t.path("f.bin")) == sha256Hex(data))
