@@ -26,7 +26,7 @@ struct QuotaStorage: FTPStorage {
                         bytes = bytes.addingClamped(entry.size)  // sparse files can overflow 64 bits together
                         files += 1
                     case .directory: directories.append(directory.appending(entry.name))
-                    case .symbolicLink: break
+                    case .symbolicLink, .special: break
                     }
                 }
             }

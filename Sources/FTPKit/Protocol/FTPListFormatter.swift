@@ -22,7 +22,13 @@ package enum FTPListFormatter {
     /// data connection's buffer with no String per line (building them was a third of a 200,000-entry LIST's CPU,
     /// `Docs/benchmarks.md`).
     package static func writeLongLine(_ info: FTPFileInfo, now: Date, into buffer: inout ByteBuffer) {
-        let type: UInt8 = info.kind == .directory ? UInt8(ascii: "d") : info.kind == .symbolicLink ? UInt8(ascii: "l") : UInt8(ascii: "-")
+        let type: UInt8
+        switch info.kind {
+        case .file: type = UInt8(ascii: "-")
+        case .directory: type = UInt8(ascii: "d")
+        case .symbolicLink: type = UInt8(ascii: "l")
+        case .special(let letter): type = letter.asciiValue ?? UInt8(ascii: "?")
+        }
         buffer.writeInteger(type)
         let letters: (UInt8, UInt8, UInt8) = (UInt8(ascii: "r"), UInt8(ascii: "w"), UInt8(ascii: "x"))
         for shift in stride(from: 6, through: 0, by: -3) {
@@ -56,10 +62,17 @@ package enum FTPListFormatter {
         for fact in enabled {
             switch fact {
             case .type:
-                buffer.writeStaticString(
-                    info.kind == .directory ? "type=dir;" : info.kind == .symbolicLink ? "type=OS.unix=symlink;" : "type=file;")
+                switch info.kind {
+                case .file: buffer.writeStaticString("type=file;")
+                case .directory: buffer.writeStaticString("type=dir;")
+                case .symbolicLink: buffer.writeStaticString("type=OS.unix=symlink;")
+                // RFC 3659 §7.5.1's form for a type of one system: a client that does not know it leaves the entry be.
+                case .special(let letter):
+                    buffer.writeStaticString("type=OS.unix=")
+                    buffer.writeStaticString(letter == "p" ? "fifo;" : letter == "s" ? "socket;" : letter == "b" ? "blockdevice;" : "chardevice;")
+                }
             case .size:
-                guard info.kind != .directory else { continue }
+                guard info.kind == .file || info.kind == .symbolicLink else { continue }
                 buffer.writeStaticString("size=")
                 buffer.writeDecimal(info.size, width: 1, padding: UInt8(ascii: " "))
                 buffer.writeInteger(UInt8(ascii: ";"))

@@ -4,11 +4,16 @@ public import Foundation
 public struct FTPFileInfo: Sendable, Hashable {
     /// What an entry is. A symbolic link is reported as such when the storage does not follow it (``LocalFileStorage``:
     /// a link that leads out of the root).
-    public enum Kind: Sendable, Hashable { case file, directory, symbolicLink }
+    public enum Kind: Sendable, Hashable {
+        case file, directory, symbolicLink
+        /// A FIFO, socket or device (put in a ``LocalFileStorage``'s root by something other than FTP): listed as `ls`
+        /// shows it, `letter` being its type letter (`p`, `s`, `c` or `b`), and never transferred.
+        case special(letter: Character)
+    }
 
     /// The entry's name in its directory.
     public var name: String
-    /// File, directory or link.
+    /// File, directory, link, or something else.
     public var kind: Kind
     /// The size in bytes (for a directory, what the storage reports).
     public var size: UInt64

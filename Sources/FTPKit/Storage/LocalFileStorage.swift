@@ -76,7 +76,18 @@ public struct LocalFileStorage: FTPStorage {
 
     static func info(name: String, st: stat, kind: FTPFileInfo.Kind? = nil) -> FTPFileInfo {
         let type = st.st_mode & S_IFMT
-        let k: FTPFileInfo.Kind = kind ?? (type == S_IFDIR ? .directory : type == S_IFLNK ? .symbolicLink : .file)
+        let k: FTPFileInfo.Kind
+        switch (kind, type) {
+        case (let given?, _): k = given
+        case (nil, S_IFREG): k = .file
+        case (nil, S_IFDIR): k = .directory
+        case (nil, S_IFLNK): k = .symbolicLink
+        case (nil, S_IFIFO): k = .special(letter: "p")
+        case (nil, S_IFSOCK): k = .special(letter: "s")
+        case (nil, S_IFCHR): k = .special(letter: "c")
+        case (nil, S_IFBLK): k = .special(letter: "b")
+        default: k = .special(letter: "?")
+        }
         let seconds = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
         return FTPFileInfo(
             name: name, kind: k, size: UInt64(max(0, st.st_size)),

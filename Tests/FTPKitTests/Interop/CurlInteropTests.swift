@@ -161,7 +161,7 @@ import SeedTestSupport
     }
 
     /// A FIFO in the root (made by something other than FTP) is refused at once, "550 … Not a regular file.", for
-    /// download, append and upload alike, and it stays a FIFO. A plain `open(2)` of a FIFO waits for a peer on its
+    /// download, append and upload alike, stays a FIFO, and is listed as one. A plain `open(2)` of a FIFO waits for a peer on its
     /// other end and held one of the server's two file threads for good: a third download of it stalled every
     /// file operation of every session. After more refusals than there are file threads, files still go in and out.
     @Test func aFIFOInTheRootIsRefusedAndStallsNothing() async throws {
@@ -173,7 +173,8 @@ import SeedTestSupport
             let src = local.url.appendingPathComponent("src.txt")
             try Data("still serving\n".utf8).write(to: src)
             for attempt in 0..<4 {
-                let r = try await curl(["-v", "--max-time", "30", "\(server.url)/pipe", "-o", local.path + "/got"])
+                // Without SIZE first (which refuses a FIFO too), so that RETR is what answers.
+                let r = try await curl(["-v", "--max-time", "30", "--ignore-content-length", "\(server.url)/pipe", "-o", local.path + "/got"])
                 #expect(r.status == 78 && r.stderr.contains("550 /pipe: Not a regular file."), "download \(attempt): \(r)")
             }
             for flag in ["--append", nil] as [String?] {
@@ -182,6 +183,21 @@ import SeedTestSupport
             }
             var info = stat()
             #expect(lstat(pipe, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO, "the FIFO is left as it was")
+            // Listed as what it is, so a mirroring client leaves it be: `p` in LIST (as vsftpd and pyftpdlib show
+            // it), RFC 3659's OS-specific type in MLSD, and no size to fetch.
+            let list = try await curl(["\(server.url)/"])
+            #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("prw------- ") && $0.hasSuffix(" pipe") }, "\(list)")
+            let python = try requireTool("python3", package: "python3")
+            let facts = try await runProcess(python, ["-c", """
+                import ftplib, sys
+                f = ftplib.FTP(); f.connect("127.0.0.1", int(sys.argv[1])); f.login(sys.argv[2], sys.argv[3])
+                print(dict(f.mlsd())["pipe"]["type"])
+                try:
+                    f.sendcmd("SIZE pipe")
+                except ftplib.error_perm as e:
+                    print(str(e)[:3])
+                """, String(server.port), TestFTPServer.user, TestFTPServer.password])
+            #expect(facts.status == 0 && facts.stdout == "OS.unix=fifo\n550\n", "\(facts)")
             var r = try await curl(["-T", src.path, "\(server.url)/after.txt"])
             #expect(r.status == 0, "\(r)")
             r = try await curl(["\(server.url)/after.txt"])
