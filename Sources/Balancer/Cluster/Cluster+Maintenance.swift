@@ -173,7 +173,13 @@ extension Cluster {
                 ])
                 continue
             }
-            for e in entries where !e.isFile { if let space = Space(e.name) { spaces.insert(space) } }
+            // A space is a directory (or a link to one); a file, FIFO or device named like one is not.
+            for e in entries {
+                switch e.kind {
+                case .directory, .symbolicLink: if let space = Space(e.name) { spaces.insert(space) }
+                case .file, .other, .unparsed: continue
+                }
+            }
         }
         for space in spaces.sorted() {
             for file in try await self.list(in: space).files where self.file(file.key) == nil {

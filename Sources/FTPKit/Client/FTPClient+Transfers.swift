@@ -177,18 +177,18 @@ extension FTPClient {
         from localPath: String, to path: String, resume: Bool = false,
         progress: (@Sendable (FTPTransferProgress) -> Void)? = nil
     ) async throws(FTPClientError) -> UInt64 {
-        // Not blocking: a FIFO's open would wait for a writer. Only a regular file has the size that is sent; a
-        // pipe or device (whose size reads 0) would go up as an empty file, reported as a success.
-        let fd = open(localPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw FTPClientError(.local, "cannot read \(localPath): \(String(cString: strerror(errno)))") }
-        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-        defer { try? handle.close() }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FTPClientError(.local, "cannot stat \(localPath)") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
+        // Only a regular file has the size that is sent; a pipe or device (whose size reads 0) would go up as an
+        // empty file, reported as a success. The open does not wait for a FIFO's writer either.
+        let fd: CInt
+        let st: stat
+        switch RegularFileOpening.open(at: AT_FDCWD, localPath, flags: O_RDONLY) {
+        case .opened(let opened, let status): (fd, st) = (opened, status)
+        case .failed(let code): throw FTPClientError(.local, "cannot read \(localPath): \(String(cString: strerror(code)))")
+        case .directory, .special:
             throw FTPClientError(.local, "cannot upload \(localPath): not a regular file (stream it with upload(_:from:))")
         }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+        defer { try? handle.close() }
         let size = UInt64(st.st_size)
         return try await self.exclusive {
             var offset: UInt64 = 0

@@ -72,7 +72,7 @@ package enum FTPListFormatter {
                     buffer.writeStaticString(letter == "p" ? "fifo;" : letter == "s" ? "socket;" : letter == "b" ? "blockdevice;" : "chardevice;")
                 }
             case .size:
-                guard info.kind == .file || info.kind == .symbolicLink else { continue }
+                guard info.kind.hasByteSize else { continue }
                 buffer.writeStaticString("size=")
                 buffer.writeDecimal(info.size, width: 1, padding: UInt8(ascii: " "))
                 buffer.writeInteger(UInt8(ascii: ";"))

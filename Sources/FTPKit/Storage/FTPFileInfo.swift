@@ -9,6 +9,10 @@ public struct FTPFileInfo: Sendable, Hashable {
         /// A FIFO, socket or device (put in a ``LocalFileStorage``'s root by something other than FTP): listed as `ls`
         /// shows it, `letter` being its type letter (`p`, `s`, `c` or `b`), and never transferred.
         case special(letter: Character)
+
+        /// Whether the size is a number of bytes a download would send: a FIFO's or device's is not (downloads
+        /// refuse them), and a directory's is the storage's own figure. `SIZE` and MLSD's `size` fact show only these.
+        package var hasByteSize: Bool { self == .file || self == .symbolicLink }
     }
 
     /// The entry's name in its directory.

@@ -41,34 +41,15 @@ struct ResolvedPath {
 
     /// Opens the entry as a regular file (created by `flags` if they say so) and returns it with its status.
     ///
-    /// The open does not block: a FIFO without a writer blocks a plain read-only `open(2)` until one comes, and one
-    /// without a reader a write-only one, and each such open would hold one of the few file threads every session
-    /// shares for good (two `RETR fifo` stalled every file operation of the server). With `O_NONBLOCK` the open
-    /// returns at once (or fails with `ENXIO`); anything but a regular file is then refused with
-    /// ``FTPStorageError/Code/notAFile``, and the descriptor goes back to blocking, which is what regular files
-    /// are read and written with.
+    /// The open never waits (see ``RegularFileOpening``): a FIFO's open would hold one of the few file threads every
+    /// session shares for good (two `RETR fifo` stalled every file operation of the server). Anything but a regular
+    /// file is refused with ``FTPStorageError/Code/notAFile``.
     func openRegularFile(_ flags: CInt, mode: mode_t = 0, path: FTPPath) throws(FTPStorageError) -> (fd: CInt, stat: stat) {
-        let fd = self.open(flags | O_NONBLOCK, mode: mode)
-        guard fd >= 0 else {
-            let code = errno
-            throw code == ENXIO ? FTPStorageError(.notAFile, path.description) : FTPStorageError.fromErrno(code, path)
-        }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw FTPStorageError.fromErrno(code, path)
-        }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG:
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
-            return (fd, st)
-        case S_IFDIR:
-            Glibc.close(fd)
-            throw FTPStorageError(.isADirectory, path.description)
-        default:
-            Glibc.close(fd)
-            throw FTPStorageError(.notAFile, path.description)
+        switch RegularFileOpening.open(at: self.directory.fd, self.name ?? ".", flags: flags | O_NOFOLLOW, mode: mode) {
+        case .opened(let fd, let st): return (fd, st)
+        case .failed(let code): throw FTPStorageError.fromErrno(code, path)
+        case .directory: throw FTPStorageError(.isADirectory, path.description)
+        case .special: throw FTPStorageError(.notAFile, path.description)
         }
     }
 }

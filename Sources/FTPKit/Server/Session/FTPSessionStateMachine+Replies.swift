@@ -51,8 +51,7 @@ extension FTPSessionStateMachine {
         case .rename(_, _, _, let display):
             return .reply(FTPReply(250, "Renamed to \(display)."))
         case .size(_, let display):
-            // A FIFO's or device's size is no number of bytes RETR would send (it refuses them).
-            guard case .info(let info) = result, info.kind == .file || info.kind == .symbolicLink else {
+            guard case .info(let info) = result, info.kind.hasByteSize else {
                 return .reply(FTPReply(550, "\(display): not a regular file."))
             }
             return .reply(FTPReply(213, String(info.size)))
