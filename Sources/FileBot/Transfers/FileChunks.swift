@@ -1,5 +1,4 @@
 public import NIOCore
-import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -37,24 +36,19 @@ public struct FileChunks: AsyncSequence, Sendable {
         private enum State { case unopened, open(CInt), ended }
 
         private let path: String
-        private let thread = NIOThreadPool(numberOfThreads: 1)
+        private let thread = WaitingThread()
         /// Only the reading thread changes it, one read at a time; the lock makes that visible to `deinit`.
         private let state = Mutex(State.unopened)
 
-        init(path: String) {
-            self.path = path
-            self.thread.start()
-        }
+        init(path: String) { self.path = path }
 
         deinit {
             if case .open(let fd) = self.state.withLock({ $0 }) { close(fd) }
-            // A read still waiting on a FIFO keeps its thread until the writer writes or goes; nothing waits for it.
-            self.thread.shutdownGracefully { _ in }
         }
 
         func next() async throws -> ByteBuffer? {
             // The job holds `self`, so the descriptor cannot be closed under a read in flight.
-            try await self.thread.runIfActive { try self.readChunk() }
+            try await self.thread.run { try self.readChunk() }
         }
 
         private func readChunk() throws -> ByteBuffer? {

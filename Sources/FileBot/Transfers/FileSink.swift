@@ -25,9 +25,8 @@ public final class FileSink: Sendable {
     private let target: String
     private let handle: FileHandle
     private let failure = Mutex<Failure?>(nil)
-    /// Where writes run: NIO's shared file threads for a file, a thread of the sink's own for a device or pipe.
-    private let pool: NIOThreadPool
-    private let ownsPool: Bool
+    /// Where writes run: a thread of the sink's own for a device or pipe, else NIO's shared file threads.
+    private let thread: WaitingThread?
 
     /// Why a write failed ("No space left on device"), once one has: the download fails with it, and this says why.
     public var writeFailure: Failure? { self.failure.withLock { $0 } }
@@ -44,22 +43,25 @@ public final class FileSink: Sendable {
         let exists = stat(destination, &info) == 0
         let special = (exists && (info.st_mode & S_IFMT) != S_IFREG) || destination.hasPrefix("/dev/")
             || destination.hasPrefix("/proc/")
-        let pool = special ? NIOThreadPool(numberOfThreads: 1) : .singleton
-        if special { pool.start() }
+        let thread = special ? WaitingThread() : nil
         do {
-            return try await pool.runIfActive {
-                try FileSink(destination: destination, exists: exists, special: special, pool: pool)
+            return try await Self.run(on: thread) {
+                try FileSink(destination: destination, exists: exists, thread: thread)
             }
         } catch {
-            if special { pool.shutdownGracefully { _ in } }
             throw error as? Failure ?? Failure(description: "\(error)")
         }
     }
 
-    private init(destination: String, exists: Bool, special: Bool, pool: NIOThreadPool) throws(Failure) {
+    private static func run<T: Sendable>(on thread: WaitingThread?, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        if let thread { return try await thread.run(body) }
+        return try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    private init(destination: String, exists: Bool, thread: WaitingThread?) throws(Failure) {
         self.destination = destination
-        (self.pool, self.ownsPool) = (pool, special)
-        if special {
+        self.thread = thread
+        if thread != nil {
             let fd = Glibc.open(destination, O_WRONLY | O_CLOEXEC | (exists ? 0 : O_CREAT), 0o644)
             guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
             (self.temporary, self.target) = (nil, destination)
@@ -87,7 +89,7 @@ public final class FileSink: Sendable {
     /// Appends a chunk to the temporary file; throws (and remembers why) when it cannot be written.
     public func write(_ chunk: ByteBuffer) async throws {
         let fd = self.handle.fileDescriptor
-        let code = try await self.pool.runIfActive {
+        let code = try await Self.run(on: self.thread) {
             chunk.withUnsafeReadableBytes { bytes -> Int32 in
                 var done = 0
                 while done < bytes.count {
@@ -106,11 +108,6 @@ public final class FileSink: Sendable {
             self.failure.withLock { $0 = $0 ?? failure }
             throw failure
         }
-    }
-
-    deinit {
-        // A write still waiting on a pipe keeps the thread until its reader reads or goes; nothing waits for it.
-        if self.ownsPool { self.pool.shutdownGracefully { _ in } }
     }
 
     /// Closes the file and renames it to its destination, replacing a file of that name in one step. A directory
