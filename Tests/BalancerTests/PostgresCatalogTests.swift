@@ -241,6 +241,32 @@ struct PostgresCatalogTests {
         }
     }
 
+    /// The database server restarts (an upgrade, a failover) while two processes use it: every connection they had
+    /// is cut. Each goes on once it is back — what one stores the other lists, names are held, one process leads —
+    /// with nothing lost from before.
+    @Test func processesCarryOnAfterTheDatabaseRestarts() async throws {
+        try await self.withTwoProcesses(nodes: 2) { p in
+            let server = try #require(p.fixture.server)
+            _ = try await p.a.upload("before.txt", from: Source(count: 1000, delay: nil))
+            #expect(await p.storeA.claimLeadership())
+            try await server.restart()
+
+            _ = try await p.a.upload("after.txt", from: Source(count: 2000, delay: nil))
+            await p.b.syncCatalog()
+            #expect(await p.b.knownFiles(in: .default).map(\.name) == ["after.txt", "before.txt"])
+            let got = Collected()
+            try await p.b.download("after.txt") { got.append($0) }
+            #expect(got.value == Source.bytes(2000))
+            try await p.b.delete("before.txt")
+            await p.a.syncCatalog()
+            #expect(await p.a.knownFiles(in: .default).map(\.name) == ["after.txt"])
+            // The leader's lock went with its connection: exactly one process leads again.
+            let leaders = [await p.storeA.claimLeadership(), await p.storeB.claimLeadership()]
+            #expect(leaders.filter { $0 }.count == 1, "\(leaders)")
+            #expect(await p.a.claimEvent("after-restart") != (await p.b.claimEvent("after-restart")))
+        }
+    }
+
     /// An event both processes received (a command on a shard both run) is claimed by exactly one of them, also
     /// when they claim it at the same moment; a store for one process claims everything.
     @Test func exactlyOneProcessClaimsEachEvent() async throws {

@@ -149,6 +149,13 @@ public final class PostgresTestServer: Sendable {
         }
     }
 
+    /// Stops the server as an operator's restart does (fast shutdown: every session is cut) and starts it again on
+    /// the same port with the same data.
+    public func restart() async throws {
+        await self.terminate()
+        if let error = try await self.launch() { throw Failure(description: "the server did not start again: \(error)") }
+    }
+
     /// Fast shutdown (open sessions are cut), then the directory goes.
     public func stop() async {
         await self.terminate()
