@@ -194,6 +194,28 @@ final class BotHarness: Sendable {
 
     var stderr: String { (try? String(contentsOf: self.stderrPath, encoding: .utf8)) ?? "" }
 
+    /// The bot process stopped (SIGTERM, as a deploy does) and started again with the same configuration, beside
+    /// the same emulator and nodes; returns once the new process has identified.
+    func restarted() async throws -> BotHarness {
+        let identified = await self.emulator.identifyCount
+        self.process.terminate()
+        _ = try await self.exitStatus()
+        let process = Process()
+        process.executableURL = self.process.executableURL
+        process.arguments = self.process.arguments
+        process.environment = self.process.environment
+        let stderrPath = self.dir.appendingPathComponent("stderr-\(identified + 1).txt")
+        try Data().write(to: stderrPath)
+        process.standardError = try FileHandle(forWritingTo: stderrPath)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try await self.emulator.wait(timeout: .seconds(60), "the restarted bot's IDENTIFY") {
+            $0.identifyCount > identified ? true : nil
+        }
+        return BotHarness(emulator: self.emulator, nodes: self.nodes, dir: self.dir, process: process, stderrPath: stderrPath)
+    }
+
     func waitUntilReady() async throws {
         try await self.emulator.wait(timeout: .seconds(60), "the bot's READY and commands") {
             $0.identifyCount >= 1 && (!($0.guildCommands["2000"] ?? []).isEmpty || !$0.globalCommands.isEmpty) ? true : nil
@@ -670,6 +692,51 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(try await bot.exitStatus() == 0)
         } catch {
             Issue.record("bot stderr:\n\(bot.stderr)")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
+    /// A delete question outlives the process that asked it: the bot restarts (a deploy) before the buttons are
+    /// pressed, and the new process answers them — deletes, keeps, and still refuses someone else's press. A name
+    /// longer than a button id holds is found again too.
+    @Test func deleteQuestionsAreAnsweredAfterTheBotRestarts() async throws {
+        var bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            let long = String(repeating: "a long name ", count: 10) + "end.txt"
+            for name in ["gone.txt", "kept.txt", long] {
+                _ = try await bot.say("!upload \(name)", files: [("x.txt", Data(name.utf8))]) { $0.content.contains("Stored") }
+            }
+            var questions: [String: Message] = [:]
+            for name in ["gone.txt", "kept.txt", long] {
+                questions[name] = try await bot.slash("delete", ["name": .string(name)]) { !$0.components.isEmpty }.1
+            }
+            bot = try await bot.restarted()
+
+            func press(_ name: String, _ answer: Int, as user: User = BotHarness.ana) async throws -> Interaction {
+                let question = try #require(questions[name])
+                let id = try #require(question.components.first?.components?[answer].customID)
+                #expect(id.count <= 100)
+                return try await bot.emulator.pressButton(message: question.id, customID: id, user: user)
+            }
+            let intruder = try await press("gone.txt", 0, as: BotHarness.bruno)
+            let refusal = try await bot.emulator.wait("the refusal") { $0.response(to: intruder) }
+            #expect(refusal.data?.content?.contains("Only the person who asked") == true, "\(String(describing: refusal.data?.content))")
+            for (name, answer, outcome) in [("gone.txt", 0, "Deleted **gone.txt**"), ("kept.txt", 1, "Kept **kept.txt**"),
+                                            (long, 0, "Deleted **\(long)**")] {
+                _ = try await press(name, answer)
+                let question = try #require(questions[name])
+                let edited = try await bot.emulator.wait("the answer about \(name)") { e in
+                    e.message(question.id).flatMap { $0.content.contains(outcome) ? $0 : nil }
+                }
+                #expect(edited.components.isEmpty, "the buttons go with the answer")
+            }
+            #expect(bot.nodes.allSatisfy { !$0.holds("gone.txt") && !$0.holds(long) })
+            #expect(bot.nodes.filter { $0.holds("kept.txt") }.count == 2)
+        } catch {
+            Issue.record("ftpbot stderr:\n\(bot.stderr.suffix(3000))")
             await bot.stop()
             throw error
         }

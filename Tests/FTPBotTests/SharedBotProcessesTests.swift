@@ -200,6 +200,27 @@ struct SharedBotProcessesTests {
             let answers = messages.filter { ($0["author"] as? [String: Any])?["bot"] as? Bool == true }
             #expect(answers.count == 1, "\(answers.map { $0["content"] ?? "" })")
             #expect(try await world.postgres.psql("SELECT name FROM seed_files", database: "bots") == "once.bin")
+
+            // A delete question is answered by whichever process claims the press, which need not be the one that
+            // asked. (Before, the question lived in the asker's memory: the other answered that nobody asked.)
+            let ask = try #require(try await world.control.call("POST", "/interactions/commands", [
+                "channel_id": "3000", "user_id": "501", "name": "delete", "options": ["name": "once.bin"],
+            ]) as? [String: Any])
+            let askID = try #require(ask["id"] as? String)
+            let question = try await world.control.poll("the delete question", "/interactions/\(askID)") { answer -> [String: Any]? in
+                let message = (answer as? [String: Any])?["original_message"] as? [String: Any]
+                return (message?["components"] as? [Any])?.isEmpty == false ? message : nil
+            }
+            let buttons = try #require(((question["components"] as? [[String: Any]])?.first?["components"]) as? [[String: Any]])
+            let messageID = try #require(question["id"] as? String)
+            try await world.control.call("POST", "/interactions/buttons", [
+                "message_id": messageID, "custom_id": try #require(buttons.first?["custom_id"] as? String), "user_id": "501",
+            ])
+            try await eventually("the delete to be answered", timeout: .seconds(60)) {
+                let message = try await world.control.call("GET", "/messages/\(messageID)") as? [String: Any]
+                return (message?["content"] as? String)?.contains("Deleted **once.bin**") == true
+            }
+            #expect(try await world.postgres.psql("SELECT count(*) FROM seed_files", database: "bots") == "0")
         }
     }
 

@@ -126,7 +126,8 @@ package enum IPAddressText {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { self.isASCII && self.isNumber }
+    /// `0` to `9` (Swift's `isNumber` also takes other scripts' digits, and fractions).
+    package var isASCIIDigit: Bool { self.isASCII && self.isNumber }
 }
 
 extension StringProtocol {

@@ -214,11 +214,11 @@ extension DiscordFrontEnd {
         case .success(let found): row = found
         }
         if invocation.isSlashCommand {
-            let token = await self.confirmations.add(name: name, caller: caller)
+            let answers = DeleteConfirmation.question(name: row.name, user: caller.id, now: Date())
             try await reply.send(MessagePayload(
-                content: "Delete **\(Self.escape(name))** (\(Format.bytes(row.size))) from every node?",
-                components: [.row([.button("Delete", id: "delete:yes:\(token)", style: .danger),
-                                   .button("Cancel", id: "delete:no:\(token)")])]))
+                content: "Delete **\(Self.escape(row.name))** (\(Format.bytes(row.size))) from every node?",
+                components: [.row([.button("Delete", id: answers.yes.customID, style: .danger),
+                                   .button("Cancel", id: answers.no.customID)])]))
             return
         }
         switch await self.bot.delete(name, by: caller) {
@@ -228,24 +228,45 @@ extension DiscordFrontEnd {
     }
 
     func confirmDelete(_ interaction: Interaction, rest: DiscordRESTClient) async throws {
-        let parts = (interaction.data?.customID ?? "").split(separator: ":")
-        guard parts.count == 3, let user = interaction.invoker?.id else { return }
-        guard let pending = await self.confirmations.take(String(parts[2]), user: user) else {
-            try await rest.respond(to: interaction, .message(Self.text(
-                "Only the person who asked can answer this, and only once.", ephemeral: true)))
-            return
+        guard let user = interaction.invoker else { return }
+        let customID = interaction.data?.customID ?? ""
+        // Discord does not check that a pressed id came from the message: one that did not is not answered.
+        let onMessage = (interaction.message?.components ?? []).flatMap { $0.components ?? [] }.contains { $0.customID == customID }
+        guard let answer = DeleteConfirmation(customID: customID), onMessage else {
+            // A button of an older bot, whose questions were kept in its memory: the question cannot be answered.
+            return try await rest.respond(to: interaction, .message(Self.text(
+                "This question can no longer be answered; use /delete again.", ephemeral: true)))
+        }
+        guard answer.user == user.id.rawValue else {
+            return try await rest.respond(to: interaction, .message(Self.text(
+                "Only the person who asked can answer this.", ephemeral: true)))
+        }
+        guard answer.isOpen(at: Date()) else {
+            return try await rest.respond(to: interaction, .update(MessagePayload(
+                content: "This question expired (after \(Int(DeleteConfirmation.lifetime / 60)) minutes); nothing was deleted. Use /delete again.",
+                components: [])))
+        }
+        let caller: Caller
+        switch self.caller(user: user, guild: interaction.guildID, roles: interaction.member?.roles ?? []) {
+        case .failure(let refusal):
+            return try await rest.respond(to: interaction, .message(Self.text(Self.render(refusal), ephemeral: true)))
+        case .success(let found): caller = found
         }
         // Acknowledge before deleting: with a slow node the delete outlasts Discord's 3 seconds, and a press that
         // "failed" must not have deleted anything the user was not told about.
         try await rest.respond(to: interaction, .deferredUpdate())
         let text: String
-        if parts[1] == "yes" {
-            switch await self.bot.delete(pending.name, by: pending.caller) {
-            case .success: text = "🗑️ Deleted **\(Self.escape(pending.name))**."
-            case .failure(let refusal): text = "❌ Could not delete **\(Self.escape(pending.name))**: " + Self.render(refusal)
+        if let name = await self.bot.storedName(for: caller, where: answer.isAbout) {
+            if answer.confirmed {
+                switch await self.bot.delete(name, by: caller) {
+                case .success: text = "🗑️ Deleted **\(Self.escape(name))**."
+                case .failure(let refusal): text = "❌ Could not delete **\(Self.escape(name))**: " + Self.render(refusal)
+                }
+            } else {
+                text = "Kept **\(Self.escape(name))**."
             }
         } else {
-            text = "Kept **\(Self.escape(pending.name))**."
+            text = "That file is no longer stored (deleted or renamed since you asked)."
         }
         try await rest.editOriginalResponse(
             applicationID: interaction.applicationID, token: interaction.token, MessagePayload(content: text, components: []))

@@ -26,7 +26,6 @@ public struct DiscordFrontEnd: Sendable {
     let links: ShareLinks?
     let rest: DiscordRESTClient
     let settings: Settings
-    let confirmations = PendingDeletes()
     let guildLimits = GuildLimits()
 
     /// - Parameter links: share links and upload pages; `nil` without a web front end (files over a channel's

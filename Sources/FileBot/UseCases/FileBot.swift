@@ -115,6 +115,14 @@ public struct FileBot: Sendable {
         }
     }
 
+    /// The stored name in the caller's space that `matches` says is the one: looked up in the catalog, then on the
+    /// nodes (a file they hold that the catalog does not record); `nil` when there is none.
+    func storedName(for caller: Caller, where matches: (String) -> Bool) async -> String? {
+        await self.cluster.syncCatalog()  // what other bot processes sharing the catalog stored or deleted
+        if let known = await self.cluster.knownFiles(in: caller.space).first(where: { matches($0.name) }) { return known.name }
+        return try? await self.cluster.list(in: caller.space).files.first { matches($0.name) }?.name
+    }
+
     /// Streams the file to `consumer` (from another replica where one fails) and verifies its checksum at the
     /// end: the consumer's data is provisional until this returns success.
     public func download(
