@@ -67,20 +67,34 @@ package enum FTPCommandParser {
         return .success(FTPCommand(verb: String(String.UnicodeScalarView(verb)), argument: String(String.UnicodeScalarView(argument))))
     }
 
-    /// Removes Telnet IAC command pairs (IAC IP, IAC DM, IAC IAC → 0xFF…). Only matters for ABOR urgency.
+    /// Removes Telnet commands (RFC 854) from a line: `IAC IAC` is a data byte 0xFF, `IAC` and a command byte
+    /// (240–250: IP, DM, NOP…) is two bytes of Telnet, and `IAC` with WILL, WONT, DO or DONT (251–254) and an
+    /// option is three. Only these: `IAC` before any other byte is no Telnet command, and both bytes stay, which
+    /// makes the line invalid UTF-8 and the command a 501. (Dropping them instead turned `DELE a\xFF.txt`, a name
+    /// sent in Latin-1, into `DELE atxt`: a command about another file.)
     private static func stripTelnet(_ bytes: [UInt8]) -> [UInt8] {
         guard bytes.contains(0xFF) else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
         while i < bytes.count {
-            if bytes[i] == 0xFF, i + 1 < bytes.count {
-                if bytes[i + 1] == 0xFF { out.append(0xFF) }
-                i += 2
+            guard bytes[i] == 0xFF, i + 1 < bytes.count else {
+                out.append(bytes[i])
+                i += 1
                 continue
             }
-            out.append(bytes[i])
-            i += 1
+            switch bytes[i + 1] {
+            case 0xFF:
+                out.append(0xFF)
+                i += 2
+            case 240...250:
+                i += 2
+            case 251...254:
+                i += 3
+            default:
+                out.append(contentsOf: bytes[i...i + 1])
+                i += 2
+            }
         }
         return out
     }

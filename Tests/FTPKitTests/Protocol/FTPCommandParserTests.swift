@@ -49,6 +49,18 @@ import SeedTestSupport
         #expect(c.verb == "ABOR")
     }
 
+    @Test func telnetCommandsAreStrippedAndNothingElse() throws {
+        func parsed(_ bytes: [UInt8]) -> Result<FTPCommand, FTPCommandParseError> { FTPCommandParser.parse(bytes) }
+        // IAC NOP, IAC DO ECHO (three bytes), and IAC IAC (a data byte 0xFF, which UTF-8 never holds).
+        #expect(try parsed([0xFF, 0xF1] + Array("NOOP".utf8)).get().verb == "NOOP")
+        #expect(try parsed([0xFF, 0xFD, 0x01] + Array("NOOP".utf8)).get().verb == "NOOP")
+        #expect(parsed(Array("DELE a".utf8) + [0xFF, 0xFF] + Array(".txt".utf8)) == .failure(.invalidEncoding))
+        // A name sent in Latin-1: `ÿ` is 0xFF, and what follows it is no Telnet command. The command is refused; it
+        // used to lose both bytes and name another file (`a\xFF.txt` read as `atxt`).
+        #expect(parsed(Array("DELE a".utf8) + [0xFF] + Array(".txt".utf8)) == .failure(.invalidEncoding))
+        #expect(parsed(Array("DELE a".utf8) + [0xFF]) == .failure(.invalidEncoding))
+    }
+
     @Test func utf8PathsSurvive() throws {
         let c = try parse("RETR ünïcødé file 名前.txt").get()
         #expect(c.argument == "ünïcødé file 名前.txt")
