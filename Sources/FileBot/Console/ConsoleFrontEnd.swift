@@ -141,7 +141,7 @@ public struct ConsoleFrontEnd: Sendable {
         var destination = rest.isEmpty ? name : rest.joined(separator: " ")
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
-            destination += "/" + name
+            destination += (destination.hasSuffix("/") ? "" : "/") + name
         }
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             return "Cannot write \(destination): it is a directory."
