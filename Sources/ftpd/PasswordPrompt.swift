@@ -14,7 +14,7 @@ enum PasswordPrompt {
     static func read(for name: String) throws -> String {
         guard isatty(STDIN_FILENO) == 1 else {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-                throw ValidationError("no password on standard input")
+                throw CommandFailure("no password on standard input (pipe it in, or run this at a terminal)")
             }
             return line
         }

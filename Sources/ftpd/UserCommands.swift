@@ -23,6 +23,17 @@ struct AddUser: AsyncParsableCommand {
     @Argument(help: "The user name.")
     var name: String
 
+    /// Before the password is asked for: a name, root or permission list that will be refused says so first.
+    func validate() throws {
+        do {
+            try UsersFile.check(
+                name: self.name, root: self.root,
+                permissions: self.permissions.map { $0.split(separator: ",").map(String.init) }, iterations: self.iterations)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     func run() async throws {
         var file = UsersFile()
         if FileManager.default.fileExists(atPath: self.users) {
@@ -35,7 +46,7 @@ struct AddUser: AsyncParsableCommand {
                 permissions: self.permissions.map { $0.split(separator: ",").map(String.init) },
                 iterations: self.iterations)
         } catch {
-            throw ValidationError(error.message)  // the name, root or permissions given
+            throw CommandFailure(error.message)  // an empty password: the rest was validated
         }
         do { try file.write(to: self.users) } catch { throw CommandFailure(error.message) }
         if FTPUser.anonymousNames.contains(self.name.lowercased()) {

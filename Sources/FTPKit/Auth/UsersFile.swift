@@ -110,7 +110,9 @@ public struct UsersFile: Sendable, Hashable {
         var seen = Set<String>()
         for (i, e) in document.users.enumerated() {
             let at = "users file \(path), entry \(i + 1) ('\(e.name)')"
-            guard Self.isValidName(e.name) else { throw FTPConfigurationError("\(at): invalid user name") }
+            guard Self.isValidName(e.name) else {
+                throw FTPConfigurationError("\(at): invalid user name (1 to 64 ASCII letters, digits, '.', '_', '-' or '@')")
+            }
             guard seen.insert(e.name).inserted else { throw FTPConfigurationError("\(at): duplicate user") }
             guard PasswordHasher.isWellFormed(e.password) else {
                 throw FTPConfigurationError("\(at): password is not a pbkdf2-sha256 hash (use 'ftpd user add')")
@@ -154,13 +156,23 @@ public struct UsersFile: Sendable, Hashable {
     }
 
     /// Adds a user or replaces their password, keeping root and permissions unless given.
+    /// Whether ``setUser(_:password:root:permissions:iterations:)`` would take these (before a password is asked for).
+    public static func check(name: String, root: String?, permissions: [String]?, iterations: Int) throws(FTPConfigurationError) {
+        guard Self.isValidName(name) else {
+            throw FTPConfigurationError("invalid user name \(name.debugDescription): use 1 to 64 ASCII letters, digits, '.', '_', '-' or '@'")
+        }
+        if let root, !root.hasPrefix("/") { throw FTPConfigurationError("root must start with /") }
+        if let permissions { _ = try FTPPermissions(names: permissions) }
+        guard iterations >= PasswordHasher.minimumIterations else {
+            throw FTPConfigurationError("at least \(PasswordHasher.minimumIterations) PBKDF2 iterations are required")
+        }
+    }
+
     public mutating func setUser(
         _ name: String, password: String, root: String?, permissions: [String]?, iterations: Int
     ) throws(FTPConfigurationError) {
-        guard Self.isValidName(name) else { throw FTPConfigurationError("invalid user name '\(name)'") }
+        try Self.check(name: name, root: root, permissions: permissions, iterations: iterations)
         guard !password.isEmpty else { throw FTPConfigurationError("the password is empty") }
-        if let root, !root.hasPrefix("/") { throw FTPConfigurationError("root must start with /") }
-        if let permissions { _ = try FTPPermissions(names: permissions) }
         let hash = try PasswordHasher.hash(password, iterations: iterations)
         if let i = self.entries.firstIndex(where: { $0.name == name }) {
             self.entries[i].password = hash

@@ -142,6 +142,27 @@ import Testing
         #expect(got.stdout == "from a pipe")
     }
 
+    /// `user add` checks the name, root, permissions and iterations before it asks for a password (at a terminal it
+    /// asked twice, then refused the name), says what a name may hold, and shows its own usage, not the server's.
+    @Test func userAddRefusesBadArgumentsBeforeThePassword() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let users = dir.path + "/users.json"
+        for (arguments, said) in [(["a b"], #"invalid user name "a b": use 1 to 64 ASCII letters"#),
+                                  (["--root", "home", "ann"], "root must start with /"),
+                                  (["--permissions", "read,fly", "ann"], "unknown permission 'fly'"),
+                                  (["--iterations", "10", "ann"], "at least 1000 PBKDF2 iterations")] {
+            // No password on standard input: the argument is what is refused.
+            let refused = try await runProcess(Self.binary, ["user", "add", "--users", users] + arguments, stdin: "")
+            #expect(refused.status == 64 && refused.stderr.contains(said), "\(refused)")
+            #expect(refused.stderr.contains("Usage: ftpd user add"), "\(refused)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: users))
+        let noPassword = try await runProcess(Self.binary, ["user", "add", "--users", users, "ann"], stdin: "")
+        #expect(noPassword.status == 1 && noPassword.stderr.contains("no password on standard input"), "\(noPassword)")
+        #expect(!noPassword.stderr.contains("Usage:"), "\(noPassword)")
+    }
+
     /// The users file holds password hashes: `user add` creates it readable by its owner only, keeps the mode an
     /// operator gave it (before, every change rewrote it 0644 through the umask), replaces the file a link leads to
     /// and leaves the link, and a file it cannot write or a user who is not there is one sentence, without the
