@@ -12,12 +12,17 @@ public enum PasswordHasher {
     /// The fewest iterations a new hash may have.
     public static let minimumIterations = 1000
 
-    /// A new PBKDF2-HMAC-SHA256 hash of `password` with a random 16-byte salt, in the users file's form
-    /// (`pbkdf2-sha256$ITERATIONS$SALT$HASH`, base64). Throws for fewer than ``minimumIterations``.
-    public static func hash(_ password: String, iterations: Int = defaultIterations) throws(FTPConfigurationError) -> String {
+    /// Throws unless a new hash may have `iterations` (at least ``minimumIterations``).
+    public static func check(iterations: Int) throws(FTPConfigurationError) {
         guard iterations >= Self.minimumIterations else {
             throw FTPConfigurationError("at least \(Self.minimumIterations) PBKDF2 iterations are required")
         }
+    }
+
+    /// A new PBKDF2-HMAC-SHA256 hash of `password` with a random 16-byte salt, in the users file's form
+    /// (`pbkdf2-sha256$ITERATIONS$SALT$HASH`, base64). Throws for fewer than ``minimumIterations``.
+    public static func hash(_ password: String, iterations: Int = defaultIterations) throws(FTPConfigurationError) -> String {
+        try Self.check(iterations: iterations)
         // The system generator is the kernel's CSPRNG (getrandom(2)).
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         let derived = try derive(password, salt: salt, iterations: iterations)

@@ -155,7 +155,6 @@ public struct UsersFile: Sendable, Hashable {
         }
     }
 
-    /// Adds a user or replaces their password, keeping root and permissions unless given.
     /// Whether ``setUser(_:password:root:permissions:iterations:)`` would take these (before a password is asked for).
     public static func check(name: String, root: String?, permissions: [String]?, iterations: Int) throws(FTPConfigurationError) {
         guard Self.isValidName(name) else {
@@ -163,11 +162,10 @@ public struct UsersFile: Sendable, Hashable {
         }
         if let root, !root.hasPrefix("/") { throw FTPConfigurationError("root must start with /") }
         if let permissions { _ = try FTPPermissions(names: permissions) }
-        guard iterations >= PasswordHasher.minimumIterations else {
-            throw FTPConfigurationError("at least \(PasswordHasher.minimumIterations) PBKDF2 iterations are required")
-        }
+        try PasswordHasher.check(iterations: iterations)
     }
 
+    /// Adds a user or replaces their password, keeping root and permissions unless given.
     public mutating func setUser(
         _ name: String, password: String, root: String?, permissions: [String]?, iterations: Int
     ) throws(FTPConfigurationError) {
