@@ -23,12 +23,13 @@ struct AddUser: AsyncParsableCommand {
     @Argument(help: "The user name.")
     var name: String
 
+    private var permissionNames: [String]? { self.permissions.map { $0.split(separator: ",").map(String.init) } }
+
     /// Before the password is asked for: a name, root or permission list that will be refused says so first.
     func validate() throws {
         do {
             try UsersFile.check(
-                name: self.name, root: self.root,
-                permissions: self.permissions.map { $0.split(separator: ",").map(String.init) }, iterations: self.iterations)
+                name: self.name, root: self.root, permissions: self.permissionNames, iterations: self.iterations)
         } catch {
             throw ValidationError(error.message)
         }
@@ -43,8 +44,7 @@ struct AddUser: AsyncParsableCommand {
         do {
             try file.setUser(
                 self.name, password: password, root: self.root,
-                permissions: self.permissions.map { $0.split(separator: ",").map(String.init) },
-                iterations: self.iterations)
+                permissions: self.permissionNames, iterations: self.iterations)
         } catch {
             throw CommandFailure(error.message)  // an empty password: the rest was validated
         }
