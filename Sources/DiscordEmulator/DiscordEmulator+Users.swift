@@ -133,7 +133,13 @@ extension DiscordEmulator {
             guard let option = declared.first(where: { $0["name"]?.string == key }) else {
                 throw .unknownOption(command: name, option: key)
             }
-            list.append(["name": .string(key), "type": option["type"] ?? 3, "value": value])
+            let type = option["type"]?.int ?? 3
+            // Discord's client only sends a value of the option's type: text for a string, a whole number for an
+            // integer, any number for a number (`1.5`), true or false for a boolean, an id for a user or channel.
+            guard CommandRules.optionValue(value, fits: type) else {
+                throw .invalid("/\(name)'s option \(key) (type \(type)) cannot take \(value)")
+            }
+            list.append(["name": .string(key), "type": .int(type), "value": value])
         }
         for (key, file) in files.sorted(by: { $0.key < $1.key }) {
             guard declared.contains(where: { $0["name"]?.string == key && $0["type"]?.int == 11 }) else {

@@ -698,6 +698,39 @@ func bytes(_ count: Int, seed: Int) -> Data {
         await bot.stop()
     }
 
+    /// A link lasts the hours asked for, a fraction too: `/share` takes a number option (it took whole hours only,
+    /// though `!link NAME 0.5` took halves), and Discord's client sends nothing else for it.
+    @Test func linksLastTheHoursAskedForFractionsToo() async throws {
+        let bot = try await BotHarness.start()
+        do {
+            try await bot.waitUntilReady()
+            _ = try await bot.say("!upload", files: [("half.txt", Data("half".utf8))]) { $0.content.contains("Stored") }
+            let asked = Date()
+            let slash = try await bot.slash("share", ["name": .string("half.txt"), "hours": .number(1.5)]).1
+            let prefix = try await bot.say("!link half.txt 0.25")
+            for (message, hours) in [(slash, 1.5), (prefix, 0.25)] {
+                let url = try #require(Self.url(in: message.content), "\(message.content)")
+                // The token's claims (base64url JSON before the signature) hold the expiry in seconds since 1970.
+                let token = try #require(url.components(separatedBy: "/d/").last?.split(separator: ".").first)
+                var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+                let json = try #require(Data(base64Encoded: base64))
+                let claims = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+                let expires = try #require(claims["e"] as? Double)
+                #expect(abs(expires - asked.timeIntervalSince1970 - hours * 3600) < 120, "\(hours) h: \(claims)")
+            }
+            await #expect(throws: EmulatorError.self, "a number option takes no text") {
+                try await bot.emulator.invokeCommand(
+                    "share", options: ["name": .string("half.txt"), "hours": .string("two")], user: BotHarness.ana, channel: BotHarness.channel)
+            }
+        } catch {
+            Issue.record("ftpbot stderr:\n\(bot.stderr.suffix(3000))")
+            await bot.stop()
+            throw error
+        }
+        await bot.stop()
+    }
+
     /// A delete question outlives the process that asked it: the bot restarts (a deploy) before the buttons are
     /// pressed, and the new process answers them — deletes, keeps, and still refuses someone else's press. A name
     /// longer than a button id holds is found again too.

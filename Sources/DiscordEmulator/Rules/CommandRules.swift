@@ -68,4 +68,19 @@ enum CommandRules {
         }
         return true
     }
+
+    /// Whether a user's client could send `value` for an option of `type` (Discord's option types): text for a
+    /// string (3), a whole number within ±2^53 for an integer (4), a boolean (5), an id for a user, channel, role or
+    /// mentionable (6–9), any finite number for a number (10).
+    static func optionValue(_ value: EmulatorJSON, fits type: Int) -> Bool {
+        switch (type, value) {
+        case (3, .string): true
+        case (4, .int(let i)): abs(i) <= 1 << 53
+        case (5, .bool): true
+        case (6...9, .string(let id)): !id.isEmpty && id.allSatisfy { $0.isASCII && $0.isNumber }
+        case (10, .int(let i)): abs(i) <= 1 << 53
+        case (10, .double(let d)): d.isFinite
+        default: false
+        }
+    }
 }

@@ -211,8 +211,11 @@ public actor CommandRouter {
                 words.removeAll()
             } else {
                 let word = words.removeFirst()
-                arguments[option.name] = option.kind == .integer ? Int(word).map(JSONValue.integer) ?? .string(word)
-                    : .string(word)
+                arguments[option.name] = switch option.kind {
+                case .integer: Int(word).map(JSONValue.integer) ?? .string(word)
+                case .number: Double(word).flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .string(word)
+                default: .string(word)
+                }
             }
         }
         let missing = spec.options.filter {

@@ -4,12 +4,14 @@ public struct CommandSpec: Sendable, Hashable {
     public struct Option: Sendable, Hashable {
         /// The option's type.
         public enum Kind: Sendable, Hashable {
-            case string, integer, boolean, attachment
+            /// `number`: any double (`1.5`), where `integer` takes whole numbers only.
+            case string, integer, number, boolean, attachment
 
             var optionType: ApplicationCommand.OptionType {
                 switch self {
                 case .string: .string
                 case .integer: .integer
+                case .number: .number
                 case .boolean: .boolean
                 case .attachment: .attachment
                 }

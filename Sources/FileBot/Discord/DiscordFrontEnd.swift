@@ -52,7 +52,7 @@ public struct DiscordFrontEnd: Sendable {
     static let status = Self.spec(.status)
     static let share = Self.spec(.share, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true),
-        .init("hours", "How long the link works (hours)", kind: .integer)])
+        .init("hours", "How long the link works (hours, such as 2 or 0.5)", kind: .number)])
     static let unshare = Self.spec(.unshare, options: [
         .init("name", "The file's name", required: true, autocomplete: true, takesRest: true)])
     static let uploadLink = Self.spec(.uploadLink)
