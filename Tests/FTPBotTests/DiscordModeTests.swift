@@ -194,6 +194,19 @@ final class BotHarness: Sendable {
 
     var stderr: String { (try? String(contentsOf: self.stderrPath, encoding: .utf8)) ?? "" }
 
+    /// Runs `body` with this bot, then stops it (process, nodes, emulator); when `body` throws, the bot's log is
+    /// recorded first.
+    func running(_ body: (BotHarness) async throws -> Void) async throws {
+        do {
+            try await body(self)
+        } catch {
+            Issue.record("ftpbot stderr:\n\(self.stderr.suffix(6000))")
+            await self.stop()
+            throw error
+        }
+        await self.stop()
+    }
+
     /// The bot process stopped (SIGTERM, as a deploy does) and started again with the same configuration, beside
     /// the same emulator and nodes; returns once the new process has identified.
     func restarted() async throws -> BotHarness {
@@ -275,8 +288,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
 
 @Suite(.tags(.interop), .inTestSet(.interop), .serialized) struct DiscordModeTests {
     @Test func everyCommandAsPrefixAndSlashCommand() async throws {
-        let bot = try await BotHarness.start(extra: ["metricsAddress": "127.0.0.1:0"])
-        do {
+        try await BotHarness.start(extra: ["metricsAddress": "127.0.0.1:0"]).running { bot in
             try await bot.waitUntilReady()
             let registered = await bot.emulator.guildCommands["2000"]?.map(\.name) ?? []
             #expect(Set(registered) == ["upload", "download", "list", "delete", "share", "unshare", "uploadlink", "status", "cluster", "help"])
@@ -365,17 +377,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
                          #"seed_node_up{node="node0"} 1"#, #"seed_cluster_bytes_total{direction="stored"} "#] {
                 #expect(metrics.contains(line), "missing \(line) in:\n\(metrics)")
             }
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func eachServerAndEachDirectMessageSeesOnlyItsOwnFiles() async throws {
-        let bot = try await BotHarness.start(guildCommands: false)
-        do {
+        try await BotHarness.start(guildCommands: false).running { bot in
             try await bot.waitUntilReady()
             let plans = bytes(20_000, seed: 21)
             _ = try await bot.say("!upload", files: [("plans.txt", plans)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
@@ -405,17 +411,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
             let choices = try await bot.emulator.wait("choices") { $0.response(to: ac)?.data?.choices }
             #expect(choices.map(\.name) == ["plans.txt"])
             #expect(bot.nodes.filter { $0.holds("plans.txt", in: "guild-2500") }.count == 2)
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func limitsNamesAndTwoUsersAtOnce() async throws {
-        let bot = try await BotHarness.start(extra: ["maxFileSize": 12_000_000, "userQuota": 13_000_000])
-        do {
+        try await BotHarness.start(extra: ["maxFileSize": 12_000_000, "userQuota": 13_000_000]).running { bot in
             try await bot.waitUntilReady()
             // Two users upload at the same time.
             async let a = bot.say("!upload", as: BotHarness.ana, files: [("a.bin", bytes(2_000_000, seed: 3))]) { $0.content.contains("a.bin") && !$0.content.contains("Uploading") }
@@ -480,17 +480,11 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(told.content.contains("<@501> stored **web.bin** (195.3 KiB"), "\(told.content)")
             let back = try await bot.say("!download web.bin") { !$0.attachments.isEmpty }
             #expect(await bot.emulator.attachmentData(url: back.attachments[0].url) == bytes(200_000, seed: 23))
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func nodesDyingAndRateLimitsDuringProgress() async throws {
-        let bot = try await BotHarness.start()
-        do {
+        try await BotHarness.start().running { bot in
             try await bot.waitUntilReady()
             let data = bytes(1_000_000, seed: 8)
             _ = try await bot.say("!upload", files: [("kept.bin", data)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
@@ -529,19 +523,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             bot.process.terminate()
             #expect(try await bot.exitStatus() == 0)
             try await bot.emulator.wait("the gateway to close") { $0.openGatewayConnections == 0 ? true : nil }
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// Discord's CDN stops sending an attachment mid-way: the person is told so in one sentence within the stall
     /// limit (1 s here, instead of the hour the transfer may last), nothing is stored, and the name is free again.
     @Test func anAttachmentTheCDNStopsSendingIsRefusedPlainly() async throws {
-        let bot = try await BotHarness.start(extra: ["discordStallTimeout": 1])
-        do {
+        try await BotHarness.start(extra: ["discordStallTimeout": 1]).running { bot in
             try await bot.waitUntilReady()
             let data = bytes(3_000_000, seed: 14)
             await bot.emulator.inject(.init(pathPrefix: "/attachments/", status: 200, stallAfterBytes: 500_000))
@@ -558,19 +546,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             }
             #expect(again.content.contains("✅ Stored **stalled.bin**"), "\(again.content)")
             #expect(bot.nodes.filter { $0.contents("stalled.bin") == data }.count == 2)
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// An attachment's stated size is Discord's word, not the bytes': one below zero (it trapped the bot converting it)
     /// is no size, and one that does not match what arrives stores nothing.
     @Test func attachmentSizesThatAreWrongStoreNothingWrong() async throws {
-        let bot = try await BotHarness.start()
-        do {
+        try await BotHarness.start().running { bot in
             try await bot.waitUntilReady()
             let data = bytes(300_000, seed: 21)
             func upload(_ name: String, claiming size: Int) async throws -> String {
@@ -589,20 +571,14 @@ func bytes(_ count: Int, seed: Int) -> Data {
             }
             let status = try await bot.say("!status")
             #expect(!status.content.isEmpty || !status.embeds.isEmpty, "the bot still answers")
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// Discord refuses a file the bot attaches — the guild lost its boosts and the bot missed the event saying so (413), or
     /// the bot lacks Attach Files in the channel (403, 50013) — and the person gets a link instead of "Discord could
     /// not be reached; try again"; the new limit is asked for, so the next download is a link straight away.
     @Test func aFileDiscordWillNotTakeAsAnAttachmentComesAsALink() async throws {
-        let bot = try await BotHarness.start()
-        do {
+        try await BotHarness.start().running { bot in
             try await bot.waitUntilReady()
             await bot.emulator.setBoostTier(2, guild: "2000")
             let data = bytes(12_000_000, seed: 15)
@@ -635,18 +611,12 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(denied.content.contains("**small.txt** cannot be attached here: I lack the Attach Files permission in this channel; download it here until"),
                     "\(denied.content)")
             #expect(await bot.emulator.requests.contains { $0.status == 403 })
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func aNodeKilledDuringAnUploadLosesNothing() async throws {
         // The CDN sends 1 MB/s, so a 3 MB upload is still streaming into the nodes when one of them dies.
-        let bot = try await BotHarness.start(cdnBytesPerSecond: 1_000_000)
-        do {
+        try await BotHarness.start(cdnBytesPerSecond: 1_000_000).running { bot in
             try await bot.waitUntilReady()
             let data = bytes(3_000_000, seed: 12)
             let upload = Task {
@@ -663,19 +633,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // Both surviving nodes hold the whole file, byte for byte; the dead one kept no partial file.
             for node in bot.nodes where node !== dying { #expect(node.contents("stream.bin") == data, "\(node.name)") }
             #expect(!dying.holds("stream.bin"))
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// SIGTERM while an upload streams into the nodes: the gateway closes at once (no new commands), the upload
     /// still completes and is answered, then the process exits 0 (the graceful shutdown of its service group).
     @Test func sigtermLetsARunningUploadFinish() async throws {
-        let bot = try await BotHarness.start(cdnBytesPerSecond: 1_000_000)
-        do {
+        try await BotHarness.start(cdnBytesPerSecond: 1_000_000).running { bot in
             try await bot.waitUntilReady()
             let data = bytes(3_000_000, seed: 13)
             let upload = Task {
@@ -690,19 +654,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(answer.content.contains("✅ Stored **drained.bin**"), "\(answer.content)")
             #expect(bot.nodes.filter { $0.contents("drained.bin") == data }.count == 2)
             #expect(try await bot.exitStatus() == 0)
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// A link lasts the hours asked for, a fraction too: `/share` takes a number option (it took whole hours only,
     /// though `!link NAME 0.5` took halves), and Discord's client sends nothing else for it.
     @Test func linksLastTheHoursAskedForFractionsToo() async throws {
-        let bot = try await BotHarness.start()
-        do {
+        try await BotHarness.start().running { bot in
             try await bot.waitUntilReady()
             _ = try await bot.say("!upload", files: [("half.txt", Data("half".utf8))]) { $0.content.contains("Stored") }
             let asked = Date()
@@ -723,12 +681,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
                 try await bot.emulator.invokeCommand(
                     "share", options: ["name": .string("half.txt"), "hours": .string("two")], user: BotHarness.ana, channel: BotHarness.channel)
             }
-        } catch {
-            Issue.record("ftpbot stderr:\n\(bot.stderr.suffix(3000))")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// A delete question outlives the process that asked it: the bot restarts (a deploy) before the buttons are
@@ -780,8 +733,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
     /// failed" after 3 s, with the delete done anyway); a long stored name is offered within Discord's
     /// 100-character choices and found again from the cut choice; the name an attachment shows is said.
     @Test func buttonsLongNamesAndAttachmentNamesAsDiscordHasThem() async throws {
-        let bot = try await BotHarness.start(slowNodes: true)
-        do {
+        try await BotHarness.start(slowNodes: true).running { bot in
             try await bot.waitUntilReady()
             _ = try await bot.say("!upload", files: [("old report.txt", Data("old".utf8))]) { $0.content.contains("Stored") }
             // Users' attachments are renamed by Discord before the bot sees them.
@@ -838,20 +790,14 @@ func bytes(_ count: Int, seed: Int) -> Data {
             // One space of padding next to the leading backticks only: Discord's renderer drops it there, and would
             // keep one at the other end.
             #expect(listText.contains("``` ``edge``` — 4 B"), "\(listText)")
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// A listing's buttons turn to the next page of the same listing: the button's id carries the whole filter
     /// (Discord sends back nothing else). A filter too long for an id (100 code points) gets no buttons and says
     /// so, rather than a cut filter that would turn to a page of another listing.
     @Test func listPagesTurnWithTheirWholeFilter() async throws {
-        let bot = try await BotHarness.start()
-        do {
+        try await BotHarness.start().running { bot in
             try await bot.waitUntilReady()
             for i in 1...12 {
                 _ = try await bot.say("!upload page-\(i).txt", files: [("p.txt", Data("\(i)".utf8))]) { $0.content.contains("Stored") }
@@ -884,19 +830,13 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(text.split(separator: "\n").filter { $0.contains("page-") }.count == 10, "\(text)")
             #expect(text.hasSuffix("This filter is too long to turn pages with; a shorter one shows the other matches."), "\(text)")
             #expect(await bot.emulator.formErrorCount == 0)
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     /// A bot whose Message Content intent is not enabled in the developer portal (close 4014) goes on without
     /// it: slash commands work, prefix commands are not seen (and not answered), the log says what to enable.
     @Test func withoutTheMessageContentIntentSlashCommandsStillWork() async throws {
-        let bot = try await BotHarness.start(messageContentIntent: false)
-        do {
+        try await BotHarness.start(messageContentIntent: false).running { bot in
             try await bot.waitUntilReady()
             #expect(await bot.emulator.sentCloseCodes.contains(4014))
             let (_, listed) = try await bot.slash("list")
@@ -911,18 +851,12 @@ func bytes(_ count: Int, seed: Int) -> Data {
             #expect(after == before + 1)
             #expect(bot.process.isRunning)
             #expect(bot.stderr.contains("Message Content"), "\(bot.stderr)")
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func aNodeKilledDuringADownloadLosesNothing() async throws {
         // Nodes send about 1 MB/s, so the bot is still fetching when the replica it reads from dies.
-        let bot = try await BotHarness.start(extra: ["allowedChannels": ["3000"]], slowNodes: true)
-        do {
+        try await BotHarness.start(extra: ["allowedChannels": ["3000"]], slowNodes: true).running { bot in
             try await bot.waitUntilReady()
             let data = bytes(3_000_000, seed: 13)
             _ = try await bot.say("!upload", files: [("slow.bin", data)]) { $0.content.contains("Stored") && !$0.content.contains("Uploading") }
@@ -951,12 +885,7 @@ func bytes(_ count: Int, seed: Int) -> Data {
                 e.messages(in: "3001").first { $0.author.id == "1000" }
             }
             #expect(pointer.content.contains("I only take commands in <#3000>"), "\(pointer.content)")
-        } catch {
-            Issue.record("bot stderr:\n\(bot.stderr)")
-            await bot.stop()
-            throw error
         }
-        await bot.stop()
     }
 
     @Test func badTokensAndBadConfigurationsAreClearErrors() async throws {
