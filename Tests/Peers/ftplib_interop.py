@@ -116,6 +116,30 @@ check(ftp.sendcmd("ALLO 1000").startswith("202"), "ALLO")
 check(ftp.sendcmd("MODE S").startswith("200") and ftp.sendcmd("STRU F").startswith("200"), "MODE/STRU")
 check("renamed.txt" in ftp.sendcmd("STAT /"), "STAT path")
 
+# ABOR during a download, sent urgently as RFC 959 has it: ftplib's abort() sends all of "ABOR\r\n" with
+# MSG_OOB, lftp sends "IAC IP IAC" urgently and then "DM ABOR". The server reads urgent bytes inline (before, the
+# kernel took the urgent byte out: "ABOR\r" waited for its line feed, the next command read as "ABOR\rNOOP",
+# and the download ran on). Large enough that the transfer is still running when ABOR comes.
+with open(os.path.join(root, "long.bin"), "wb") as f:
+    f.write(b"\0" * (32 << 20))
+import socket
+for style in ("ftplib", "lftp"):
+    conn = ftp.transfercmd("RETR long.bin")
+    conn.recv(65536)
+    if style == "ftplib":
+        first = ftp.abort()
+    else:
+        ftp.sock.send(b"\xff\xf4\xff", socket.MSG_OOB)
+        ftp.sock.sendall(b"\xf2ABOR\r\n")
+        first = ftp.getmultiline()
+    check(first.startswith("426"), "%s ABOR: %r" % (style, first))
+    second = ftp.getmultiline()
+    check(second.startswith("226"), "%s ABOR's second reply: %r" % (style, second))
+    conn.close()
+    noop = ftp.sendcmd("NOOP")
+    check(noop.startswith("200"), "%s: the session goes on after ABOR: %r" % (style, noop))
+ftp.delete("long.bin")
+
 ftp.delete("renamed.txt")
 ftp.delete("blob.bin")
 ftp.delete("half.bin")
