@@ -116,21 +116,27 @@ check(ftp.sendcmd("ALLO 1000").startswith("202"), "ALLO")
 check(ftp.sendcmd("MODE S").startswith("200") and ftp.sendcmd("STRU F").startswith("200"), "MODE/STRU")
 check("renamed.txt" in ftp.sendcmd("STAT /"), "STAT path")
 
-# ABOR during a download, sent urgently as RFC 959 has it: ftplib's abort() sends all of "ABOR\r\n" with
-# MSG_OOB, lftp sends "IAC IP IAC" urgently and then "DM ABOR". The server reads urgent bytes inline (before, the
-# kernel took the urgent byte out: "ABOR\r" waited for its line feed, the next command read as "ABOR\rNOOP",
-# and the download ran on). Large enough that the transfer is still running when ABOR comes.
+# ABOR during a download, sent urgently as RFC 959 has it, three ways: ftplib's abort() sends all of "ABOR\r\n"
+# with MSG_OOB; the classic BSD ftp client sends "IAC IP IAC" urgently, then "DM ABOR"; lftp sends "IAC IP IAC DM"
+# with only its first byte urgent, then "ABOR". The server reads urgent bytes inline (before, the kernel took the
+# urgent byte out: "ABOR\r" waited for its line feed, the next command read as "ABOR\rNOOP", and the download ran
+# on; the Telnet sequences lost an IAC and got a 501). Large enough that the transfer is still running when ABOR
+# comes.
 with open(os.path.join(root, "long.bin"), "wb") as f:
     f.write(b"\0" * (32 << 20))
 import socket
-for style in ("ftplib", "lftp"):
+for style in ("ftplib", "bsd", "lftp"):
     conn = ftp.transfercmd("RETR long.bin")
     conn.recv(65536)
     if style == "ftplib":
         first = ftp.abort()
-    else:
+    elif style == "bsd":
         ftp.sock.send(b"\xff\xf4\xff", socket.MSG_OOB)
         ftp.sock.sendall(b"\xf2ABOR\r\n")
+        first = ftp.getmultiline()
+    else:
+        ftp.sock.send(b"\xff", socket.MSG_OOB)
+        ftp.sock.sendall(b"\xf4\xff\xf2ABOR\r\n")
         first = ftp.getmultiline()
     check(first.startswith("426"), "%s ABOR: %r" % (style, first))
     second = ftp.getmultiline()

@@ -63,10 +63,11 @@ public final class FTPServer: Service, Sendable {
             try await ControlListeners.bind(group: group, host: configuration.host, port: port, backlog: 1024, logger: logger) {
                 $0.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     // Urgent data stays in the stream, as vsftpd and pyftpdlib have it. RFC 959 clients send ABOR's
-                    // Telnet "Synch" urgently (ftplib the whole `ABOR\r\n`, lftp `IAC IP IAC` and then `DM ABOR`);
-                    // the kernel otherwise takes the urgent byte out of the stream, which left `ABOR\r` waiting
-                    // for its line feed (the next command then read as `ABOR\rNOOP`, a 500) and lftp's `DM` without
-                    // its `IAC` (a 501), and the transfer ran on. Over TLS a removed byte would break the record.
+                    // Telnet "Synch" urgently (ftplib the whole `ABOR\r\n`, BSD ftp `IAC IP IAC` and then `DM ABOR`,
+                    // lftp `IAC IP IAC DM` with its first byte urgent); the kernel otherwise takes the urgent byte out
+                    // of the stream, which left `ABOR\r` waiting for its line feed (the next command then read as
+                    // `ABOR\rNOOP`, a 500) and the Telnet sequences without an `IAC` (a 501), and the transfer ran
+                    // on. Over TLS a removed byte would break the record.
                     .childChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_OOBINLINE)), value: 1)
                     .childChannelInitializer { child in
                         child.eventLoop.makeCompletedFuture {
