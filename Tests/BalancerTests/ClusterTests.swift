@@ -631,7 +631,7 @@ final class Collected: Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).sqlite").path
         try Data("this is not a database, just text that is long enough to look like a header".utf8)
             .write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { for file in [path, path + ".lock"] { try? FileManager.default.removeItem(atPath: file) } }
         #expect(throws: ClusterError.self) { _ = try Cluster(nodes: [], catalogPath: path) }
     }
 

@@ -23,7 +23,8 @@ import yarl
 from discord import app_commands
 
 emulator_binary = sys.argv[1]
-ready_file = os.path.join(tempfile.mkdtemp(), "ready.json")
+scratch = tempfile.TemporaryDirectory()  # removed at exit
+ready_file = os.path.join(scratch.name, "ready.json")
 emulator = subprocess.Popen([emulator_binary, "--empty", "--ready-file", ready_file],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 deadline = time.time() + 30
