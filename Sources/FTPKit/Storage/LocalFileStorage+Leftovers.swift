@@ -88,13 +88,10 @@ extension LocalFileStorage {
     /// the very file the upload wrote (same device and inode, a regular file, reached without following a link).
     private static func undo(_ journal: AppendJournal, directory: CInt, in path: FTPPath) -> AbandonedUpload.Undo {
         let file = path.appending(journal.name)
-        let target = Glibc.openat(directory, journal.name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard target >= 0 else { return .fileGone(file) }
-        defer { close(target) }
-        var st = stat()
-        guard fstat(target, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_dev) == journal.device,
-            UInt64(st.st_ino) == journal.inode
+        guard case .opened(let target, let st) = RegularFileOpening.open(at: directory, journal.name, flags: O_WRONLY | O_NOFOLLOW)
         else { return .fileGone(file) }
+        defer { close(target) }
+        guard UInt64(st.st_dev) == journal.device, UInt64(st.st_ino) == journal.inode else { return .fileGone(file) }
         if journal.created {
             // Unlink by name only while the name still holds that inode.
             var named = stat()
